@@ -1,0 +1,248 @@
+"""Tablemates: the Starlette app (`create_app`) and the command line (`python app.py ...`)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from tortoise.contrib.starlette import RegisterTortoise
+
+from models import tortoise_config
+from resolvers.health import check_dependencies
+from resolvers.metrics import HTTP_LATENCY, HTTP_REQUESTS, REGISTRY
+from resolvers.services import open_services
+from schema import build_schema
+from schema.view import GraphQLEndpoint
+from settings import Settings, SettingsError
+
+log = logging.getLogger("tablemates")
+
+
+class RequestIdMiddleware:
+    """Pure ASGI: tag each request with an id (echoed as X-Request-Id) and time it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        incoming = headers.get(b"x-request-id", b"").decode()[:64]
+        request_id = incoming if incoming.isalnum() else uuid.uuid4().hex[:16]
+        scope["request_id"] = request_id
+        route = scope["path"] if scope["path"] in ("/graphql", "/healthz", "/readyz", "/metrics") else "other"
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            HTTP_REQUESTS.labels(scope["method"], route, str(status)).inc()
+            HTTP_LATENCY.labels(route).observe(time.perf_counter() - started)
+
+
+class LateBoundEndpoint:
+    """An ASGI endpoint whose handler is created in the lifespan (it needs open services)."""
+
+    def __init__(self) -> None:
+        self.handler: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        assert self.handler is not None, "the app's lifespan has not started"
+        await self.handler(scope, receive, send)
+
+
+def create_app(settings: Settings) -> Starlette:
+    state: dict[str, Any] = {}
+    schema = build_schema(settings)
+    graphql = LateBoundEndpoint()
+
+    async def healthz(request: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    async def readyz(request: Request) -> Response:
+        results = await check_dependencies(state["services"])
+        ok = all(v == "ok" for v in results.values())
+        return JSONResponse({"ready": ok, "checks": results}, status_code=200 if ok else 503)
+
+    async def metrics(request: Request) -> Response:
+        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with RegisterTortoise(app, config=tortoise_config(settings)):
+            async with open_services(settings) as services:
+                state["services"] = services
+                graphql.handler = GraphQLEndpoint(schema, services, graphiql=settings.introspection)
+                if settings.media_backend == "local":
+                    from media.routes import local_media_routes
+
+                    for route in local_media_routes(services.storage):  # type: ignore[arg-type]
+                        app.router.routes.append(route)
+                app.state.services = services
+                yield
+
+    routes = [
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/metrics", metrics),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.add_middleware(RequestIdMiddleware)
+    app.state.schema = schema
+    return app
+
+
+def asgi() -> Starlette:
+    """Factory for `uvicorn --factory app:asgi` (each worker builds its own app)."""
+    logging.basicConfig(level=logging.INFO)
+    return create_app(Settings.from_env())
+
+
+# ---------------------------------------------------------------- command line
+
+
+async def _with_orm(settings: Settings, action: Any) -> Any:
+    from tortoise import Tortoise
+
+    await Tortoise.init(config=tortoise_config(settings))
+    try:
+        async with open_services(settings) as services:
+            return await action(services)
+    finally:
+        await Tortoise.close_connections()
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    from models.migrate import migrate
+
+    asyncio.run(migrate(settings))
+    print("database is at the latest schema")
+    return 0
+
+
+def cmd_makemigrations(settings: Settings, args: argparse.Namespace) -> int:
+    from models.migrate import makemigrations
+
+    asyncio.run(makemigrations(settings, args.apps))
+    return 0
+
+
+def cmd_create_user(settings: Settings, args: argparse.Namespace) -> int:
+    from models.accounts import Role
+    from resolvers.accounts import create_account
+    from resolvers.errors import UserInputError
+
+    async def action(services: Any) -> int:
+        try:
+            user = await create_account(
+                services,
+                args.email,
+                args.password,
+                args.name or args.email.split("@")[0],
+                Role(args.role),
+            )
+        except UserInputError as error:
+            for field, code, message in error.errors:
+                print(f"error: {field}: {code.value}: {message}", file=sys.stderr)
+            return 1
+        print(f"created {user.role.value} {user.email} (id {user.id})")
+        return 0
+
+    return asyncio.run(_with_orm(settings, action))
+
+
+def cmd_seed_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from resolvers.seed import seed_demo
+
+    async def action(services: Any) -> int:
+        created = await seed_demo(services, seed=args.seed, diners=args.diners, only_if_empty=args.if_empty)
+        print("demo data already present; nothing to do" if not created else "demo city ready")
+        return 0
+
+    return asyncio.run(_with_orm(settings, action))
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import os
+
+    import uvicorn
+
+    # Workers re-read settings from the environment; default the public URL to our address.
+    os.environ.setdefault("PUBLIC_BASE_URL", f"http://{args.host}:{args.port}")
+    uvicorn.run(
+        "app:asgi",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="info",
+        timeout_graceful_shutdown=10,
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="app.py", description="Tablemates API")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve the API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(func=cmd_serve)
+    sub.add_parser("migrate", help="bring the database to the latest schema").set_defaults(func=cmd_migrate)
+    make = sub.add_parser("makemigrations", help="(developers) write migrations for model changes")
+    make.add_argument("apps", nargs="*")
+    make.set_defaults(func=cmd_makemigrations)
+    create = sub.add_parser("create-user", help="create a user with a role")
+    create.add_argument("--email", required=True)
+    create.add_argument("--password", required=True)
+    create.add_argument("--name")
+    create.add_argument("--role", choices=["diner", "restaurant", "moderator", "admin"], default="diner")
+    create.set_defaults(func=cmd_create_user)
+    seed = sub.add_parser("seed-demo", help="fill the database with a demo city")
+    seed.add_argument("--seed", type=int, default=7)
+    seed.add_argument("--diners", type=int, default=400)
+    seed.add_argument("--if-empty", action="store_true", help="skip when users already exist")
+    seed.set_defaults(func=cmd_seed_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        return 2
+    return args.func(settings, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

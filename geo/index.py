@@ -1,0 +1,35 @@
+"""The spatial interface every domain uses; backends live beside it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True, order=True)
+class Hit:
+    distance_km: float
+    object_id: int
+
+
+class GeoIndex(Protocol):
+    """Points of a kind; queries answer nearest first, ties by object id."""
+
+    async def upsert(self, kind: str, object_id: int, lat: float, lng: float) -> None: ...
+
+    async def remove(self, kind: str, object_id: int) -> None: ...
+
+    async def within(
+        self,
+        kind: str,
+        lat: float,
+        lng: float,
+        radius_km: float,
+        *,
+        limit: int = 100,
+        after: Hit | None = None,
+        exclude: Sequence[int] = (),
+    ) -> list[Hit]:
+        """Points within radius_km, ordered by (distance, id), strictly after `after`."""
+        ...

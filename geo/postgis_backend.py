@@ -1,0 +1,109 @@
+"""PostGIS backend: geography column with a GiST index; ST_DWithin filters, KNN orders.
+
+The SQL is built with GeoAlchemy2 and compiled for asyncpg ($n placeholders), then run on
+Tortoise's connection so it shares the request's pool and transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from geoalchemy2 import Geography
+from sqlalchemy import Float, and_, column, func, literal, or_, select, table
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
+from tortoise import connections
+
+from geo.index import Hit
+
+POINT = Geography(geometry_type="POINT", srid=4326)
+_DIALECT = asyncpg_dialect(paramstyle="numeric_dollar")
+
+geo_points = table(
+    "geo_points",
+    column("id"),
+    column("kind"),
+    column("object_id"),
+    column("lat"),
+    column("lng"),
+    column("geog", POINT),
+)
+
+UPSERT = (
+    "INSERT INTO geo_points (kind, object_id, lat, lng) VALUES ($1, $2, $3, $4) "
+    "ON CONFLICT (kind, object_id) DO UPDATE SET lat = excluded.lat, lng = excluded.lng"
+)
+
+
+def point(lat: float, lng: float):  # noqa: ANN201 - SQLAlchemy expression
+    return func.ST_SetSRID(func.ST_MakePoint(literal(lng), literal(lat)), 4326).cast(POINT)
+
+
+def within_statement(
+    kind: str,
+    lat: float,
+    lng: float,
+    radius_km: float,
+    limit: int,
+    after: Hit | None,
+    exclude: Sequence[int],
+):  # noqa: ANN201
+    here = point(lat, lng)
+    distance_m = geo_points.c.geog.op("<->", return_type=Float)(here)
+    # Keyset compares kilometres computed in SQL exactly as Python computes Hit.distance_km.
+    distance_km = distance_m / 1000.0
+    conditions = [
+        geo_points.c.kind == kind,
+        func.ST_DWithin(geo_points.c.geog, here, radius_km * 1000.0, False),
+    ]
+    if after is not None:
+        conditions.append(
+            or_(
+                distance_km > after.distance_km,
+                and_(distance_km == after.distance_km, geo_points.c.object_id > after.object_id),
+            )
+        )
+    if exclude:
+        conditions.append(geo_points.c.object_id.not_in(list(exclude)))
+    return (
+        select(geo_points.c.object_id, distance_m.label("distance_m"))
+        .where(*conditions)
+        .order_by(distance_m, geo_points.c.object_id)
+        .limit(limit)
+    )
+
+
+def compile_for_asyncpg(statement) -> tuple[str, list[object]]:  # noqa: ANN001
+    compiled = statement.compile(dialect=_DIALECT, compile_kwargs={"render_postcompile": True})
+    names = compiled.positiontup or []
+    return str(compiled), [compiled.params[name] for name in names]
+
+
+class PostgisGeoIndex:
+    def __init__(self, connection_name: str = "default") -> None:
+        self._connection_name = connection_name
+
+    def _conn(self):  # noqa: ANN202
+        return connections.get(self._connection_name)
+
+    async def upsert(self, kind: str, object_id: int, lat: float, lng: float) -> None:
+        await self._conn().execute_query(UPSERT, [kind, object_id, lat, lng])
+
+    async def remove(self, kind: str, object_id: int) -> None:
+        await self._conn().execute_query(
+            "DELETE FROM geo_points WHERE kind = $1 AND object_id = $2", [kind, object_id]
+        )
+
+    async def within(
+        self,
+        kind: str,
+        lat: float,
+        lng: float,
+        radius_km: float,
+        *,
+        limit: int = 100,
+        after: Hit | None = None,
+        exclude: Sequence[int] = (),
+    ) -> list[Hit]:
+        sql, params = compile_for_asyncpg(within_statement(kind, lat, lng, radius_km, limit, after, exclude))
+        rows = await self._conn().execute_query_dict(sql, params)
+        return [Hit(row["distance_m"] / 1000.0, row["object_id"]) for row in rows]

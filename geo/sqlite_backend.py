@@ -1,0 +1,68 @@
+"""SQLite backend: R*Tree bounding boxes, then exact great-circle distance."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from tortoise import connections
+
+from geo.distance import bounding_boxes, distance_km
+from geo.index import Hit
+
+UPSERT = (
+    "INSERT INTO geo_points (kind, object_id, lat, lng) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (kind, object_id) DO UPDATE SET lat = excluded.lat, lng = excluded.lng"
+)
+# R*Tree rows are kept in step with geo_points by triggers created in the geo migration.
+CANDIDATES = (
+    "SELECT g.object_id, g.lat, g.lng FROM geo_rtree r JOIN geo_points g ON g.id = r.id "
+    "WHERE g.kind = ? AND ({boxes})"
+)
+BOX = "(r.max_lat >= ? AND r.min_lat <= ? AND r.max_lng >= ? AND r.min_lng <= ?)"
+
+
+class SqliteGeoIndex:
+    def __init__(self, connection_name: str = "default") -> None:
+        self._connection_name = connection_name
+
+    def _conn(self):  # noqa: ANN202 - Tortoise client
+        return connections.get(self._connection_name)
+
+    async def upsert(self, kind: str, object_id: int, lat: float, lng: float) -> None:
+        await self._conn().execute_query(UPSERT, [kind, object_id, lat, lng])
+
+    async def remove(self, kind: str, object_id: int) -> None:
+        await self._conn().execute_query(
+            "DELETE FROM geo_points WHERE kind = ? AND object_id = ?", [kind, object_id]
+        )
+
+    async def within(
+        self,
+        kind: str,
+        lat: float,
+        lng: float,
+        radius_km: float,
+        *,
+        limit: int = 100,
+        after: Hit | None = None,
+        exclude: Sequence[int] = (),
+    ) -> list[Hit]:
+        boxes = bounding_boxes(lat, lng, radius_km)
+        params: list[object] = [kind]
+        for box in boxes:
+            params += [box.min_lat, box.max_lat, box.min_lng, box.max_lng]
+        sql = CANDIDATES.format(boxes=" OR ".join([BOX] * len(boxes)))
+        _, rows = await self._conn().execute_query(sql, params)
+        excluded = set(exclude)
+        hits = []
+        for object_id, plat, plng in rows:
+            if object_id in excluded:
+                continue
+            d = distance_km(lat, lng, plat, plng)
+            if d > radius_km:
+                continue
+            hit = Hit(d, object_id)
+            if after is None or hit > after:
+                hits.append(hit)
+        hits.sort()
+        return hits[:limit]

@@ -1,0 +1,46 @@
+"""Accounts: who a person is, how they sign in, and what they like to eat."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Role(StrEnum):
+    DINER = "diner"
+    RESTAURANT = "restaurant"
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+
+
+class User(Model):
+    id = fields.BigIntField(primary_key=True)
+    email = fields.CharField(max_length=254, unique=True)
+    password_hash = fields.CharField(max_length=255)
+    display_name = fields.CharField(max_length=64)
+    role = fields.CharEnumField(Role, max_length=16, default=Role.DINER)
+    bio = fields.CharField(max_length=500, default="")
+    cuisines: list[str] = fields.JSONField(default=list)  # type: ignore[assignment]
+    dietary: list[str] = fields.JSONField(default=list)  # type: ignore[assignment]
+    spice_level = fields.SmallIntField(null=True)
+    budget_level = fields.SmallIntField(null=True)
+    # Raw position: private to its owner; others only ever see geo/'s obfuscated point.
+    lat = fields.FloatField(null=True)
+    lng = fields.FloatField(null=True)
+    location_updated_at = fields.DatetimeField(null=True)
+    discoverable = fields.BooleanField(default=True)
+    timezone = fields.CharField(max_length=64, default="Asia/Shanghai")
+    suspended_until = fields.DatetimeField(null=True)
+    # Bumped to revoke every token issued before (logout everywhere, suspension).
+    token_version = fields.IntField(default=0)
+    last_active_at = fields.DatetimeField(null=True, db_index=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "users"
+
+    def is_suspended(self, now: datetime) -> bool:
+        return self.suspended_until is not None and self.suspended_until > now

@@ -1,0 +1,32 @@
+"""Migrations through Tortoise's own migration engine, one migrations package per app."""
+
+from __future__ import annotations
+
+from tortoise.config import TortoiseConfig
+
+from models import tortoise_config
+from settings import Settings
+
+
+def _progress(event: str, app_label: str, name: str) -> None:
+    if event == "apply_done":
+        print(f"  applied {app_label}.{name}")
+
+
+async def migrate(settings: Settings) -> None:
+    """Apply every pending migration of every installed app."""
+    from tortoise.cli.cli import tortoise_cli_context
+    from tortoise.migrations.api import migrate as migrate_api
+
+    config = tortoise_config(settings, pool_max=2)
+    async with tortoise_cli_context(config):
+        await migrate_api(config=config, progress=_progress)
+
+
+async def makemigrations(settings: Settings, app_labels: list[str]) -> None:
+    """Developer tool: write migrations for model changes (Tortoise's autodetector)."""
+    from tortoise.cli import cli
+
+    config = tortoise_config(settings, pool_max=2)
+    cli._load_config = lambda _ctx: TortoiseConfig.resolve_args(config, None)  # type: ignore[attr-defined]
+    await cli.makemigrations(cli.CLIContext(None, None), tuple(app_labels), False, None)

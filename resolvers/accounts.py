@@ -1,0 +1,236 @@
+"""Accounts: registration, sign-in, tokens, profile and location."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from geo.privacy import obfuscate
+from models.accounts import Role, User
+from resolvers.context import Context, Services
+from resolvers.errors import Collector, ErrorCode, UserInputError
+from resolvers.tastes import BUDGET_RANGE, CUISINES, DIETARY, MAX_TAGS, SPICE_RANGE
+from resolvers.tokens import issue_token, read_token
+
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+MIN_PASSWORD = 8
+DINER_KIND = "diner"
+
+
+@dataclass
+class Session:
+    token: str
+    user: User
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def check_password_strength(password: str, collector: Collector) -> None:
+    if len(password) < MIN_PASSWORD:
+        collector.add("password", ErrorCode.WEAK_PASSWORD, f"At least {MIN_PASSWORD} characters")
+    elif len(set(password)) < 4 or password.isdigit():
+        collector.add("password", ErrorCode.WEAK_PASSWORD, "Too easy to guess")
+    elif len(password) > 256:
+        collector.add("password", ErrorCode.TOO_LONG, "At most 256 characters")
+
+
+def check_display_name(name: str, collector: Collector) -> str:
+    name = name.strip()
+    if not name:
+        collector.add("displayName", ErrorCode.INVALID, "Display name is required")
+    elif len(name) > 64:
+        collector.add("displayName", ErrorCode.TOO_LONG, "At most 64 characters")
+    return name
+
+
+async def create_account(
+    services: Services, email: str, password: str, display_name: str, role: Role
+) -> User:
+    """Validate and create a user; used by register and the CLI."""
+    collector = Collector()
+    email = normalise_email(email)
+    if not EMAIL_RE.match(email) or len(email) > 254:
+        collector.add("email", ErrorCode.INVALID_EMAIL, "Enter a valid email address")
+    check_password_strength(password, collector)
+    display_name = check_display_name(display_name, collector)
+    collector.raise_if_any()
+    password_hash = await services.passwords.hash(password)
+    try:
+        return await User.create(
+            email=email, password_hash=password_hash, display_name=display_name, role=role
+        )
+    except IntegrityError:
+        raise UserInputError(ErrorCode.EMAIL_TAKEN, "An account with this email exists", "email") from None
+
+
+def start_session(services: Services, user: User) -> Session:
+    settings = services.settings
+    token = issue_token(settings.secret_key, user.id, user.token_version, settings.token_ttl_seconds)
+    return Session(token=token, user=user)
+
+
+async def register(ctx: Context, email: str, password: str, display_name: str, account_type: str) -> Session:
+    await ctx.services.limiter.hit(f"register:{ctx.client_ip}", 20, 3600)
+    role = Role.RESTAURANT if account_type == "RESTAURANT" else Role.DINER
+    user = await create_account(ctx.services, email, password, display_name, role)
+    return start_session(ctx.services, user)
+
+
+async def login(ctx: Context, email: str, password: str) -> Session:
+    """Same work and same answer for an unknown email and a wrong password."""
+    limit = ctx.settings.rate_limit_logins_per_minute
+    email = normalise_email(email)
+    await ctx.services.limiter.hit(f"login-ip:{ctx.client_ip}", limit * 3, 60, fail_closed=True)
+    await ctx.services.limiter.hit(f"login:{email}", limit, 60, fail_closed=True)
+    user = await User.get_or_none(email=email)
+    ok = await ctx.services.passwords.verify(user.password_hash if user else None, password)
+    if not ok or user is None:
+        raise UserInputError(ErrorCode.INVALID_CREDENTIALS, "Wrong email or password")
+    if user.is_suspended(datetime.now(UTC)):
+        raise UserInputError(ErrorCode.ACCOUNT_SUSPENDED, "This account is suspended")
+    return start_session(ctx.services, user)
+
+
+async def authenticate(services: Services, token: str | None) -> User | None:
+    """The user a bearer token speaks for, or None (bad, expired, revoked, suspended)."""
+    if not token:
+        return None
+    claims = read_token(services.settings.secret_key, token)
+    if claims is None:
+        return None
+    user = await User.get_or_none(id=claims.user_id)
+    if user is None or user.token_version != claims.version:
+        return None
+    if user.is_suspended(datetime.now(UTC)):
+        return None
+    return user
+
+
+async def write_limit(ctx: Context, action: str) -> User:
+    """The viewer, after counting one write against their per-minute budget."""
+    viewer = ctx.require_viewer()
+    await ctx.services.limiter.hit(f"write:{viewer.id}", ctx.settings.rate_limit_writes_per_minute, 60)
+    return viewer
+
+
+def _check_tags(field: str, tags: list[str], vocabulary: dict[str, str], collector: Collector) -> list[str]:
+    cleaned = list(dict.fromkeys(tag.strip().lower() for tag in tags))
+    unknown = [tag for tag in cleaned if tag not in vocabulary]
+    if unknown:
+        collector.add(field, ErrorCode.UNKNOWN_TAG, f"Unknown tags: {', '.join(unknown)}")
+    if len(cleaned) > MAX_TAGS:
+        collector.add(field, ErrorCode.OUT_OF_RANGE, f"At most {MAX_TAGS} tags")
+    return cleaned
+
+
+def _check_range(field: str, value: int | None, bounds: tuple[int, int], collector: Collector) -> None:
+    if value is not None and not bounds[0] <= value <= bounds[1]:
+        collector.add(field, ErrorCode.OUT_OF_RANGE, f"Must be between {bounds[0]} and {bounds[1]}")
+
+
+@dataclass
+class ProfileChanges:
+    display_name: str | None = None
+    bio: str | None = None
+    cuisines: list[str] | None = None
+    dietary: list[str] | None = None
+    spice_level: int | None = None
+    budget_level: int | None = None
+    discoverable: bool | None = None
+    timezone: str | None = None
+
+
+async def update_profile(ctx: Context, changes: ProfileChanges) -> User:
+    viewer = await write_limit(ctx, "profile")
+    collector = Collector()
+    updates: dict[str, object] = {}
+    if changes.display_name is not None:
+        updates["display_name"] = check_display_name(changes.display_name, collector)
+    if changes.bio is not None:
+        if len(changes.bio) > 500:
+            collector.add("bio", ErrorCode.TOO_LONG, "At most 500 characters")
+        updates["bio"] = changes.bio.strip()
+    if changes.cuisines is not None:
+        updates["cuisines"] = _check_tags("cuisines", changes.cuisines, CUISINES, collector)
+    if changes.dietary is not None:
+        updates["dietary"] = _check_tags("dietary", changes.dietary, DIETARY, collector)
+    if changes.spice_level is not None:
+        _check_range("spiceLevel", changes.spice_level, SPICE_RANGE, collector)
+        updates["spice_level"] = changes.spice_level
+    if changes.budget_level is not None:
+        _check_range("budgetLevel", changes.budget_level, BUDGET_RANGE, collector)
+        updates["budget_level"] = changes.budget_level
+    if changes.timezone is not None:
+        _check_timezone(changes.timezone, collector)
+        updates["timezone"] = changes.timezone
+    if changes.discoverable is not None:
+        updates["discoverable"] = changes.discoverable
+    collector.raise_if_any()
+    async with in_transaction():
+        for name, value in updates.items():
+            setattr(viewer, name, value)
+        viewer.last_active_at = datetime.now(UTC)
+        await viewer.save(update_fields=[*updates.keys(), "last_active_at"])
+        await sync_diner_point(ctx, viewer)
+    return viewer
+
+
+def _check_timezone(name: str, collector: Collector) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        collector.add("timezone", ErrorCode.INVALID, f"Unknown time zone {name!r}")
+
+
+def check_coordinates(lat: float, lng: float, prefix: str = "") -> None:
+    collector = Collector()
+    if not -90 <= lat <= 90:
+        collector.add(f"{prefix}lat", ErrorCode.OUT_OF_RANGE, "Latitude must be within -90..90")
+    if not -180 <= lng <= 180:
+        collector.add(f"{prefix}lng", ErrorCode.OUT_OF_RANGE, "Longitude must be within -180..180")
+    collector.raise_if_any()
+
+
+async def update_location(ctx: Context, lat: float, lng: float) -> User:
+    viewer = await write_limit(ctx, "location")
+    check_coordinates(lat, lng)
+    now = datetime.now(UTC)
+    async with in_transaction():
+        viewer.lat, viewer.lng = lat, lng
+        viewer.location_updated_at = now
+        viewer.last_active_at = now
+        await viewer.save(update_fields=["lat", "lng", "location_updated_at", "last_active_at"])
+        await sync_diner_point(ctx, viewer)
+    return viewer
+
+
+async def sync_diner_point(ctx: Context, user: User) -> None:
+    """Index the diner's obfuscated point while discoverable; drop it otherwise."""
+    geo = ctx.services.geo
+    if user.discoverable and user.lat is not None and user.lng is not None:
+        lat, lng = obfuscate(user.lat, user.lng)
+        await geo.upsert(DINER_KIND, user.id, lat, lng)
+    else:
+        await geo.remove(DINER_KIND, user.id)
+
+
+async def load_users(keys: list[int]) -> list[User | None]:
+    """DataLoader batch: users by id."""
+    from resolvers.loaders import by_key
+
+    return by_key(await User.filter(id__in=list(keys)), keys)
+
+
+def can_see_user(viewer: User | None, user: User) -> bool:
+    """Suspended users vanish for everyone but moderators and themselves."""
+    if viewer is not None and (viewer.id == user.id or viewer.role in (Role.MODERATOR, Role.ADMIN)):
+        return True
+    return not user.is_suspended(datetime.now(UTC))

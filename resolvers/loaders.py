@@ -1,0 +1,41 @@
+"""Per-request DataLoaders: one per batch function, created on first use.
+
+Domains define `async def load_x(keys) -> list[...]` next to their resolvers and call
+`loaders.get(load_x).load(key)`; the registry keeps one DataLoader per function per request,
+so a list reaching a relation costs one query however long the list is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from strawberry.dataloader import DataLoader
+
+BatchFn = Callable[[Sequence[Any]], Awaitable[Sequence[Any]]]
+
+
+class Loaders:
+    def __init__(self) -> None:
+        self._loaders: dict[BatchFn, DataLoader[Any, Any]] = {}
+
+    def get(self, batch: BatchFn) -> DataLoader[Any, Any]:
+        loader = self._loaders.get(batch)
+        if loader is None:
+            loader = DataLoader(load_fn=batch)  # type: ignore[arg-type]
+            self._loaders[batch] = loader
+        return loader
+
+
+def by_key(rows: Sequence[Any], keys: Sequence[Any], attr: str = "id") -> list[Any]:
+    """Order rows to match keys, None where a key has no row."""
+    index = {getattr(row, attr): row for row in rows}
+    return [index.get(key) for key in keys]
+
+
+def group_by_key(rows: Sequence[Any], keys: Sequence[Any], attr: str) -> list[list[Any]]:
+    """Group rows by attr in key order (for one-to-many loaders)."""
+    groups: dict[Any, list[Any]] = {key: [] for key in keys}
+    for row in rows:
+        groups.setdefault(getattr(row, attr), []).append(row)
+    return [groups[key] for key in keys]

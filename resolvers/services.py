@@ -1,0 +1,35 @@
+"""Open and close the process-wide services (Redis, storage, geo) for the app and the CLI."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from geo import make_geo_index
+from media import make_storage
+from resolvers.context import Services
+from resolvers.passwords import Passwords
+from resolvers.ratelimit import RateLimiter
+from resolvers.redis_client import make_redis
+from settings import Settings
+
+
+@asynccontextmanager
+async def open_services(settings: Settings) -> AsyncIterator[Services]:
+    redis = make_redis(settings)
+    storage = make_storage(settings)
+    ensure_bucket = getattr(storage, "ensure_bucket", None)
+    if ensure_bucket is not None and settings.env != "production":
+        await ensure_bucket()
+    services = Services(
+        settings=settings,
+        redis=redis,
+        storage=storage,
+        geo=make_geo_index(settings.is_postgres),
+        passwords=Passwords(settings.argon2_time_cost, settings.argon2_memory_kib),
+        limiter=RateLimiter(redis),
+    )
+    try:
+        yield services
+    finally:
+        await redis.aclose()

@@ -1,0 +1,224 @@
+"""Accounts: the User node, sign-up/sign-in, the viewer's own profile and location."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+from strawberry import relay
+
+from models.accounts import Role, User
+from resolvers import accounts
+from resolvers.errors import AuthError
+from resolvers.tastes import CUISINES, DIETARY
+from schema.context import Info
+from schema.errors import UserError, guarded
+
+RoleEnum = strawberry.enum(Role, name="Role")
+
+
+@strawberry.enum
+class AccountType(Enum):
+    DINER = "DINER"
+    RESTAURANT = "RESTAURANT"
+
+
+@strawberry.type
+class MyLocation:
+    """The viewer's own raw position: only ever shown to its owner."""
+
+    lat: float
+    lng: float
+    updated_at: datetime | None
+
+
+@strawberry.type(name="User")
+class UserNode(relay.Node):
+    id: relay.NodeID[int]
+    display_name: str
+    bio: str
+    cuisines: list[str]
+    dietary: list[str]
+    spice_level: int | None
+    budget_level: int | None
+    role: RoleEnum  # type: ignore[valid-type]
+    created_at: datetime
+    model: strawberry.Private[User]
+
+    @classmethod
+    def from_model(cls, user: User) -> UserNode:
+        return cls(
+            id=user.id,
+            display_name=user.display_name,
+            bio=user.bio,
+            cuisines=list(user.cuisines or []),
+            dietary=list(user.dietary or []),
+            spice_level=user.spice_level,
+            budget_level=user.budget_level,
+            role=user.role,
+            created_at=user.created_at,
+            model=user,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[UserNode | None]:
+        loader = info.context.loaders.get(accounts.load_users)
+        users = await loader.load_many([int(node_id) for node_id in node_ids])
+        viewer = info.context.viewer
+        return [
+            cls.from_model(u) if u is not None and accounts.can_see_user(viewer, u) else None for u in users
+        ]
+
+    def _require_self(self, info: Info) -> None:
+        viewer = info.context.require_viewer()
+        if viewer.id != self.model.id:
+            raise AuthError("FORBIDDEN", "Only visible to the account's owner")
+
+    @strawberry.field(description="Private: only the account's owner.")
+    def email(self, info: Info) -> str:
+        self._require_self(info)
+        return self.model.email
+
+    @strawberry.field(description="Private: the owner's raw position; others never see it.")
+    def location(self, info: Info) -> MyLocation | None:
+        self._require_self(info)
+        if self.model.lat is None or self.model.lng is None:
+            return None
+        return MyLocation(lat=self.model.lat, lng=self.model.lng, updated_at=self.model.location_updated_at)
+
+    @strawberry.field(description="Private: whether the owner appears in nearby matching.")
+    def discoverable(self, info: Info) -> bool:
+        self._require_self(info)
+        return self.model.discoverable
+
+    @strawberry.field(description="Private: the owner's IANA time zone, e.g. Asia/Shanghai.")
+    def timezone(self, info: Info) -> str:
+        self._require_self(info)
+        return self.model.timezone
+
+
+@strawberry.type
+class TasteTag:
+    tag: str
+    label_zh: str
+
+
+@strawberry.input
+class RegisterInput:
+    email: str
+    password: str
+    display_name: str
+    account_type: AccountType = AccountType.DINER
+
+
+@strawberry.input
+class ProfileInput:
+    display_name: str | None = None
+    bio: str | None = None
+    cuisines: list[str] | None = None
+    dietary: list[str] | None = None
+    spice_level: Annotated[int | None, strawberry.argument(description="0-5")] = None
+    budget_level: Annotated[int | None, strawberry.argument(description="1-4")] = None
+    discoverable: bool | None = None
+    timezone: str | None = None
+
+
+@strawberry.type
+class AuthPayload:
+    errors: list[UserError]
+    token: str | None = None
+    user: UserNode | None = None
+
+
+@strawberry.type
+class ProfilePayload:
+    errors: list[UserError]
+    user: UserNode | None = None
+
+
+@strawberry.type
+class LocationPayload:
+    errors: list[UserError]
+    user: UserNode | None = None
+    location: MyLocation | None = None
+
+
+def _session_payload(info: Info, session: accounts.Session) -> AuthPayload:
+    info.context.viewer = session.user  # the rest of this response speaks to the new session
+    return AuthPayload(errors=[], token=session.token, user=UserNode.from_model(session.user))
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="The signed-in user, or null when anonymous.")
+    def me(self, info: Info) -> UserNode | None:
+        viewer = info.context.viewer
+        return UserNode.from_model(viewer) if viewer else None
+
+    @strawberry.field(description="The curated cuisine tags profiles and restaurants use.")
+    def cuisine_tags(self) -> list[TasteTag]:
+        return [TasteTag(tag=k, label_zh=v) for k, v in CUISINES.items()]
+
+    @strawberry.field(description="The curated dietary tags profiles use.")
+    def dietary_tags(self) -> list[TasteTag]:
+        return [TasteTag(tag=k, label_zh=v) for k, v in DIETARY.items()]
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation
+    async def register(self, info: Info, input: RegisterInput) -> AuthPayload:
+        async def act() -> AuthPayload:
+            session = await accounts.register(
+                info.context,
+                input.email,
+                input.password,
+                input.display_name,
+                input.account_type.value,
+            )
+            return _session_payload(info, session)
+
+        return await guarded(AuthPayload, act)
+
+    @strawberry.mutation
+    async def login(self, info: Info, email: str, password: str) -> AuthPayload:
+        async def act() -> AuthPayload:
+            return _session_payload(info, await accounts.login(info.context, email, password))
+
+        return await guarded(AuthPayload, act)
+
+    @strawberry.mutation
+    async def update_profile(self, info: Info, input: ProfileInput) -> ProfilePayload:
+        info.context.require_viewer()
+
+        async def act() -> ProfilePayload:
+            changes = accounts.ProfileChanges(
+                display_name=input.display_name,
+                bio=input.bio,
+                cuisines=input.cuisines,
+                dietary=input.dietary,
+                spice_level=input.spice_level,
+                budget_level=input.budget_level,
+                discoverable=input.discoverable,
+                timezone=input.timezone,
+            )
+            user = await accounts.update_profile(info.context, changes)
+            return ProfilePayload(errors=[], user=UserNode.from_model(user))
+
+        return await guarded(ProfilePayload, act)
+
+    @strawberry.mutation
+    async def update_location(self, info: Info, lat: float, lng: float) -> LocationPayload:
+        info.context.require_viewer()
+
+        async def act() -> LocationPayload:
+            user = await accounts.update_location(info.context, lat, lng)
+            node = UserNode.from_model(user)
+            return LocationPayload(errors=[], user=node, location=node.location(info))
+
+        return await guarded(LocationPayload, act)

@@ -1,0 +1,86 @@
+"""Error shapes: payload `UserError`s and the classification of GraphQL errors.
+
+Settled once (Saleor's lesson): every mutation payload has `errors: [UserError!]!` built
+by `guarded`, and every unexpected exception is masked with a request id.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import strawberry
+from graphql.error import GraphQLError
+from strawberry.extensions import MaskErrors
+
+from resolvers.errors import AuthError, BadRequestError, ErrorCode, UserInputError
+
+log = logging.getLogger("tablemates.errors")
+
+ErrorCodeEnum = strawberry.enum(ErrorCode, name="ErrorCode")
+
+
+@strawberry.type
+class UserError:
+    field: str | None
+    code: ErrorCodeEnum  # type: ignore[valid-type]
+    message: str
+
+
+def user_errors(error: UserInputError) -> list[UserError]:
+    return [UserError(field=f, code=c, message=m) for f, c, m in error.errors]
+
+
+P = TypeVar("P")
+
+
+async def guarded(payload: Callable[..., P], action: Callable[[], Awaitable[P]]) -> P:
+    """Run a mutation; expected failures become `errors` in its payload."""
+    try:
+        return await action()
+    except UserInputError as error:
+        return payload(errors=user_errors(error))
+
+
+class ClassifyErrors(MaskErrors):
+    """Give known errors an `extensions.code`; mask everything unexpected behind a request id."""
+
+    def __init__(self, expose_internal: bool = False) -> None:
+        super().__init__()
+        self.expose_internal = expose_internal
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        return [self._classify(error) for error in errors]
+
+    def _classify(self, error: GraphQLError) -> GraphQLError:
+        original = error.original_error
+        if original is None or isinstance(original, GraphQLError):
+            return error  # parse/validation errors: already safe and informative
+        if isinstance(original, AuthError):
+            return self._with(error, str(original), original.code)
+        if isinstance(original, BadRequestError):
+            return self._with(error, str(original), BadRequestError.code)
+        if isinstance(original, UserInputError):
+            field, code, message = original.errors[0]
+            return self._with(error, message, "BAD_USER_INPUT", reason=code.value, field=field)
+        request_id = self._request_id()
+        log.error("internal error [request %s]", request_id, exc_info=original)
+        message = str(original) if self.expose_internal else "Internal server error"
+        return self._with(error, message, "INTERNAL_SERVER_ERROR", requestId=request_id)
+
+    def _request_id(self) -> str:
+        context: Any = self.execution_context.context
+        return getattr(context, "request_id", "unknown")
+
+    @staticmethod
+    def _with(error: GraphQLError, message: str, code: str, **extra: Any) -> GraphQLError:
+        return GraphQLError(
+            message=message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            original_error=None,
+            extensions={"code": code, **{k: v for k, v in extra.items() if v is not None}},
+        )

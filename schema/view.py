@@ -1,0 +1,81 @@
+"""The GraphQL HTTP/WebSocket endpoint: builds each request's Context."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+from resolvers.accounts import authenticate
+from resolvers.context import Context, Services
+
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+
+
+def bearer(value: str | None) -> str | None:
+    if value and value.lower().startswith("bearer "):
+        return value[7:].strip()
+    return None
+
+
+def client_ip(request: Request | WebSocket) -> str:
+    forwarded = request.headers.get("x-forwarded-for")
+    if forwarded:
+        return forwarded.split(",")[0].strip()
+    return request.client.host if request.client else "unknown"
+
+
+class GraphQLEndpoint(GraphQL):
+    """Only graphql-transport-ws; multipart uploads stay off (photos use presigned uploads)."""
+
+    def __init__(self, schema: Any, services: Services, graphiql: bool = True) -> None:
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if graphiql else None,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            multipart_uploads_enabled=False,
+        )
+        self.services = services
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:  # type: ignore[override]
+        viewer = None
+        if isinstance(request, Request):
+            viewer = await authenticate(self.services, bearer(request.headers.get("authorization")))
+        context = Context(
+            services=self.services,
+            viewer=viewer,
+            client_ip=client_ip(request),
+            request=request,
+            response=response,
+        )
+        request_id = request.scope.get("request_id")
+        if request_id:
+            context.request_id = request_id
+        return context
+
+    async def on_ws_connect(self, context: Context) -> Any:  # type: ignore[override]
+        """Authenticate a subscription connection from connection_init's payload."""
+        params = context.connection_params or {}
+        raw = params.get("authorization") or params.get("Authorization")
+        token = bearer(raw) if isinstance(raw, str) and " " in raw else raw
+        if token:
+            context.viewer = await authenticate(self.services, str(token))
+            if context.viewer is None:
+                raise ConnectionRejectionError({"reason": "invalid token"})
+        return None
+
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:  # type: ignore[override]
+        sub_response = await super().get_sub_response(request)
+        sub_response.accept = request.headers.get("accept", "")  # type: ignore[attr-defined]
+        return sub_response
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:  # type: ignore[override]
+        response = super().create_response(response_data, sub_response)
+        if GRAPHQL_RESPONSE_JSON in getattr(sub_response, "accept", ""):
+            response.headers["content-type"] = GRAPHQL_RESPONSE_JSON
+        return response

@@ -1,0 +1,129 @@
+"""Settings: read once from the environment into one immutable object, passed everywhere."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+DEFAULT_SECRET = "dev-secret-change-me"
+ENVIRONMENTS = ("development", "test", "production")
+
+
+class SettingsError(ValueError):
+    """A missing or malformed setting; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "development"
+    database_url: str = ""
+    redis_url: str | None = None
+    secret_key: str = DEFAULT_SECRET
+    token_ttl_seconds: int = 14 * 24 * 3600
+    media_backend: str = "local"
+    media_root: Path = Path("data/media")
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    public_base_url: str = "http://127.0.0.1:8000"
+    public_media: bool = False
+    max_upload_bytes: int = 10 * 1024 * 1024
+    max_query_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 3000
+    max_query_cost: int = 50_000
+    introspection: bool = True
+    rate_limit_writes_per_minute: int = 60
+    rate_limit_logins_per_minute: int = 10
+    argon2_time_cost: int = 2
+    argon2_memory_kib: int = 19456
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith(("postgres://", "postgresql://"))
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from environment variables, failing loudly on bad values."""
+        env = dict(os.environ if environ is None else environ)
+        app_env = env.get("ENV", "development")
+        if app_env not in ENVIRONMENTS:
+            raise SettingsError(f"ENV must be one of {', '.join(ENVIRONMENTS)}, got {app_env!r}")
+        database_url = env.get("DATABASE_URL") or f"sqlite://{Path('data/tablemates.sqlite3').resolve()}"
+        _check_database_url(database_url)
+        secret = env.get("SECRET_KEY", DEFAULT_SECRET)
+        if app_env == "production" and (secret == DEFAULT_SECRET or len(secret) < 32):
+            raise SettingsError("SECRET_KEY must be set to a random value of 32+ characters in production")
+        media_backend = env.get("MEDIA_BACKEND", "local")
+        if media_backend not in ("local", "s3"):
+            raise SettingsError(f"MEDIA_BACKEND must be 'local' or 's3', got {media_backend!r}")
+        if media_backend == "s3" and not env.get("S3_BUCKET"):
+            raise SettingsError("S3_BUCKET is required when MEDIA_BACKEND=s3")
+        redis_url = env.get("REDIS_URL") or None
+        if redis_url and urlparse(redis_url).scheme not in ("redis", "rediss", "unix"):
+            raise SettingsError(
+                f"REDIS_URL must start with redis://, rediss:// or unix://, got {redis_url!r}"
+            )
+        return cls(
+            env=app_env,
+            database_url=database_url,
+            redis_url=redis_url,
+            secret_key=secret,
+            token_ttl_seconds=_int(env, "TOKEN_TTL_SECONDS", cls.token_ttl_seconds),
+            media_backend=media_backend,
+            media_root=Path(env.get("MEDIA_ROOT", "data/media")).resolve(),
+            s3_bucket=env.get("S3_BUCKET") or None,
+            s3_endpoint_url=env.get("S3_ENDPOINT_URL") or None,
+            s3_region=env.get("S3_REGION", "us-east-1"),
+            public_base_url=env.get("PUBLIC_BASE_URL", "").rstrip("/") or cls.public_base_url,
+            public_media=_bool(env, "PUBLIC_MEDIA", False),
+            max_upload_bytes=_int(env, "MAX_UPLOAD_BYTES", cls.max_upload_bytes),
+            max_query_depth=_int(env, "MAX_QUERY_DEPTH", cls.max_query_depth),
+            max_aliases=_int(env, "MAX_ALIASES", cls.max_aliases),
+            max_tokens=_int(env, "MAX_TOKENS", cls.max_tokens),
+            max_query_cost=_int(env, "MAX_QUERY_COST", cls.max_query_cost),
+            introspection=_bool(env, "INTROSPECTION", app_env != "production"),
+            rate_limit_writes_per_minute=_int(env, "RATE_LIMIT_WRITES_PER_MINUTE", 60),
+            rate_limit_logins_per_minute=_int(env, "RATE_LIMIT_LOGINS_PER_MINUTE", 10),
+            argon2_time_cost=_int(env, "ARGON2_TIME_COST", cls.argon2_time_cost),
+            argon2_memory_kib=_int(env, "ARGON2_MEMORY_KIB", cls.argon2_memory_kib),
+            extra={k: v for k, v in env.items() if k.startswith("TABLEMATES_")},
+        )
+
+
+def _check_database_url(url: str) -> None:
+    scheme = urlparse(url).scheme
+    if scheme not in ("sqlite", "postgres", "postgresql"):
+        raise SettingsError(f"DATABASE_URL must be sqlite:///path or postgres://..., got {url!r}")
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
+    if value < 0:
+        raise SettingsError(f"{name} must not be negative, got {value}")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be true or false, got {raw!r}")

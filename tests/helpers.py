@@ -1,0 +1,64 @@
+"""Helpers tests use to act like the app's users: call the API, sign up, sign in."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from typing import Any
+
+import httpx
+
+REGISTER = """
+mutation Register($input: RegisterInput!) {
+  register(input: $input) { token user { id displayName } errors { field code message } }
+}
+"""
+
+
+async def gql(
+    client: httpx.AsyncClient,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    token: str | None = None,
+    *,
+    expect_errors: bool = False,
+) -> dict[str, Any]:
+    """POST a GraphQL document; unless expect_errors, fail on any top-level error."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = await client.post(
+        "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+    )
+    assert response.status_code in (200, 400), response.text
+    body = response.json()
+    if not expect_errors:
+        assert not body.get("errors"), body["errors"]
+    return body
+
+
+def unique_email(prefix: str = "user") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12]}@example.com"
+
+
+async def register(
+    client: httpx.AsyncClient,
+    name: str = "测试用户",
+    account_type: str = "DINER",
+    password: str = "correct horse battery",
+    email: str | None = None,
+) -> tuple[str, str, str]:
+    """A new account: (token, user global id, email)."""
+    email = email or unique_email()
+    body = await gql(
+        client,
+        REGISTER,
+        {"input": {"email": email, "password": password, "displayName": name, "accountType": account_type}},
+    )
+    payload = body["data"]["register"]
+    assert payload["errors"] == [], payload["errors"]
+    return payload["token"], payload["user"]["id"], email
+
+
+def random_spot(rng: random.Random | None = None) -> tuple[float, float]:
+    """A place far from other tests' places, so nearby queries see only this test's data."""
+    rng = rng or random.Random()
+    return rng.uniform(-60, 60), rng.uniform(-170, 170)
