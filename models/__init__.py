@@ -18,6 +18,7 @@ DOMAIN_APPS: tuple[tuple[str, str], ...] = (
     ("foodies", "models.foodies"),
     ("restaurants", "models.restaurants"),
     ("reviews", "models.reviews"),
+    ("feed", "models.feed"),
     ("meals", "models.meals"),
     ("deals", "models.deals"),
     ("moderation", "models.moderation"),

@@ -21,7 +21,7 @@ from strawberry.tools import merge_types
 from schema.errors import ClassifyErrors
 from settings import Settings
 
-DOMAINS = ("accounts", "foodies", "restaurants", "reviews", "meals", "deals", "moderation")
+DOMAINS = ("accounts", "foodies", "restaurants", "reviews", "feed", "meals", "deals", "moderation")
 
 
 def _domain_modules() -> list[object]:

@@ -64,7 +64,10 @@ def assert_same(actual: list[Hit], expected: list[Hit], radius: float) -> None:
 def _tied(actual: list[Hit], expected: list[Hit]) -> bool:
     if sorted(h.object_id for h in actual) != sorted(h.object_id for h in expected):
         return False
-    return all(math.isclose(a.distance_km, e.distance_km, abs_tol=1e-6) for a, e in zip(actual, expected))
+    return all(
+        math.isclose(a.distance_km, e.distance_km, abs_tol=1e-6)
+        for a, e in zip(actual, expected, strict=True)
+    )
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -1,0 +1,51 @@
+"""The feed connection. Domains add the field for their content kind to FeedItem."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+
+from models.feed import FeedEntry
+from resolvers import accounts, feed
+from schema.accounts import UserNode
+from schema.context import Info
+from schema.pagination import Connection, to_connection
+
+
+@strawberry.enum
+class FeedItemKind(Enum):
+    REVIEW = "review"
+    SHARED_MEAL = "meal"
+    EVENT = "event"
+
+
+@strawberry.type
+class FeedItem:
+    kind: FeedItemKind
+    created_at: datetime
+    entry: strawberry.Private[FeedEntry]
+
+    @classmethod
+    def from_model(cls, entry: FeedEntry) -> FeedItem:
+        return cls(kind=FeedItemKind(entry.kind), created_at=entry.created_at, entry=entry)
+
+    @strawberry.field(description="Who posted it (null for restaurant events).")
+    async def actor(self, info: Info) -> UserNode | None:
+        if self.entry.actor_id is None:
+            return None
+        user = await info.context.loaders.get(accounts.load_users).load(self.entry.actor_id)
+        return UserNode.from_model(user) if user else None
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(
+        description="Reviews, meals and events of followed diners and nearby places, newest first."
+    )
+    async def feed(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[FeedItem]:
+        page = await feed.feed_page(info.context, first, after)
+        return to_connection(page, FeedItem.from_model)
