@@ -7,6 +7,7 @@ independently; foreign keys across apps use "app.Model" references.
 from __future__ import annotations
 
 import importlib.util
+from pathlib import Path
 from typing import Any
 
 from settings import Settings
@@ -40,6 +41,8 @@ def tortoise_config(settings: Settings, *, pool_max: int = 10) -> dict[str, Any]
         connection["credentials"]["minsize"] = 1
     else:
         connection = settings.database_url
+        # SQLite cannot create the folder of its file (and aiosqlite then hangs): make it.
+        Path(connection.removeprefix("sqlite://")).parent.mkdir(parents=True, exist_ok=True)
     credentials = {"default": connection}
     apps = {
         label: {
