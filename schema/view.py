@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from starlette.requests import Request
@@ -73,6 +74,10 @@ class GraphQLEndpoint(GraphQL):
         sub_response = await super().get_sub_response(request)
         sub_response.accept = request.headers.get("accept", "")  # type: ignore[attr-defined]
         return sub_response
+
+    def encode_json(self, data: object) -> str:  # type: ignore[override]
+        """UTF-8 as is: Chinese text stays readable and 3x smaller than \\u escapes."""
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:  # type: ignore[override]
         response = super().create_response(response_data, sub_response)

@@ -175,3 +175,26 @@ def test_seed_demo_is_deterministic(tmp_path):
     first, second = seeded("a"), seeded("b")
     assert len(first) == 60 and first == second
     assert any("\u4e00" <= ch <= "\u9fff" for row in first for ch in row[1])  # Chinese names
+
+
+async def test_readyz_fails_when_redis_is_down(client, services):
+    import redis.asyncio as redis_asyncio
+
+    working = services.redis
+    services.redis = redis_asyncio.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+    try:
+        response = await client.get("/readyz")
+    finally:
+        await services.redis.aclose()
+        services.redis = working
+    assert response.status_code == 503
+    assert response.json()["checks"]["redis"].startswith("error")
+    assert response.json()["checks"]["database"] == "ok"
+
+
+async def test_chinese_text_is_sent_as_utf8(client):
+    token, _, _ = await register(client, name="火锅达人")
+    response = await client.post(
+        "/graphql", json={"query": "{ me { displayName } }"}, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert "火锅达人".encode() in response.content
