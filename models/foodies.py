@@ -50,6 +50,8 @@ class MatchRequest(Model):
     recipient = fields.ForeignKeyField(
         "accounts.User", related_name="match_requests_received", on_delete=fields.CASCADE
     )
+    # "min_id:max_id": at most one request between two people, whoever sent it.
+    pair = fields.CharField(max_length=48, unique=True)
     message = fields.CharField(max_length=300, default="")
     status = fields.CharEnumField(MatchStatus, max_length=16, default=MatchStatus.PENDING)
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
@@ -57,4 +59,3 @@ class MatchRequest(Model):
 
     class Meta:
         table = "match_requests"
-        unique_together = (("sender", "recipient"),)

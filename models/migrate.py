@@ -29,4 +29,7 @@ async def makemigrations(settings: Settings, app_labels: list[str]) -> None:
 
     config = tortoise_config(settings, pool_max=2)
     cli._load_config = lambda _ctx: TortoiseConfig.resolve_args(config, None)  # type: ignore[attr-defined]
-    await cli.makemigrations(cli.CLIContext(None, None), tuple(app_labels), False, None)
+    # Tortoise loads only the named apps, which breaks cross-app foreign keys; so every app is
+    # loaded and the autodetector writes migrations for the apps whose models changed.
+    del app_labels
+    await cli.makemigrations(cli.CLIContext(None, None), (), False, None)

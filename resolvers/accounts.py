@@ -76,7 +76,9 @@ def start_session(services: Services, user: User) -> Session:
 
 
 async def register(ctx: Context, email: str, password: str, display_name: str, account_type: str) -> Session:
-    await ctx.services.limiter.hit(f"register:{ctx.client_ip}", 20, 3600)
+    await ctx.services.limiter.hit(
+        f"register:{ctx.client_ip}", ctx.settings.rate_limit_registrations_per_hour, 3600
+    )
     role = Role.RESTAURANT if account_type == "RESTAURANT" else Role.DINER
     user = await create_account(ctx.services, email, password, display_name, role)
     return start_session(ctx.services, user)

@@ -17,13 +17,22 @@ BatchFn = Callable[[Sequence[Any]], Awaitable[Sequence[Any]]]
 
 class Loaders:
     def __init__(self) -> None:
-        self._loaders: dict[BatchFn, DataLoader[Any, Any]] = {}
+        self._loaders: dict[tuple[Any, ...], DataLoader[Any, Any]] = {}
 
-    def get(self, batch: BatchFn) -> DataLoader[Any, Any]:
-        loader = self._loaders.get(batch)
+    def get(self, batch: Callable[..., Awaitable[Sequence[Any]]], *bound: Any) -> DataLoader[Any, Any]:
+        """The request's loader for `batch`; `bound` args (e.g. the viewer id) come before keys."""
+        cache_key = (batch, *bound)
+        loader = self._loaders.get(cache_key)
         if loader is None:
-            loader = DataLoader(load_fn=batch)  # type: ignore[arg-type]
-            self._loaders[batch] = loader
+            if bound:
+
+                async def load(keys: Sequence[Any]) -> Sequence[Any]:
+                    return await batch(*bound, keys)
+
+                loader = DataLoader(load_fn=load)  # type: ignore[arg-type]
+            else:
+                loader = DataLoader(load_fn=batch)  # type: ignore[arg-type]
+            self._loaders[cache_key] = loader
         return loader
 
 

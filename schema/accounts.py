@@ -11,11 +11,13 @@ import strawberry
 from strawberry import relay
 
 from models.accounts import Role, User
-from resolvers import accounts
+from resolvers import accounts, foodies
 from resolvers.errors import AuthError
+from resolvers.pagination import Page
 from resolvers.tastes import CUISINES, DIETARY
 from schema.context import Info
 from schema.errors import UserError, guarded
+from schema.pagination import Connection, to_connection
 
 RoleEnum = strawberry.enum(Role, name="Role")
 
@@ -100,6 +102,52 @@ class UserNode(relay.Node):
     def timezone(self, info: Info) -> str:
         self._require_self(info)
         return self.model.timezone
+
+    # ---- social graph (foodies)
+    @strawberry.field
+    async def followers_count(self, info: Info) -> int:
+        return await info.context.loaders.get(foodies.load_follower_counts).load(self.model.id)
+
+    @strawberry.field
+    async def following_count(self, info: Info) -> int:
+        return await info.context.loaders.get(foodies.load_following_counts).load(self.model.id)
+
+    @strawberry.field(description="Whether the signed-in viewer follows this user (false when anonymous).")
+    async def is_followed_by_me(self, info: Info) -> bool:
+        viewer = info.context.viewer
+        if viewer is None or viewer.id == self.model.id:
+            return False
+        return await info.context.loaders.get(foodies.load_is_followed_by, viewer.id).load(self.model.id)
+
+    @strawberry.field
+    async def followers(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[UserNode]:
+        return await _follow_connection(info, self.model.id, True, first, after)
+
+    @strawberry.field
+    async def following(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[UserNode]:
+        return await _follow_connection(info, self.model.id, False, first, after)
+
+
+async def _follow_connection(
+    info: Info, user_id: int, followers: bool, first: int | None, after: str | None
+) -> Connection[UserNode]:
+    page = await foodies.follow_page(info.context, user_id, followers, first, after)
+    ids = [f.follower_id if followers else f.followee_id for f in page.items]
+    users = await info.context.loaders.get(accounts.load_users).load_many(ids)
+    viewer = info.context.viewer
+    visible = [
+        (u, c)
+        for u, c in zip(users, page.cursors, strict=True)
+        if u is not None and accounts.can_see_user(viewer, u)
+    ]
+    page = Page(
+        items=[u for u, _ in visible], cursors=[c for _, c in visible], has_next_page=page.has_next_page
+    )
+    return to_connection(page, UserNode.from_model)
 
 
 @strawberry.type

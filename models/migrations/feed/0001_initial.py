@@ -4,7 +4,7 @@ from tortoise.fields.base import OnDelete
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('accounts', '0001_initial')]
+    dependencies = [('accounts', '0001_initial'), ('restaurants', '0001_initial')]
 
     initial = True
 

@@ -1,0 +1,262 @@
+"""The social graph (follow, block, match requests) and nearby foodie matching."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+from tortoise.functions import Count
+from tortoise.transactions import in_transaction
+
+from geo.privacy import coarse_km
+from models.accounts import User
+from models.foodies import Block, Follow, MatchRequest, MatchStatus
+from resolvers import pubsub
+from resolvers.accounts import DINER_KIND, write_limit
+from resolvers.context import Context
+from resolvers.errors import BadRequestError, ErrorCode, UserInputError
+from resolvers.feed import blocked_either_way
+from resolvers.loaders import by_key
+from resolvers.matching import Taste, match_score
+from resolvers.pagination import Page, decode_cursor, encode_cursor, page_size
+
+CANDIDATE_CAP = 500  # nearest obfuscated points scored per query: bounded work in dense cities
+MAX_RADIUS_KM = 50.0
+MATCH_TOPIC = "match-request"
+
+
+async def _visible_user(ctx: Context, user_id: int, field: str = "userId") -> User:
+    user = await User.get_or_none(id=user_id)
+    if user is None or user.is_suspended(datetime.now(UTC)):
+        raise UserInputError(ErrorCode.NOT_FOUND, "No such user", field)
+    return user
+
+
+async def is_blocked_between(a: int, b: int) -> bool:
+    return await Block.filter(Q(blocker_id=a, blocked_id=b) | Q(blocker_id=b, blocked_id=a)).exists()
+
+
+async def follow(ctx: Context, user_id: int) -> User:
+    viewer = await write_limit(ctx, "follow")
+    if user_id == viewer.id:
+        raise UserInputError(ErrorCode.SELF_ACTION, "You cannot follow yourself", "userId")
+    target = await _visible_user(ctx, user_id)
+    if await is_blocked_between(viewer.id, target.id):
+        raise UserInputError(ErrorCode.BLOCKED, "You cannot follow this user", "userId")
+    try:
+        await Follow.create(follower_id=viewer.id, followee_id=target.id)
+    except IntegrityError:
+        pass  # already following: following twice is a no-op
+    return target
+
+
+async def unfollow(ctx: Context, user_id: int) -> User:
+    viewer = await write_limit(ctx, "follow")
+    target = await _visible_user(ctx, user_id)
+    await Follow.filter(follower_id=viewer.id, followee_id=target.id).delete()
+    return target
+
+
+async def block(ctx: Context, user_id: int) -> User:
+    """Block: no follows either way, no matching, no pending requests between the two."""
+    viewer = await write_limit(ctx, "block")
+    if user_id == viewer.id:
+        raise UserInputError(ErrorCode.SELF_ACTION, "You cannot block yourself", "userId")
+    target = await User.get_or_none(id=user_id)
+    if target is None:
+        raise UserInputError(ErrorCode.NOT_FOUND, "No such user", "userId")
+    async with in_transaction():
+        try:
+            async with in_transaction():
+                await Block.create(blocker_id=viewer.id, blocked_id=target.id)
+        except IntegrityError:
+            pass
+        await Follow.filter(
+            Q(follower_id=viewer.id, followee_id=target.id) | Q(follower_id=target.id, followee_id=viewer.id)
+        ).delete()
+        await MatchRequest.filter(
+            Q(sender_id=viewer.id, recipient_id=target.id) | Q(sender_id=target.id, recipient_id=viewer.id),
+            status=MatchStatus.PENDING,
+        ).update(status=MatchStatus.DECLINED, responded_at=datetime.now(UTC))
+    return target
+
+
+async def unblock(ctx: Context, user_id: int) -> User:
+    viewer = await write_limit(ctx, "block")
+    target = await User.get_or_none(id=user_id)
+    if target is None:
+        raise UserInputError(ErrorCode.NOT_FOUND, "No such user", "userId")
+    await Block.filter(blocker_id=viewer.id, blocked_id=target.id).delete()
+    return target
+
+
+async def send_match_request(ctx: Context, user_id: int, message: str | None) -> MatchRequest:
+    viewer = await write_limit(ctx, "match")
+    if user_id == viewer.id:
+        raise UserInputError(ErrorCode.SELF_ACTION, "You cannot match with yourself", "userId")
+    message = (message or "").strip()
+    if len(message) > 300:
+        raise UserInputError(ErrorCode.TOO_LONG, "At most 300 characters", "message")
+    target = await _visible_user(ctx, user_id)
+    if await is_blocked_between(viewer.id, target.id):
+        raise UserInputError(ErrorCode.BLOCKED, "You cannot send a request to this user", "userId")
+    if await MatchRequest.filter(
+        Q(sender_id=viewer.id, recipient_id=target.id) | Q(sender_id=target.id, recipient_id=viewer.id)
+    ).exists():
+        raise UserInputError(ErrorCode.DUPLICATE, "A request between you already exists", "userId")
+    try:
+        request = await MatchRequest.create(
+            sender_id=viewer.id,
+            recipient_id=target.id,
+            pair=f"{min(viewer.id, target.id)}:{max(viewer.id, target.id)}",
+            message=message,
+        )
+    except IntegrityError:
+        raise UserInputError(ErrorCode.DUPLICATE, "A request between you already exists", "userId") from None
+    await pubsub.publish(ctx.services.redis, MATCH_TOPIC, target.id, {"requestId": request.id})
+    return request
+
+
+async def respond_match_request(ctx: Context, request_id: int, accept: bool) -> MatchRequest:
+    viewer = await write_limit(ctx, "match")
+    request = await MatchRequest.get_or_none(id=request_id, recipient_id=viewer.id)
+    if request is None:
+        raise UserInputError(ErrorCode.NOT_FOUND, "No such request", "requestId")
+    status = MatchStatus.ACCEPTED if accept else MatchStatus.DECLINED
+    now = datetime.now(UTC)
+    changed = await MatchRequest.filter(id=request.id, status=MatchStatus.PENDING).update(
+        status=status, responded_at=now
+    )
+    if not changed:
+        raise UserInputError(ErrorCode.ALREADY_ANSWERED, "This request was already answered", "requestId")
+    request.status, request.responded_at = status, now
+    return request
+
+
+async def match_requests_page(
+    ctx: Context, incoming: bool, status: MatchStatus | None, first: int | None, after: str | None
+) -> Page[MatchRequest]:
+    from resolvers.pagination import newest_first
+
+    viewer = ctx.require_viewer()
+    query = MatchRequest.filter(**({"recipient_id": viewer.id} if incoming else {"sender_id": viewer.id}))
+    if status is not None:
+        query = query.filter(status=status)
+    return await newest_first(query, first, after)
+
+
+async def match_request_events(ctx: Context) -> AsyncIterator[MatchRequest]:
+    """Requests sent to the viewer from now on, from any app process (Redis pub/sub)."""
+    viewer = ctx.require_viewer()
+    async for message in pubsub.listen(ctx.services.redis, MATCH_TOPIC, viewer.id):
+        request = await MatchRequest.get_or_none(id=message.get("requestId"), recipient_id=viewer.id)
+        if request is not None:
+            yield request
+
+
+# ----------------------------------------------------------------- nearby matching
+
+
+@dataclass(frozen=True)
+class FoodieMatch:
+    user: User
+    distance_km: float
+    score: float
+    shared_cuisines: list[str]
+
+
+def _taste(user: User) -> Taste:
+    return Taste(
+        frozenset(user.cuisines or []), frozenset(user.dietary or []), user.spice_level, user.budget_level
+    )
+
+
+async def nearby_foodies(
+    ctx: Context, radius_km: float, first: int | None, after: str | None
+) -> Page[FoodieMatch]:
+    """Diners near the viewer, best match first; everything about them from obfuscated points."""
+    viewer = ctx.require_viewer()
+    if not 0 < radius_km <= MAX_RADIUS_KM:
+        raise BadRequestError(f"radiusKm must be within (0, {MAX_RADIUS_KM:g}]")
+    size = page_size(first)
+    cursor = decode_cursor(after, 2)
+    if viewer.lat is None or viewer.lng is None:
+        return Page(items=[], cursors=[], has_next_page=False)
+    excluded = [viewer.id, *await blocked_either_way(viewer.id)]
+    hits = await ctx.services.geo.within(
+        DINER_KIND, viewer.lat, viewer.lng, radius_km, limit=CANDIDATE_CAP, exclude=excluded
+    )
+    users = {u.id: u for u in await User.filter(id__in=[h.object_id for h in hits], discoverable=True)}
+    now = datetime.now(UTC)
+    mine = _taste(viewer)
+    ranked: list[tuple[float, int, FoodieMatch]] = []
+    for hit in hits:
+        user = users.get(hit.object_id)
+        if user is None or user.is_suspended(now):
+            continue
+        taste = _taste(user)
+        score = match_score(mine, taste, hit.distance_km, radius_km, user.last_active_at, now)
+        shared = sorted(mine.cuisines & taste.cuisines)
+        ranked.append((-score, user.id, FoodieMatch(user, coarse_km(hit.distance_km), score, shared)))
+    ranked.sort(key=lambda item: (item[0], item[1]))
+    if cursor is not None:
+        try:
+            last = (-float(cursor[0]), int(cursor[1]))
+        except (TypeError, ValueError):
+            raise BadRequestError("Malformed cursor") from None
+        ranked = [item for item in ranked if (item[0], item[1]) > last]
+    window = ranked[: size + 1]
+    items = [item[2] for item in window[:size]]
+    return Page(
+        items=items,
+        cursors=[encode_cursor([m.score, m.user.id]) for m in items],
+        has_next_page=len(window) > size,
+    )
+
+
+# ----------------------------------------------------------------- loaders
+
+
+async def _counts(field: str, keys: Sequence[int]) -> list[int]:
+    rows = (
+        await Follow.filter(**{f"{field}__in": list(keys)})
+        .annotate(n=Count("id"))
+        .group_by(field)
+        .values(field, "n")
+    )
+    counts = {row[field]: row["n"] for row in rows}
+    return [counts.get(key, 0) for key in keys]
+
+
+async def load_follower_counts(keys: Sequence[int]) -> list[int]:
+    return await _counts("followee_id", keys)
+
+
+async def load_following_counts(keys: Sequence[int]) -> list[int]:
+    return await _counts("follower_id", keys)
+
+
+async def load_is_followed_by(viewer_id: int, keys: Sequence[int]) -> list[bool]:
+    """Does the viewer follow each key? Use as ctx.loaders.get(load_is_followed_by, viewer.id)."""
+    followed = set(
+        await Follow.filter(follower_id=viewer_id, followee_id__in=list(keys)).values_list(
+            "followee_id", flat=True
+        )
+    )
+    return [key in followed for key in keys]
+
+
+async def follow_page(
+    ctx: Context, user_id: int, followers: bool, first: int | None, after: str | None
+) -> Page[Follow]:
+    from resolvers.pagination import newest_first
+
+    query = Follow.filter(followee_id=user_id) if followers else Follow.filter(follower_id=user_id)
+    return await newest_first(query, first, after)
+
+
+async def load_match_requests(keys: Sequence[int]) -> list[MatchRequest | None]:
+    return by_key(await MatchRequest.filter(id__in=list(keys)), keys)

@@ -1,0 +1,213 @@
+"""Nearby foodies, follows, blocks and match requests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Iterable
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+from strawberry import relay
+
+from models.foodies import MatchRequest, MatchStatus
+from resolvers import accounts, foodies
+from schema.accounts import UserNode
+from schema.context import Info
+from schema.errors import UserError, guarded
+from schema.ids import decode
+from schema.pagination import Connection, to_connection
+
+MatchStatusEnum = strawberry.enum(MatchStatus, name="MatchRequestStatus")
+
+
+@strawberry.type
+class FoodieMatch:
+    user: UserNode
+    distance_km: float = strawberry.field(description="Rounded up to a whole km, from the obfuscated point.")
+    score: float = strawberry.field(description="0..1: taste 55%, proximity 30%, recent activity 15%.")
+    shared_cuisines: list[str]
+
+
+@strawberry.enum
+class MatchDirection(Enum):
+    INCOMING = "incoming"
+    OUTGOING = "outgoing"
+
+
+@strawberry.type(name="MatchRequest")
+class MatchRequestNode(relay.Node):
+    id: relay.NodeID[int]
+    message: str
+    status: MatchStatusEnum  # type: ignore[valid-type]
+    created_at: datetime
+    responded_at: datetime | None
+    model: strawberry.Private[MatchRequest]
+
+    @classmethod
+    def from_model(cls, request: MatchRequest) -> MatchRequestNode:
+        return cls(
+            id=request.id,
+            message=request.message,
+            status=request.status,
+            created_at=request.created_at,
+            responded_at=request.responded_at,
+            model=request,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[MatchRequestNode | None]:
+        viewer = info.context.viewer
+        rows = await info.context.loaders.get(foodies.load_match_requests).load_many(
+            [int(i) for i in node_ids]
+        )
+        return [
+            cls.from_model(r)
+            if r is not None and viewer is not None and viewer.id in (r.sender_id, r.recipient_id)
+            else None
+            for r in rows
+        ]
+
+    async def _user(self, info: Info, user_id: int) -> UserNode:
+        user = await info.context.loaders.get(accounts.load_users).load(user_id)
+        return UserNode.from_model(user)
+
+    @strawberry.field
+    async def sender(self, info: Info) -> UserNode:
+        return await self._user(info, self.model.sender_id)
+
+    @strawberry.field
+    async def recipient(self, info: Info) -> UserNode:
+        return await self._user(info, self.model.recipient_id)
+
+
+@strawberry.type
+class FollowPayload:
+    errors: list[UserError]
+    user: UserNode | None = None
+    following: bool | None = None
+
+
+@strawberry.type
+class BlockPayload:
+    errors: list[UserError]
+    user: UserNode | None = None
+    blocked: bool | None = None
+
+
+@strawberry.type
+class MatchRequestPayload:
+    errors: list[UserError]
+    request: MatchRequestNode | None = None
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Diners near you, best match first. Needs sign-in and a location.")
+    async def nearby_foodies(
+        self, info: Info, radius_km: float = 5, first: int = 20, after: str | None = None
+    ) -> Connection[FoodieMatch]:
+        page = await foodies.nearby_foodies(info.context, radius_km, first, after)
+        return to_connection(
+            page,
+            lambda m: FoodieMatch(
+                user=UserNode.from_model(m.user),
+                distance_km=m.distance_km,
+                score=m.score,
+                shared_cuisines=m.shared_cuisines,
+            ),
+        )
+
+    @strawberry.field(description="Your match requests, newest first.")
+    async def match_requests(
+        self,
+        info: Info,
+        direction: MatchDirection = MatchDirection.INCOMING,
+        status: MatchStatusEnum | None = None,  # type: ignore[valid-type]
+        first: int | None = 20,
+        after: str | None = None,
+    ) -> Connection[MatchRequestNode]:
+        page = await foodies.match_requests_page(
+            info.context, direction == MatchDirection.INCOMING, status, first, after
+        )
+        return to_connection(page, MatchRequestNode.from_model)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation
+    async def follow(self, info: Info, user_id: strawberry.ID) -> FollowPayload:
+        info.context.require_viewer()
+
+        async def act() -> FollowPayload:
+            user = await foodies.follow(info.context, decode(user_id, "User", "userId"))
+            return FollowPayload(errors=[], user=UserNode.from_model(user), following=True)
+
+        return await guarded(FollowPayload, act)
+
+    @strawberry.mutation
+    async def unfollow(self, info: Info, user_id: strawberry.ID) -> FollowPayload:
+        info.context.require_viewer()
+
+        async def act() -> FollowPayload:
+            user = await foodies.unfollow(info.context, decode(user_id, "User", "userId"))
+            return FollowPayload(errors=[], user=UserNode.from_model(user), following=False)
+
+        return await guarded(FollowPayload, act)
+
+    @strawberry.mutation
+    async def block_user(self, info: Info, user_id: strawberry.ID) -> BlockPayload:
+        info.context.require_viewer()
+
+        async def act() -> BlockPayload:
+            user = await foodies.block(info.context, decode(user_id, "User", "userId"))
+            return BlockPayload(errors=[], user=UserNode.from_model(user), blocked=True)
+
+        return await guarded(BlockPayload, act)
+
+    @strawberry.mutation
+    async def unblock_user(self, info: Info, user_id: strawberry.ID) -> BlockPayload:
+        info.context.require_viewer()
+
+        async def act() -> BlockPayload:
+            user = await foodies.unblock(info.context, decode(user_id, "User", "userId"))
+            return BlockPayload(errors=[], user=UserNode.from_model(user), blocked=False)
+
+        return await guarded(BlockPayload, act)
+
+    @strawberry.mutation
+    async def send_match_request(
+        self, info: Info, user_id: strawberry.ID, message: str | None = None
+    ) -> MatchRequestPayload:
+        info.context.require_viewer()
+
+        async def act() -> MatchRequestPayload:
+            request = await foodies.send_match_request(
+                info.context, decode(user_id, "User", "userId"), message
+            )
+            return MatchRequestPayload(errors=[], request=MatchRequestNode.from_model(request))
+
+        return await guarded(MatchRequestPayload, act)
+
+    @strawberry.mutation
+    async def respond_match_request(
+        self, info: Info, request_id: strawberry.ID, accept: bool
+    ) -> MatchRequestPayload:
+        info.context.require_viewer()
+
+        async def act() -> MatchRequestPayload:
+            request_pk = decode(request_id, "MatchRequest", "requestId")
+            request = await foodies.respond_match_request(info.context, request_pk, accept)
+            return MatchRequestPayload(errors=[], request=MatchRequestNode.from_model(request))
+
+        return await guarded(MatchRequestPayload, act)
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(description="Match requests sent to you, live.")
+    async def match_request_received(self, info: Info) -> AsyncGenerator[MatchRequestNode, None]:
+        info.context.require_viewer()
+        async for request in foodies.match_request_events(info.context):
+            yield MatchRequestNode.from_model(request)
