@@ -1,0 +1,98 @@
+"""Real `app.py serve` processes for tests that cross process boundaries (pub/sub, shutdown)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def shared_redis_url(settings: Settings) -> str:
+    """Cross-process tests need a real Redis: the configured one, or REDIS_URL from the env."""
+    url = settings.redis_url or os.environ.get("REDIS_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("CI is set but no REDIS_URL: cross-process tests need a real Redis")
+        pytest.skip("needs a real Redis (set REDIS_URL)")
+    return url
+
+
+def server_env(settings: Settings, redis_url: str) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "ENV": "test",
+        "DATABASE_URL": settings.database_url,
+        "REDIS_URL": redis_url,
+        "SECRET_KEY": settings.secret_key,
+        "ARGON2_TIME_COST": "1",
+        "ARGON2_MEMORY_KIB": "1024",
+        "MEDIA_ROOT": str(settings.media_root),
+        "RATE_LIMIT_REGISTRATIONS_PER_HOUR": "100000",
+    }
+    if settings.media_backend == "s3":
+        env.update(
+            MEDIA_BACKEND="s3",
+            S3_BUCKET=settings.s3_bucket or "",
+            S3_ENDPOINT_URL=settings.s3_endpoint_url or "",
+        )
+    return env
+
+
+@contextmanager
+def running_servers(settings: Settings, count: int = 2) -> Iterator[list[str]]:
+    """Start `count` app processes sharing the database and Redis; yield their base URLs."""
+    redis_url = shared_redis_url(settings)
+    processes, urls = [], []
+    try:
+        for _ in range(count):
+            port = free_port()
+            processes.append(
+                subprocess.Popen(
+                    [sys.executable, "app.py", "serve", "--host", "127.0.0.1", "--port", str(port)],
+                    cwd=ROOT,
+                    env=server_env(settings, redis_url),
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                )
+            )
+            urls.append(f"http://127.0.0.1:{port}")
+        deadline = time.monotonic() + 60
+        for url, process in zip(urls, processes, strict=True):
+            while True:
+                if process.poll() is not None:
+                    raise RuntimeError(f"server exited: {process.stderr.read().decode()[-2000:]}")
+                try:
+                    if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError("server did not start in 60 s")
+                time.sleep(0.2)
+        yield urls
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
