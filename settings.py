@@ -39,6 +39,8 @@ class Settings:
     rate_limit_writes_per_minute: int = 60
     rate_limit_logins_per_minute: int = 10
     rate_limit_registrations_per_hour: int = 20
+    rate_limit_reviews_per_hour: int = 20
+    rate_limit_uploads_per_hour: int = 60
     argon2_time_cost: int = 2
     argon2_memory_kib: int = 19456
     extra: Mapping[str, str] = field(default_factory=dict)
@@ -95,6 +97,8 @@ class Settings:
             rate_limit_writes_per_minute=_int(env, "RATE_LIMIT_WRITES_PER_MINUTE", 60),
             rate_limit_logins_per_minute=_int(env, "RATE_LIMIT_LOGINS_PER_MINUTE", 10),
             rate_limit_registrations_per_hour=_int(env, "RATE_LIMIT_REGISTRATIONS_PER_HOUR", 20),
+            rate_limit_reviews_per_hour=_int(env, "RATE_LIMIT_REVIEWS_PER_HOUR", 20),
+            rate_limit_uploads_per_hour=_int(env, "RATE_LIMIT_UPLOADS_PER_HOUR", 60),
             argon2_time_cost=_int(env, "ARGON2_TIME_COST", cls.argon2_time_cost),
             argon2_memory_kib=_int(env, "ARGON2_MEMORY_KIB", cls.argon2_memory_kib),
             extra={k: v for k, v in env.items() if k.startswith("TABLEMATES_")},

@@ -8,10 +8,11 @@ from enum import Enum
 import strawberry
 
 from models.feed import FeedEntry
-from resolvers import accounts, feed
+from resolvers import accounts, feed, reviews
 from schema.accounts import UserNode
 from schema.context import Info
 from schema.pagination import Connection, to_connection
+from schema.reviews import ReviewNode
 
 
 @strawberry.enum
@@ -37,6 +38,13 @@ class FeedItem:
             return None
         user = await info.context.loaders.get(accounts.load_users).load(self.entry.actor_id)
         return UserNode.from_model(user) if user else None
+
+    @strawberry.field(description="The review, when kind is REVIEW.")
+    async def review(self, info: Info) -> ReviewNode | None:
+        if self.entry.kind != "review":
+            return None
+        row = await info.context.loaders.get(reviews.load_reviews).load(self.entry.object_id)
+        return ReviewNode.from_model(row) if row else None
 
 
 @strawberry.type

@@ -74,6 +74,8 @@ def _base_env(tmp: Path) -> dict[str, str]:
         "RATE_LIMIT_WRITES_PER_MINUTE": "100000",
         "RATE_LIMIT_LOGINS_PER_MINUTE": "100000",
         "RATE_LIMIT_REGISTRATIONS_PER_HOUR": "100000",
+        "RATE_LIMIT_REVIEWS_PER_HOUR": "100000",
+        "RATE_LIMIT_UPLOADS_PER_HOUR": "100000",
         "MEDIA_ROOT": str(tmp / "media"),
         "PUBLIC_BASE_URL": "http://testserver",
     }

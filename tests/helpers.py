@@ -62,3 +62,50 @@ def random_spot(rng: random.Random | None = None) -> tuple[float, float]:
     """A place far from other tests' places, so nearby queries see only this test's data."""
     rng = rng or random.Random()
     return rng.uniform(-60, 60), rng.uniform(-170, 170)
+
+
+CREATE_RESTAURANT = """
+mutation($i: RestaurantInput!) {
+  createRestaurant(input: $i) { restaurant { id name } errors { field code message } }
+}
+"""
+ADD_DISH = """
+mutation($r: ID!, $i: DishInput!) { addDish(restaurantId: $r, input: $i) { dish { id } errors { field code } } }
+"""
+
+
+async def open_restaurant(
+    client: httpx.AsyncClient,
+    lat: float,
+    lng: float,
+    name: str = "重庆火锅",
+    cuisines: tuple[str, ...] = ("hotpot",),
+    owner_token: str | None = None,
+) -> tuple[str, str]:
+    """A restaurant account (or `owner_token`) opens a restaurant: (owner token, restaurant id)."""
+    if owner_token is None:
+        owner_token, _, _ = await register(client, name="老板", account_type="RESTAURANT")
+    body = await gql(
+        client,
+        CREATE_RESTAURANT,
+        {"i": {"name": name, "lat": lat, "lng": lng, "address": "解放碑", "cuisines": list(cuisines)}},
+        owner_token,
+    )
+    payload = body["data"]["createRestaurant"]
+    assert payload["errors"] == [], payload["errors"]
+    return owner_token, payload["restaurant"]["id"]
+
+
+async def add_dish(
+    client: httpx.AsyncClient,
+    owner_token: str,
+    restaurant_id: str,
+    name: str = "毛肚",
+    price_cents: int = 3800,
+) -> str:
+    body = await gql(
+        client, ADD_DISH, {"r": restaurant_id, "i": {"name": name, "priceCents": price_cents}}, owner_token
+    )
+    payload = body["data"]["addDish"]
+    assert payload["errors"] == [], payload["errors"]
+    return payload["dish"]["id"]

@@ -1,0 +1,363 @@
+"""Restaurants and dishes: nodes, nearby and search queries, owner/staff mutations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+
+from models.restaurants import Dish, Restaurant, RestaurantStaff, StaffRole
+from resolvers import accounts, restaurants, reviews
+from resolvers.errors import AuthError
+from schema.accounts import UserNode
+from schema.context import Info
+from schema.errors import UserError, guarded
+from schema.ids import decode
+from schema.pagination import Connection, to_connection
+
+if TYPE_CHECKING:
+    from schema.reviews import ReviewNode
+
+StaffRoleEnum = strawberry.enum(StaffRole, name="StaffRole")
+
+
+@strawberry.type
+class StaffMember:
+    role: StaffRoleEnum  # type: ignore[valid-type]
+    since: datetime
+    model: strawberry.Private[RestaurantStaff]
+
+    @strawberry.field
+    async def user(self, info: Info) -> UserNode | None:
+        user = await info.context.loaders.get(accounts.load_users).load(self.model.user_id)
+        return UserNode.from_model(user) if user else None
+
+
+@strawberry.type(name="Restaurant")
+class RestaurantNode(relay.Node):
+    id: relay.NodeID[int]
+    name: str
+    address: str
+    cuisines: list[str]
+    phone: str
+    timezone: str = strawberry.field(description="IANA zone the restaurant's times are shown in.")
+    lat: float = strawberry.field(description="Restaurants are public places: exact position.")
+    lng: float
+    created_at: datetime
+    distance_km: float | None = strawberry.field(
+        default=None, description="From the searched point, in nearby queries; null elsewhere."
+    )
+    model: strawberry.Private[Restaurant]
+
+    @classmethod
+    def from_model(cls, row: Restaurant, distance_km: float | None = None) -> RestaurantNode:
+        return cls(
+            id=row.id,
+            name=row.name,
+            address=row.address,
+            cuisines=list(row.cuisines or []),
+            phone=row.phone,
+            timezone=row.timezone,
+            lat=row.lat,
+            lng=row.lng,
+            created_at=row.created_at,
+            distance_km=None if distance_km is None else round(distance_km, 3),
+            model=row,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[RestaurantNode | None]:
+        rows = await info.context.loaders.get(restaurants.load_restaurants).load_many(
+            [int(i) for i in node_ids]
+        )
+        return [cls.from_model(r) if r else None for r in rows]
+
+    @strawberry.field
+    async def owner(self, info: Info) -> UserNode | None:
+        user = await info.context.loaders.get(accounts.load_users).load(self.model.owner_id)
+        return (
+            UserNode.from_model(user) if user and accounts.can_see_user(info.context.viewer, user) else None
+        )
+
+    @strawberry.field(description="Dishes on the menu (archived ones are gone), oldest first.")
+    async def dishes(
+        self, info: Info, first: int | None = 50, after: str | None = None
+    ) -> Connection[DishNode]:
+        rows = await info.context.loaders.get(restaurants.load_dishes_by_restaurant).load(self.model.id)
+        return to_connection(restaurants.page_of_list(rows, first, after), DishNode.from_model)
+
+    @strawberry.field(description="The viewer's role here (OWNER/STAFF), null for everyone else.")
+    async def my_role(self, info: Info) -> StaffRoleEnum | None:  # type: ignore[valid-type]
+        viewer = info.context.viewer
+        if viewer is None:
+            return None
+        return await info.context.loaders.get(restaurants.load_staff_roles, viewer.id).load(self.model.id)
+
+    @strawberry.field(description="Owner and staff. Private: the restaurant's own staff only.")
+    async def staff(self, info: Info) -> list[StaffMember]:
+        viewer = info.context.require_viewer()
+        role = await info.context.loaders.get(restaurants.load_staff_roles, viewer.id).load(self.model.id)
+        if role is None and viewer.role != "admin":
+            raise AuthError("FORBIDDEN", "Only this restaurant's staff")
+        rows = await info.context.loaders.get(restaurants.load_staff_lists).load(self.model.id)
+        return [StaffMember(role=r.role, since=r.created_at, model=r) for r in rows]
+
+
+@strawberry.type(name="Dish")
+class DishNode(relay.Node):
+    id: relay.NodeID[int]
+    name: str
+    description: str
+    price_cents: int
+    currency: str
+    tags: list[str]
+    review_count: int = strawberry.field(description="Visible reviews only.")
+    average_rating: float | None = strawberry.field(description="Mean of visible reviews; null when none.")
+    created_at: datetime
+    model: strawberry.Private[Dish]
+
+    @classmethod
+    def from_model(cls, row: Dish) -> DishNode:
+        return cls(
+            id=row.id,
+            name=row.name,
+            description=row.description,
+            price_cents=row.price_cents,
+            currency=row.currency,
+            tags=list(row.tags or []),
+            review_count=row.review_count,
+            average_rating=reviews.average_rating(row),
+            created_at=row.created_at,
+            model=row,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[DishNode | None]:
+        rows = await info.context.loaders.get(restaurants.load_dishes).load_many([int(i) for i in node_ids])
+        return [cls.from_model(r) if r else None for r in rows]
+
+    @strawberry.field
+    async def restaurant(self, info: Info) -> RestaurantNode | None:
+        row = await info.context.loaders.get(restaurants.load_restaurants).load(self.model.restaurant_id)
+        return RestaurantNode.from_model(row) if row else None
+
+    @strawberry.field(description="Visible reviews, newest first.")
+    async def reviews(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[Annotated[ReviewNode, strawberry.lazy("schema.reviews")]]:
+        from schema.reviews import ReviewNode
+
+        page = await reviews.dish_reviews(self.model.id, first, after)
+        return to_connection(page, ReviewNode.from_model)
+
+
+@strawberry.input
+class RestaurantInput:
+    name: str
+    lat: float
+    lng: float
+    address: str = ""
+    cuisines: list[str] = strawberry.field(default_factory=list)
+    phone: str | None = None
+
+
+@strawberry.input
+class RestaurantUpdateInput:
+    name: str | None = None
+    lat: float | None = None
+    lng: float | None = None
+    address: str | None = None
+    cuisines: list[str] | None = None
+    phone: str | None = None
+
+
+@strawberry.input
+class DishInput:
+    name: str
+    price_cents: int
+    tags: list[str] = strawberry.field(default_factory=list)
+    description: str | None = None
+
+
+@strawberry.input
+class DishUpdateInput:
+    name: str | None = None
+    price_cents: int | None = None
+    tags: list[str] | None = None
+    description: str | None = None
+
+
+@strawberry.type
+class RestaurantPayload:
+    errors: list[UserError]
+    restaurant: RestaurantNode | None = None
+
+
+@strawberry.type
+class DishPayload:
+    errors: list[UserError]
+    dish: DishNode | None = None
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    async def restaurant(self, info: Info, id: strawberry.ID) -> RestaurantNode | None:
+        pk = decode(id, "Restaurant", "id")
+        row = await restaurants.get_restaurant(info.context, pk)
+        return RestaurantNode.from_model(row) if row else None
+
+    @strawberry.field
+    async def dish(self, info: Info, id: strawberry.ID) -> DishNode | None:
+        row = await restaurants.get_dish(info.context, decode(id, "Dish", "id"))
+        return DishNode.from_model(row) if row else None
+
+    @strawberry.field(description="Restaurants within the radius, nearest first, with exact distance.")
+    async def restaurants_nearby(
+        self,
+        info: Info,
+        lat: float,
+        lng: float,
+        radius_km: float = 3,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[RestaurantNode]:
+        page = await restaurants.restaurants_nearby(info.context, lat, lng, radius_km, first, after)
+        return to_connection(page, lambda pair: RestaurantNode.from_model(pair[0], pair[1]))
+
+    @strawberry.field(
+        description="Name/address/cuisine search (every word must match; works for 2-character "
+        "Chinese words such as 火锅), newest first."
+    )
+    async def search_restaurants(
+        self,
+        info: Info,
+        query: str = "",
+        cuisine: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[RestaurantNode]:
+        page = await restaurants.search_restaurants(info.context, query, cuisine, first, after)
+        return to_connection(page, RestaurantNode.from_model)
+
+
+def _restaurant_fields(input: RestaurantInput | RestaurantUpdateInput) -> restaurants.RestaurantFields:
+    return restaurants.RestaurantFields(
+        name=input.name,
+        lat=input.lat,
+        lng=input.lng,
+        address=input.address,
+        cuisines=input.cuisines,
+        phone=input.phone,
+    )
+
+
+def _dish_fields(input: DishInput | DishUpdateInput) -> restaurants.DishFields:
+    return restaurants.DishFields(
+        name=input.name, price_cents=input.price_cents, tags=input.tags, description=input.description
+    )
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Restaurant accounts only; the caller becomes the owner.")
+    async def create_restaurant(self, info: Info, input: RestaurantInput) -> RestaurantPayload:
+        info.context.require_viewer()
+
+        async def act() -> RestaurantPayload:
+            row = await restaurants.create_restaurant(info.context, _restaurant_fields(input))
+            return RestaurantPayload(errors=[], restaurant=RestaurantNode.from_model(row))
+
+        return await guarded(RestaurantPayload, act)
+
+    @strawberry.mutation(description="Owner only.")
+    async def update_restaurant(
+        self, info: Info, restaurant_id: strawberry.ID, input: RestaurantUpdateInput
+    ) -> RestaurantPayload:
+        info.context.require_viewer()
+
+        async def act() -> RestaurantPayload:
+            pk = decode(restaurant_id, "Restaurant", "restaurantId")
+            row = await restaurants.update_restaurant(info.context, pk, _restaurant_fields(input))
+            return RestaurantPayload(errors=[], restaurant=RestaurantNode.from_model(row))
+
+        return await guarded(RestaurantPayload, act)
+
+    @strawberry.mutation(description="Owner only: the restaurant leaves search, nearby and feeds.")
+    async def archive_restaurant(self, info: Info, restaurant_id: strawberry.ID) -> RestaurantPayload:
+        info.context.require_viewer()
+
+        async def act() -> RestaurantPayload:
+            pk = decode(restaurant_id, "Restaurant", "restaurantId")
+            row = await restaurants.archive_restaurant(info.context, pk)
+            return RestaurantPayload(errors=[], restaurant=RestaurantNode.from_model(row))
+
+        return await guarded(RestaurantPayload, act)
+
+    @strawberry.mutation(description="Owner only: give an existing account staff rights (redeem, events).")
+    async def add_restaurant_staff(
+        self, info: Info, restaurant_id: strawberry.ID, email: str
+    ) -> RestaurantPayload:
+        info.context.require_viewer()
+
+        async def act() -> RestaurantPayload:
+            pk = decode(restaurant_id, "Restaurant", "restaurantId")
+            await restaurants.add_staff(info.context, pk, email)
+            row = await Restaurant.get(id=pk)
+            return RestaurantPayload(errors=[], restaurant=RestaurantNode.from_model(row))
+
+        return await guarded(RestaurantPayload, act)
+
+    @strawberry.mutation(description="Owner only.")
+    async def remove_restaurant_staff(
+        self, info: Info, restaurant_id: strawberry.ID, user_id: strawberry.ID
+    ) -> RestaurantPayload:
+        info.context.require_viewer()
+
+        async def act() -> RestaurantPayload:
+            pk = decode(restaurant_id, "Restaurant", "restaurantId")
+            await restaurants.remove_staff(info.context, pk, decode(user_id, "User", "userId"))
+            row = await Restaurant.get(id=pk)
+            return RestaurantPayload(errors=[], restaurant=RestaurantNode.from_model(row))
+
+        return await guarded(RestaurantPayload, act)
+
+    @strawberry.mutation(description="Restaurant staff only.")
+    async def add_dish(self, info: Info, restaurant_id: strawberry.ID, input: DishInput) -> DishPayload:
+        info.context.require_viewer()
+
+        async def act() -> DishPayload:
+            pk = decode(restaurant_id, "Restaurant", "restaurantId")
+            row = await restaurants.add_dish(info.context, pk, _dish_fields(input))
+            return DishPayload(errors=[], dish=DishNode.from_model(row))
+
+        return await guarded(DishPayload, act)
+
+    @strawberry.mutation(description="Restaurant staff only.")
+    async def update_dish(self, info: Info, dish_id: strawberry.ID, input: DishUpdateInput) -> DishPayload:
+        info.context.require_viewer()
+
+        async def act() -> DishPayload:
+            row = await restaurants.update_dish(
+                info.context, decode(dish_id, "Dish", "dishId"), _dish_fields(input)
+            )
+            return DishPayload(errors=[], dish=DishNode.from_model(row))
+
+        return await guarded(DishPayload, act)
+
+    @strawberry.mutation(description="Restaurant staff only: the dish leaves the menu; reviews stay.")
+    async def archive_dish(self, info: Info, dish_id: strawberry.ID) -> DishPayload:
+        info.context.require_viewer()
+
+        async def act() -> DishPayload:
+            row = await restaurants.archive_dish(info.context, decode(dish_id, "Dish", "dishId"))
+            return DishPayload(errors=[], dish=DishNode.from_model(row))
+
+        return await guarded(DishPayload, act)

@@ -1,0 +1,264 @@
+"""Dish reviews and photos: nodes, the presigned upload flow, review and vote mutations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import strawberry
+from strawberry import relay
+from strawberry.scalars import JSON
+
+from models.reviews import Photo, Review, ReviewEdit
+from resolvers import accounts, photos, restaurants, reviews
+from resolvers.errors import AuthError
+from schema.accounts import UserNode
+from schema.context import Info
+from schema.errors import UserError, guarded
+from schema.ids import decode
+from schema.restaurants import DishNode, RestaurantNode
+
+
+@strawberry.type(name="Photo")
+class PhotoNode(relay.Node):
+    id: relay.NodeID[int]
+    width: int | None
+    height: int | None
+    content_type: str
+    ready: bool = strawberry.field(description="False until confirmPhotoUpload has checked it.")
+    model: strawberry.Private[Photo]
+
+    @classmethod
+    def from_model(cls, row: Photo) -> PhotoNode:
+        return cls(
+            id=row.id,
+            width=row.width,
+            height=row.height,
+            content_type=row.content_type,
+            ready=row.key is not None,
+            model=row,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[PhotoNode | None]:
+        rows = await info.context.loaders.get(photos.load_photos).load_many([int(i) for i in node_ids])
+        viewer = info.context.viewer
+        return [
+            cls.from_model(r)
+            if r and (r.visibility == "visible" or (viewer and viewer.id == r.owner_id))
+            else None
+            for r in rows
+        ]
+
+    @strawberry.field(description="The cleaned image (no metadata); signed unless media is public.")
+    def url(self, info: Info) -> str | None:
+        return info.context.services.storage.url(self.model.key) if self.model.key else None
+
+    @strawberry.field
+    def thumbnail_url(self, info: Info) -> str | None:
+        key = self.model.thumbnail_key
+        return info.context.services.storage.url(key) if key else None
+
+
+@strawberry.type
+class ReviewVersion:
+    """A review as it was before an edit."""
+
+    rating: int
+    body: str
+    photo_ids: list[strawberry.ID]
+    replaced_at: datetime
+
+    @classmethod
+    def from_model(cls, row: ReviewEdit) -> ReviewVersion:
+        ids = [strawberry.ID(str(relay.GlobalID("Photo", str(pid)))) for pid in row.photo_ids]
+        return cls(rating=row.rating, body=row.body, photo_ids=ids, replaced_at=row.created_at)
+
+
+@strawberry.type(name="Review")
+class ReviewNode(relay.Node):
+    id: relay.NodeID[int]
+    rating: int
+    body: str
+    helpful_count: int
+    edit_count: int
+    created_at: datetime
+    updated_at: datetime
+    model: strawberry.Private[Review]
+
+    @classmethod
+    def from_model(cls, row: Review) -> ReviewNode:
+        return cls(
+            id=row.id,
+            rating=row.rating,
+            body=row.body,
+            helpful_count=row.helpful_count,
+            edit_count=row.edit_count,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            model=row,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[ReviewNode | None]:
+        rows = await info.context.loaders.get(reviews.load_reviews).load_many([int(i) for i in node_ids])
+        return [cls.from_model(r) if r else None for r in rows]
+
+    @strawberry.field
+    async def author(self, info: Info) -> UserNode | None:
+        user = await info.context.loaders.get(accounts.load_users).load(self.model.author_id)
+        return (
+            UserNode.from_model(user) if user and accounts.can_see_user(info.context.viewer, user) else None
+        )
+
+    @strawberry.field
+    async def dish(self, info: Info) -> DishNode | None:
+        row = await info.context.loaders.get(restaurants.load_dishes).load(self.model.dish_id)
+        return DishNode.from_model(row) if row else None
+
+    @strawberry.field
+    async def restaurant(self, info: Info) -> RestaurantNode | None:
+        row = await info.context.loaders.get(restaurants.load_restaurants).load(self.model.restaurant_id)
+        return RestaurantNode.from_model(row) if row else None
+
+    @strawberry.field(description="Up to 9 photos, in the author's order.")
+    async def photos(self, info: Info) -> list[PhotoNode]:
+        rows = await info.context.loaders.get(photos.load_review_photos).load(self.model.id)
+        return [PhotoNode.from_model(p) for p in rows]
+
+    @strawberry.field(description="Whether the viewer voted this review helpful.")
+    async def voted_helpful_by_me(self, info: Info) -> bool:
+        viewer = info.context.viewer
+        if viewer is None:
+            return False
+        return await info.context.loaders.get(reviews.load_voted_by, viewer.id).load(self.model.id)
+
+    @strawberry.field(description="Earlier versions, newest first. Private: the author and moderators.")
+    async def edits(self, info: Info) -> list[ReviewVersion]:
+        info.context.require_viewer()
+        if not await reviews.can_read_history(info.context, self.model):
+            raise AuthError("FORBIDDEN", "Only the author and moderators see the edit history")
+        rows = await info.context.loaders.get(reviews.load_edits).load(self.model.id)
+        return [ReviewVersion.from_model(r) for r in rows]
+
+
+@strawberry.type
+class PhotoUpload:
+    photo_id: strawberry.ID
+    url: str
+    method: str = strawberry.field(description="POST (S3: multipart form with `fields`) or PUT (local).")
+    headers: JSON
+    fields: JSON
+    expires_at: datetime
+
+
+@strawberry.type
+class PhotoUploadPayload:
+    errors: list[UserError]
+    upload: PhotoUpload | None = None
+
+
+@strawberry.type
+class PhotoPayload:
+    errors: list[UserError]
+    photo: PhotoNode | None = None
+
+
+@strawberry.input
+class ReviewInput:
+    dish_id: strawberry.ID
+    rating: int
+    body: str = ""
+    photo_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class ReviewUpdateInput:
+    rating: int | None = None
+    body: str | None = None
+    photo_ids: list[strawberry.ID] | None = None
+
+
+@strawberry.type
+class ReviewPayload:
+    errors: list[UserError]
+    review: ReviewNode | None = None
+
+
+def _photo_ids(ids: list[strawberry.ID] | None) -> list[int] | None:
+    return None if ids is None else [decode(i, "Photo", "photoIds") for i in ids]
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Step 1 of a photo upload: a presigned request to send the bytes to.")
+    async def request_photo_upload(self, info: Info, content_type: str, byte_size: int) -> PhotoUploadPayload:
+        info.context.require_viewer()
+
+        async def act() -> PhotoUploadPayload:
+            photo, upload = await photos.request_upload(info.context, content_type, byte_size)
+            return PhotoUploadPayload(
+                errors=[],
+                upload=PhotoUpload(
+                    photo_id=strawberry.ID(str(relay.GlobalID("Photo", str(photo.id)))),
+                    url=upload.url,
+                    method=upload.method,
+                    headers=upload.headers,
+                    fields=upload.fields,
+                    expires_at=upload.expires_at,
+                ),
+            )
+
+        return await guarded(PhotoUploadPayload, act)
+
+    @strawberry.mutation(description="Step 2: check the uploaded image, strip metadata, make a thumbnail.")
+    async def confirm_photo_upload(self, info: Info, photo_id: strawberry.ID) -> PhotoPayload:
+        info.context.require_viewer()
+
+        async def act() -> PhotoPayload:
+            photo = await photos.confirm_upload(info.context, decode(photo_id, "Photo", "photoId"))
+            return PhotoPayload(errors=[], photo=PhotoNode.from_model(photo))
+
+        return await guarded(PhotoPayload, act)
+
+    @strawberry.mutation(description="One review per diner per dish; edit it with updateReview.")
+    async def create_review(self, info: Info, input: ReviewInput) -> ReviewPayload:
+        info.context.require_viewer()
+
+        async def act() -> ReviewPayload:
+            fields = reviews.ReviewFields(
+                rating=input.rating, body=input.body, photo_ids=_photo_ids(input.photo_ids)
+            )
+            row = await reviews.create_review(info.context, decode(input.dish_id, "Dish", "dishId"), fields)
+            return ReviewPayload(errors=[], review=ReviewNode.from_model(row))
+
+        return await guarded(ReviewPayload, act)
+
+    @strawberry.mutation(description="Author only; the previous version is kept in `edits`.")
+    async def update_review(
+        self, info: Info, review_id: strawberry.ID, input: ReviewUpdateInput
+    ) -> ReviewPayload:
+        info.context.require_viewer()
+
+        async def act() -> ReviewPayload:
+            fields = reviews.ReviewFields(
+                rating=input.rating, body=input.body, photo_ids=_photo_ids(input.photo_ids)
+            )
+            row = await reviews.update_review(info.context, decode(review_id, "Review", "reviewId"), fields)
+            return ReviewPayload(errors=[], review=ReviewNode.from_model(row))
+
+        return await guarded(ReviewPayload, act)
+
+    @strawberry.mutation(description="One vote per diner, never on your own review.")
+    async def vote_review_helpful(self, info: Info, review_id: strawberry.ID) -> ReviewPayload:
+        info.context.require_viewer()
+
+        async def act() -> ReviewPayload:
+            row = await reviews.vote_helpful(info.context, decode(review_id, "Review", "reviewId"))
+            return ReviewPayload(errors=[], review=ReviewNode.from_model(row))
+
+        return await guarded(ReviewPayload, act)
