@@ -1,0 +1,223 @@
+"""Dish reviews, edit history, helpful votes, consistent ratings, and the feed that shows them."""
+
+from __future__ import annotations
+
+import asyncio
+
+from models.restaurants import Visibility
+from resolvers import reviews as review_resolvers
+from schema.ids import decode
+from tests.conftest import count_sql, override_settings
+from tests.helpers import add_dish, gql, open_restaurant, random_spot, register
+from tests.media_helpers import upload_photo
+
+CREATE = """
+mutation($i: ReviewInput!) { createReview(input: $i) {
+  review { id rating body helpfulCount photos { id url } author { id } dish { id reviewCount averageRating } }
+  errors { field code message } } }
+"""
+UPDATE = """
+mutation($id: ID!, $i: ReviewUpdateInput!) { updateReview(reviewId: $id, input: $i) {
+  review { rating body editCount edits { rating body } } errors { field code } } }
+"""
+VOTE = "mutation($id: ID!) { voteReviewHelpful(reviewId: $id) { review { helpfulCount votedHelpfulByMe } errors { code } } }"
+DISH = """
+query($id: ID!, $after: String) { dish(id: $id) { reviewCount averageRating
+  reviews(first: 2, after: $after) { edges { node { id rating } } pageInfo { hasNextPage endCursor } } } }
+"""
+FEED = """
+query($first: Int, $after: String) { feed(first: $first, after: $after) {
+  edges { node { kind createdAt actor { id displayName }
+    review { id rating body author { id displayName } dish { id name restaurant { id name } }
+             restaurant { id name } photos { id thumbnailUrl } } } }
+  pageInfo { hasNextPage endCursor } } }
+"""
+FOLLOW = "mutation($id: ID!) { follow(userId: $id) { errors { code } } }"
+
+
+async def a_dish(client):
+    lat, lng = random_spot()
+    owner, rid = await open_restaurant(client, lat, lng)
+    return owner, rid, await add_dish(client, owner, rid)
+
+
+async def review(client, token, dish, rating=5, body="毛肚很新鲜，锅底够辣！", photo_ids=()):
+    body = await gql(
+        client,
+        CREATE,
+        {"i": {"dishId": dish, "rating": rating, "body": body, "photoIds": list(photo_ids)}},
+        token,
+    )
+    return body["data"]["createReview"]
+
+
+async def test_review_with_photos_updates_the_dish(client):
+    _, _, dish = await a_dish(client)
+    diner, diner_id, _ = await register(client, name="吃货小李")
+    photo = await upload_photo(client, diner)
+    payload = await review(client, diner, dish, 4, photo_ids=[photo["id"]])
+    assert payload["errors"] == []
+    created = payload["review"]
+    assert created["author"]["id"] == diner_id and created["body"] == "毛肚很新鲜，锅底够辣！"
+    assert [p["id"] for p in created["photos"]] == [photo["id"]]
+    assert created["dish"] == {"id": dish, "reviewCount": 1, "averageRating": 4.0}
+
+
+async def test_one_review_per_dish_and_edits_keep_history(client):
+    _, _, dish = await a_dish(client)
+    diner, _, _ = await register(client)
+    other, _, _ = await register(client)
+    first = (await review(client, diner, dish, 2, "一般"))["review"]
+    again = await review(client, diner, dish, 5)
+    assert again["errors"][0]["code"] == "ALREADY_REVIEWED"
+    edited = await gql(
+        client, UPDATE, {"id": first["id"], "i": {"rating": 4, "body": "第二次来好多了"}}, diner
+    )
+    node = edited["data"]["updateReview"]["review"]
+    assert (node["rating"], node["editCount"], node["edits"]) == (4, 1, [{"rating": 2, "body": "一般"}])
+    dish_now = (await gql(client, DISH, {"id": dish}))["data"]["dish"]
+    assert (dish_now["reviewCount"], dish_now["averageRating"]) == (1, 4.0)
+    hijack = await gql(client, UPDATE, {"id": first["id"], "i": {"rating": 1}}, other)
+    assert hijack["data"]["updateReview"]["errors"][0]["code"] == "NOT_FOUND"
+    history = await gql(
+        client,
+        "query($id: ID!) { node(id: $id) { ... on Review { edits { rating } } } }",
+        {"id": first["id"]},
+        other,
+        expect_errors=True,
+    )
+    assert history["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_review_input_is_validated_without_partial_writes(client):
+    owner, _, dish = await a_dish(client)
+    diner, _, _ = await register(client)
+    stranger, _, _ = await register(client)
+    theirs = await upload_photo(client, stranger)
+    bad = await review(client, diner, dish, 6, "x" * 2001)
+    assert {e["field"] for e in bad["errors"]} == {"rating", "body"}
+    stolen = await review(client, diner, dish, 5, photo_ids=[theirs["id"]])
+    assert stolen["errors"][0]["field"] == "photoIds"
+    own = await review(client, owner, dish, 5)
+    assert own["errors"][0]["code"] == "OWN_CONTENT"
+    unknown = await review(client, diner, "RGlzaDo5OTk5OTk5OQ==", 5)
+    assert unknown["errors"][0]["code"] == "NOT_FOUND"
+    dish_now = (await gql(client, DISH, {"id": dish}))["data"]["dish"]
+    assert dish_now["reviewCount"] == 0 and dish_now["reviews"]["edges"] == []
+    assert (await review(client, diner, dish, 5))["errors"] == []  # nothing half-written blocks it
+
+
+async def test_helpful_votes_once_and_never_your_own(client):
+    _, _, dish = await a_dish(client)
+    author, _, _ = await register(client)
+    voter, _, _ = await register(client)
+    rid = (await review(client, author, dish))["review"]["id"]
+    own = await gql(client, VOTE, {"id": rid}, author)
+    assert own["data"]["voteReviewHelpful"]["errors"][0]["code"] == "OWN_CONTENT"
+    first = await gql(client, VOTE, {"id": rid}, voter)
+    assert first["data"]["voteReviewHelpful"]["review"] == {"helpfulCount": 1, "votedHelpfulByMe": True}
+    second = await gql(client, VOTE, {"id": rid}, voter)
+    assert second["data"]["voteReviewHelpful"]["errors"][0]["code"] == "ALREADY_VOTED"
+
+
+async def test_counts_stay_right_under_concurrent_writes(client):
+    _, _, dish = await a_dish(client)
+    diners = [await register(client) for _ in range(12)]
+    ratings = [1, 2, 3, 4, 5, 5, 4, 3, 2, 1, 5, 5]
+    results = await asyncio.gather(
+        *(review(client, t, dish, r) for (t, _, _), r in zip(diners, ratings, strict=True))
+    )
+    assert all(r["errors"] == [] for r in results)
+    # The same diner racing themselves still gets one review.
+    racer, _, _ = await register(client)
+    raced = await asyncio.gather(*(review(client, racer, dish, 3) for _ in range(5)))
+    assert sorted(bool(r["errors"]) for r in raced) == [False, True, True, True, True]
+    target = results[0]["review"]["id"]
+    votes = await asyncio.gather(*(gql(client, VOTE, {"id": target}, t) for t, _, _ in diners[1:]))
+    assert all(v["data"]["voteReviewHelpful"]["errors"] == [] for v in votes)
+    dish_now = (await gql(client, DISH, {"id": dish}))["data"]["dish"]
+    assert dish_now["reviewCount"] == 13
+    assert dish_now["averageRating"] == round((sum(ratings) + 3) / 13, 2)
+    node = await gql(
+        client, "query($id: ID!) { node(id: $id) { ... on Review { helpfulCount } } }", {"id": target}
+    )
+    assert node["data"]["node"]["helpfulCount"] == 11
+
+
+async def test_hidden_reviews_leave_counts_lists_and_feed(client):
+    _, _, dish = await a_dish(client)
+    author, author_id, _ = await register(client)
+    follower, _, _ = await register(client)
+    await gql(client, FOLLOW, {"id": author_id}, follower)
+    keep = (await review(client, author, dish, 5))["review"]["id"]
+    other, _, _ = await register(client)
+    hide = (await review(client, other, dish, 1))["review"]["id"]
+    await gql(client, FOLLOW, {"id": decode_user(await gql(client, "{ me { id } }", token=other))}, follower)
+    await review_resolvers.set_visibility(decode(hide, "Review", "id"), Visibility.HIDDEN)
+    dish_now = (await gql(client, DISH, {"id": dish}))["data"]["dish"]
+    assert (dish_now["reviewCount"], dish_now["averageRating"]) == (1, 5.0)
+    assert [e["node"]["id"] for e in dish_now["reviews"]["edges"]] == [keep]
+    assert (await gql(client, "query($id: ID!) { node(id: $id) { id } }", {"id": hide}))["data"][
+        "node"
+    ] is None
+    feed_ids = [
+        e["node"]["review"]["id"]
+        for e in (await gql(client, FEED, {"first": 20}, follower))["data"]["feed"]["edges"]
+    ]
+    assert feed_ids == [keep]
+    await review_resolvers.set_visibility(decode(hide, "Review", "id"), Visibility.VISIBLE)
+    dish_now = (await gql(client, DISH, {"id": dish}))["data"]["dish"]
+    assert (dish_now["reviewCount"], dish_now["averageRating"]) == (2, 3.0)
+
+
+def decode_user(body):
+    return body["data"]["me"]["id"]
+
+
+async def test_feed_pages_reviews_without_repeats_in_constant_sql(client):
+    lat, lng = random_spot()
+    owner, rid = await open_restaurant(client, lat, lng)
+    dishes = [await add_dish(client, owner, rid, f"菜{i}") for i in range(5)]
+    reader, _, _ = await register(client)
+    authors = []
+    for i in range(5):
+        token, user_id, _ = await register(client, name=f"作者{i}")
+        await gql(client, FOLLOW, {"id": user_id}, reader)
+        authors.append(token)
+    photo_ids = {}
+    for i, token in enumerate(authors[:2]):
+        photo_ids[i] = [(await upload_photo(client, token))["id"]]
+    for i, token in enumerate(authors):
+        for dish in dishes:
+            assert (
+                await review(
+                    client, token, dish, 4, f"第{i}位", photo_ids.get(i, []) if dish == dishes[0] else []
+                )
+            )["errors"] == []
+    counts, seen, after = [], [], None
+    while True:
+        with count_sql() as sql:
+            body = await gql(client, FEED, {"first": 20 if not seen else 5, "after": after}, reader)
+        counts.append(len(sql.statements))
+        conn = body["data"]["feed"]
+        seen += [e["node"]["review"]["id"] for e in conn["edges"]]
+        if not conn["pageInfo"]["hasNextPage"]:
+            break
+        after = conn["pageInfo"]["endCursor"]
+    assert len(seen) == 25 == len(set(seen))
+    first = (await gql(client, FEED, {"first": 20}, reader))["data"]["feed"]["edges"]
+    times = [e["node"]["createdAt"] for e in first]
+    assert times == sorted(times, reverse=True)
+    assert all(e["node"]["review"]["restaurant"]["id"] == rid for e in first)
+    # Page of 20 and pages of 5 cost the same small number of statements: no N+1.
+    assert max(counts) <= 12 and len(set(counts[:2])) == 1, counts
+
+
+async def test_reviews_are_rate_limited(client, services):
+    _, _, dish = await a_dish(client)
+    owner, rid = await open_restaurant(client, *random_spot())
+    more = [await add_dish(client, owner, rid, f"菜{i}") for i in range(2)]
+    diner, _, _ = await register(client)
+    with override_settings(services, rate_limit_reviews_per_hour=2):
+        codes = [[e["code"] for e in (await review(client, diner, d))["errors"]] for d in (dish, *more)]
+    assert codes == [[], [], ["RATE_LIMITED"]]
