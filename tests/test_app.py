@@ -168,13 +168,21 @@ def test_seed_demo_is_deterministic(tmp_path):
             )
             assert result.returncode == 0, result.stderr
         with sqlite3.connect(db) as conn:
-            return conn.execute(
-                "SELECT email, display_name, lat, lng, cuisines FROM users ORDER BY id"
+            users = conn.execute(
+                "SELECT email, display_name, lat, lng, cuisines FROM users WHERE role = 'diner' ORDER BY id"
             ).fetchall()
+            places = conn.execute("SELECT name, lat, lng FROM restaurants ORDER BY id").fetchall()
+            reviews = conn.execute(
+                "SELECT author_id, dish_id, rating, body FROM reviews ORDER BY id"
+            ).fetchall()
+            dishes = conn.execute("SELECT count(*) FROM dishes").fetchone()[0]
+            return users, places, reviews, dishes
 
     first, second = seeded("a"), seeded("b")
-    assert len(first) == 60 and first == second
-    assert any("\u4e00" <= ch <= "\u9fff" for row in first for ch in row[1])  # Chinese names
+    users, places, reviews, dishes = first
+    assert len(users) == 60 and first == second
+    assert any("\u4e00" <= ch <= "\u9fff" for row in users for ch in row[1])  # Chinese names
+    assert len(places) >= 20 and dishes >= 100 and len(reviews) >= 50
 
 
 async def test_readyz_fails_when_redis_is_down(client, services):
