@@ -8,9 +8,10 @@ from enum import Enum
 import strawberry
 
 from models.feed import FeedEntry
-from resolvers import accounts, feed, reviews
+from resolvers import accounts, events, feed, meals, reviews
 from schema.accounts import UserNode
 from schema.context import Info
+from schema.meals import RestaurantEventNode, SharedMealNode
 from schema.pagination import Connection, to_connection
 from schema.reviews import ReviewNode
 
@@ -45,6 +46,20 @@ class FeedItem:
             return None
         row = await info.context.loaders.get(reviews.load_reviews).load(self.entry.object_id)
         return ReviewNode.from_model(row) if row else None
+
+    @strawberry.field(description="The shared meal, when kind is SHARED_MEAL.")
+    async def shared_meal(self, info: Info) -> SharedMealNode | None:
+        if self.entry.kind != "meal":
+            return None
+        row = await info.context.loaders.get(meals.load_meals).load(self.entry.object_id)
+        return SharedMealNode.from_model(row) if row else None
+
+    @strawberry.field(description="The restaurant event, when kind is EVENT.")
+    async def event(self, info: Info) -> RestaurantEventNode | None:
+        if self.entry.kind != "event":
+            return None
+        row = await info.context.loaders.get(events.load_events).load(self.entry.object_id)
+        return RestaurantEventNode.from_model(row) if row else None
 
 
 @strawberry.type

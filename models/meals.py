@@ -1,0 +1,131 @@
+"""Shared meals (a diner hosts a table, others join or wait), restaurant events, notifications."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+from models.restaurants import Visibility
+
+
+class MealStatus(StrEnum):
+    OPEN = "open"
+    CANCELLED = "cancelled"
+
+
+class Audience(StrEnum):
+    PUBLIC = "public"
+    FOLLOWERS = "followers"
+
+
+class ReservationStatus(StrEnum):
+    NONE = "none"
+    REQUESTED = "requested"
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+
+
+class SeatStatus(StrEnum):
+    HOST = "host"
+    JOINED = "joined"
+    WAITLISTED = "waitlisted"
+    PENDING = "pending"  # waiting for the host's approval
+    LEFT = "left"
+    REMOVED = "removed"
+    DECLINED = "declined"
+
+
+class SharedMeal(Model):
+    id = fields.BigIntField(primary_key=True)
+    host = fields.ForeignKeyField("accounts.User", related_name="hosted_meals", on_delete=fields.CASCADE)
+    restaurant = fields.ForeignKeyField(
+        "restaurants.Restaurant", related_name="shared_meals", on_delete=fields.CASCADE
+    )
+    title = fields.CharField(max_length=120)
+    description = fields.TextField(default="")
+    starts_at = fields.DatetimeField(db_index=True)
+    capacity = fields.SmallIntField()
+    # Seats held, host included; only ever changed by conditional updates (never > capacity).
+    seats_taken = fields.SmallIntField(default=1)
+    approval_required = fields.BooleanField(default=False)
+    audience = fields.CharEnumField(Audience, max_length=16, default=Audience.PUBLIC)
+    status = fields.CharEnumField(MealStatus, max_length=16, default=MealStatus.OPEN)
+    reservation = fields.CharEnumField(ReservationStatus, max_length=16, default=ReservationStatus.NONE)
+    reservation_note = fields.CharField(max_length=200, default="")
+    visibility = fields.CharEnumField(Visibility, max_length=16, default=Visibility.VISIBLE)
+    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        table = "shared_meals"
+
+
+# One diner's place at a meal; the waitlist is ordered by `id` (arrival order). (A comment, not a
+# docstring: Tortoise turns docstrings into SQL table comments and mis-quotes apostrophes.)
+class MealSeat(Model):
+    id = fields.BigIntField(primary_key=True)
+    meal = fields.ForeignKeyField("meals.SharedMeal", related_name="seats", on_delete=fields.CASCADE)
+    user = fields.ForeignKeyField("accounts.User", related_name="meal_seats", on_delete=fields.CASCADE)
+    status = fields.CharEnumField(SeatStatus, max_length=16)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "meal_seats"
+        unique_together = (("meal", "user"),)
+
+
+class RestaurantEvent(Model):
+    id = fields.BigIntField(primary_key=True)
+    restaurant = fields.ForeignKeyField(
+        "restaurants.Restaurant", related_name="events", on_delete=fields.CASCADE
+    )
+    created_by = fields.ForeignKeyField(
+        "accounts.User", related_name="created_events", on_delete=fields.CASCADE
+    )
+    title = fields.CharField(max_length=120)
+    description = fields.TextField(default="")
+    starts_at = fields.DatetimeField(db_index=True)
+    ends_at = fields.DatetimeField()
+    capacity = fields.IntField()
+    seats_taken = fields.IntField(default=0)
+    price_cents = fields.IntField(default=0)
+    currency = fields.CharField(max_length=3, default="CNY")
+    tags: list[str] = fields.JSONField(default=list)  # type: ignore[assignment]
+    cancelled = fields.BooleanField(default=False)
+    visibility = fields.CharEnumField(Visibility, max_length=16, default=Visibility.VISIBLE)
+    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        table = "restaurant_events"
+
+
+class EventRsvp(Model):
+    id = fields.BigIntField(primary_key=True)
+    event = fields.ForeignKeyField("meals.RestaurantEvent", related_name="rsvps", on_delete=fields.CASCADE)
+    user = fields.ForeignKeyField("accounts.User", related_name="event_rsvps", on_delete=fields.CASCADE)
+    going = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "event_rsvps"
+        unique_together = (("event", "user"),)
+
+
+class Notification(Model):
+    id = fields.BigIntField(primary_key=True)
+    user = fields.ForeignKeyField("accounts.User", related_name="notifications", on_delete=fields.CASCADE)
+    kind = fields.CharField(max_length=32)  # promoted | meal_cancelled | reservation_confirmed ...
+    message = fields.CharField(max_length=300)
+    meal = fields.ForeignKeyField(
+        "meals.SharedMeal", related_name="notifications", null=True, on_delete=fields.CASCADE
+    )
+    event = fields.ForeignKeyField(
+        "meals.RestaurantEvent", related_name="notifications", null=True, on_delete=fields.CASCADE
+    )
+    read_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        table = "notifications"

@@ -1,0 +1,150 @@
+"""Restaurant events: staff post them; diners RSVP with the same no-overbooking guarantee."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from models.meals import EventRsvp, RestaurantEvent
+from models.restaurants import Visibility
+from resolvers import feed
+from resolvers.accounts import write_limit
+from resolvers.context import Context
+from resolvers.errors import Collector, ErrorCode, UserInputError
+from resolvers.loaders import by_key
+from resolvers.nearby import near
+from resolvers.pagination import Page
+from resolvers.restaurants import MAX_PRICE_CENTS
+from resolvers.restaurants_access import require_staff
+from resolvers.schedule import check_start, check_window, utc
+
+FEED_KIND = "event"
+MAX_CAPACITY = 10_000
+
+
+@dataclass
+class EventFields:
+    restaurant_id: int
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    price_cents: int = 0
+    description: str = ""
+    tags: list[str] = field(default_factory=list)
+
+
+def _check(fields: EventFields, collector: Collector) -> None:
+    fields.title = fields.title.strip()
+    if not fields.title:
+        collector.add("title", ErrorCode.INVALID, "Title is required")
+    elif len(fields.title) > 120:
+        collector.add("title", ErrorCode.TOO_LONG, "At most 120 characters")
+    if len(fields.description) > 4000:
+        collector.add("description", ErrorCode.TOO_LONG, "At most 4000 characters")
+    if not 1 <= fields.capacity <= MAX_CAPACITY:
+        collector.add("capacity", ErrorCode.OUT_OF_RANGE, f"Capacity is 1 to {MAX_CAPACITY}")
+    if not 0 <= fields.price_cents <= MAX_PRICE_CENTS:
+        collector.add("priceCents", ErrorCode.OUT_OF_RANGE, "Price out of range")
+    fields.tags = list(dict.fromkeys(t.strip() for t in fields.tags if t.strip()))
+    if len(fields.tags) > 10 or any(len(t) > 24 for t in fields.tags):
+        collector.add("tags", ErrorCode.OUT_OF_RANGE, "At most 10 tags of 24 characters")
+    check_start(fields.starts_at, "startsAt", collector)
+    check_window(fields.starts_at, fields.ends_at, "endsAt", collector)
+
+
+async def create_event(ctx: Context, fields: EventFields) -> RestaurantEvent:
+    viewer = await write_limit(ctx, "event")
+    await require_staff(viewer, fields.restaurant_id)
+    collector = Collector()
+    _check(fields, collector)
+    collector.raise_if_any()
+    async with in_transaction():
+        event = await RestaurantEvent.create(
+            restaurant_id=fields.restaurant_id,
+            created_by_id=viewer.id,
+            title=fields.title,
+            description=fields.description.strip(),
+            starts_at=utc(fields.starts_at),
+            ends_at=utc(fields.ends_at),
+            capacity=fields.capacity,
+            price_cents=fields.price_cents,
+            tags=fields.tags,
+        )
+        await feed.publish(FEED_KIND, event.id, None, fields.restaurant_id)
+    return event
+
+
+async def _open_event(event_id: int) -> RestaurantEvent:
+    event = await RestaurantEvent.get_or_none(id=event_id, visibility=Visibility.VISIBLE)
+    if event is None:
+        raise UserInputError(ErrorCode.NOT_FOUND, "No such event", "eventId")
+    if event.cancelled:
+        raise UserInputError(ErrorCode.CANCELLED, "This event was cancelled", "eventId")
+    if event.ends_at <= datetime.now(UTC):
+        raise UserInputError(ErrorCode.IN_THE_PAST, "This event is over", "eventId")
+    return event
+
+
+async def rsvp(ctx: Context, event_id: int) -> RestaurantEvent:
+    """A place at the event, or EVENT_FULL: the seat count moves by one conditional update."""
+    viewer = await write_limit(ctx, "event")
+    event = await _open_event(event_id)
+    try:
+        async with in_transaction():
+            if await EventRsvp.exists(event_id=event.id, user_id=viewer.id, going=True):
+                raise UserInputError(ErrorCode.ALREADY_JOINED, "You are already going", "eventId")
+            taken = await RestaurantEvent.filter(id=event.id, seats_taken__lt=F("capacity")).update(
+                seats_taken=F("seats_taken") + 1
+            )
+            if not taken:
+                raise UserInputError(ErrorCode.EVENT_FULL, "No places left", "eventId")
+            updated = await EventRsvp.filter(event_id=event.id, user_id=viewer.id).update(going=True)
+            if not updated:
+                await EventRsvp.create(event_id=event.id, user_id=viewer.id)
+    except IntegrityError:
+        raise UserInputError(ErrorCode.ALREADY_JOINED, "You are already going", "eventId") from None
+    return await RestaurantEvent.get(id=event.id)
+
+
+async def cancel_rsvp(ctx: Context, event_id: int) -> RestaurantEvent:
+    viewer = await write_limit(ctx, "event")
+    event = await _open_event(event_id)
+    async with in_transaction():
+        changed = await EventRsvp.filter(event_id=event.id, user_id=viewer.id, going=True).update(going=False)
+        if not changed:
+            raise UserInputError(ErrorCode.NOT_JOINED, "You are not going", "eventId")
+        await RestaurantEvent.filter(id=event.id).update(seats_taken=F("seats_taken") - 1)
+    return await RestaurantEvent.get(id=event.id)
+
+
+async def load_events(keys: Sequence[int]) -> list[RestaurantEvent | None]:
+    return by_key(await RestaurantEvent.filter(id__in=list(keys), visibility=Visibility.VISIBLE), keys)
+
+
+async def load_my_rsvps(viewer_id: int, keys: Sequence[int]) -> list[bool]:
+    going = set(
+        await EventRsvp.filter(user_id=viewer_id, event_id__in=list(keys), going=True).values_list(
+            "event_id", flat=True
+        )
+    )
+    return [k in going for k in keys]
+
+
+async def events_nearby(
+    ctx: Context, lat: float, lng: float, radius_km: float, first: int | None, after: str | None
+) -> Page[tuple[RestaurantEvent, float]]:
+    async def fetch(restaurant_ids: list[int]) -> list[RestaurantEvent]:
+        return await RestaurantEvent.filter(
+            restaurant_id__in=restaurant_ids,
+            cancelled=False,
+            visibility=Visibility.VISIBLE,
+            ends_at__gt=datetime.now(UTC),
+        ).limit(2000)
+
+    return await near(ctx, lat, lng, radius_km, fetch, lambda e: e.starts_at, first, after)

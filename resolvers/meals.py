@@ -1,0 +1,360 @@
+"""Shared meals: host a table, join (or wait), leave, approvals, cancellation, reservations.
+
+Seats are counted on the meal row and only changed by conditional updates
+(`seats_taken < capacity`), so no interleaving of joins can double-book a seat, on PostgreSQL
+(row lock) or SQLite (one writer). The waitlist is ordered by arrival (seat id).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from models.foodies import Follow
+from models.meals import Audience, MealSeat, MealStatus, ReservationStatus, SeatStatus, SharedMeal
+from models.restaurants import Restaurant, Visibility
+from resolvers import feed, notifications, pubsub
+from resolvers.accounts import write_limit
+from resolvers.context import Context
+from resolvers.errors import Collector, ErrorCode, UserInputError
+from resolvers.foodies import is_blocked_between
+from resolvers.loaders import by_key, group_by_key
+from resolvers.nearby import near
+from resolvers.pagination import Page
+from resolvers.restaurants_access import require_staff
+from resolvers.schedule import check_start, utc
+
+TOPIC = "meal"
+FEED_KIND = "meal"
+SEATED = (SeatStatus.HOST, SeatStatus.JOINED)
+
+
+@dataclass
+class MealFields:
+    restaurant_id: int
+    title: str
+    description: str
+    starts_at: datetime
+    capacity: int
+    approval_required: bool = False
+    audience: Audience = Audience.PUBLIC
+
+
+def _check(fields: MealFields, collector: Collector) -> None:
+    fields.title = fields.title.strip()
+    if not fields.title:
+        collector.add("title", ErrorCode.INVALID, "Title is required")
+    elif len(fields.title) > 120:
+        collector.add("title", ErrorCode.TOO_LONG, "At most 120 characters")
+    if len(fields.description) > 2000:
+        collector.add("description", ErrorCode.TOO_LONG, "At most 2000 characters")
+    if not 2 <= fields.capacity <= 20:
+        collector.add("capacity", ErrorCode.OUT_OF_RANGE, "Capacity is 2 to 20, host included")
+    check_start(fields.starts_at, "startsAt", collector)
+
+
+async def create_meal(ctx: Context, fields: MealFields) -> SharedMeal:
+    viewer = await write_limit(ctx, "meal")
+    collector = Collector()
+    _check(fields, collector)
+    collector.raise_if_any()
+    if not await Restaurant.exists(id=fields.restaurant_id, archived=False, visibility=Visibility.VISIBLE):
+        raise UserInputError(ErrorCode.NOT_FOUND, "No such restaurant", "restaurantId")
+    async with in_transaction():
+        meal = await SharedMeal.create(
+            host_id=viewer.id,
+            restaurant_id=fields.restaurant_id,
+            title=fields.title,
+            description=fields.description.strip(),
+            starts_at=utc(fields.starts_at),
+            capacity=fields.capacity,
+            approval_required=fields.approval_required,
+            audience=fields.audience,
+        )
+        await MealSeat.create(meal_id=meal.id, user_id=viewer.id, status=SeatStatus.HOST)
+        await feed.publish(FEED_KIND, meal.id, viewer.id, fields.restaurant_id, fields.audience.value)
+    return meal
+
+
+async def can_see(ctx: Context, meal: SharedMeal) -> bool:
+    """Public meals: everyone not blocked by the host. Followers-only: the host's followers."""
+    viewer = ctx.viewer
+    if meal.visibility != Visibility.VISIBLE:
+        return viewer is not None and viewer.role in ("moderator", "admin")
+    if viewer is None:
+        return meal.audience == Audience.PUBLIC
+    if viewer.id == meal.host_id or viewer.role in ("moderator", "admin"):
+        return True
+    if await is_blocked_between(viewer.id, meal.host_id):
+        return False
+    if meal.audience == Audience.FOLLOWERS:
+        follows = await Follow.exists(follower_id=viewer.id, followee_id=meal.host_id)
+        return follows or await MealSeat.exists(meal_id=meal.id, user_id=viewer.id)
+    return True
+
+
+async def visible_meal(ctx: Context, meal_id: int, field: str = "mealId") -> SharedMeal:
+    meal = await SharedMeal.get_or_none(id=meal_id)
+    if meal is None or not await can_see(ctx, meal):
+        raise UserInputError(ErrorCode.NOT_FOUND, "No such meal", field)
+    return meal
+
+
+def _require_open(meal: SharedMeal, field: str = "mealId") -> None:
+    if meal.status == MealStatus.CANCELLED:
+        raise UserInputError(ErrorCode.CANCELLED, "This meal was cancelled", field)
+    if meal.starts_at <= datetime.now(UTC):
+        raise UserInputError(ErrorCode.IN_THE_PAST, "This meal has already started", field)
+
+
+async def _take_seat(meal_id: int) -> bool:
+    """One atomic conditional update: True when a seat was free and is now ours."""
+    taken = await SharedMeal.filter(id=meal_id, status=MealStatus.OPEN, seats_taken__lt=F("capacity")).update(
+        seats_taken=F("seats_taken") + 1
+    )
+    return taken == 1
+
+
+async def join_meal(ctx: Context, meal_id: int) -> tuple[SeatStatus, SharedMeal]:
+    viewer = await write_limit(ctx, "meal")
+    meal = await visible_meal(ctx, meal_id)
+    _require_open(meal)
+    if meal.host_id == viewer.id:
+        raise UserInputError(ErrorCode.ALREADY_JOINED, "You host this meal", "mealId")
+    try:
+        async with in_transaction():
+            existing = await MealSeat.get_or_none(meal_id=meal.id, user_id=viewer.id)
+            if existing and existing.status in (SeatStatus.JOINED, SeatStatus.WAITLISTED, SeatStatus.PENDING):
+                raise UserInputError(
+                    ErrorCode.ALREADY_JOINED, f"You are already {existing.status.value}", "mealId"
+                )
+            if existing and existing.status in (SeatStatus.REMOVED, SeatStatus.DECLINED):
+                raise UserInputError(ErrorCode.FORBIDDEN, "The host removed you from this meal", "mealId")
+            if meal.approval_required:
+                status = SeatStatus.PENDING
+            else:
+                status = SeatStatus.JOINED if await _take_seat(meal.id) else SeatStatus.WAITLISTED
+            if existing:  # coming back after leaving: to the end of the line
+                await existing.delete()
+            await MealSeat.create(meal_id=meal.id, user_id=viewer.id, status=status)
+    except IntegrityError:  # the same diner joining twice in parallel: one seat row wins
+        raise UserInputError(ErrorCode.ALREADY_JOINED, "You already joined", "mealId") from None
+    await _changed(ctx, meal.id, "joined")
+    return status, await SharedMeal.get(id=meal.id)
+
+
+async def _promote_next(ctx: Context, meal: SharedMeal) -> int | None:
+    """Give a freed seat to the first waitlisted diner (inside the caller's transaction)."""
+    while True:
+        first = await MealSeat.filter(meal_id=meal.id, status=SeatStatus.WAITLISTED).order_by("id").first()
+        if first is None:
+            return None
+        moved = await MealSeat.filter(id=first.id, status=SeatStatus.WAITLISTED).update(
+            status=SeatStatus.JOINED
+        )
+        if moved:
+            await notifications.notify(
+                ctx, [first.user_id], "promoted", f"有空位了！你已加入「{meal.title}」", meal_id=meal.id
+            )
+            return first.user_id
+
+
+async def _free_seat(ctx: Context, meal: SharedMeal, seat: MealSeat, new_status: SeatStatus) -> int | None:
+    """Move a diner out; a seated diner's seat goes to the waitlist's first, else back to the pool."""
+    released = await MealSeat.filter(id=seat.id, status=seat.status).update(status=new_status)
+    if not released or seat.status != SeatStatus.JOINED:
+        return None
+    promoted = await _promote_next(ctx, meal)
+    if promoted is None:
+        await SharedMeal.filter(id=meal.id).update(seats_taken=F("seats_taken") - 1)
+    return promoted
+
+
+async def leave_meal(ctx: Context, meal_id: int) -> SharedMeal:
+    viewer = await write_limit(ctx, "meal")
+    meal = await visible_meal(ctx, meal_id)
+    if meal.host_id == viewer.id:
+        raise UserInputError(ErrorCode.FORBIDDEN, "Hosts cancel the meal instead of leaving", "mealId")
+    async with in_transaction():
+        seat = await MealSeat.get_or_none(meal_id=meal.id, user_id=viewer.id)
+        if seat is None or seat.status not in (SeatStatus.JOINED, SeatStatus.WAITLISTED, SeatStatus.PENDING):
+            raise UserInputError(ErrorCode.NOT_JOINED, "You are not in this meal", "mealId")
+        promoted = await _free_seat(ctx, meal, seat, SeatStatus.LEFT)
+    await _after_promotion(ctx, meal.id, promoted, "left")
+    return await SharedMeal.get(id=meal.id)
+
+
+async def _hosted(ctx: Context, meal_id: int) -> SharedMeal:
+    viewer = await write_limit(ctx, "meal")
+    meal = await SharedMeal.get_or_none(id=meal_id, host_id=viewer.id)
+    if meal is None:
+        raise UserInputError(ErrorCode.NOT_FOUND, "No such meal of yours", "mealId")
+    return meal
+
+
+async def remove_guest(ctx: Context, meal_id: int, user_id: int) -> SharedMeal:
+    meal = await _hosted(ctx, meal_id)
+    async with in_transaction():
+        seat = await MealSeat.get_or_none(meal_id=meal.id, user_id=user_id)
+        if seat is None or seat.status not in (SeatStatus.JOINED, SeatStatus.WAITLISTED, SeatStatus.PENDING):
+            raise UserInputError(ErrorCode.NOT_JOINED, "Not a guest of this meal", "userId")
+        promoted = await _free_seat(ctx, meal, seat, SeatStatus.REMOVED)
+        await notifications.notify(ctx, [user_id], "removed", f"你已被移出「{meal.title}」", meal_id=meal.id)
+    await _after_promotion(ctx, meal.id, promoted, "removed", also=[user_id])
+    return await SharedMeal.get(id=meal.id)
+
+
+async def answer_join(ctx: Context, meal_id: int, user_id: int, approve: bool) -> SeatStatus:
+    """Approval mode: the host seats (or waitlists) a pending diner, or declines them."""
+    meal = await _hosted(ctx, meal_id)
+    _require_open(meal)
+    async with in_transaction():
+        seat = await MealSeat.get_or_none(meal_id=meal.id, user_id=user_id, status=SeatStatus.PENDING)
+        if seat is None:
+            raise UserInputError(ErrorCode.NOT_FOUND, "No pending request from this diner", "userId")
+        if approve:
+            status = SeatStatus.JOINED if await _take_seat(meal.id) else SeatStatus.WAITLISTED
+        else:
+            status = SeatStatus.DECLINED
+        await MealSeat.filter(id=seat.id).update(status=status)
+        word = {
+            "joined": "已通过，你已加入",
+            "waitlisted": "已通过，你在候补名单上：",
+            "declined": "未通过：",
+        }
+        await notifications.notify(
+            ctx, [user_id], f"join_{status.value}", f"{word[status.value]}「{meal.title}」", meal.id
+        )
+    await _changed(ctx, meal.id, "answered")
+    await notifications.announce(ctx, [user_id])
+    return status
+
+
+async def cancel_meal(ctx: Context, meal_id: int) -> SharedMeal:
+    meal = await _hosted(ctx, meal_id)
+    if meal.status == MealStatus.CANCELLED:
+        raise UserInputError(ErrorCode.CANCELLED, "Already cancelled", "mealId")
+    async with in_transaction():
+        await SharedMeal.filter(id=meal.id).update(status=MealStatus.CANCELLED)
+        guests = await MealSeat.filter(
+            meal_id=meal.id, status__in=[SeatStatus.JOINED, SeatStatus.WAITLISTED, SeatStatus.PENDING]
+        ).values_list("user_id", flat=True)
+        await notifications.notify(
+            ctx, list(guests), "meal_cancelled", f"「{meal.title}」已取消", meal_id=meal.id
+        )
+        await feed.set_visible(FEED_KIND, meal.id, False)
+    await _changed(ctx, meal.id, "cancelled")
+    await notifications.announce(ctx, list(guests))
+    return await SharedMeal.get(id=meal.id)
+
+
+async def request_reservation(ctx: Context, meal_id: int, note: str) -> SharedMeal:
+    meal = await _hosted(ctx, meal_id)
+    _require_open(meal)
+    if len(note) > 200:
+        raise UserInputError(ErrorCode.TOO_LONG, "At most 200 characters", "note")
+    if meal.reservation in (ReservationStatus.REQUESTED, ReservationStatus.CONFIRMED):
+        raise UserInputError(ErrorCode.DUPLICATE, f"Reservation already {meal.reservation.value}", "mealId")
+    await SharedMeal.filter(id=meal.id).update(
+        reservation=ReservationStatus.REQUESTED, reservation_note=note.strip()
+    )
+    await _changed(ctx, meal.id, "reservation")
+    return await SharedMeal.get(id=meal.id)
+
+
+async def answer_reservation(ctx: Context, meal_id: int, confirm: bool) -> SharedMeal:
+    viewer = await write_limit(ctx, "reservation")
+    meal = await SharedMeal.get_or_none(id=meal_id)
+    if meal is None:
+        raise UserInputError(ErrorCode.NOT_FOUND, "No such meal", "mealId")
+    await require_staff(viewer, meal.restaurant_id, field="mealId")
+    answer = ReservationStatus.CONFIRMED if confirm else ReservationStatus.DECLINED
+    async with in_transaction():
+        changed = await SharedMeal.filter(id=meal.id, reservation=ReservationStatus.REQUESTED).update(
+            reservation=answer
+        )
+        if not changed:
+            raise UserInputError(ErrorCode.ALREADY_ANSWERED, "No open reservation request", "mealId")
+        seated = await MealSeat.filter(meal_id=meal.id, status__in=list(SEATED)).values_list(
+            "user_id", flat=True
+        )
+        text = "已确认" if confirm else "被拒绝"
+        await notifications.notify(
+            ctx, list(seated), f"reservation_{answer.value}", f"「{meal.title}」的订座{text}", meal_id=meal.id
+        )
+    await _changed(ctx, meal.id, "reservation")
+    await notifications.announce(ctx, list(seated))
+    return await SharedMeal.get(id=meal.id)
+
+
+async def _changed(ctx: Context, meal_id: int, what: str) -> None:
+    await pubsub.publish(ctx.services.redis, TOPIC, meal_id, {"mealId": meal_id, "change": what})
+
+
+async def _after_promotion(
+    ctx: Context, meal_id: int, promoted: int | None, what: str, also: Sequence[int] = ()
+) -> None:
+    await _changed(ctx, meal_id, what)
+    await notifications.announce(ctx, [*([promoted] if promoted else []), *also])
+
+
+async def meal_updates(ctx: Context, meal_id: int) -> AsyncIterator[SharedMeal]:
+    """The meal each time it changes, from any app process; only for people who may see it."""
+    ctx.require_viewer()
+    await visible_meal(ctx, meal_id)
+    async for _ in pubsub.listen(ctx.services.redis, TOPIC, meal_id):
+        meal = await SharedMeal.get_or_none(id=meal_id)
+        if meal is None or not await can_see(ctx, meal):
+            return
+        yield meal
+
+
+async def my_seat(ctx: Context, meal_id: int) -> SeatStatus | None:
+    viewer = ctx.viewer
+    if viewer is None:
+        return None
+    return await ctx.loaders.get(load_my_seats, viewer.id).load(meal_id)
+
+
+# ------------------------------------------------------------------ loaders
+
+
+async def load_meals(keys: Sequence[int]) -> list[SharedMeal | None]:
+    return by_key(await SharedMeal.filter(id__in=list(keys), visibility=Visibility.VISIBLE), keys)
+
+
+async def load_seats(keys: Sequence[int]) -> list[list[MealSeat]]:
+    rows = await MealSeat.filter(meal_id__in=list(keys)).order_by("id")
+    return group_by_key(rows, keys, "meal_id")
+
+
+async def load_my_seats(viewer_id: int, keys: Sequence[int]) -> list[SeatStatus | None]:
+    rows = await MealSeat.filter(user_id=viewer_id, meal_id__in=list(keys))
+    found = {r.meal_id: r.status for r in rows}
+    return [found.get(k) for k in keys]
+
+
+async def meals_nearby(
+    ctx: Context, lat: float, lng: float, radius_km: float, first: int | None, after: str | None
+) -> Page[tuple[SharedMeal, float]]:
+    """Upcoming public meals at restaurants near the point (hosts blocked either way left out)."""
+    hidden_hosts = await feed.blocked_either_way(ctx.viewer.id) if ctx.viewer else set()
+
+    async def fetch(restaurant_ids: list[int]) -> list[SharedMeal]:
+        query = SharedMeal.filter(
+            restaurant_id__in=restaurant_ids,
+            status=MealStatus.OPEN,
+            audience=Audience.PUBLIC,
+            visibility=Visibility.VISIBLE,
+            starts_at__gt=datetime.now(UTC),
+        )
+        if hidden_hosts:
+            query = query.exclude(host_id__in=list(hidden_hosts))
+        return await query.limit(2000)
+
+    return await near(ctx, lat, lng, radius_km, fetch, lambda m: m.starts_at, first, after)
