@@ -88,6 +88,20 @@ def create_app(settings: Settings) -> Starlette:
         ok = all(v == "ok" for v in results.values())
         return JSONResponse({"ready": ok, "checks": results}, status_code=200 if ok else 503)
 
+    async def payment_webhook(request: Request) -> Response:
+        """The payment provider confirms a paid intent (signed with the shared secret)."""
+        from resolvers.deals import confirm_payment
+
+        services = state["services"]
+        body = await request.body()
+        event = services.payments.verify_webhook(body, request.headers.get("x-signature", ""))
+        if event is None:
+            return PlainTextResponse("bad signature", status_code=400)
+        if event.get("type") == "payment.succeeded":
+            found = await confirm_payment(services, str(event.get("intentId", "")))
+            return PlainTextResponse("ok" if found else "unknown intent", status_code=200 if found else 404)
+        return PlainTextResponse("ignored")
+
     async def metrics(request: Request) -> Response:
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
@@ -111,6 +125,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", metrics),
+        Route("/payments/webhook", payment_webhook, methods=["POST"]),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.add_middleware(RequestIdMiddleware)

@@ -14,6 +14,7 @@ from models.accounts import User
 from resolvers.errors import AuthError
 from resolvers.loaders import Loaders
 from resolvers.passwords import Passwords
+from resolvers.payments import PaymentProvider
 from resolvers.ratelimit import RateLimiter
 from settings import Settings
 
@@ -28,6 +29,7 @@ class Services:
     geo: GeoIndex
     passwords: Passwords
     limiter: RateLimiter
+    payments: PaymentProvider
 
 
 @dataclass

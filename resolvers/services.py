@@ -9,6 +9,7 @@ from geo import make_geo_index
 from media import make_storage
 from resolvers.context import Services
 from resolvers.passwords import Passwords
+from resolvers.payments import TestPaymentProvider
 from resolvers.ratelimit import RateLimiter
 from resolvers.redis_client import make_redis
 from settings import Settings
@@ -28,6 +29,8 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         geo=make_geo_index(settings.is_postgres),
         passwords=Passwords(settings.argon2_time_cost, settings.argon2_memory_kib),
         limiter=RateLimiter(redis),
+        # Only the test provider exists so far: a real one (WeChat Pay/Alipay) plugs in here.
+        payments=TestPaymentProvider(secret=f"{settings.secret_key}:payments"),
     )
     try:
         yield services

@@ -103,6 +103,15 @@ class UserNode(relay.Node):
         self._require_self(info)
         return self.model.timezone
 
+    @strawberry.field(
+        description="Private: referral credit earned (cents) from vouchers your activity brought."
+    )
+    async def referral_credits(self, info: Info) -> int:
+        self._require_self(info)
+        from resolvers.deals import referral_balance
+
+        return await referral_balance(self.model.id)
+
     # ---- social graph (foodies)
     @strawberry.field
     async def followers_count(self, info: Info) -> int:

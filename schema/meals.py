@@ -22,6 +22,7 @@ from resolvers import accounts, events, meals, notifications, restaurants
 from resolvers.errors import AuthError
 from schema.accounts import UserNode
 from schema.context import Info
+from schema.deals import DealNode, live_deals
 from schema.errors import UserError, guarded
 from schema.ids import decode
 from schema.pagination import Connection, to_connection
@@ -160,6 +161,10 @@ class SharedMealNode(relay.Node):
         status = await meals.my_seat(info.context, self.model.id)
         return SeatState(status.value) if status else None
 
+    @strawberry.field(description="Deals on offer now at this restaurant (claim them with this as source).")
+    async def deals(self, info: Info) -> list[DealNode]:
+        return await live_deals(info, self.model.restaurant_id)
+
 
 @strawberry.type(name="RestaurantEvent")
 class RestaurantEventNode(relay.Node):
@@ -219,6 +224,10 @@ class RestaurantEventNode(relay.Node):
         if viewer is None:
             return False
         return await info.context.loaders.get(events.load_my_rsvps, viewer.id).load(self.model.id)
+
+    @strawberry.field(description="Deals on offer now at this restaurant (claim them with this as source).")
+    async def deals(self, info: Info) -> list[DealNode]:
+        return await live_deals(info, self.model.restaurant_id)
 
 
 @strawberry.type(name="Notification")

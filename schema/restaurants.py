@@ -19,6 +19,7 @@ from schema.ids import decode
 from schema.pagination import Connection, to_connection
 
 if TYPE_CHECKING:
+    from schema.deals import DealNode
     from schema.reviews import ReviewNode
 
 StaffRoleEnum = strawberry.enum(StaffRole, name="StaffRole")
@@ -106,6 +107,12 @@ class RestaurantNode(relay.Node):
             raise AuthError("FORBIDDEN", "Only this restaurant's staff")
         rows = await info.context.loaders.get(restaurants.load_staff_lists).load(self.model.id)
         return [StaffMember(role=r.role, since=r.created_at, model=r) for r in rows]
+
+    @strawberry.field(description="Deals on offer now.")
+    async def deals(self, info: Info) -> list[Annotated[DealNode, strawberry.lazy("schema.deals")]]:
+        from schema.deals import live_deals
+
+        return await live_deals(info, self.model.id)
 
 
 @strawberry.type(name="Dish")

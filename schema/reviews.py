@@ -14,6 +14,7 @@ from resolvers import accounts, photos, restaurants, reviews
 from resolvers.errors import AuthError
 from schema.accounts import UserNode
 from schema.context import Info
+from schema.deals import DealNode, live_deals
 from schema.errors import UserError, guarded
 from schema.ids import decode
 from schema.restaurants import DishNode, RestaurantNode
@@ -144,6 +145,10 @@ class ReviewNode(relay.Node):
             raise AuthError("FORBIDDEN", "Only the author and moderators see the edit history")
         rows = await info.context.loaders.get(reviews.load_edits).load(self.model.id)
         return [ReviewVersion.from_model(r) for r in rows]
+
+    @strawberry.field(description="Deals on offer now at this restaurant (claim them with this as source).")
+    async def deals(self, info: Info) -> list[DealNode]:
+        return await live_deals(info, self.model.restaurant_id)
 
 
 @strawberry.type

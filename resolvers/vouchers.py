@@ -1,0 +1,29 @@
+"""Voucher codes: unguessable (60 random bits), easy to read aloud and type.
+
+Crockford base32 (no I, L, O, U), shown as XXXX-XXXX-XXXX; typing is forgiving: case, spaces,
+dashes and the look-alikes O→0, I/L→1 are normalised before lookup.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+LENGTH = 12
+LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"})
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+
+
+def normalise(typed: str) -> str:
+    return "".join(ch for ch in typed.upper() if ch.isalnum()).translate(LOOKALIKES)
+
+
+def display(code: str) -> str:
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+def qr_payload(code: str) -> str:
+    return f"tablemates://voucher/{code}"

@@ -1,0 +1,434 @@
+"""Deals, vouchers (claims), attribution of views and claims, restaurant insights."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+from strawberry import relay
+
+from models.deals import Claim, ClaimStatus, Deal, DealStatus, SourceType
+from resolvers import attribution, deals, insights, restaurants, vouchers
+from resolvers.errors import AuthError, ErrorCode, UserInputError
+from schema.context import Info
+from schema.errors import UserError, guarded
+from schema.ids import decode, decode_any
+from schema.pagination import Connection, to_connection
+from schema.restaurants import RestaurantNode
+
+DealStatusEnum = strawberry.enum(DealStatus, name="DealStatus")
+ClaimStatusEnum = strawberry.enum(ClaimStatus, name="ClaimStatus")
+
+
+@strawberry.enum
+class AttributionType(Enum):
+    REVIEW = "review"
+    SHARED_MEAL = "shared_meal"
+    EVENT = "event"
+    PROFILE = "profile"
+    FEED = "feed"
+    SHARE_LINK = "share_link"
+
+
+@strawberry.enum
+class AttributionSource(Enum):
+    """Where a view or claim came from; DIRECT when the app gave no source."""
+
+    REVIEW = "review"
+    SHARED_MEAL = "shared_meal"
+    EVENT = "event"
+    PROFILE = "profile"
+    FEED = "feed"
+    SHARE_LINK = "share_link"
+    DIRECT = "direct"
+
+
+@strawberry.input
+class AttributionInput:
+    type: AttributionType
+    id: strawberry.ID = strawberry.field(
+        description="Global ID of the review, meal, event, user (PROFILE) or content (FEED); "
+        "for SHARE_LINK the token from shareDeal."
+    )
+
+
+@strawberry.type(name="Deal")
+class DealNode(relay.Node):
+    id: relay.NodeID[int]
+    title: str
+    terms: str
+    price_cents: int
+    original_price_cents: int
+    currency: str
+    quantity: int
+    per_user_limit: int
+    starts_at: datetime
+    ends_at: datetime
+    status: DealStatusEnum  # type: ignore[valid-type]
+    created_at: datetime
+    distance_km: float | None = None
+    model: strawberry.Private[Deal]
+
+    @classmethod
+    def from_model(cls, row: Deal, distance_km: float | None = None) -> DealNode:
+        return cls(
+            id=row.id,
+            title=row.title,
+            terms=row.terms,
+            price_cents=row.price_cents,
+            original_price_cents=row.original_price_cents,
+            currency=row.currency,
+            quantity=row.quantity,
+            per_user_limit=row.per_user_limit,
+            starts_at=row.starts_at,
+            ends_at=row.ends_at,
+            status=row.status,
+            created_at=row.created_at,
+            distance_km=None if distance_km is None else round(distance_km, 3),
+            model=row,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[DealNode | None]:
+        rows = await info.context.loaders.get(deals.load_deals).load_many([int(i) for i in node_ids])
+        return [cls.from_model(r) if r else None for r in rows]
+
+    @strawberry.field
+    def remaining(self) -> int:
+        return max(0, self.model.quantity - self.model.claimed_count)
+
+    @strawberry.field
+    def sold_out(self) -> bool:
+        return self.model.claimed_count >= self.model.quantity
+
+    @strawberry.field
+    async def restaurant(self, info: Info) -> RestaurantNode | None:
+        row = await info.context.loaders.get(restaurants.load_restaurants).load(self.model.restaurant_id)
+        return RestaurantNode.from_model(row) if row else None
+
+
+@strawberry.type
+class PaymentInfo:
+    intent_id: str
+    client_secret: str = strawberry.field(description="Hand to the payment SDK; never logged.")
+    amount_cents: int
+    pay_by: datetime | None
+
+
+@strawberry.type(name="Claim")
+class ClaimNode(relay.Node):
+    """A claimed voucher. Private: its owner (and the restaurant's staff when redeeming)."""
+
+    id: relay.NodeID[int]
+    status: ClaimStatusEnum  # type: ignore[valid-type]
+    source: AttributionSource
+    amount_cents: int
+    valid_until: datetime
+    redeemed_at: datetime | None
+    bill_cents: int | None
+    created_at: datetime
+    model: strawberry.Private[Claim]
+
+    @classmethod
+    def from_model(cls, row: Claim) -> ClaimNode:
+        return cls(
+            id=row.id,
+            status=row.status,
+            source=AttributionSource(row.source_type.value),
+            amount_cents=row.amount_cents,
+            valid_until=row.valid_until,
+            redeemed_at=row.redeemed_at,
+            bill_cents=row.bill_cents,
+            created_at=row.created_at,
+            model=row,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[ClaimNode | None]:
+        viewer = info.context.viewer
+        if viewer is None:
+            return [None for _ in node_ids]
+        rows = {c.id: c for c in await Claim.filter(id__in=[int(i) for i in node_ids], user_id=viewer.id)}
+        return [cls.from_model(rows[int(i)]) if int(i) in rows else None for i in node_ids]
+
+    @strawberry.field(description="The voucher code, XXXX-XXXX-XXXX (forgiving when typed back).")
+    def code(self) -> str:
+        return vouchers.display(self.model.code)
+
+    @strawberry.field(description="What the voucher's QR code encodes.")
+    def qr_payload(self) -> str:
+        return vouchers.qr_payload(self.model.code)
+
+    @strawberry.field
+    async def deal(self, info: Info) -> DealNode | None:
+        row = await info.context.loaders.get(deals.load_deals).load(self.model.deal_id)
+        return DealNode.from_model(row) if row else None
+
+    @strawberry.field(description="Present while the claim awaits payment.")
+    def payment(self, info: Info) -> PaymentInfo | None:
+        viewer = info.context.viewer
+        if (
+            viewer is None
+            or viewer.id != self.model.user_id
+            or self.model.status != ClaimStatus.PENDING_PAYMENT
+        ):
+            return None
+        intents = getattr(info.context.services.payments, "intents", {})
+        intent = intents.get(self.model.payment_intent or "")
+        return PaymentInfo(
+            intent_id=self.model.payment_intent or "",
+            client_secret=intent.client_secret if intent else "",
+            amount_cents=self.model.amount_cents,
+            pay_by=self.model.pay_by,
+        )
+
+
+@strawberry.type
+class SourceFunnel:
+    type: AttributionSource
+    views: int
+    claims: int
+    redemptions: int
+
+
+@strawberry.type
+class Funnel:
+    views: int
+    claims: int
+    redemptions: int
+
+
+@strawberry.type
+class RestaurantInsights:
+    funnel: Funnel
+    by_source: list[SourceFunnel]
+    average_ticket_cents: int | None
+    repeat_customer_rate: float
+    visits_per_customer_per_week: float
+    customers: int
+    new_customers: int
+    returning_customers: int
+    currency: str = "CNY"
+
+
+@strawberry.input
+class DealInput:
+    restaurant_id: strawberry.ID
+    title: str
+    price_cents: int
+    original_price_cents: int
+    quantity: int
+    per_user_limit: int = 1
+    starts_at: datetime
+    ends_at: datetime
+    terms: str = ""
+
+
+@strawberry.type
+class DealPayload:
+    errors: list[UserError]
+    deal: DealNode | None = None
+
+
+@strawberry.type
+class ClaimPayload:
+    errors: list[UserError]
+    claim: ClaimNode | None = None
+
+
+@strawberry.type
+class RedeemPayload:
+    errors: list[UserError]
+    claim: ClaimNode | None = None
+
+
+@strawberry.type
+class ShareDealPayload:
+    errors: list[UserError]
+    token: str | None = None
+    url: str | None = None
+
+
+async def _attribution(info: Info, deal_id: int, source: AttributionInput | None) -> attribution.Attribution:
+    if source is None:
+        return attribution.DIRECT
+    deal = await deals.get_deal_for_attribution(deal_id)
+    kind = SourceType(source.type.value)
+    node = None if kind == SourceType.SHARE_LINK else decode_any(source.id, "source")
+    viewer = info.context.viewer
+    return await attribution.resolve(
+        info.context.settings.secret_key, deal, viewer.id if viewer else None, kind, node, str(source.id)
+    )
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    async def deal(self, info: Info, id: strawberry.ID) -> DealNode | None:
+        row = await info.context.loaders.get(deals.load_deals).load(decode(id, "Deal", "id"))
+        return DealNode.from_model(row) if row else None
+
+    @strawberry.field(description="Deals on offer now at restaurants within the radius, nearest first.")
+    async def deals_nearby(
+        self,
+        info: Info,
+        lat: float,
+        lng: float,
+        radius_km: float = 5,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[DealNode]:
+        page = await deals.deals_nearby(info.context, lat, lng, radius_km, first, after)
+        return to_connection(page, lambda pair: DealNode.from_model(*pair))
+
+    @strawberry.field(description="Your vouchers, newest first.")
+    async def my_claims(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[ClaimNode]:
+        return to_connection(await deals.my_claims(info.context, first, after), ClaimNode.from_model)
+
+    @strawberry.field(description="Owner/staff only: funnel by source and visit economics over [from, to).")
+    async def restaurant_insights(
+        self,
+        info: Info,
+        restaurant_id: strawberry.ID,
+        from_: Annotated[datetime, strawberry.argument(name="from")],
+        to: datetime,
+    ) -> RestaurantInsights:
+        pk = decode(restaurant_id, "Restaurant", "restaurantId")
+        try:
+            result = await insights.restaurant_insights(info.context, pk, from_, to)
+        except UserInputError:
+            raise AuthError("FORBIDDEN", "Only this restaurant's owner and staff") from None
+        return RestaurantInsights(
+            funnel=Funnel(views=result.views, claims=result.claims, redemptions=result.redemptions),
+            by_source=[
+                SourceFunnel(
+                    type=AttributionSource(s.type.value),
+                    views=s.views,
+                    claims=s.claims,
+                    redemptions=s.redemptions,
+                )
+                for s in result.by_source
+            ],
+            average_ticket_cents=result.average_ticket_cents,
+            repeat_customer_rate=result.repeat_customer_rate,
+            visits_per_customer_per_week=result.visits_per_customer_per_week,
+            customers=result.customers,
+            new_customers=result.new_customers,
+            returning_customers=result.returning_customers,
+        )
+
+
+def _deal_id(value: strawberry.ID) -> int:
+    return decode(value, "Deal", "dealId")
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Restaurant staff only.")
+    async def create_deal(self, info: Info, input: DealInput) -> DealPayload:
+        info.context.require_viewer()
+
+        async def act() -> DealPayload:
+            fields = deals.DealFields(
+                restaurant_id=decode(input.restaurant_id, "Restaurant", "restaurantId"),
+                title=input.title,
+                price_cents=input.price_cents,
+                original_price_cents=input.original_price_cents,
+                quantity=input.quantity,
+                per_user_limit=input.per_user_limit,
+                starts_at=input.starts_at,
+                ends_at=input.ends_at,
+                terms=input.terms,
+            )
+            return DealPayload(
+                errors=[], deal=DealNode.from_model(await deals.create_deal(info.context, fields))
+            )
+
+        return await guarded(DealPayload, act)
+
+    @strawberry.mutation(description="Restaurant staff only: ACTIVE, PAUSED or ENDED (final).")
+    async def set_deal_status(
+        self, info: Info, deal_id: strawberry.ID, status: DealStatusEnum
+    ) -> DealPayload:  # type: ignore[valid-type]
+        info.context.require_viewer()
+
+        async def act() -> DealPayload:
+            row = await deals.set_status(info.context, _deal_id(deal_id), DealStatus(status.value))
+            return DealPayload(errors=[], deal=DealNode.from_model(row))
+
+        return await guarded(DealPayload, act)
+
+    @strawberry.mutation(description="Same idempotencyKey, same claim. Paid deals await payment.")
+    async def claim_deal(
+        self, info: Info, deal_id: strawberry.ID, idempotency_key: str, source: AttributionInput | None = None
+    ) -> ClaimPayload:
+        info.context.require_viewer()
+
+        async def act() -> ClaimPayload:
+            pk = _deal_id(deal_id)
+            origin = await _attribution(info, pk, source)
+            claim = await deals.claim_deal(info.context, pk, idempotency_key, origin)
+            return ClaimPayload(errors=[], claim=ClaimNode.from_model(claim))
+
+        return await guarded(ClaimPayload, act)
+
+    @strawberry.mutation(description="Return an unused voucher: refund and stock back.")
+    async def refund_claim(self, info: Info, claim_id: strawberry.ID) -> ClaimPayload:
+        info.context.require_viewer()
+
+        async def act() -> ClaimPayload:
+            claim = await deals.refund_claim(info.context, decode(claim_id, "Claim", "claimId"))
+            return ClaimPayload(errors=[], claim=ClaimNode.from_model(claim))
+
+        return await guarded(ClaimPayload, act)
+
+    @strawberry.mutation(description="Staff of the deal's restaurant only: once, within validity.")
+    async def redeem_voucher(self, info: Info, code: str, bill_cents: int | None = None) -> RedeemPayload:
+        info.context.require_viewer()
+
+        async def act() -> RedeemPayload:
+            claim = await deals.redeem(info.context, code, bill_cents)
+            return RedeemPayload(errors=[], claim=ClaimNode.from_model(claim))
+
+        return await guarded(RedeemPayload, act)
+
+    @strawberry.mutation(description="Count a view of the deal, with where it was seen.")
+    async def record_deal_view(
+        self, info: Info, deal_id: strawberry.ID, source: AttributionInput | None = None
+    ) -> bool:
+        pk = _deal_id(deal_id)
+        try:
+            origin = await _attribution(info, pk, source)
+        except UserInputError as error:
+            if error.errors[0][1] == ErrorCode.NOT_FOUND:
+                return False
+            origin = attribution.DIRECT
+        return await deals.record_view(info.context, pk, origin)
+
+    @strawberry.mutation(description="A share link for the deal that credits you when it brings a visit.")
+    async def share_deal(self, info: Info, deal_id: strawberry.ID) -> ShareDealPayload:
+        info.context.require_viewer()
+
+        async def act() -> ShareDealPayload:
+            deal = await deals.get_deal_for_attribution(_deal_id(deal_id))
+            token = deals.share_token(info.context, deal)
+            # A deep link the app opens; the app passes the token back as a SHARE_LINK source.
+            url = f"tablemates://deal/{deal_id}?share={token}"
+            return ShareDealPayload(errors=[], token=token, url=url)
+
+        return await guarded(ShareDealPayload, act)
+
+
+async def live_deals(info: Info, restaurant_id: int) -> list[DealNode]:
+    """Deals on offer now at a restaurant: what reviews, meals and events link to."""
+    rows = await info.context.loaders.get(deals.load_live_deals_by_restaurant).load(restaurant_id)
+    return [DealNode.from_model(r) for r in rows]

@@ -1,0 +1,300 @@
+"""Deals, vouchers, payment, attribution, referral credit and insights, through the endpoint."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from models.deals import Claim, Deal
+from resolvers.payments import webhook_body
+from schema.ids import decode
+from tests.helpers import add_dish, gql, open_restaurant, random_spot, register
+
+CREATE = """
+mutation($i: DealInput!) { createDeal(input: $i) {
+  deal { id title priceCents originalPriceCents currency quantity remaining perUserLimit status }
+  errors { field code message } } }
+"""
+CLAIM = """
+mutation($d: ID!, $k: String!, $s: AttributionInput) { claimDeal(dealId: $d, idempotencyKey: $k, source: $s) {
+  claim { id code status source qrPayload payment { intentId amountCents } deal { id remaining } }
+  errors { field code message } } }
+"""
+REDEEM = """
+mutation($c: String!, $b: Int) { redeemVoucher(code: $c, billCents: $b) {
+  claim { status billCents redeemedAt } errors { field code } } }
+"""
+VIEW = "mutation($d: ID!, $s: AttributionInput) { recordDealView(dealId: $d, source: $s) }"
+STATUS = "mutation($d: ID!, $s: DealStatus!) { setDealStatus(dealId: $d, status: $s) { deal { status } errors { code } } }"
+REFUND = "mutation($c: ID!) { refundClaim(claimId: $c) { claim { status } errors { code } } }"
+SHARE = "mutation($d: ID!) { shareDeal(dealId: $d) { token url errors { code } } }"
+CREDITS = "{ me { referralCredits } }"
+INSIGHTS = """
+query($r: ID!, $from: DateTime!, $to: DateTime!) { restaurantInsights(restaurantId: $r, from: $from, to: $to) {
+  funnel { views claims redemptions } bySource { type views claims redemptions }
+  averageTicketCents repeatCustomerRate visitsPerCustomerPerWeek customers newCustomers returningCustomers } }
+"""
+
+
+def iso(delta: timedelta) -> str:
+    return (datetime.now(UTC) + delta).isoformat()
+
+
+async def a_deal(client, owner=None, restaurant=None, **changes):
+    if restaurant is None:
+        owner, restaurant = await open_restaurant(client, *random_spot())
+    deal = {
+        "restaurantId": restaurant,
+        "title": "双人火锅套餐",
+        "priceCents": 0,
+        "originalPriceCents": 19800,
+        "quantity": 50,
+        "perUserLimit": 1,
+        "startsAt": iso(timedelta(minutes=-1)),
+        "endsAt": iso(timedelta(days=7)),
+        **changes,
+    }
+    payload = (await gql(client, CREATE, {"i": deal}, owner))["data"]["createDeal"]
+    assert payload["errors"] == [], payload["errors"]
+    return owner, restaurant, payload["deal"]["id"]
+
+
+async def claim(client, token, deal, key=None, source=None):
+    body = await gql(client, CLAIM, {"d": deal, "k": key or uuid.uuid4().hex, "s": source}, token)
+    return body["data"]["claimDeal"]
+
+
+def code_of(payload):
+    assert payload["errors"] == [], payload["errors"]
+    return payload["claim"]["code"]
+
+
+async def test_deal_creation_is_validated_and_staff_only(client):
+    owner, restaurant = await open_restaurant(client, *random_spot())
+    diner, _, _ = await register(client)
+    base = {
+        "restaurantId": restaurant,
+        "title": "套餐",
+        "priceCents": 9900,
+        "originalPriceCents": 19800,
+        "quantity": 10,
+        "startsAt": iso(timedelta(0)),
+        "endsAt": iso(timedelta(days=3)),
+    }
+    denied = (await gql(client, CREATE, {"i": base}, diner))["data"]["createDeal"]["errors"]
+    assert denied[0]["code"] == "FORBIDDEN"
+    bad = {**base, "priceCents": 30000, "quantity": 0, "perUserLimit": 0, "endsAt": iso(timedelta(days=-1))}
+    errors = (await gql(client, CREATE, {"i": bad}, owner))["data"]["createDeal"]["errors"]
+    assert {(e["field"], e["code"]) for e in errors} >= {
+        ("priceCents", "INVALID"),
+        ("quantity", "OUT_OF_RANGE"),
+        ("endsAt", "INVALID_TIME_RANGE"),
+    }
+    ok = (await gql(client, CREATE, {"i": base}, owner))["data"]["createDeal"]["deal"]
+    assert (ok["currency"], ok["remaining"], ok["status"], ok["perUserLimit"]) == ("CNY", 10, "ACTIVE", 1)
+
+
+async def test_two_hundred_parallel_claims_never_oversell(client):
+    _, _, deal = await a_deal(client, quantity=50, perUserLimit=1)
+    users = [await register(client) for _ in range(100)]
+    attempts = [token for token, _, _ in users for _ in range(2)]
+    results = await asyncio.gather(*(claim(client, token, deal) for token in attempts))
+    issued = [r["claim"] for r in results if not r["errors"]]
+    refused = {r["errors"][0]["code"] for r in results if r["errors"]}
+    assert len(issued) == 50 and refused <= {"SOLD_OUT", "LIMIT_REACHED"}
+    assert len({c["code"] for c in issued}) == 50
+    pk = decode(deal, "Deal", "id")
+    per_user = await Claim.filter(deal_id=pk).values_list("user_id", flat=True)
+    assert len(per_user) == 50 and len(set(per_user)) == 50
+    assert (await Deal.get(id=pk)).claimed_count == 50
+
+
+async def test_same_key_same_claim_even_in_parallel(client):
+    _, _, deal = await a_deal(client, quantity=5, perUserLimit=3)
+    diner, _, _ = await register(client)
+    results = await asyncio.gather(*(claim(client, diner, deal, key="retry-1") for _ in range(10)))
+    assert {r["claim"]["id"] for r in results} == {results[0]["claim"]["id"]}
+    assert all(r["errors"] == [] for r in results)
+    assert await Claim.filter(deal_id=decode(deal, "Deal", "id")).count() == 1
+    code = code_of(await claim(client, diner, deal, key="retry-2"))
+    assert code != results[0]["claim"]["code"] and len(code) == 14 and code.count("-") == 2
+
+
+async def test_distinct_codes_for_each_refusal(client):
+    owner, restaurant, deal = await a_deal(client, quantity=1, perUserLimit=1)
+    a, _, _ = await register(client)
+    b, _, _ = await register(client)
+    code_of(await claim(client, a, deal))
+    assert (await claim(client, a, deal))["errors"][0]["code"] == "LIMIT_REACHED"
+    assert (await claim(client, b, deal))["errors"][0]["code"] == "SOLD_OUT"
+    _, _, later = await a_deal(client, owner, restaurant, startsAt=iso(timedelta(days=1)))
+    assert (await claim(client, a, later))["errors"][0]["code"] == "DEAL_NOT_STARTED"
+    _, _, paused = await a_deal(client, owner, restaurant)
+    await gql(client, STATUS, {"d": paused, "s": "PAUSED"}, owner)
+    assert (await claim(client, a, paused))["errors"][0]["code"] == "DEAL_INACTIVE"
+    _, _, over = await a_deal(client, owner, restaurant)
+    await Deal.filter(id=decode(over, "Deal", "id")).update(ends_at=datetime.now(UTC) - timedelta(seconds=1))
+    assert (await claim(client, a, over))["errors"][0]["code"] == "DEAL_EXPIRED"
+    anonymous = await gql(client, CLAIM, {"d": deal, "k": "x"}, expect_errors=True)
+    assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_redeem_once_by_that_restaurants_staff(client):
+    owner, restaurant, deal = await a_deal(client)
+    other_owner, _ = await open_restaurant(client, *random_spot())
+    diner, _, _ = await register(client)
+    code = code_of(await claim(client, diner, deal))
+    assert (await gql(client, REDEEM, {"c": code}, diner))["data"]["redeemVoucher"]["errors"][0][
+        "code"
+    ] == "WRONG_RESTAURANT"
+    wrong = await gql(client, REDEEM, {"c": code}, other_owner)
+    assert wrong["data"]["redeemVoucher"]["errors"][0]["code"] == "WRONG_RESTAURANT"
+    typed = code.replace("-", " ").lower()  # read aloud, typed loosely
+    done = (await gql(client, REDEEM, {"c": typed, "b": 23800}, owner))["data"]["redeemVoucher"]
+    assert (
+        done["errors"] == [] and done["claim"]["status"] == "REDEEMED" and done["claim"]["billCents"] == 23800
+    )
+    again = await gql(client, REDEEM, {"c": code}, owner)
+    assert again["data"]["redeemVoucher"]["errors"][0]["code"] == "ALREADY_REDEEMED"
+    unknown = await gql(client, REDEEM, {"c": "0000-0000-0000"}, owner)
+    assert unknown["data"]["redeemVoucher"]["errors"][0]["code"] == "NOT_FOUND"
+    # Vouchers expire with their validity.
+    late = code_of(await claim(client, (await register(client))[0], deal))
+    await Claim.filter(code=late.replace("-", "")).update(
+        valid_until=datetime.now(UTC) - timedelta(seconds=1)
+    )
+    expired = await gql(client, REDEEM, {"c": late}, owner)
+    assert expired["data"]["redeemVoucher"]["errors"][0]["code"] == "VOUCHER_EXPIRED"
+
+
+async def test_prepaid_deal_payment_webhook_refund_and_expiry(client, services):
+    owner, _, deal = await a_deal(client, priceCents=9900, quantity=1)
+    diner, _, _ = await register(client)
+    held = await claim(client, diner, deal)
+    assert held["claim"]["status"] == "PENDING_PAYMENT" and held["claim"]["payment"]["amountCents"] == 9900
+    assert held["claim"]["deal"]["remaining"] == 0
+    unpaid = await gql(client, REDEEM, {"c": held["claim"]["code"]}, owner)
+    assert unpaid["data"]["redeemVoucher"]["errors"][0]["code"] == "PAYMENT_REQUIRED"
+    intent = held["claim"]["payment"]["intentId"]
+    body = webhook_body(intent)
+    forged = await client.post("/payments/webhook", content=body, headers={"X-Signature": "0" * 64})
+    assert forged.status_code == 400
+    paid = await client.post(
+        "/payments/webhook", content=body, headers={"X-Signature": services.payments.sign(body)}
+    )
+    assert paid.status_code == 200
+    mine = await gql(client, "{ myClaims { edges { node { id status } } } }", token=diner)
+    node = mine["data"]["myClaims"]["edges"][0]["node"]
+    assert node["status"] == "ISSUED"
+    refunded = await gql(client, REFUND, {"c": node["id"]}, diner)
+    assert refunded["data"]["refundClaim"]["claim"]["status"] == "REFUNDED"
+    assert (intent, 9900) in services.payments.refunds
+    # Stock came back; an unpaid claim that runs out of time gives it back too.
+    other, _, _ = await register(client)
+    second = await claim(client, other, deal)
+    assert second["claim"]["status"] == "PENDING_PAYMENT"
+    third_diner, _, _ = await register(client)
+    assert (await claim(client, third_diner, deal))["errors"][0]["code"] == "SOLD_OUT"
+    await Claim.filter(id=decode(second["claim"]["id"], "Claim", "id")).update(
+        pay_by=datetime.now(UTC) - timedelta(seconds=1)
+    )
+    assert (await claim(client, third_diner, deal))["claim"]["status"] == "PENDING_PAYMENT"
+
+
+REVIEW = """
+mutation($i: ReviewInput!) { createReview(input: $i) { review { id deals { id title } } errors { code } } }
+"""
+
+
+async def test_attribution_credits_the_source_author_once_redeemed(client):
+    owner, restaurant = await open_restaurant(client, *random_spot())
+    dish = await add_dish(client, owner, restaurant)
+    _, _, deal = await a_deal(client, owner, restaurant, perUserLimit=3)
+    author, author_id, _ = await register(client, name="点评达人")
+    review = (await gql(client, REVIEW, {"i": {"dishId": dish, "rating": 5, "body": "好吃"}}, author))[
+        "data"
+    ]["createReview"]["review"]
+    assert [d["id"] for d in review["deals"]] == [deal]
+    reader, _, _ = await register(client)
+    assert (await gql(client, VIEW, {"d": deal, "s": {"type": "REVIEW", "id": review["id"]}}, reader))[
+        "data"
+    ]["recordDealView"]
+    via_review = await claim(client, reader, deal, source={"type": "REVIEW", "id": review["id"]})
+    assert via_review["claim"]["source"] == "REVIEW"
+    assert (await gql(client, CREDITS, token=author))["data"]["me"][
+        "referralCredits"
+    ] == 0  # not before a visit
+    await gql(client, REDEEM, {"c": code_of(via_review), "b": 10000}, owner)
+    assert (await gql(client, CREDITS, token=author))["data"]["me"]["referralCredits"] == 500
+    # Self-referral earns nothing; a share link credits the sharer.
+    own = await claim(client, author, deal, source={"type": "REVIEW", "id": review["id"]})
+    await gql(client, REDEEM, {"c": code_of(own)}, owner)
+    assert (await gql(client, CREDITS, token=author))["data"]["me"]["referralCredits"] == 500
+    sharer, _, _ = await register(client)
+    token = (await gql(client, SHARE, {"d": deal}, sharer))["data"]["shareDeal"]["token"]
+    shared = await claim(client, reader, deal, source={"type": "SHARE_LINK", "id": token})
+    assert shared["claim"]["source"] == "SHARE_LINK"
+    await gql(client, REDEEM, {"c": code_of(shared)}, owner)
+    assert (await gql(client, CREDITS, token=sharer))["data"]["me"]["referralCredits"] == 500
+    forged = await claim(client, reader, deal, source={"type": "SHARE_LINK", "id": token[:-2] + "xx"})
+    assert forged["errors"][0]["field"] == "source"
+    private = await gql(
+        client,
+        "query($id: ID!) { node(id: $id) { ... on User { referralCredits } } }",
+        {"id": author_id},
+        reader,
+        expect_errors=True,
+    )
+    assert private["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_insights_match_a_hand_computed_fixture(client):
+    owner, restaurant = await open_restaurant(client, *random_spot())
+    dish = await add_dish(client, owner, restaurant)
+    _, _, deal = await a_deal(client, owner, restaurant, perUserLimit=2)
+    author, _, _ = await register(client)
+    review = (await gql(client, REVIEW, {"i": {"dishId": dish, "rating": 4}}, author))["data"][
+        "createReview"
+    ]["review"]["id"]
+    a, _, _ = await register(client)
+    b, _, _ = await register(client)
+    c, _, _ = await register(client)
+    source = {"type": "REVIEW", "id": review}
+    for token in (a, b):
+        await gql(client, VIEW, {"d": deal, "s": source}, token)
+    await gql(client, VIEW, {"d": deal}, c)
+    a1 = await claim(client, a, deal, source=source)
+    a2 = await claim(client, a, deal)
+    b1 = await claim(client, b, deal, source=source)
+    await claim(client, c, deal)  # claimed, never redeemed
+    for payload, bill in ((a1, 10000), (a2, 20000), (b1, 30000)):
+        await gql(client, REDEEM, {"c": code_of(payload), "b": bill}, owner)
+    start = datetime.now(UTC) - timedelta(days=7)
+    window = {"r": restaurant, "from": start.isoformat(), "to": (start + timedelta(days=14)).isoformat()}
+    data = (await gql(client, INSIGHTS, window, owner))["data"]["restaurantInsights"]
+    assert data["funnel"] == {"views": 3, "claims": 4, "redemptions": 3}
+    assert sorted(data["bySource"], key=lambda s: s["type"]) == [
+        {"type": "DIRECT", "views": 1, "claims": 2, "redemptions": 1},
+        {"type": "REVIEW", "views": 2, "claims": 2, "redemptions": 2},
+    ]
+    assert data["averageTicketCents"] == 20000
+    assert data["customers"] == 2 and data["repeatCustomerRate"] == 0.5
+    assert data["visitsPerCustomerPerWeek"] == 0.75  # 3 visits / 2 customers / 2 weeks
+    assert (data["newCustomers"], data["returningCustomers"]) == (2, 0)
+    stranger, _ = await open_restaurant(client, *random_spot())
+    denied = await gql(client, INSIGHTS, window, stranger, expect_errors=True)
+    assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_deals_nearby_lists_only_deals_on_offer(client):
+    lat, lng = random_spot()
+    owner, restaurant = await open_restaurant(client, lat, lng + 0.01)
+    _, _, live = await a_deal(client, owner, restaurant)
+    _, _, paused = await a_deal(client, owner, restaurant)
+    _, _, future = await a_deal(client, owner, restaurant, startsAt=iso(timedelta(days=1)))
+    await gql(client, STATUS, {"d": paused, "s": "ENDED"}, owner)
+    query = "query($lat: Float!, $lng: Float!) { dealsNearby(lat: $lat, lng: $lng) { edges { node { id distanceKm restaurant { id } } } } }"
+    edges = (await gql(client, query, {"lat": lat, "lng": lng}))["data"]["dealsNearby"]["edges"]
+    assert [e["node"]["id"] for e in edges] == [live]
+    assert 0.5 < edges[0]["node"]["distanceKm"] < 1.5 and future
