@@ -95,6 +95,9 @@ async def create_review(ctx: Context, dish_id: int, fields: ReviewFields) -> Rev
         raise UserInputError(
             ErrorCode.ALREADY_REVIEWED, "You reviewed this dish; edit that review", "dishId"
         ) from None
+    from resolvers.moderation import check_new_review  # moderation reads reviews; import late
+
+    await check_new_review(review)
     return review
 
 

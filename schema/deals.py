@@ -281,11 +281,13 @@ class Query:
         info: Info,
         lat: float,
         lng: float,
-        radius_km: float = 5,
+        radius_km: float | None = 5,
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[DealNode]:
-        page = await deals.deals_nearby(info.context, lat, lng, radius_km, first, after)
+        page = await deals.deals_nearby(
+            info.context, lat, lng, radius_km if radius_km is not None else 5, first, after
+        )
         return to_connection(page, lambda pair: DealNode.from_model(*pair))
 
     @strawberry.field(description="Your vouchers, newest first.")

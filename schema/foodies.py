@@ -106,9 +106,11 @@ class MatchRequestPayload:
 class Query:
     @strawberry.field(description="Diners near you, best match first. Needs sign-in and a location.")
     async def nearby_foodies(
-        self, info: Info, radius_km: float = 5, first: int = 20, after: str | None = None
+        self, info: Info, radius_km: float | None = 5, first: int | None = 20, after: str | None = None
     ) -> Connection[FoodieMatch]:
-        page = await foodies.nearby_foodies(info.context, radius_km, first, after)
+        page = await foodies.nearby_foodies(
+            info.context, radius_km if radius_km is not None else 5, first, after
+        )
         return to_connection(
             page,
             lambda m: FoodieMatch(

@@ -339,11 +339,13 @@ class Query:
         info: Info,
         lat: float,
         lng: float,
-        radius_km: float = 5,
+        radius_km: float | None = 5,
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[SharedMealNode]:
-        page = await meals.meals_nearby(info.context, lat, lng, radius_km, first, after)
+        page = await meals.meals_nearby(
+            info.context, lat, lng, radius_km if radius_km is not None else 5, first, after
+        )
         return to_connection(page, lambda pair: SharedMealNode.from_model(*pair))
 
     @strawberry.field(description="Upcoming events at restaurants within the radius, nearest first.")
@@ -352,11 +354,13 @@ class Query:
         info: Info,
         lat: float,
         lng: float,
-        radius_km: float = 5,
+        radius_km: float | None = 5,
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[RestaurantEventNode]:
-        page = await events.events_nearby(info.context, lat, lng, radius_km, first, after)
+        page = await events.events_nearby(
+            info.context, lat, lng, radius_km if radius_km is not None else 5, first, after
+        )
         return to_connection(page, lambda pair: RestaurantEventNode.from_model(*pair))
 
     @strawberry.field(description="Your notifications, newest first.")

@@ -232,11 +232,13 @@ class Query:
         info: Info,
         lat: float,
         lng: float,
-        radius_km: float = 3,
+        radius_km: float | None = 3,
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[RestaurantNode]:
-        page = await restaurants.restaurants_nearby(info.context, lat, lng, radius_km, first, after)
+        page = await restaurants.restaurants_nearby(
+            info.context, lat, lng, radius_km if radius_km is not None else 3, first, after
+        )
         return to_connection(page, lambda pair: RestaurantNode.from_model(pair[0], pair[1]))
 
     @strawberry.field(

@@ -109,3 +109,21 @@ async def add_dish(
     payload = body["data"]["addDish"]
     assert payload["errors"] == [], payload["errors"]
     return payload["dish"]["id"]
+
+
+async def account_with_role(
+    client: httpx.AsyncClient, services: Any, role: str = "moderator"
+) -> tuple[str, str]:
+    """A moderator/admin made the way operators make them (the create-user CLI's function),
+    then signed in through the API: (token, user id)."""
+    from models.accounts import Role
+    from resolvers.accounts import create_account
+
+    email, password = unique_email(role), "correct horse battery"
+    await create_account(services, email, password, f"{role}-{uuid.uuid4().hex[:4]}", Role(role))
+    body = await gql(
+        client,
+        "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token user { id } errors { code } } }",
+        {"e": email, "p": password},
+    )
+    return body["data"]["login"]["token"], body["data"]["login"]["user"]["id"]

@@ -1,0 +1,237 @@
+"""Reports, the moderation queue, moderation actions and their audit log.
+
+Content types share one `Visibility` column: HIDE_CONTENT sets HIDDEN, REMOVE_CONTENT sets
+REMOVED, RESTORE_CONTENT sets VISIBLE; every public list, count and feed reads only VISIBLE rows.
+SUSPEND_USER suspends the target user (or the content's author) and bumps their token version,
+so their token stops working on the next request.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+from tortoise.models import Model
+from tortoise.transactions import in_transaction
+
+from models.accounts import Role, User
+from models.deals import Deal
+from models.meals import RestaurantEvent, SharedMeal
+from models.moderation import AuditEntry, Report, ReportReason, ReportStatus
+from models.restaurants import Restaurant, Visibility
+from models.reviews import Photo, Review
+from resolvers import feed, reviews
+from resolvers.accounts import write_limit
+from resolvers.context import Context
+from resolvers.errors import AuthError, ErrorCode, UserInputError
+from resolvers.pagination import Page, decode_cursor, encode_cursor, newest_first, page_size
+
+MODERATORS = (Role.MODERATOR, Role.ADMIN)
+MAX_SUSPEND_DAYS = 3650
+BURST_ACCOUNT_AGE = timedelta(hours=24)
+BURST_WINDOW = timedelta(hours=1)
+BURST_REVIEWS = 5
+REPEAT_WINDOW = timedelta(days=7)
+REPEAT_COUNT = 3
+QUEUE_SCAN = 2000
+
+
+async def _feed_visibility(kind: str, object_id: int, visibility: Visibility) -> None:
+    await feed.set_visible(kind, object_id, visibility == Visibility.VISIBLE)
+
+
+@dataclass(frozen=True)
+class Target:
+    model: type[Model]
+    author_field: str  # whose account SUSPEND_USER acts on
+    feed_kind: str | None = None
+
+
+TARGETS: dict[str, Target] = {
+    "Review": Target(Review, "author_id", "review"),
+    "Photo": Target(Photo, "owner_id"),
+    "SharedMeal": Target(SharedMeal, "host_id", "meal"),
+    "RestaurantEvent": Target(RestaurantEvent, "created_by_id", "event"),
+    "Deal": Target(Deal, "created_by_id"),
+    "Restaurant": Target(Restaurant, "owner_id"),
+    "User": Target(User, "id"),
+}
+
+
+def require_moderator(ctx: Context) -> User:
+    viewer = ctx.require_viewer()
+    if viewer.role not in MODERATORS:
+        raise AuthError("FORBIDDEN", "Moderators only")
+    return viewer
+
+
+async def _target_row(kind: str, pk: int, field: str = "targetId") -> Model:
+    target = TARGETS.get(kind)
+    row = await target.model.get_or_none(id=pk) if target else None
+    if row is None:
+        raise UserInputError(ErrorCode.NOT_FOUND, "Nothing to report with this ID", field)
+    return row
+
+
+async def report(ctx: Context, kind: str, pk: int, reason: ReportReason, note: str) -> Report:
+    viewer = await write_limit(ctx, "report")
+    if len(note) > 500:
+        raise UserInputError(ErrorCode.TOO_LONG, "At most 500 characters", "note")
+    row = await _target_row(kind, pk)
+    if getattr(row, TARGETS[kind].author_field) == viewer.id:
+        raise UserInputError(ErrorCode.SELF_ACTION, "You can't report yourself", "targetId")
+    try:
+        return await Report.create(
+            reporter_id=viewer.id, target_type=kind, target_id=pk, reason=reason, note=note.strip()
+        )
+    except IntegrityError:
+        raise UserInputError(ErrorCode.ALREADY_REPORTED, "You already reported this", "targetId") from None
+
+
+async def system_report(kind: str, pk: int, note: str) -> None:
+    """Raise a report automatically (once per open case)."""
+    if await Report.exists(target_type=kind, target_id=pk, status=ReportStatus.OPEN, automatic=True):
+        return
+    await Report.create(
+        reporter_id=None, target_type=kind, target_id=pk, reason=ReportReason.SPAM, note=note, automatic=True
+    )
+
+
+async def check_new_review(review: Review) -> None:
+    """Automatic signals: a new account's burst of reviews; the same text posted many times."""
+    now = datetime.now(UTC)
+    author = await User.get(id=review.author_id)
+    if now - author.created_at < BURST_ACCOUNT_AGE:
+        recent = await Review.filter(author_id=author.id, created_at__gte=now - BURST_WINDOW).count()
+        if recent >= BURST_REVIEWS:
+            await system_report(
+                "User", author.id, f"auto: new account posted {recent} reviews within an hour"
+            )
+    body = review.body.strip()
+    if len(body) >= 8:
+        same = await Review.filter(body=body, created_at__gte=now - REPEAT_WINDOW).count()
+        if same >= REPEAT_COUNT:
+            await system_report("Review", review.id, f"auto: the same text was posted {same} times this week")
+
+
+@dataclass
+class Decision:
+    action: str  # DISMISS | HIDE_CONTENT | REMOVE_CONTENT | RESTORE_CONTENT | SUSPEND_USER | UNSUSPEND_USER
+    note: str = ""
+    suspend_days: int | None = None
+
+
+async def _set_visibility(kind: str, pk: int, visibility: Visibility) -> None:
+    if kind == "User":
+        raise UserInputError(ErrorCode.INVALID, "People are suspended, not hidden", "action")
+    if kind == "Review":
+        await reviews.set_visibility(pk, visibility)
+        return
+    target = TARGETS[kind]
+    await target.model.filter(id=pk).update(visibility=visibility)
+    if target.feed_kind:
+        await _feed_visibility(target.feed_kind, pk, visibility)
+
+
+async def _suspend(user_id: int, until: datetime | None) -> None:
+    await User.filter(id=user_id).update(suspended_until=until, token_version=F("token_version") + 1)
+
+
+async def apply(ctx: Context, kind: str, pk: int, decision: Decision, report_row: Report | None) -> None:
+    moderator = require_moderator(ctx)
+    row = await _target_row(kind, pk)
+    action = decision.action
+    async with in_transaction():
+        if action == "HIDE_CONTENT":
+            await _set_visibility(kind, pk, Visibility.HIDDEN)
+        elif action == "REMOVE_CONTENT":
+            await _set_visibility(kind, pk, Visibility.REMOVED)
+        elif action == "RESTORE_CONTENT":
+            await _set_visibility(kind, pk, Visibility.VISIBLE)
+        elif action in ("SUSPEND_USER", "UNSUSPEND_USER"):
+            user_id = getattr(row, TARGETS[kind].author_field)
+            if user_id == moderator.id:
+                raise UserInputError(ErrorCode.SELF_ACTION, "You can't suspend yourself", "action")
+            target_user = await User.get(id=user_id)
+            if target_user.role in MODERATORS and moderator.role != Role.ADMIN:
+                raise UserInputError(ErrorCode.FORBIDDEN, "Only admins suspend moderators", "action")
+            days = decision.suspend_days if decision.suspend_days is not None else 7
+            if action == "SUSPEND_USER" and not 1 <= days <= MAX_SUSPEND_DAYS:
+                raise UserInputError(ErrorCode.OUT_OF_RANGE, f"1 to {MAX_SUSPEND_DAYS} days", "suspendDays")
+            until = datetime.now(UTC) + timedelta(days=days) if action == "SUSPEND_USER" else None
+            await _suspend(user_id, until)
+        status = ReportStatus.DISMISSED if action == "DISMISS" else ReportStatus.ACTIONED
+        if action != "UNSUSPEND_USER" and action != "RESTORE_CONTENT":
+            await Report.filter(target_type=kind, target_id=pk, status=ReportStatus.OPEN).update(
+                status=status, open_marker=None, resolved_at=datetime.now(UTC)
+            )
+        await AuditEntry.create(
+            moderator_id=moderator.id,
+            action=action,
+            target_type=kind,
+            target_id=pk,
+            report_id=report_row.id if report_row else None,
+            note=decision.note[:1000],
+        )
+
+
+async def moderate(ctx: Context, report_id: int, decision: Decision) -> Report:
+    require_moderator(ctx)
+    await write_limit(ctx, "moderate")
+    row = await Report.get_or_none(id=report_id)
+    if row is None:
+        raise UserInputError(ErrorCode.NOT_FOUND, "No such report", "reportId")
+    restoring = decision.action in ("RESTORE_CONTENT", "UNSUSPEND_USER")
+    if row.status != ReportStatus.OPEN and not restoring:
+        raise UserInputError(
+            ErrorCode.ALREADY_ANSWERED, f"This report is already {row.status.value}", "reportId"
+        )
+    await apply(ctx, row.target_type, row.target_id, decision, row)
+    return await Report.get(id=row.id)
+
+
+async def queue(
+    ctx: Context, status: ReportStatus, target_type: str | None, first: int | None, after: str | None
+) -> Page[tuple[Report, int]]:
+    """Open reports by urgency: most-reported targets first, then oldest first. Others newest first."""
+    require_moderator(ctx)
+    query = Report.filter(status=status)
+    if target_type:
+        query = query.filter(target_type=target_type)
+    if status != ReportStatus.OPEN:
+        page = await newest_first(query, first, after)
+        counts = await _open_counts(page.items)
+        return Page(
+            [(r, counts[(r.target_type, r.target_id)]) for r in page.items], page.cursors, page.has_next_page
+        )
+    rows = await query.order_by("created_at", "id").limit(QUEUE_SCAN)
+    per_target = Counter((r.target_type, r.target_id) for r in rows)
+    ordered = sorted(rows, key=lambda r: (-per_target[(r.target_type, r.target_id)], r.created_at, r.id))
+    size = page_size(first)
+    key = decode_cursor(after, 1)
+    start = int(key[0]) if key else 0
+    window = ordered[start : start + size]
+    return Page(
+        items=[(r, per_target[(r.target_type, r.target_id)]) for r in window],
+        cursors=[encode_cursor([start + i + 1]) for i in range(len(window))],
+        has_next_page=start + size < len(ordered),
+    )
+
+
+async def _open_counts(rows: list[Report]) -> Counter[tuple[str, int]]:
+    ids = {(r.target_type, r.target_id) for r in rows}
+    counts: Counter[tuple[str, int]] = Counter()
+    if ids:
+        found = await Report.filter(status=ReportStatus.OPEN, target_id__in=[i for _, i in ids]).values_list(
+            "target_type", "target_id"
+        )
+        counts.update(t for t in found if t in ids)
+    return counts
+
+
+async def audit_page(ctx: Context, first: int | None, after: str | None) -> Page[AuditEntry]:
+    require_moderator(ctx)
+    return await newest_first(AuditEntry.all(), first, after)

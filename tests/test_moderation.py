@@ -1,0 +1,148 @@
+"""Reports, the moderation queue, actions, audit log and automatic signals, through the endpoint."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tests.helpers import account_with_role, add_dish, gql, open_restaurant, random_spot, register
+
+REPORT = """
+mutation($t: ID!, $r: ReportReason!, $n: String) { reportContent(targetId: $t, reason: $r, note: $n) {
+  report { id targetId targetType status } errors { field code } } }
+"""
+QUEUE = """
+query($s: ReportStatus, $type: String) { moderationQueue(status: $s, targetType: $type, first: 50) {
+  edges { node { id targetId targetType reason status automatic openReportsOnTarget note } } } }
+"""
+MODERATE = """
+mutation($r: ID!, $a: ModerationAction!, $n: String, $d: Int) { moderate(reportId: $r, action: $a, note: $n, suspendDays: $d) {
+  report { status } errors { field code } } }
+"""
+AUDIT = (
+    "{ auditLog(first: 20) { edges { node { action targetType targetId note moderator { id } reportId } } } }"
+)
+REVIEW = "mutation($i: ReviewInput!) { createReview(input: $i) { review { id } errors { code } } }"
+DISH = "query($id: ID!) { dish(id: $id) { reviewCount averageRating reviews { edges { node { id } } } } }"
+FEED = "{ feed(first: 50) { edges { node { review { id } } } } }"
+
+
+async def reviewed_dish(client, rating=5, body="好吃到哭"):
+    owner, restaurant = await open_restaurant(client, *random_spot())
+    dish = await add_dish(client, owner, restaurant)
+    author, author_id, _ = await register(client, name="作者")
+    review = await gql(client, REVIEW, {"i": {"dishId": dish, "rating": rating, "body": body}}, author)
+    return dish, author, author_id, review["data"]["createReview"]["review"]["id"]
+
+
+async def queue_ids(client, token, **variables):
+    body = await gql(client, QUEUE, variables, token)
+    return [e["node"] for e in body["data"]["moderationQueue"]["edges"]]
+
+
+async def test_one_open_report_per_reporter_per_target(client, services):
+    _, _, author_id, review = await reviewed_dish(client)
+    reporter, _, _ = await register(client)
+    first = await gql(client, REPORT, {"t": review, "r": "SPAM"}, reporter)
+    assert first["data"]["reportContent"]["report"]["status"] == "OPEN"
+    again = await gql(client, REPORT, {"t": review, "r": "HATE"}, reporter)
+    assert again["data"]["reportContent"]["errors"][0]["code"] == "ALREADY_REPORTED"
+    racers = await asyncio.gather(
+        *(gql(client, REPORT, {"t": author_id, "r": "SCAM"}, reporter) for _ in range(5))
+    )
+    assert sum(1 for r in racers if not r["data"]["reportContent"]["errors"]) == 1
+    nothing = await gql(client, REPORT, {"t": "UmV2aWV3Ojk5OTk5OTk=", "r": "SPAM"}, reporter)
+    assert nothing["data"]["reportContent"]["errors"][0]["code"] == "NOT_FOUND"
+
+
+async def test_queue_is_for_moderators_and_ordered_by_urgency(client, services):
+    moderator, _ = await account_with_role(client, services)
+    _, _, _, calm = await reviewed_dish(client)
+    _, _, _, hot = await reviewed_dish(client)
+    one, _, _ = await register(client)
+    await gql(client, REPORT, {"t": calm, "r": "OTHER"}, one)
+    for _ in range(3):
+        await gql(client, REPORT, {"t": hot, "r": "HARASSMENT"}, (await register(client))[0])
+    nodes = [n for n in await queue_ids(client, moderator, type="Review") if n["targetId"] in (calm, hot)]
+    assert [n["targetId"] for n in nodes] == [hot, hot, hot, calm]
+    assert nodes[0]["openReportsOnTarget"] == 3
+    diner_view = await gql(client, QUEUE, {}, one, expect_errors=True)
+    assert diner_view["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    anonymous = await gql(client, AUDIT, expect_errors=True)
+    assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_hidden_review_leaves_lists_counts_and_feed_then_returns(client, services):
+    moderator, moderator_id = await account_with_role(client, services)
+    dish, _, author_id, review = await reviewed_dish(client, rating=2)
+    fan, _, _ = await register(client)
+    await gql(
+        client, "mutation($id: ID!) { follow(userId: $id) { errors { code } } }", {"id": author_id}, fan
+    )
+    report = (await gql(client, REPORT, {"t": review, "r": "FAKE_REVIEW"}, fan))["data"]["reportContent"][
+        "report"
+    ]
+    done = await gql(client, MODERATE, {"r": report["id"], "a": "HIDE_CONTENT", "n": "刷单"}, moderator)
+    assert done["data"]["moderate"]["report"]["status"] == "ACTIONED"
+    state = (await gql(client, DISH, {"id": dish}))["data"]["dish"]
+    assert (state["reviewCount"], state["averageRating"], state["reviews"]["edges"]) == (0, None, [])
+    assert review not in [
+        e["node"]["review"]["id"]
+        for e in (await gql(client, FEED, token=fan))["data"]["feed"]["edges"]
+        if e["node"]["review"]
+    ]
+    twice = await gql(client, MODERATE, {"r": report["id"], "a": "REMOVE_CONTENT"}, moderator)
+    assert twice["data"]["moderate"]["errors"][0]["code"] == "ALREADY_ANSWERED"
+    await gql(client, MODERATE, {"r": report["id"], "a": "RESTORE_CONTENT", "n": "申诉成功"}, moderator)
+    assert (await gql(client, DISH, {"id": dish}))["data"]["dish"]["reviewCount"] == 1
+    log = (await gql(client, AUDIT, token=moderator))["data"]["auditLog"]["edges"]
+    mine = [e["node"] for e in log if e["node"]["targetId"] == review]
+    assert [(e["action"], e["note"]) for e in mine] == [
+        ("RESTORE_CONTENT", "申诉成功"),
+        ("HIDE_CONTENT", "刷单"),
+    ]
+    assert all(e["moderator"]["id"] == moderator_id and e["reportId"] == report["id"] for e in mine)
+
+
+async def test_suspension_stops_the_token_at_once_and_can_be_lifted(client, services):
+    moderator, _ = await account_with_role(client, services)
+    _, author, author_id, review = await reviewed_dish(client)
+    reporter, _, _ = await register(client)
+    report = (await gql(client, REPORT, {"t": review, "r": "HARASSMENT"}, reporter))["data"]["reportContent"][
+        "report"
+    ]
+    assert (await gql(client, "{ me { id } }", token=author))["data"]["me"]["id"] == author_id
+    bad_days = await gql(client, MODERATE, {"r": report["id"], "a": "SUSPEND_USER", "d": 0}, moderator)
+    assert bad_days["data"]["moderate"]["errors"][0]["field"] == "suspendDays"
+    await gql(client, MODERATE, {"r": report["id"], "a": "SUSPEND_USER", "d": 3}, moderator)
+    assert (await gql(client, "{ me { id } }", token=author))["data"]["me"] is None
+    blocked = await gql(
+        client, REVIEW, {"i": {"dishId": "RGlzaDox", "rating": 5}}, author, expect_errors=True
+    )
+    assert blocked["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    diner_try = await gql(
+        client, MODERATE, {"r": report["id"], "a": "UNSUSPEND_USER"}, reporter, expect_errors=True
+    )
+    assert diner_try["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    await gql(client, MODERATE, {"r": report["id"], "a": "UNSUSPEND_USER"}, moderator)
+    login = await gql(client, "query($id: ID!) { node(id: $id) { id } }", {"id": author_id})
+    assert login["data"]["node"] == {"id": author_id}
+
+
+async def test_bursts_and_repeated_text_raise_reports_automatically(client, services):
+    moderator, _ = await account_with_role(client, services)
+    owner, restaurant = await open_restaurant(client, *random_spot())
+    dishes = [await add_dish(client, owner, restaurant, f"菜{i}") for i in range(6)]
+    spammer, spammer_id, _ = await register(client)
+    text = f"加微信领优惠券 {restaurant[-6:]}"
+    ids = []
+    for dish in dishes:
+        ids.append(
+            (await gql(client, REVIEW, {"i": {"dishId": dish, "rating": 5, "body": text}}, spammer))["data"][
+                "createReview"
+            ]["review"]["id"]
+        )
+    automatic = [n for n in await queue_ids(client, moderator) if n["automatic"]]
+    targets = {n["targetId"] for n in automatic}
+    assert spammer_id in targets  # burst from a day-old account
+    assert ids[2] in targets  # third copy of the same text
+    assert all(n["reason"] == "SPAM" for n in automatic if n["targetId"] in targets)
