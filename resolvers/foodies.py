@@ -55,6 +55,8 @@ async def follow(ctx: Context, user_id: int) -> User:
 
 async def unfollow(ctx: Context, user_id: int) -> User:
     viewer = await write_limit(ctx, "follow")
+    if user_id == viewer.id:
+        raise UserInputError(ErrorCode.SELF_ACTION, "You cannot unfollow yourself", "userId")
     target = await _visible_user(ctx, user_id)
     await Follow.filter(follower_id=viewer.id, followee_id=target.id).delete()
     return target
@@ -86,6 +88,8 @@ async def block(ctx: Context, user_id: int) -> User:
 
 async def unblock(ctx: Context, user_id: int) -> User:
     viewer = await write_limit(ctx, "block")
+    if user_id == viewer.id:
+        raise UserInputError(ErrorCode.SELF_ACTION, "You cannot unblock yourself", "userId")
     target = await User.get_or_none(id=user_id)
     if target is None:
         raise UserInputError(ErrorCode.NOT_FOUND, "No such user", "userId")

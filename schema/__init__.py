@@ -18,6 +18,7 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from schema.cost import QueryCostLimiter
 from schema.errors import ClassifyErrors
 from settings import Settings
 
@@ -52,6 +53,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
         lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        lambda: QueryCostLimiter(max_cost=settings.max_query_cost),
         lambda: ClassifyErrors(expose_internal=settings.env == "development"),
     ]
     extra = [m.extensions(settings) for m in modules if hasattr(m, "extensions")]
