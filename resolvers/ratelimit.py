@@ -13,6 +13,7 @@ import redis.asyncio as redis_asyncio
 from redis.exceptions import RedisError
 
 from resolvers.errors import ErrorCode, UserInputError
+from resolvers.metrics import REDIS_ERRORS
 
 log = logging.getLogger("tablemates.ratelimit")
 
@@ -38,6 +39,7 @@ class RateLimiter:
             count, _ = await pipe.execute()
         except (RedisError, OSError) as error:
             self.failures += 1
+            REDIS_ERRORS.labels("ratelimit").inc()
             log.warning("rate limiter unavailable (%s); fail_closed=%s", error, fail_closed)
             if fail_closed:
                 raise UserInputError(

@@ -20,6 +20,7 @@ from strawberry.tools import merge_types
 
 from schema.cost import QueryCostLimiter
 from schema.errors import ClassifyErrors
+from schema.input_guard import RejectNulCharacters
 from settings import Settings
 
 DOMAINS = ("accounts", "foodies", "restaurants", "reviews", "feed", "meals", "deals", "moderation")
@@ -38,14 +39,20 @@ def _merged(name: str, modules: list[object]) -> type | None:
     return merge_types(name, parts) if parts else None
 
 
-@strawberry.type
-class NodeQuery:
-    node: relay.Node | None = relay.node(description="Any object by its global ID.")
+def _node_query() -> type:
+    """A fresh `node` field per schema: strawberry's node extension mutates the field it applies to,
+    so sharing one between two schemas (tests, or an app rebuilt in-process) breaks the second."""
+
+    @strawberry.type
+    class NodeQuery:
+        node: relay.Node | None = relay.node(description="Any object by its global ID.")
+
+    return NodeQuery
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
     modules = _domain_modules()
-    query = merge_types("Query", (NodeQuery, *(m.Query for m in modules if hasattr(m, "Query"))))
+    query = merge_types("Query", (_node_query(), *(m.Query for m in modules if hasattr(m, "Query"))))
     # Factories, not instances: strawberry builds fresh extensions per request.
     extensions: list[object] = [
         lambda: ParserCache(maxsize=512),
@@ -54,6 +61,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: QueryCostLimiter(max_cost=settings.max_query_cost),
+        RejectNulCharacters,
         lambda: ClassifyErrors(expose_internal=settings.env == "development"),
     ]
     extra = [m.extensions(settings) for m in modules if hasattr(m, "extensions")]

@@ -35,12 +35,12 @@ def shared_redis_url(settings: Settings) -> str:
     return url
 
 
-def server_env(settings: Settings, redis_url: str) -> dict[str, str]:
+def server_env(settings: Settings, redis_url: str | None) -> dict[str, str]:
     env = {
         **os.environ,
         "ENV": "test",
         "DATABASE_URL": settings.database_url,
-        "REDIS_URL": redis_url,
+        "REDIS_URL": redis_url or "",
         "SECRET_KEY": settings.secret_key,
         "ARGON2_TIME_COST": "1",
         "ARGON2_MEMORY_KIB": "1024",
@@ -57,9 +57,11 @@ def server_env(settings: Settings, redis_url: str) -> dict[str, str]:
 
 
 @contextmanager
-def running_servers(settings: Settings, count: int = 2) -> Iterator[list[str]]:
-    """Start `count` app processes sharing the database and Redis; yield their base URLs."""
-    redis_url = shared_redis_url(settings)
+def running_servers(
+    settings: Settings, count: int = 2, extra_env: dict[str, str] | None = None, shared_redis: bool = True
+) -> Iterator[list[str]]:
+    """Start `count` app processes sharing the database (and Redis); yield their base URLs."""
+    redis_url = shared_redis_url(settings) if shared_redis else settings.redis_url
     processes, urls = [], []
     try:
         for _ in range(count):
@@ -68,7 +70,7 @@ def running_servers(settings: Settings, count: int = 2) -> Iterator[list[str]]:
                 subprocess.Popen(
                     [sys.executable, "app.py", "serve", "--host", "127.0.0.1", "--port", str(port)],
                     cwd=ROOT,
-                    env=server_env(settings, redis_url),
+                    env={**server_env(settings, redis_url), **(extra_env or {})},
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.PIPE,
                 )
