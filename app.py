@@ -203,6 +203,43 @@ def cmd_seed_demo(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(_with_orm(settings, action))
 
 
+def cmd_export_user(settings: Settings, args: argparse.Namespace) -> int:
+    import json
+
+    from resolvers.accounts import user_by_email
+    from resolvers.personal_data import export_user
+
+    async def action(services: Any) -> int:
+        user = await user_by_email(args.email)
+        if user is None:
+            print(f"error: no account with email {args.email}", file=sys.stderr)
+            return 1
+        print(json.dumps(await export_user(user), ensure_ascii=False, indent=2))
+        return 0
+
+    return asyncio.run(_with_orm(settings, action))
+
+
+def cmd_delete_user(settings: Settings, args: argparse.Namespace) -> int:
+    from resolvers.accounts import user_by_email
+    from resolvers.personal_data import delete_user
+
+    if not args.yes:
+        print("error: deleting an account cannot be undone; add --yes", file=sys.stderr)
+        return 2
+
+    async def action(services: Any) -> int:
+        user = await user_by_email(args.email)
+        if user is None:
+            print(f"error: no account with email {args.email}", file=sys.stderr)
+            return 1
+        removed = await delete_user(services, user)
+        print(f"deleted account {user.id}: {removed['reviews']} reviews, {removed['photos']} photos erased")
+        return 0
+
+    return asyncio.run(_with_orm(settings, action))
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import os
 
@@ -245,6 +282,13 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--diners", type=int, default=400)
     seed.add_argument("--if-empty", action="store_true", help="skip when users already exist")
     seed.set_defaults(func=cmd_seed_demo)
+    export = sub.add_parser("export-user", help="print a user's own data as JSON")
+    export.add_argument("--email", required=True)
+    export.set_defaults(func=cmd_export_user)
+    delete = sub.add_parser("delete-user", help="delete an account and its personal data")
+    delete.add_argument("--email", required=True)
+    delete.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")
+    delete.set_defaults(func=cmd_delete_user)
     return parser
 
 

@@ -31,6 +31,14 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+async def user_by_email(email: str) -> User | None:
+    """The account with this email; None for anything that can't be a stored email."""
+    email = normalise_email(email)
+    if not email or len(email) > 254:
+        return None
+    return await User.get_or_none(email=email)
+
+
 def check_password_strength(password: str, collector: Collector) -> None:
     if len(password) < MIN_PASSWORD:
         collector.add("password", ErrorCode.WEAK_PASSWORD, f"At least {MIN_PASSWORD} characters")
@@ -90,7 +98,7 @@ async def login(ctx: Context, email: str, password: str) -> Session:
     email = normalise_email(email)
     await ctx.services.limiter.hit(f"login-ip:{ctx.client_ip}", limit * 3, 60, fail_closed=True)
     await ctx.services.limiter.hit(f"login:{email}", limit, 60, fail_closed=True)
-    user = await User.get_or_none(email=email)
+    user = await user_by_email(email)
     ok = await ctx.services.passwords.verify(user.password_hash if user else None, password)
     if not ok or user is None:
         raise UserInputError(ErrorCode.INVALID_CREDENTIALS, "Wrong email or password")

@@ -261,7 +261,8 @@ async def redeem(ctx: Context, typed_code: str, bill_cents: int | None) -> Claim
     viewer = await write_limit(ctx, "redeem")
     if bill_cents is not None and not 0 <= bill_cents <= MAX_PRICE_CENTS:
         raise UserInputError(ErrorCode.OUT_OF_RANGE, "Bill out of range", "billCents")
-    claim = await Claim.get_or_none(code=vouchers.normalise(typed_code))
+    code = vouchers.normalise(typed_code)
+    claim = await Claim.get_or_none(code=code) if code else None
     if claim is None:
         raise UserInputError(ErrorCode.NOT_FOUND, "No voucher with this code", "code")
     deal = await Deal.get(id=claim.deal_id)

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from models.accounts import Role, User
+from models.accounts import Role
 from models.restaurants import Dish, Restaurant, RestaurantStaff, StaffRole, Visibility
-from resolvers.accounts import check_coordinates, normalise_email, write_limit
+from resolvers.accounts import check_coordinates, user_by_email, write_limit
 from resolvers.context import Context
 from resolvers.errors import BadRequestError, Collector, ErrorCode, UserInputError
 from resolvers.loaders import by_key, group_by_key
@@ -131,7 +131,7 @@ async def archive_restaurant(ctx: Context, restaurant_id: int) -> Restaurant:
 async def add_staff(ctx: Context, restaurant_id: int, email: str) -> RestaurantStaff:
     viewer = await write_limit(ctx, "restaurant")
     await require_staff(viewer, restaurant_id, owner=True)
-    user = await User.get_or_none(email=normalise_email(email))
+    user = await user_by_email(email)
     if user is None:
         raise UserInputError(ErrorCode.NOT_FOUND, "No account with this email", "email")
     try:

@@ -17,8 +17,12 @@ def new_code() -> str:
     return "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
 
 
-def normalise(typed: str) -> str:
-    return "".join(ch for ch in typed.upper() if ch.isalnum()).translate(LOOKALIKES)
+def normalise(typed: str) -> str | None:
+    """The stored form of a typed code, or None when it cannot be one of ours."""
+    code = "".join(ch for ch in typed.upper()[:64] if ch.isalnum()).translate(LOOKALIKES)
+    if len(code) != LENGTH or any(ch not in ALPHABET for ch in code):
+        return None
+    return code
 
 
 def display(code: str) -> str:
