@@ -20,9 +20,10 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tortoise.contrib.starlette import RegisterTortoise
 
-from models import tortoise_config
+from models import querylog, tortoise_config
 from resolvers.health import check_dependencies
-from resolvers.metrics import HTTP_LATENCY, HTTP_REQUESTS, REGISTRY
+from resolvers.logs import configure_logging
+from resolvers.metrics import DB_POOL, HTTP_LATENCY, HTTP_REQUESTS, REGISTRY
 from resolvers.services import open_services
 from schema import build_schema
 from schema.view import GraphQLEndpoint
@@ -75,6 +76,20 @@ class LateBoundEndpoint:
         await self.handler(scope, receive, send)
 
 
+def observe_pools() -> None:
+    """Pool sizes for /metrics (PostgreSQL pools; SQLite has one connection)."""
+    from tortoise import connections
+
+    for name in ("default", "replica"):
+        try:
+            pool = getattr(connections.get(name), "_pool", None)
+        except Exception:  # noqa: BLE001 - connection not configured
+            continue
+        if pool is not None and hasattr(pool, "get_size"):
+            DB_POOL.labels(name, "open").set(pool.get_size())
+            DB_POOL.labels(name, "idle").set(pool.get_idle_size())
+
+
 def create_app(settings: Settings) -> Starlette:
     state: dict[str, Any] = {}
     schema = build_schema(settings)
@@ -103,10 +118,12 @@ def create_app(settings: Settings) -> Starlette:
         return PlainTextResponse("ignored")
 
     async def metrics(request: Request) -> Response:
+        observe_pools()
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        querylog.install(settings.slow_query_ms)
         async with RegisterTortoise(app, config=tortoise_config(settings)):
             async with open_services(settings) as services:
                 state["services"] = services
@@ -135,8 +152,9 @@ def create_app(settings: Settings) -> Starlette:
 
 def asgi() -> Starlette:
     """Factory for `uvicorn --factory app:asgi` (each worker builds its own app)."""
-    logging.basicConfig(level=logging.INFO)
-    return create_app(Settings.from_env())
+    settings = Settings.from_env()
+    configure_logging(settings.log_format)
+    return create_app(settings)
 
 
 # ---------------------------------------------------------------- command line
@@ -254,6 +272,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         log_level="info",
+        # JSON logs: let uvicorn's loggers flow into the root JSON handler each worker sets up.
+        log_config=None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
         timeout_graceful_shutdown=10,
     )
     return 0

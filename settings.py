@@ -40,6 +40,9 @@ class Settings:
     rate_limit_logins_per_minute: int = 10
     rate_limit_registrations_per_hour: int = 20
     rate_limit_reviews_per_hour: int = 20
+    database_replica_url: str | None = None
+    log_format: str = "text"
+    slow_query_ms: int = 200
     rate_limit_uploads_per_hour: int = 60
     argon2_time_cost: int = 2
     argon2_memory_kib: int = 19456
@@ -70,6 +73,14 @@ class Settings:
             raise SettingsError(f"MEDIA_BACKEND must be 'local' or 's3', got {media_backend!r}")
         if media_backend == "s3" and not env.get("S3_BUCKET"):
             raise SettingsError("S3_BUCKET is required when MEDIA_BACKEND=s3")
+        replica_url = env.get("DATABASE_REPLICA_URL") or None
+        if replica_url:
+            _check_database_url(replica_url)
+            if urlparse(replica_url).scheme[:3] != urlparse(database_url).scheme[:3]:
+                raise SettingsError("DATABASE_REPLICA_URL must use the same database kind as DATABASE_URL")
+        log_format = env.get("LOG_FORMAT", "json" if app_env == "production" else "text")
+        if log_format not in ("json", "text"):
+            raise SettingsError(f"LOG_FORMAT must be 'json' or 'text', got {log_format!r}")
         redis_url = env.get("REDIS_URL") or None
         if redis_url and urlparse(redis_url).scheme not in ("redis", "rediss", "unix"):
             raise SettingsError(
@@ -79,6 +90,9 @@ class Settings:
             env=app_env,
             database_url=database_url,
             redis_url=redis_url,
+            database_replica_url=replica_url,
+            log_format=log_format,
+            slow_query_ms=_int(env, "SLOW_QUERY_MS", cls.slow_query_ms),
             secret_key=secret,
             token_ttl_seconds=_int(env, "TOKEN_TTL_SECONDS", cls.token_ttl_seconds),
             media_backend=media_backend,

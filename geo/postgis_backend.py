@@ -79,11 +79,15 @@ def compile_for_asyncpg(statement) -> tuple[str, list[object]]:  # noqa: ANN001
 
 
 class PostgisGeoIndex:
-    def __init__(self, connection_name: str = "default") -> None:
+    def __init__(self, connection_name: str = "default", read_connection_name: str | None = None) -> None:
         self._connection_name = connection_name
+        self._read_connection_name = read_connection_name or connection_name
 
     def _conn(self):  # noqa: ANN202
         return connections.get(self._connection_name)
+
+    def _read_conn(self):  # noqa: ANN202 - lag-tolerant reads (a replica when configured)
+        return connections.get(self._read_connection_name)
 
     async def upsert(self, kind: str, object_id: int, lat: float, lng: float) -> None:
         await self._conn().execute_query(UPSERT, [kind, object_id, lat, lng])
@@ -105,5 +109,5 @@ class PostgisGeoIndex:
         exclude: Sequence[int] = (),
     ) -> list[Hit]:
         sql, params = compile_for_asyncpg(within_statement(kind, lat, lng, radius_km, limit, after, exclude))
-        rows = await self._conn().execute_query_dict(sql, params)
+        rows = await self._read_conn().execute_query_dict(sql, params)
         return [Hit(row["distance_m"] / 1000.0, row["object_id"]) for row in rows]

@@ -22,11 +22,15 @@ BOX = "(r.max_lat >= ? AND r.min_lat <= ? AND r.max_lng >= ? AND r.min_lng <= ?)
 
 
 class SqliteGeoIndex:
-    def __init__(self, connection_name: str = "default") -> None:
+    def __init__(self, connection_name: str = "default", read_connection_name: str | None = None) -> None:
         self._connection_name = connection_name
+        self._read_connection_name = read_connection_name or connection_name
 
     def _conn(self):  # noqa: ANN202 - Tortoise client
         return connections.get(self._connection_name)
+
+    def _read_conn(self):  # noqa: ANN202 - lag-tolerant reads (a replica when configured)
+        return connections.get(self._read_connection_name)
 
     async def upsert(self, kind: str, object_id: int, lat: float, lng: float) -> None:
         await self._conn().execute_query(UPSERT, [kind, object_id, lat, lng])
@@ -52,7 +56,7 @@ class SqliteGeoIndex:
         for box in boxes:
             params += [box.min_lat, box.max_lat, box.min_lng, box.max_lng]
         sql = CANDIDATES.format(boxes=" OR ".join([BOX] * len(boxes)))
-        _, rows = await self._conn().execute_query(sql, params)
+        _, rows = await self._read_conn().execute_query(sql, params)
         excluded = set(exclude)
         hits = []
         for object_id, plat, plng in rows:

@@ -31,19 +31,26 @@ def installed_apps() -> list[tuple[str, str]]:
     return [(label, module) for label, module in DOMAIN_APPS if importlib.util.find_spec(module)]
 
 
-def tortoise_config(settings: Settings, *, pool_max: int = 10) -> dict[str, Any]:
-    credentials: dict[str, Any]
+def _connection(url: str, settings: Settings, pool_max: int) -> Any:
     if settings.is_postgres:
         from tortoise.backends.base.config_generator import expand_db_url
 
-        connection = expand_db_url(settings.database_url)
+        connection = expand_db_url(url)
         connection["credentials"]["maxsize"] = pool_max
         connection["credentials"]["minsize"] = 1
-    else:
-        connection = settings.database_url
-        # SQLite cannot create the folder of its file (and aiosqlite then hangs): make it.
-        Path(connection.removeprefix("sqlite://")).parent.mkdir(parents=True, exist_ok=True)
+        return connection
+    # SQLite cannot create the folder of its file (and aiosqlite then hangs): make it.
+    Path(url.removeprefix("sqlite://")).parent.mkdir(parents=True, exist_ok=True)
+    return url
+
+
+def tortoise_config(settings: Settings, *, pool_max: int = 10) -> dict[str, Any]:
+    credentials: dict[str, Any]
+    connection = _connection(settings.database_url, settings, pool_max)
     credentials = {"default": connection}
+    if settings.database_replica_url:
+        # Reads that tolerate lag (feeds, nearby, insights) go here: see resolvers/replica.py.
+        credentials["replica"] = _connection(settings.database_replica_url, settings, pool_max)
     apps = {
         label: {
             "models": [module],

@@ -182,7 +182,7 @@ async def update_profile(ctx: Context, changes: ProfileChanges) -> User:
     if changes.discoverable is not None:
         updates["discoverable"] = changes.discoverable
     collector.raise_if_any()
-    async with in_transaction():
+    async with in_transaction("default"):
         for name, value in updates.items():
             setattr(viewer, name, value)
         viewer.last_active_at = datetime.now(UTC)
@@ -213,7 +213,7 @@ async def update_location(ctx: Context, lat: float, lng: float) -> User:
     viewer = await write_limit(ctx, "location")
     check_coordinates(lat, lng)
     now = datetime.now(UTC)
-    async with in_transaction():
+    async with in_transaction("default"):
         viewer.lat, viewer.lng = lat, lng
         viewer.location_updated_at = now
         viewer.last_active_at = now

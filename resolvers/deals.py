@@ -131,7 +131,7 @@ async def release_unpaid(deal_id: int | None = None) -> int:
         query = query.filter(deal_id=deal_id)
     released = 0
     for claim in await query.limit(500):
-        async with in_transaction():
+        async with in_transaction("default"):
             if await Claim.filter(id=claim.id, status=ClaimStatus.PENDING_PAYMENT).update(
                 status=ClaimStatus.EXPIRED
             ):
@@ -189,7 +189,7 @@ async def _claim(
     ctx: Context, deal: Deal, user_id: int, key: str, source: attribution.Attribution, now: datetime
 ) -> Claim:
     paid = deal.price_cents > 0
-    async with in_transaction():
+    async with in_transaction("default"):
         mine = await UserDealCount.filter(
             deal_id=deal.id, user_id=user_id, held__lt=deal.per_user_limit
         ).update(held=F("held") + 1)
@@ -242,7 +242,7 @@ async def refund_claim(ctx: Context, claim_id: int) -> Claim:
     claim = await Claim.get_or_none(id=claim_id, user_id=viewer.id)
     if claim is None:
         raise UserInputError(ErrorCode.NOT_FOUND, "No such voucher of yours", "claimId")
-    async with in_transaction():
+    async with in_transaction("default"):
         changed = await Claim.filter(
             id=claim.id, status__in=[ClaimStatus.ISSUED, ClaimStatus.PENDING_PAYMENT]
         ).update(status=ClaimStatus.REFUNDED)
@@ -279,7 +279,7 @@ async def redeem(ctx: Context, typed_code: str, bill_cents: int | None) -> Claim
         raise UserInputError(ErrorCode.PAYMENT_REQUIRED, "This voucher is not paid", "code")
     if claim.status != ClaimStatus.ISSUED or now >= claim.valid_until:
         raise UserInputError(ErrorCode.VOUCHER_EXPIRED, "This voucher is no longer valid", "code")
-    async with in_transaction():
+    async with in_transaction("default"):
         used = await Claim.filter(id=claim.id, status=ClaimStatus.ISSUED).update(
             status=ClaimStatus.REDEEMED, redeemed_at=now, redeemed_by_id=viewer.id, bill_cents=bill_cents
         )

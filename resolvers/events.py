@@ -64,7 +64,7 @@ async def create_event(ctx: Context, fields: EventFields) -> RestaurantEvent:
     collector = Collector()
     _check(fields, collector)
     collector.raise_if_any()
-    async with in_transaction():
+    async with in_transaction("default"):
         event = await RestaurantEvent.create(
             restaurant_id=fields.restaurant_id,
             created_by_id=viewer.id,
@@ -96,7 +96,7 @@ async def rsvp(ctx: Context, event_id: int) -> RestaurantEvent:
     viewer = await write_limit(ctx, "event")
     event = await _open_event(event_id)
     try:
-        async with in_transaction():
+        async with in_transaction("default"):
             if await EventRsvp.exists(event_id=event.id, user_id=viewer.id, going=True):
                 raise UserInputError(ErrorCode.ALREADY_JOINED, "You are already going", "eventId")
             taken = await RestaurantEvent.filter(id=event.id, seats_taken__lt=F("capacity")).update(
@@ -115,7 +115,7 @@ async def rsvp(ctx: Context, event_id: int) -> RestaurantEvent:
 async def cancel_rsvp(ctx: Context, event_id: int) -> RestaurantEvent:
     viewer = await write_limit(ctx, "event")
     event = await _open_event(event_id)
-    async with in_transaction():
+    async with in_transaction("default"):
         changed = await EventRsvp.filter(event_id=event.id, user_id=viewer.id, going=True).update(going=False)
         if not changed:
             raise UserInputError(ErrorCode.NOT_JOINED, "You are not going", "eventId")

@@ -12,6 +12,7 @@ from models.feed import FeedEntry
 from models.foodies import Block, Follow
 from resolvers.context import Context
 from resolvers.pagination import Page, newest_first
+from resolvers.replica import read_db
 
 NEARBY_KM = 10.0
 NEARBY_RESTAURANTS = 500
@@ -40,7 +41,8 @@ async def blocked_either_way(user_id: int) -> set[int]:
 
 async def feed_page(ctx: Context, first: int | None, after: str | None) -> Page[FeedEntry]:
     viewer = ctx.require_viewer()
-    followed = await Follow.filter(follower_id=viewer.id).values_list("followee_id", flat=True)
+    db = read_db(ctx)
+    followed = await Follow.filter(follower_id=viewer.id).using_db(db).values_list("followee_id", flat=True)
     audience = Q(actor_id__in=[viewer.id, *followed])
     if viewer.lat is not None and viewer.lng is not None:
         hits = await ctx.services.geo.within(
@@ -48,7 +50,7 @@ async def feed_page(ctx: Context, first: int | None, after: str | None) -> Page[
         )
         if hits:
             audience |= Q(restaurant_id__in=[h.object_id for h in hits], audience="public")
-    query = FeedEntry.filter(audience, visible=True)
+    query = FeedEntry.filter(audience, visible=True).using_db(db)
     hidden_actors = await blocked_either_way(viewer.id)
     if hidden_actors:
         query = query.exclude(actor_id__in=list(hidden_actors))

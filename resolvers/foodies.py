@@ -70,9 +70,9 @@ async def block(ctx: Context, user_id: int) -> User:
     target = await User.get_or_none(id=user_id)
     if target is None:
         raise UserInputError(ErrorCode.NOT_FOUND, "No such user", "userId")
-    async with in_transaction():
+    async with in_transaction("default"):
         try:
-            async with in_transaction():
+            async with in_transaction("default"):
                 await Block.create(blocker_id=viewer.id, blocked_id=target.id)
         except IntegrityError:
             pass

@@ -21,6 +21,7 @@ from datetime import datetime
 from models.deals import Claim, ClaimStatus, DealView, SourceType
 from resolvers.context import Context
 from resolvers.errors import BadRequestError
+from resolvers.replica import read_db
 from resolvers.restaurants_access import require_staff
 from resolvers.schedule import utc
 
@@ -62,18 +63,27 @@ async def restaurant_insights(ctx: Context, restaurant_id: int, start: datetime,
     start, end = utc(start), utc(end)
     if end <= start or (end - start).days > MAX_RANGE_DAYS:
         raise BadRequestError(f"`to` must be after `from`, at most {MAX_RANGE_DAYS} days apart")
-    views = await DealView.filter(
-        deal__restaurant_id=restaurant_id, created_at__gte=start, created_at__lt=end
-    ).values_list("source_type", flat=True)
-    claims = await Claim.filter(
-        deal__restaurant_id=restaurant_id,
-        created_at__gte=start,
-        created_at__lt=end,
-        status__in=[ClaimStatus.ISSUED, ClaimStatus.REDEEMED],
-    ).values_list("source_type", flat=True)
-    redeemed = await Claim.filter(
-        deal__restaurant_id=restaurant_id, redeemed_at__gte=start, redeemed_at__lt=end
-    ).values("user_id", "source_type", "bill_cents")
+    db = read_db(ctx)
+    views = (
+        await DealView.filter(deal__restaurant_id=restaurant_id, created_at__gte=start, created_at__lt=end)
+        .using_db(db)
+        .values_list("source_type", flat=True)
+    )
+    claims = (
+        await Claim.filter(
+            deal__restaurant_id=restaurant_id,
+            created_at__gte=start,
+            created_at__lt=end,
+            status__in=[ClaimStatus.ISSUED, ClaimStatus.REDEEMED],
+        )
+        .using_db(db)
+        .values_list("source_type", flat=True)
+    )
+    redeemed = (
+        await Claim.filter(deal__restaurant_id=restaurant_id, redeemed_at__gte=start, redeemed_at__lt=end)
+        .using_db(db)
+        .values("user_id", "source_type", "bill_cents")
+    )
     by_source = {t: SourceFunnel(type=t) for t in SourceType}
     for t in views:
         by_source[SourceType(t)].views += 1

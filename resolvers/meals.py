@@ -65,7 +65,7 @@ async def create_meal(ctx: Context, fields: MealFields) -> SharedMeal:
     collector.raise_if_any()
     if not await Restaurant.exists(id=fields.restaurant_id, archived=False, visibility=Visibility.VISIBLE):
         raise UserInputError(ErrorCode.NOT_FOUND, "No such restaurant", "restaurantId")
-    async with in_transaction():
+    async with in_transaction("default"):
         meal = await SharedMeal.create(
             host_id=viewer.id,
             restaurant_id=fields.restaurant_id,
@@ -127,7 +127,7 @@ async def join_meal(ctx: Context, meal_id: int) -> tuple[SeatStatus, SharedMeal]
     if meal.host_id == viewer.id:
         raise UserInputError(ErrorCode.ALREADY_JOINED, "You host this meal", "mealId")
     try:
-        async with in_transaction():
+        async with in_transaction("default"):
             existing = await MealSeat.get_or_none(meal_id=meal.id, user_id=viewer.id)
             if existing and existing.status in (SeatStatus.JOINED, SeatStatus.WAITLISTED, SeatStatus.PENDING):
                 raise UserInputError(
@@ -180,7 +180,7 @@ async def leave_meal(ctx: Context, meal_id: int) -> SharedMeal:
     meal = await visible_meal(ctx, meal_id)
     if meal.host_id == viewer.id:
         raise UserInputError(ErrorCode.FORBIDDEN, "Hosts cancel the meal instead of leaving", "mealId")
-    async with in_transaction():
+    async with in_transaction("default"):
         seat = await MealSeat.get_or_none(meal_id=meal.id, user_id=viewer.id)
         if seat is None or seat.status not in (SeatStatus.JOINED, SeatStatus.WAITLISTED, SeatStatus.PENDING):
             raise UserInputError(ErrorCode.NOT_JOINED, "You are not in this meal", "mealId")
@@ -199,7 +199,7 @@ async def _hosted(ctx: Context, meal_id: int) -> SharedMeal:
 
 async def remove_guest(ctx: Context, meal_id: int, user_id: int) -> SharedMeal:
     meal = await _hosted(ctx, meal_id)
-    async with in_transaction():
+    async with in_transaction("default"):
         seat = await MealSeat.get_or_none(meal_id=meal.id, user_id=user_id)
         if seat is None or seat.status not in (SeatStatus.JOINED, SeatStatus.WAITLISTED, SeatStatus.PENDING):
             raise UserInputError(ErrorCode.NOT_JOINED, "Not a guest of this meal", "userId")
@@ -213,7 +213,7 @@ async def answer_join(ctx: Context, meal_id: int, user_id: int, approve: bool) -
     """Approval mode: the host seats (or waitlists) a pending diner, or declines them."""
     meal = await _hosted(ctx, meal_id)
     _require_open(meal)
-    async with in_transaction():
+    async with in_transaction("default"):
         seat = await MealSeat.get_or_none(meal_id=meal.id, user_id=user_id, status=SeatStatus.PENDING)
         if seat is None:
             raise UserInputError(ErrorCode.NOT_FOUND, "No pending request from this diner", "userId")
@@ -239,7 +239,7 @@ async def cancel_meal(ctx: Context, meal_id: int) -> SharedMeal:
     meal = await _hosted(ctx, meal_id)
     if meal.status == MealStatus.CANCELLED:
         raise UserInputError(ErrorCode.CANCELLED, "Already cancelled", "mealId")
-    async with in_transaction():
+    async with in_transaction("default"):
         await SharedMeal.filter(id=meal.id).update(status=MealStatus.CANCELLED)
         guests = await MealSeat.filter(
             meal_id=meal.id, status__in=[SeatStatus.JOINED, SeatStatus.WAITLISTED, SeatStatus.PENDING]
@@ -274,7 +274,7 @@ async def answer_reservation(ctx: Context, meal_id: int, confirm: bool) -> Share
         raise UserInputError(ErrorCode.NOT_FOUND, "No such meal", "mealId")
     await require_staff(viewer, meal.restaurant_id, field="mealId")
     answer = ReservationStatus.CONFIRMED if confirm else ReservationStatus.DECLINED
-    async with in_transaction():
+    async with in_transaction("default"):
         changed = await SharedMeal.filter(id=meal.id, reservation=ReservationStatus.REQUESTED).update(
             reservation=answer
         )

@@ -144,7 +144,7 @@ async def apply(ctx: Context, kind: str, pk: int, decision: Decision, report_row
     moderator = require_moderator(ctx)
     row = await _target_row(kind, pk)
     action = decision.action
-    async with in_transaction():
+    async with in_transaction("default"):
         if action == "HIDE_CONTENT":
             await _set_visibility(kind, pk, Visibility.HIDDEN)
         elif action == "REMOVE_CONTENT":

@@ -99,7 +99,7 @@ async def delete_user(services: Services, user: User) -> dict[str, int]:
     for review_id in review_ids:  # leaves dish counts, lists and feeds like a removal
         await reviews.set_visibility(review_id, Visibility.REMOVED)
     photos = await Photo.filter(owner_id=user.id)
-    async with in_transaction():
+    async with in_transaction("default"):
         await Review.filter(id__in=review_ids).delete()
         await HelpfulVote.filter(user_id=user.id).delete()
         for meal in await SharedMeal.filter(host_id=user.id, status=MealStatus.OPEN):

@@ -85,7 +85,7 @@ async def create_restaurant(ctx: Context, fields: RestaurantFields) -> Restauran
     assert fields.name is not None and fields.lat is not None and fields.lng is not None
     cuisines = fields.cuisines or []
     address = (fields.address or "").strip()
-    async with in_transaction():
+    async with in_transaction("default"):
         restaurant = await Restaurant.create(
             owner_id=viewer.id,
             name=fields.name,
@@ -112,7 +112,7 @@ async def update_restaurant(ctx: Context, restaurant_id: int, fields: Restaurant
         if value is not None:
             setattr(restaurant, name, value.strip() if isinstance(value, str) else value)
     restaurant.search_text = search_text(restaurant.name, restaurant.address, restaurant.cuisines)
-    async with in_transaction():
+    async with in_transaction("default"):
         await restaurant.save()
         await ctx.services.geo.upsert(RESTAURANT_KIND, restaurant.id, restaurant.lat, restaurant.lng)
     return restaurant
@@ -121,7 +121,7 @@ async def update_restaurant(ctx: Context, restaurant_id: int, fields: Restaurant
 async def archive_restaurant(ctx: Context, restaurant_id: int) -> Restaurant:
     viewer = await write_limit(ctx, "restaurant")
     restaurant = await require_staff(viewer, restaurant_id, owner=True)
-    async with in_transaction():
+    async with in_transaction("default"):
         restaurant.archived = True
         await restaurant.save(update_fields=["archived"])
         await ctx.services.geo.remove(RESTAURANT_KIND, restaurant.id)

@@ -78,7 +78,7 @@ async def create_review(ctx: Context, dish_id: int, fields: ReviewFields) -> Rev
     photos = await usable_photos(viewer_id, fields.photo_ids or [], None)
     assert fields.rating is not None
     try:
-        async with in_transaction():
+        async with in_transaction("default"):
             review = await Review.create(
                 author_id=viewer_id,
                 dish_id=dish_id,
@@ -113,7 +113,7 @@ async def update_review(ctx: Context, review_id: int, fields: ReviewFields) -> R
     old_photos = (
         await ReviewPhoto.filter(review_id=review.id).order_by("position").values_list("photo_id", flat=True)
     )
-    async with in_transaction():
+    async with in_transaction("default"):
         await ReviewEdit.create(
             review_id=review.id, rating=review.rating, body=review.body, photo_ids=list(old_photos)
         )
@@ -138,7 +138,7 @@ async def vote_helpful(ctx: Context, review_id: int) -> Review:
     if review.author_id == viewer.id:
         raise UserInputError(ErrorCode.OWN_CONTENT, "You can't vote for your own review", "reviewId")
     try:
-        async with in_transaction():
+        async with in_transaction("default"):
             await HelpfulVote.create(review_id=review.id, user_id=viewer.id)
             await Review.filter(id=review.id).update(helpful_count=F("helpful_count") + 1)
     except IntegrityError:
@@ -148,7 +148,7 @@ async def vote_helpful(ctx: Context, review_id: int) -> Review:
 
 async def set_visibility(review_id: int, visibility: Visibility) -> Review | None:
     """Moderation: a review that stops being visible leaves its dish's counts (and comes back)."""
-    async with in_transaction():
+    async with in_transaction("default"):
         review = await Review.get_or_none(id=review_id)
         if review is None or review.visibility == visibility:
             return review

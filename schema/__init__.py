@@ -21,6 +21,7 @@ from strawberry.tools import merge_types
 from schema.cost import QueryCostLimiter
 from schema.errors import ClassifyErrors
 from schema.input_guard import RejectNulCharacters
+from schema.observe import ObserveOperations
 from settings import Settings
 
 DOMAINS = ("accounts", "foodies", "restaurants", "reviews", "feed", "meals", "deals", "moderation")
@@ -55,6 +56,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     query = merge_types("Query", (_node_query(), *(m.Query for m in modules if hasattr(m, "Query"))))
     # Factories, not instances: strawberry builds fresh extensions per request.
     extensions: list[object] = [
+        ObserveOperations,
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
         lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
