@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import sys
 import time
@@ -30,6 +31,7 @@ from schema.view import GraphQLEndpoint
 from settings import Settings, SettingsError
 
 log = logging.getLogger("tablemates")
+GC_GEN0_THRESHOLD = 20_000
 
 
 class RequestIdMiddleware:
@@ -134,6 +136,11 @@ def create_app(settings: Settings) -> Starlette:
                     for route in local_media_routes(services.storage):  # type: ignore[arg-type]
                         app.router.routes.append(route)
                 app.state.services = services
+                # Long-lived start-up objects leave the GC's generations, and young collections
+                # run less often: full collections had caused 50+ ms pauses (bench/README.md).
+                gc.collect()
+                gc.freeze()
+                gc.set_threshold(GC_GEN0_THRESHOLD, 20, 20)
                 yield
 
     routes = [

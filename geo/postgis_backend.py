@@ -47,26 +47,39 @@ def within_statement(
     after: Hit | None,
     exclude: Sequence[int],
 ):  # noqa: ANN201
+    """Nearest first, ties by id, in two index-friendly steps.
+
+    1. `knn`: a pure KNN index scan (`ORDER BY geog <-> here LIMIT n`, no radius: the GiST index
+       returns rows in distance order and stops after n) gives the distance of the n-th point.
+    2. The answer: points within min(radius, that distance), a small index range, ordered by
+       (distance, id). Every point tied at the edge is considered, so the result is exact.
+    A single `ST_DWithin(radius) ORDER BY distance, id` would read every point in the radius
+    (hundreds of thousands in a dense city) and sort them.
+    """
     here = point(lat, lng)
     distance_m = geo_points.c.geog.op("<->", return_type=Float)(here)
     # Keyset compares kilometres computed in SQL exactly as Python computes Hit.distance_km.
     distance_km = distance_m / 1000.0
-    conditions = [
-        geo_points.c.kind == kind,
-        func.ST_DWithin(geo_points.c.geog, here, radius_km * 1000.0, False),
-    ]
+    filters = [geo_points.c.kind == kind]
     if after is not None:
-        conditions.append(
+        filters.append(
             or_(
                 distance_km > after.distance_km,
                 and_(distance_km == after.distance_km, geo_points.c.object_id > after.object_id),
             )
         )
     if exclude:
-        conditions.append(geo_points.c.object_id.not_in(list(exclude)))
+        filters.append(geo_points.c.object_id.not_in(list(exclude)))
+    knn = select(distance_m.label("d")).where(*filters).order_by(distance_m).limit(limit).cte("knn")
+    edge = func.least(select(func.max(knn.c.d)).scalar_subquery(), radius_km * 1000.0)
     return (
         select(geo_points.c.object_id, distance_m.label("distance_m"))
-        .where(*conditions)
+        .where(
+            *filters,
+            func.ST_DWithin(geo_points.c.geog, here, edge + 0.01, False),
+            distance_m <= edge,
+            distance_m <= radius_km * 1000.0,
+        )
         .order_by(distance_m, geo_points.c.object_id)
         .limit(limit)
     )

@@ -1,13 +1,18 @@
 """Location privacy: others only ever see a stable, coarse point and whole-km distances.
 
 A diner's indexed point is the centre of the H3 cell (resolution 7, ~5 km^2) holding their
-true position. It is stable (querying again reveals nothing new) and trilateration against it
-ends at the cell centre, on median ~0.7 km from the true position. Distances are rounded up to a
-whole km, so answers also leak nothing finer than the cell.
+true position, moved by a stable per-person offset (up to 0.8 km, derived from the cell and the
+person's id, independent of where in the cell they are). It is stable (querying again reveals
+nothing new) and trilateration against it ends at that point, on median ~1 km from the true
+position. Distances are rounded up to a whole km, so answers leak nothing finer either.
+
+The offset also keeps the thousands of diners of one dense cell from sharing one exact point,
+which would make "nearest first, ties by id" scan every one of them (see geo/postgis_backend).
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 
 import h3
@@ -15,9 +20,21 @@ import h3
 PRIVACY_RESOLUTION = 7
 
 
-def obfuscate(lat: float, lng: float) -> tuple[float, float]:
+MAX_OFFSET_KM = 0.8
+KM_PER_DEGREE = 111.2
+
+
+def obfuscate(lat: float, lng: float, salt: int = 0) -> tuple[float, float]:
+    """The point others see: cell centre plus the stable offset of (cell, salt=person id)."""
     cell = h3.latlng_to_cell(lat, lng, PRIVACY_RESOLUTION)
-    return h3.cell_to_latlng(cell)
+    centre_lat, centre_lng = h3.cell_to_latlng(cell)
+    digest = hashlib.sha256(f"{cell}:{salt}".encode()).digest()
+    bearing = int.from_bytes(digest[:4], "big") / 2**32 * 2 * math.pi
+    distance = MAX_OFFSET_KM * math.sqrt(int.from_bytes(digest[4:8], "big") / 2**32)  # uniform in a disc
+    new_lat = max(-89.9, min(89.9, centre_lat + distance * math.cos(bearing) / KM_PER_DEGREE))
+    scale = KM_PER_DEGREE * max(math.cos(math.radians(centre_lat)), 0.01)
+    new_lng = (centre_lng + distance * math.sin(bearing) / scale + 180) % 360 - 180
+    return new_lat, new_lng
 
 
 def coarse_km(distance_km: float) -> float:

@@ -37,6 +37,8 @@ def _connection(url: str, settings: Settings, pool_max: int) -> Any:
 
         connection = expand_db_url(url)
         connection["credentials"]["maxsize"] = pool_max
+        # JIT compiles for hundreds of ms on queries that run in a few: never worth it for OLTP.
+        connection["credentials"]["server_settings"] = {"jit": "off"}
         connection["credentials"]["minsize"] = 1
         return connection
     # SQLite cannot create the folder of its file (and aiosqlite then hangs): make it.

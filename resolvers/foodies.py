@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.functions import Count
@@ -172,6 +174,53 @@ class FoodieMatch:
     shared_cuisines: list[str]
 
 
+CANDIDATE_SQL = (
+    "SELECT id, cuisines, dietary, spice_level, budget_level, last_active_at, suspended_until "
+    "FROM users WHERE discoverable AND id IN ({ids})"
+)
+# PostgreSQL: one array parameter, and tag lists as text[] (decoded in C by asyncpg, not json.loads).
+CANDIDATE_SQL_PG = (
+    "SELECT id, ARRAY(SELECT jsonb_array_elements_text(cuisines)), "
+    "ARRAY(SELECT jsonb_array_elements_text(dietary)), spice_level, budget_level, last_active_at, "
+    "suspended_until FROM users WHERE discoverable AND id = ANY($1::bigint[])"
+)
+
+
+def _json_list(value: object) -> list[str]:
+    return json.loads(value) if isinstance(value, str | bytes) else list(value or [])  # type: ignore[call-overload]
+
+
+def _moment(value: object) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    moment = datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+async def candidate_rows(ids: list[int]) -> dict[int, tuple]:
+    """What scoring needs of each candidate, as plain tuples (one query, no model objects)."""
+    if not ids:
+        return {}
+    conn = connections.get("default")
+    if conn.capabilities.dialect == "postgres":
+        _, rows = await conn.execute_query(CANDIDATE_SQL_PG, [ids])
+    else:
+        _, rows = await conn.execute_query(CANDIDATE_SQL.format(ids=", ".join("?" * len(ids))), ids)
+    result = {}
+    for record in rows:
+        row = tuple(record.values()) if hasattr(record, "values") else tuple(record)
+        result[row[0]] = (
+            row[0],
+            _json_list(row[1]),
+            _json_list(row[2]),
+            row[3],
+            row[4],
+            _moment(row[5]),
+            _moment(row[6]),
+        )
+    return result
+
+
 def _taste(user: User) -> Taste:
     return Taste(
         frozenset(user.cuisines or []), frozenset(user.dietary or []), user.spice_level, user.budget_level
@@ -193,18 +242,18 @@ async def nearby_foodies(
     hits = await ctx.services.geo.within(
         DINER_KIND, viewer.lat, viewer.lng, radius_km, limit=CANDIDATE_CAP, exclude=excluded
     )
-    users = {u.id: u for u in await User.filter(id__in=[h.object_id for h in hits], discoverable=True)}
+    # Score from plain tuples: building 500 model objects per request cost more than the SQL.
+    candidates = await candidate_rows([h.object_id for h in hits])
     now = datetime.now(UTC)
     mine = _taste(viewer)
-    ranked: list[tuple[float, int, FoodieMatch]] = []
+    ranked: list[tuple[float, int, float, list[str]]] = []
     for hit in hits:
-        user = users.get(hit.object_id)
-        if user is None or user.is_suspended(now):
+        row = candidates.get(hit.object_id)
+        if row is None or (row[6] is not None and row[6] > now):  # gone, hidden or suspended
             continue
-        taste = _taste(user)
-        score = match_score(mine, taste, hit.distance_km, radius_km, user.last_active_at, now)
-        shared = sorted(mine.cuisines & taste.cuisines)
-        ranked.append((-score, user.id, FoodieMatch(user, coarse_km(hit.distance_km), score, shared)))
+        taste = Taste(frozenset(row[1] or []), frozenset(row[2] or []), row[3], row[4])
+        score = match_score(mine, taste, hit.distance_km, radius_km, row[5], now)
+        ranked.append((-score, row[0], coarse_km(hit.distance_km), sorted(mine.cuisines & taste.cuisines)))
     ranked.sort(key=lambda item: (item[0], item[1]))
     if cursor is not None:
         try:
@@ -213,7 +262,12 @@ async def nearby_foodies(
             raise BadRequestError("Malformed cursor") from None
         ranked = [item for item in ranked if (item[0], item[1]) > last]
     window = ranked[: size + 1]
-    items = [item[2] for item in window[:size]]
+    page_users = {u.id: u for u in await User.filter(id__in=[item[1] for item in window[:size]])}
+    items = [
+        FoodieMatch(page_users[uid], distance, -neg_score, shared)
+        for neg_score, uid, distance, shared in window[:size]
+        if uid in page_users
+    ]
     return Page(
         items=items,
         cursors=[encode_cursor([m.score, m.user.id]) for m in items],

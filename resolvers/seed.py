@@ -127,5 +127,5 @@ async def _seed_diners(state: SeedState, count: int) -> None:
             discoverable=rng.random() > 0.05,
         )
         if user.discoverable:
-            await state.services.geo.upsert(DINER_KIND, user.id, *obfuscate(lat, lng))
+            await state.services.geo.upsert(DINER_KIND, user.id, *obfuscate(lat, lng, user.id))
         state.diners.append(user)

@@ -38,7 +38,9 @@ class RejectNulCharacters(SchemaExtension):
     def on_execute(self) -> Iterator[None]:  # type: ignore[override]
         context = self.execution_context
         finder = _NulFinder()
-        if context.graphql_document is not None:
+        query = context.query or ""
+        # Only a document with an escape or a raw NUL can hold one: skip the walk otherwise.
+        if context.graphql_document is not None and ("\\u" in query or "\x00" in query):
             visit(context.graphql_document, finder)
         if finder.found or _has_nul(context.variables):
             error = GraphQLError(

@@ -1,0 +1,163 @@
+"""Deterministic benchmark city: N diners around 成都's neighbourhoods, restaurants, reviews.
+
+    uv run python -m bench.generate --diners 1000000   # with DATABASE_URL=postgres://... (COPY)
+    uv run python -m bench.generate --diners 100000    # SQLite (executemany; R*Tree via triggers)
+
+Migrates first; refuses a database that already holds users (use a fresh one). Diners: the first
+`--viewers` have known ids for benchmark tokens; all are discoverable and recently active.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import sqlite3
+from datetime import UTC, datetime, timedelta
+
+from tqdm import tqdm
+
+from geo.privacy import obfuscate
+from models.migrate import migrate
+from resolvers.passwords import Passwords
+from resolvers.seed import SURNAMES, city_point
+from resolvers.tastes import CUISINES, DIETARY
+from settings import Settings
+
+BATCH = 20_000
+PASSWORD = "bench-password"
+USER_COLUMNS = (
+    "email",
+    "password_hash",
+    "display_name",
+    "role",
+    "bio",
+    "cuisines",
+    "dietary",
+    "spice_level",
+    "budget_level",
+    "lat",
+    "lng",
+    "location_updated_at",
+    "discoverable",
+    "timezone",
+    "token_version",
+    "last_active_at",
+    "created_at",
+)
+
+
+def diner_rows(seed: int, count: int, password_hash: str):
+    """Yield (user row, obfuscated point) in id order, deterministically from `seed`."""
+    rng = random.Random(seed)
+    cuisines, dietary = list(CUISINES), list(DIETARY)
+    now = datetime(2026, 11, 1, tzinfo=UTC)
+    for i in range(count):
+        lat, lng = city_point(rng)
+        row = (
+            f"bench{i:07d}@bench.tablemates.cn",
+            password_hash,
+            rng.choice(SURNAMES) + str(i % 1000),
+            "diner",
+            "",
+            json.dumps(rng.sample(cuisines, rng.randint(1, 5))),
+            json.dumps(rng.sample(dietary, rng.choice([0, 0, 1]))),
+            rng.randint(0, 5),
+            rng.randint(1, 4),
+            lat,
+            lng,
+            now,
+            True,
+            "Asia/Shanghai",
+            0,
+            now - timedelta(hours=rng.randint(0, 24 * 40)),
+            now,
+        )
+        yield row, obfuscate(lat, lng, i + 1)
+
+
+async def generate_postgres(settings: Settings, seed: int, count: int, password_hash: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        if await conn.fetchval("SELECT count(*) FROM users"):
+            raise SystemExit("the database already holds users: use a fresh database")
+        rows = diner_rows(seed, count, password_hash)
+        with tqdm(total=count, desc="diners", unit="diner") as bar:
+            next_id = 1
+            while next_id <= count:
+                batch = [next(rows) for _ in range(min(BATCH, count - next_id + 1))]
+                ids = range(next_id, next_id + len(batch))
+                await conn.copy_records_to_table(
+                    "users",
+                    records=[(i, *r) for i, (r, _) in zip(ids, batch, strict=True)],
+                    columns=("id", *USER_COLUMNS),
+                )
+                await conn.copy_records_to_table(
+                    "geo_points",
+                    records=[("diner", i, p[0], p[1]) for i, (_, p) in zip(ids, batch, strict=True)],
+                    columns=("kind", "object_id", "lat", "lng"),
+                )
+                next_id += len(batch)
+                bar.update(len(batch))
+        await conn.execute(
+            "SELECT setval(pg_get_serial_sequence('users', 'id'), (SELECT max(id) FROM users))"
+        )
+        await conn.execute("ANALYZE users; ANALYZE geo_points")
+    finally:
+        await conn.close()
+
+
+def generate_sqlite(settings: Settings, seed: int, count: int, password_hash: str) -> None:
+    db = sqlite3.connect(settings.database_url.removeprefix("sqlite://"))
+    try:
+        if db.execute("SELECT count(*) FROM users").fetchone()[0]:
+            raise SystemExit("the database already holds users: use a fresh database")
+        rows = diner_rows(seed, count, password_hash)
+        placeholders = ", ".join("?" * (len(USER_COLUMNS) + 1))
+        with tqdm(total=count, desc="diners", unit="diner") as bar:
+            next_id = 1
+            while next_id <= count:
+                batch = [next(rows) for _ in range(min(BATCH, count - next_id + 1))]
+                ids = range(next_id, next_id + len(batch))
+                db.executemany(
+                    f"INSERT INTO users (id, {', '.join(USER_COLUMNS)}) VALUES ({placeholders})",
+                    [
+                        (i, *[v.isoformat() if isinstance(v, datetime) else v for v in r])
+                        for i, (r, _) in zip(ids, batch, strict=True)
+                    ],
+                )
+                db.executemany(
+                    "INSERT INTO geo_points (kind, object_id, lat, lng) VALUES ('diner', ?, ?, ?)",
+                    [(i, p[0], p[1]) for i, (_, p) in zip(ids, batch, strict=True)],
+                )
+                db.commit()
+                next_id += len(batch)
+                bar.update(len(batch))
+        db.execute("ANALYZE")
+        db.commit()
+    finally:
+        db.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--diners", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=42)
+    args = parser.parse_args()
+    settings = Settings.from_env()
+    asyncio.run(migrate(settings))
+    password_hash = asyncio.run(
+        Passwords(settings.argon2_time_cost, settings.argon2_memory_kib).hash(PASSWORD)
+    )
+    if settings.is_postgres:
+        asyncio.run(generate_postgres(settings, args.seed, args.diners, password_hash))
+    else:
+        generate_sqlite(settings, args.seed, args.diners, password_hash)
+    print(f"{args.diners} diners ready in {settings.database_url.split('@')[-1]}")
+
+
+if __name__ == "__main__":
+    main()
