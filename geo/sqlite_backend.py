@@ -51,6 +51,28 @@ class SqliteGeoIndex:
         after: Hit | None = None,
         exclude: Sequence[int] = (),
     ) -> list[Hit]:
+        """Nearest first. Without a cursor, growing rings (radius/16, /8, ...) stop as soon as one
+        holds `limit` points: those are then the nearest overall, and a dense city never makes
+        Python measure every point of a 5 km box."""
+        if after is None and limit > 0:
+            ring = radius_km / 16
+            while ring < radius_km:
+                hits = await self._within_once(kind, lat, lng, ring, limit, None, exclude)
+                if len(hits) >= limit:
+                    return hits
+                ring *= 2
+        return await self._within_once(kind, lat, lng, radius_km, limit, after, exclude)
+
+    async def _within_once(
+        self,
+        kind: str,
+        lat: float,
+        lng: float,
+        radius_km: float,
+        limit: int,
+        after: Hit | None,
+        exclude: Sequence[int],
+    ) -> list[Hit]:
         boxes = bounding_boxes(lat, lng, radius_km)
         params: list[object] = [kind]
         for box in boxes:
