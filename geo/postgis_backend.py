@@ -6,15 +6,17 @@ Tortoise's connection so it shares the request's pool and transaction.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from geoalchemy2 import Geography
-from sqlalchemy import Float, and_, column, func, literal, or_, select, table
+from sqlalchemy import Float, and_, column, func, literal, literal_column, or_, select, table
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from tortoise import connections
 
 from geo.index import Hit
 
+KIND_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
 POINT = Geography(geometry_type="POINT", srid=4326)
 _DIALECT = asyncpg_dialect(paramstyle="numeric_dollar")
 
@@ -60,7 +62,11 @@ def within_statement(
     distance_m = geo_points.c.geog.op("<->", return_type=Float)(here)
     # Keyset compares kilometres computed in SQL exactly as Python computes Hit.distance_km.
     distance_km = distance_m / 1000.0
-    filters = [geo_points.c.kind == kind]
+    # The kind as a literal (kinds are internal names, never user input): the planner can then
+    # use the partial GiST index of that kind even in a prepared statement's generic plan.
+    if not KIND_NAME.fullmatch(kind):
+        raise ValueError(f"not a kind name: {kind!r}")
+    filters = [geo_points.c.kind == literal_column(f"'{kind}'")]
     if after is not None:
         filters.append(
             or_(

@@ -13,10 +13,11 @@ UPSERT = (
     "INSERT INTO geo_points (kind, object_id, lat, lng) VALUES (?, ?, ?, ?) "
     "ON CONFLICT (kind, object_id) DO UPDATE SET lat = excluded.lat, lng = excluded.lng"
 )
-# R*Tree rows are kept in step with geo_points by triggers created in the geo migration.
+# R*Tree rows (lat, lng and a kind code) are kept in step with geo_points by triggers created in
+# the geo migrations; the kind is a dimension, so a box query never walks other kinds' points.
 CANDIDATES = (
     "SELECT g.object_id, g.lat, g.lng FROM geo_rtree r JOIN geo_points g ON g.id = r.id "
-    "WHERE g.kind = ? AND ({boxes})"
+    "WHERE r.min_kind >= ? AND r.max_kind <= ? AND ({boxes})"
 )
 BOX = "(r.max_lat >= ? AND r.min_lat <= ? AND r.max_lng >= ? AND r.min_lng <= ?)"
 
@@ -25,6 +26,18 @@ class SqliteGeoIndex:
     def __init__(self, connection_name: str = "default", read_connection_name: str | None = None) -> None:
         self._connection_name = connection_name
         self._read_connection_name = read_connection_name or connection_name
+        self._kind_codes: dict[str, int] = {}
+
+    async def _kind_code(self, kind: str) -> int | None:
+        """A kind's R*Tree code (assigned once by the insert trigger, never changed)."""
+        if kind not in self._kind_codes:
+            _, rows = await self._read_conn().execute_query(
+                "SELECT code FROM geo_kinds WHERE name = ?", [kind]
+            )
+            if not rows:
+                return None
+            self._kind_codes[kind] = rows[0][0]
+        return self._kind_codes[kind]
 
     def _conn(self):  # noqa: ANN202 - Tortoise client
         return connections.get(self._connection_name)
@@ -73,8 +86,11 @@ class SqliteGeoIndex:
         after: Hit | None,
         exclude: Sequence[int],
     ) -> list[Hit]:
+        code = await self._kind_code(kind)
+        if code is None:
+            return []
         boxes = bounding_boxes(lat, lng, radius_km)
-        params: list[object] = [kind]
+        params: list[object] = [code, code]
         for box in boxes:
             params += [box.min_lat, box.max_lat, box.min_lng, box.max_lng]
         sql = CANDIDATES.format(boxes=" OR ".join([BOX] * len(boxes)))

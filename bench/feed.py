@@ -1,0 +1,176 @@
+"""Benchmark 2: a feed page (20 reviews with author, dish, restaurant, photos) over HTTP vs the
+same query executed in-process with graphql-core on the same resolvers; SQL statements each.
+
+    DATABASE_URL=... SECRET_KEY=... uv run python -m bench.feed [--requests 300]
+
+Adds (once) 60 restaurants, 300 dishes, 3000 reviews with photos by 600 diners, whom diner 1
+follows. Needs a database made by bench.generate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import random
+import time
+
+import httpx
+from tortoise import Tortoise
+
+from bench.common import report, server, token_for
+from models import tortoise_config
+from models.accounts import Role, User
+from models.feed import FeedEntry
+from models.foodies import Follow
+from models.restaurants import Dish, Restaurant, RestaurantStaff, StaffRole
+from models.reviews import Photo, PhotoStatus, Review, ReviewPhoto
+from resolvers.context import Context
+from resolvers.restaurants import RESTAURANT_KIND, search_text
+from resolvers.seed import city_point
+from resolvers.services import open_services
+from schema import build_schema
+from settings import Settings
+
+QUERY = """
+query Feed { feed(first: 20) { edges { cursor node { kind createdAt
+  review { id rating body helpfulCount author { id displayName } dish { id name priceCents }
+           restaurant { id name address } photos { id width height thumbnailUrl } } } }
+  pageInfo { hasNextPage endCursor } } }
+"""
+VIEWER = 1
+
+
+async def prepare(services) -> None:  # noqa: ANN001
+    if await Restaurant.filter(name__startswith="基准").exists():
+        return
+    rng = random.Random(11)
+    owner = await User.create(
+        email="bench-owner@bench.tablemates.cn",
+        password_hash="!",
+        display_name="基准老板",
+        role=Role.RESTAURANT,
+    )
+    dishes = []
+    for i in range(60):
+        lat, lng = city_point(rng)
+        name = f"基准火锅{i}"
+        restaurant = await Restaurant.create(
+            owner_id=owner.id,
+            name=name,
+            lat=lat,
+            lng=lng,
+            cuisines=["hotpot"],
+            address="春熙路",
+            search_text=search_text(name, "春熙路", ["hotpot"]),
+        )
+        await RestaurantStaff.create(restaurant_id=restaurant.id, user_id=owner.id, role=StaffRole.OWNER)
+        await services.geo.upsert(RESTAURANT_KIND, restaurant.id, lat, lng)
+        for j in range(5):
+            dishes.append(await Dish.create(restaurant_id=restaurant.id, name=f"毛肚{j}", price_cents=3800))
+    authors = list(range(2, 602))
+    await Follow.bulk_create([Follow(follower_id=VIEWER, followee_id=a) for a in authors])
+    for n in range(3000):
+        author, dish = authors[n % len(authors)], dishes[(n * 7 + n // len(authors)) % len(dishes)]
+        review = await Review.create(
+            author_id=author,
+            dish_id=dish.id,
+            restaurant_id=dish.restaurant_id,
+            rating=rng.randint(1, 5),
+            body="锅底很香，毛肚新鲜，服务热情。" * 3,
+        )
+        for k in range(n % 3):
+            photo = await Photo.create(
+                owner_id=author,
+                upload_key=f"bench/{n}/{k}",
+                content_type="image/jpeg",
+                declared_bytes=1,
+                status=PhotoStatus.READY,
+                key=f"photos/bench-{n}-{k}.jpg",
+                thumbnail_key=f"photos/bench-{n}-{k}-thumb.jpg",
+                width=1200,
+                height=900,
+            )
+            await ReviewPhoto.create(review_id=review.id, photo_id=photo.id, position=k)
+        await FeedEntry.create(
+            kind="review", object_id=review.id, actor_id=author, restaurant_id=dish.restaurant_id
+        )
+
+
+class Counter(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+
+
+async def in_process(settings: Settings, requests: int) -> tuple[float, float]:
+    schema = build_schema(settings)
+    async with open_services(settings) as services:
+        await prepare(services)
+        viewer = await User.get(id=VIEWER)
+        for _ in range(20):
+            await schema.execute(QUERY, context_value=Context(services, viewer))
+        counter, sql_log = Counter(), logging.getLogger("tortoise.db_client")
+        sql_log.setLevel(logging.DEBUG)
+        sql_log.addHandler(counter)
+        started = time.perf_counter()
+        for _ in range(requests):
+            # A fresh viewer object each time, as the endpoint loads it per request (1 statement).
+            viewer = await User.get(id=VIEWER)
+            result = await schema.execute(QUERY, context_value=Context(services, viewer))
+            assert not result.errors and len(result.data["feed"]["edges"]) == 20, result.errors
+        elapsed = time.perf_counter() - started
+        sql_log.removeHandler(counter)
+        return requests / elapsed, counter.count / requests
+
+
+def over_http(settings: Settings, requests: int) -> float:
+    headers = {"Authorization": f"Bearer {token_for(settings, VIEWER)}"}
+    with server() as (url, _), httpx.Client(base_url=url, timeout=30) as http:
+        for _ in range(20):
+            http.post("/graphql", json={"query": QUERY}, headers=headers)
+        started = time.perf_counter()
+        for _ in range(requests):
+            response = http.post("/graphql", json={"query": QUERY}, headers=headers)
+            assert response.status_code == 200 and len(response.json()["data"]["feed"]["edges"]) == 20
+        return requests / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=300)
+    args = parser.parse_args()
+    settings = Settings.from_env()
+
+    async def local() -> tuple[float, float]:
+        await Tortoise.init(config=tortoise_config(settings))
+        try:
+            return await in_process(settings, args.requests)
+        finally:
+            await Tortoise.close_connections()
+
+    local_rps, statements = asyncio.run(local())
+    http_rps = over_http(settings, args.requests)
+    backend = "postgis" if settings.is_postgres else "sqlite"
+    rows = [
+        {
+            "path": "in-process graphql-core",
+            "requests_per_s": round(local_rps, 1),
+            "ms_per_request": round(1000 / local_rps, 2),
+            "sql_per_request": round(statements, 2),
+        },
+        {
+            "path": "HTTP (1 worker, sequential)",
+            "requests_per_s": round(http_rps, 1),
+            "ms_per_request": round(1000 / http_rps, 2),
+        },
+        {"path": "ratio in-process/HTTP", "requests_per_s": round(local_rps / http_rps, 2)},
+    ]
+    report(f"feed-{backend}", rows)
+
+
+if __name__ == "__main__":
+    main()
