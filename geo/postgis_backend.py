@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from geoalchemy2 import Geography
 from sqlalchemy import Float, and_, column, func, literal, literal_column, or_, select, table
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
-from tortoise import connections
 
 from geo.index import Hit
+from geo.store import PointStore
 
 KIND_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
 POINT = Geography(geometry_type="POINT", srid=4326)
@@ -97,24 +97,9 @@ def compile_for_asyncpg(statement) -> tuple[str, list[object]]:  # noqa: ANN001
     return str(compiled), [compiled.params[name] for name in names]
 
 
-class PostgisGeoIndex:
-    def __init__(self, connection_name: str = "default", read_connection_name: str | None = None) -> None:
-        self._connection_name = connection_name
-        self._read_connection_name = read_connection_name or connection_name
-
-    def _conn(self):  # noqa: ANN202
-        return connections.get(self._connection_name)
-
-    def _read_conn(self):  # noqa: ANN202 - lag-tolerant reads (a replica when configured)
-        return connections.get(self._read_connection_name)
-
-    async def upsert(self, kind: str, object_id: int, lat: float, lng: float) -> None:
-        await self._conn().execute_query(UPSERT, [kind, object_id, lat, lng])
-
-    async def remove(self, kind: str, object_id: int) -> None:
-        await self._conn().execute_query(
-            "DELETE FROM geo_points WHERE kind = $1 AND object_id = $2", [kind, object_id]
-        )
+class PostgisGeoIndex(PointStore):
+    UPSERT = UPSERT
+    DELETE = "DELETE FROM geo_points WHERE kind = $1 AND object_id = $2"
 
     async def within(
         self,

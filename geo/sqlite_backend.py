@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tortoise import connections
-
 from geo.distance import bounding_boxes, distance_km
 from geo.index import Hit
+from geo.store import PointStore
 
 UPSERT = (
     "INSERT INTO geo_points (kind, object_id, lat, lng) VALUES (?, ?, ?, ?) "
@@ -22,10 +21,12 @@ CANDIDATES = (
 BOX = "(r.max_lat >= ? AND r.min_lat <= ? AND r.max_lng >= ? AND r.min_lng <= ?)"
 
 
-class SqliteGeoIndex:
+class SqliteGeoIndex(PointStore):
+    UPSERT = UPSERT
+    DELETE = "DELETE FROM geo_points WHERE kind = ? AND object_id = ?"
+
     def __init__(self, connection_name: str = "default", read_connection_name: str | None = None) -> None:
-        self._connection_name = connection_name
-        self._read_connection_name = read_connection_name or connection_name
+        super().__init__(connection_name, read_connection_name)
         self._kind_codes: dict[str, int] = {}
 
     async def _kind_code(self, kind: str) -> int | None:
@@ -38,20 +39,6 @@ class SqliteGeoIndex:
                 return None
             self._kind_codes[kind] = rows[0][0]
         return self._kind_codes[kind]
-
-    def _conn(self):  # noqa: ANN202 - Tortoise client
-        return connections.get(self._connection_name)
-
-    def _read_conn(self):  # noqa: ANN202 - lag-tolerant reads (a replica when configured)
-        return connections.get(self._read_connection_name)
-
-    async def upsert(self, kind: str, object_id: int, lat: float, lng: float) -> None:
-        await self._conn().execute_query(UPSERT, [kind, object_id, lat, lng])
-
-    async def remove(self, kind: str, object_id: int) -> None:
-        await self._conn().execute_query(
-            "DELETE FROM geo_points WHERE kind = ? AND object_id = ?", [kind, object_id]
-        )
 
     async def within(
         self,
