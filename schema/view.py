@@ -24,10 +24,12 @@ def bearer(value: str | None) -> str | None:
     return None
 
 
-def client_ip(request: Request | WebSocket) -> str:
-    forwarded = request.headers.get("x-forwarded-for")
+def client_ip(request: Request | WebSocket, trust_forwarded: bool) -> str:
+    """The caller's address for per-IP limits. X-Forwarded-For is only believed behind our own
+    proxy (TRUST_FORWARDED_FOR=true): otherwise anyone could pick a fresh address per request."""
+    forwarded = request.headers.get("x-forwarded-for") if trust_forwarded else None
     if forwarded:
-        return forwarded.split(",")[0].strip()
+        return forwarded.split(",")[-1].strip()  # the address our proxy saw, not what the client claims
     return request.client.host if request.client else "unknown"
 
 
@@ -50,7 +52,7 @@ class GraphQLEndpoint(GraphQL):
         context = Context(
             services=self.services,
             viewer=viewer,
-            client_ip=client_ip(request),
+            client_ip=client_ip(request, self.services.settings.trust_forwarded_for),
             request=request,
             response=response,
         )

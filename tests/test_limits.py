@@ -59,23 +59,30 @@ async def test_production_hides_introspection_and_graphiql(settings, app):
             assert ok["data"]["cuisineTags"]
 
 
-async def test_registration_is_rate_limited_per_ip(client, services):
-    with override_settings(services, rate_limit_registrations_per_hour=2):
-        codes = []
-        for _ in range(3):
-            body = await gql(
-                client,
-                "mutation($i: RegisterInput!) { register(input: $i) { errors { code } } }",
-                {
-                    "i": {
-                        "email": f"r-{uuid.uuid4().hex[:8]}@example.com",
-                        "password": "correct horse battery",
-                        "displayName": "限",
-                    }
-                },
-            )
-            codes.append([e["code"] for e in body["data"]["register"]["errors"]])
-    assert codes == [[], [], ["RATE_LIMITED"]]
+async def test_registration_is_rate_limited_per_ip_and_forwarded_for_is_not_believed(app, services):
+    address = f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
+    transport = httpx.ASGITransport(app=app, client=(address, 1234))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        with override_settings(services, rate_limit_registrations_per_hour=2):
+            codes = []
+            for i in range(4):
+                response = await client.post(
+                    "/graphql",
+                    json={
+                        "query": "mutation($i: RegisterInput!) { register(input: $i) { errors { code } } }",
+                        "variables": {
+                            "i": {
+                                "email": f"r-{uuid.uuid4().hex[:8]}@example.com",
+                                "password": "correct horse battery",
+                                "displayName": "限",
+                            }
+                        },
+                    },
+                    # A spoofed header must not buy a fresh budget.
+                    headers={"X-Forwarded-For": f"192.0.2.{i}"},
+                )
+                codes.append([e["code"] for e in response.json()["data"]["register"]["errors"]])
+    assert codes == [[], [], ["RATE_LIMITED"], ["RATE_LIMITED"]]
 
 
 async def test_writes_are_rate_limited_per_user(client, services):
