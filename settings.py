@@ -43,6 +43,7 @@ class Settings:
     database_replica_url: str | None = None
     log_format: str = "text"
     trust_forwarded_for: bool = False
+    redis_namespace: str = "tm"
     slow_query_ms: int = 200
     rate_limit_uploads_per_hour: int = 60
     argon2_time_cost: int = 2
@@ -94,6 +95,7 @@ class Settings:
             database_replica_url=replica_url,
             log_format=log_format,
             trust_forwarded_for=_bool(env, "TRUST_FORWARDED_FOR", False),
+            redis_namespace=env.get("REDIS_NAMESPACE", "tm") or "tm",
             slow_query_ms=_int(env, "SLOW_QUERY_MS", cls.slow_query_ms),
             secret_key=secret,
             token_ttl_seconds=_int(env, "TOKEN_TTL_SECONDS", cls.token_ttl_seconds),

@@ -122,7 +122,7 @@ async def send_match_request(ctx: Context, user_id: int, message: str | None) ->
         )
     except IntegrityError:
         raise UserInputError(ErrorCode.DUPLICATE, "A request between you already exists", "userId") from None
-    await pubsub.publish(ctx.services.redis, MATCH_TOPIC, target.id, {"requestId": request.id})
+    await pubsub.publish(ctx.services, MATCH_TOPIC, target.id, {"requestId": request.id})
     return request
 
 
@@ -157,7 +157,7 @@ async def match_requests_page(
 async def match_request_events(ctx: Context) -> AsyncIterator[MatchRequest]:
     """Requests sent to the viewer from now on, from any app process (Redis pub/sub)."""
     viewer = ctx.require_viewer()
-    async for message in pubsub.listen(ctx.services.redis, MATCH_TOPIC, viewer.id):
+    async for message in pubsub.listen(ctx.services, MATCH_TOPIC, viewer.id):
         request = await MatchRequest.get_or_none(id=message.get("requestId"), recipient_id=viewer.id)
         if request is not None:
             yield request

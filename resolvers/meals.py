@@ -293,7 +293,7 @@ async def answer_reservation(ctx: Context, meal_id: int, confirm: bool) -> Share
 
 
 async def _changed(ctx: Context, meal_id: int, what: str) -> None:
-    await pubsub.publish(ctx.services.redis, TOPIC, meal_id, {"mealId": meal_id, "change": what})
+    await pubsub.publish(ctx.services, TOPIC, meal_id, {"mealId": meal_id, "change": what})
 
 
 async def _after_promotion(
@@ -307,7 +307,7 @@ async def meal_updates(ctx: Context, meal_id: int) -> AsyncIterator[SharedMeal]:
     """The meal each time it changes, from any app process; only for people who may see it."""
     ctx.require_viewer()
     await visible_meal(ctx, meal_id)
-    async for _ in pubsub.listen(ctx.services.redis, TOPIC, meal_id):
+    async for _ in pubsub.listen(ctx.services, TOPIC, meal_id):
         meal = await SharedMeal.get_or_none(id=meal_id)
         if meal is None or not await can_see(ctx, meal):
             return

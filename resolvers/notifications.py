@@ -35,7 +35,7 @@ async def notify(
 async def announce(ctx: Context, user_ids: Sequence[int]) -> None:
     """After commit: tell live clients to refresh their notification badge."""
     for user_id in user_ids:
-        await pubsub.publish(ctx.services.redis, TOPIC, user_id, {"userId": user_id})
+        await pubsub.publish(ctx.services, TOPIC, user_id, {"userId": user_id})
 
 
 async def page(ctx: Context, unread_only: bool, first: int | None, after: str | None) -> Page[Notification]:

@@ -9,33 +9,37 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import redis.asyncio as redis_asyncio
 from redis.exceptions import RedisError
 
 from resolvers.metrics import REDIS_ERRORS, SUBSCRIPTIONS
 
+if TYPE_CHECKING:
+    from resolvers.context import Services
+
 log = logging.getLogger("tablemates.pubsub")
 
 
-def channel(topic: str, key: object) -> str:
-    return f"tm:{topic}:{key}"
+def channel(namespace: str, topic: str, key: object) -> str:
+    return f"{namespace}:{topic}:{key}"
 
 
-async def publish(redis: redis_asyncio.Redis, topic: str, key: object, message: dict[str, Any]) -> None:
+async def publish(services: Services, topic: str, key: object, message: dict[str, Any]) -> None:
     """Best effort: a lost live update must never fail the write that caused it."""
     try:
-        await redis.publish(channel(topic, key), json.dumps(message))
+        await services.redis.publish(
+            channel(services.settings.redis_namespace, topic, key), json.dumps(message)
+        )
     except (RedisError, OSError) as error:
         REDIS_ERRORS.labels("publish").inc()
         log.warning("publish to %s:%s failed: %s", topic, key, error)
 
 
-async def listen(redis: redis_asyncio.Redis, topic: str, key: object) -> AsyncIterator[dict[str, Any]]:
+async def listen(services: Services, topic: str, key: object) -> AsyncIterator[dict[str, Any]]:
     """Messages published on (topic, key) from now on, until the subscriber goes away."""
-    pubsub = redis.pubsub(ignore_subscribe_messages=True)
-    await pubsub.subscribe(channel(topic, key))
+    pubsub = services.redis.pubsub(ignore_subscribe_messages=True)
+    await pubsub.subscribe(channel(services.settings.redis_namespace, topic, key))
     SUBSCRIPTIONS.inc()
     try:
         while True:

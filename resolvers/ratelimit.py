@@ -19,8 +19,9 @@ log = logging.getLogger("tablemates.ratelimit")
 
 
 class RateLimiter:
-    def __init__(self, redis: redis_asyncio.Redis, enabled: bool = True) -> None:
+    def __init__(self, redis: redis_asyncio.Redis, enabled: bool = True, namespace: str = "tm") -> None:
         self.redis = redis
+        self.namespace = namespace
         self.enabled = enabled
         self.failures = 0
 
@@ -31,7 +32,7 @@ class RateLimiter:
         if not self.enabled or limit <= 0:
             return
         window = int(time.time()) // window_seconds
-        key = f"rl:{bucket}:{window}"
+        key = f"{self.namespace}:rl:{bucket}:{window}"
         try:
             pipe = self.redis.pipeline()
             pipe.incr(key)

@@ -78,6 +78,8 @@ def _base_env(tmp: Path) -> dict[str, str]:
         "RATE_LIMIT_UPLOADS_PER_HOUR": "100000",
         "MEDIA_ROOT": str(tmp / "media"),
         "PUBLIC_BASE_URL": "http://testserver",
+        # A shared Redis keeps limits and channels of earlier runs: each run has its own keys.
+        "REDIS_NAMESPACE": f"test-{RUN_ID}",
     }
 
 

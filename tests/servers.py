@@ -46,6 +46,7 @@ def server_env(settings: Settings, redis_url: str | None) -> dict[str, str]:
         "ARGON2_MEMORY_KIB": "1024",
         "MEDIA_ROOT": str(settings.media_root),
         "RATE_LIMIT_REGISTRATIONS_PER_HOUR": "100000",
+        "REDIS_NAMESPACE": settings.redis_namespace,
     }
     if settings.media_backend == "s3":
         env.update(
