@@ -182,3 +182,41 @@ async def test_lag_tolerant_reads_go_to_the_replica(tmp_path, settings, app):
             nearby = await gql(http, "{ restaurantsNearby(lat: 30.6, lng: 104.0) { edges { node { id } } } }")
             assert nearby["data"]["restaurantsNearby"]["edges"] == []  # the replica has not caught up
     assert Path(replica).exists()
+
+
+async def test_graceful_shutdown_lets_an_in_flight_request_finish(settings, app):
+    """A slow upload is mid-body when SIGTERM arrives: it still completes with 204."""
+    env = {**server_env(settings, settings.redis_url), "MEDIA_BACKEND": "local"}
+    with serve(env) as (url, process):
+        async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+            body = await gql(
+                http,
+                REGISTER,
+                {
+                    "input": {
+                        "email": f"slow-{time.time_ns()}@example.com",
+                        "password": "correct horse battery",
+                        "displayName": "慢",
+                    }
+                },
+            )
+            token = body["data"]["register"]["token"]
+            chunks = [b"x" * 1000] * 8
+            upload = await gql(
+                http,
+                'mutation($n: Int!) { requestPhotoUpload(contentType: "image/jpeg", byteSize: $n) { upload { url headers } } }',
+                {"n": sum(map(len, chunks))},
+                token,
+            )
+            target = upload["data"]["requestPhotoUpload"]["upload"]
+
+            async def slow_body():
+                for i, chunk in enumerate(chunks):
+                    if i == 2:
+                        process.send_signal(signal.SIGTERM)  # shutdown starts mid-request
+                    await asyncio.sleep(0.25)
+                    yield chunk
+
+            response = await http.put(target["url"], content=slow_body(), headers=target["headers"])
+        assert response.status_code == 204
+        assert await asyncio.to_thread(process.wait, 30) in (0, -signal.SIGTERM)
