@@ -228,16 +228,24 @@ def cmd_seed_demo(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(_with_orm(settings, action))
 
 
+async def _account(email: str) -> Any:
+    """The account for a CLI command, or None after saying there is none."""
+    from resolvers.accounts import user_by_email
+
+    user = await user_by_email(email)
+    if user is None:
+        print(f"error: no account with email {email}", file=sys.stderr)
+    return user
+
+
 def cmd_export_user(settings: Settings, args: argparse.Namespace) -> int:
     import json
 
-    from resolvers.accounts import user_by_email
     from resolvers.personal_data import export_user
 
     async def action(services: Any) -> int:
-        user = await user_by_email(args.email)
+        user = await _account(args.email)
         if user is None:
-            print(f"error: no account with email {args.email}", file=sys.stderr)
             return 1
         print(json.dumps(await export_user(user), ensure_ascii=False, indent=2))
         return 0
@@ -246,7 +254,6 @@ def cmd_export_user(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_delete_user(settings: Settings, args: argparse.Namespace) -> int:
-    from resolvers.accounts import user_by_email
     from resolvers.personal_data import delete_user
 
     if not args.yes:
@@ -254,9 +261,8 @@ def cmd_delete_user(settings: Settings, args: argparse.Namespace) -> int:
         return 2
 
     async def action(services: Any) -> int:
-        user = await user_by_email(args.email)
+        user = await _account(args.email)
         if user is None:
-            print(f"error: no account with email {args.email}", file=sys.stderr)
             return 1
         removed = await delete_user(services, user)
         print(f"deleted account {user.id}: {removed['reviews']} reviews, {removed['photos']} photos erased")

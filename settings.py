@@ -58,6 +58,11 @@ class Settings:
     def is_production(self) -> bool:
         return self.env == "production"
 
+    @property
+    def read_connection(self) -> str:
+        """Tortoise connection for lag-tolerant reads: the replica when one is configured."""
+        return "replica" if self.database_replica_url else "default"
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Build settings from environment variables, failing loudly on bad values."""

@@ -122,10 +122,18 @@ async def authenticate(services: Services, token: str | None) -> User | None:
     return user
 
 
-async def write_limit(ctx: Context, action: str) -> User:
-    """The viewer, after counting one write against their per-minute budget."""
+async def write_limit(
+    ctx: Context, action: str, *, per_hour: int | None = None, fail_closed: bool = False
+) -> User:
+    """The viewer, after counting one write against their per-minute budget and, with `per_hour`,
+    one `action` against that hourly budget. `fail_closed` refuses when Redis is down."""
     viewer = ctx.require_viewer()
-    await ctx.services.limiter.hit(f"write:{viewer.id}", ctx.settings.rate_limit_writes_per_minute, 60)
+    limiter = ctx.services.limiter
+    await limiter.hit(
+        f"write:{viewer.id}", ctx.settings.rate_limit_writes_per_minute, 60, fail_closed=fail_closed
+    )
+    if per_hour is not None:
+        await limiter.hit(f"{action}:{viewer.id}", per_hour, 3600, fail_closed=fail_closed)
     return viewer
 
 
@@ -239,8 +247,13 @@ async def load_users(keys: list[int]) -> list[User | None]:
     return by_key(await User.filter(id__in=list(keys)), keys)
 
 
+def is_moderator(user: User | None) -> bool:
+    """Moderators and admins: who may see hidden content and act on reports."""
+    return user is not None and user.role in (Role.MODERATOR, Role.ADMIN)
+
+
 def can_see_user(viewer: User | None, user: User) -> bool:
     """Suspended users vanish for everyone but moderators and themselves."""
-    if viewer is not None and (viewer.id == user.id or viewer.role in (Role.MODERATOR, Role.ADMIN)):
+    if viewer is not None and (viewer.id == user.id or is_moderator(viewer)):
         return True
     return not user.is_suspended(datetime.now(UTC))

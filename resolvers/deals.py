@@ -157,9 +157,7 @@ async def claim_deal(ctx: Context, deal_id: int, key: str, source: attribution.A
             raise UserInputError(ErrorCode.DUPLICATE, "This key was used for another deal", "idempotencyKey")
         return existing
     # Limited stock: when Redis (the limiter) is down, refuse rather than run unthrottled.
-    await ctx.services.limiter.hit(
-        f"write:{viewer.id}", ctx.settings.rate_limit_writes_per_minute, 60, fail_closed=True
-    )
+    await write_limit(ctx, "claim", fail_closed=True)
     deal = await Deal.get_or_none(id=deal_id)
     if deal is None or deal.visibility != Visibility.VISIBLE:
         raise UserInputError(ErrorCode.NOT_FOUND, "No such deal", "dealId")

@@ -23,10 +23,10 @@ from resolvers.errors import BadRequestError, ErrorCode, UserInputError
 from resolvers.feed import blocked_either_way
 from resolvers.loaders import by_key
 from resolvers.matching import Taste, match_score
+from resolvers.nearby import check_radius
 from resolvers.pagination import Page, decode_cursor, encode_cursor, page_size
 
 CANDIDATE_CAP = 500  # nearest obfuscated points scored per query: bounded work in dense cities
-MAX_RADIUS_KM = 50.0
 MATCH_TOPIC = "match-request"
 
 
@@ -232,8 +232,7 @@ async def nearby_foodies(
 ) -> Page[FoodieMatch]:
     """Diners near the viewer, best match first; everything about them from obfuscated points."""
     viewer = ctx.require_viewer()
-    if not 0 < radius_km <= MAX_RADIUS_KM:
-        raise BadRequestError(f"radiusKm must be within (0, {MAX_RADIUS_KM:g}]")
+    check_radius(radius_km)
     size = page_size(first)
     cursor = decode_cursor(after, 2)
     if viewer.lat is None or viewer.lng is None:

@@ -20,7 +20,7 @@ from datetime import datetime
 
 from models.deals import Claim, ClaimStatus, DealView, SourceType
 from resolvers.context import Context
-from resolvers.errors import BadRequestError
+from resolvers.errors import AuthError, BadRequestError, UserInputError
 from resolvers.replica import read_db
 from resolvers.restaurants_access import require_staff
 from resolvers.schedule import utc
@@ -51,8 +51,6 @@ class Insights:
 
 
 async def restaurant_insights(ctx: Context, restaurant_id: int, start: datetime, end: datetime) -> Insights:
-    from resolvers.errors import AuthError, UserInputError
-
     viewer = ctx.require_viewer()
     try:
         await require_staff(viewer, restaurant_id)

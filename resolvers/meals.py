@@ -19,7 +19,7 @@ from models.foodies import Follow
 from models.meals import Audience, MealSeat, MealStatus, ReservationStatus, SeatStatus, SharedMeal
 from models.restaurants import Restaurant, Visibility
 from resolvers import feed, notifications, pubsub
-from resolvers.accounts import write_limit
+from resolvers.accounts import is_moderator, write_limit
 from resolvers.context import Context
 from resolvers.errors import Collector, ErrorCode, UserInputError
 from resolvers.foodies import is_blocked_between
@@ -85,10 +85,10 @@ async def can_see(ctx: Context, meal: SharedMeal) -> bool:
     """Public meals: everyone not blocked by the host. Followers-only: the host's followers."""
     viewer = ctx.viewer
     if meal.visibility != Visibility.VISIBLE:
-        return viewer is not None and viewer.role in ("moderator", "admin")
+        return is_moderator(viewer)
     if viewer is None:
         return meal.audience == Audience.PUBLIC
-    if viewer.id == meal.host_id or viewer.role in ("moderator", "admin"):
+    if viewer.id == meal.host_id or is_moderator(viewer):
         return True
     if await is_blocked_between(viewer.id, meal.host_id):
         return False

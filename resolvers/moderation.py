@@ -24,12 +24,11 @@ from models.moderation import AuditEntry, Report, ReportReason, ReportStatus
 from models.restaurants import Restaurant, Visibility
 from models.reviews import Photo, Review
 from resolvers import feed, reviews
-from resolvers.accounts import write_limit
+from resolvers.accounts import is_moderator, write_limit
 from resolvers.context import Context
 from resolvers.errors import AuthError, ErrorCode, UserInputError
 from resolvers.pagination import Page, decode_cursor, encode_cursor, newest_first, page_size
 
-MODERATORS = (Role.MODERATOR, Role.ADMIN)
 MAX_SUSPEND_DAYS = 3650
 BURST_ACCOUNT_AGE = timedelta(hours=24)
 BURST_WINDOW = timedelta(hours=1)
@@ -37,10 +36,6 @@ BURST_REVIEWS = 5
 REPEAT_WINDOW = timedelta(days=7)
 REPEAT_COUNT = 3
 QUEUE_SCAN = 2000
-
-
-async def _feed_visibility(kind: str, object_id: int, visibility: Visibility) -> None:
-    await feed.set_visible(kind, object_id, visibility == Visibility.VISIBLE)
 
 
 @dataclass(frozen=True)
@@ -63,7 +58,7 @@ TARGETS: dict[str, Target] = {
 
 def require_moderator(ctx: Context) -> User:
     viewer = ctx.require_viewer()
-    if viewer.role not in MODERATORS:
+    if not is_moderator(viewer):
         raise AuthError("FORBIDDEN", "Moderators only")
     return viewer
 
@@ -133,7 +128,7 @@ async def _set_visibility(kind: str, pk: int, visibility: Visibility) -> None:
     target = TARGETS[kind]
     await target.model.filter(id=pk).update(visibility=visibility)
     if target.feed_kind:
-        await _feed_visibility(target.feed_kind, pk, visibility)
+        await feed.set_visible(target.feed_kind, pk, visibility == Visibility.VISIBLE)
 
 
 async def _suspend(user_id: int, until: datetime | None) -> None:
@@ -156,7 +151,7 @@ async def apply(ctx: Context, kind: str, pk: int, decision: Decision, report_row
             if user_id == moderator.id:
                 raise UserInputError(ErrorCode.SELF_ACTION, "You can't suspend yourself", "action")
             target_user = await User.get(id=user_id)
-            if target_user.role in MODERATORS and moderator.role != Role.ADMIN:
+            if is_moderator(target_user) and moderator.role != Role.ADMIN:
                 raise UserInputError(ErrorCode.FORBIDDEN, "Only admins suspend moderators", "action")
             days = decision.suspend_days if decision.suspend_days is not None else 7
             if action == "SUSPEND_USER" and not 1 <= days <= MAX_SUSPEND_DAYS:

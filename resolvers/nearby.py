@@ -21,6 +21,12 @@ MAX_RESTAURANTS = 1000
 T = TypeVar("T")
 
 
+def check_radius(radius_km: float) -> None:
+    """One bound for every "within radius" question (people, places, meals, events, deals)."""
+    if not 0 < radius_km <= MAX_RADIUS_KM:
+        raise BadRequestError(f"radiusKm must be within (0, {MAX_RADIUS_KM:g}]")
+
+
 async def near(
     ctx: Context,
     lat: float,
@@ -33,8 +39,7 @@ async def near(
 ) -> Page[tuple[T, float]]:
     """`fetch(restaurant_ids)` returns the candidate rows (each with `restaurant_id` and `id`)."""
     check_coordinates(lat, lng)
-    if not 0 < radius_km <= MAX_RADIUS_KM:
-        raise BadRequestError(f"radiusKm must be within (0, {MAX_RADIUS_KM:g}]")
+    check_radius(radius_km)
     size = page_size(first)
     key = decode_cursor(after, 3)
     start: tuple[float, str, int] | None = None

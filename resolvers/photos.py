@@ -18,11 +18,6 @@ from resolvers.loaders import by_key, group_by_key
 UPLOAD_TTL = timedelta(minutes=15)
 
 
-async def upload_limit(ctx: Context) -> None:
-    viewer = await write_limit(ctx, "upload")
-    await ctx.services.limiter.hit(f"upload:{viewer.id}", ctx.settings.rate_limit_uploads_per_hour, 3600)
-
-
 async def request_upload(ctx: Context, content_type: str, byte_size: int) -> tuple[Photo, PresignedUpload]:
     viewer = ctx.require_viewer()
     content_type = content_type.strip().lower()
@@ -32,7 +27,7 @@ async def request_upload(ctx: Context, content_type: str, byte_size: int) -> tup
     limit = ctx.settings.max_upload_bytes
     if not 0 < byte_size <= limit:
         raise UserInputError(ErrorCode.FILE_TOO_LARGE, f"Photos are 1 byte to {limit} bytes", "byteSize")
-    await upload_limit(ctx)
+    await write_limit(ctx, "upload", per_hour=ctx.settings.rate_limit_uploads_per_hour)
     key = f"uploads/{viewer.id}/{uuid.uuid4().hex}"
     photo = await Photo.create(
         owner_id=viewer.id, upload_key=key, content_type=content_type, declared_bytes=byte_size

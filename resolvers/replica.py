@@ -14,4 +14,4 @@ from resolvers.context import Context
 
 
 def read_db(ctx: Context) -> Any:
-    return connections.get("replica" if ctx.settings.database_replica_url else "default")
+    return connections.get(ctx.settings.read_connection)

@@ -14,13 +14,13 @@ from resolvers.accounts import check_coordinates, user_by_email, write_limit
 from resolvers.context import Context
 from resolvers.errors import BadRequestError, Collector, ErrorCode, UserInputError
 from resolvers.loaders import by_key, group_by_key
+from resolvers.nearby import check_radius
 from resolvers.pagination import Page, decode_cursor, encode_cursor, newest_first, page_size
 from resolvers.restaurants_access import require_staff
 from resolvers.tastes import CUISINES
 
 RESTAURANT_KIND = "restaurant"
 MAX_PRICE_CENTS = 10_000_000  # ¥100,000: a typo guard, not a business rule
-MAX_RADIUS_KM = 50.0
 
 
 @dataclass
@@ -225,8 +225,7 @@ async def restaurants_nearby(
     from geo import Hit
 
     check_coordinates(lat, lng)
-    if not 0 < radius_km <= MAX_RADIUS_KM:
-        raise BadRequestError(f"radiusKm must be within (0, {MAX_RADIUS_KM:g}]")
+    check_radius(radius_km)
     size = page_size(first)
     key = decode_cursor(after, 2)
     try:

@@ -17,7 +17,7 @@ from tortoise.transactions import in_transaction
 from models.restaurants import Dish, RestaurantStaff, Visibility
 from models.reviews import HelpfulVote, Review, ReviewEdit, ReviewPhoto
 from resolvers import feed
-from resolvers.accounts import write_limit
+from resolvers.accounts import is_moderator, write_limit
 from resolvers.context import Context
 from resolvers.errors import Collector, ErrorCode, UserInputError
 from resolvers.loaders import by_key, group_by_key
@@ -51,8 +51,7 @@ def _check(fields: ReviewFields, collector: Collector, creating: bool) -> None:
 
 
 async def review_limit(ctx: Context) -> int:
-    viewer = await write_limit(ctx, "review")
-    await ctx.services.limiter.hit(f"review:{viewer.id}", ctx.settings.rate_limit_reviews_per_hour, 3600)
+    viewer = await write_limit(ctx, "review", per_hour=ctx.settings.rate_limit_reviews_per_hour)
     return viewer.id
 
 
@@ -174,9 +173,9 @@ async def dish_reviews(dish_id: int, first: int | None, after: str | None) -> Pa
     return await newest_first(Review.filter(dish_id=dish_id, visibility=Visibility.VISIBLE), first, after)
 
 
-async def can_read_history(ctx: Context, review: Review) -> bool:
+def can_read_history(ctx: Context, review: Review) -> bool:
     viewer = ctx.viewer
-    return viewer is not None and (viewer.id == review.author_id or viewer.role in ("moderator", "admin"))
+    return viewer is not None and (viewer.id == review.author_id or is_moderator(viewer))
 
 
 # ------------------------------------------------------------------ loaders

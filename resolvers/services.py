@@ -26,7 +26,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         settings=settings,
         redis=redis,
         storage=storage,
-        geo=make_geo_index(settings.is_postgres, "replica" if settings.database_replica_url else "default"),
+        geo=make_geo_index(settings.is_postgres, settings.read_connection),
         passwords=Passwords(settings.argon2_time_cost, settings.argon2_memory_kib),
         limiter=RateLimiter(redis, namespace=settings.redis_namespace),
         # Only the test provider exists so far: a real one (WeChat Pay/Alipay) plugs in here.

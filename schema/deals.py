@@ -12,7 +12,7 @@ from strawberry import relay
 
 from models.deals import Claim, ClaimStatus, Deal, DealStatus, SourceType
 from resolvers import attribution, deals, insights, restaurants, vouchers
-from resolvers.errors import AuthError, ErrorCode, UserInputError
+from resolvers.errors import ErrorCode, UserInputError
 from schema.context import Info
 from schema.errors import UserError, guarded
 from schema.ids import decode, decode_any
@@ -305,10 +305,7 @@ class Query:
         to: datetime,
     ) -> RestaurantInsights:
         pk = decode(restaurant_id, "Restaurant", "restaurantId")
-        try:
-            result = await insights.restaurant_insights(info.context, pk, from_, to)
-        except UserInputError:
-            raise AuthError("FORBIDDEN", "Only this restaurant's owner and staff") from None
+        result = await insights.restaurant_insights(info.context, pk, from_, to)
         return RestaurantInsights(
             funnel=Funnel(views=result.views, claims=result.claims, redemptions=result.redemptions),
             by_source=[

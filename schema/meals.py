@@ -94,9 +94,7 @@ class SharedMealNode(relay.Node):
             capacity=row.capacity,
             seats_taken=row.seats_taken,
             approval_required=row.approval_required,
-            visibility=MealVisibility(
-                row.audience.value if isinstance(row.audience, Audience) else row.audience
-            ),
+            visibility=MealVisibility(row.audience.value),
             status=MealStatusEnum(row.status.value),
             reservation_status=row.reservation,
             created_at=row.created_at,

@@ -11,6 +11,7 @@ from strawberry import relay
 
 from models.moderation import AuditEntry, Report, ReportReason, ReportStatus
 from resolvers import accounts, moderation
+from resolvers.accounts import is_moderator
 from schema.accounts import UserNode
 from schema.context import Info
 from schema.errors import UserError, guarded
@@ -64,7 +65,7 @@ class ReportNode(relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[ReportNode | None]:
         viewer = info.context.viewer
-        if viewer is None or viewer.role not in moderation.MODERATORS:
+        if not is_moderator(viewer):
             return [None for _ in node_ids]
         rows = {r.id: r for r in await Report.filter(id__in=[int(i) for i in node_ids])}
         return [cls.from_model(rows[int(i)]) if int(i) in rows else None for i in node_ids]
@@ -107,7 +108,7 @@ class AuditEntryNode(relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[AuditEntryNode | None]:
         viewer = info.context.viewer
-        if viewer is None or viewer.role not in moderation.MODERATORS:
+        if not is_moderator(viewer):
             return [None for _ in node_ids]
         rows = {r.id: r for r in await AuditEntry.filter(id__in=[int(i) for i in node_ids])}
         return [cls.from_model(rows[int(i)]) if int(i) in rows else None for i in node_ids]

@@ -16,7 +16,7 @@ from schema.accounts import UserNode
 from schema.context import Info
 from schema.deals import DealNode, live_deals
 from schema.errors import UserError, guarded
-from schema.ids import decode
+from schema.ids import decode, encode
 from schema.restaurants import DishNode, RestaurantNode
 
 
@@ -74,7 +74,7 @@ class ReviewVersion:
 
     @classmethod
     def from_model(cls, row: ReviewEdit) -> ReviewVersion:
-        ids = [strawberry.ID(str(relay.GlobalID("Photo", str(pid)))) for pid in row.photo_ids]
+        ids = [strawberry.ID(encode("Photo", pid)) for pid in row.photo_ids]
         return cls(rating=row.rating, body=row.body, photo_ids=ids, replaced_at=row.created_at)
 
 
@@ -141,7 +141,7 @@ class ReviewNode(relay.Node):
     @strawberry.field(description="Earlier versions, newest first. Private: the author and moderators.")
     async def edits(self, info: Info) -> list[ReviewVersion]:
         info.context.require_viewer()
-        if not await reviews.can_read_history(info.context, self.model):
+        if not reviews.can_read_history(info.context, self.model):
             raise AuthError("FORBIDDEN", "Only the author and moderators see the edit history")
         rows = await info.context.loaders.get(reviews.load_edits).load(self.model.id)
         return [ReviewVersion.from_model(r) for r in rows]
@@ -209,7 +209,7 @@ class Mutation:
             return PhotoUploadPayload(
                 errors=[],
                 upload=PhotoUpload(
-                    photo_id=strawberry.ID(str(relay.GlobalID("Photo", str(photo.id)))),
+                    photo_id=strawberry.ID(encode("Photo", photo.id)),
                     url=upload.url,
                     method=upload.method,
                     headers=upload.headers,
