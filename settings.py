@@ -48,6 +48,10 @@ class Settings:
     rate_limit_uploads_per_hour: int = 60
     argon2_time_cost: int = 2
     argon2_memory_kib: int = 19456
+    login_failures_per_address_and_account: int = 5  # per 15 minutes, then refused
+    login_failures_per_account: int = 20  # per hour from all addresses, then slowed
+    login_slowdown_ms: int = 2000
+    session_recheck_seconds: int = 30
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -124,6 +128,14 @@ class Settings:
             rate_limit_uploads_per_hour=_int(env, "RATE_LIMIT_UPLOADS_PER_HOUR", 60),
             argon2_time_cost=_int(env, "ARGON2_TIME_COST", cls.argon2_time_cost),
             argon2_memory_kib=_int(env, "ARGON2_MEMORY_KIB", cls.argon2_memory_kib),
+            login_failures_per_address_and_account=_int(
+                env, "LOGIN_FAILURES_PER_ADDRESS_AND_ACCOUNT", cls.login_failures_per_address_and_account
+            ),
+            login_failures_per_account=_int(
+                env, "LOGIN_FAILURES_PER_ACCOUNT", cls.login_failures_per_account
+            ),
+            login_slowdown_ms=_int(env, "LOGIN_SLOWDOWN_MS", cls.login_slowdown_ms),
+            session_recheck_seconds=_int(env, "SESSION_RECHECK_SECONDS", cls.session_recheck_seconds),
             extra={k: v for k, v in env.items() if k.startswith("TABLEMATES_")},
         )
 

@@ -39,8 +39,25 @@ class User(Model):
     last_active_at = fields.DatetimeField(null=True, db_index=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
+    # Not stored: the signed-in session this instance was authenticated through (see sessions).
+    session_id: int | None = None
+
     class Meta:
         table = "users"
 
     def is_suspended(self, now: datetime) -> bool:
         return self.suspended_until is not None and self.suspended_until > now
+
+
+class DeviceSession(Model):
+    """One signed-in device: its token names this row, so signing out deletes just it."""
+
+    id = fields.BigIntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="device_sessions", on_delete=fields.CASCADE, db_index=True
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "sessions"

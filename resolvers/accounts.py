@@ -13,18 +13,15 @@ from geo.privacy import obfuscate
 from models.accounts import Role, User
 from resolvers.context import Context, Services
 from resolvers.errors import Collector, ErrorCode, UserInputError
+from resolvers.login_throttle import LoginThrottle, account_key
+from resolvers.sessions import Session, authenticate, end_all_sessions, end_session, open_session
 from resolvers.tastes import BUDGET_RANGE, CUISINES, DIETARY, MAX_TAGS, SPICE_RANGE
-from resolvers.tokens import issue_token, read_token
+
+__all__ = ["Session", "authenticate"]  # the endpoint authenticates through accounts
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 MIN_PASSWORD = 8
 DINER_KIND = "diner"
-
-
-@dataclass
-class Session:
-    token: str
-    user: User
 
 
 def normalise_email(email: str) -> str:
@@ -77,49 +74,58 @@ async def create_account(
         raise UserInputError(ErrorCode.EMAIL_TAKEN, "An account with this email exists", "email") from None
 
 
-def start_session(services: Services, user: User) -> Session:
-    settings = services.settings
-    token = issue_token(settings.secret_key, user.id, user.token_version, settings.token_ttl_seconds)
-    return Session(token=token, user=user)
-
-
 async def register(ctx: Context, email: str, password: str, display_name: str, account_type: str) -> Session:
     await ctx.services.limiter.hit(
         f"register:{ctx.client_ip}", ctx.settings.rate_limit_registrations_per_hour, 3600
     )
     role = Role.RESTAURANT if account_type == "RESTAURANT" else Role.DINER
     user = await create_account(ctx.services, email, password, display_name, role)
-    return start_session(ctx.services, user)
+    return await open_session(ctx.services, user)
 
 
 async def login(ctx: Context, email: str, password: str) -> Session:
     """Same work and same answer for an unknown email and a wrong password."""
-    limit = ctx.settings.rate_limit_logins_per_minute
     email = normalise_email(email)
-    await ctx.services.limiter.hit(f"login-ip:{ctx.client_ip}", limit * 3, 60, fail_closed=True)
-    await ctx.services.limiter.hit(f"login:{email}", limit, 60, fail_closed=True)
+    throttle = LoginThrottle(ctx, account_key(email))
+    await throttle.admit()
     user = await user_by_email(email)
     ok = await ctx.services.passwords.verify(user.password_hash if user else None, password)
     if not ok or user is None:
+        await throttle.failed()
         raise UserInputError(ErrorCode.INVALID_CREDENTIALS, "Wrong email or password")
+    await throttle.succeeded()
     if user.is_suspended(datetime.now(UTC)):
         raise UserInputError(ErrorCode.ACCOUNT_SUSPENDED, "This account is suspended")
-    return start_session(ctx.services, user)
+    return await open_session(ctx.services, user)
 
 
-async def authenticate(services: Services, token: str | None) -> User | None:
-    """The user a bearer token speaks for, or None (bad, expired, revoked, suspended)."""
-    if not token:
-        return None
-    claims = read_token(services.settings.secret_key, token)
-    if claims is None:
-        return None
-    user = await User.get_or_none(id=claims.user_id)
-    if user is None or user.token_version != claims.version:
-        return None
-    if user.is_suspended(datetime.now(UTC)):
-        return None
-    return user
+async def logout(ctx: Context) -> None:
+    """Sign out this device: its token stops working and its open sockets close."""
+    await end_session(ctx.services, await write_limit(ctx, "session"))
+
+
+async def logout_everywhere(ctx: Context) -> None:
+    """Sign out every device of the viewer, this one included."""
+    viewer = await write_limit(ctx, "session")
+    await end_all_sessions(ctx.services, viewer.id)
+
+
+async def change_password(ctx: Context, current_password: str, new_password: str) -> Session:
+    """New password; every other device is signed out and this one gets a fresh token.
+    Wrong current passwords count against the same budgets as sign-in guesses."""
+    viewer = await write_limit(ctx, "password", fail_closed=True)
+    throttle = LoginThrottle(ctx, account_key(viewer.email))
+    await throttle.admit()
+    if not await ctx.services.passwords.verify(viewer.password_hash, current_password):
+        await throttle.failed()
+        raise UserInputError(ErrorCode.INVALID_CREDENTIALS, "Wrong password", "currentPassword")
+    await throttle.succeeded()
+    collector = Collector()
+    check_password_strength(new_password, collector)
+    collector.raise_if_any()
+    password_hash = await ctx.services.passwords.hash(new_password)
+    await end_all_sessions(ctx.services, viewer.id, password_hash=password_hash)
+    return await open_session(ctx.services, await User.get(id=viewer.id))
 
 
 async def write_limit(

@@ -23,7 +23,7 @@ from models.meals import RestaurantEvent, SharedMeal
 from models.moderation import AuditEntry, Report, ReportReason, ReportStatus
 from models.restaurants import Restaurant, Visibility
 from models.reviews import Photo, Review
-from resolvers import feed, reviews
+from resolvers import feed, reviews, sessions
 from resolvers.accounts import is_moderator, write_limit
 from resolvers.context import Context
 from resolvers.errors import AuthError, ErrorCode, UserInputError
@@ -171,6 +171,8 @@ async def apply(ctx: Context, kind: str, pk: int, decision: Decision, report_row
             report_id=report_row.id if report_row else None,
             note=decision.note[:1000],
         )
+    if action == "SUSPEND_USER":  # after commit: the user's open sockets close on every process
+        await sessions.announce_ended(ctx.services, getattr(row, TARGETS[kind].author_field))
 
 
 async def moderate(ctx: Context, report_id: int, decision: Decision) -> Report:

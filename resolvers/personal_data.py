@@ -24,6 +24,7 @@ from models.reviews import HelpfulVote, Photo, Review, ReviewEdit
 from resolvers import reviews
 from resolvers.accounts import DINER_KIND
 from resolvers.context import Services
+from resolvers.sessions import end_all_sessions
 
 DELETED_NAME = "已注销用户"
 FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
@@ -129,6 +130,7 @@ async def delete_user(services: Services, user: User) -> dict[str, int]:
             suspended_until=FAR_FUTURE,
             token_version=user.token_version + 1,
         )
+    await end_all_sessions(services, user.id)  # sign out every device; sockets close everywhere
     await services.geo.remove(DINER_KIND, user.id)
     for photo in photos:
         for key in (photo.key, photo.thumbnail_key, photo.upload_key):

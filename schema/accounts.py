@@ -193,6 +193,11 @@ class AuthPayload:
 
 
 @strawberry.type
+class LogoutPayload:
+    errors: list[UserError]
+
+
+@strawberry.type
 class ProfilePayload:
     errors: list[UserError]
     user: UserNode | None = None
@@ -246,6 +251,38 @@ class Mutation:
     async def login(self, info: Info, email: str, password: str) -> AuthPayload:
         async def act() -> AuthPayload:
             return _session_payload(info, await accounts.login(info.context, email, password))
+
+        return await guarded(AuthPayload, act)
+
+    @strawberry.mutation(description="Sign out this device: its token stops working at once.")
+    async def logout(self, info: Info) -> LogoutPayload:
+        info.context.require_viewer()
+
+        async def act() -> LogoutPayload:
+            await accounts.logout(info.context)
+            return LogoutPayload(errors=[])
+
+        return await guarded(LogoutPayload, act)
+
+    @strawberry.mutation(description="Sign out every device, this one included.")
+    async def logout_everywhere(self, info: Info) -> LogoutPayload:
+        info.context.require_viewer()
+
+        async def act() -> LogoutPayload:
+            await accounts.logout_everywhere(info.context)
+            return LogoutPayload(errors=[])
+
+        return await guarded(LogoutPayload, act)
+
+    @strawberry.mutation(
+        description="Change the password: other devices are signed out; the new token is for this one."
+    )
+    async def change_password(self, info: Info, current_password: str, new_password: str) -> AuthPayload:
+        info.context.require_viewer()
+
+        async def act() -> AuthPayload:
+            session = await accounts.change_password(info.context, current_password, new_password)
+            return _session_payload(info, session)
 
         return await guarded(AuthPayload, act)
 

@@ -14,6 +14,8 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from resolvers.accounts import authenticate
 from resolvers.context import Context, Services
+from resolvers.live_sessions import LiveSessions
+from schema.live import SessionBoundHandler
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 
@@ -36,6 +38,8 @@ def client_ip(request: Request | WebSocket, trust_forwarded: bool) -> str:
 class GraphQLEndpoint(GraphQL):
     """Only graphql-transport-ws; multipart uploads stay off (photos use presigned uploads)."""
 
+    graphql_transport_ws_handler_class = SessionBoundHandler  # closes sockets of ended sessions
+
     def __init__(self, schema: Any, services: Services, graphiql: bool = True) -> None:
         super().__init__(
             schema,
@@ -44,6 +48,7 @@ class GraphQLEndpoint(GraphQL):
             multipart_uploads_enabled=False,
         )
         self.services = services
+        self.live_sessions = LiveSessions(services)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:  # type: ignore[override]
         viewer = None

@@ -187,9 +187,9 @@ async def test_suspended_users_token_stops_working_at_once(client, services):
     assert login["errors"][0]["code"] == "ACCOUNT_SUSPENDED"
 
 
-async def test_login_is_rate_limited_per_account(client, services):
+async def test_login_is_rate_limited_per_address_and_account(client, services):
     _, _, email = await register(client)
-    with override_settings(services, rate_limit_logins_per_minute=3):
+    with override_settings(services, login_failures_per_address_and_account=3):
         codes = []
         for _ in range(5):
             body = await gql(client, LOGIN, {"email": email, "password": "nope nope nope"})

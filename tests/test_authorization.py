@@ -162,6 +162,12 @@ def mutation_cases(w: World) -> dict[str, tuple[str, dict]]:
         "login": ('mutation { login(email: "nobody@example.com", password: "wrong one") { ERR } }', {}),
         "updateProfile": ('mutation { updateProfile(input: {bio: "x"}) { ERR } }', {}),
         "updateLocation": ("mutation { updateLocation(lat: 1, lng: 1) { ERR } }", {}),
+        "logout": ("mutation { logout { ERR } }", {}),
+        "logoutEverywhere": ("mutation { logoutEverywhere { ERR } }", {}),
+        "changePassword": (
+            'mutation { changePassword(currentPassword: "not it at all", newPassword: "a new long one") { ERR } }',
+            {},
+        ),
         "follow": ("mutation($u: ID!) { follow(userId: $u) { ERR } }", {"u": "self"}),
         "unfollow": ("mutation($u: ID!) { unfollow(userId: $u) { ERR } }", {"u": "self"}),
         "blockUser": ("mutation($u: ID!) { blockUser(userId: $u) { ERR } }", {"u": "self"}),
@@ -338,6 +344,8 @@ async def test_others_get_errors_never_data(client, services, attacker):
         "login",
         "updateProfile",
         "updateLocation",
+        "logout",  # signing oneself out: acting on themselves (and would end this test's token)
+        "logoutEverywhere",
         "requestPhotoUpload",
         "markNotificationsRead",
         "createRestaurant",

@@ -1,0 +1,37 @@
+"""graphql-transport-ws connections that close when their user's session ends (4403)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage
+
+from resolvers.live_sessions import LiveSessions
+
+SESSION_ENDED = 4403  # graphql-transport-ws: Forbidden
+
+
+class SessionBoundHandler(BaseGraphQLTransportWSHandler[Any, Any]):
+    """Registers each authenticated connection with the process's LiveSessions."""
+
+    @property
+    def _live(self) -> LiveSessions:
+        return self.view.live_sessions  # type: ignore[attr-defined]
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        since = await self._live.start()  # before authenticating: no revocation slips between
+        await super().handle_connection_init(message)
+        viewer = getattr(self.context, "viewer", None)
+        if self.connection_acknowledged and viewer is not None:
+            await self._live.add(self, viewer, since)
+
+    async def shutdown(self) -> None:
+        self._live.discard(self)
+        await super().shutdown()
+
+    async def end_session(self) -> None:
+        """Stop every operation, then close: no update reaches a signed-out user."""
+        for operation_id in list(self.operations):
+            await self.cleanup_operation(operation_id)
+        await self.websocket.close(code=SESSION_ENDED, reason="Session ended")
