@@ -14,6 +14,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from resolvers.accounts import authenticate
 from resolvers.context import Context, Services
+from schema.unavailable import mark_unavailable
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 
@@ -83,6 +84,7 @@ class GraphQLEndpoint(GraphQL):
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:  # type: ignore[override]
         response = super().create_response(response_data, sub_response)
+        mark_unavailable(response, response_data)
         if GRAPHQL_RESPONSE_JSON in getattr(sub_response, "accept", ""):
             response.headers["content-type"] = GRAPHQL_RESPONSE_JSON
         return response
