@@ -20,6 +20,8 @@ import asyncpg
 import httpx
 import pytest
 
+from resolvers import payments
+from settings import Settings
 from tests.conftest import BACKEND
 from tests.helpers import open_restaurant, random_spot, register
 from tests.private_services import private_postgres, private_redis
@@ -129,12 +131,16 @@ async def stored_claims(url: str) -> tuple[set[str], int, int]:
         await conn.close()
 
 
-async def outage(load: Load, kill: Any, start: Any, down_for: float = 1.5) -> tuple[list[Answer], float]:
+async def outage(
+    load: Load, kill: Any, start: Any, while_down: Any = None, down_for: float = 1.5
+) -> tuple[list[Answer], float]:
     """Kill a service under load, bring it back; return the failed answers and recovery time."""
     loop = asyncio.get_running_loop()
     killed = time.monotonic()
     await loop.run_in_executor(None, kill)
-    await asyncio.sleep(down_for)
+    if while_down is not None:
+        await while_down()
+    await asyncio.sleep(max(0.0, killed + down_for - time.monotonic()))
     await loop.run_in_executor(None, start)
     back = time.monotonic()
     recovery = await load.recovered_after(back, timeout=10)
@@ -161,7 +167,9 @@ async def test_postgres_and_redis_restarts_under_load_answer_503_and_recover(set
                 try:
                     await asyncio.sleep(1.0)
                     redis_failures, redis_recovery = await outage(load, rd.kill, rd.start)
-                    pg_failures, pg_recovery = await outage(load, pg.kill, pg.start)
+                    pg_failures, pg_recovery = await outage(
+                        load, pg.kill, pg.start, lambda: other_routes_while_down(http, local)
+                    )
                     load.running = False
                     await asyncio.wait_for(asyncio.gather(*diners), 30)
                 finally:
@@ -186,6 +194,17 @@ async def test_postgres_and_redis_restarts_under_load_answer_503_and_recover(set
             f"{redis_recovery:.2f} s; PostgreSQL outage: {len(pg_failures)} refused, back in "
             f"{pg_recovery:.2f} s; claims stored {len(keys)}"
         )
+
+
+async def other_routes_while_down(http: httpx.AsyncClient, settings: Settings) -> None:
+    """Routes outside GraphQL: the payment webhook answers 503 (the provider retries it later),
+    readiness says not ready, liveness stays up (restarting the app would not help)."""
+    body = payments.webhook_body("pi_any")
+    signature = payments.TestPaymentProvider(secret=f"{settings.secret_key}:payments").sign(body)
+    webhook = await http.post("/payments/webhook", content=body, headers={"X-Signature": signature})
+    assert webhook.status_code == 503 and webhook.headers["retry-after"], webhook.text
+    assert (await http.get("/readyz")).status_code == 503
+    assert (await http.get("/healthz")).status_code == 200
 
 
 async def create_deal(http: httpx.AsyncClient, owner: str, restaurant: str) -> str:
