@@ -27,6 +27,7 @@ from resolvers.logs import configure_logging
 from resolvers.metrics import DB_POOL, HTTP_LATENCY, HTTP_REQUESTS, REGISTRY
 from resolvers.services import open_services
 from schema import build_schema
+from schema.unavailable import UnavailableMiddleware
 from schema.view import GraphQLEndpoint
 from settings import Settings, SettingsError
 
@@ -152,6 +153,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/payments/webhook", payment_webhook, methods=["POST"]),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
+    app.add_middleware(UnavailableMiddleware)  # a lost PostgreSQL/Redis answers 503, not 500
     app.add_middleware(RequestIdMiddleware)
     app.state.schema = schema
     return app

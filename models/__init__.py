@@ -12,6 +12,8 @@ from typing import Any
 
 from settings import Settings
 
+CONNECT_TIMEOUT_SECONDS = 5
+
 # Order matters only for readability; Tortoise resolves cross-app references itself.
 DOMAIN_APPS: tuple[tuple[str, str], ...] = (
     ("accounts", "models.accounts"),
@@ -40,6 +42,10 @@ def _connection(url: str, settings: Settings, pool_max: int) -> Any:
         # JIT compiles for hundreds of ms on queries that run in a few: never worth it for OLTP.
         connection["credentials"]["server_settings"] = {"jit": "off"}
         connection["credentials"]["minsize"] = 1
+        # asyncpg's pool replaces a closed connection on the next acquire, so a restart of
+        # PostgreSQL heals by itself; while it is down, a connect gives up after this many seconds
+        # (asyncpg's default is 60) and the request answers 503 (resolvers/unavailable.py).
+        connection["credentials"]["timeout"] = CONNECT_TIMEOUT_SECONDS
         return connection
     # SQLite cannot create the folder of its file (and aiosqlite then hangs): make it.
     Path(url.removeprefix("sqlite://")).parent.mkdir(parents=True, exist_ok=True)

@@ -14,6 +14,7 @@ import strawberry
 from graphql.error import GraphQLError
 from strawberry.extensions import MaskErrors
 
+from resolvers import unavailable
 from resolvers.errors import AuthError, BadRequestError, ErrorCode, UserInputError
 
 log = logging.getLogger("tablemates.errors")
@@ -64,6 +65,10 @@ class ClassifyErrors(MaskErrors):
         if isinstance(original, UserInputError):
             field, code, message = original.errors[0]
             return self._with(error, message, "BAD_USER_INPUT", reason=code.value, field=field)
+        if unavailable.is_unavailable(original):
+            # A store restarting is not a bug: one line, no traceback, and the client retries.
+            log.warning("store unavailable [request %s]: %r", self._request_id(), original)
+            return self._with(error, unavailable.MESSAGE, ErrorCode.UNAVAILABLE.value)
         request_id = self._request_id()
         log.error("internal error [request %s]", request_id, exc_info=original)
         message = str(original) if self.expose_internal else "Internal server error"

@@ -16,6 +16,7 @@ from resolvers.accounts import authenticate
 from resolvers.context import Context, Services
 from resolvers.live_sessions import LiveSessions
 from schema.live import SessionBoundHandler
+from schema.unavailable import mark_unavailable
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 
@@ -88,6 +89,7 @@ class GraphQLEndpoint(GraphQL):
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:  # type: ignore[override]
         response = super().create_response(response_data, sub_response)
+        mark_unavailable(response, response_data)
         if GRAPHQL_RESPONSE_JSON in getattr(sub_response, "accept", ""):
             response.headers["content-type"] = GRAPHQL_RESPONSE_JSON
         return response

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -64,6 +65,9 @@ def running_servers(
     """Start `count` app processes sharing the database (and Redis); yield their base URLs."""
     redis_url = shared_redis_url(settings) if shared_redis else settings.redis_url
     processes, urls = [], []
+    # A file, not a pipe: nobody reads a pipe while the test runs, and once its 64 KB fill up
+    # (tracebacks during an outage) the server blocks on its next log line.
+    logs = tempfile.TemporaryFile()
     try:
         for _ in range(count):
             port = free_port()
@@ -73,7 +77,7 @@ def running_servers(
                     cwd=ROOT,
                     env={**server_env(settings, redis_url), **(extra_env or {})},
                     stdout=subprocess.DEVNULL,
-                    stderr=subprocess.PIPE,
+                    stderr=logs,
                 )
             )
             urls.append(f"http://127.0.0.1:{port}")
@@ -81,7 +85,8 @@ def running_servers(
         for url, process in zip(urls, processes, strict=True):
             while True:
                 if process.poll() is not None:
-                    raise RuntimeError(f"server exited: {process.stderr.read().decode()[-2000:]}")
+                    logs.seek(0)
+                    raise RuntimeError(f"server exited: {logs.read().decode()[-2000:]}")
                 try:
                     if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
                         break
@@ -99,3 +104,4 @@ def running_servers(
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
+        logs.close()
