@@ -288,6 +288,12 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         # JSON logs: let uvicorn's loggers flow into the root JSON handler each worker sets up.
         log_config=None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
         timeout_graceful_shutdown=10,
+        # TRUST_FORWARDED_FOR alone decides whose address a request has: uvicorn's own
+        # proxy_headers (on by default, trusting loopback) would otherwise rewrite the client
+        # from X-Forwarded-For before our code sees it. client_ip (schema/view.py) reads the
+        # header itself, and only when the setting is on.
+        proxy_headers=False,
+        forwarded_allow_ips="",
     )
     return 0
 
