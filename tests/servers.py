@@ -59,10 +59,13 @@ def server_env(settings: Settings, redis_url: str | None) -> dict[str, str]:
 
 @contextmanager
 def running_servers(
-    settings: Settings, count: int = 2, extra_env: dict[str, str] | None = None, shared_redis: bool = True
+    settings: Settings, count: int = 2, extra_env: dict[str, str | None] | None = None, shared_redis: bool = True
 ) -> Iterator[list[str]]:
-    """Start `count` app processes sharing the database (and Redis); yield their base URLs."""
+    """Start `count` app processes sharing the database (and Redis); yield their base URLs.
+    An `extra_env` value of None removes that variable."""
     redis_url = shared_redis_url(settings) if shared_redis else settings.redis_url
+    env = {**server_env(settings, redis_url), **(extra_env or {})}
+    env = {name: value for name, value in env.items() if value is not None}
     processes, urls = [], []
     try:
         for _ in range(count):
@@ -71,7 +74,7 @@ def running_servers(
                 subprocess.Popen(
                     [sys.executable, "app.py", "serve", "--host", "127.0.0.1", "--port", str(port)],
                     cwd=ROOT,
-                    env={**server_env(settings, redis_url), **(extra_env or {})},
+                    env=env,
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.PIPE,
                 )

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import secrets
+import stat
+import subprocess
+import sys
 import uuid
 
 import httpx
 import pytest
 
-from tests.servers import running_servers
+from secret_policy import weak_secret_reason
+from settings import Settings
+from tests.helpers import gql, register
+from tests.servers import ROOT, free_port, running_servers, server_env
 
 REGISTER = "mutation($i: RegisterInput!) { register(input: $i) { errors { code } } }"
 
@@ -55,3 +62,76 @@ async def test_serve_believes_x_forwarded_for_only_when_trust_forwarded_for_is_o
             else:
                 # Rotating the header buys nothing: the socket's address (loopback) counts.
                 assert rotating == [[], [], ["RATE_LIMITED"], ["RATE_LIMITED"]]
+
+
+# ------------------------------------------------------------------ secrets and /metrics
+
+PRODUCTION_SECRET = secrets.token_hex(32)
+
+
+async def test_metrics_exist_in_production_only_with_a_token_and_ask_for_it(settings, app):
+    env = {"ENV": "production", "SECRET_KEY": PRODUCTION_SECRET}
+    with running_servers(settings, 1, extra_env=env, shared_redis=False) as (url,):
+        assert httpx.get(f"{url}/metrics", timeout=10).status_code == 404
+    token = secrets.token_urlsafe(32)
+    with running_servers(settings, 1, extra_env={**env, "METRICS_TOKEN": token}, shared_redis=False) as (url,):
+        anonymous = httpx.get(f"{url}/metrics", timeout=10)
+        assert anonymous.status_code == 401 and "tablemates_" not in anonymous.text
+        wrong = httpx.get(f"{url}/metrics", headers={"Authorization": f"Bearer {token}x"}, timeout=10)
+        assert wrong.status_code == 401
+        scraped = httpx.get(f"{url}/metrics", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        assert scraped.status_code == 200 and "tablemates_" in scraped.text
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        next(
+            line.split("=", 1)[1]
+            for line in (ROOT / "deploy" / "env.example").read_text().splitlines()
+            if line.startswith("SECRET_KEY=")
+        ),
+        "dev-secret-change-me" + "!" * 20,
+        "k" * 64,
+        "ab" * 32,
+        "short",
+    ],
+)
+def test_production_refuses_placeholder_and_guessable_secrets(settings, tmp_path, secret):
+    """`serve` in production with deploy/env.example's placeholder (or a guessable key) refuses to start."""
+    env = {**server_env(settings, None), "ENV": "production", "SECRET_KEY": secret, "DATA_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "app.py", "serve", "--port", str(free_port())],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and "SECRET_KEY" in done.stderr, done.stderr[-500:]
+
+
+def test_development_secret_is_random_per_data_directory_and_private(tmp_path):
+    first = Settings.from_env({"ENV": "development", "DATA_DIR": str(tmp_path / "a")})
+    again = Settings.from_env({"ENV": "development", "DATA_DIR": str(tmp_path / "a")})
+    other = Settings.from_env({"ENV": "development", "DATA_DIR": str(tmp_path / "b")})
+    assert first.secret_key == again.secret_key != other.secret_key
+    assert weak_secret_reason(first.secret_key) is None
+    assert stat.S_IMODE((tmp_path / "a" / "secret_key").stat().st_mode) == 0o600
+
+
+async def test_a_token_signed_with_the_old_public_default_is_refused_in_development(settings, app, tmp_path):
+    """The former constant dev secret let anyone mint a token for any user of a dev server."""
+    from resolvers.tokens import issue_token
+    from schema.ids import decode
+
+    env = {"ENV": "development", "SECRET_KEY": None, "DATA_DIR": str(tmp_path)}
+    with running_servers(settings, 1, extra_env=env, shared_redis=False) as (url,):
+        async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+            token, user_id, _ = await register(http)
+            me = await gql(http, "{ me { id } }", token=token)
+            assert me["data"]["me"]["id"] == user_id
+            forged = issue_token("dev-secret-change-me", decode(user_id, "User", "id"), 0, 3600)
+            body = await gql(http, "{ me { id } }", token=forged, expect_errors=True)
+    assert not (body.get("data") or {}).get("me")
+    assert (tmp_path / "secret_key").exists()
