@@ -13,7 +13,7 @@ import pytest
 
 from secret_policy import weak_secret_reason
 from settings import Settings
-from tests.helpers import gql, register
+from tests.helpers import account_with_role, add_dish, gql, open_restaurant, random_spot, register
 from tests.servers import ROOT, free_port, running_servers, server_env
 
 REGISTER = "mutation($i: RegisterInput!) { register(input: $i) { errors { code } } }"
@@ -135,3 +135,47 @@ async def test_a_token_signed_with_the_old_public_default_is_refused_in_developm
             body = await gql(http, "{ me { id } }", token=forged, expect_errors=True)
     assert not (body.get("data") or {}).get("me")
     assert (tmp_path / "secret_key").exists()
+
+
+# ------------------------------------------------------------------ reportContent
+
+REPORT = """
+mutation($t: ID!, $r: ReportReason!) { reportContent(targetId: $t, reason: $r) {
+  report { id status } errors { field code message } } }
+"""
+MODERATE = """
+mutation($r: ID!, $a: ModerationAction!) { moderate(reportId: $r, action: $a) { errors { code } } }
+"""
+
+
+async def _report(client, token: str, target: str) -> dict:
+    return (await gql(client, REPORT, {"t": target, "r": "SPAM"}, token))["data"]["reportContent"]
+
+
+@pytest.mark.parametrize("action", ["HIDE_CONTENT", "REMOVE_CONTENT", "SUSPEND_USER"])
+async def test_report_content_answers_for_hidden_targets_as_for_unknown_ids(client, services, action):
+    from schema.ids import decode_any, encode
+
+    moderator, _ = await account_with_role(client, services)
+    owner, restaurant = await open_restaurant(client, *random_spot())
+    dish = await add_dish(client, owner, restaurant)
+    author, author_id, _ = await register(client, name="作者")
+    created = await gql(
+        client,
+        "mutation($i: ReviewInput!) { createReview(input: $i) { review { id } } }",
+        {"i": {"dishId": dish, "rating": 1, "body": "难吃"}},
+        author,
+    )
+    review = created["data"]["createReview"]["review"]["id"]
+    target = author_id if action == "SUSPEND_USER" else review
+    first = await _report(client, (await register(client))[0], target)
+    assert first["errors"] == []
+    done = await gql(client, MODERATE, {"r": first["report"]["id"], "a": action}, moderator)
+    assert done["data"]["moderate"]["errors"] == []
+
+    stranger, _, _ = await register(client)
+    kind, _ = decode_any(target, "t")
+    never_used = await _report(client, stranger, encode(kind, 2**40))
+    hidden = await _report(client, stranger, target)
+    assert never_used["errors"] and never_used["errors"][0]["code"] == "NOT_FOUND"
+    assert hidden == never_used
