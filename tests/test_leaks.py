@@ -7,6 +7,7 @@ import stat
 import subprocess
 import sys
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -74,7 +75,9 @@ async def test_metrics_exist_in_production_only_with_a_token_and_ask_for_it(sett
     with running_servers(settings, 1, extra_env=env, shared_redis=False) as (url,):
         assert httpx.get(f"{url}/metrics", timeout=10).status_code == 404
     token = secrets.token_urlsafe(32)
-    with running_servers(settings, 1, extra_env={**env, "METRICS_TOKEN": token}, shared_redis=False) as (url,):
+    with running_servers(settings, 1, extra_env={**env, "METRICS_TOKEN": token}, shared_redis=False) as (
+        url,
+    ):
         anonymous = httpx.get(f"{url}/metrics", timeout=10)
         assert anonymous.status_code == 401 and "tablemates_" not in anonymous.text
         wrong = httpx.get(f"{url}/metrics", headers={"Authorization": f"Bearer {token}x"}, timeout=10)
@@ -179,3 +182,58 @@ async def test_report_content_answers_for_hidden_targets_as_for_unknown_ids(clie
     hidden = await _report(client, stranger, target)
     assert never_used["errors"] and never_used["errors"][0]["code"] == "NOT_FOUND"
     assert hidden == never_used
+
+
+# ------------------------------------------------------------------ one scheduling horizon
+
+FAR = ["9999-12-31T23:59:59-12:00", "9999-12-31T23:59:59+14:00", "2100-01-01T00:00:00+00:00"]
+DEAL = "mutation($i: DealInput!) { createDeal(input: $i) { deal { id } errors { field code } } }"
+EVENT = "mutation($i: RestaurantEventInput!) { createRestaurantEvent(input: $i) { event { id } errors { field code } } }"
+MEAL = "mutation($i: SharedMealInput!) { createSharedMeal(input: $i) { meal { id } errors { field code } } }"
+
+
+def _hours(n: float) -> str:
+    return (datetime.now(UTC) + timedelta(hours=n)).isoformat()
+
+
+@pytest.mark.parametrize("far", FAR)
+async def test_every_schedule_ends_within_one_horizon(client, far):
+    owner, restaurant = await open_restaurant(client, *random_spot())
+    diner, _, _ = await register(client)
+    deal = {
+        "restaurantId": restaurant,
+        "title": "券",
+        "priceCents": 100,
+        "originalPriceCents": 200,
+        "quantity": 5,
+    }
+    event = {"restaurantId": restaurant, "title": "品鉴会", "capacity": 5, "priceCents": 0}
+    cases = [
+        (DEAL, "createDeal", {**deal, "startsAt": _hours(0), "endsAt": far}, owner, "endsAt"),
+        (EVENT, "createRestaurantEvent", {**event, "startsAt": _hours(2), "endsAt": far}, owner, "endsAt"),
+        (
+            MEAL,
+            "createSharedMeal",
+            {"restaurantId": restaurant, "title": "局", "startsAt": far, "capacity": 4},
+            diner,
+            "startsAt",
+        ),
+    ]
+    for document, name, variables, token, field in cases:
+        payload = (await gql(client, document, {"i": variables}, token))["data"][name]
+        codes = {(e["field"], e["code"]) for e in payload["errors"]}
+        assert (field, "OUT_OF_RANGE") in codes and not any(
+            payload.get(k) for k in ("deal", "event", "meal")
+        ), (
+            name,
+            payload,
+        )
+    # The horizon is generous for real use: a deal and an event ending in eleven months are fine.
+    ok_deal = await gql(
+        client, DEAL, {"i": {**deal, "startsAt": _hours(0), "endsAt": _hours(24 * 330)}}, owner
+    )
+    assert ok_deal["data"]["createDeal"]["errors"] == []
+    ok_event = await gql(
+        client, EVENT, {"i": {**event, "startsAt": _hours(24 * 330), "endsAt": _hours(24 * 330 + 3)}}, owner
+    )
+    assert ok_event["data"]["createRestaurantEvent"]["errors"] == []
