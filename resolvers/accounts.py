@@ -234,7 +234,7 @@ async def sync_diner_point(ctx: Context, user: User) -> None:
     """Index the diner's obfuscated point while discoverable; drop it otherwise."""
     geo = ctx.services.geo
     if user.discoverable and user.lat is not None and user.lng is not None:
-        lat, lng = obfuscate(user.lat, user.lng, user.id)
+        lat, lng = obfuscate(user.lat, user.lng, user.id, secret=ctx.services.settings.secret_key)
         await geo.upsert(DINER_KIND, user.id, lat, lng)
     else:
         await geo.remove(DINER_KIND, user.id)

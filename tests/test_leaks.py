@@ -237,3 +237,59 @@ async def test_every_schedule_ends_within_one_horizon(client, far):
         client, EVENT, {"i": {**event, "startsAt": _hours(24 * 330), "endsAt": _hours(24 * 330 + 3)}}, owner
     )
     assert ok_event["data"]["createRestaurantEvent"]["errors"] == []
+
+
+# ------------------------------------------------------------------ location privacy offset
+
+LOCATE = "mutation($lat: Float!, $lng: Float!) { updateLocation(lat: $lat, lng: $lng) { errors { code } } }"
+
+
+def _public_replay(lat: float, lng: float, person: int) -> tuple[float, float]:
+    """What anyone could compute before: the offset from the cell and the person id alone."""
+    import hashlib
+    import math
+
+    import h3
+
+    from geo.privacy import KM_PER_DEGREE, MAX_OFFSET_KM, PRIVACY_RESOLUTION
+
+    cell = h3.latlng_to_cell(lat, lng, PRIVACY_RESOLUTION)
+    centre_lat, centre_lng = h3.cell_to_latlng(cell)
+    digest = hashlib.sha256(f"{cell}:{person}".encode()).digest()
+    bearing = int.from_bytes(digest[:4], "big") / 2**32 * 2 * math.pi
+    distance = MAX_OFFSET_KM * math.sqrt(int.from_bytes(digest[4:8], "big") / 2**32)
+    scale = KM_PER_DEGREE * max(math.cos(math.radians(centre_lat)), 0.01)
+    return (
+        centre_lat + distance * math.cos(bearing) / KM_PER_DEGREE,
+        (centre_lng + distance * math.sin(bearing) / scale + 180) % 360 - 180,
+    )
+
+
+async def test_privacy_offset_is_keyed_by_the_server_secret_and_stable_per_person(client, settings):
+    import h3
+
+    from geo.distance import distance_km
+    from geo.models import GeoPoint
+    from geo.privacy import PRIVACY_RESOLUTION, obfuscate
+    from schema.ids import decode
+
+    token, user_id, _ = await register(client)
+    person = decode(user_id, "User", "id")
+    lat, lng = random_spot()
+    cell = h3.latlng_to_cell(lat, lng, PRIVACY_RESOLUTION)
+    assert (await gql(client, LOCATE, {"lat": lat, "lng": lng}, token))["data"]["updateLocation"][
+        "errors"
+    ] == []
+    row = await GeoPoint.get(kind="diner", object_id=person)
+    shown = (row.lat, row.lng)
+
+    replayed = _public_replay(lat, lng, person)
+    assert distance_km(*shown, *replayed) > 1e-3, "the point must not be computable from public data"
+    assert shown == pytest.approx(obfuscate(lat, lng, person, secret=settings.secret_key))
+    assert obfuscate(lat, lng, person, secret="another server") != pytest.approx(shown)
+
+    # Stable per person: moving within the same privacy cell shows the very same point.
+    centre = h3.cell_to_latlng(cell)
+    await gql(client, LOCATE, {"lat": centre[0], "lng": centre[1]}, token)
+    again = await GeoPoint.get(kind="diner", object_id=person)
+    assert (again.lat, again.lng) == pytest.approx(shown)
