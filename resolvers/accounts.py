@@ -14,6 +14,7 @@ from models.accounts import Role, User
 from resolvers.context import Context, Services
 from resolvers.errors import Collector, ErrorCode, UserInputError
 from resolvers.tastes import BUDGET_RANGE, CUISINES, DIETARY, MAX_TAGS, SPICE_RANGE
+from resolvers.text import check_visible_text
 from resolvers.tokens import issue_token, read_token
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
@@ -54,6 +55,8 @@ def check_display_name(name: str, collector: Collector) -> str:
         collector.add("displayName", ErrorCode.INVALID, "Display name is required")
     elif len(name) > 64:
         collector.add("displayName", ErrorCode.TOO_LONG, "At most 64 characters")
+    else:
+        check_visible_text(name, "displayName", collector)
     return name
 
 
@@ -173,6 +176,7 @@ async def update_profile(ctx: Context, changes: ProfileChanges) -> User:
     if changes.bio is not None:
         if len(changes.bio) > 500:
             collector.add("bio", ErrorCode.TOO_LONG, "At most 500 characters")
+        check_visible_text(changes.bio, "bio", collector, multiline=True)
         updates["bio"] = changes.bio.strip()
     if changes.cuisines is not None:
         updates["cuisines"] = _check_tags("cuisines", changes.cuisines, CUISINES, collector)

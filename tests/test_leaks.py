@@ -293,3 +293,69 @@ async def test_privacy_offset_is_keyed_by_the_server_secret_and_stable_per_perso
     await gql(client, LOCATE, {"lat": centre[0], "lng": centre[1]}, token)
     again = await GeoPoint.get(kind="diner", object_id=person)
     assert (again.lat, again.lng) == pytest.approx(shown)
+
+
+# ------------------------------------------------------------------ invisible characters
+
+PROFILE = """
+mutation($n: String, $b: String) { updateProfile(input: {displayName: $n, bio: $b}) {
+  user { displayName bio } errors { field code } } }
+"""
+REFUSED_NAMES = [
+    "Admin\u202enimdA",  # RIGHT-TO-LEFT OVERRIDE
+    "老\u200b王",  # ZERO WIDTH SPACE
+    "\u2066Eve\u2069",  # bidi isolates
+    "Bob\ufeff",  # BOM
+    "so\u00adft",  # SOFT HYPHEN
+    "a\u200db",  # ZWJ between letters: no emoji sequence
+    "tab\there",  # control character in a one-line field
+]
+KEPT_NAMES = [
+    "王小明",
+    "김민준 🍜",
+    "\U0001f469\u200d\U0001f373 chef",  # woman cook: a ZWJ emoji sequence
+    "\U0001f468\u200d\U0001f469\u200d\U0001f467",  # family
+    "\U0001f3f4\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f Scot",  # subdivision flag
+    "\u0645\u06cc\u200c\u062e\u0648\u0627\u0645",  # Persian with ZWNJ between letters
+    "\u2764\ufe0f\u200d\U0001f525",  # heart on fire (variation selector, then ZWJ)
+]
+
+
+@pytest.mark.parametrize("name", REFUSED_NAMES)
+async def test_display_names_refuse_invisible_and_bidi_characters(client, name):
+    refused = (await gql(client, REGISTER, _registration(name)["variables"]))["data"]["register"]
+    assert [e["code"] for e in refused["errors"]] == ["INVALID"]
+    token, _, _ = await register(client, name="原名")
+    changed = (await gql(client, PROFILE, {"n": name}, token))["data"]["updateProfile"]
+    assert [(e["field"], e["code"]) for e in changed["errors"]] == [("displayName", "INVALID")]
+    me = await gql(client, "{ me { displayName } }", token=token)
+    assert me["data"]["me"]["displayName"] == "原名"
+
+
+@pytest.mark.parametrize("name", KEPT_NAMES)
+async def test_display_names_keep_cjk_emoji_and_joining_scripts(client, name):
+    token, _, _ = await register(client, name=name)
+    me = await gql(client, "{ me { displayName } }", token=token)
+    assert me["data"]["me"]["displayName"] == name
+
+
+async def test_bios_and_restaurant_names_refuse_overrides_but_keep_line_breaks(client):
+    token, _, _ = await register(client)
+    bad = (await gql(client, PROFILE, {"b": "hi\u202e there"}, token))["data"]["updateProfile"]
+    assert [(e["field"], e["code"]) for e in bad["errors"]] == [("bio", "INVALID")]
+    good = (await gql(client, PROFILE, {"b": "爱吃辣\n周末约饭 \U0001f336\ufe0f"}, token))["data"][
+        "updateProfile"
+    ]
+    assert good["errors"] == [] and good["user"]["bio"] == "爱吃辣\n周末约饭 \U0001f336\ufe0f"
+    owner, _, _ = await register(client, account_type="RESTAURANT")
+    lat, lng = random_spot()
+    created = await gql(
+        client,
+        "mutation($i: RestaurantInput!) { createRestaurant(input: $i) { restaurant { id } errors { field code } } }",
+        {"i": {"name": "火锅\u200b店", "lat": lat, "lng": lng, "address": "解放碑", "cuisines": ["hotpot"]}},
+        owner,
+    )
+    payload = created["data"]["createRestaurant"]
+    assert payload["restaurant"] is None and [(e["field"], e["code"]) for e in payload["errors"]] == [
+        ("name", "INVALID")
+    ]
