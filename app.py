@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import hmac
 import logging
 import sys
 import time
@@ -93,6 +94,17 @@ def observe_pools() -> None:
             DB_POOL.labels(name, "idle").set(pool.get_idle_size())
 
 
+def metrics_exposed(settings: Settings) -> bool:
+    """/metrics names operations, latencies and pool sizes: in production it exists only with
+    METRICS_TOKEN set (then, as everywhere, it asks for that bearer token)."""
+    return not settings.is_production or settings.metrics_token is not None
+
+
+def metrics_authorized(request: Request, token: str) -> bool:
+    given = request.headers.get("authorization", "")
+    return hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
+
+
 def create_app(settings: Settings) -> Starlette:
     state: dict[str, Any] = {}
     schema = build_schema(settings)
@@ -121,6 +133,8 @@ def create_app(settings: Settings) -> Starlette:
         return PlainTextResponse("ignored")
 
     async def metrics(request: Request) -> Response:
+        if settings.metrics_token and not metrics_authorized(request, settings.metrics_token):
+            return PlainTextResponse("unauthorized", status_code=401, headers={"WWW-Authenticate": "Bearer"})
         observe_pools()
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
@@ -149,7 +163,7 @@ def create_app(settings: Settings) -> Starlette:
         WebSocketRoute("/graphql", graphql),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
-        Route("/metrics", metrics),
+        *([Route("/metrics", metrics)] if metrics_exposed(settings) else []),
         Route("/payments/webhook", payment_webhook, methods=["POST"]),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
@@ -290,6 +304,12 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         # JSON logs: let uvicorn's loggers flow into the root JSON handler each worker sets up.
         log_config=None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
         timeout_graceful_shutdown=10,
+        # TRUST_FORWARDED_FOR alone decides whose address a request has: uvicorn's own
+        # proxy_headers (on by default, trusting loopback) would otherwise rewrite the client
+        # from X-Forwarded-For before our code sees it. client_ip (schema/view.py) reads the
+        # header itself, and only when the setting is on.
+        proxy_headers=False,
+        forwarded_allow_ips="",
     )
     return 0
 

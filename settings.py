@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
-DEFAULT_SECRET = "dev-secret-change-me"
+from secret_policy import development_secret, weak_secret_reason
+
 ENVIRONMENTS = ("development", "test", "production")
 
 
@@ -21,7 +22,9 @@ class Settings:
     env: str = "development"
     database_url: str = ""
     redis_url: str | None = None
-    secret_key: str = DEFAULT_SECRET
+    secret_key: str = ""  # from_env: SECRET_KEY, or the data directory's generated one
+    data_dir: Path = Path("data")
+    metrics_token: str | None = None
     token_ttl_seconds: int = 14 * 24 * 3600
     media_backend: str = "local"
     media_root: Path = Path("data/media")
@@ -74,11 +77,15 @@ class Settings:
         app_env = env.get("ENV", "development")
         if app_env not in ENVIRONMENTS:
             raise SettingsError(f"ENV must be one of {', '.join(ENVIRONMENTS)}, got {app_env!r}")
-        database_url = env.get("DATABASE_URL") or f"sqlite://{Path('data/tablemates.sqlite3').resolve()}"
+        data_dir = Path(env.get("DATA_DIR") or "data").resolve()
+        database_url = env.get("DATABASE_URL") or f"sqlite://{data_dir / 'tablemates.sqlite3'}"
         _check_database_url(database_url)
-        secret = env.get("SECRET_KEY", DEFAULT_SECRET)
-        if app_env == "production" and (secret == DEFAULT_SECRET or len(secret) < 32):
-            raise SettingsError("SECRET_KEY must be set to a random value of 32+ characters in production")
+        secret = env.get("SECRET_KEY") or ""
+        metrics_token = env.get("METRICS_TOKEN") or None
+        if app_env == "production":
+            _check_secret("SECRET_KEY", secret)
+            if metrics_token:
+                _check_secret("METRICS_TOKEN", metrics_token)
         media_backend = env.get("MEDIA_BACKEND", "local")
         if media_backend not in ("local", "s3"):
             raise SettingsError(f"MEDIA_BACKEND must be 'local' or 's3', got {media_backend!r}")
@@ -97,8 +104,15 @@ class Settings:
             raise SettingsError(
                 f"REDIS_URL must start with redis://, rediss:// or unix://, got {redis_url!r}"
             )
+        if not secret:
+            try:
+                secret = development_secret(data_dir)
+            except (OSError, ValueError) as error:
+                raise SettingsError(f"SECRET_KEY is not set and no development secret: {error}") from None
         return cls(
             env=app_env,
+            data_dir=data_dir,
+            metrics_token=metrics_token,
             database_url=database_url,
             redis_url=redis_url,
             database_replica_url=replica_url,
@@ -109,7 +123,7 @@ class Settings:
             secret_key=secret,
             token_ttl_seconds=_int(env, "TOKEN_TTL_SECONDS", cls.token_ttl_seconds),
             media_backend=media_backend,
-            media_root=Path(env.get("MEDIA_ROOT", "data/media")).resolve(),
+            media_root=Path(env.get("MEDIA_ROOT") or data_dir / "media").resolve(),
             s3_bucket=env.get("S3_BUCKET") or None,
             s3_endpoint_url=env.get("S3_ENDPOINT_URL") or None,
             s3_region=env.get("S3_REGION", "us-east-1"),
@@ -137,6 +151,15 @@ class Settings:
             login_slowdown_ms=_int(env, "LOGIN_SLOWDOWN_MS", cls.login_slowdown_ms),
             session_recheck_seconds=_int(env, "SESSION_RECHECK_SECONDS", cls.session_recheck_seconds),
             extra={k: v for k, v in env.items() if k.startswith("TABLEMATES_")},
+        )
+
+
+def _check_secret(name: str, value: str) -> None:
+    """Production refuses missing, placeholder and guessable secrets (see secret_policy)."""
+    reason = "is not set" if not value else weak_secret_reason(value)
+    if reason:
+        raise SettingsError(
+            f"{name} {reason}: in production set it to a random value, e.g. `openssl rand -hex 32`"
         )
 
 

@@ -48,7 +48,7 @@ USER_COLUMNS = (
 )
 
 
-def diner_rows(seed: int, count: int, password_hash: str):
+def diner_rows(seed: int, count: int, password_hash: str, secret: str):
     """Yield (user row, obfuscated point) in id order, deterministically from `seed`."""
     rng = random.Random(seed)
     cuisines, dietary = list(CUISINES), list(DIETARY)
@@ -74,7 +74,7 @@ def diner_rows(seed: int, count: int, password_hash: str):
             now - timedelta(hours=rng.randint(0, 24 * 40)),
             now,
         )
-        yield row, obfuscate(lat, lng, i + 1)
+        yield row, obfuscate(lat, lng, i + 1, secret=secret)
 
 
 async def generate_postgres(settings: Settings, seed: int, count: int, password_hash: str) -> None:
@@ -84,7 +84,7 @@ async def generate_postgres(settings: Settings, seed: int, count: int, password_
     try:
         if await conn.fetchval("SELECT count(*) FROM users"):
             raise SystemExit("the database already holds users: use a fresh database")
-        rows = diner_rows(seed, count, password_hash)
+        rows = diner_rows(seed, count, password_hash, settings.secret_key)
         with tqdm(total=count, desc="diners", unit="diner") as bar:
             next_id = 1
             while next_id <= count:
@@ -115,7 +115,7 @@ def generate_sqlite(settings: Settings, seed: int, count: int, password_hash: st
     try:
         if db.execute("SELECT count(*) FROM users").fetchone()[0]:
             raise SystemExit("the database already holds users: use a fresh database")
-        rows = diner_rows(seed, count, password_hash)
+        rows = diner_rows(seed, count, password_hash, settings.secret_key)
         placeholders = ", ".join("?" * (len(USER_COLUMNS) + 1))
         with tqdm(total=count, desc="diners", unit="diner") as bar:
             next_id = 1

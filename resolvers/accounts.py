@@ -16,6 +16,7 @@ from resolvers.errors import Collector, ErrorCode, UserInputError
 from resolvers.login_throttle import LoginThrottle, account_key
 from resolvers.sessions import Session, authenticate, end_all_sessions, end_session, open_session
 from resolvers.tastes import BUDGET_RANGE, CUISINES, DIETARY, MAX_TAGS, SPICE_RANGE
+from resolvers.text import check_visible_text
 
 __all__ = ["Session", "authenticate"]  # the endpoint authenticates through accounts
 
@@ -51,6 +52,8 @@ def check_display_name(name: str, collector: Collector) -> str:
         collector.add("displayName", ErrorCode.INVALID, "Display name is required")
     elif len(name) > 64:
         collector.add("displayName", ErrorCode.TOO_LONG, "At most 64 characters")
+    else:
+        check_visible_text(name, "displayName", collector)
     return name
 
 
@@ -179,6 +182,7 @@ async def update_profile(ctx: Context, changes: ProfileChanges) -> User:
     if changes.bio is not None:
         if len(changes.bio) > 500:
             collector.add("bio", ErrorCode.TOO_LONG, "At most 500 characters")
+        check_visible_text(changes.bio, "bio", collector, multiline=True)
         updates["bio"] = changes.bio.strip()
     if changes.cuisines is not None:
         updates["cuisines"] = _check_tags("cuisines", changes.cuisines, CUISINES, collector)
@@ -240,7 +244,7 @@ async def sync_diner_point(ctx: Context, user: User) -> None:
     """Index the diner's obfuscated point while discoverable; drop it otherwise."""
     geo = ctx.services.geo
     if user.discoverable and user.lat is not None and user.lng is not None:
-        lat, lng = obfuscate(user.lat, user.lng, user.id)
+        lat, lng = obfuscate(user.lat, user.lng, user.id, secret=ctx.services.settings.secret_key)
         await geo.upsert(DINER_KIND, user.id, lat, lng)
     else:
         await geo.remove(DINER_KIND, user.id)

@@ -22,9 +22,9 @@ from models.deals import Deal
 from models.meals import RestaurantEvent, SharedMeal
 from models.moderation import AuditEntry, Report, ReportReason, ReportStatus
 from models.restaurants import Restaurant, Visibility
-from models.reviews import Photo, Review
-from resolvers import feed, reviews, sessions
-from resolvers.accounts import is_moderator, write_limit
+from models.reviews import Photo, PhotoStatus, Review
+from resolvers import feed, meals, reviews, sessions
+from resolvers.accounts import can_see_user, is_moderator, write_limit
 from resolvers.context import Context
 from resolvers.errors import AuthError, ErrorCode, UserInputError
 from resolvers.pagination import Page, decode_cursor, encode_cursor, newest_first, page_size
@@ -67,8 +67,28 @@ async def _target_row(kind: str, pk: int, field: str = "targetId") -> Model:
     target = TARGETS.get(kind)
     row = await target.model.get_or_none(id=pk) if target else None
     if row is None:
-        raise UserInputError(ErrorCode.NOT_FOUND, "Nothing to report with this ID", field)
+        raise _nothing_to_report(field)
     return row
+
+
+def _nothing_to_report(field: str = "targetId") -> UserInputError:
+    return UserInputError(ErrorCode.NOT_FOUND, "Nothing to report with this ID", field)
+
+
+async def _visible_to_reporter(ctx: Context, row: Model) -> bool:
+    """What the reporter could see anyway: hidden or removed content, pending photos, suspended
+    people and meals out of the viewer's audience must answer exactly like an id never used."""
+    if is_moderator(ctx.viewer):
+        return True
+    if getattr(row, "visibility", Visibility.VISIBLE) != Visibility.VISIBLE:
+        return False
+    if isinstance(row, Photo):
+        return row.status == PhotoStatus.READY
+    if isinstance(row, User):
+        return can_see_user(ctx.viewer, row)
+    if isinstance(row, SharedMeal):
+        return await meals.can_see(ctx, row)
+    return True
 
 
 async def report(ctx: Context, kind: str, pk: int, reason: ReportReason, note: str) -> Report:
@@ -76,6 +96,8 @@ async def report(ctx: Context, kind: str, pk: int, reason: ReportReason, note: s
     if len(note) > 500:
         raise UserInputError(ErrorCode.TOO_LONG, "At most 500 characters", "note")
     row = await _target_row(kind, pk)
+    if not await _visible_to_reporter(ctx, row):
+        raise _nothing_to_report()
     if getattr(row, TARGETS[kind].author_field) == viewer.id:
         raise UserInputError(ErrorCode.SELF_ACTION, "You can't report yourself", "targetId")
     try:

@@ -18,6 +18,7 @@ from resolvers.nearby import check_radius
 from resolvers.pagination import Page, decode_cursor, encode_cursor, newest_first, page_size
 from resolvers.restaurants_access import require_staff
 from resolvers.tastes import CUISINES
+from resolvers.text import check_visible_text
 
 RESTAURANT_KIND = "restaurant"
 MAX_PRICE_CENTS = 10_000_000  # ¥100,000: a typo guard, not a business rule
@@ -54,6 +55,8 @@ def _check_restaurant(fields: RestaurantFields, collector: Collector, creating: 
             collector.add("name", ErrorCode.INVALID, "Name is required")
         elif len(name) > 120:
             collector.add("name", ErrorCode.TOO_LONG, "At most 120 characters")
+        else:
+            check_visible_text(name, "name", collector)
         fields.name = name
     if fields.address is not None and len(fields.address) > 255:
         collector.add("address", ErrorCode.TOO_LONG, "At most 255 characters")
@@ -159,6 +162,8 @@ def _check_dish(fields: DishFields, collector: Collector, creating: bool) -> Non
             collector.add("name", ErrorCode.INVALID, "Name is required")
         elif len(fields.name) > 120:
             collector.add("name", ErrorCode.TOO_LONG, "At most 120 characters")
+        else:
+            check_visible_text(fields.name, "name", collector)
     if fields.price_cents is not None or creating:
         if fields.price_cents is None or not 0 <= fields.price_cents <= MAX_PRICE_CENTS:
             collector.add("priceCents", ErrorCode.OUT_OF_RANGE, f"Between 0 and {MAX_PRICE_CENTS} cents")

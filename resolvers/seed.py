@@ -127,5 +127,6 @@ async def _seed_diners(state: SeedState, count: int) -> None:
             discoverable=rng.random() > 0.05,
         )
         if user.discoverable:
-            await state.services.geo.upsert(DINER_KIND, user.id, *obfuscate(lat, lng, user.id))
+            point = obfuscate(lat, lng, user.id, secret=state.services.settings.secret_key)
+            await state.services.geo.upsert(DINER_KIND, user.id, *point)
         state.diners.append(user)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import contextmanager
@@ -68,7 +69,7 @@ async def _drop_postgres_database(admin_url: str, name: str) -> None:
 def _base_env(tmp: Path) -> dict[str, str]:
     return {
         "ENV": "test",
-        "SECRET_KEY": "test-secret-" + "x" * 32,
+        "SECRET_KEY": "test-" + secrets.token_hex(24),  # production-strength: tests start production servers
         "ARGON2_TIME_COST": "1",
         "ARGON2_MEMORY_KIB": "1024",
         "RATE_LIMIT_WRITES_PER_MINUTE": "100000",

@@ -60,10 +60,13 @@ def server_env(settings: Settings, redis_url: str | None) -> dict[str, str]:
 
 @contextmanager
 def running_servers(
-    settings: Settings, count: int = 2, extra_env: dict[str, str] | None = None, shared_redis: bool = True
+    settings: Settings, count: int = 2, extra_env: dict[str, str | None] | None = None, shared_redis: bool = True
 ) -> Iterator[list[str]]:
-    """Start `count` app processes sharing the database (and Redis); yield their base URLs."""
+    """Start `count` app processes sharing the database (and Redis); yield their base URLs.
+    An `extra_env` value of None removes that variable."""
     redis_url = shared_redis_url(settings) if shared_redis else settings.redis_url
+    env = {**server_env(settings, redis_url), **(extra_env or {})}
+    env = {name: value for name, value in env.items() if value is not None}
     processes, urls = [], []
     # A file, not a pipe: nobody reads a pipe while the test runs, and once its 64 KB fill up
     # (tracebacks during an outage) the server blocks on its next log line.
@@ -75,7 +78,7 @@ def running_servers(
                 subprocess.Popen(
                     [sys.executable, "app.py", "serve", "--host", "127.0.0.1", "--port", str(port)],
                     cwd=ROOT,
-                    env={**server_env(settings, redis_url), **(extra_env or {})},
+                    env=env,
                     stdout=subprocess.DEVNULL,
                     stderr=logs,
                 )

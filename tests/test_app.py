@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -92,7 +93,7 @@ def test_settings_name_the_bad_variable():
         Settings.from_env({"MAX_QUERY_DEPTH": "deep"})
     with pytest.raises(SettingsError, match="SECRET_KEY"):
         Settings.from_env({"ENV": "production"})
-    production = Settings.from_env({"ENV": "production", "SECRET_KEY": "k" * 40})
+    production = Settings.from_env({"ENV": "production", "SECRET_KEY": secrets.token_hex(32)})
     assert production.introspection is False
 
 

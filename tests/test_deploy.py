@@ -4,6 +4,7 @@ Dockerfile by reading them against the settings the app accepts."""
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -23,7 +24,7 @@ def _env(tmp_path, **extra: str) -> dict[str, str]:
         **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "MEDIA_BACKEND")},
         "PYTHON": sys.executable,
         "ENV": "production",
-        "SECRET_KEY": "s" * 64,
+        "SECRET_KEY": secrets.token_hex(32),
         "DATABASE_URL": f"sqlite://{tmp_path / 'prod.sqlite3'}",
         "MEDIA_ROOT": str(tmp_path / "media"),
         "ARGON2_TIME_COST": "1",
@@ -99,7 +100,7 @@ def test_compose_runs_migrations_once_then_workers_with_settings_the_app_accepts
     assert services["api"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert services["migrate"]["command"] == ["migrate"]
     env = {k: str(v).replace("${POSTGRES_PASSWORD}", "pw") for k, v in services["api"]["environment"].items()}
-    env.update(ENV="production", SECRET_KEY="x" * 64)
+    env.update(ENV="production", SECRET_KEY=secrets.token_hex(32))
     settings = Settings.from_env(
         {k: v.replace("${S3_ACCESS_KEY}", "a").replace("${S3_SECRET_KEY}", "b") for k, v in env.items()}
     )
