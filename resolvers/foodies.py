@@ -20,11 +20,11 @@ from resolvers import pubsub
 from resolvers.accounts import DINER_KIND, write_limit
 from resolvers.context import Context
 from resolvers.errors import BadRequestError, ErrorCode, UserInputError
-from resolvers.feed import blocked_either_way
 from resolvers.loaders import by_key
 from resolvers.matching import Taste, match_score
 from resolvers.nearby import check_radius
 from resolvers.pagination import Page, decode_cursor, encode_cursor, page_size
+from resolvers.visibility import blocked_either_way
 
 CANDIDATE_CAP = 500  # nearest obfuscated points scored per query: bounded work in dense cities
 MATCH_TOPIC = "match-request"
