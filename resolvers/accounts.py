@@ -13,6 +13,7 @@ from geo.privacy import obfuscate
 from models.accounts import Role, User
 from resolvers.context import Context, Services
 from resolvers.errors import Collector, ErrorCode, UserInputError
+from resolvers.loaders import rows_of
 from resolvers.login_throttle import LoginThrottle, account_key
 from resolvers.sessions import Session, authenticate, end_all_sessions, end_session, open_session
 from resolvers.tastes import BUDGET_RANGE, CUISINES, DIETARY, MAX_TAGS, SPICE_RANGE
@@ -250,20 +251,11 @@ async def sync_diner_point(ctx: Context, user: User) -> None:
         await geo.remove(DINER_KIND, user.id)
 
 
-async def load_users(keys: list[int]) -> list[User | None]:
-    """DataLoader batch: users by id."""
-    from resolvers.loaders import by_key
-
-    return by_key(await User.filter(id__in=list(keys)), keys)
+# Users by id, whatever their state: the one loader every user relation shares (visibility
+# applies resolvers/visibility's user rule on top).
+load_users = rows_of(User)
 
 
 def is_moderator(user: User | None) -> bool:
     """Moderators and admins: who may see hidden content and act on reports."""
     return user is not None and user.role in (Role.MODERATOR, Role.ADMIN)
-
-
-def can_see_user(viewer: User | None, user: User) -> bool:
-    """Suspended users vanish for everyone but moderators and themselves."""
-    if viewer is not None and (viewer.id == user.id or is_moderator(viewer)):
-        return True
-    return not user.is_suspended(datetime.now(UTC))

@@ -26,12 +26,11 @@ from models.deals import (
     SourceType,
     UserDealCount,
 )
-from models.restaurants import Visibility
-from resolvers import attribution, vouchers
+from resolvers import attribution, visibility, vouchers
 from resolvers.accounts import write_limit
 from resolvers.context import Context, Services
 from resolvers.errors import Collector, ErrorCode, UserInputError
-from resolvers.loaders import by_key, group_by_key
+from resolvers.loaders import group_by_key
 from resolvers.nearby import near
 from resolvers.pagination import Page, newest_first
 from resolvers.restaurants import MAX_PRICE_CENTS
@@ -115,7 +114,7 @@ async def set_status(ctx: Context, deal_id: int, status: DealStatus) -> Deal:
 
 
 def _availability_error(deal: Deal, now: datetime) -> UserInputError | None:
-    if deal.status != DealStatus.ACTIVE or deal.visibility != Visibility.VISIBLE:
+    if deal.status != DealStatus.ACTIVE:
         return UserInputError(ErrorCode.DEAL_INACTIVE, "This deal is not on offer", "dealId")
     if now < deal.starts_at:
         return UserInputError(ErrorCode.DEAL_NOT_STARTED, "This deal has not started yet", "dealId")
@@ -158,8 +157,8 @@ async def claim_deal(ctx: Context, deal_id: int, key: str, source: attribution.A
         return existing
     # Limited stock: when Redis (the limiter) is down, refuse rather than run unthrottled.
     await write_limit(ctx, "claim", fail_closed=True)
-    deal = await Deal.get_or_none(id=deal_id)
-    if deal is None or deal.visibility != Visibility.VISIBLE:
+    deal = await visibility.get(ctx, Deal, deal_id)
+    if deal is None:
         raise UserInputError(ErrorCode.NOT_FOUND, "No such deal", "dealId")
     now = datetime.now(UTC)
     problem = _availability_error(deal, now)
@@ -283,7 +282,7 @@ async def redeem(ctx: Context, typed_code: str, bill_cents: int | None) -> Claim
         )
         if not used:  # a parallel redemption won
             raise UserInputError(ErrorCode.ALREADY_REDEEMED, "This voucher was already used", "code")
-        if claim.referrer_id is not None:
+        if await attribution.credit_due(claim):
             await ReferralCredit.create(
                 user_id=claim.referrer_id, claim_id=claim.id, amount_cents=REFERRAL_CREDIT_CENTS
             )
@@ -294,7 +293,7 @@ async def record_view(ctx: Context, deal_id: int, source: attribution.Attributio
     viewer = ctx.viewer
     bucket = f"view:{viewer.id}" if viewer else f"view-ip:{ctx.client_ip}"
     await ctx.services.limiter.hit(bucket, 600, 60)
-    if not await Deal.exists(id=deal_id, visibility=Visibility.VISIBLE):
+    if await visibility.get(ctx, Deal, deal_id) is None:
         return False
     source = source or attribution.DIRECT
     await DealView.create(
@@ -306,8 +305,8 @@ async def record_view(ctx: Context, deal_id: int, source: attribution.Attributio
     return True
 
 
-async def get_deal_for_attribution(deal_id: int) -> Deal:
-    deal = await Deal.get_or_none(id=deal_id, visibility=Visibility.VISIBLE)
+async def get_deal_for_attribution(ctx: Context, deal_id: int) -> Deal:
+    deal = await visibility.get(ctx, Deal, deal_id)
     if deal is None:
         raise UserInputError(ErrorCode.NOT_FOUND, "No such deal", "dealId")
     return deal
@@ -324,13 +323,7 @@ async def deals_nearby(
     now = datetime.now(UTC)
 
     async def fetch(restaurant_ids: list[int]) -> list[Deal]:
-        return await Deal.filter(
-            restaurant_id__in=restaurant_ids,
-            status=DealStatus.ACTIVE,
-            visibility=Visibility.VISIBLE,
-            starts_at__lte=now,
-            ends_at__gt=now,
-        ).limit(2000)
+        return await Deal.filter(visibility.live_deals_q(now), restaurant_id__in=restaurant_ids).limit(2000)
 
     return await near(ctx, lat, lng, radius_km, fetch, lambda d: d.ends_at, first, after)
 
@@ -348,20 +341,11 @@ async def referral_balance(user_id: int) -> int:
 # ------------------------------------------------------------------ loaders
 
 
-async def load_deals(keys: Sequence[int]) -> list[Deal | None]:
-    return by_key(await Deal.filter(id__in=list(keys), visibility=Visibility.VISIBLE), keys)
-
-
 async def load_live_deals_by_restaurant(keys: Sequence[int]) -> list[list[Deal]]:
     """Deals on offer now at each restaurant (what reviews, meals and events link to)."""
     now = datetime.now(UTC)
-    rows = await Deal.filter(
-        restaurant_id__in=list(keys),
-        status=DealStatus.ACTIVE,
-        visibility=Visibility.VISIBLE,
-        starts_at__lte=now,
-        ends_at__gt=now,
-    ).order_by("ends_at", "id")
+    live = Deal.filter(visibility.live_deals_q(now), restaurant_id__in=list(keys))
+    rows = await live.order_by("ends_at", "id")
     return group_by_key([d for d in rows if d.claimed_count < d.quantity], keys, "restaurant_id")
 
 

@@ -11,12 +11,10 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from models.meals import EventRsvp, RestaurantEvent
-from models.restaurants import Visibility
-from resolvers import feed
+from resolvers import feed, visibility
 from resolvers.accounts import write_limit
 from resolvers.context import Context
 from resolvers.errors import Collector, ErrorCode, UserInputError
-from resolvers.loaders import by_key
 from resolvers.nearby import near
 from resolvers.pagination import Page
 from resolvers.restaurants import MAX_PRICE_CENTS
@@ -81,7 +79,7 @@ async def create_event(ctx: Context, fields: EventFields) -> RestaurantEvent:
 
 
 async def _open_event(event_id: int) -> RestaurantEvent:
-    event = await RestaurantEvent.get_or_none(id=event_id, visibility=Visibility.VISIBLE)
+    event = await RestaurantEvent.filter(visibility.events_q(), id=event_id).first()
     if event is None:
         raise UserInputError(ErrorCode.NOT_FOUND, "No such event", "eventId")
     if event.cancelled:
@@ -123,10 +121,6 @@ async def cancel_rsvp(ctx: Context, event_id: int) -> RestaurantEvent:
     return await RestaurantEvent.get(id=event.id)
 
 
-async def load_events(keys: Sequence[int]) -> list[RestaurantEvent | None]:
-    return by_key(await RestaurantEvent.filter(id__in=list(keys), visibility=Visibility.VISIBLE), keys)
-
-
 async def load_my_rsvps(viewer_id: int, keys: Sequence[int]) -> list[bool]:
     going = set(
         await EventRsvp.filter(user_id=viewer_id, event_id__in=list(keys), going=True).values_list(
@@ -141,9 +135,9 @@ async def events_nearby(
 ) -> Page[tuple[RestaurantEvent, float]]:
     async def fetch(restaurant_ids: list[int]) -> list[RestaurantEvent]:
         return await RestaurantEvent.filter(
+            visibility.events_q(),
             restaurant_id__in=restaurant_ids,
             cancelled=False,
-            visibility=Visibility.VISIBLE,
             ends_at__gt=datetime.now(UTC),
         ).limit(2000)
 

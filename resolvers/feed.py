@@ -9,7 +9,8 @@ from __future__ import annotations
 from tortoise.expressions import Q
 
 from models.feed import FeedEntry
-from models.foodies import Block, Follow
+from models.foodies import Follow
+from resolvers import visibility
 from resolvers.context import Context
 from resolvers.pagination import Page, newest_first
 from resolvers.replica import read_db
@@ -32,13 +33,6 @@ async def set_visible(kind: str, object_id: int, visible: bool) -> None:
     await FeedEntry.filter(kind=kind, object_id=object_id).update(visible=visible)
 
 
-async def blocked_either_way(user_id: int) -> set[int]:
-    rows = await Block.filter(Q(blocker_id=user_id) | Q(blocked_id=user_id)).values_list(
-        "blocker_id", "blocked_id"
-    )
-    return {a if b == user_id else b for a, b in rows}
-
-
 async def feed_page(ctx: Context, first: int | None, after: str | None) -> Page[FeedEntry]:
     viewer = ctx.require_viewer()
     db = read_db(ctx)
@@ -50,8 +44,5 @@ async def feed_page(ctx: Context, first: int | None, after: str | None) -> Page[
         )
         if hits:
             audience |= Q(restaurant_id__in=[h.object_id for h in hits], audience="public")
-    query = FeedEntry.filter(audience, visible=True).using_db(db)
-    hidden_actors = await blocked_either_way(viewer.id)
-    if hidden_actors:
-        query = query.exclude(actor_id__in=list(hidden_actors))
+    query = FeedEntry.filter(audience, await visibility.feed_q(ctx)).using_db(db)
     return await newest_first(query, first, after)

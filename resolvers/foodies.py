@@ -16,23 +16,24 @@ from tortoise.transactions import in_transaction
 from geo.privacy import coarse_km
 from models.accounts import User
 from models.foodies import Block, Follow, MatchRequest, MatchStatus
-from resolvers import pubsub
+from resolvers import pubsub, visibility
 from resolvers.accounts import DINER_KIND, write_limit
 from resolvers.context import Context
 from resolvers.errors import BadRequestError, ErrorCode, UserInputError
-from resolvers.feed import blocked_either_way
 from resolvers.loaders import by_key
 from resolvers.matching import Taste, match_score
 from resolvers.nearby import check_radius
 from resolvers.pagination import Page, decode_cursor, encode_cursor, page_size
+from resolvers.visibility import blocked_either_way
 
 CANDIDATE_CAP = 500  # nearest obfuscated points scored per query: bounded work in dense cities
 MATCH_TOPIC = "match-request"
 
 
 async def _visible_user(ctx: Context, user_id: int, field: str = "userId") -> User:
-    user = await User.get_or_none(id=user_id)
-    if user is None or user.is_suspended(datetime.now(UTC)):
+    """The target of a follow or request: any standing account (blocks answer BLOCKED, below)."""
+    user = await User.filter(visibility.active_users_q(), id=user_id).first()
+    if user is None:
         raise UserInputError(ErrorCode.NOT_FOUND, "No such user", field)
     return user
 

@@ -8,6 +8,7 @@ so a list reaching a relation costs one query however long the list is.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from functools import cache
 from typing import Any
 
 from strawberry.dataloader import DataLoader
@@ -48,3 +49,15 @@ def group_by_key(rows: Sequence[Any], keys: Sequence[Any], attr: str) -> list[li
     for row in rows:
         groups.setdefault(getattr(row, attr), []).append(row)
     return [groups[key] for key in keys]
+
+
+@cache
+def rows_of(model: Any) -> Callable[[Sequence[Any]], Awaitable[list[Any]]]:
+    """The batch function loading `model` rows by id, whatever their state (one per model, so
+    every caller shares the request's loader). Visibility is applied by resolvers/visibility."""
+
+    async def load(keys: Sequence[Any]) -> list[Any]:
+        return by_key(await model.filter(id__in=list(keys)), keys)
+
+    load.__name__ = f"load_{model.__name__}_rows"
+    return load

@@ -15,15 +15,13 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from models.foodies import Follow
 from models.meals import Audience, MealSeat, MealStatus, ReservationStatus, SeatStatus, SharedMeal
-from models.restaurants import Restaurant, Visibility
-from resolvers import feed, notifications, pubsub
-from resolvers.accounts import is_moderator, write_limit
+from models.restaurants import Restaurant
+from resolvers import feed, notifications, pubsub, visibility
+from resolvers.accounts import write_limit
 from resolvers.context import Context
 from resolvers.errors import Collector, ErrorCode, UserInputError
-from resolvers.foodies import is_blocked_between
-from resolvers.loaders import by_key, group_by_key
+from resolvers.loaders import Loaders, group_by_key
 from resolvers.nearby import near
 from resolvers.pagination import Page
 from resolvers.restaurants_access import require_staff
@@ -63,7 +61,7 @@ async def create_meal(ctx: Context, fields: MealFields) -> SharedMeal:
     collector = Collector()
     _check(fields, collector)
     collector.raise_if_any()
-    if not await Restaurant.exists(id=fields.restaurant_id, archived=False, visibility=Visibility.VISIBLE):
+    if not await Restaurant.filter(visibility.restaurants_q(), id=fields.restaurant_id).exists():
         raise UserInputError(ErrorCode.NOT_FOUND, "No such restaurant", "restaurantId")
     async with in_transaction("default"):
         meal = await SharedMeal.create(
@@ -81,26 +79,9 @@ async def create_meal(ctx: Context, fields: MealFields) -> SharedMeal:
     return meal
 
 
-async def can_see(ctx: Context, meal: SharedMeal) -> bool:
-    """Public meals: everyone not blocked by the host. Followers-only: the host's followers."""
-    viewer = ctx.viewer
-    if meal.visibility != Visibility.VISIBLE:
-        return is_moderator(viewer)
-    if viewer is None:
-        return meal.audience == Audience.PUBLIC
-    if viewer.id == meal.host_id or is_moderator(viewer):
-        return True
-    if await is_blocked_between(viewer.id, meal.host_id):
-        return False
-    if meal.audience == Audience.FOLLOWERS:
-        follows = await Follow.exists(follower_id=viewer.id, followee_id=meal.host_id)
-        return follows or await MealSeat.exists(meal_id=meal.id, user_id=viewer.id)
-    return True
-
-
 async def visible_meal(ctx: Context, meal_id: int, field: str = "mealId") -> SharedMeal:
-    meal = await SharedMeal.get_or_none(id=meal_id)
-    if meal is None or not await can_see(ctx, meal):
+    meal = await visibility.get(ctx, SharedMeal, meal_id)
+    if meal is None:
         raise UserInputError(ErrorCode.NOT_FOUND, "No such meal", field)
     return meal
 
@@ -308,8 +289,10 @@ async def meal_updates(ctx: Context, meal_id: int) -> AsyncIterator[SharedMeal]:
     ctx.require_viewer()
     await visible_meal(ctx, meal_id)
     async for _ in pubsub.listen(ctx.services, TOPIC, meal_id):
-        meal = await SharedMeal.get_or_none(id=meal_id)
-        if meal is None or not await can_see(ctx, meal):
+        # Loaders cache for a request; a subscription outlives many changes: look afresh each time.
+        ctx.loaders = Loaders()
+        meal = await visibility.get(ctx, SharedMeal, meal_id)
+        if meal is None:
             return
         yield meal
 
@@ -322,10 +305,6 @@ async def my_seat(ctx: Context, meal_id: int) -> SeatStatus | None:
 
 
 # ------------------------------------------------------------------ loaders
-
-
-async def load_meals(keys: Sequence[int]) -> list[SharedMeal | None]:
-    return by_key(await SharedMeal.filter(id__in=list(keys), visibility=Visibility.VISIBLE), keys)
 
 
 async def load_seats(keys: Sequence[int]) -> list[list[MealSeat]]:
@@ -342,19 +321,16 @@ async def load_my_seats(viewer_id: int, keys: Sequence[int]) -> list[SeatStatus 
 async def meals_nearby(
     ctx: Context, lat: float, lng: float, radius_km: float, first: int | None, after: str | None
 ) -> Page[tuple[SharedMeal, float]]:
-    """Upcoming public meals at restaurants near the point (hosts blocked either way left out)."""
-    hidden_hosts = await feed.blocked_either_way(ctx.viewer.id) if ctx.viewer else set()
+    """Upcoming meals near the point that anyone may be shown (public, hosts blocked either way
+    left out)."""
+    listed = await visibility.listed_meals_q(ctx)
 
     async def fetch(restaurant_ids: list[int]) -> list[SharedMeal]:
-        query = SharedMeal.filter(
+        return await SharedMeal.filter(
+            listed,
             restaurant_id__in=restaurant_ids,
             status=MealStatus.OPEN,
-            audience=Audience.PUBLIC,
-            visibility=Visibility.VISIBLE,
             starts_at__gt=datetime.now(UTC),
-        )
-        if hidden_hosts:
-            query = query.exclude(host_id__in=list(hidden_hosts))
-        return await query.limit(2000)
+        ).limit(2000)
 
     return await near(ctx, lat, lng, radius_km, fetch, lambda m: m.starts_at, first, after)

@@ -22,11 +22,12 @@ from models.deals import Deal
 from models.meals import RestaurantEvent, SharedMeal
 from models.moderation import AuditEntry, Report, ReportReason, ReportStatus
 from models.restaurants import Restaurant, Visibility
-from models.reviews import Photo, PhotoStatus, Review
-from resolvers import feed, meals, reviews, sessions
-from resolvers.accounts import can_see_user, is_moderator, write_limit
+from models.reviews import Photo, Review
+from resolvers import feed, reviews, sessions
+from resolvers import visibility as seen
+from resolvers.accounts import is_moderator, write_limit
 from resolvers.context import Context
-from resolvers.errors import AuthError, ErrorCode, UserInputError
+from resolvers.errors import AuthError, BadRequestError, ErrorCode, UserInputError
 from resolvers.pagination import Page, decode_cursor, encode_cursor, newest_first, page_size
 
 MAX_SUSPEND_DAYS = 3650
@@ -77,18 +78,8 @@ def _nothing_to_report(field: str = "targetId") -> UserInputError:
 
 async def _visible_to_reporter(ctx: Context, row: Model) -> bool:
     """What the reporter could see anyway: hidden or removed content, pending photos, suspended
-    people and meals out of the viewer's audience must answer exactly like an id never used."""
-    if is_moderator(ctx.viewer):
-        return True
-    if getattr(row, "visibility", Visibility.VISIBLE) != Visibility.VISIBLE:
-        return False
-    if isinstance(row, Photo):
-        return row.status == PhotoStatus.READY
-    if isinstance(row, User):
-        return can_see_user(ctx.viewer, row)
-    if isinstance(row, SharedMeal):
-        return await meals.can_see(ctx, row)
-    return True
+    people and meals out of the viewer's audience answer exactly like an id never used."""
+    return is_moderator(ctx.viewer) or await seen.visible(ctx, row)
 
 
 async def report(ctx: Context, kind: str, pk: int, reason: ReportReason, note: str) -> Report:
@@ -150,7 +141,8 @@ async def _set_visibility(kind: str, pk: int, visibility: Visibility) -> None:
     target = TARGETS[kind]
     await target.model.filter(id=pk).update(visibility=visibility)
     if target.feed_kind:
-        await feed.set_visible(target.feed_kind, pk, visibility == Visibility.VISIBLE)
+        row = await target.model.get(id=pk)
+        await feed.set_visible(target.feed_kind, pk, seen.in_feed(row))
 
 
 async def _suspend(user_id: int, until: datetime | None) -> None:
@@ -226,18 +218,40 @@ async def queue(
         return Page(
             [(r, counts[(r.target_type, r.target_id)]) for r in page.items], page.cursors, page.has_next_page
         )
-    rows = await query.order_by("created_at", "id").limit(QUEUE_SCAN)
-    per_target = Counter((r.target_type, r.target_id) for r in rows)
-    ordered = sorted(rows, key=lambda r: (-per_target[(r.target_type, r.target_id)], r.created_at, r.id))
     size = page_size(first)
-    key = decode_cursor(after, 1)
-    start = int(key[0]) if key else 0
-    window = ordered[start : start + size]
+    cutoff, start = _queue_cursor(after)
+    if cutoff is not None:
+        query = query.filter(id__lte=cutoff)
+    rows = await query.order_by("created_at", "id").limit(QUEUE_SCAN)
+    if cutoff is None:
+        cutoff = max((r.id for r in rows), default=0)
+    per_target = Counter((r.target_type, r.target_id) for r in rows)
+
+    def urgency(r: Report) -> tuple[int, datetime, int]:
+        return (-per_target[(r.target_type, r.target_id)], r.created_at, r.id)
+
+    ordered = sorted(rows, key=urgency)
+    if start is not None:
+        ordered = [r for r in ordered if urgency(r) > start]
+    window = ordered[:size]
     return Page(
         items=[(r, per_target[(r.target_type, r.target_id)]) for r in window],
-        cursors=[encode_cursor([start + i + 1]) for i in range(len(window))],
-        has_next_page=start + size < len(ordered),
+        cursors=[encode_cursor([cutoff, *urgency(r)]) for r in window],
+        has_next_page=len(ordered) > size,
     )
+
+
+def _queue_cursor(after: str | None) -> tuple[int | None, tuple[int, datetime, int] | None]:
+    """The queue's keyset cursor: the newest report the first page saw (later reports wait for a
+    fresh read, so urgency counts and order hold still while paging) and the last row's key."""
+    key = decode_cursor(after, 4)
+    if key is None:
+        return None, None
+    try:
+        start = (int(key[1]), datetime.fromisoformat(key[2]), int(key[3]))
+        return int(key[0]), start
+    except (TypeError, ValueError):
+        raise BadRequestError("Malformed cursor") from None
 
 
 async def _open_counts(rows: list[Report]) -> Counter[tuple[str, int]]:

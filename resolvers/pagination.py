@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -20,6 +21,19 @@ class Page(Generic[T]):
     items: list[T]
     cursors: list[str]
     has_next_page: bool
+    # Where the next page starts when rows read for this page were left out (not visible):
+    # without it a page of only hidden rows says "more" but gives no cursor to get there.
+    resume_after: str | None = None
+
+    @property
+    def end_cursor(self) -> str | None:
+        return self.resume_after or (self.cursors[-1] if self.cursors else None)
+
+    def only(self, keep: Sequence[bool]) -> Page[T]:
+        """This page without the rows `keep` drops; the next page still starts after them."""
+        rows = zip(self.items, self.cursors, keep, strict=True)
+        pairs = [(item, cursor) for item, cursor, ok in rows if ok]
+        return Page([i for i, _ in pairs], [c for _, c in pairs], self.has_next_page, self.end_cursor)
 
 
 def page_size(first: int | None, default: int = DEFAULT_PAGE) -> int:

@@ -10,10 +10,11 @@ from datetime import UTC, datetime, timedelta
 from media.images import ALLOWED_TYPES, EXTENSIONS, ImageRejected, clean_image
 from media.storage import PresignedUpload
 from models.reviews import Photo, PhotoStatus, ReviewPhoto
+from resolvers import visibility
 from resolvers.accounts import write_limit
 from resolvers.context import Context
 from resolvers.errors import ErrorCode, UserInputError
-from resolvers.loaders import by_key, group_by_key
+from resolvers.loaders import group_by_key
 
 UPLOAD_TTL = timedelta(minutes=15)
 
@@ -94,12 +95,11 @@ async def usable_photos(viewer_id: int, photo_ids: Sequence[int], review_id: int
     return result
 
 
-async def load_photos(keys: Sequence[int]) -> list[Photo | None]:
-    return by_key(await Photo.filter(id__in=list(keys)), keys)
-
-
 async def load_review_photos(keys: Sequence[int]) -> list[list[Photo]]:
     """Visible photos of each review, in their order (one query joins the link and the photo)."""
-    links = await ReviewPhoto.filter(review_id__in=list(keys)).select_related("photo").order_by("position")
-    groups = group_by_key(links, keys, "review_id")
-    return [[link.photo for link in group if link.photo.visibility == "visible"] for group in groups]
+    links = (
+        await ReviewPhoto.filter(visibility.photos_q("photo__"), review_id__in=list(keys))
+        .select_related("photo")
+        .order_by("position")
+    )
+    return [[link.photo for link in group] for group in group_by_key(links, keys, "review_id")]

@@ -9,7 +9,8 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from models.accounts import Role
-from models.restaurants import Dish, Restaurant, RestaurantStaff, StaffRole, Visibility
+from models.restaurants import Dish, Restaurant, RestaurantStaff, StaffRole
+from resolvers import visibility
 from resolvers.accounts import check_coordinates, user_by_email, write_limit
 from resolvers.context import Context
 from resolvers.errors import BadRequestError, Collector, ErrorCode, UserInputError
@@ -22,6 +23,8 @@ from resolvers.text import check_visible_text
 
 RESTAURANT_KIND = "restaurant"
 MAX_PRICE_CENTS = 10_000_000  # ¥100,000: a typo guard, not a business rule
+SCAN_ROUNDS = 5  # nearby: reads past hidden restaurants, bounded
+SCAN_BATCH = 100
 
 
 @dataclass
@@ -220,13 +223,18 @@ async def archive_dish(ctx: Context, dish_id: int) -> Dish:
 
 
 def _public_restaurants():  # noqa: ANN202 - queryset
-    return Restaurant.filter(archived=False, visibility=Visibility.VISIBLE)
+    return Restaurant.filter(visibility.restaurants_q())
 
 
 async def restaurants_nearby(
     ctx: Context, lat: float, lng: float, radius_km: float, first: int | None, after: str | None
 ) -> Page[tuple[Restaurant, float]]:
-    """Nearest first, exact distance (restaurants are public places)."""
+    """Nearest first, exact distance (restaurants are public places).
+
+    Hidden restaurants stay in the spatial index (moderation may restore them), so the scan
+    reads on past them until the page is full, the radius is exhausted or SCAN_ROUNDS ran out;
+    the cursor then points past the last restaurant read, never back at the start.
+    """
     from geo import Hit
 
     check_coordinates(lat, lng)
@@ -234,15 +242,27 @@ async def restaurants_nearby(
     size = page_size(first)
     key = decode_cursor(after, 2)
     try:
-        start = Hit(float(key[0]), int(key[1])) if key else None
+        last = Hit(float(key[0]), int(key[1])) if key else None
     except (TypeError, ValueError):
         raise BadRequestError("Malformed cursor") from None
-    hits = await ctx.services.geo.within(RESTAURANT_KIND, lat, lng, radius_km, limit=size + 1, after=start)
-    rows = {r.id: r for r in await _public_restaurants().filter(id__in=[h.object_id for h in hits])}
-    window = hits[:size]
-    items = [(rows[h.object_id], h.distance_km) for h in window if h.object_id in rows]
-    cursors = [encode_cursor([h.distance_km, h.object_id]) for h in window if h.object_id in rows]
-    return Page(items=items, cursors=cursors, has_next_page=len(hits) > size)
+    items: list[tuple[Restaurant, float]] = []
+    cursors: list[str] = []
+    batch = size + 1
+    for _ in range(SCAN_ROUNDS):
+        hits = await ctx.services.geo.within(RESTAURANT_KIND, lat, lng, radius_km, limit=batch, after=last)
+        rows = {r.id: r for r in await _public_restaurants().filter(id__in=[h.object_id for h in hits])}
+        for hit in hits:
+            if hit.object_id in rows:
+                if len(items) == size:
+                    return Page(items, cursors, has_next_page=True)
+                items.append((rows[hit.object_id], hit.distance_km))
+                cursors.append(encode_cursor([hit.distance_km, hit.object_id]))
+            last = hit
+        if len(hits) < batch:
+            return Page(items, cursors, has_next_page=False)
+        batch = SCAN_BATCH
+    resume = encode_cursor([last.distance_km, last.object_id]) if last else None
+    return Page(items, cursors, has_next_page=True, resume_after=resume)
 
 
 async def search_restaurants(
@@ -262,7 +282,7 @@ async def search_restaurants(
 
 
 async def get_restaurant(ctx: Context, restaurant_id: int) -> Restaurant | None:
-    return await ctx.loaders.get(load_restaurants).load(restaurant_id)
+    return await visibility.fetch(ctx, Restaurant, restaurant_id)
 
 
 async def get_dish(ctx: Context, dish_id: int) -> Dish | None:
@@ -270,11 +290,6 @@ async def get_dish(ctx: Context, dish_id: int) -> Dish | None:
 
 
 # ------------------------------------------------------------------ loaders
-
-
-async def load_restaurants(keys: Sequence[int]) -> list[Restaurant | None]:
-    """Public restaurants by id (archived or hidden ones load as None)."""
-    return by_key(await _public_restaurants().filter(id__in=list(keys)), keys)
 
 
 async def load_dishes(keys: Sequence[int]) -> list[Dish | None]:

@@ -16,11 +16,11 @@ from tortoise.transactions import in_transaction
 
 from models.restaurants import Dish, RestaurantStaff, Visibility
 from models.reviews import HelpfulVote, Review, ReviewEdit, ReviewPhoto
-from resolvers import feed
+from resolvers import feed, visibility
 from resolvers.accounts import is_moderator, write_limit
 from resolvers.context import Context
 from resolvers.errors import Collector, ErrorCode, UserInputError
-from resolvers.loaders import by_key, group_by_key
+from resolvers.loaders import group_by_key
 from resolvers.pagination import Page, newest_first
 from resolvers.photos import usable_photos
 
@@ -131,7 +131,7 @@ async def update_review(ctx: Context, review_id: int, fields: ReviewFields) -> R
 
 async def vote_helpful(ctx: Context, review_id: int) -> Review:
     viewer = await write_limit(ctx, "vote")
-    review = await Review.get_or_none(id=review_id, visibility=Visibility.VISIBLE)
+    review = await visibility.get(ctx, Review, review_id)
     if review is None:
         raise UserInputError(ErrorCode.NOT_FOUND, "No such review", "reviewId")
     if review.author_id == viewer.id:
@@ -170,7 +170,7 @@ def average_rating(dish: Dish) -> float | None:
 
 
 async def dish_reviews(dish_id: int, first: int | None, after: str | None) -> Page[Review]:
-    return await newest_first(Review.filter(dish_id=dish_id, visibility=Visibility.VISIBLE), first, after)
+    return await newest_first(Review.filter(visibility.reviews_q(), dish_id=dish_id), first, after)
 
 
 def can_read_history(ctx: Context, review: Review) -> bool:
@@ -179,11 +179,6 @@ def can_read_history(ctx: Context, review: Review) -> bool:
 
 
 # ------------------------------------------------------------------ loaders
-
-
-async def load_reviews(keys: Sequence[int]) -> list[Review | None]:
-    """Visible reviews by id (hidden and removed ones load as None)."""
-    return by_key(await Review.filter(id__in=list(keys), visibility=Visibility.VISIBLE), keys)
 
 
 async def load_edits(keys: Sequence[int]) -> list[list[ReviewEdit]]:

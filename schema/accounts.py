@@ -11,7 +11,7 @@ import strawberry
 from strawberry import relay
 
 from models.accounts import Role, User
-from resolvers import accounts, foodies
+from resolvers import accounts, foodies, visibility
 from resolvers.errors import AuthError
 from resolvers.pagination import Page
 from resolvers.tastes import CUISINES, DIETARY
@@ -69,12 +69,8 @@ class UserNode(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[UserNode | None]:
-        loader = info.context.loaders.get(accounts.load_users)
-        users = await loader.load_many([int(node_id) for node_id in node_ids])
-        viewer = info.context.viewer
-        return [
-            cls.from_model(u) if u is not None and accounts.can_see_user(viewer, u) else None for u in users
-        ]
+        users = await visibility.fetch_many(info.context, User, [int(node_id) for node_id in node_ids])
+        return [cls.from_model(u) if u is not None else None for u in users]
 
     def _require_self(self, info: Info) -> None:
         viewer = info.context.require_viewer()
@@ -146,17 +142,9 @@ async def _follow_connection(
 ) -> Connection[UserNode]:
     page = await foodies.follow_page(info.context, user_id, followers, first, after)
     ids = [f.follower_id if followers else f.followee_id for f in page.items]
-    users = await info.context.loaders.get(accounts.load_users).load_many(ids)
-    viewer = info.context.viewer
-    visible = [
-        (u, c)
-        for u, c in zip(users, page.cursors, strict=True)
-        if u is not None and accounts.can_see_user(viewer, u)
-    ]
-    page = Page(
-        items=[u for u, _ in visible], cursors=[c for _, c in visible], has_next_page=page.has_next_page
-    )
-    return to_connection(page, UserNode.from_model)
+    users = await visibility.fetch_many(info.context, User, ids)
+    shown = Page(users, page.cursors, page.has_next_page).only([u is not None for u in users])
+    return to_connection(shown, UserNode.from_model)
 
 
 @strawberry.type

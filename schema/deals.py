@@ -11,7 +11,8 @@ import strawberry
 from strawberry import relay
 
 from models.deals import Claim, ClaimStatus, Deal, DealStatus, SourceType
-from resolvers import attribution, deals, insights, restaurants, vouchers
+from models.restaurants import Restaurant
+from resolvers import attribution, deals, insights, visibility, vouchers
 from resolvers.errors import ErrorCode, UserInputError
 from schema.context import Info
 from schema.errors import UserError, guarded
@@ -95,7 +96,7 @@ class DealNode(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[DealNode | None]:
-        rows = await info.context.loaders.get(deals.load_deals).load_many([int(i) for i in node_ids])
+        rows = await visibility.fetch_many(info.context, Deal, [int(i) for i in node_ids])
         return [cls.from_model(r) if r else None for r in rows]
 
     @strawberry.field
@@ -108,7 +109,7 @@ class DealNode(relay.Node):
 
     @strawberry.field
     async def restaurant(self, info: Info) -> RestaurantNode | None:
-        row = await info.context.loaders.get(restaurants.load_restaurants).load(self.model.restaurant_id)
+        row = await visibility.fetch(info.context, Restaurant, self.model.restaurant_id)
         return RestaurantNode.from_model(row) if row else None
 
 
@@ -168,7 +169,7 @@ class ClaimNode(relay.Node):
 
     @strawberry.field
     async def deal(self, info: Info) -> DealNode | None:
-        row = await info.context.loaders.get(deals.load_deals).load(self.model.deal_id)
+        row = await visibility.fetch(info.context, Deal, self.model.deal_id)
         return DealNode.from_model(row) if row else None
 
     @strawberry.field(description="Present while the claim awaits payment.")
@@ -259,20 +260,17 @@ class ShareDealPayload:
 async def _attribution(info: Info, deal_id: int, source: AttributionInput | None) -> attribution.Attribution:
     if source is None:
         return attribution.DIRECT
-    deal = await deals.get_deal_for_attribution(deal_id)
+    deal = await deals.get_deal_for_attribution(info.context, deal_id)
     kind = SourceType(source.type.value)
     node = None if kind == SourceType.SHARE_LINK else decode_any(source.id, "source")
-    viewer = info.context.viewer
-    return await attribution.resolve(
-        info.context.settings.secret_key, deal, viewer.id if viewer else None, kind, node, str(source.id)
-    )
+    return await attribution.resolve(info.context, deal, kind, node, str(source.id))
 
 
 @strawberry.type
 class Query:
     @strawberry.field
     async def deal(self, info: Info, id: strawberry.ID) -> DealNode | None:
-        row = await info.context.loaders.get(deals.load_deals).load(decode(id, "Deal", "id"))
+        row = await visibility.fetch(info.context, Deal, decode(id, "Deal", "id"))
         return DealNode.from_model(row) if row else None
 
     @strawberry.field(description="Deals on offer now at restaurants within the radius, nearest first.")
@@ -418,7 +416,7 @@ class Mutation:
         info.context.require_viewer()
 
         async def act() -> ShareDealPayload:
-            deal = await deals.get_deal_for_attribution(_deal_id(deal_id))
+            deal = await deals.get_deal_for_attribution(info.context, _deal_id(deal_id))
             token = deals.share_token(info.context, deal)
             # A deep link the app opens; the app passes the token back as a SHARE_LINK source.
             url = f"tablemates://deal/{deal_id}?share={token}"

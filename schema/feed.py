@@ -7,8 +7,11 @@ from enum import Enum
 
 import strawberry
 
+from models.accounts import User
 from models.feed import FeedEntry
-from resolvers import accounts, events, feed, meals, reviews
+from models.meals import RestaurantEvent, SharedMeal
+from models.reviews import Review
+from resolvers import feed, visibility
 from schema.accounts import UserNode
 from schema.context import Info
 from schema.meals import RestaurantEventNode, SharedMealNode
@@ -35,30 +38,28 @@ class FeedItem:
 
     @strawberry.field(description="Who posted it (null for restaurant events).")
     async def actor(self, info: Info) -> UserNode | None:
-        if self.entry.actor_id is None:
-            return None
-        user = await info.context.loaders.get(accounts.load_users).load(self.entry.actor_id)
+        user = await visibility.fetch(info.context, User, self.entry.actor_id)
         return UserNode.from_model(user) if user else None
 
     @strawberry.field(description="The review, when kind is REVIEW.")
     async def review(self, info: Info) -> ReviewNode | None:
         if self.entry.kind != "review":
             return None
-        row = await info.context.loaders.get(reviews.load_reviews).load(self.entry.object_id)
+        row = await visibility.fetch(info.context, Review, self.entry.object_id)
         return ReviewNode.from_model(row) if row else None
 
     @strawberry.field(description="The shared meal, when kind is SHARED_MEAL.")
     async def shared_meal(self, info: Info) -> SharedMealNode | None:
         if self.entry.kind != "meal":
             return None
-        row = await info.context.loaders.get(meals.load_meals).load(self.entry.object_id)
+        row = await visibility.fetch(info.context, SharedMeal, self.entry.object_id)
         return SharedMealNode.from_model(row) if row else None
 
     @strawberry.field(description="The restaurant event, when kind is EVENT.")
     async def event(self, info: Info) -> RestaurantEventNode | None:
         if self.entry.kind != "event":
             return None
-        row = await info.context.loaders.get(events.load_events).load(self.entry.object_id)
+        row = await visibility.fetch(info.context, RestaurantEvent, self.entry.object_id)
         return RestaurantEventNode.from_model(row) if row else None
 
 

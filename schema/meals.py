@@ -9,6 +9,7 @@ from enum import Enum
 import strawberry
 from strawberry import relay
 
+from models.accounts import User
 from models.meals import (
     Audience,
     MealSeat,
@@ -18,7 +19,8 @@ from models.meals import (
     SeatStatus,
     SharedMeal,
 )
-from resolvers import accounts, events, meals, notifications, restaurants
+from models.restaurants import Restaurant
+from resolvers import events, meals, notifications, visibility
 from resolvers.errors import AuthError
 from schema.accounts import UserNode
 from schema.context import Info
@@ -62,10 +64,8 @@ class MealGuest:
 
     @strawberry.field
     async def user(self, info: Info) -> UserNode | None:
-        user = await info.context.loaders.get(accounts.load_users).load(self.model.user_id)
-        return (
-            UserNode.from_model(user) if user and accounts.can_see_user(info.context.viewer, user) else None
-        )
+        user = await visibility.fetch(info.context, User, self.model.user_id)
+        return UserNode.from_model(user) if user else None
 
 
 @strawberry.type(name="SharedMeal")
@@ -106,8 +106,8 @@ class SharedMealNode(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[SharedMealNode | None]:
-        rows = await info.context.loaders.get(meals.load_meals).load_many([int(i) for i in node_ids])
-        return [cls.from_model(r) if r and await meals.can_see(info.context, r) else None for r in rows]
+        rows = await visibility.fetch_many(info.context, SharedMeal, [int(i) for i in node_ids])
+        return [cls.from_model(r) if r else None for r in rows]
 
     @strawberry.field
     def seats_left(self) -> int:
@@ -115,14 +115,12 @@ class SharedMealNode(relay.Node):
 
     @strawberry.field
     async def host(self, info: Info) -> UserNode | None:
-        user = await info.context.loaders.get(accounts.load_users).load(self.model.host_id)
-        return (
-            UserNode.from_model(user) if user and accounts.can_see_user(info.context.viewer, user) else None
-        )
+        user = await visibility.fetch(info.context, User, self.model.host_id)
+        return UserNode.from_model(user) if user else None
 
     @strawberry.field
     async def restaurant(self, info: Info) -> RestaurantNode | None:
-        row = await info.context.loaders.get(restaurants.load_restaurants).load(self.model.restaurant_id)
+        row = await visibility.fetch(info.context, Restaurant, self.model.restaurant_id)
         return RestaurantNode.from_model(row) if row else None
 
     async def _seats(self, info: Info) -> list[MealSeat]:
@@ -204,7 +202,7 @@ class RestaurantEventNode(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[RestaurantEventNode | None]:
-        rows = await info.context.loaders.get(events.load_events).load_many([int(i) for i in node_ids])
+        rows = await visibility.fetch_many(info.context, RestaurantEvent, [int(i) for i in node_ids])
         return [cls.from_model(r) if r else None for r in rows]
 
     @strawberry.field
@@ -213,7 +211,7 @@ class RestaurantEventNode(relay.Node):
 
     @strawberry.field
     async def restaurant(self, info: Info) -> RestaurantNode | None:
-        row = await info.context.loaders.get(restaurants.load_restaurants).load(self.model.restaurant_id)
+        row = await visibility.fetch(info.context, Restaurant, self.model.restaurant_id)
         return RestaurantNode.from_model(row) if row else None
 
     @strawberry.field
@@ -264,7 +262,7 @@ class NotificationNode(relay.Node):
     async def meal(self, info: Info) -> SharedMealNode | None:
         if self.model.meal_id is None:
             return None
-        row = await info.context.loaders.get(meals.load_meals).load(self.model.meal_id)
+        row = await visibility.fetch(info.context, SharedMeal, self.model.meal_id)
         return SharedMealNode.from_model(row) if row else None
 
 
@@ -328,8 +326,8 @@ class MarkReadPayload:
 class Query:
     @strawberry.field
     async def shared_meal(self, info: Info, id: strawberry.ID) -> SharedMealNode | None:
-        row = await meals.SharedMeal.get_or_none(id=decode(id, "SharedMeal", "id"))
-        return SharedMealNode.from_model(row) if row and await meals.can_see(info.context, row) else None
+        row = await visibility.fetch(info.context, SharedMeal, decode(id, "SharedMeal", "id"))
+        return SharedMealNode.from_model(row) if row else None
 
     @strawberry.field(description="Upcoming public meals at restaurants within the radius, nearest first.")
     async def shared_meals_nearby(

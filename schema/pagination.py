@@ -41,7 +41,7 @@ def to_connection(page: Page[Any], convert: Callable[[Any], T], total: int | Non
         edges=edges,
         page_info=PageInfo(
             has_next_page=page.has_next_page,
-            end_cursor=page.cursors[-1] if page.cursors else None,
+            end_cursor=page.end_cursor,
             start_cursor=page.cursors[0] if page.cursors else None,
         ),
         total_count=total,

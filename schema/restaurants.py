@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry import relay
 
+from models.accounts import User
 from models.restaurants import Dish, Restaurant, RestaurantStaff, StaffRole
-from resolvers import accounts, restaurants, reviews
+from resolvers import restaurants, reviews, visibility
 from resolvers.errors import AuthError
 from schema.accounts import UserNode
 from schema.context import Info
@@ -33,7 +34,7 @@ class StaffMember:
 
     @strawberry.field
     async def user(self, info: Info) -> UserNode | None:
-        user = await info.context.loaders.get(accounts.load_users).load(self.model.user_id)
+        user = await visibility.fetch(info.context, User, self.model.user_id)
         return UserNode.from_model(user) if user else None
 
 
@@ -73,17 +74,13 @@ class RestaurantNode(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[RestaurantNode | None]:
-        rows = await info.context.loaders.get(restaurants.load_restaurants).load_many(
-            [int(i) for i in node_ids]
-        )
+        rows = await visibility.fetch_many(info.context, Restaurant, [int(i) for i in node_ids])
         return [cls.from_model(r) if r else None for r in rows]
 
     @strawberry.field
     async def owner(self, info: Info) -> UserNode | None:
-        user = await info.context.loaders.get(accounts.load_users).load(self.model.owner_id)
-        return (
-            UserNode.from_model(user) if user and accounts.can_see_user(info.context.viewer, user) else None
-        )
+        user = await visibility.fetch(info.context, User, self.model.owner_id)
+        return UserNode.from_model(user) if user else None
 
     @strawberry.field(description="Dishes on the menu (archived ones are gone), oldest first.")
     async def dishes(
@@ -152,7 +149,7 @@ class DishNode(relay.Node):
 
     @strawberry.field
     async def restaurant(self, info: Info) -> RestaurantNode | None:
-        row = await info.context.loaders.get(restaurants.load_restaurants).load(self.model.restaurant_id)
+        row = await visibility.fetch(info.context, Restaurant, self.model.restaurant_id)
         return RestaurantNode.from_model(row) if row else None
 
     @strawberry.field(description="Visible reviews, newest first.")

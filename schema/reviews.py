@@ -9,8 +9,10 @@ import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
 
+from models.accounts import User
+from models.restaurants import Restaurant
 from models.reviews import Photo, Review, ReviewEdit
-from resolvers import accounts, photos, restaurants, reviews
+from resolvers import photos, restaurants, reviews, visibility
 from resolvers.errors import AuthError
 from schema.accounts import UserNode
 from schema.context import Info
@@ -44,14 +46,8 @@ class PhotoNode(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[PhotoNode | None]:
-        rows = await info.context.loaders.get(photos.load_photos).load_many([int(i) for i in node_ids])
-        viewer = info.context.viewer
-        return [
-            cls.from_model(r)
-            if r and (r.visibility == "visible" or (viewer and viewer.id == r.owner_id))
-            else None
-            for r in rows
-        ]
+        rows = await visibility.fetch_many(info.context, Photo, [int(i) for i in node_ids])
+        return [cls.from_model(r) if r else None for r in rows]
 
     @strawberry.field(description="The cleaned image (no metadata); signed unless media is public.")
     def url(self, info: Info) -> str | None:
@@ -106,15 +102,13 @@ class ReviewNode(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[ReviewNode | None]:
-        rows = await info.context.loaders.get(reviews.load_reviews).load_many([int(i) for i in node_ids])
+        rows = await visibility.fetch_many(info.context, Review, [int(i) for i in node_ids])
         return [cls.from_model(r) if r else None for r in rows]
 
     @strawberry.field
     async def author(self, info: Info) -> UserNode | None:
-        user = await info.context.loaders.get(accounts.load_users).load(self.model.author_id)
-        return (
-            UserNode.from_model(user) if user and accounts.can_see_user(info.context.viewer, user) else None
-        )
+        user = await visibility.fetch(info.context, User, self.model.author_id)
+        return UserNode.from_model(user) if user else None
 
     @strawberry.field
     async def dish(self, info: Info) -> DishNode | None:
@@ -123,7 +117,7 @@ class ReviewNode(relay.Node):
 
     @strawberry.field
     async def restaurant(self, info: Info) -> RestaurantNode | None:
-        row = await info.context.loaders.get(restaurants.load_restaurants).load(self.model.restaurant_id)
+        row = await visibility.fetch(info.context, Restaurant, self.model.restaurant_id)
         return RestaurantNode.from_model(row) if row else None
 
     @strawberry.field(description="Up to 9 photos, in the author's order.")

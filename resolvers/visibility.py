@@ -1,0 +1,344 @@
+"""Who may see what: one rule per kind of object, stated once, in two forms side by side.
+
+Each kind has a predicate on a loaded row (`can_see_*`: node(), relations, notifications,
+attribution sources, mutations that look an object up) and a SQL condition (`*_q`: a Tortoise
+`Q` for lists, counts, nearby queries and the feed). A new relation or list calls `fetch` /
+`fetch_many` or filters with the `Q`; it never restates a rule.
+
+- user: not suspended (deleted accounts are suspended for good), not blocked either way with
+  the viewer; always visible to themselves and to moderators.
+- restaurant: not archived, not hidden or removed by moderation.
+- review: visible, and its author not suspended.
+- photo: its owner and moderators see it; others only when it is visible and on a visible review
+  (an upload not yet on a review is private).
+- deal, event: visible, at a visible restaurant. Live deals are also active and in their window.
+- shared meal: visible, at a visible restaurant, host visible to the viewer (not suspended, not
+  blocked either way); followers-only meals only for the host's followers and its current
+  guests (not those who left, were removed or declined). Moderators see every meal.
+- feed entry: its content flag, actor and restaurant visible, actor not blocked either way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from tortoise.expressions import Q
+from tortoise.models import Model
+
+from models.accounts import User
+from models.deals import Deal, DealStatus
+from models.foodies import Block, Follow
+from models.meals import Audience, MealSeat, MealStatus, RestaurantEvent, SeatStatus, SharedMeal
+from models.restaurants import Restaurant, Visibility
+from models.reviews import Photo, Review, ReviewPhoto
+from resolvers.accounts import is_moderator
+from resolvers.context import Context
+from resolvers.loaders import rows_of
+
+VISIBLE = Visibility.VISIBLE
+# Seats that keep a diner in a followers-only meal's audience.
+MEMBER_SEATS = (SeatStatus.HOST, SeatStatus.JOINED, SeatStatus.WAITLISTED, SeatStatus.PENDING)
+
+
+def _at(prefix: str, **conditions: Any) -> Q:
+    """Conditions on the object reached through `prefix` ("" or e.g. "restaurant__")."""
+    return Q(**{f"{prefix}{name}": value for name, value in conditions.items()})
+
+
+def _fk(prefix: str) -> str:
+    """The id column of the object at `prefix`: "id", or "author_id" for "author__"."""
+    return prefix.removesuffix("__") + "_id" if prefix else "id"
+
+
+async def _load(ctx: Context, model: type[Model], pk: int) -> Any:
+    return await ctx.loaders.get(rows_of(model)).load(pk)
+
+
+# ------------------------------------------------------------------ per-request lookups
+
+
+async def load_blocked(keys: Sequence[int]) -> list[frozenset[int]]:
+    """For each user, everyone they blocked or who blocked them."""
+    ids = list(keys)
+    rows = await Block.filter(Q(blocker_id__in=ids) | Q(blocked_id__in=ids)).values_list(
+        "blocker_id", "blocked_id"
+    )
+    found: dict[int, set[int]] = {key: set() for key in ids}
+    for blocker, blocked_id in rows:
+        if blocker in found:
+            found[blocker].add(blocked_id)
+        if blocked_id in found:
+            found[blocked_id].add(blocker)
+    return [frozenset(found[key]) for key in ids]
+
+
+async def blocked_either_way(user_id: int) -> frozenset[int]:
+    return (await load_blocked([user_id]))[0]
+
+
+async def blocked(ctx: Context) -> frozenset[int]:
+    """Users blocked either way with the viewer (none when anonymous), read once per request."""
+    if ctx.viewer is None:
+        return frozenset()
+    return await ctx.loaders.get(load_blocked).load(ctx.viewer.id)
+
+
+async def load_audience(viewer_id: int, host_ids: Sequence[int]) -> list[bool]:
+    """Does the viewer follow each host? (The followers-only audience; a loader of its own, so a
+    follow made later in the same request can't leave another field's answer stale.)"""
+    rows = await Follow.filter(follower_id=viewer_id, followee_id__in=list(host_ids)).values_list(
+        "followee_id", flat=True
+    )
+    followed = set(rows)
+    return [key in followed for key in host_ids]
+
+
+async def load_membership(viewer_id: int, meal_ids: Sequence[int]) -> list[bool]:
+    """Is the viewer still one of each meal's guests (or its host)?"""
+    rows = await MealSeat.filter(
+        user_id=viewer_id, meal_id__in=list(meal_ids), status__in=list(MEMBER_SEATS)
+    ).values_list("meal_id", flat=True)
+    members = set(rows)
+    return [key in members for key in meal_ids]
+
+
+async def load_photo_reviews(keys: Sequence[int]) -> list[int | None]:
+    """The review each photo is on, None while it is on none."""
+    rows = await ReviewPhoto.filter(photo_id__in=list(keys)).values_list("photo_id", "review_id")
+    found = dict(rows)
+    return [found.get(key) for key in keys]
+
+
+# ------------------------------------------------------------------ users
+
+
+def _suspended(user: User) -> bool:
+    return user.is_suspended(datetime.now(UTC))
+
+
+def active_users_q(prefix: str = "") -> Q:
+    """SQL: the user at `prefix` is not suspended (suspensions end by time, so read now)."""
+    return _at(prefix, suspended_until__isnull=True) | _at(prefix, suspended_until__lte=datetime.now(UTC))
+
+
+async def can_see_user(ctx: Context, user: User | None) -> bool:
+    viewer = ctx.viewer
+    if user is None:
+        return False
+    if viewer is not None and (viewer.id == user.id or is_moderator(viewer)):
+        return True
+    return not _suspended(user) and user.id not in await blocked(ctx)
+
+
+async def users_q(ctx: Context, prefix: str = "") -> Q:
+    """SQL form of can_see_user for the user at `prefix`."""
+    viewer = ctx.viewer
+    if is_moderator(viewer):
+        return Q()
+    condition = active_users_q(prefix)
+    hidden = await blocked(ctx)
+    if hidden:
+        condition &= ~Q(**{f"{_fk(prefix)}__in": sorted(hidden)})
+    if viewer is not None:
+        condition |= Q(**{_fk(prefix): viewer.id})
+    return condition
+
+
+# ------------------------------------------------------------------ restaurants
+
+
+def restaurants_q(prefix: str = "") -> Q:
+    return _at(prefix, archived=False, visibility=VISIBLE)
+
+
+def restaurant_ok(restaurant: Restaurant | None) -> bool:
+    return restaurant is not None and not restaurant.archived and restaurant.visibility == VISIBLE
+
+
+async def can_see_restaurant(ctx: Context, restaurant: Restaurant | None) -> bool:
+    return restaurant_ok(restaurant)
+
+
+async def _restaurant_ok(ctx: Context, restaurant_id: int) -> bool:
+    return restaurant_ok(await _load(ctx, Restaurant, restaurant_id))
+
+
+# ------------------------------------------------------------------ reviews and photos
+
+
+def reviews_q(prefix: str = "") -> Q:
+    return _at(prefix, visibility=VISIBLE) & active_users_q(f"{prefix}author__")
+
+
+async def can_see_review(ctx: Context, review: Review | None) -> bool:
+    if review is None or review.visibility != VISIBLE:
+        return False
+    author = await _load(ctx, User, review.author_id)
+    return author is not None and not _suspended(author)
+
+
+def photos_q(prefix: str = "") -> Q:
+    """SQL: a photo's own state; lists reach photos through a review already checked."""
+    return _at(prefix, visibility=VISIBLE)
+
+
+async def can_see_photo(ctx: Context, photo: Photo | None) -> bool:
+    viewer = ctx.viewer
+    if photo is None:
+        return False
+    if viewer is not None and (viewer.id == photo.owner_id or is_moderator(viewer)):
+        return True
+    if photo.visibility != VISIBLE:
+        return False
+    review_id = await ctx.loaders.get(load_photo_reviews).load(photo.id)
+    return review_id is not None and await can_see_review(ctx, await _load(ctx, Review, review_id))
+
+
+# ------------------------------------------------------------------ deals and events
+
+
+def deals_q(prefix: str = "") -> Q:
+    return _at(prefix, visibility=VISIBLE) & restaurants_q(f"{prefix}restaurant__")
+
+
+def live_deals_q(now: datetime) -> Q:
+    """Deals on offer now: what nearby lists and restaurant pages show and claims accept."""
+    return deals_q() & Q(status=DealStatus.ACTIVE, starts_at__lte=now, ends_at__gt=now)
+
+
+async def can_see_deal(ctx: Context, deal: Deal | None) -> bool:
+    return deal is not None and deal.visibility == VISIBLE and await _restaurant_ok(ctx, deal.restaurant_id)
+
+
+def events_q(prefix: str = "") -> Q:
+    return _at(prefix, visibility=VISIBLE) & restaurants_q(f"{prefix}restaurant__")
+
+
+async def can_see_event(ctx: Context, event: RestaurantEvent | None) -> bool:
+    return (
+        event is not None and event.visibility == VISIBLE and await _restaurant_ok(ctx, event.restaurant_id)
+    )
+
+
+# ------------------------------------------------------------------ shared meals
+
+
+def meals_q(prefix: str = "") -> Q:
+    """SQL: the meal stands whoever looks (visible, restaurant visible, host not suspended)."""
+    return (
+        _at(prefix, visibility=VISIBLE)
+        & restaurants_q(f"{prefix}restaurant__")
+        & active_users_q(f"{prefix}host__")
+    )
+
+
+async def listed_meals_q(ctx: Context) -> Q:
+    """SQL: meals anyone may be shown in a list (public audience), hosts blocked either way out."""
+    condition = meals_q() & Q(audience=Audience.PUBLIC)
+    hidden = await blocked(ctx)
+    return condition & ~Q(host_id__in=sorted(hidden)) if hidden else condition
+
+
+async def can_see_meal(ctx: Context, meal: SharedMeal | None) -> bool:
+    viewer = ctx.viewer
+    if meal is None:
+        return False
+    if is_moderator(viewer):
+        return True
+    if meal.visibility != VISIBLE or not await _restaurant_ok(ctx, meal.restaurant_id):
+        return False
+    if not await can_see_user(ctx, await _load(ctx, User, meal.host_id)):
+        return False
+    if meal.audience == Audience.PUBLIC or (viewer is not None and viewer.id == meal.host_id):
+        return True
+    if viewer is None:
+        return False
+    if await ctx.loaders.get(load_audience, viewer.id).load(meal.host_id):
+        return True
+    return await ctx.loaders.get(load_membership, viewer.id).load(meal.id)
+
+
+# ------------------------------------------------------------------ feed
+
+
+async def feed_q(ctx: Context) -> Q:
+    """SQL: feed entries the viewer may see (each item's content is checked again on output)."""
+    return (
+        Q(visible=True)
+        & (Q(actor_id__isnull=True) | await users_q(ctx, "actor__"))
+        & (Q(restaurant_id__isnull=True) | restaurants_q("restaurant__"))
+    )
+
+
+def in_feed(row: Model) -> bool:
+    """Whether content's feed entry shows, from the content's own state: restoring a cancelled
+    meal's content after moderation must not bring its entry back."""
+    if isinstance(row, SharedMeal):
+        return row.visibility == VISIBLE and row.status == MealStatus.OPEN
+    if isinstance(row, RestaurantEvent):
+        return row.visibility == VISIBLE and not row.cancelled
+    return getattr(row, "visibility", VISIBLE) == VISIBLE
+
+
+# ------------------------------------------------------------------ by id, for every relation
+
+Check = Callable[[Context, Any], Awaitable[bool]]
+
+RULES: dict[type[Model], Check] = {
+    User: can_see_user,
+    Restaurant: can_see_restaurant,
+    Review: can_see_review,
+    Photo: can_see_photo,
+    Deal: can_see_deal,
+    RestaurantEvent: can_see_event,
+    SharedMeal: can_see_meal,
+}
+
+# Viewer-independent SQL forms: does the object still stand (attribution at redemption).
+STANDING: dict[type[Model], Callable[[], Q]] = {
+    User: active_users_q,
+    Restaurant: restaurants_q,
+    Review: reviews_q,
+    Photo: photos_q,
+    Deal: deals_q,
+    RestaurantEvent: events_q,
+    SharedMeal: meals_q,
+}
+
+
+async def visible(ctx: Context, row: Any) -> bool:
+    """The rule of the row's kind."""
+    return row is not None and await RULES[type(row)](ctx, row)
+
+
+async def keep_visible(ctx: Context, rows: Sequence[Any]) -> list[Any]:
+    """Rows the viewer may see, None in place of the others (checked together: one batch)."""
+    flags = await asyncio.gather(*(visible(ctx, row) for row in rows))
+    return [row if ok else None for row, ok in zip(rows, flags, strict=True)]
+
+
+async def fetch_many(ctx: Context, model: type[Model], ids: Sequence[int]) -> list[Any]:
+    rows = await ctx.loaders.get(rows_of(model)).load_many(list(ids))
+    return await keep_visible(ctx, rows)
+
+
+async def fetch(ctx: Context, model: type[Model], pk: int | None) -> Any:
+    """The object if the viewer may see it, else None: what every relation field returns."""
+    if pk is None:
+        return None
+    return (await fetch_many(ctx, model, [pk]))[0]
+
+
+async def standing(model: type[Model], pk: int) -> bool:
+    """Whether the object exists and stands for anyone (not removed, hidden or suspended)."""
+    return await model.filter(STANDING[model](), id=pk).exists()
+
+
+async def get(ctx: Context, model: type[Model], pk: int) -> Any:
+    """Like fetch, but the row read fresh (not from the request's loader): for mutations, so the
+    payload they return is never served the copy from before their change."""
+    row = await model.get_or_none(id=pk)
+    return row if await visible(ctx, row) else None
