@@ -48,6 +48,7 @@ class Settings:
     rate_limit_uploads_per_hour: int = 60
     argon2_time_cost: int = 2
     argon2_memory_kib: int = 19456
+    job_interval_seconds: int = 30  # scheduled jobs in each app process; 0: only `app.py worker`
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -124,6 +125,7 @@ class Settings:
             rate_limit_uploads_per_hour=_int(env, "RATE_LIMIT_UPLOADS_PER_HOUR", 60),
             argon2_time_cost=_int(env, "ARGON2_TIME_COST", cls.argon2_time_cost),
             argon2_memory_kib=_int(env, "ARGON2_MEMORY_KIB", cls.argon2_memory_kib),
+            job_interval_seconds=_int(env, "JOB_INTERVAL_SECONDS", cls.job_interval_seconds),
             extra={k: v for k, v in env.items() if k.startswith("TABLEMATES_")},
         )
 
