@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tortoise.contrib.starlette import RegisterTortoise
 
 from models import querylog, tortoise_config
+from resolvers import jobs
 from resolvers.health import check_dependencies
 from resolvers.logs import configure_logging
 from resolvers.metrics import DB_POOL, HTTP_LATENCY, HTTP_REQUESTS, REGISTRY
@@ -156,7 +157,8 @@ def create_app(settings: Settings) -> Starlette:
                 gc.collect()
                 gc.freeze()
                 gc.set_threshold(GC_GEN0_THRESHOLD, 20, 20)
-                yield
+                async with jobs.in_process(settings.job_interval_seconds):
+                    yield
 
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
@@ -287,6 +289,20 @@ def cmd_delete_user(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(_with_orm(settings, action))
 
 
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    """Run the scheduled jobs (every JOB_INTERVAL_SECONDS, or once with --once)."""
+    import json
+
+    async def action(services: Any) -> int:
+        if args.once:
+            print(json.dumps(await jobs.run_once()))
+        else:
+            await jobs.run_forever(settings.job_interval_seconds or 30)
+        return 0
+
+    return asyncio.run(_with_orm(settings, action))
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import os
 
@@ -322,6 +338,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.set_defaults(func=cmd_serve)
+    worker = sub.add_parser("worker", help="run the scheduled jobs (unpaid-claim release ...)")
+    worker.add_argument("--once", action="store_true", help="run each job once and exit")
+    worker.set_defaults(func=cmd_worker)
     sub.add_parser("migrate", help="bring the database to the latest schema").set_defaults(func=cmd_migrate)
     make = sub.add_parser("makemigrations", help="(developers) write migrations for model changes")
     make.add_argument("apps", nargs="*")

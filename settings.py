@@ -55,6 +55,7 @@ class Settings:
     login_failures_per_account: int = 20  # per hour from all addresses, then slowed
     login_slowdown_ms: int = 2000
     session_recheck_seconds: int = 30
+    job_interval_seconds: int = 30  # scheduled jobs in each app process; 0: only `app.py worker`
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -150,6 +151,7 @@ class Settings:
             ),
             login_slowdown_ms=_int(env, "LOGIN_SLOWDOWN_MS", cls.login_slowdown_ms),
             session_recheck_seconds=_int(env, "SESSION_RECHECK_SECONDS", cls.session_recheck_seconds),
+            job_interval_seconds=_int(env, "JOB_INTERVAL_SECONDS", cls.job_interval_seconds),
             extra={k: v for k, v in env.items() if k.startswith("TABLEMATES_")},
         )
 

@@ -88,6 +88,9 @@ class Claim(Model):
     )
     amount_cents = fields.IntField(default=0)
     payment_intent = fields.CharField(max_length=64, null=True, unique=True)
+    # The provider confirmed the money arrived (set once, by the first webhook): whoever ends
+    # the claim later (refund, expiry) refunds exactly when this is true.
+    paid = fields.BooleanField(default=False)
     pay_by = fields.DatetimeField(null=True)
     valid_until = fields.DatetimeField()
     bill_cents = fields.IntField(null=True)

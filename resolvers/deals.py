@@ -26,8 +26,10 @@ from models.deals import (
     SourceType,
     UserDealCount,
 )
+from models.restaurants import Visibility
 from resolvers import attribution, visibility, vouchers
 from resolvers.accounts import write_limit
+from resolvers.atomic import update_returning
 from resolvers.context import Context, Services
 from resolvers.errors import Collector, ErrorCode, UserInputError
 from resolvers.loaders import group_by_key
@@ -107,9 +109,9 @@ async def set_status(ctx: Context, deal_id: int, status: DealStatus) -> Deal:
     if deal is None:
         raise UserInputError(ErrorCode.NOT_FOUND, "No such deal", "dealId")
     await require_staff(viewer, deal.restaurant_id, field="dealId")
-    if deal.status == DealStatus.ENDED:
+    # Checked in the statement itself: a parallel "end" can't be undone by a stale "resume".
+    if not await Deal.filter(id=deal.id, status__not=DealStatus.ENDED).update(status=status):
         raise UserInputError(ErrorCode.DEAL_INACTIVE, "An ended deal stays ended", "dealId")
-    await Deal.filter(id=deal.id).update(status=status)
     return await Deal.get(id=deal.id)
 
 
@@ -124,7 +126,12 @@ def _availability_error(deal: Deal, now: datetime) -> UserInputError | None:
 
 
 async def release_unpaid(deal_id: int | None = None) -> int:
-    """Expire claims not paid in time and give their stock back (lazily, before each claim)."""
+    """Expire claims not paid in time and give their stock back.
+
+    A scheduled job (resolvers/jobs.py) runs it for every deal; a claim also runs it for its
+    deal first, so stock due back is never refused. Each claim expires in its own conditional
+    update, so two workers (or a worker and a claim) never return the same stock twice.
+    """
     query = Claim.filter(status=ClaimStatus.PENDING_PAYMENT, pay_by__lt=datetime.now(UTC))
     if deal_id is not None:
         query = query.filter(deal_id=deal_id)
@@ -134,15 +141,15 @@ async def release_unpaid(deal_id: int | None = None) -> int:
             if await Claim.filter(id=claim.id, status=ClaimStatus.PENDING_PAYMENT).update(
                 status=ClaimStatus.EXPIRED
             ):
-                await _return_stock(claim)
+                await _return_stock(claim.deal_id, claim.user_id)
                 released += 1
     return released
 
 
-async def _return_stock(claim: Claim) -> None:
+async def _return_stock(deal_id: int, user_id: int) -> None:
     # Same lock order as a claim (the user's row, then the deal's), so the two never deadlock.
-    await UserDealCount.filter(deal_id=claim.deal_id, user_id=claim.user_id).update(held=F("held") - 1)
-    await Deal.filter(id=claim.deal_id).update(claimed_count=F("claimed_count") - 1)
+    await UserDealCount.filter(deal_id=deal_id, user_id=user_id).update(held=F("held") - 1)
+    await Deal.filter(id=deal_id).update(claimed_count=F("claimed_count") - 1)
 
 
 async def claim_deal(ctx: Context, deal_id: int, key: str, source: attribution.Attribution | None) -> Claim:
@@ -194,11 +201,20 @@ async def _claim(
             raise UserInputError(
                 ErrorCode.LIMIT_REACHED, f"At most {deal.per_user_limit} per person", "dealId"
             )
-        stock = await Deal.filter(id=deal.id, claimed_count__lt=F("quantity")).update(
-            claimed_count=F("claimed_count") + 1
-        )
+        # On offer and in stock, checked in the statement that takes the stock (a deal paused
+        # or removed after the checks above issues nothing).
+        stock = await Deal.filter(
+            id=deal.id,
+            claimed_count__lt=F("quantity"),
+            status=DealStatus.ACTIVE,
+            visibility=Visibility.VISIBLE,
+            ends_at__gt=now,
+        ).update(claimed_count=F("claimed_count") + 1)
         if not stock:
-            raise UserInputError(ErrorCode.SOLD_OUT, "Sold out", "dealId")
+            current = await Deal.get(id=deal.id)
+            raise _availability_error(current, now) or UserInputError(
+                ErrorCode.SOLD_OUT, "Sold out", "dealId"
+            )
         intent = None
         if paid:
             intent = await ctx.services.payments.create_intent(
@@ -221,36 +237,60 @@ async def _claim(
 
 
 async def confirm_payment(services: Services, intent_id: str) -> bool:
-    """Webhook: the provider says the intent was paid. A late payment after expiry is refunded."""
-    claim = await Claim.get_or_none(payment_intent=intent_id)
-    if claim is None:
-        return False
-    issued = await Claim.filter(id=claim.id, status=ClaimStatus.PENDING_PAYMENT).update(
-        status=ClaimStatus.ISSUED
+    """Webhook: the provider says the intent was paid.
+
+    The first delivery marks the claim paid, and issues it if it still awaits payment, in one
+    statement; the status that statement leaves decides: a claim refunded or expired before the
+    money landed gets it straight back. Repeated deliveries match no row and change nothing.
+    """
+    rows = await update_returning(
+        "claims",
+        "paid = TRUE, status = CASE WHEN status = ? THEN ? ELSE status END",
+        "payment_intent = ? AND NOT paid",
+        [ClaimStatus.PENDING_PAYMENT.value, ClaimStatus.ISSUED.value, intent_id],
+        "status, amount_cents",
     )
-    if not issued and claim.status == ClaimStatus.EXPIRED:
-        await services.payments.refund(intent_id, claim.amount_cents)
+    if not rows:
+        return await Claim.exists(payment_intent=intent_id)
+    if ClaimStatus(rows[0]["status"]) not in (ClaimStatus.ISSUED, ClaimStatus.REDEEMED):
+        await services.payments.refund(intent_id, rows[0]["amount_cents"])
     return True
 
 
 async def refund_claim(ctx: Context, claim_id: int) -> Claim:
-    """The claimer returns an unused voucher: money back, stock back."""
+    """The claimer returns an unused voucher: stock back, and money back if it was paid.
+
+    Whether it was paid is read from the row the refund changed (RETURNING), under its lock: a
+    webhook marks the claim paid either before (then we refund here) or after (then the webhook
+    refunds, seeing REFUNDED), never in between.
+    """
     viewer = await write_limit(ctx, "claim")
-    claim = await Claim.get_or_none(id=claim_id, user_id=viewer.id)
-    if claim is None:
-        raise UserInputError(ErrorCode.NOT_FOUND, "No such voucher of yours", "claimId")
     async with in_transaction("default"):
-        changed = await Claim.filter(
-            id=claim.id, status__in=[ClaimStatus.ISSUED, ClaimStatus.PENDING_PAYMENT]
-        ).update(status=ClaimStatus.REFUNDED)
-        if not changed:
+        rows = await update_returning(
+            "claims",
+            "status = ?",
+            "id = ? AND user_id = ? AND status IN (?, ?)",
+            [
+                ClaimStatus.REFUNDED.value,
+                claim_id,
+                viewer.id,
+                ClaimStatus.ISSUED.value,
+                ClaimStatus.PENDING_PAYMENT.value,
+            ],
+            "deal_id, paid, payment_intent, amount_cents",
+        )
+        if not rows:
+            claim = await Claim.get_or_none(id=claim_id, user_id=viewer.id)
+            if claim is None:
+                raise UserInputError(ErrorCode.NOT_FOUND, "No such voucher of yours", "claimId")
             raise UserInputError(
                 ErrorCode.ALREADY_REDEEMED, f"This voucher is {claim.status.value}", "claimId"
             )
-        await _return_stock(claim)
-    if claim.status == ClaimStatus.ISSUED and claim.payment_intent:
-        await ctx.services.payments.refund(claim.payment_intent, claim.amount_cents)
-    return await Claim.get(id=claim.id)
+        refunded = rows[0]
+        await _return_stock(refunded["deal_id"], viewer.id)
+    if refunded["paid"] and refunded["payment_intent"]:
+        await ctx.services.payments.refund(refunded["payment_intent"], refunded["amount_cents"])
+    return await Claim.get(id=claim_id)
 
 
 async def redeem(ctx: Context, typed_code: str, bill_cents: int | None) -> Claim:

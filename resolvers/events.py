@@ -95,16 +95,18 @@ async def rsvp(ctx: Context, event_id: int) -> RestaurantEvent:
     event = await _open_event(event_id)
     try:
         async with in_transaction("default"):
-            if await EventRsvp.exists(event_id=event.id, user_id=viewer.id, going=True):
-                raise UserInputError(ErrorCode.ALREADY_JOINED, "You are already going", "eventId")
-            taken = await RestaurantEvent.filter(id=event.id, seats_taken__lt=F("capacity")).update(
-                seats_taken=F("seats_taken") + 1
+            # The diner's own row moves first (not going -> going, or a new row, unique per
+            # diner), so of parallel RSVPs by one diner only one goes on to take a place.
+            back = await EventRsvp.filter(event_id=event.id, user_id=viewer.id, going=False).update(
+                going=True
             )
+            if not back:
+                await EventRsvp.create(event_id=event.id, user_id=viewer.id)
+            taken = await RestaurantEvent.filter(
+                id=event.id, cancelled=False, seats_taken__lt=F("capacity")
+            ).update(seats_taken=F("seats_taken") + 1)
             if not taken:
                 raise UserInputError(ErrorCode.EVENT_FULL, "No places left", "eventId")
-            updated = await EventRsvp.filter(event_id=event.id, user_id=viewer.id).update(going=True)
-            if not updated:
-                await EventRsvp.create(event_id=event.id, user_id=viewer.id)
     except IntegrityError:
         raise UserInputError(ErrorCode.ALREADY_JOINED, "You are already going", "eventId") from None
     return await RestaurantEvent.get(id=event.id)
@@ -114,11 +116,18 @@ async def cancel_rsvp(ctx: Context, event_id: int) -> RestaurantEvent:
     viewer = await write_limit(ctx, "event")
     event = await _open_event(event_id)
     async with in_transaction("default"):
-        changed = await EventRsvp.filter(event_id=event.id, user_id=viewer.id, going=True).update(going=False)
-        if not changed:
+        if not await give_back_place(event.id, viewer.id):
             raise UserInputError(ErrorCode.NOT_JOINED, "You are not going", "eventId")
-        await RestaurantEvent.filter(id=event.id).update(seats_taken=F("seats_taken") - 1)
     return await RestaurantEvent.get(id=event.id)
+
+
+async def give_back_place(event_id: int, user_id: int) -> bool:
+    """The one path that frees a place (cancelled RSVP, deleted account); in the caller's
+    transaction. The count moves only if this update is the one that ended the RSVP."""
+    if not await EventRsvp.filter(event_id=event_id, user_id=user_id, going=True).update(going=False):
+        return False
+    await RestaurantEvent.filter(id=event_id).update(seats_taken=F("seats_taken") - 1)
+    return True
 
 
 async def load_my_rsvps(viewer_id: int, keys: Sequence[int]) -> list[bool]:

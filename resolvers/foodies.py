@@ -11,6 +11,7 @@ from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.functions import Count
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from geo.privacy import coarse_km
@@ -278,23 +279,32 @@ async def nearby_foodies(
 # ----------------------------------------------------------------- loaders
 
 
-async def _counts(field: str, keys: Sequence[int]) -> list[int]:
-    rows = (
-        await Follow.filter(**{f"{field}__in": list(keys)})
-        .annotate(n=Count("id"))
-        .group_by(field)
-        .values(field, "n")
+def follows(user_ids: Sequence[int], followers: bool) -> QuerySet[Follow]:
+    """Followers (or followees) of the users that count: the one rule for lists and counts.
+
+    A suspended person on the other side vanishes from both, so a count never says more than
+    its list shows.
+    """
+    mine, other = ("followee", "follower") if followers else ("follower", "followee")
+    now = datetime.now(UTC)
+    return Follow.filter(**{f"{mine}_id__in": list(user_ids)}).filter(
+        Q(**{f"{other}__suspended_until__isnull": True}) | Q(**{f"{other}__suspended_until__lte": now})
     )
+
+
+async def _counts(followers: bool, keys: Sequence[int]) -> list[int]:
+    field = "followee_id" if followers else "follower_id"
+    rows = await follows(keys, followers).annotate(n=Count("id")).group_by(field).values(field, "n")
     counts = {row[field]: row["n"] for row in rows}
     return [counts.get(key, 0) for key in keys]
 
 
 async def load_follower_counts(keys: Sequence[int]) -> list[int]:
-    return await _counts("followee_id", keys)
+    return await _counts(True, keys)
 
 
 async def load_following_counts(keys: Sequence[int]) -> list[int]:
-    return await _counts("follower_id", keys)
+    return await _counts(False, keys)
 
 
 async def load_is_followed_by(viewer_id: int, keys: Sequence[int]) -> list[bool]:
@@ -312,8 +322,7 @@ async def follow_page(
 ) -> Page[Follow]:
     from resolvers.pagination import newest_first
 
-    query = Follow.filter(followee_id=user_id) if followers else Follow.filter(follower_id=user_id)
-    return await newest_first(query, first, after)
+    return await newest_first(follows([user_id], followers), first, after)
 
 
 async def load_match_requests(keys: Sequence[int]) -> list[MatchRequest | None]:

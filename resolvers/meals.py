@@ -3,6 +3,11 @@
 Seats are counted on the meal row and only changed by conditional updates
 (`seats_taken < capacity`), so no interleaving of joins can double-book a seat, on PostgreSQL
 (row lock) or SQLite (one writer). The waitlist is ordered by arrival (seat id).
+
+Every change to who sits at a meal (join, leave, removal, approval, cancellation, account
+deletion) starts by locking the meal's row and reads the meal's status from it: so a leave
+never frees a seat while a join that found the table full is still writing its waitlist row,
+and nothing moves on a meal once it is cancelled.
 """
 
 from __future__ import annotations
@@ -16,9 +21,10 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from models.meals import Audience, MealSeat, MealStatus, ReservationStatus, SeatStatus, SharedMeal
-from models.restaurants import Restaurant
+from models.restaurants import Restaurant, Visibility
 from resolvers import feed, notifications, pubsub, visibility
 from resolvers.accounts import write_limit
+from resolvers.atomic import lock_row
 from resolvers.context import Context
 from resolvers.errors import Collector, ErrorCode, UserInputError
 from resolvers.loaders import Loaders, group_by_key
@@ -93,6 +99,15 @@ def _require_open(meal: SharedMeal, field: str = "mealId") -> None:
         raise UserInputError(ErrorCode.IN_THE_PAST, "This meal has already started", field)
 
 
+async def _lock_open(meal_id: int, field: str = "mealId") -> None:
+    """First statement of a seat change: lock the meal row; refuse once it is cancelled."""
+    row = await lock_row("shared_meals", meal_id, "status")
+    if row is None:
+        raise UserInputError(ErrorCode.NOT_FOUND, "No such meal", field)
+    if row["status"] == MealStatus.CANCELLED.value:
+        raise UserInputError(ErrorCode.CANCELLED, "This meal was cancelled", field)
+
+
 async def _take_seat(meal_id: int) -> bool:
     """One atomic conditional update: True when a seat was free and is now ours."""
     taken = await SharedMeal.filter(id=meal_id, status=MealStatus.OPEN, seats_taken__lt=F("capacity")).update(
@@ -109,6 +124,7 @@ async def join_meal(ctx: Context, meal_id: int) -> tuple[SeatStatus, SharedMeal]
         raise UserInputError(ErrorCode.ALREADY_JOINED, "You host this meal", "mealId")
     try:
         async with in_transaction("default"):
+            await _lock_open(meal.id)
             existing = await MealSeat.get_or_none(meal_id=meal.id, user_id=viewer.id)
             if existing and existing.status in (SeatStatus.JOINED, SeatStatus.WAITLISTED, SeatStatus.PENDING):
                 raise UserInputError(
@@ -156,18 +172,46 @@ async def _free_seat(ctx: Context, meal: SharedMeal, seat: MealSeat, new_status:
     return promoted
 
 
+async def release_seat(
+    ctx: Context, meal: SharedMeal, user_id: int, new_status: SeatStatus, field: str
+) -> int | None:
+    """A guest goes (left, removed, account deleted): the one path that frees a seat.
+
+    Inside the caller's transaction; returns the diner promoted from the waitlist, if any.
+    """
+    await _lock_open(meal.id)
+    seat = await MealSeat.get_or_none(meal_id=meal.id, user_id=user_id)
+    if seat is None or seat.status not in (SeatStatus.JOINED, SeatStatus.WAITLISTED, SeatStatus.PENDING):
+        raise UserInputError(ErrorCode.NOT_JOINED, "Not a guest of this meal", field)
+    return await _free_seat(ctx, meal, seat, new_status)
+
+
 async def leave_meal(ctx: Context, meal_id: int) -> SharedMeal:
     viewer = await write_limit(ctx, "meal")
     meal = await visible_meal(ctx, meal_id)
     if meal.host_id == viewer.id:
         raise UserInputError(ErrorCode.FORBIDDEN, "Hosts cancel the meal instead of leaving", "mealId")
     async with in_transaction("default"):
-        seat = await MealSeat.get_or_none(meal_id=meal.id, user_id=viewer.id)
-        if seat is None or seat.status not in (SeatStatus.JOINED, SeatStatus.WAITLISTED, SeatStatus.PENDING):
-            raise UserInputError(ErrorCode.NOT_JOINED, "You are not in this meal", "mealId")
-        promoted = await _free_seat(ctx, meal, seat, SeatStatus.LEFT)
+        promoted = await release_seat(ctx, meal, viewer.id, SeatStatus.LEFT, "mealId")
     await _after_promotion(ctx, meal.id, promoted, "left")
     return await SharedMeal.get(id=meal.id)
+
+
+async def leave_all(ctx: Context, user_id: int) -> None:
+    """Account deletion: leave every open meal the way leaving does, cancel every one hosted."""
+    for meal in await SharedMeal.filter(host_id=user_id, status=MealStatus.OPEN):
+        try:
+            await cancel(ctx, meal, visibility=Visibility.REMOVED)
+        except UserInputError:
+            pass  # cancelled meanwhile
+    going = [SeatStatus.JOINED, SeatStatus.WAITLISTED, SeatStatus.PENDING]
+    for seat in await MealSeat.filter(user_id=user_id, status__in=going).select_related("meal"):
+        try:
+            async with in_transaction("default"):
+                promoted = await release_seat(ctx, seat.meal, user_id, SeatStatus.LEFT, "mealId")
+        except UserInputError:
+            continue  # cancelled or left meanwhile: nothing to free
+        await _after_promotion(ctx, seat.meal_id, promoted, "left")
 
 
 async def _hosted(ctx: Context, meal_id: int) -> SharedMeal:
@@ -181,10 +225,7 @@ async def _hosted(ctx: Context, meal_id: int) -> SharedMeal:
 async def remove_guest(ctx: Context, meal_id: int, user_id: int) -> SharedMeal:
     meal = await _hosted(ctx, meal_id)
     async with in_transaction("default"):
-        seat = await MealSeat.get_or_none(meal_id=meal.id, user_id=user_id)
-        if seat is None or seat.status not in (SeatStatus.JOINED, SeatStatus.WAITLISTED, SeatStatus.PENDING):
-            raise UserInputError(ErrorCode.NOT_JOINED, "Not a guest of this meal", "userId")
-        promoted = await _free_seat(ctx, meal, seat, SeatStatus.REMOVED)
+        promoted = await release_seat(ctx, meal, user_id, SeatStatus.REMOVED, "userId")
         await notifications.notify(ctx, [user_id], "removed", f"你已被移出「{meal.title}」", meal_id=meal.id)
     await _after_promotion(ctx, meal.id, promoted, "removed", also=[user_id])
     return await SharedMeal.get(id=meal.id)
@@ -195,14 +236,17 @@ async def answer_join(ctx: Context, meal_id: int, user_id: int, approve: bool) -
     meal = await _hosted(ctx, meal_id)
     _require_open(meal)
     async with in_transaction("default"):
-        seat = await MealSeat.get_or_none(meal_id=meal.id, user_id=user_id, status=SeatStatus.PENDING)
-        if seat is None:
-            raise UserInputError(ErrorCode.NOT_FOUND, "No pending request from this diner", "userId")
+        await _lock_open(meal.id)
+        status = SeatStatus.DECLINED
         if approve:
             status = SeatStatus.JOINED if await _take_seat(meal.id) else SeatStatus.WAITLISTED
-        else:
-            status = SeatStatus.DECLINED
-        await MealSeat.filter(id=seat.id).update(status=status)
+        # Answered once: only the update that moves the request out of PENDING counts (a seat
+        # taken for an answer that lost is rolled back with the error).
+        answered = await MealSeat.filter(meal_id=meal.id, user_id=user_id, status=SeatStatus.PENDING).update(
+            status=status
+        )
+        if not answered:
+            raise UserInputError(ErrorCode.NOT_FOUND, "No pending request from this diner", "userId")
         word = {
             "joined": "已通过，你已加入",
             "waitlisted": "已通过，你在候补名单上：",
@@ -218,10 +262,19 @@ async def answer_join(ctx: Context, meal_id: int, user_id: int, approve: bool) -
 
 async def cancel_meal(ctx: Context, meal_id: int) -> SharedMeal:
     meal = await _hosted(ctx, meal_id)
-    if meal.status == MealStatus.CANCELLED:
-        raise UserInputError(ErrorCode.CANCELLED, "Already cancelled", "mealId")
+    await cancel(ctx, meal)
+    return await SharedMeal.get(id=meal.id)
+
+
+async def cancel(ctx: Context, meal: SharedMeal, **also: object) -> None:
+    """Cancel once and tell the guests (the host cancelling, or the host's account deleted)."""
     async with in_transaction("default"):
-        await SharedMeal.filter(id=meal.id).update(status=MealStatus.CANCELLED)
+        # Cancelled once: only the request whose update moved the meal out of OPEN notifies.
+        changed = await SharedMeal.filter(id=meal.id, status=MealStatus.OPEN).update(
+            status=MealStatus.CANCELLED, **also
+        )
+        if not changed:
+            raise UserInputError(ErrorCode.CANCELLED, "Already cancelled", "mealId")
         guests = await MealSeat.filter(
             meal_id=meal.id, status__in=[SeatStatus.JOINED, SeatStatus.WAITLISTED, SeatStatus.PENDING]
         ).values_list("user_id", flat=True)
@@ -231,7 +284,6 @@ async def cancel_meal(ctx: Context, meal_id: int) -> SharedMeal:
         await feed.set_visible(FEED_KIND, meal.id, False)
     await _changed(ctx, meal.id, "cancelled")
     await notifications.announce(ctx, list(guests))
-    return await SharedMeal.get(id=meal.id)
 
 
 async def request_reservation(ctx: Context, meal_id: int, note: str) -> SharedMeal:
@@ -239,11 +291,18 @@ async def request_reservation(ctx: Context, meal_id: int, note: str) -> SharedMe
     _require_open(meal)
     if len(note) > 200:
         raise UserInputError(ErrorCode.TOO_LONG, "At most 200 characters", "note")
-    if meal.reservation in (ReservationStatus.REQUESTED, ReservationStatus.CONFIRMED):
-        raise UserInputError(ErrorCode.DUPLICATE, f"Reservation already {meal.reservation.value}", "mealId")
-    await SharedMeal.filter(id=meal.id).update(
-        reservation=ReservationStatus.REQUESTED, reservation_note=note.strip()
-    )
+    # Checked in the statement that makes the request: parallel requests make one.
+    requested = await SharedMeal.filter(
+        id=meal.id,
+        status=MealStatus.OPEN,
+        reservation__in=[ReservationStatus.NONE, ReservationStatus.DECLINED],
+    ).update(reservation=ReservationStatus.REQUESTED, reservation_note=note.strip())
+    if not requested:
+        current = await SharedMeal.get(id=meal.id)
+        _require_open(current)
+        raise UserInputError(
+            ErrorCode.DUPLICATE, f"Reservation already {current.reservation.value}", "mealId"
+        )
     await _changed(ctx, meal.id, "reservation")
     return await SharedMeal.get(id=meal.id)
 

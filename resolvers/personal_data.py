@@ -18,12 +18,12 @@ from tortoise.transactions import in_transaction
 from models.accounts import User
 from models.deals import Claim, ReferralCredit
 from models.foodies import Block, Follow, MatchRequest
-from models.meals import EventRsvp, MealSeat, MealStatus, Notification, SharedMeal
+from models.meals import EventRsvp, MealSeat, Notification
 from models.restaurants import Visibility
 from models.reviews import HelpfulVote, Photo, Review, ReviewEdit
-from resolvers import reviews
+from resolvers import events, meals, reviews
 from resolvers.accounts import DINER_KIND
-from resolvers.context import Services
+from resolvers.context import Context, Services
 from resolvers.sessions import end_all_sessions
 
 DELETED_NAME = "已注销用户"
@@ -99,14 +99,16 @@ async def delete_user(services: Services, user: User) -> dict[str, int]:
     review_ids = list(await Review.filter(author_id=user.id).values_list("id", flat=True))
     for review_id in review_ids:  # leaves dish counts, lists and feeds like a removal
         await reviews.set_visibility(review_id, Visibility.REMOVED)
+    # Seats and places go back through the paths leaving uses: counts freed, waitlists promoted,
+    # guests of hosted meals told of the cancellation.
+    await meals.leave_all(Context(services=services), user.id)
+    for event_id in await EventRsvp.filter(user_id=user.id, going=True).values_list("event_id", flat=True):
+        async with in_transaction("default"):
+            await events.give_back_place(event_id, user.id)
     photos = await Photo.filter(owner_id=user.id)
     async with in_transaction("default"):
         await Review.filter(id__in=review_ids).delete()
         await HelpfulVote.filter(user_id=user.id).delete()
-        for meal in await SharedMeal.filter(host_id=user.id, status=MealStatus.OPEN):
-            await SharedMeal.filter(id=meal.id).update(
-                status=MealStatus.CANCELLED, visibility=Visibility.REMOVED
-            )
         await MealSeat.filter(user_id=user.id).delete()
         await EventRsvp.filter(user_id=user.id).delete()
         await Follow.filter(Q(follower_id=user.id) | Q(followee_id=user.id)).delete()

@@ -2,7 +2,9 @@
 
 Dish.rating_sum/review_count and Review.helpful_count are changed by atomic increments in the
 same transaction as the row they count, so concurrent writers can't lose an update; content
-that moderation hides leaves the counts (see set_visibility).
+that moderation hides leaves the counts (see set_visibility). A delta always comes from the
+review row as the same transaction's UPDATE found it (RETURNING, under the row's lock), never
+from a copy read before: parallel edits and moderation of one review run one after the other.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from models.restaurants import Dish, RestaurantStaff, Visibility
 from models.reviews import HelpfulVote, Review, ReviewEdit, ReviewPhoto
 from resolvers import feed, visibility
 from resolvers.accounts import is_moderator, write_limit
+from resolvers.atomic import update_returning
 from resolvers.context import Context
 from resolvers.errors import Collector, ErrorCode, UserInputError
 from resolvers.loaders import group_by_key
@@ -109,21 +112,31 @@ async def update_review(ctx: Context, review_id: int, fields: ReviewFields) -> R
     if review is None or review.visibility == Visibility.REMOVED:
         raise UserInputError(ErrorCode.NOT_FOUND, "No such review of yours", "reviewId")
     photos = None if fields.photo_ids is None else await usable_photos(viewer_id, fields.photo_ids, review.id)
-    old_photos = (
-        await ReviewPhoto.filter(review_id=review.id).order_by("position").values_list("photo_id", flat=True)
-    )
     async with in_transaction("default"):
+        # Lock the review first; rating, body and visibility come back as they are now.
+        locked = await update_returning(
+            "reviews",
+            "edit_count = edit_count + 1",
+            "id = ? AND visibility != ?",
+            [review.id, Visibility.REMOVED.value],
+            "rating, body, visibility",
+        )
+        if not locked:
+            raise UserInputError(ErrorCode.NOT_FOUND, "No such review of yours", "reviewId")
+        before = locked[0]
+        old_photos = (
+            await ReviewPhoto.filter(review_id=review.id)
+            .order_by("position")
+            .values_list("photo_id", flat=True)
+        )
         await ReviewEdit.create(
-            review_id=review.id, rating=review.rating, body=review.body, photo_ids=list(old_photos)
+            review_id=review.id, rating=before["rating"], body=before["body"], photo_ids=list(old_photos)
         )
-        delta = (fields.rating - review.rating) if fields.rating is not None else 0
-        if delta and review.visibility == Visibility.VISIBLE:
+        delta = (fields.rating - before["rating"]) if fields.rating is not None else 0
+        if delta and before["visibility"] == Visibility.VISIBLE.value:
             await Dish.filter(id=review.dish_id).update(rating_sum=F("rating_sum") + delta)
-        await Review.filter(id=review.id).update(
-            rating=fields.rating if fields.rating is not None else review.rating,
-            body=fields.body if fields.body is not None else review.body,
-            edit_count=F("edit_count") + 1,
-        )
+        changes = {"rating": fields.rating, "body": fields.body}
+        await Review.filter(id=review.id).update(**{k: v for k, v in changes.items() if v is not None})
         if photos is not None:
             await _link_photos(review.id, [p.id for p in photos])
     return await Review.get(id=review.id)
@@ -146,22 +159,33 @@ async def vote_helpful(ctx: Context, review_id: int) -> Review:
 
 
 async def set_visibility(review_id: int, visibility: Visibility) -> Review | None:
-    """Moderation: a review that stops being visible leaves its dish's counts (and comes back)."""
+    """Moderation: a review that stops being visible leaves its dish's counts (and comes back).
+
+    The count moves only when this statement itself crossed the visible line, by the rating of
+    the row it changed (an edit in flight has either committed its rating or waits for us).
+    """
+    showing = visibility == Visibility.VISIBLE
     async with in_transaction("default"):
-        review = await Review.get_or_none(id=review_id)
-        if review is None or review.visibility == visibility:
-            return review
-        was_visible = review.visibility == Visibility.VISIBLE
-        changed = await Review.filter(id=review.id, visibility=review.visibility).update(
-            visibility=visibility
+        crossed = await update_returning(
+            "reviews",
+            "visibility = ?",
+            "id = ? AND visibility != ?" if showing else "id = ? AND visibility = ?",
+            [visibility.value, review_id, Visibility.VISIBLE.value],
+            "rating, dish_id",
         )
-        if changed and was_visible != (visibility == Visibility.VISIBLE):
-            sign = -1 if was_visible else 1
-            await Dish.filter(id=review.dish_id).update(
-                rating_sum=F("rating_sum") + sign * review.rating, review_count=F("review_count") + sign
+        if crossed:
+            sign = 1 if showing else -1
+            await Dish.filter(id=crossed[0]["dish_id"]).update(
+                rating_sum=F("rating_sum") + sign * crossed[0]["rating"],
+                review_count=F("review_count") + sign,
             )
-        await feed.set_visible(FEED_KIND, review.id, visibility == Visibility.VISIBLE)
-    review.visibility = visibility
+        elif not showing:  # hidden <-> removed: no count moves, and never from visible here
+            await Review.filter(id=review_id, visibility__not=Visibility.VISIBLE).update(
+                visibility=visibility
+            )
+        review = await Review.get_or_none(id=review_id)
+        if review is not None:
+            await feed.set_visible(FEED_KIND, review.id, showing)
     return review
 
 

@@ -1,0 +1,52 @@
+"""Decide from the row a statement changed, never from a value read before it.
+
+`update_returning` runs one conditional `UPDATE ... RETURNING` (PostgreSQL; SQLite since 3.35)
+and hands back the rows it changed: whatever the caller decides next (refund or not, by how much
+a counter moves) comes from those rows, so no other writer can slip in between the check and the
+change. Columns the statement does not assign come back as they were in the locked row.
+
+`lock_row` takes the row's write lock at the start of a transaction (PostgreSQL `FOR UPDATE`;
+on SQLite a no-op UPDATE, which takes the database's write lock before anything is read), so
+every writer that locks the same row first runs one after the other.
+
+Both run on the current connection: inside `in_transaction("default")` they join it. SQL is
+written with `?` placeholders; PostgreSQL gets `$1, $2 ...`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from tortoise import connections
+
+_PLACEHOLDER = re.compile(r"\?")
+
+
+def _sql(conn: Any, statement: str) -> str:
+    if conn.capabilities.dialect != "postgres":
+        return statement
+    numbers = iter(range(1, statement.count("?") + 1))
+    return _PLACEHOLDER.sub(lambda _: f"${next(numbers)}", statement)
+
+
+async def update_returning(
+    table: str, assignments: str, where: str, values: Sequence[Any], returning: str
+) -> list[dict[str, Any]]:
+    """`UPDATE table SET assignments WHERE where RETURNING returning`: the rows it changed."""
+    conn = connections.get("default")
+    statement = f"UPDATE {table} SET {assignments} WHERE {where} RETURNING {returning}"
+    return await conn.execute_query_dict(_sql(conn, statement), list(values))
+
+
+async def lock_row(table: str, row_id: int, columns: str) -> dict[str, Any] | None:
+    """Lock one row for the rest of the transaction and return its current columns."""
+    conn = connections.get("default")
+    if conn.capabilities.dialect == "postgres":
+        rows = await conn.execute_query_dict(
+            f"SELECT {columns} FROM {table} WHERE id = $1 FOR UPDATE", [row_id]
+        )
+    else:
+        rows = await update_returning(table, "id = id", "id = ?", [row_id], columns)
+    return rows[0] if rows else None

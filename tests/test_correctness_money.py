@@ -1,0 +1,122 @@
+"""Money: a diner who paid for no voucher gets the money back, exactly once (issue 20, 1-2).
+
+The provider's "paid" webhook goes through POST /payments/webhook; refunds through refundClaim;
+expiry of unpaid claims through the scheduled job (in-process loop and `app.py worker --once`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+from models.deals import Claim
+from resolvers.payments import webhook_body
+from schema.ids import decode
+from tests.helpers import gql, register
+from tests.test_deals import REFUND, a_deal, claim
+from tests.test_personal_data import cli
+
+DEAL = "query($d: ID!) { deal(id: $d) { remaining } }"
+MINE = "{ myClaims(first: 50) { edges { node { id status } } } }"
+
+
+async def pay(client, services, intent: str) -> int:
+    body = webhook_body(intent)
+    response = await client.post(
+        "/payments/webhook", content=body, headers={"X-Signature": services.payments.sign(body)}
+    )
+    return response.status_code
+
+
+def refunds_of(services, intent: str) -> list[tuple[str, int]]:
+    return [r for r in services.payments.refunds if r[0] == intent]
+
+
+async def expire(payload) -> None:
+    """Time travel: the claim's payment window closed a second ago."""
+    await Claim.filter(id=decode(payload["claim"]["id"], "Claim", "id")).update(
+        pay_by=datetime.now(UTC) - timedelta(seconds=1)
+    )
+
+
+async def test_payment_landing_after_a_refund_is_refunded(client, services):
+    _, _, deal = await a_deal(client, priceCents=9900, quantity=5)
+    diner, _, _ = await register(client)
+    held = await claim(client, diner, deal)
+    intent = held["claim"]["payment"]["intentId"]
+    refunded = (await gql(client, REFUND, {"c": held["claim"]["id"]}, diner))["data"]["refundClaim"]
+    assert refunded["claim"]["status"] == "REFUNDED"
+    assert refunds_of(services, intent) == []  # nothing was paid yet
+    assert await pay(client, services, intent) == 200
+    assert refunds_of(services, intent) == [(intent, 9900)]
+    assert await pay(client, services, intent) == 200  # the provider retries its webhook
+    assert refunds_of(services, intent) == [(intent, 9900)]
+    mine = (await gql(client, MINE, token=diner))["data"]["myClaims"]["edges"]
+    assert [e["node"]["status"] for e in mine] == ["REFUNDED"]
+
+
+async def test_refund_racing_the_webhook_always_returns_the_money(client, services):
+    _, _, deal = await a_deal(client, priceCents=9900, quantity=40, perUserLimit=20)
+    diner, _, _ = await register(client)
+    held = [await claim(client, diner, deal) for _ in range(20)]
+    await asyncio.gather(
+        *(
+            call
+            for payload in held
+            for call in (
+                gql(client, REFUND, {"c": payload["claim"]["id"]}, diner),
+                pay(client, services, payload["claim"]["payment"]["intentId"]),
+            )
+        )
+    )
+    mine = (await gql(client, MINE, token=diner))["data"]["myClaims"]["edges"]
+    assert {e["node"]["status"] for e in mine} == {"REFUNDED"}
+    counts = Counter(intent for intent, _ in services.payments.refunds)
+    assert [counts[p["claim"]["payment"]["intentId"]] for p in held] == [1] * 20
+    assert (await gql(client, DEAL, {"d": deal}))["data"]["deal"]["remaining"] == 40
+
+
+async def test_paid_voucher_refunded_once_even_when_the_webhook_repeats(client, services):
+    _, _, deal = await a_deal(client, priceCents=5000, quantity=5)
+    diner, _, _ = await register(client)
+    held = await claim(client, diner, deal)
+    intent = held["claim"]["payment"]["intentId"]
+    assert await pay(client, services, intent) == 200
+    await gql(client, REFUND, {"c": held["claim"]["id"]}, diner)
+    assert await pay(client, services, intent) == 200
+    assert refunds_of(services, intent) == [(intent, 5000)]
+
+
+async def test_unpaid_claims_give_stock_back_on_schedule_and_late_payment_is_refunded(client, services):
+    _, _, deal = await a_deal(client, priceCents=9900, quantity=1)
+    diner, _, _ = await register(client)
+    held = await claim(client, diner, deal)
+    assert (await gql(client, DEAL, {"d": deal}))["data"]["deal"]["remaining"] == 0
+    await expire(held)
+    # Nobody else claims: the scheduled job (every JOB_INTERVAL_SECONDS) gives the stock back.
+    for _ in range(50):
+        if (await gql(client, DEAL, {"d": deal}))["data"]["deal"]["remaining"] == 1:
+            break
+        await asyncio.sleep(0.1)
+    assert (await gql(client, DEAL, {"d": deal}))["data"]["deal"]["remaining"] == 1
+    mine = (await gql(client, MINE, token=diner))["data"]["myClaims"]["edges"]
+    assert [e["node"]["status"] for e in mine] == ["EXPIRED"]
+    intent = held["claim"]["payment"]["intentId"]
+    await asyncio.gather(pay(client, services, intent), pay(client, services, intent))
+    assert refunds_of(services, intent) == [(intent, 9900)]
+    # The stock is really back: someone else gets the voucher.
+    other, _, _ = await register(client)
+    assert (await claim(client, other, deal))["claim"]["status"] == "PENDING_PAYMENT"
+
+
+async def test_worker_command_releases_unpaid_claims(client, settings):
+    _, _, deal = await a_deal(client, priceCents=100, quantity=1)
+    diner, _, _ = await register(client)
+    held = await claim(client, diner, deal)
+    await expire(held)
+    done = await cli(settings, "worker", "--once")
+    assert done.returncode == 0, done.stderr
+    assert "release-unpaid-claims" in json.loads(done.stdout)
+    assert (await gql(client, DEAL, {"d": deal}))["data"]["deal"]["remaining"] == 1
