@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -132,8 +133,10 @@ def create_app(settings: Settings) -> Starlette:
                 graphql.handler = GraphQLEndpoint(schema, services, graphiql=settings.introspection)
                 if settings.media_backend == "local":
                     from media.routes import local_media_routes
+                    from resolvers.photos import upload_is_open
 
-                    for route in local_media_routes(services.storage):  # type: ignore[arg-type]
+                    is_open = partial(upload_is_open, services)
+                    for route in local_media_routes(services.storage, is_open):  # type: ignore[arg-type]
                         app.router.routes.append(route)
                 app.state.services = services
                 # Long-lived start-up objects leave the GC's generations, and young collections

@@ -48,6 +48,15 @@ class Settings:
     rate_limit_uploads_per_hour: int = 60
     argon2_time_cost: int = 2
     argon2_memory_kib: int = 19456
+    # Photo uploads (README "Upload limits"): phone-photo canvas, decode pool, URL lifetime.
+    max_image_megapixels: int = 50
+    max_image_edge: int = 8192
+    image_min_bytes_per_megapixel: int = 1000
+    image_decode_workers: int = 2
+    image_decode_budget_mb: int = 256
+    image_decode_wait_seconds: int = 20
+    upload_url_ttl_seconds: int = 900
+    upload_cleanup_interval_seconds: int = 600
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -124,8 +133,23 @@ class Settings:
             rate_limit_uploads_per_hour=_int(env, "RATE_LIMIT_UPLOADS_PER_HOUR", 60),
             argon2_time_cost=_int(env, "ARGON2_TIME_COST", cls.argon2_time_cost),
             argon2_memory_kib=_int(env, "ARGON2_MEMORY_KIB", cls.argon2_memory_kib),
+            **_upload_settings(env),
             extra={k: v for k, v in env.items() if k.startswith("TABLEMATES_")},
         )
+
+
+def _upload_settings(env: Mapping[str, str]) -> dict[str, int]:
+    names = (
+        "max_image_megapixels",
+        "max_image_edge",
+        "image_min_bytes_per_megapixel",
+        "image_decode_workers",
+        "image_decode_budget_mb",
+        "image_decode_wait_seconds",
+        "upload_url_ttl_seconds",
+        "upload_cleanup_interval_seconds",
+    )
+    return {name: _int(env, name.upper(), getattr(Settings, name)) for name in names}
 
 
 def _check_database_url(url: str) -> None:
