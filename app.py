@@ -26,6 +26,7 @@ from models import querylog, tortoise_config
 from resolvers.health import check_dependencies
 from resolvers.logs import configure_logging
 from resolvers.metrics import DB_POOL, HTTP_LATENCY, HTTP_REQUESTS, REGISTRY
+from resolvers.periodic import start_periodic_jobs
 from resolvers.services import open_services
 from schema import build_schema
 from schema.view import GraphQLEndpoint
@@ -144,7 +145,10 @@ def create_app(settings: Settings) -> Starlette:
                 gc.collect()
                 gc.freeze()
                 gc.set_threshold(GC_GEN0_THRESHOLD, 20, 20)
+                jobs = start_periodic_jobs(services)
                 yield
+                for job in jobs:
+                    job.cancel()
 
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),

@@ -72,12 +72,13 @@ class DecodePool:
     async def _reserve(self, cost: int) -> None:
         changed = self._condition()
         async with changed:
-            try:
-                await asyncio.wait_for(
-                    changed.wait_for(lambda: self.in_use + cost <= self.budget), self.wait_seconds
-                )
-            except TimeoutError:
-                raise PoolBusy from None
+            if self.in_use + cost > self.budget:
+                try:
+                    await asyncio.wait_for(
+                        changed.wait_for(lambda: self.in_use + cost <= self.budget), self.wait_seconds
+                    )
+                except TimeoutError:
+                    raise PoolBusy from None
             self.in_use += cost
 
     async def _give_back(self, cost: int) -> None:
