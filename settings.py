@@ -53,7 +53,7 @@ class Settings:
     max_image_edge: int = 8192
     image_min_bytes_per_megapixel: int = 1000
     image_decode_workers: int = 2
-    image_decode_budget_mb: int = 256
+    image_decode_budget_mb: int = 320
     image_decode_wait_seconds: int = 20
     upload_url_ttl_seconds: int = 900
     upload_cleanup_interval_seconds: int = 600

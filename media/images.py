@@ -24,8 +24,13 @@ MAX_EDGE = 2560  # the stored photo's longest side
 THUMBNAIL_EDGE = 400
 # Bytes Pillow keeps per pixel by mode (RGB is stored as 32 bits); unknown modes count as 4.
 MODE_BYTES = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16B": 2, "I;16L": 2}
-# Reducing draft/reduce passes keep at most this much beside the decoded canvas (see clean_image).
-RESIZE_OVERHEAD = 2 * MAX_EDGE * MAX_EDGE * 4
+# Resizing these premultiplies alpha first: one more full-size 32-bit copy of the canvas.
+PREMULTIPLIED = ("RGBA", "LA")
+# WebP costs more: the decoder keeps libwebp's RGBA frame and a bytes copy beside the canvas
+# (per canvas pixel), and the encoder's working memory (per stored pixel). Measured, rounded up.
+WEBP_DECODE_BYTES_PER_PIXEL = 8
+WEBP_ENCODE_BYTES_PER_PIXEL = 14
+ENCODER_MARGIN = 8 * 1024 * 1024
 
 # Pillow's own bomb check (~89 Mpx, warning only below 2x) is far above ours: make it a backstop.
 Image.MAX_IMAGE_PIXELS = 100_000_000
@@ -108,10 +113,24 @@ def _draft_scale(header: ImageHeader) -> int:
 
 
 def decode_cost(header: ImageHeader) -> int:
-    """Bytes a clean_image of this header holds at its peak: the decoded canvas plus the resizes."""
+    """Bytes clean_image holds at its peak (measured against VmHWM: bench/README.md).
+
+    While shrinking: the decoded canvas (JPEG at its draft scale), a premultiplied copy for
+    alpha modes, WebP's decoder and encoder buffers, the resize's horizontal pass (target
+    width x canvas height) and the result.
+    Afterwards: at most four target-size copies (rotated, converted, pasted, encoded).
+    """
     scale = _draft_scale(header)
-    canvas = -(-header.width // scale) * -(-header.height // scale)
-    return canvas * MODE_BYTES.get(header.mode, 4) + RESIZE_OVERHEAD
+    canvas_w, canvas_h = -(-header.width // scale), -(-header.height // scale)
+    target_w, target_h = _target(header)
+    canvas = canvas_w * canvas_h * MODE_BYTES.get(header.mode, 4)
+    extra = canvas_w * canvas_h * 4 if header.mode in PREMULTIPLIED else 0
+    if header.format == "WEBP":
+        extra += canvas_w * canvas_h * WEBP_DECODE_BYTES_PER_PIXEL
+        extra += target_w * target_h * WEBP_ENCODE_BYTES_PER_PIXEL
+    target = target_w * target_h * 4
+    shrinking = canvas + extra + target_w * canvas_h * 4 + target
+    return max(shrinking, 4 * target) + ENCODER_MARGIN
 
 
 def _encode(image: Image.Image, fmt: str) -> bytes:

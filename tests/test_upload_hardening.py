@@ -74,7 +74,7 @@ async def test_canvas_beyond_phone_photo_limits_is_refused(client, services):
 
 async def test_a_decode_over_the_whole_budget_is_refused(client, services):
     token, _, _ = await register(client)
-    with override_settings(services, image_decode_budget_mb=16):
+    with override_settings(services, image_decode_budget_mb=8):
         up, _ = await upload(client, token, jpeg_with_gps(), "image/jpeg")
         refused = await confirm(client, token, up)
     assert refused["errors"][0]["code"] == "IMAGE_TOO_LARGE"
