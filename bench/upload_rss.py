@@ -78,7 +78,9 @@ async def one_upload(url: str, data: bytes, content_type: str) -> str:
         body = await gql(client, REQUEST_UPLOAD, {"t": content_type, "n": len(data)}, token)
         upload = body["data"]["requestPhotoUpload"]["upload"]
         await send_bytes(client, upload, data, content_type)
-        confirmed = (await gql(client, CONFIRM, {"id": upload["photoId"]}, token))["data"]["confirmPhotoUpload"]
+        confirmed = (await gql(client, CONFIRM, {"id": upload["photoId"]}, token))["data"][
+            "confirmPhotoUpload"
+        ]
         return confirmed["errors"][0]["code"] if confirmed["errors"] else "READY"
 
 
@@ -112,7 +114,9 @@ async def run(url: str, pid: int, kinds: list[str], parallel: int) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--parallel", type=int, default=12)
     parser.add_argument("--kinds", default=",".join(KINDS))
     parser.add_argument("--budget-mb", type=int, default=None, help="IMAGE_DECODE_BUDGET_MB (default: 320)")
@@ -139,7 +143,8 @@ def main() -> None:
             row = asyncio.run(run(url, process.pid, kinds, args.parallel))
     row["budget_mb"] = args.budget_mb or 320
     row["decode_workers"] = args.workers or 2
-    report(f"upload-rss-p{args.parallel}-b{row['budget_mb']}", [row], {"machine": machine()})
+    name = f"upload-rss-{row['kinds']}-p{args.parallel}-b{row['budget_mb']}-w{row['decode_workers']}"
+    report(name, [row], {"machine": machine()})
 
 
 if __name__ == "__main__":

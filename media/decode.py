@@ -96,7 +96,10 @@ class DecodePool:
 
         def finished(_: Future[T]) -> None:
             release_memory()
-            loop.call_soon_threadsafe(lambda: asyncio.ensure_future(self._give_back(cost)))
+            try:
+                loop.call_soon_threadsafe(lambda: asyncio.ensure_future(self._give_back(cost)))
+            except RuntimeError:  # the loop closed (shutdown): nobody waits for the budget
+                pass
 
         try:
             work = self._executor.submit(fn, *args)
