@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -148,8 +149,10 @@ def create_app(settings: Settings) -> Starlette:
                 graphql.handler = GraphQLEndpoint(schema, services, graphiql=settings.introspection)
                 if settings.media_backend == "local":
                     from media.routes import local_media_routes
+                    from resolvers.photos import upload_is_open
 
-                    for route in local_media_routes(services.storage):  # type: ignore[arg-type]
+                    is_open = partial(upload_is_open, services)
+                    for route in local_media_routes(services.storage, is_open):  # type: ignore[arg-type]
                         app.router.routes.append(route)
                 app.state.services = services
                 # Long-lived start-up objects leave the GC's generations, and young collections
@@ -157,7 +160,7 @@ def create_app(settings: Settings) -> Starlette:
                 gc.collect()
                 gc.freeze()
                 gc.set_threshold(GC_GEN0_THRESHOLD, 20, 20)
-                async with jobs.in_process(settings.job_interval_seconds):
+                async with jobs.in_process(services):
                     yield
 
     routes = [
@@ -295,9 +298,9 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
 
     async def action(services: Any) -> int:
         if args.once:
-            print(json.dumps(await jobs.run_once()))
+            print(json.dumps(await jobs.run_once(services)))
         else:
-            await jobs.run_forever(settings.job_interval_seconds or 30)
+            await jobs.run_forever(services)
         return 0
 
     return asyncio.run(_with_orm(settings, action))

@@ -56,6 +56,15 @@ class Settings:
     login_slowdown_ms: int = 2000
     session_recheck_seconds: int = 30
     job_interval_seconds: int = 30  # scheduled jobs in each app process; 0: only `app.py worker`
+    # Photo uploads (README "Upload limits"): phone-photo canvas, decode pool, URL lifetime.
+    max_image_megapixels: int = 50
+    max_image_edge: int = 8192
+    image_min_bytes_per_megapixel: int = 1000
+    image_decode_workers: int = 2
+    image_decode_budget_mb: int = 320
+    image_decode_wait_seconds: int = 20
+    upload_url_ttl_seconds: int = 900
+    upload_cleanup_interval_seconds: int = 600
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -152,6 +161,7 @@ class Settings:
             login_slowdown_ms=_int(env, "LOGIN_SLOWDOWN_MS", cls.login_slowdown_ms),
             session_recheck_seconds=_int(env, "SESSION_RECHECK_SECONDS", cls.session_recheck_seconds),
             job_interval_seconds=_int(env, "JOB_INTERVAL_SECONDS", cls.job_interval_seconds),
+            **_upload_settings(env),
             extra={k: v for k, v in env.items() if k.startswith("TABLEMATES_")},
         )
 
@@ -163,6 +173,18 @@ def _check_secret(name: str, value: str) -> None:
         raise SettingsError(
             f"{name} {reason}: in production set it to a random value, e.g. `openssl rand -hex 32`"
         )
+def _upload_settings(env: Mapping[str, str]) -> dict[str, int]:
+    names = (
+        "max_image_megapixels",
+        "max_image_edge",
+        "image_min_bytes_per_megapixel",
+        "image_decode_workers",
+        "image_decode_budget_mb",
+        "image_decode_wait_seconds",
+        "upload_url_ttl_seconds",
+        "upload_cleanup_interval_seconds",
+    )
+    return {name: _int(env, name.upper(), getattr(Settings, name)) for name in names}
 
 
 def _check_database_url(url: str) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
-from datetime import datetime
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -54,6 +56,40 @@ class LocalStorage:
             tmp.replace(path)
 
         await asyncio.to_thread(_write)
+
+    async def write_once(self, key: str, data: bytes) -> bool:
+        """Create the object unless it exists (atomic: link, never replace); False if it did."""
+        path = self.path_for(key)
+
+        def _write() -> bool:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f"{path.name}.{uuid.uuid4().hex[:8]}.part")
+            tmp.write_bytes(data)
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                return False
+            finally:
+                tmp.unlink(missing_ok=True)
+            return True
+
+        return await asyncio.to_thread(_write)
+
+    async def list_keys(self, prefix: str) -> list[tuple[str, datetime]]:
+        """Every object under prefix (partial writes included), with its modification time."""
+        root = self.root.resolve()
+
+        def _list() -> list[tuple[str, datetime]]:
+            base = self.path_for(prefix.rstrip("/") + "/x").parent
+            if not base.is_dir():
+                return []
+            return [
+                (path.relative_to(root).as_posix(), datetime.fromtimestamp(path.stat().st_mtime, UTC))
+                for path in base.rglob("*")
+                if path.is_file()
+            ]
+
+        return await asyncio.to_thread(_list)
 
     async def delete(self, key: str) -> None:
         path = self.path_for(key)

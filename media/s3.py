@@ -74,6 +74,16 @@ class S3Storage:
             self.client.put_object, Bucket=self.bucket, Key=key, Body=data, ContentType=content_type
         )
 
+    async def list_keys(self, prefix: str) -> list[tuple[str, datetime]]:
+        """Every object under prefix, with its LastModified."""
+
+        def _list() -> list[tuple[str, datetime]]:
+            pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
+            items = (item for page in pages for item in page.get("Contents", []))
+            return [(item["Key"], item["LastModified"]) for item in items]
+
+        return await asyncio.to_thread(_list)
+
     async def delete(self, key: str) -> None:
         await asyncio.to_thread(self.client.delete_object, Bucket=self.bucket, Key=key)
 

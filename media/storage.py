@@ -29,6 +29,10 @@ class Storage(Protocol):
 
     async def delete(self, key: str) -> None: ...
 
+    async def list_keys(self, prefix: str) -> list[tuple[str, datetime]]:
+        """Keys under prefix with their last-modified times (the orphan clean-up walks uploads/)."""
+        ...
+
     def url(self, key: str) -> str:
         """A URL a client can GET (signed unless media is public)."""
         ...

@@ -1,54 +1,94 @@
-"""Scheduled work: idempotent jobs run every JOB_INTERVAL_SECONDS.
+"""Scheduled work: idempotent jobs, each on its own interval.
 
 Each app process runs them in-process by default (the embedded setup has nothing else); set
 JOB_INTERVAL_SECONDS=0 on the app and run `app.py worker` processes instead. Every job is a
-set of conditional updates, so two processes running the same job at once change each row once.
+set of conditional updates or deletes, so two processes running one job at once change each
+row once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
 
+from resolvers.context import Services
 from resolvers.deals import release_unpaid
+from resolvers.upload_cleanup import cleanup_uploads
+from settings import Settings
 
 log = logging.getLogger("tablemates.jobs")
 
-JOBS: dict[str, Callable[[], Awaitable[int]]] = {
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    run: Callable[[Services], Awaitable[object]]
+    interval: Callable[[Settings], int]  # seconds between runs; 0 turns the job off
+    # (JOB_INTERVAL_SECONDS=0 is "not in the app process": the worker then runs every 30 s)
+
+
+JOBS: tuple[Job, ...] = (
     # Unpaid claims past their payment window give their stock back, claimed-for or not.
-    "release-unpaid-claims": release_unpaid,
-}
+    Job("release-unpaid-claims", lambda services: release_unpaid(), lambda s: s.job_interval_seconds or 30),
+    # Upload URLs never confirmed, and objects no pending photo awaits, are deleted.
+    Job("cleanup-uploads", cleanup_uploads, lambda s: s.upload_cleanup_interval_seconds),
+)
 
 
-async def run_once() -> dict[str, int]:
-    """Run every job once; a failing job is logged and the others still run."""
-    done: dict[str, int] = {}
-    for name, job in JOBS.items():
-        try:
-            done[name] = await job()
-        except Exception:  # noqa: BLE001 - the next round retries; never kill the loop
-            log.exception("job %s failed", name)
-    return done
+def _summary(result: object) -> object:
+    return dataclasses.asdict(result) if dataclasses.is_dataclass(result) else result  # type: ignore[arg-type]
 
 
-async def run_forever(interval_seconds: float) -> None:
+async def run_job(services: Services, job: Job) -> object:
+    """One run; a failure is logged and the next run retries, never killing the loop."""
+    try:
+        return _summary(await job.run(services))
+    except Exception:  # noqa: BLE001
+        log.exception("job %s failed", job.name)
+        return None
+
+
+async def run_once(services: Services) -> dict[str, object]:
+    return {job.name: await run_job(services, job) for job in JOBS}
+
+
+async def _every(services: Services, job: Job) -> None:
     while True:
-        await run_once()
-        await asyncio.sleep(interval_seconds)
+        await run_job(services, job)
+        await asyncio.sleep(job.interval(services.settings))
+
+
+def start(services: Services) -> list[asyncio.Task[None]]:
+    """One loop per enabled job; the caller cancels the tasks."""
+    return [
+        asyncio.create_task(_every(services, job), name=f"job-{job.name}")
+        for job in JOBS
+        if job.interval(services.settings) > 0
+    ]
+
+
+async def run_forever(services: Services) -> None:
+    tasks = start(services)
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        for task in tasks:
+            task.cancel()
 
 
 @asynccontextmanager
-async def in_process(interval_seconds: int) -> AsyncIterator[None]:
-    """Run the jobs in this process while the block is open (not at all for 0)."""
-    if interval_seconds <= 0:
-        yield
-        return
-    task = asyncio.create_task(run_forever(interval_seconds), name="scheduled-jobs")
+async def in_process(services: Services) -> AsyncIterator[None]:
+    """Run the jobs in this process while the block is open (none with JOB_INTERVAL_SECONDS=0)."""
+    tasks = start(services) if services.settings.job_interval_seconds > 0 else []
     try:
         yield
     finally:
-        task.cancel()
-        with suppress(asyncio.CancelledError):
-            await task
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with suppress(asyncio.CancelledError):
+                await task
