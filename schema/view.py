@@ -5,15 +5,19 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
 
 from resolvers.accounts import authenticate
 from resolvers.context import Context, Services
+from schema.http_body import decode_body, error_response, is_request_error, read_capped_body
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 
@@ -44,6 +48,29 @@ class GraphQLEndpoint(GraphQL):
             multipart_uploads_enabled=False,
         )
         self.services = services
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """HTTP: the body is read under MAX_REQUEST_BYTES first; refusals are GraphQL-shaped JSON."""
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive=receive)
+        try:
+            await read_capped_body(request, self.services.settings.max_request_bytes)
+            response = await self.run(request)
+        except HTTPException as error:
+            response = error_response(error)
+        await response(scope, receive, send)
+
+    def decode_json(self, data: str | bytes) -> object:
+        return decode_body(data)
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> Any:  # type: ignore[override]
+        """GraphQL-over-HTTP: with graphql-response+json a request error has no `data` (and is a 400)."""
+        response = await super().process_result(request, result)
+        if GRAPHQL_RESPONSE_JSON in request.headers.get("accept", "") and is_request_error(response):
+            response.pop("data", None)
+        return response
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:  # type: ignore[override]
         viewer = None
@@ -85,4 +112,6 @@ class GraphQLEndpoint(GraphQL):
         response = super().create_response(response_data, sub_response)
         if GRAPHQL_RESPONSE_JSON in getattr(sub_response, "accept", ""):
             response.headers["content-type"] = GRAPHQL_RESPONSE_JSON
+            if isinstance(response_data, dict) and "data" not in response_data:
+                response.status_code = 400
         return response
