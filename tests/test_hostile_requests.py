@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 
 import httpx
 import pytest
@@ -237,3 +238,81 @@ async def test_a_huge_search_word_is_a_clear_error(client):
     assert codes(body) == ["BAD_USER_INPUT"]
     many = await gql(client, "query($q: String!) { searchRestaurants(query: $q) { edges { node { id } } } }", {"q": "长字 " * 60})
     assert [e["node"]["id"] for e in many["data"]["searchRestaurants"]["edges"]] == [restaurant]
+
+
+# ------------------------------------------------------------------ query cost on what executes
+
+PLAIN = "{ me { followers(first: 100) { edges { node { followers(first: 100) { edges { node { id } } } } } } } }"
+SAME_COST = [
+    # named fragments
+    "{ me { ...A } } fragment A on User { followers(first: 100) { edges { node { ...B } } } }"
+    " fragment B on User { followers(first: 100) { edges { node { id } } } }",
+    # inline fragments
+    "{ me { ... on User { followers(first: 100) { edges { ... { node { ... on User {"
+    " followers(first: 100) { edges { node { id } } } } } } } } } } }",
+    # aliases hide `edges` from a walk that looks for the name
+    "{ me { f: followers(first: 100) { e: edges { n: node { g: followers(first: 100) { x: edges { y: node { id } } } } } } } }",
+    # a variable's default value, not sent by the client
+    "query($n: Int = 100) { me { followers(first: $n) { edges { node { followers(first: $n) { edges { node { id } } } } } } } }",
+]
+
+
+async def reported_cost(client, query, token, variables=None) -> int:
+    body = await gql(client, query, variables, token, expect_errors=True)
+    assert codes(body) == ["QUERY_TOO_COSTLY"], body
+    return body["errors"][0]["extensions"]["cost"]
+
+
+async def test_cost_is_the_same_however_the_query_is_written(client):
+    token, _, _ = await register(client)
+    expected = await reported_cost(client, PLAIN, token)
+    for query in SAME_COST:
+        assert await reported_cost(client, query, token) == expected, query
+
+
+async def test_connections_without_first_count_the_default_page(client):
+    token, _, _ = await register(client)
+    omitted = "{ me { ...A } } fragment A on User { followers { edges { node { following { edges { node { followers { edges { node { id } } } } } } } } } }"
+    explicit = omitted.replace("followers {", "followers(first: 20) {").replace("following {", "following(first: 20) {")
+    assert await reported_cost(client, omitted, token) == await reported_cost(client, explicit, token)
+
+
+async def test_an_ordinary_page_of_100_is_allowed(client):
+    token, _, _ = await register(client)
+    body = await gql(client, "{ feed(first: 100) { edges { node { kind review { id rating body author { displayName } dish { name } restaurant { name } photos { thumbnailUrl } } } } } }", token=token)
+    assert "errors" not in body
+
+
+# ------------------------------------------------------------------ validation does not stall the loop
+
+REPEATED = "{ " + "cuisineTags { tag } " * 120 + "}"
+ALIASES = "{ " + " ".join(f"a{i}: cuisineTags {{ tag }}" for i in range(16)) + " }"
+BOMB = "{ me { ...F0 } } " + " ".join(f"fragment F{i} on User {{ ...F{i + 1} ...F{i + 1} }}" for i in range(20)) + " fragment F20 on User { id }"
+HUGE = "{ me { " + "id " * 5000 + "} }"
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        (REPEATED, "GRAPHQL_VALIDATION_FAILED"),
+        (ALIASES, "GRAPHQL_VALIDATION_FAILED"),
+        (BOMB, "GRAPHQL_VALIDATION_FAILED"),
+        (HUGE, "GRAPHQL_PARSE_FAILED"),
+    ],
+    ids=["repeated-field", "aliases", "fragment-bomb", "oversized"],
+)
+async def test_hostile_documents_are_refused_before_costly_validation(client, query, code):
+    started = time.perf_counter()
+    response = await client.post("/graphql", json={"query": query}, headers={"Accept": GRAPHQL_RESPONSE})
+    assert time.perf_counter() - started < 0.5
+    assert response.status_code == 400
+    assert codes(response.json()) == [code]
+
+
+async def test_a_repeated_document_is_validated_once(client, app):
+    validator = app.state.schema.document_validator
+    query = "{ cuisineTags { tag labelZh } me { id } }"  # a text no other test sends
+    before = validator.runs
+    for _ in range(3):
+        await gql(client, query)
+    assert validator.runs == before + 1
