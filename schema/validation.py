@@ -8,17 +8,19 @@ the loop for a second. So, before graphql-core sees a document:
   (MAX_SELECTIONS, which also defuses fragments that spread each other exponentially), how deep
   they nest (introspection included; MAX_QUERY_DEPTH then applies to the schema's own fields)
   and how often one response key repeats in one selection set (MAX_REPEATED_FIELDS).
-Then the full rule set runs once per distinct document text: strawberry's ValidationCache is keyed
-with rule classes that its depth and alias extensions create afresh per request, so it never hit.
+Then the full rule set runs once per distinct document text, off the event loop: strawberry's
+ValidationCache is keyed with rule classes that its depth and alias extensions create afresh per
+request, so it never hit.
 With introspection off, errors carry no "Did you mean …" suggestions (they leak the schema).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter, OrderedDict
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import lru_cache
 from threading import Lock
 
 from graphql import (
@@ -110,8 +112,21 @@ def check_shape(document: DocumentNode, limits: DocumentLimits) -> GraphQLError 
     return None
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A parsed and validated document text: the document (None if it didn't parse) and errors."""
+
+    document: DocumentNode | None
+    errors: list[GraphQLError]
+
+
 class DocumentValidator:
-    """The full rule set, built once per schema, with an LRU cache keyed by document text."""
+    """Parse, guards and the full rule set (built once per schema), cached by document text.
+
+    A text not seen before is prepared on one dedicated thread, not on the event loop: the loop
+    then only waits for the GIL's switch interval (5 ms) rather than a whole validation, so
+    /healthz and known documents (cache hits, answered inline) stay fast while strangers queue.
+    """
 
     def __init__(
         self, schema: GraphQLSchema, limits: DocumentLimits, introspection: bool, maxsize: int = 512
@@ -130,31 +145,40 @@ class DocumentValidator:
             rules.append(NoSchemaIntrospectionCustomRule)
         self.rules = tuple(rules)
         self.maxsize = maxsize
-        self.parse = lru_cache(maxsize)(self._parse)
-        self._cache: OrderedDict[str, list[GraphQLError]] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, int | None], Prepared] = OrderedDict()
         self._lock = Lock()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="graphql-validate")
         self.runs = 0  # full validations done: tests check a repeated document is validated once
 
-    def errors(self, query: str, document: DocumentNode) -> list[GraphQLError]:
+    def cached(self, query: str, max_tokens: int | None) -> Prepared | None:
         with self._lock:
-            if query in self._cache:
-                self._cache.move_to_end(query)
-                return self._cache[query]
-        errors = check_shape(document, self.limits)
-        found = [errors] if errors else self._validate(document)
-        with self._lock:
-            self._cache[query] = found
-            while len(self._cache) > self.maxsize:
-                self._cache.popitem(last=False)
+            found = self._cache.get((query, max_tokens))
+            if found is not None:
+                self._cache.move_to_end((query, max_tokens))
+            return found
+
+    async def prepare(self, query: str, max_tokens: int | None) -> Prepared:
+        found = self.cached(query, max_tokens)
+        if found is None:
+            loop = asyncio.get_running_loop()
+            found = await loop.run_in_executor(self._executor, self.prepare_now, query, max_tokens)
         return found
 
-    @staticmethod
-    def _parse(query: str, max_tokens: int | None) -> DocumentNode | None:
-        """Cached parse; None when it fails (strawberry parses again and reports the error)."""
+    def prepare_now(self, query: str, max_tokens: int | None) -> Prepared:
         try:
-            return parse(query, max_tokens=max_tokens)
+            document = parse(query, max_tokens=max_tokens)
         except (GraphQLError, RecursionError):
-            return None
+            document = None  # strawberry parses again and reports the error with its position
+        if document is None:
+            prepared = Prepared(None, [])
+        else:
+            shape = check_shape(document, self.limits)
+            prepared = Prepared(document, [shape] if shape else self._validate(document))
+        with self._lock:
+            self._cache[(query, max_tokens)] = prepared
+            while len(self._cache) > self.maxsize:
+                self._cache.popitem(last=False)
+        return prepared
 
     def _validate(self, document: DocumentNode) -> list[GraphQLError]:
         self.runs += 1
@@ -172,27 +196,27 @@ class DocumentValidator:
 
 
 class GuardedValidation(SchemaExtension):
-    """Size guard before parsing, shape guard and cached validation, codes on request errors."""
+    """Size guard before parsing, guarded cached validation, codes on request errors."""
 
     def __init__(self, validator: DocumentValidator) -> None:
         super().__init__()
         self.validator = validator
+        self.prepared: Prepared | None = None
 
-    def on_parse(self) -> Iterator[None]:  # type: ignore[override]
+    async def on_parse(self) -> AsyncIterator[None]:  # type: ignore[override]
         query = self.execution_context.query or ""
         limit = self.validator.limits.max_bytes
         if len(query) > limit or len(query.encode("utf-8", "surrogatepass")) > limit:
             raise refused(f"The document is larger than {limit} bytes", PARSE_FAILED, limit=limit)
         max_tokens = self.execution_context.parse_options.get("max_tokens")
-        self.execution_context.graphql_document = self.validator.parse(query, max_tokens)
+        self.prepared = await self.validator.prepare(query, max_tokens)
+        self.execution_context.graphql_document = self.prepared.document
         yield
 
     def on_validate(self) -> Iterator[None]:  # type: ignore[override]
         context = self.execution_context
-        if context.graphql_document is not None and context.pre_execution_errors is None:
-            context.pre_execution_errors = self.validator.errors(
-                context.query or "", context.graphql_document
-            )
+        if self.prepared is not None and context.pre_execution_errors is None:
+            context.pre_execution_errors = self.prepared.errors
         yield
 
     def on_operation(self) -> Iterator[None]:  # type: ignore[override]
