@@ -4,9 +4,12 @@ null / a payload UserError: never a 500, never INTERNAL_SERVER_ERROR."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
+import statistics
 import time
+import uuid
 
 import httpx
 import pytest
@@ -316,3 +319,50 @@ async def test_a_repeated_document_is_validated_once(client, app):
     for _ in range(3):
         await gql(client, query)
     assert validator.runs == before + 1
+
+
+# ------------------------------------------------------------------ a real `serve` process
+
+
+async def test_real_server_caps_bodies_and_keeps_healthz_fast_under_hostile_validation(settings, app):
+    """Over real sockets: a declared or streamed body over the cap is a 413, and /healthz stays
+    fast while clients send the reported attack (one field repeated ~700 times) and documents
+    just under the guards, each text unique so no cache helps."""
+    from bench.hostile import documents
+    from tests.servers import running_servers
+
+    hostile = list(documents().values())
+    with running_servers(settings, 1, shared_redis=False) as (url,):
+        async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+            big = b'{"query": "{ me { id } }", "x": "' + b"a" * 200_000 + b'"}'
+            declared = await http.post("/graphql", content=big, headers={"content-type": "application/json"})
+            assert declared.status_code == 413 and codes(declared.json()) == ["PAYLOAD_TOO_LARGE"]
+
+            async def chunks():
+                for start in range(0, len(big), 16384):
+                    yield big[start : start + 16384]
+
+            streamed = await http.post("/graphql", content=chunks(), headers={"content-type": "application/json"})
+            assert streamed.status_code == 413
+
+            stop, statuses = asyncio.Event(), []
+
+            async def attacker(offset: int) -> None:
+                i = offset
+                while not stop.is_set():
+                    text = f"{hostile[i % len(hostile)]} # {uuid.uuid4().hex}"
+                    statuses.append((await http.post("/graphql", json={"query": text})).status_code)
+                    i += 1
+
+            tasks = [asyncio.create_task(attacker(n)) for n in range(4)]
+            await asyncio.sleep(0.5)
+            latencies = []
+            for _ in range(30):
+                started = time.perf_counter()
+                assert (await http.get("/healthz")).status_code == 200
+                latencies.append(time.perf_counter() - started)
+                await asyncio.sleep(0.03)
+            stop.set()
+            await asyncio.gather(*tasks)
+    assert statuses and all(status < 500 for status in statuses)
+    assert statistics.median(latencies) < 0.25 and max(latencies) < 1.0, latencies
