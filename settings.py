@@ -34,10 +34,16 @@ class Settings:
     public_base_url: str = "http://127.0.0.1:8000"
     public_media: bool = False
     max_upload_bytes: int = 10 * 1024 * 1024
-    max_query_depth: int = 12
-    max_aliases: int = 30
-    max_tokens: int = 3000
-    max_query_cost: int = 50_000
+    # Query limits: about twice what README's and bench/session.lua's operations (and GraphiQL's
+    # introspection) need, measured by `python -m bench.query_limits`; README, "Security".
+    max_query_depth: int = 10
+    max_aliases: int = 15
+    max_tokens: int = 500
+    max_query_cost: int = 5000
+    max_request_bytes: int = 64 * 1024
+    max_document_bytes: int = 8 * 1024
+    max_selections: int = 1000
+    max_repeated_fields: int = 10
     introspection: bool = True
     rate_limit_writes_per_minute: int = 60
     rate_limit_logins_per_minute: int = 10
@@ -144,6 +150,10 @@ class Settings:
             max_aliases=_int(env, "MAX_ALIASES", cls.max_aliases),
             max_tokens=_int(env, "MAX_TOKENS", cls.max_tokens),
             max_query_cost=_int(env, "MAX_QUERY_COST", cls.max_query_cost),
+            max_request_bytes=_int(env, "MAX_REQUEST_BYTES", cls.max_request_bytes),
+            max_document_bytes=_int(env, "MAX_DOCUMENT_BYTES", cls.max_document_bytes),
+            max_selections=_int(env, "MAX_SELECTIONS", cls.max_selections),
+            max_repeated_fields=_int(env, "MAX_REPEATED_FIELDS", cls.max_repeated_fields),
             introspection=_bool(env, "INTROSPECTION", app_env != "production"),
             rate_limit_writes_per_minute=_int(env, "RATE_LIMIT_WRITES_PER_MINUTE", 60),
             rate_limit_logins_per_minute=_int(env, "RATE_LIMIT_LOGINS_PER_MINUTE", 10),

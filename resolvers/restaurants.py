@@ -265,11 +265,17 @@ async def restaurants_nearby(
     return Page(items, cursors, has_next_page=True, resume_after=resume)
 
 
+MAX_SEARCH_CHARS = 200
+
+
 async def search_restaurants(
     ctx: Context, query: str, cuisine: str | None, first: int | None, after: str | None
 ) -> Page[Restaurant]:
     """Every word must appear in name, address or cuisine; substring match works for 2-char
     CJK words (火锅) that trigram indexes miss."""
+    if len(query) > MAX_SEARCH_CHARS or len(cuisine or "") > MAX_SEARCH_CHARS:
+        # A 50 000-character word became a LIKE pattern SQLite refuses (and PostgreSQL scans with).
+        raise BadRequestError(f"Search text is limited to {MAX_SEARCH_CHARS} characters")
     words = [w for w in query.lower().split() if w][:8]
     if not words and not cuisine:
         raise BadRequestError("Give a search text or a cuisine")

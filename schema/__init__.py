@@ -4,24 +4,20 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
-from strawberry.extensions import (
-    DisableIntrospection,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
+from strawberry.extensions import MaxTokensLimiter
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from schema.cost import QueryCostLimiter
 from schema.errors import ClassifyErrors
-from schema.input_guard import RejectNulCharacters
+from schema.ids import resolve_global_id
+from schema.input_guard import RejectUnstorableText
 from schema.observe import ObserveOperations
+from schema.validation import DocumentLimits, DocumentValidator, GuardedValidation
 from settings import Settings
 
 DOMAINS = ("accounts", "foodies", "restaurants", "reviews", "feed", "meals", "deals", "moderation")
@@ -41,12 +37,18 @@ def _merged(name: str, modules: list[object]) -> type | None:
 
 
 def _node_query() -> type:
-    """A fresh `node` field per schema: strawberry's node extension mutates the field it applies to,
-    so sharing one between two schemas (tests, or an app rebuilt in-process) breaks the second."""
+    """A fresh `node` field per schema (an app rebuilt in-process gets its own). Our resolver, not
+    relay.node(): that one turned forged IDs (non-integer, overflowing, unknown type) into 500s."""
 
     @strawberry.type
     class NodeQuery:
-        node: relay.Node | None = relay.node(description="Any object by its global ID.")
+        @strawberry.field(description="Any object by its global ID.")
+        async def node(
+            self,
+            info: strawberry.Info,
+            id: Annotated[strawberry.ID, strawberry.argument(description="The ID of the object.")],
+        ) -> relay.Node | None:
+            return await resolve_global_id(info, id)
 
     return NodeQuery
 
@@ -54,27 +56,34 @@ def _node_query() -> type:
 def build_schema(settings: Settings) -> strawberry.Schema:
     modules = _domain_modules()
     query = merge_types("Query", (_node_query(), *(m.Query for m in modules if hasattr(m, "Query"))))
+    validator: list[DocumentValidator] = []  # built once the schema exists (it validates against it)
+    hide_suggestions = not settings.introspection
     # Factories, not instances: strawberry builds fresh extensions per request.
     extensions: list[object] = [
         ObserveOperations,
-        lambda: ParserCache(maxsize=512),
-        lambda: ValidationCache(maxsize=512),
-        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-        lambda: QueryCostLimiter(max_cost=settings.max_query_cost),
-        RejectNulCharacters,
+        lambda: GuardedValidation(validator[0]),  # size guard, cached parse and validation
+        lambda: QueryCostLimiter(max_cost=settings.max_query_cost, hide_suggestions=hide_suggestions),
+        RejectUnstorableText,
         lambda: ClassifyErrors(expose_internal=settings.env == "development"),
     ]
     extra = [m.extensions(settings) for m in modules if hasattr(m, "extensions")]
     for more in extra:
         extensions.extend(more)
-    if not settings.introspection:
-        extensions.append(DisableIntrospection)
-    return strawberry.Schema(
+    schema = strawberry.Schema(
         query=query,
         mutation=_merged("Mutation", modules),
         subscription=_merged("Subscription", modules),
         extensions=extensions,
         config=StrawberryConfig(relay_max_results=100),
     )
+    limits = DocumentLimits(
+        max_bytes=settings.max_document_bytes,
+        max_selections=settings.max_selections,
+        max_repeated_fields=settings.max_repeated_fields,
+        max_depth=settings.max_query_depth,
+        max_aliases=settings.max_aliases,
+    )
+    validator.append(DocumentValidator(schema._schema, limits, settings.introspection))
+    schema.document_validator = validator[0]  # type: ignore[attr-defined]
+    return schema

@@ -1,9 +1,13 @@
-"""Query cost limit: an estimate of how many field resolutions a query can cause.
+"""Query cost limit: an estimate of how many objects a query can make the server resolve.
 
-cost(field) = multiplier × (1 + cost(its selections)), where the multiplier is the field's
-`first` argument (literal or variable) or, for a connection asked without `first`, the default
-page size (20); other fields count once. A query over MAX_QUERY_COST is refused before it runs,
-with `extensions.code = "QUERY_TOO_COSTLY"`. Pure AST work: no per-field resolve hook.
+Computed on what the executor will run, not on the text: fragments (named and inline) are
+expanded, variables are coerced by graphql-core with their defaults applied, and lists are
+recognised by the field's return type in the schema, not by a field called `edges` or a literal
+`first:`. cost(field) = 1 + n × cost(its selections), where n is 1 for a single object and, for
+a list, the `first` argument of the field or of the connection it pages (the default page size
+when omitted), the number of ids it was given, or else DEFAULT_PAGE. A query over MAX_QUERY_COST
+is refused before it runs (`QUERY_TOO_COSTLY`); variables that don't coerce are refused as
+`BAD_USER_INPUT`. Operation-level work only: no per-field resolve hook.
 """
 
 from __future__ import annotations
@@ -13,92 +17,178 @@ from typing import Any
 
 from graphql import (
     DocumentNode,
-    ExecutionResult,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLField,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLSchema,
     InlineFragmentNode,
-    IntValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
-    VariableNode,
+    get_named_type,
 )
+from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
 from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionResult
 
-DEFAULT_PAGE = 20
-MAX_NESTING = 50
-
-
-def _multiplier(field: FieldNode, variables: dict[str, Any]) -> int:
-    for argument in field.arguments or ():
-        if argument.name.value != "first":
-            continue
-        value = argument.value
-        if isinstance(value, IntValueNode):
-            return max(1, int(value.value))
-        if isinstance(value, VariableNode):
-            given = variables.get(value.name.value)
-            return max(1, int(given)) if isinstance(given, int) else DEFAULT_PAGE
-    if field.selection_set and any(
-        isinstance(s, FieldNode) and s.name.value == "edges" for s in field.selection_set.selections
-    ):
-        return DEFAULT_PAGE
-    return 1
+from resolvers.pagination import DEFAULT_PAGE, MAX_PAGE
 
 
-def _fields(
-    selection_set: SelectionSetNode, fragments: dict[str, FragmentDefinitionNode], seen: frozenset[str]
-) -> Iterator[tuple[FieldNode, frozenset[str]]]:
-    for selection in selection_set.selections:
-        if isinstance(selection, FieldNode):
-            yield selection, seen
-        elif isinstance(selection, InlineFragmentNode):
-            yield from _fields(selection.selection_set, fragments, seen)
-        elif isinstance(selection, FragmentSpreadNode):
-            name = selection.name.value
-            fragment = fragments.get(name)
-            if fragment is not None and name not in seen:
-                yield from _fields(fragment.selection_set, fragments, seen | {name})
+def _is_list(type_: GraphQLOutputType) -> bool:
+    if isinstance(type_, GraphQLNonNull):
+        type_ = type_.of_type
+    return isinstance(type_, GraphQLList)
 
 
-def _cost(
-    selection_set: SelectionSetNode | None,
-    fragments: dict[str, FragmentDefinitionNode],
-    variables: dict[str, Any],
-    seen: frozenset[str] = frozenset(),
-    depth: int = 0,
-) -> int:
-    if selection_set is None or depth > MAX_NESTING:
-        return 0
-    total = 0
-    for field, inner_seen in _fields(selection_set, fragments, seen):
-        inner = _cost(field.selection_set, fragments, variables, inner_seen, depth + 1)
-        total += _multiplier(field, variables) * (1 + inner)
-    return total
+def _is_connection(type_: GraphQLOutputType) -> bool:
+    named = get_named_type(type_)
+    return isinstance(named, GraphQLObjectType) and "edges" in named.fields and "pageInfo" in named.fields
 
 
-def query_cost(document: DocumentNode, variables: dict[str, Any] | None, operation_name: str | None) -> int:
-    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+class CostCalculator:
+    """Walks one operation with the schema's field definitions (what graphql-core's TypeInfo tracks)."""
+
+    def __init__(self, schema: GraphQLSchema, document: DocumentNode, variables: VariableValues) -> None:
+        self.schema = schema
+        self.variables = variables
+        self.fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+
+    def operation(self, operation: OperationDefinitionNode) -> int:
+        root = self.schema.get_root_type(operation.operation)
+        return self._selections(operation.selection_set, root, None, frozenset()) if root else 0
+
+    def _fields(
+        self, selection_set: SelectionSetNode, parent: Any, seen: frozenset[str]
+    ) -> Iterator[tuple[FieldNode, Any, frozenset[str]]]:
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                yield selection, parent, seen
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                inner = self.schema.get_type(condition.name.value) if condition else parent
+                yield from self._fields(selection.selection_set, inner, seen)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                fragment = self.fragments.get(name)
+                if fragment is not None and name not in seen:
+                    inner = self.schema.get_type(fragment.type_condition.name.value)
+                    yield from self._fields(fragment.selection_set, inner, seen | {name})
+
+    def _selections(
+        self, selection_set: SelectionSetNode | None, parent: Any, page: int | None, seen: frozenset[str]
+    ) -> int:
+        if selection_set is None:
+            return 0
+        total = 0
+        for node, owner, inner_seen in self._fields(selection_set, parent, seen):
+            definition = getattr(owner, "fields", {}).get(node.name.value)
+            if definition is None:  # __typename and other introspection fields
+                total += 1
+                continue
+            arguments = self._arguments(definition, node)
+            connection = _is_connection(definition.type)
+            own_page = self._page(definition, arguments)
+            if _is_list(definition.type):
+                count = own_page or page or len(arguments.get("ids") or ()) or DEFAULT_PAGE
+            else:
+                count = 1
+            inner = self._selections(
+                node.selection_set,
+                get_named_type(definition.type),
+                own_page if connection else None,
+                inner_seen,
+            )
+            total += 1 + count * inner
+        return total
+
+    def _arguments(self, definition: GraphQLField, node: FieldNode) -> dict[str, Any]:
+        if not definition.args:
+            return {}
+        try:
+            return get_argument_values(definition, node, self.variables)
+        except GraphQLError:  # validation passed, so only out-of-range values end here
+            return {}
+
+    @staticmethod
+    def _page(definition: GraphQLField, arguments: dict[str, Any]) -> int | None:
+        """Items one page holds: `first`, the default page size when omitted (None: not paged)."""
+        if "first" not in definition.args:
+            return None
+        first = arguments.get("first")
+        return DEFAULT_PAGE if first is None else min(max(int(first), 1), MAX_PAGE)
+
+
+def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if operation_name:
-        operations = [o for o in operations if o.name and o.name.value == operation_name]
-    return max((_cost(o.selection_set, fragments, variables or {}) for o in operations), default=0)
+    if name:
+        operations = [o for o in operations if o.name and o.name.value == name]
+    return operations[0] if len(operations) == 1 else None
+
+
+def coerce_variables(
+    schema: GraphQLSchema, operation: OperationDefinitionNode, given: dict[str, Any] | None, hide: bool
+) -> VariableValues | list[GraphQLError]:
+    result = get_variable_values(
+        schema, operation.variable_definitions or (), given or {}, max_errors=20, hide_suggestions=hide
+    )
+    if isinstance(result, list):
+        return [
+            GraphQLError(
+                e.message,
+                nodes=e.nodes,
+                source=e.source,
+                positions=e.positions,
+                extensions={"code": "BAD_USER_INPUT"},
+            )
+            for e in result
+        ]
+    return result
+
+
+def query_cost(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    variables: dict[str, Any] | None,
+    operation_name: str | None,
+) -> int:
+    """The cost of the operation that would run (0 when none is selected: execution reports that)."""
+    operation = _operation(document, operation_name)
+    if operation is None:
+        return 0
+    coerced = coerce_variables(schema, operation, variables, hide=False)
+    if isinstance(coerced, list):
+        return 0
+    return CostCalculator(schema, document, coerced).operation(operation)
 
 
 class QueryCostLimiter(SchemaExtension):
-    def __init__(self, max_cost: int) -> None:
+    def __init__(self, max_cost: int, hide_suggestions: bool = False) -> None:
         super().__init__()
         self.max_cost = max_cost
+        self.hide_suggestions = hide_suggestions
 
     def on_execute(self) -> Iterator[None]:  # type: ignore[override]
         context = self.execution_context
-        if context.graphql_document is not None:
-            cost = query_cost(context.graphql_document, context.variables, context.operation_name)
-            if cost > self.max_cost:
-                error = GraphQLError(
-                    f"Query cost {cost} exceeds the limit of {self.max_cost}; ask for fewer items",
-                    extensions={"code": "QUERY_TOO_COSTLY", "cost": cost, "limit": self.max_cost},
-                )
-                context.result = ExecutionResult(data=None, errors=[error])
+        document = context.graphql_document
+        operation = _operation(document, context.operation_name) if document is not None else None
+        if document is not None and operation is not None:
+            schema = context.schema._schema
+            coerced = coerce_variables(schema, operation, context.variables, self.hide_suggestions)
+            if isinstance(coerced, list):
+                context.result = ExecutionResult(data=None, errors=coerced)
+            else:
+                cost = CostCalculator(schema, document, coerced).operation(operation)
+                if cost > self.max_cost:
+                    error = GraphQLError(
+                        f"Query cost {cost} exceeds the limit of {self.max_cost}; ask for fewer items",
+                        extensions={"code": "QUERY_TOO_COSTLY", "cost": cost, "limit": self.max_cost},
+                    )
+                    context.result = ExecutionResult(data=None, errors=[error])
         yield

@@ -5,16 +5,20 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
 
 from resolvers.accounts import authenticate
 from resolvers.context import Context, Services
 from resolvers.live_sessions import LiveSessions
+from schema.http_body import decode_body, error_response, is_request_error, read_capped_body
 from schema.live import SessionBoundHandler
 from schema.unavailable import mark_unavailable
 
@@ -50,6 +54,29 @@ class GraphQLEndpoint(GraphQL):
         )
         self.services = services
         self.live_sessions = LiveSessions(services)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """HTTP: the body is read under MAX_REQUEST_BYTES first; refusals are GraphQL-shaped JSON."""
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive=receive)
+        try:
+            await read_capped_body(request, self.services.settings.max_request_bytes)
+            response = await self.run(request)
+        except HTTPException as error:
+            response = error_response(error)
+        await response(scope, receive, send)
+
+    def decode_json(self, data: str | bytes) -> object:
+        return decode_body(data)
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> Any:  # type: ignore[override]
+        """GraphQL-over-HTTP: with graphql-response+json a request error has no `data` (and is a 400)."""
+        response = await super().process_result(request, result)
+        if GRAPHQL_RESPONSE_JSON in request.headers.get("accept", "") and is_request_error(response):
+            response.pop("data", None)
+        return response
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:  # type: ignore[override]
         viewer = None
@@ -89,7 +116,9 @@ class GraphQLEndpoint(GraphQL):
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:  # type: ignore[override]
         response = super().create_response(response_data, sub_response)
-        mark_unavailable(response, response_data)
         if GRAPHQL_RESPONSE_JSON in getattr(sub_response, "accept", ""):
             response.headers["content-type"] = GRAPHQL_RESPONSE_JSON
+            if isinstance(response_data, dict) and "data" not in response_data:
+                response.status_code = 400
+        mark_unavailable(response, response_data)  # last: a store outage is a 503 whatever the media type
         return response
