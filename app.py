@@ -306,6 +306,15 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(_with_orm(settings, action))
 
 
+def cmd_export_schema(settings: Settings, args: argparse.Namespace) -> int:
+    """Write the SDL, so clients and reviewers see the API contract as a file (schema.graphql)."""
+    from pathlib import Path
+
+    Path(args.output).write_text(build_schema(settings).as_str() + "\n", encoding="utf-8")
+    print(f"wrote {args.output}")
+    return 0
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import os
 
@@ -366,6 +375,9 @@ def build_parser() -> argparse.ArgumentParser:
     delete.add_argument("--email", required=True)
     delete.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")
     delete.set_defaults(func=cmd_delete_user)
+    sdl = sub.add_parser("export-schema", help="write the GraphQL SDL (default: schema.graphql)")
+    sdl.add_argument("--output", default="schema.graphql")
+    sdl.set_defaults(func=cmd_export_schema)
     return parser
 
 
