@@ -23,12 +23,12 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tortoise.contrib.starlette import RegisterTortoise
 
+from core.health import check_dependencies
+from core.logs import configure_logging
+from core.metrics import DB_POOL, HTTP_LATENCY, HTTP_REQUESTS, REGISTRY, observe_query
+from core.services import open_services
 from models import querylog, tortoise_config
 from resolvers import jobs
-from resolvers.health import check_dependencies
-from resolvers.logs import configure_logging
-from resolvers.metrics import DB_POOL, HTTP_LATENCY, HTTP_REQUESTS, REGISTRY
-from resolvers.services import open_services
 from schema import build_schema
 from schema.unavailable import UnavailableMiddleware
 from schema.view import GraphQLEndpoint
@@ -122,7 +122,7 @@ def create_app(settings: Settings) -> Starlette:
 
     async def payment_webhook(request: Request) -> Response:
         """The payment provider confirms a paid intent (signed with the shared secret)."""
-        from resolvers.deals import confirm_payment
+        from resolvers.deals.deals import confirm_payment
 
         services = state["services"]
         body = await request.body()
@@ -142,14 +142,14 @@ def create_app(settings: Settings) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        querylog.install(settings.slow_query_ms)
+        querylog.install(settings.slow_query_ms, observe_query)
         async with RegisterTortoise(app, config=tortoise_config(settings)):
             async with open_services(settings) as services:
                 state["services"] = services
                 graphql.handler = GraphQLEndpoint(schema, services, graphiql=settings.introspection)
                 if settings.media_backend == "local":
                     from media.routes import local_media_routes
-                    from resolvers.photos import upload_is_open
+                    from resolvers.reviews.photos import upload_is_open
 
                     is_open = partial(upload_is_open, services)
                     for route in local_media_routes(services.storage, is_open):  # type: ignore[arg-type]
@@ -215,9 +215,9 @@ def cmd_makemigrations(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_create_user(settings: Settings, args: argparse.Namespace) -> int:
+    from core.errors import UserInputError
     from models.accounts import Role
-    from resolvers.accounts import create_account
-    from resolvers.errors import UserInputError
+    from resolvers.accounts.accounts import create_account
 
     async def action(services: Any) -> int:
         try:
@@ -239,7 +239,7 @@ def cmd_create_user(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_seed_demo(settings: Settings, args: argparse.Namespace) -> int:
-    from resolvers.seed import seed_demo
+    from demo.seed import seed_demo
 
     async def action(services: Any) -> int:
         created = await seed_demo(services, seed=args.seed, diners=args.diners, only_if_empty=args.if_empty)
@@ -251,7 +251,7 @@ def cmd_seed_demo(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _account(email: str) -> Any:
     """The account for a CLI command, or None after saying there is none."""
-    from resolvers.accounts import user_by_email
+    from resolvers.accounts.accounts import user_by_email
 
     user = await user_by_email(email)
     if user is None:
@@ -262,7 +262,7 @@ async def _account(email: str) -> Any:
 def cmd_export_user(settings: Settings, args: argparse.Namespace) -> int:
     import json
 
-    from resolvers.personal_data import export_user
+    from resolvers.accounts.personal_data import export_user
 
     async def action(services: Any) -> int:
         user = await _account(args.email)
@@ -275,7 +275,7 @@ def cmd_export_user(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_delete_user(settings: Settings, args: argparse.Namespace) -> int:
-    from resolvers.personal_data import delete_user
+    from resolvers.accounts.personal_data import delete_user
 
     if not args.yes:
         print("error: deleting an account cannot be undone; add --yes", file=sys.stderr)

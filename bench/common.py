@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 
-from resolvers.tokens import issue_token
+from core.tokens import issue_token
 from settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -19,16 +19,16 @@ import httpx
 from tortoise import Tortoise
 
 from bench.common import report, server, token_for
+from core.context import Context
+from core.services import open_services
+from demo.seed import city_point
 from models import tortoise_config
 from models.accounts import Role, User
 from models.feed import FeedEntry
 from models.foodies import Follow
 from models.restaurants import Dish, Restaurant, RestaurantStaff, StaffRole
 from models.reviews import Photo, PhotoStatus, Review, ReviewPhoto
-from resolvers.context import Context
-from resolvers.restaurants import RESTAURANT_KIND, search_text
-from resolvers.seed import city_point
-from resolvers.services import open_services
+from resolvers.restaurants.restaurants import RESTAURANT_KIND, search_text
 from schema import build_schema
 from settings import Settings
 

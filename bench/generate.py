@@ -18,11 +18,11 @@ from datetime import UTC, datetime, timedelta
 
 from tqdm import tqdm
 
+from core.passwords import Passwords
+from demo.seed import SURNAMES, city_point
 from geo.privacy import obfuscate
 from models.migrate import migrate
-from resolvers.passwords import Passwords
-from resolvers.seed import SURNAMES, city_point
-from resolvers.tastes import CUISINES, DIETARY
+from resolvers.foodies.tastes import CUISINES, DIETARY
 from settings import Settings
 
 BATCH = 20_000

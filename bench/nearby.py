@@ -21,8 +21,8 @@ from bench.common import report, server, summary, token_for
 from geo import make_geo_index
 from models import tortoise_config
 from models.accounts import User
-from resolvers.accounts import DINER_KIND
-from resolvers.foodies import CANDIDATE_CAP
+from resolvers.accounts.accounts import DINER_KIND
+from resolvers.foodies.foodies import CANDIDATE_CAP
 from settings import Settings
 
 QUERY = """

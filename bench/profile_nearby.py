@@ -15,10 +15,10 @@ import time
 from tortoise import Tortoise
 
 from bench.nearby import QUERY
+from core.context import Context
+from core.services import open_services
 from models import tortoise_config
 from models.accounts import User
-from resolvers.context import Context
-from resolvers.services import open_services
 from schema import build_schema
 from settings import Settings
 

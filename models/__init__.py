@@ -44,7 +44,7 @@ def _connection(url: str, settings: Settings, pool_max: int) -> Any:
         connection["credentials"]["minsize"] = 1
         # asyncpg's pool replaces a closed connection on the next acquire, so a restart of
         # PostgreSQL heals by itself; while it is down, a connect gives up after this many seconds
-        # (asyncpg's default is 60) and the request answers 503 (resolvers/unavailable.py).
+        # (asyncpg's default is 60) and the request answers 503 (core/unavailable.py).
         connection["credentials"]["timeout"] = CONNECT_TIMEOUT_SECONDS
         return connection
     # SQLite cannot create the folder of its file (and aiosqlite then hangs): make it.
@@ -57,7 +57,7 @@ def tortoise_config(settings: Settings, *, pool_max: int = 10) -> dict[str, Any]
     connection = _connection(settings.database_url, settings, pool_max)
     credentials = {"default": connection}
     if settings.database_replica_url:
-        # Reads that tolerate lag (feeds, nearby, insights) go here: see resolvers/replica.py.
+        # Reads that tolerate lag (feeds, nearby, insights) go here: see core/replica.py.
         credentials["replica"] = _connection(settings.database_replica_url, settings, pool_max)
     apps = {
         label: {

@@ -13,11 +13,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from resolvers.metrics import DB_QUERY_SECONDS, SLOW_QUERIES
-
 log = logging.getLogger("tablemates.slow_query")
 METHODS = ("execute_query", "execute_query_dict", "execute_insert", "execute_many", "execute_script")
 _threshold_ms = [200.0]
+# What to do with each timing (seconds, slow?): the app hands in its metrics (core.metrics).
+_observe: list[Callable[[float, bool], None]] = [lambda seconds, slow: None]
 
 
 def _timed(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -28,9 +28,9 @@ def _timed(method: Callable[..., Any]) -> Callable[..., Any]:
             return await method(self, query, *args, **kwargs)
         finally:
             elapsed = time.perf_counter() - started
-            DB_QUERY_SECONDS.observe(elapsed)
-            if elapsed * 1000 >= _threshold_ms[0]:
-                SLOW_QUERIES.inc()
+            slow = elapsed * 1000 >= _threshold_ms[0]
+            _observe[0](elapsed, slow)
+            if slow:
                 log.warning(
                     "slow query", extra={"duration_ms": round(elapsed * 1000, 1), "sql": str(query)[:500]}
                 )
@@ -39,12 +39,14 @@ def _timed(method: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
-def install(threshold_ms: float) -> None:
+def install(threshold_ms: float, observe: Callable[[float, bool], None] | None = None) -> None:
     """Wrap the SQLite and asyncpg clients' execute methods (once)."""
     from tortoise.backends.asyncpg.client import AsyncpgDBClient
     from tortoise.backends.sqlite.client import SqliteClient
 
     _threshold_ms[0] = threshold_ms
+    if observe is not None:
+        _observe[0] = observe
     for client in (SqliteClient, AsyncpgDBClient):
         for name in METHODS:
             method = getattr(client, name, None)

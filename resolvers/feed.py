@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from tortoise.expressions import Q
 
+from core.context import Context
+from core.pagination import Page, newest_first
+from core.replica import read_db
 from models.feed import FeedEntry
 from models.foodies import Follow
 from resolvers import visibility
-from resolvers.context import Context
-from resolvers.pagination import Page, newest_first
-from resolvers.replica import read_db
 
 NEARBY_KM = 10.0
 NEARBY_RESTAURANTS = 500

@@ -15,9 +15,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 
-from resolvers.context import Services
-from resolvers.deals import release_unpaid
-from resolvers.upload_cleanup import cleanup_uploads
+from core.context import Services
+from resolvers.deals.deals import release_unpaid
+from resolvers.reviews.upload_cleanup import cleanup_uploads
 from settings import Settings
 
 log = logging.getLogger("tablemates.jobs")

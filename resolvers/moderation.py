@@ -17,18 +17,20 @@ from tortoise.expressions import F
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
+from core.context import Context
+from core.errors import AuthError, BadRequestError, ErrorCode, UserInputError
+from core.pagination import Page, decode_cursor, encode_cursor, newest_first, page_size
 from models.accounts import Role, User
 from models.deals import Deal
 from models.meals import RestaurantEvent, SharedMeal
 from models.moderation import AuditEntry, Report, ReportReason, ReportStatus
 from models.restaurants import Restaurant, Visibility
 from models.reviews import Photo, Review
-from resolvers import feed, reviews, sessions
+from resolvers import feed
 from resolvers import visibility as seen
-from resolvers.accounts import is_moderator, write_limit
-from resolvers.context import Context
-from resolvers.errors import AuthError, BadRequestError, ErrorCode, UserInputError
-from resolvers.pagination import Page, decode_cursor, encode_cursor, newest_first, page_size
+from resolvers.accounts import sessions
+from resolvers.accounts.accounts import is_moderator, write_limit
+from resolvers.reviews import reviews
 
 MAX_SUSPEND_DAYS = 3650
 BURST_ACCOUNT_AGE = timedelta(hours=24)

@@ -28,15 +28,15 @@ from typing import Any
 from tortoise.expressions import Q
 from tortoise.models import Model
 
+from core.context import Context
+from core.loaders import rows_of
 from models.accounts import User
 from models.deals import Deal, DealStatus
 from models.foodies import Block, Follow
 from models.meals import Audience, MealSeat, MealStatus, RestaurantEvent, SeatStatus, SharedMeal
 from models.restaurants import Restaurant, Visibility
 from models.reviews import Photo, Review, ReviewPhoto
-from resolvers.accounts import is_moderator
-from resolvers.context import Context
-from resolvers.loaders import rows_of
+from resolvers.accounts.accounts import is_moderator
 
 VISIBLE = Visibility.VISIBLE
 # Seats that keep a diner in a followers-only meal's audience.

@@ -10,11 +10,13 @@ from typing import Annotated
 import strawberry
 from strawberry import relay
 
+from core.errors import AuthError
+from core.pagination import Page
 from models.accounts import Role, User
-from resolvers import accounts, foodies, visibility
-from resolvers.errors import AuthError
-from resolvers.pagination import Page
-from resolvers.tastes import CUISINES, DIETARY
+from resolvers import visibility
+from resolvers.accounts import accounts
+from resolvers.foodies import foodies
+from resolvers.foodies.tastes import CUISINES, DIETARY
 from schema.context import Info
 from schema.errors import UserError, guarded
 from schema.pagination import Connection, to_connection
@@ -104,7 +106,7 @@ class UserNode(relay.Node):
     )
     async def referral_credits(self, info: Info) -> int:
         self._require_self(info)
-        from resolvers.deals import referral_balance
+        from resolvers.deals.deals import referral_balance
 
         return await referral_balance(self.model.id)
 

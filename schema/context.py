@@ -6,6 +6,6 @@ from typing import TypeAlias
 
 import strawberry
 
-from resolvers.context import Context
+from core.context import Context
 
 Info: TypeAlias = strawberry.Info[Context, None]

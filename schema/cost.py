@@ -36,7 +36,7 @@ from graphql.execution.values import VariableValues, get_argument_values, get_va
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
 
-from resolvers.pagination import DEFAULT_PAGE, MAX_PAGE
+from core.pagination import DEFAULT_PAGE, MAX_PAGE
 
 
 def _is_list(type_: GraphQLOutputType) -> bool:

@@ -10,10 +10,11 @@ from typing import Annotated
 import strawberry
 from strawberry import relay
 
+from core.errors import ErrorCode, UserInputError
 from models.deals import Claim, ClaimStatus, Deal, DealStatus, SourceType
 from models.restaurants import Restaurant
-from resolvers import attribution, deals, insights, visibility, vouchers
-from resolvers.errors import ErrorCode, UserInputError
+from resolvers import visibility
+from resolvers.deals import attribution, deals, insights, vouchers
 from schema.context import Info
 from schema.errors import UserError, guarded
 from schema.ids import decode, decode_any

@@ -14,8 +14,8 @@ import strawberry
 from graphql.error import GraphQLError
 from strawberry.extensions import MaskErrors
 
-from resolvers import unavailable
-from resolvers.errors import AuthError, BadRequestError, ErrorCode, UserInputError
+from core import unavailable
+from core.errors import AuthError, BadRequestError, ErrorCode, UserInputError
 
 log = logging.getLogger("tablemates.errors")
 

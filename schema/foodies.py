@@ -10,7 +10,8 @@ import strawberry
 from strawberry import relay
 
 from models.foodies import MatchRequest, MatchStatus
-from resolvers import accounts, foodies
+from resolvers.accounts import accounts
+from resolvers.foodies import foodies
 from schema.accounts import UserNode
 from schema.context import Info
 from schema.errors import UserError, guarded

@@ -13,7 +13,7 @@ from typing import Any
 from strawberry import relay
 from strawberry.types.cast import cast as strawberry_cast
 
-from resolvers.errors import ErrorCode, UserInputError
+from core.errors import ErrorCode, UserInputError
 
 PK = re.compile(r"[1-9][0-9]{0,18}")
 MAX_PK = 2**63 - 1

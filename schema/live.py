@@ -7,7 +7,7 @@ from typing import Any
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage
 
-from resolvers.live_sessions import LiveSessions
+from resolvers.accounts.live_sessions import LiveSessions
 
 SESSION_ENDED = 4403  # graphql-transport-ws: Forbidden
 

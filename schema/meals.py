@@ -9,6 +9,7 @@ from enum import Enum
 import strawberry
 from strawberry import relay
 
+from core.errors import AuthError
 from models.accounts import User
 from models.meals import (
     Audience,
@@ -20,8 +21,8 @@ from models.meals import (
     SharedMeal,
 )
 from models.restaurants import Restaurant
-from resolvers import events, meals, notifications, visibility
-from resolvers.errors import AuthError
+from resolvers import visibility
+from resolvers.meals import events, meals, notifications
 from schema.accounts import UserNode
 from schema.context import Info
 from schema.deals import DealNode, live_deals

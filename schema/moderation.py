@@ -10,8 +10,9 @@ import strawberry
 from strawberry import relay
 
 from models.moderation import AuditEntry, Report, ReportReason, ReportStatus
-from resolvers import accounts, moderation
-from resolvers.accounts import is_moderator
+from resolvers import moderation
+from resolvers.accounts import accounts
+from resolvers.accounts.accounts import is_moderator
 from schema.accounts import UserNode
 from schema.context import Info
 from schema.errors import UserError, guarded

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from strawberry.extensions import SchemaExtension
 
-from resolvers.metrics import GRAPHQL_LATENCY, GRAPHQL_OPERATIONS
+from core.metrics import GRAPHQL_LATENCY, GRAPHQL_OPERATIONS
 
 log = logging.getLogger("tablemates.access")
 

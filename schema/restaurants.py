@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry import relay
 
+from core.errors import AuthError
 from models.accounts import User
 from models.restaurants import Dish, Restaurant, RestaurantStaff, StaffRole
-from resolvers import restaurants, reviews, visibility
-from resolvers.errors import AuthError
+from resolvers import visibility
+from resolvers.restaurants import restaurants
+from resolvers.reviews import reviews
 from schema.accounts import UserNode
 from schema.context import Info
 from schema.errors import UserError, guarded

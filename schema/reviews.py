@@ -9,11 +9,13 @@ import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
 
+from core.errors import AuthError
 from models.accounts import User
 from models.restaurants import Restaurant
 from models.reviews import Photo, Review, ReviewEdit
-from resolvers import photos, restaurants, reviews, visibility
-from resolvers.errors import AuthError
+from resolvers import visibility
+from resolvers.restaurants import restaurants
+from resolvers.reviews import photos, reviews
 from schema.accounts import UserNode
 from schema.context import Info
 from schema.deals import DealNode, live_deals

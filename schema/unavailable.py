@@ -15,8 +15,8 @@ from typing import Any
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from resolvers.errors import ErrorCode
-from resolvers.unavailable import MESSAGE, RETRY_AFTER_SECONDS, is_unavailable
+from core.errors import ErrorCode
+from core.unavailable import MESSAGE, RETRY_AFTER_SECONDS, is_unavailable
 
 log = logging.getLogger("tablemates.unavailable")
 

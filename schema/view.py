@@ -15,9 +15,9 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
-from resolvers.accounts import authenticate
-from resolvers.context import Context, Services
-from resolvers.live_sessions import LiveSessions
+from core.context import Context, Services
+from resolvers.accounts.accounts import authenticate
+from resolvers.accounts.live_sessions import LiveSessions
 from schema.http_body import decode_body, error_response, is_request_error, read_capped_body
 from schema.live import SessionBoundHandler
 from schema.unavailable import mark_unavailable

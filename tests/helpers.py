@@ -117,7 +117,7 @@ async def account_with_role(
     """A moderator/admin made the way operators make them (the create-user CLI's function),
     then signed in through the API: (token, user id)."""
     from models.accounts import Role
-    from resolvers.accounts import create_account
+    from resolvers.accounts.accounts import create_account
 
     email, password = unique_email(role), "correct horse battery"
     await create_account(services, email, password, f"{role}-{uuid.uuid4().hex[:4]}", Role(role))

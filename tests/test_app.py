@@ -46,7 +46,7 @@ async def test_mutations_are_not_allowed_over_get(client):
 
 
 async def test_internal_errors_are_masked_with_request_id(client, monkeypatch):
-    from resolvers import accounts
+    from resolvers.accounts import accounts
 
     async def broken(ctx, lat, lng):
         raise RuntimeError("database password is hunter2")

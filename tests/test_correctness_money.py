@@ -11,8 +11,8 @@ import json
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+from core.payments import webhook_body
 from models.deals import Claim
-from resolvers.payments import webhook_body
 from schema.ids import decode
 from tests.helpers import gql, register
 from tests.test_deals import REFUND, a_deal, claim

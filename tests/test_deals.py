@@ -6,8 +6,8 @@ import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from core.payments import webhook_body
 from models.deals import Claim, Deal
-from resolvers.payments import webhook_body
 from schema.ids import decode
 from tests.helpers import add_dish, gql, open_restaurant, random_spot, register
 

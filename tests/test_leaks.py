@@ -125,7 +125,7 @@ def test_development_secret_is_random_per_data_directory_and_private(tmp_path):
 
 async def test_a_token_signed_with_the_old_public_default_is_refused_in_development(settings, app, tmp_path):
     """The former constant dev secret let anyone mint a token for any user of a dev server."""
-    from resolvers.tokens import issue_token
+    from core.tokens import issue_token
     from schema.ids import decode
 
     env = {"ENV": "development", "SECRET_KEY": None, "DATA_DIR": str(tmp_path)}

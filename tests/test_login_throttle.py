@@ -92,7 +92,7 @@ async def test_login_limits_fail_closed_without_redis(app, client, services):
     """DESIGN.md: with Redis down, sign-in refuses (UNAVAILABLE) rather than allow unlimited guessing."""
     import redis.asyncio as redis_asyncio
 
-    from resolvers.ratelimit import RateLimiter
+    from core.ratelimit import RateLimiter
     from tests.servers import free_port
 
     _, _, email = await register(client)

@@ -20,7 +20,7 @@ import asyncpg
 import httpx
 import pytest
 
-from resolvers import payments
+from core import payments
 from settings import Settings
 from tests.conftest import BACKEND
 from tests.helpers import open_restaurant, random_spot, register

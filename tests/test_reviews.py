@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from models.restaurants import Visibility
-from resolvers import reviews as review_resolvers
+from resolvers.reviews import reviews as review_resolvers
 from schema.ids import decode
 from tests.conftest import count_sql, override_settings
 from tests.helpers import add_dish, gql, open_restaurant, random_spot, register

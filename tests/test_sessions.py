@@ -80,7 +80,7 @@ async def end_sessions(action: str, http: httpx.AsyncClient, services: Any, toke
         assert body["data"]["moderate"]["errors"] == []
     else:
         from models.accounts import User
-        from resolvers.personal_data import delete_user
+        from resolvers.accounts.personal_data import delete_user
         from schema.ids import decode
 
         await delete_user(services, await User.get(id=decode(user_id, "User", "id")))

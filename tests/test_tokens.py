@@ -7,7 +7,7 @@ import base64
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from resolvers.tokens import issue_token, read_token
+from core.tokens import issue_token, read_token
 from tests.helpers import gql, register
 
 SECRET = "test-secret-" + "y" * 32

@@ -12,7 +12,7 @@ import sqlite3
 
 import pytest
 
-from resolvers.payments import webhook_body
+from core.payments import webhook_body
 from tests.conftest import BACKEND
 from tests.helpers import gql, register
 from tests.test_deals import a_deal, claim

@@ -13,8 +13,8 @@ from PIL import Image
 
 from media.decode import DecodePool, PoolBusy
 from models.reviews import Photo
-from resolvers.photos import decode_pool
-from resolvers.upload_cleanup import GRACE, cleanup_uploads
+from resolvers.reviews.photos import decode_pool
+from resolvers.reviews.upload_cleanup import GRACE, cleanup_uploads
 from schema.ids import decode
 from tests.conftest import override_settings
 from tests.helpers import gql, register

@@ -1,0 +1,74 @@
+"""Things that happen at restaurants (meals, events, deals) near a point, nearest first.
+
+The spatial index holds restaurants; the rows at the nearest restaurants within the radius are
+sorted by (distance, start, id) and paged with keyset cursors on that key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from core.context import Context
+from core.errors import BadRequestError, Collector, ErrorCode
+from core.pagination import Page, decode_cursor, encode_cursor, page_size
+
+RESTAURANT_KIND = "restaurant"
+MAX_RADIUS_KM = 50.0
+MAX_RESTAURANTS = 1000
+T = TypeVar("T")
+
+
+def check_radius(radius_km: float) -> None:
+    """One bound for every "within radius" question (people, places, meals, events, deals)."""
+    if not 0 < radius_km <= MAX_RADIUS_KM:
+        raise BadRequestError(f"radiusKm must be within (0, {MAX_RADIUS_KM:g}]")
+
+
+async def near(
+    ctx: Context,
+    lat: float,
+    lng: float,
+    radius_km: float,
+    fetch: Callable[[list[int]], Awaitable[Sequence[T]]],
+    start_of: Callable[[T], datetime],
+    first: int | None,
+    after: str | None,
+) -> Page[tuple[T, float]]:
+    """`fetch(restaurant_ids)` returns the candidate rows (each with `restaurant_id` and `id`)."""
+    check_coordinates(lat, lng)
+    check_radius(radius_km)
+    size = page_size(first)
+    key = decode_cursor(after, 3)
+    start: tuple[float, str, int] | None = None
+    if key is not None:
+        try:
+            start = (float(key[0]), str(key[1]), int(key[2]))
+        except (TypeError, ValueError):
+            raise BadRequestError("Malformed cursor") from None
+    hits = await ctx.services.geo.within(RESTAURANT_KIND, lat, lng, radius_km, limit=MAX_RESTAURANTS)
+    distance = {h.object_id: h.distance_km for h in hits}
+    rows = await fetch(list(distance))
+
+    def sort_key(row: Any) -> tuple[float, str, int]:
+        return (round(distance[row.restaurant_id], 6), start_of(row).isoformat(), row.id)
+
+    ordered = sorted(rows, key=sort_key)
+    if start is not None:
+        ordered = [row for row in ordered if sort_key(row) > start]
+    window = ordered[:size]
+    return Page(
+        items=[(row, distance[row.restaurant_id]) for row in window],
+        cursors=[encode_cursor(list(sort_key(row))) for row in window],
+        has_next_page=len(ordered) > size,
+    )
+
+
+def check_coordinates(lat: float, lng: float, prefix: str = "") -> None:
+    collector = Collector()
+    if not -90 <= lat <= 90:
+        collector.add(f"{prefix}lat", ErrorCode.OUT_OF_RANGE, "Latitude must be within -90..90")
+    if not -180 <= lng <= 180:
+        collector.add(f"{prefix}lng", ErrorCode.OUT_OF_RANGE, "Longitude must be within -180..180")
+    collector.raise_if_any()

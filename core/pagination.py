@@ -1,0 +1,84 @@
+"""Keyset pagination: opaque cursors that encode the sort key of the last row seen."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from core.errors import BadRequestError
+
+MAX_PAGE = 100
+DEFAULT_PAGE = 20
+T = TypeVar("T")
+
+
+@dataclass
+class Page(Generic[T]):
+    items: list[T]
+    cursors: list[str]
+    has_next_page: bool
+    # Where the next page starts when rows read for this page were left out (not visible):
+    # without it a page of only hidden rows says "more" but gives no cursor to get there.
+    resume_after: str | None = None
+
+    @property
+    def end_cursor(self) -> str | None:
+        return self.resume_after or (self.cursors[-1] if self.cursors else None)
+
+    def only(self, keep: Sequence[bool]) -> Page[T]:
+        """This page without the rows `keep` drops; the next page still starts after them."""
+        rows = zip(self.items, self.cursors, keep, strict=True)
+        pairs = [(item, cursor) for item, cursor, ok in rows if ok]
+        return Page([i for i, _ in pairs], [c for _, c in pairs], self.has_next_page, self.end_cursor)
+
+
+def page_size(first: int | None, default: int = DEFAULT_PAGE) -> int:
+    if first is None:
+        return default
+    if first < 0 or first > MAX_PAGE:
+        raise BadRequestError(f"`first` must be between 0 and {MAX_PAGE}")
+    return first
+
+
+def encode_cursor(values: list[Any]) -> str:
+    raw = json.dumps([v.isoformat() if isinstance(v, datetime) else v for v in values])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, arity: int) -> list[Any] | None:
+    if cursor is None:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequestError("Malformed cursor") from None
+    if not isinstance(values, list) or len(values) != arity:
+        raise BadRequestError("Malformed cursor")
+    return values
+
+
+async def newest_first(queryset: Any, first: int | None, after: str | None) -> Page[Any]:
+    """Page a Tortoise queryset by (created_at desc, id desc): stable under inserts."""
+    from tortoise.expressions import Q
+
+    size = page_size(first)
+    key = decode_cursor(after, 2)
+    if key is not None:
+        try:
+            created = datetime.fromisoformat(key[0])
+            last_id = int(key[1])
+        except (TypeError, ValueError):
+            raise BadRequestError("Malformed cursor") from None
+        queryset = queryset.filter(Q(created_at__lt=created) | Q(created_at=created, id__lt=last_id))
+    rows = await queryset.order_by("-created_at", "-id").limit(size + 1)
+    items = rows[:size]
+    return Page(
+        items=items,
+        cursors=[encode_cursor([row.created_at, row.id]) for row in items],
+        has_next_page=len(rows) > size,
+    )

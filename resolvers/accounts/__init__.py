@@ -1,0 +1,3 @@
+"""The accounts domain.
+
+Nothing is re-exported here: callers import the module of this package they use."""

@@ -1,0 +1,142 @@
+"""A person's own data: export it as JSON, or delete the account and its personal data.
+
+Deletion keeps every aggregate right: reviews leave their dishes' counts the way moderation
+removal does; vouchers stay (attached to an anonymised account) so restaurants' sales and
+insights don't change; everything that says who the person was (email, name, bio, tastes,
+position, photos, follows, blocks, requests, notifications) is erased.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from core.context import Context, Services
+from models.accounts import User
+from models.deals import Claim, ReferralCredit
+from models.foodies import Block, Follow, MatchRequest
+from models.meals import EventRsvp, MealSeat, Notification
+from models.restaurants import Visibility
+from models.reviews import HelpfulVote, Photo, Review, ReviewEdit
+from resolvers.accounts.accounts import DINER_KIND
+from resolvers.accounts.sessions import end_all_sessions
+from resolvers.meals import events, meals
+from resolvers.reviews import reviews
+
+DELETED_NAME = "已注销用户"
+FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+async def export_user(user: User) -> dict[str, Any]:
+    """Everything the person wrote or did, as plain JSON."""
+    review_rows = await Review.filter(author_id=user.id).order_by("id")
+    edits = await ReviewEdit.filter(review_id__in=[r.id for r in review_rows]).order_by("id")
+    meals = await MealSeat.filter(user_id=user.id).order_by("id")
+    claims = await Claim.filter(user_id=user.id).order_by("id")
+    credits = await ReferralCredit.filter(user_id=user.id).order_by("id")
+    return {
+        "exportedAt": datetime.now(UTC).isoformat(),
+        "account": {
+            "id": user.id,
+            "email": user.email,
+            "displayName": user.display_name,
+            "role": user.role.value,
+            "bio": user.bio,
+            "cuisines": user.cuisines,
+            "dietary": user.dietary,
+            "spiceLevel": user.spice_level,
+            "budgetLevel": user.budget_level,
+            "location": None if user.lat is None else {"lat": user.lat, "lng": user.lng},
+            "discoverable": user.discoverable,
+            "timezone": user.timezone,
+            "createdAt": _iso(user.created_at),
+        },
+        "reviews": [
+            {
+                "id": r.id,
+                "dishId": r.dish_id,
+                "restaurantId": r.restaurant_id,
+                "rating": r.rating,
+                "body": r.body,
+                "visibility": r.visibility.value,
+                "createdAt": _iso(r.created_at),
+                "earlierVersions": [
+                    {"rating": e.rating, "body": e.body} for e in edits if e.review_id == r.id
+                ],
+            }
+            for r in review_rows
+        ],
+        "meals": [
+            {"mealId": s.meal_id, "status": s.status.value, "since": _iso(s.created_at)} for s in meals
+        ],
+        "claims": [
+            {
+                "id": c.id,
+                "dealId": c.deal_id,
+                "code": c.code,
+                "status": c.status.value,
+                "amountCents": c.amount_cents,
+                "billCents": c.bill_cents,
+                "createdAt": _iso(c.created_at),
+                "redeemedAt": _iso(c.redeemed_at),
+            }
+            for c in claims
+        ],
+        "following": list(await Follow.filter(follower_id=user.id).values_list("followee_id", flat=True)),
+        "referralCreditsCents": sum(c.amount_cents for c in credits),
+    }
+
+
+async def delete_user(services: Services, user: User) -> dict[str, int]:
+    """Erase the person, keep the aggregates. Returns what was removed, for the operator."""
+    review_ids = list(await Review.filter(author_id=user.id).values_list("id", flat=True))
+    for review_id in review_ids:  # leaves dish counts, lists and feeds like a removal
+        await reviews.set_visibility(review_id, Visibility.REMOVED)
+    # Seats and places go back through the paths leaving uses: counts freed, waitlists promoted,
+    # guests of hosted meals told of the cancellation.
+    await meals.leave_all(Context(services=services), user.id)
+    for event_id in await EventRsvp.filter(user_id=user.id, going=True).values_list("event_id", flat=True):
+        async with in_transaction("default"):
+            await events.give_back_place(event_id, user.id)
+    photos = await Photo.filter(owner_id=user.id)
+    async with in_transaction("default"):
+        await Review.filter(id__in=review_ids).delete()
+        await HelpfulVote.filter(user_id=user.id).delete()
+        await MealSeat.filter(user_id=user.id).delete()
+        await EventRsvp.filter(user_id=user.id).delete()
+        await Follow.filter(Q(follower_id=user.id) | Q(followee_id=user.id)).delete()
+        await Block.filter(Q(blocker_id=user.id) | Q(blocked_id=user.id)).delete()
+        await MatchRequest.filter(Q(sender_id=user.id) | Q(recipient_id=user.id)).delete()
+        await Notification.filter(user_id=user.id).delete()
+        await Photo.filter(owner_id=user.id).delete()
+        await User.filter(id=user.id).update(
+            email=f"deleted-{user.id}-{secrets.token_hex(4)}@deleted.invalid",
+            display_name=DELETED_NAME,
+            password_hash="!",  # matches no password
+            bio="",
+            cuisines=[],
+            dietary=[],
+            spice_level=None,
+            budget_level=None,
+            lat=None,
+            lng=None,
+            location_updated_at=None,
+            discoverable=False,
+            suspended_until=FAR_FUTURE,
+            token_version=user.token_version + 1,
+        )
+    await end_all_sessions(services, user.id)  # sign out every device; sockets close everywhere
+    await services.geo.remove(DINER_KIND, user.id)
+    for photo in photos:
+        for key in (photo.key, photo.thumbnail_key, photo.upload_key):
+            if key:
+                await services.storage.delete(key)
+    return {"reviews": len(review_ids), "photos": len(photos)}

@@ -1,0 +1,84 @@
+"""Signed-in sessions: one row per device, named by its token; ending them signs devices out.
+
+Every ending is announced on Redis (`session-ended`), so each app process closes the user's
+open WebSockets at once (resolvers/accounts/live_sessions.py); HTTP requests stop at `authenticate`,
+which checks the row and the user's token version on every request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from core import pubsub
+from core.context import Services
+from core.tokens import issue_token, read_token
+from models.accounts import DeviceSession, User
+
+ENDED_TOPIC = "session-ended"
+ALL = "all"  # one channel for every user: each process subscribes once
+
+
+@dataclass
+class Session:
+    token: str
+    user: User
+
+
+async def open_session(services: Services, user: User) -> Session:
+    """A new device session for `user` and the token that names it."""
+    ttl = services.settings.token_ttl_seconds
+    now = datetime.now(UTC)
+    await DeviceSession.filter(user_id=user.id, expires_at__lte=now).delete()  # tidy as we go
+    row = await DeviceSession.create(user_id=user.id, expires_at=now + timedelta(seconds=ttl))
+    token = issue_token(services.settings.secret_key, user.id, user.token_version, ttl, row.id)
+    user.session_id = row.id
+    return Session(token=token, user=user)
+
+
+async def authenticate(services: Services, token: str | None) -> User | None:
+    """The user a bearer token speaks for, or None (bad, expired, signed out, revoked, suspended)."""
+    if not token:
+        return None
+    claims = read_token(services.settings.secret_key, token)
+    if claims is None:
+        return None
+    if claims.session_id is None:  # tokens minted by tools (bench): version-checked only
+        user = await User.get_or_none(id=claims.user_id)
+    else:
+        row = (
+            await DeviceSession.filter(id=claims.session_id, user_id=claims.user_id)
+            .select_related("user")
+            .first()
+        )
+        user = row.user if row is not None else None
+    if user is None or user.token_version != claims.version or user.is_suspended(datetime.now(UTC)):
+        return None
+    user.session_id = claims.session_id
+    return user
+
+
+async def end_session(services: Services, user: User) -> None:
+    """Sign out the device `user` was authenticated through (every device for a session-less token)."""
+    if user.session_id is None:
+        await end_all_sessions(services, user.id)
+        return
+    await DeviceSession.filter(id=user.session_id, user_id=user.id).delete()
+    await announce_ended(services, user.id, user.session_id)
+
+
+async def end_all_sessions(services: Services, user_id: int, **user_changes: object) -> None:
+    """Sign the user out everywhere: every token issued so far stops working. `user_changes`
+    (a new password hash) are written in the same transaction."""
+    async with in_transaction("default"):
+        await User.filter(id=user_id).update(token_version=F("token_version") + 1, **user_changes)
+        await DeviceSession.filter(user_id=user_id).delete()
+    await announce_ended(services, user_id)
+
+
+async def announce_ended(services: Services, user_id: int, session_id: int | None = None) -> None:
+    """Tell every process to close the user's sockets (of one session, or all of them)."""
+    await pubsub.publish(services, ENDED_TOPIC, ALL, {"userId": user_id, "sessionId": session_id})

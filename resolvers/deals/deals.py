@@ -1,0 +1,398 @@
+"""Deals and vouchers: create, pause/end, claim (idempotent, never oversold), pay, redeem, refund.
+
+Stock and per-user limits are counters changed only by conditional updates inside the claim's
+transaction (`claimed_count < quantity`, `held < per_user_limit`): no interleaving of claims can
+oversell, on PostgreSQL (row locks) or SQLite (one writer). The idempotency key is unique per
+user in the database, so parallel retries with one key make one claim.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from core.atomic import update_returning
+from core.context import Context, Services
+from core.errors import Collector, ErrorCode, UserInputError
+from core.loaders import group_by_key
+from core.nearby import near
+from core.pagination import Page, newest_first
+from core.schedule import check_window, utc
+from models.deals import (
+    Claim,
+    ClaimStatus,
+    Deal,
+    DealStatus,
+    DealView,
+    ReferralCredit,
+    SourceType,
+    UserDealCount,
+)
+from models.restaurants import Visibility
+from resolvers import visibility
+from resolvers.accounts.accounts import write_limit
+from resolvers.deals import attribution, vouchers
+from resolvers.restaurants.access import require_staff
+from resolvers.restaurants.restaurants import MAX_PRICE_CENTS
+
+PAY_WITHIN = timedelta(minutes=15)
+REFERRAL_CREDIT_CENTS = 500  # ¥5 per redeemed voucher, whatever the source said
+MAX_QUANTITY = 100_000
+HELD = (ClaimStatus.PENDING_PAYMENT, ClaimStatus.ISSUED, ClaimStatus.REDEEMED)
+
+
+@dataclass
+class DealFields:
+    restaurant_id: int
+    title: str
+    price_cents: int
+    original_price_cents: int
+    quantity: int
+    per_user_limit: int
+    starts_at: datetime
+    ends_at: datetime
+    terms: str = ""
+
+
+def _check(fields: DealFields, collector: Collector) -> None:
+    fields.title = fields.title.strip()
+    if not fields.title:
+        collector.add("title", ErrorCode.INVALID, "Title is required")
+    elif len(fields.title) > 120:
+        collector.add("title", ErrorCode.TOO_LONG, "At most 120 characters")
+    if len(fields.terms) > 4000:
+        collector.add("terms", ErrorCode.TOO_LONG, "At most 4000 characters")
+    if not 0 <= fields.price_cents <= MAX_PRICE_CENTS:
+        collector.add("priceCents", ErrorCode.OUT_OF_RANGE, "Price out of range")
+    if not 0 < fields.original_price_cents <= MAX_PRICE_CENTS:
+        collector.add("originalPriceCents", ErrorCode.OUT_OF_RANGE, "Original price out of range")
+    elif fields.price_cents > fields.original_price_cents:
+        collector.add("priceCents", ErrorCode.INVALID, "A deal costs no more than the original price")
+    if not 1 <= fields.quantity <= MAX_QUANTITY:
+        collector.add("quantity", ErrorCode.OUT_OF_RANGE, f"Quantity is 1 to {MAX_QUANTITY}")
+    if not 1 <= fields.per_user_limit <= max(1, min(fields.quantity, 100)):
+        collector.add("perUserLimit", ErrorCode.OUT_OF_RANGE, "Per-user limit is 1 to the quantity (max 100)")
+    if fields.starts_at.tzinfo is None:
+        collector.add("startsAt", ErrorCode.INVALID, "Give the time with its UTC offset")
+    check_window(fields.starts_at, fields.ends_at, "endsAt", collector)
+    if fields.ends_at.tzinfo is not None and fields.ends_at <= datetime.now(UTC):
+        collector.add("endsAt", ErrorCode.IN_THE_PAST, "The deal would already be over")
+
+
+async def create_deal(ctx: Context, fields: DealFields) -> Deal:
+    viewer = await write_limit(ctx, "deal")
+    await require_staff(viewer, fields.restaurant_id)
+    collector = Collector()
+    _check(fields, collector)
+    collector.raise_if_any()
+    return await Deal.create(
+        restaurant_id=fields.restaurant_id,
+        created_by_id=viewer.id,
+        title=fields.title,
+        terms=fields.terms.strip(),
+        price_cents=fields.price_cents,
+        original_price_cents=fields.original_price_cents,
+        quantity=fields.quantity,
+        per_user_limit=fields.per_user_limit,
+        starts_at=utc(fields.starts_at),
+        ends_at=utc(fields.ends_at),
+    )
+
+
+async def set_status(ctx: Context, deal_id: int, status: DealStatus) -> Deal:
+    viewer = await write_limit(ctx, "deal")
+    deal = await Deal.get_or_none(id=deal_id)
+    if deal is None:
+        raise UserInputError(ErrorCode.NOT_FOUND, "No such deal", "dealId")
+    await require_staff(viewer, deal.restaurant_id, field="dealId")
+    # Checked in the statement itself: a parallel "end" can't be undone by a stale "resume".
+    if not await Deal.filter(id=deal.id, status__not=DealStatus.ENDED).update(status=status):
+        raise UserInputError(ErrorCode.DEAL_INACTIVE, "An ended deal stays ended", "dealId")
+    return await Deal.get(id=deal.id)
+
+
+def _availability_error(deal: Deal, now: datetime) -> UserInputError | None:
+    if deal.status != DealStatus.ACTIVE:
+        return UserInputError(ErrorCode.DEAL_INACTIVE, "This deal is not on offer", "dealId")
+    if now < deal.starts_at:
+        return UserInputError(ErrorCode.DEAL_NOT_STARTED, "This deal has not started yet", "dealId")
+    if now >= deal.ends_at:
+        return UserInputError(ErrorCode.DEAL_EXPIRED, "This deal has ended", "dealId")
+    return None
+
+
+async def release_unpaid(deal_id: int | None = None) -> int:
+    """Expire claims not paid in time and give their stock back.
+
+    A scheduled job (resolvers/jobs.py) runs it for every deal; a claim also runs it for its
+    deal first, so stock due back is never refused. Each claim expires in its own conditional
+    update, so two workers (or a worker and a claim) never return the same stock twice.
+    """
+    query = Claim.filter(status=ClaimStatus.PENDING_PAYMENT, pay_by__lt=datetime.now(UTC))
+    if deal_id is not None:
+        query = query.filter(deal_id=deal_id)
+    released = 0
+    for claim in await query.limit(500):
+        async with in_transaction("default"):
+            if await Claim.filter(id=claim.id, status=ClaimStatus.PENDING_PAYMENT).update(
+                status=ClaimStatus.EXPIRED
+            ):
+                await _return_stock(claim.deal_id, claim.user_id)
+                released += 1
+    return released
+
+
+async def _return_stock(deal_id: int, user_id: int) -> None:
+    # Same lock order as a claim (the user's row, then the deal's), so the two never deadlock.
+    await UserDealCount.filter(deal_id=deal_id, user_id=user_id).update(held=F("held") - 1)
+    await Deal.filter(id=deal_id).update(claimed_count=F("claimed_count") - 1)
+
+
+async def claim_deal(ctx: Context, deal_id: int, key: str, source: attribution.Attribution | None) -> Claim:
+    viewer = ctx.require_viewer()
+    key = key.strip()
+    if not 1 <= len(key) <= 64:
+        raise UserInputError(ErrorCode.INVALID, "idempotencyKey is 1 to 64 characters", "idempotencyKey")
+    existing = await Claim.get_or_none(user_id=viewer.id, idempotency_key=key)
+    if existing is not None:
+        if existing.deal_id != deal_id:
+            raise UserInputError(ErrorCode.DUPLICATE, "This key was used for another deal", "idempotencyKey")
+        return existing
+    # Limited stock: when Redis (the limiter) is down, refuse rather than run unthrottled.
+    await write_limit(ctx, "claim", fail_closed=True)
+    deal = await visibility.get(ctx, Deal, deal_id)
+    if deal is None:
+        raise UserInputError(ErrorCode.NOT_FOUND, "No such deal", "dealId")
+    now = datetime.now(UTC)
+    problem = _availability_error(deal, now)
+    if problem:
+        raise problem
+    await release_unpaid(deal.id)
+    source = source or attribution.DIRECT
+    try:
+        await UserDealCount.get_or_create(deal_id=deal.id, user_id=viewer.id)
+    except IntegrityError:
+        pass  # a parallel claim made the row
+    try:
+        return await _claim(ctx, deal, viewer.id, key, source, now)
+    except (UserInputError, IntegrityError) as error:
+        # A parallel retry with the same key may have won: same key, same claim.
+        winner = await Claim.get_or_none(user_id=viewer.id, idempotency_key=key)
+        if winner is not None and winner.deal_id == deal.id:
+            return winner
+        if isinstance(error, IntegrityError):
+            raise UserInputError(ErrorCode.UNAVAILABLE, "Please try again", "dealId") from None
+        raise
+
+
+async def _claim(
+    ctx: Context, deal: Deal, user_id: int, key: str, source: attribution.Attribution, now: datetime
+) -> Claim:
+    paid = deal.price_cents > 0
+    async with in_transaction("default"):
+        mine = await UserDealCount.filter(
+            deal_id=deal.id, user_id=user_id, held__lt=deal.per_user_limit
+        ).update(held=F("held") + 1)
+        if not mine:
+            raise UserInputError(
+                ErrorCode.LIMIT_REACHED, f"At most {deal.per_user_limit} per person", "dealId"
+            )
+        # On offer and in stock, checked in the statement that takes the stock (a deal paused
+        # or removed after the checks above issues nothing).
+        stock = await Deal.filter(
+            id=deal.id,
+            claimed_count__lt=F("quantity"),
+            status=DealStatus.ACTIVE,
+            visibility=Visibility.VISIBLE,
+            ends_at__gt=now,
+        ).update(claimed_count=F("claimed_count") + 1)
+        if not stock:
+            current = await Deal.get(id=deal.id)
+            raise _availability_error(current, now) or UserInputError(
+                ErrorCode.SOLD_OUT, "Sold out", "dealId"
+            )
+        intent = None
+        if paid:
+            intent = await ctx.services.payments.create_intent(
+                deal.price_cents, deal.currency, f"deal:{deal.id}"
+            )
+        return await Claim.create(
+            deal_id=deal.id,
+            user_id=user_id,
+            idempotency_key=key,
+            code=vouchers.new_code(),
+            status=ClaimStatus.PENDING_PAYMENT if paid else ClaimStatus.ISSUED,
+            source_type=source.type,
+            source_id=source.source_id,
+            referrer_id=source.referrer_id,
+            amount_cents=deal.price_cents,
+            payment_intent=intent.id if intent else None,
+            pay_by=now + PAY_WITHIN if paid else None,
+            valid_until=deal.ends_at,
+        )
+
+
+async def confirm_payment(services: Services, intent_id: str) -> bool:
+    """Webhook: the provider says the intent was paid.
+
+    The first delivery marks the claim paid, and issues it if it still awaits payment, in one
+    statement; the status that statement leaves decides: a claim refunded or expired before the
+    money landed gets it straight back. Repeated deliveries match no row and change nothing.
+    """
+    rows = await update_returning(
+        "claims",
+        "paid = TRUE, status = CASE WHEN status = ? THEN ? ELSE status END",
+        "payment_intent = ? AND NOT paid",
+        [ClaimStatus.PENDING_PAYMENT.value, ClaimStatus.ISSUED.value, intent_id],
+        "status, amount_cents",
+    )
+    if not rows:
+        return await Claim.exists(payment_intent=intent_id)
+    if ClaimStatus(rows[0]["status"]) not in (ClaimStatus.ISSUED, ClaimStatus.REDEEMED):
+        await services.payments.refund(intent_id, rows[0]["amount_cents"])
+    return True
+
+
+async def refund_claim(ctx: Context, claim_id: int) -> Claim:
+    """The claimer returns an unused voucher: stock back, and money back if it was paid.
+
+    Whether it was paid is read from the row the refund changed (RETURNING), under its lock: a
+    webhook marks the claim paid either before (then we refund here) or after (then the webhook
+    refunds, seeing REFUNDED), never in between.
+    """
+    viewer = await write_limit(ctx, "claim")
+    async with in_transaction("default"):
+        rows = await update_returning(
+            "claims",
+            "status = ?",
+            "id = ? AND user_id = ? AND status IN (?, ?)",
+            [
+                ClaimStatus.REFUNDED.value,
+                claim_id,
+                viewer.id,
+                ClaimStatus.ISSUED.value,
+                ClaimStatus.PENDING_PAYMENT.value,
+            ],
+            "deal_id, paid, payment_intent, amount_cents",
+        )
+        if not rows:
+            claim = await Claim.get_or_none(id=claim_id, user_id=viewer.id)
+            if claim is None:
+                raise UserInputError(ErrorCode.NOT_FOUND, "No such voucher of yours", "claimId")
+            raise UserInputError(
+                ErrorCode.ALREADY_REDEEMED, f"This voucher is {claim.status.value}", "claimId"
+            )
+        refunded = rows[0]
+        await _return_stock(refunded["deal_id"], viewer.id)
+    if refunded["paid"] and refunded["payment_intent"]:
+        await ctx.services.payments.refund(refunded["payment_intent"], refunded["amount_cents"])
+    return await Claim.get(id=claim_id)
+
+
+async def redeem(ctx: Context, typed_code: str, bill_cents: int | None) -> Claim:
+    """Staff of the deal's restaurant take a voucher: once, within validity, recording the bill."""
+    viewer = await write_limit(ctx, "redeem")
+    if bill_cents is not None and not 0 <= bill_cents <= MAX_PRICE_CENTS:
+        raise UserInputError(ErrorCode.OUT_OF_RANGE, "Bill out of range", "billCents")
+    code = vouchers.normalise(typed_code)
+    claim = await Claim.get_or_none(code=code) if code else None
+    if claim is None:
+        raise UserInputError(ErrorCode.NOT_FOUND, "No voucher with this code", "code")
+    deal = await Deal.get(id=claim.deal_id)
+    try:
+        await require_staff(viewer, deal.restaurant_id, field="code")
+    except UserInputError:
+        raise UserInputError(
+            ErrorCode.WRONG_RESTAURANT, "This voucher is for another restaurant", "code"
+        ) from None
+    now = datetime.now(UTC)
+    if claim.status == ClaimStatus.REDEEMED:
+        raise UserInputError(ErrorCode.ALREADY_REDEEMED, "This voucher was already used", "code")
+    if claim.status == ClaimStatus.PENDING_PAYMENT:
+        raise UserInputError(ErrorCode.PAYMENT_REQUIRED, "This voucher is not paid", "code")
+    if claim.status != ClaimStatus.ISSUED or now >= claim.valid_until:
+        raise UserInputError(ErrorCode.VOUCHER_EXPIRED, "This voucher is no longer valid", "code")
+    async with in_transaction("default"):
+        used = await Claim.filter(id=claim.id, status=ClaimStatus.ISSUED).update(
+            status=ClaimStatus.REDEEMED, redeemed_at=now, redeemed_by_id=viewer.id, bill_cents=bill_cents
+        )
+        if not used:  # a parallel redemption won
+            raise UserInputError(ErrorCode.ALREADY_REDEEMED, "This voucher was already used", "code")
+        if await attribution.credit_due(claim):
+            await ReferralCredit.create(
+                user_id=claim.referrer_id, claim_id=claim.id, amount_cents=REFERRAL_CREDIT_CENTS
+            )
+    return await Claim.get(id=claim.id)
+
+
+async def record_view(ctx: Context, deal_id: int, source: attribution.Attribution | None) -> bool:
+    viewer = ctx.viewer
+    bucket = f"view:{viewer.id}" if viewer else f"view-ip:{ctx.client_ip}"
+    await ctx.services.limiter.hit(bucket, 600, 60)
+    if await visibility.get(ctx, Deal, deal_id) is None:
+        return False
+    source = source or attribution.DIRECT
+    await DealView.create(
+        deal_id=deal_id,
+        viewer_id=viewer.id if viewer else None,
+        source_type=source.type,
+        source_id=source.source_id,
+    )
+    return True
+
+
+async def get_deal_for_attribution(ctx: Context, deal_id: int) -> Deal:
+    deal = await visibility.get(ctx, Deal, deal_id)
+    if deal is None:
+        raise UserInputError(ErrorCode.NOT_FOUND, "No such deal", "dealId")
+    return deal
+
+
+def share_token(ctx: Context, deal: Deal) -> str:
+    viewer = ctx.require_viewer()
+    return attribution.share_token(ctx.settings.secret_key, deal.id, viewer.id)
+
+
+async def deals_nearby(
+    ctx: Context, lat: float, lng: float, radius_km: float, first: int | None, after: str | None
+) -> Page[tuple[Deal, float]]:
+    now = datetime.now(UTC)
+
+    async def fetch(restaurant_ids: list[int]) -> list[Deal]:
+        return await Deal.filter(visibility.live_deals_q(now), restaurant_id__in=restaurant_ids).limit(2000)
+
+    return await near(ctx, lat, lng, radius_km, fetch, lambda d: d.ends_at, first, after)
+
+
+async def my_claims(ctx: Context, first: int | None, after: str | None) -> Page[Claim]:
+    viewer = ctx.require_viewer()
+    return await newest_first(Claim.filter(user_id=viewer.id), first, after)
+
+
+async def referral_balance(user_id: int) -> int:
+    rows = await ReferralCredit.filter(user_id=user_id).values_list("amount_cents", flat=True)
+    return int(sum(rows))
+
+
+# ------------------------------------------------------------------ loaders
+
+
+async def load_live_deals_by_restaurant(keys: Sequence[int]) -> list[list[Deal]]:
+    """Deals on offer now at each restaurant (what reviews, meals and events link to)."""
+    now = datetime.now(UTC)
+    live = Deal.filter(visibility.live_deals_q(now), restaurant_id__in=list(keys))
+    rows = await live.order_by("ends_at", "id")
+    return group_by_key([d for d in rows if d.claimed_count < d.quantity], keys, "restaurant_id")
+
+
+SOURCE_NODE_TYPES = {
+    SourceType.REVIEW: "Review",
+    SourceType.SHARED_MEAL: "SharedMeal",
+    SourceType.EVENT: "RestaurantEvent",
+    SourceType.PROFILE: "User",
+}

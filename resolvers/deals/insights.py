@@ -1,0 +1,118 @@
+"""Restaurant insights: the funnel views → claims → redemptions by source, and visit economics.
+
+Definitions (all over [from, to), staff of the restaurant only):
+- views: deal views recorded; claims: claims made (stock-holding or later refunded/expired
+  excluded: only ISSUED or REDEEMED count); redemptions: vouchers redeemed in the range.
+- bySource: the same three numbers per attribution source (DIRECT when none).
+- averageTicketCents: mean bill of redemptions that recorded one.
+- customers: distinct diners with a redemption in the range; a visit is one redemption.
+- repeatCustomerRate: customers with 2+ visits in the range / customers.
+- visitsPerCustomerPerWeek: visits / customers / (range length in weeks).
+- newCustomers / returningCustomers: customers whose first redemption here is in the range /
+  who had redeemed here before `from`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from core.context import Context
+from core.errors import AuthError, BadRequestError, UserInputError
+from core.replica import read_db
+from core.schedule import utc
+from models.deals import Claim, ClaimStatus, DealView, SourceType
+from resolvers.restaurants.access import require_staff
+
+MAX_RANGE_DAYS = 366
+
+
+@dataclass
+class SourceFunnel:
+    type: SourceType
+    views: int = 0
+    claims: int = 0
+    redemptions: int = 0
+
+
+@dataclass
+class Insights:
+    views: int
+    claims: int
+    redemptions: int
+    by_source: list[SourceFunnel] = field(default_factory=list)
+    average_ticket_cents: int | None = None
+    customers: int = 0
+    repeat_customer_rate: float = 0.0
+    visits_per_customer_per_week: float = 0.0
+    new_customers: int = 0
+    returning_customers: int = 0
+
+
+async def restaurant_insights(ctx: Context, restaurant_id: int, start: datetime, end: datetime) -> Insights:
+    viewer = ctx.require_viewer()
+    try:
+        await require_staff(viewer, restaurant_id)
+    except UserInputError:
+        raise AuthError("FORBIDDEN", "Only this restaurant's owner and staff see its insights") from None
+    if start.tzinfo is None or end.tzinfo is None:
+        raise BadRequestError("from and to need a UTC offset")
+    start, end = utc(start), utc(end)
+    if end <= start or (end - start).days > MAX_RANGE_DAYS:
+        raise BadRequestError(f"`to` must be after `from`, at most {MAX_RANGE_DAYS} days apart")
+    db = read_db(ctx)
+    views = (
+        await DealView.filter(deal__restaurant_id=restaurant_id, created_at__gte=start, created_at__lt=end)
+        .using_db(db)
+        .values_list("source_type", flat=True)
+    )
+    claims = (
+        await Claim.filter(
+            deal__restaurant_id=restaurant_id,
+            created_at__gte=start,
+            created_at__lt=end,
+            status__in=[ClaimStatus.ISSUED, ClaimStatus.REDEEMED],
+        )
+        .using_db(db)
+        .values_list("source_type", flat=True)
+    )
+    redeemed = (
+        await Claim.filter(deal__restaurant_id=restaurant_id, redeemed_at__gte=start, redeemed_at__lt=end)
+        .using_db(db)
+        .values("user_id", "source_type", "bill_cents")
+    )
+    by_source = {t: SourceFunnel(type=t) for t in SourceType}
+    for t in views:
+        by_source[SourceType(t)].views += 1
+    for t in claims:
+        by_source[SourceType(t)].claims += 1
+    for row in redeemed:
+        by_source[SourceType(row["source_type"])].redemptions += 1
+    bills = [r["bill_cents"] for r in redeemed if r["bill_cents"] is not None]
+    visits = Counter(r["user_id"] for r in redeemed)
+    customers = len(visits)
+    earlier = (
+        set(
+            await Claim.filter(
+                deal__restaurant_id=restaurant_id, redeemed_at__lt=start, user_id__in=list(visits)
+            ).values_list("user_id", flat=True)
+        )
+        if visits
+        else set()
+    )
+    weeks = (end - start).total_seconds() / (7 * 86400)
+    return Insights(
+        views=len(views),
+        claims=len(claims),
+        redemptions=len(redeemed),
+        by_source=[f for f in by_source.values() if f.views or f.claims or f.redemptions],
+        average_ticket_cents=round(sum(bills) / len(bills)) if bills else None,
+        customers=customers,
+        repeat_customer_rate=round(sum(1 for v in visits.values() if v >= 2) / customers, 4)
+        if customers
+        else 0.0,
+        visits_per_customer_per_week=round(len(redeemed) / customers / weeks, 4) if customers else 0.0,
+        new_customers=customers - len(earlier),
+        returning_customers=len(earlier),
+    )

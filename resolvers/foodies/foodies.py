@@ -1,0 +1,330 @@
+"""The social graph (follow, block, match requests) and nearby foodie matching."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from tortoise import connections
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+from tortoise.functions import Count
+from tortoise.queryset import QuerySet
+from tortoise.transactions import in_transaction
+
+from core import pubsub
+from core.context import Context
+from core.errors import BadRequestError, ErrorCode, UserInputError
+from core.loaders import by_key
+from core.nearby import check_radius
+from core.pagination import Page, decode_cursor, encode_cursor, page_size
+from geo.privacy import coarse_km
+from models.accounts import User
+from models.foodies import Block, Follow, MatchRequest, MatchStatus
+from resolvers import visibility
+from resolvers.accounts.accounts import DINER_KIND, write_limit
+from resolvers.foodies.matching import Taste, match_score
+from resolvers.visibility import blocked_either_way
+
+CANDIDATE_CAP = 500  # nearest obfuscated points scored per query: bounded work in dense cities
+MATCH_TOPIC = "match-request"
+
+
+async def _visible_user(ctx: Context, user_id: int, field: str = "userId") -> User:
+    """The target of a follow or request: any standing account (blocks answer BLOCKED, below)."""
+    user = await User.filter(visibility.active_users_q(), id=user_id).first()
+    if user is None:
+        raise UserInputError(ErrorCode.NOT_FOUND, "No such user", field)
+    return user
+
+
+async def is_blocked_between(a: int, b: int) -> bool:
+    return await Block.filter(Q(blocker_id=a, blocked_id=b) | Q(blocker_id=b, blocked_id=a)).exists()
+
+
+async def follow(ctx: Context, user_id: int) -> User:
+    viewer = await write_limit(ctx, "follow")
+    if user_id == viewer.id:
+        raise UserInputError(ErrorCode.SELF_ACTION, "You cannot follow yourself", "userId")
+    target = await _visible_user(ctx, user_id)
+    if await is_blocked_between(viewer.id, target.id):
+        raise UserInputError(ErrorCode.BLOCKED, "You cannot follow this user", "userId")
+    try:
+        await Follow.create(follower_id=viewer.id, followee_id=target.id)
+    except IntegrityError:
+        pass  # already following: following twice is a no-op
+    return target
+
+
+async def unfollow(ctx: Context, user_id: int) -> User:
+    viewer = await write_limit(ctx, "follow")
+    if user_id == viewer.id:
+        raise UserInputError(ErrorCode.SELF_ACTION, "You cannot unfollow yourself", "userId")
+    target = await _visible_user(ctx, user_id)
+    await Follow.filter(follower_id=viewer.id, followee_id=target.id).delete()
+    return target
+
+
+async def block(ctx: Context, user_id: int) -> User:
+    """Block: no follows either way, no matching, no pending requests between the two."""
+    viewer = await write_limit(ctx, "block")
+    if user_id == viewer.id:
+        raise UserInputError(ErrorCode.SELF_ACTION, "You cannot block yourself", "userId")
+    target = await User.get_or_none(id=user_id)
+    if target is None:
+        raise UserInputError(ErrorCode.NOT_FOUND, "No such user", "userId")
+    async with in_transaction("default"):
+        try:
+            async with in_transaction("default"):
+                await Block.create(blocker_id=viewer.id, blocked_id=target.id)
+        except IntegrityError:
+            pass
+        await Follow.filter(
+            Q(follower_id=viewer.id, followee_id=target.id) | Q(follower_id=target.id, followee_id=viewer.id)
+        ).delete()
+        await MatchRequest.filter(
+            Q(sender_id=viewer.id, recipient_id=target.id) | Q(sender_id=target.id, recipient_id=viewer.id),
+            status=MatchStatus.PENDING,
+        ).update(status=MatchStatus.DECLINED, responded_at=datetime.now(UTC))
+    return target
+
+
+async def unblock(ctx: Context, user_id: int) -> User:
+    viewer = await write_limit(ctx, "block")
+    if user_id == viewer.id:
+        raise UserInputError(ErrorCode.SELF_ACTION, "You cannot unblock yourself", "userId")
+    target = await User.get_or_none(id=user_id)
+    if target is None:
+        raise UserInputError(ErrorCode.NOT_FOUND, "No such user", "userId")
+    await Block.filter(blocker_id=viewer.id, blocked_id=target.id).delete()
+    return target
+
+
+async def send_match_request(ctx: Context, user_id: int, message: str | None) -> MatchRequest:
+    viewer = await write_limit(ctx, "match")
+    if user_id == viewer.id:
+        raise UserInputError(ErrorCode.SELF_ACTION, "You cannot match with yourself", "userId")
+    message = (message or "").strip()
+    if len(message) > 300:
+        raise UserInputError(ErrorCode.TOO_LONG, "At most 300 characters", "message")
+    target = await _visible_user(ctx, user_id)
+    if await is_blocked_between(viewer.id, target.id):
+        raise UserInputError(ErrorCode.BLOCKED, "You cannot send a request to this user", "userId")
+    if await MatchRequest.filter(
+        Q(sender_id=viewer.id, recipient_id=target.id) | Q(sender_id=target.id, recipient_id=viewer.id)
+    ).exists():
+        raise UserInputError(ErrorCode.DUPLICATE, "A request between you already exists", "userId")
+    try:
+        request = await MatchRequest.create(
+            sender_id=viewer.id,
+            recipient_id=target.id,
+            pair=f"{min(viewer.id, target.id)}:{max(viewer.id, target.id)}",
+            message=message,
+        )
+    except IntegrityError:
+        raise UserInputError(ErrorCode.DUPLICATE, "A request between you already exists", "userId") from None
+    await pubsub.publish(ctx.services, MATCH_TOPIC, target.id, {"requestId": request.id})
+    return request
+
+
+async def respond_match_request(ctx: Context, request_id: int, accept: bool) -> MatchRequest:
+    viewer = await write_limit(ctx, "match")
+    request = await MatchRequest.get_or_none(id=request_id, recipient_id=viewer.id)
+    if request is None:
+        raise UserInputError(ErrorCode.NOT_FOUND, "No such request", "requestId")
+    status = MatchStatus.ACCEPTED if accept else MatchStatus.DECLINED
+    now = datetime.now(UTC)
+    changed = await MatchRequest.filter(id=request.id, status=MatchStatus.PENDING).update(
+        status=status, responded_at=now
+    )
+    if not changed:
+        raise UserInputError(ErrorCode.ALREADY_ANSWERED, "This request was already answered", "requestId")
+    request.status, request.responded_at = status, now
+    return request
+
+
+async def match_requests_page(
+    ctx: Context, incoming: bool, status: MatchStatus | None, first: int | None, after: str | None
+) -> Page[MatchRequest]:
+    from core.pagination import newest_first
+
+    viewer = ctx.require_viewer()
+    query = MatchRequest.filter(**({"recipient_id": viewer.id} if incoming else {"sender_id": viewer.id}))
+    if status is not None:
+        query = query.filter(status=status)
+    return await newest_first(query, first, after)
+
+
+async def match_request_events(ctx: Context) -> AsyncIterator[MatchRequest]:
+    """Requests sent to the viewer from now on, from any app process (Redis pub/sub)."""
+    viewer = ctx.require_viewer()
+    async for message in pubsub.listen(ctx.services, MATCH_TOPIC, viewer.id):
+        request = await MatchRequest.get_or_none(id=message.get("requestId"), recipient_id=viewer.id)
+        if request is not None:
+            yield request
+
+
+# ----------------------------------------------------------------- nearby matching
+
+
+@dataclass(frozen=True)
+class FoodieMatch:
+    user: User
+    distance_km: float
+    score: float
+    shared_cuisines: list[str]
+
+
+CANDIDATE_SQL = (
+    "SELECT id, cuisines, dietary, spice_level, budget_level, last_active_at, suspended_until "
+    "FROM users WHERE discoverable AND id IN ({ids})"
+)
+# PostgreSQL: one array parameter, and tag lists as text[] (decoded in C by asyncpg, not json.loads).
+CANDIDATE_SQL_PG = (
+    "SELECT id, ARRAY(SELECT jsonb_array_elements_text(cuisines)), "
+    "ARRAY(SELECT jsonb_array_elements_text(dietary)), spice_level, budget_level, last_active_at, "
+    "suspended_until FROM users WHERE discoverable AND id = ANY($1::bigint[])"
+)
+
+
+def _json_list(value: object) -> list[str]:
+    return json.loads(value) if isinstance(value, str | bytes) else list(value or [])  # type: ignore[call-overload]
+
+
+def _moment(value: object) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    moment = datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+async def candidate_rows(ids: list[int]) -> dict[int, tuple]:
+    """What scoring needs of each candidate, as plain tuples (one query, no model objects)."""
+    if not ids:
+        return {}
+    conn = connections.get("default")
+    if conn.capabilities.dialect == "postgres":
+        _, rows = await conn.execute_query(CANDIDATE_SQL_PG, [ids])
+    else:
+        _, rows = await conn.execute_query(CANDIDATE_SQL.format(ids=", ".join("?" * len(ids))), ids)
+    result = {}
+    for record in rows:
+        row = tuple(record.values()) if hasattr(record, "values") else tuple(record)
+        result[row[0]] = (
+            row[0],
+            _json_list(row[1]),
+            _json_list(row[2]),
+            row[3],
+            row[4],
+            _moment(row[5]),
+            _moment(row[6]),
+        )
+    return result
+
+
+def _taste(user: User) -> Taste:
+    return Taste(
+        frozenset(user.cuisines or []), frozenset(user.dietary or []), user.spice_level, user.budget_level
+    )
+
+
+async def nearby_foodies(
+    ctx: Context, radius_km: float, first: int | None, after: str | None
+) -> Page[FoodieMatch]:
+    """Diners near the viewer, best match first; everything about them from obfuscated points."""
+    viewer = ctx.require_viewer()
+    check_radius(radius_km)
+    size = page_size(first)
+    cursor = decode_cursor(after, 2)
+    if viewer.lat is None or viewer.lng is None:
+        return Page(items=[], cursors=[], has_next_page=False)
+    excluded = [viewer.id, *await blocked_either_way(viewer.id)]
+    hits = await ctx.services.geo.within(
+        DINER_KIND, viewer.lat, viewer.lng, radius_km, limit=CANDIDATE_CAP, exclude=excluded
+    )
+    # Score from plain tuples: building 500 model objects per request cost more than the SQL.
+    candidates = await candidate_rows([h.object_id for h in hits])
+    now = datetime.now(UTC)
+    mine = _taste(viewer)
+    ranked: list[tuple[float, int, float, list[str]]] = []
+    for hit in hits:
+        row = candidates.get(hit.object_id)
+        if row is None or (row[6] is not None and row[6] > now):  # gone, hidden or suspended
+            continue
+        taste = Taste(frozenset(row[1] or []), frozenset(row[2] or []), row[3], row[4])
+        score = match_score(mine, taste, hit.distance_km, radius_km, row[5], now)
+        ranked.append((-score, row[0], coarse_km(hit.distance_km), sorted(mine.cuisines & taste.cuisines)))
+    ranked.sort(key=lambda item: (item[0], item[1]))
+    if cursor is not None:
+        try:
+            last = (-float(cursor[0]), int(cursor[1]))
+        except (TypeError, ValueError):
+            raise BadRequestError("Malformed cursor") from None
+        ranked = [item for item in ranked if (item[0], item[1]) > last]
+    window = ranked[: size + 1]
+    page_users = {u.id: u for u in await User.filter(id__in=[item[1] for item in window[:size]])}
+    items = [
+        FoodieMatch(page_users[uid], distance, -neg_score, shared)
+        for neg_score, uid, distance, shared in window[:size]
+        if uid in page_users
+    ]
+    return Page(
+        items=items,
+        cursors=[encode_cursor([m.score, m.user.id]) for m in items],
+        has_next_page=len(window) > size,
+    )
+
+
+# ----------------------------------------------------------------- loaders
+
+
+def follows(user_ids: Sequence[int], followers: bool) -> QuerySet[Follow]:
+    """Followers (or followees) of the users that count: the one rule for lists and counts.
+
+    A suspended person on the other side vanishes from both, so a count never says more than
+    its list shows.
+    """
+    mine, other = ("followee", "follower") if followers else ("follower", "followee")
+    now = datetime.now(UTC)
+    return Follow.filter(**{f"{mine}_id__in": list(user_ids)}).filter(
+        Q(**{f"{other}__suspended_until__isnull": True}) | Q(**{f"{other}__suspended_until__lte": now})
+    )
+
+
+async def _counts(followers: bool, keys: Sequence[int]) -> list[int]:
+    field = "followee_id" if followers else "follower_id"
+    rows = await follows(keys, followers).annotate(n=Count("id")).group_by(field).values(field, "n")
+    counts = {row[field]: row["n"] for row in rows}
+    return [counts.get(key, 0) for key in keys]
+
+
+async def load_follower_counts(keys: Sequence[int]) -> list[int]:
+    return await _counts(True, keys)
+
+
+async def load_following_counts(keys: Sequence[int]) -> list[int]:
+    return await _counts(False, keys)
+
+
+async def load_is_followed_by(viewer_id: int, keys: Sequence[int]) -> list[bool]:
+    """Does the viewer follow each key? Use as ctx.loaders.get(load_is_followed_by, viewer.id)."""
+    followed = set(
+        await Follow.filter(follower_id=viewer_id, followee_id__in=list(keys)).values_list(
+            "followee_id", flat=True
+        )
+    )
+    return [key in followed for key in keys]
+
+
+async def follow_page(
+    ctx: Context, user_id: int, followers: bool, first: int | None, after: str | None
+) -> Page[Follow]:
+    from core.pagination import newest_first
+
+    return await newest_first(follows([user_id], followers), first, after)
+
+
+async def load_match_requests(keys: Sequence[int]) -> list[MatchRequest | None]:
+    return by_key(await MatchRequest.filter(id__in=list(keys)), keys)

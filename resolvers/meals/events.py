@@ -1,0 +1,153 @@
+"""Restaurant events: staff post them; diners RSVP with the same no-overbooking guarantee."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from core.context import Context
+from core.errors import Collector, ErrorCode, UserInputError
+from core.nearby import near
+from core.pagination import Page
+from core.schedule import check_start, check_window, utc
+from models.meals import EventRsvp, RestaurantEvent
+from resolvers import feed, visibility
+from resolvers.accounts.accounts import write_limit
+from resolvers.restaurants.access import require_staff
+from resolvers.restaurants.restaurants import MAX_PRICE_CENTS
+
+FEED_KIND = "event"
+MAX_CAPACITY = 10_000
+
+
+@dataclass
+class EventFields:
+    restaurant_id: int
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    price_cents: int = 0
+    description: str = ""
+    tags: list[str] = field(default_factory=list)
+
+
+def _check(fields: EventFields, collector: Collector) -> None:
+    fields.title = fields.title.strip()
+    if not fields.title:
+        collector.add("title", ErrorCode.INVALID, "Title is required")
+    elif len(fields.title) > 120:
+        collector.add("title", ErrorCode.TOO_LONG, "At most 120 characters")
+    if len(fields.description) > 4000:
+        collector.add("description", ErrorCode.TOO_LONG, "At most 4000 characters")
+    if not 1 <= fields.capacity <= MAX_CAPACITY:
+        collector.add("capacity", ErrorCode.OUT_OF_RANGE, f"Capacity is 1 to {MAX_CAPACITY}")
+    if not 0 <= fields.price_cents <= MAX_PRICE_CENTS:
+        collector.add("priceCents", ErrorCode.OUT_OF_RANGE, "Price out of range")
+    fields.tags = list(dict.fromkeys(t.strip() for t in fields.tags if t.strip()))
+    if len(fields.tags) > 10 or any(len(t) > 24 for t in fields.tags):
+        collector.add("tags", ErrorCode.OUT_OF_RANGE, "At most 10 tags of 24 characters")
+    check_start(fields.starts_at, "startsAt", collector)
+    check_window(fields.starts_at, fields.ends_at, "endsAt", collector)
+
+
+async def create_event(ctx: Context, fields: EventFields) -> RestaurantEvent:
+    viewer = await write_limit(ctx, "event")
+    await require_staff(viewer, fields.restaurant_id)
+    collector = Collector()
+    _check(fields, collector)
+    collector.raise_if_any()
+    async with in_transaction("default"):
+        event = await RestaurantEvent.create(
+            restaurant_id=fields.restaurant_id,
+            created_by_id=viewer.id,
+            title=fields.title,
+            description=fields.description.strip(),
+            starts_at=utc(fields.starts_at),
+            ends_at=utc(fields.ends_at),
+            capacity=fields.capacity,
+            price_cents=fields.price_cents,
+            tags=fields.tags,
+        )
+        await feed.publish(FEED_KIND, event.id, None, fields.restaurant_id)
+    return event
+
+
+async def _open_event(event_id: int) -> RestaurantEvent:
+    event = await RestaurantEvent.filter(visibility.events_q(), id=event_id).first()
+    if event is None:
+        raise UserInputError(ErrorCode.NOT_FOUND, "No such event", "eventId")
+    if event.cancelled:
+        raise UserInputError(ErrorCode.CANCELLED, "This event was cancelled", "eventId")
+    if event.ends_at <= datetime.now(UTC):
+        raise UserInputError(ErrorCode.IN_THE_PAST, "This event is over", "eventId")
+    return event
+
+
+async def rsvp(ctx: Context, event_id: int) -> RestaurantEvent:
+    """A place at the event, or EVENT_FULL: the seat count moves by one conditional update."""
+    viewer = await write_limit(ctx, "event")
+    event = await _open_event(event_id)
+    try:
+        async with in_transaction("default"):
+            # The diner's own row moves first (not going -> going, or a new row, unique per
+            # diner), so of parallel RSVPs by one diner only one goes on to take a place.
+            back = await EventRsvp.filter(event_id=event.id, user_id=viewer.id, going=False).update(
+                going=True
+            )
+            if not back:
+                await EventRsvp.create(event_id=event.id, user_id=viewer.id)
+            taken = await RestaurantEvent.filter(
+                id=event.id, cancelled=False, seats_taken__lt=F("capacity")
+            ).update(seats_taken=F("seats_taken") + 1)
+            if not taken:
+                raise UserInputError(ErrorCode.EVENT_FULL, "No places left", "eventId")
+    except IntegrityError:
+        raise UserInputError(ErrorCode.ALREADY_JOINED, "You are already going", "eventId") from None
+    return await RestaurantEvent.get(id=event.id)
+
+
+async def cancel_rsvp(ctx: Context, event_id: int) -> RestaurantEvent:
+    viewer = await write_limit(ctx, "event")
+    event = await _open_event(event_id)
+    async with in_transaction("default"):
+        if not await give_back_place(event.id, viewer.id):
+            raise UserInputError(ErrorCode.NOT_JOINED, "You are not going", "eventId")
+    return await RestaurantEvent.get(id=event.id)
+
+
+async def give_back_place(event_id: int, user_id: int) -> bool:
+    """The one path that frees a place (cancelled RSVP, deleted account); in the caller's
+    transaction. The count moves only if this update is the one that ended the RSVP."""
+    if not await EventRsvp.filter(event_id=event_id, user_id=user_id, going=True).update(going=False):
+        return False
+    await RestaurantEvent.filter(id=event_id).update(seats_taken=F("seats_taken") - 1)
+    return True
+
+
+async def load_my_rsvps(viewer_id: int, keys: Sequence[int]) -> list[bool]:
+    going = set(
+        await EventRsvp.filter(user_id=viewer_id, event_id__in=list(keys), going=True).values_list(
+            "event_id", flat=True
+        )
+    )
+    return [k in going for k in keys]
+
+
+async def events_nearby(
+    ctx: Context, lat: float, lng: float, radius_km: float, first: int | None, after: str | None
+) -> Page[tuple[RestaurantEvent, float]]:
+    async def fetch(restaurant_ids: list[int]) -> list[RestaurantEvent]:
+        return await RestaurantEvent.filter(
+            visibility.events_q(),
+            restaurant_id__in=restaurant_ids,
+            cancelled=False,
+            ends_at__gt=datetime.now(UTC),
+        ).limit(2000)
+
+    return await near(ctx, lat, lng, radius_km, fetch, lambda e: e.starts_at, first, after)

@@ -1,0 +1,397 @@
+"""Shared meals: host a table, join (or wait), leave, approvals, cancellation, reservations.
+
+Seats are counted on the meal row and only changed by conditional updates
+(`seats_taken < capacity`), so no interleaving of joins can double-book a seat, on PostgreSQL
+(row lock) or SQLite (one writer). The waitlist is ordered by arrival (seat id).
+
+Every change to who sits at a meal (join, leave, removal, approval, cancellation, account
+deletion) starts by locking the meal's row and reads the meal's status from it: so a leave
+never frees a seat while a join that found the table full is still writing its waitlist row,
+and nothing moves on a meal once it is cancelled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from core import pubsub
+from core.atomic import lock_row
+from core.context import Context
+from core.errors import Collector, ErrorCode, UserInputError
+from core.loaders import Loaders, group_by_key
+from core.nearby import near
+from core.pagination import Page
+from core.schedule import check_start, utc
+from models.meals import Audience, MealSeat, MealStatus, ReservationStatus, SeatStatus, SharedMeal
+from models.restaurants import Restaurant, Visibility
+from resolvers import feed, visibility
+from resolvers.accounts.accounts import write_limit
+from resolvers.meals import notifications
+from resolvers.restaurants.access import require_staff
+
+TOPIC = "meal"
+FEED_KIND = "meal"
+SEATED = (SeatStatus.HOST, SeatStatus.JOINED)
+
+
+@dataclass
+class MealFields:
+    restaurant_id: int
+    title: str
+    description: str
+    starts_at: datetime
+    capacity: int
+    approval_required: bool = False
+    audience: Audience = Audience.PUBLIC
+
+
+def _check(fields: MealFields, collector: Collector) -> None:
+    fields.title = fields.title.strip()
+    if not fields.title:
+        collector.add("title", ErrorCode.INVALID, "Title is required")
+    elif len(fields.title) > 120:
+        collector.add("title", ErrorCode.TOO_LONG, "At most 120 characters")
+    if len(fields.description) > 2000:
+        collector.add("description", ErrorCode.TOO_LONG, "At most 2000 characters")
+    if not 2 <= fields.capacity <= 20:
+        collector.add("capacity", ErrorCode.OUT_OF_RANGE, "Capacity is 2 to 20, host included")
+    check_start(fields.starts_at, "startsAt", collector)
+
+
+async def create_meal(ctx: Context, fields: MealFields) -> SharedMeal:
+    viewer = await write_limit(ctx, "meal")
+    collector = Collector()
+    _check(fields, collector)
+    collector.raise_if_any()
+    if not await Restaurant.filter(visibility.restaurants_q(), id=fields.restaurant_id).exists():
+        raise UserInputError(ErrorCode.NOT_FOUND, "No such restaurant", "restaurantId")
+    async with in_transaction("default"):
+        meal = await SharedMeal.create(
+            host_id=viewer.id,
+            restaurant_id=fields.restaurant_id,
+            title=fields.title,
+            description=fields.description.strip(),
+            starts_at=utc(fields.starts_at),
+            capacity=fields.capacity,
+            approval_required=fields.approval_required,
+            audience=fields.audience,
+        )
+        await MealSeat.create(meal_id=meal.id, user_id=viewer.id, status=SeatStatus.HOST)
+        await feed.publish(FEED_KIND, meal.id, viewer.id, fields.restaurant_id, fields.audience.value)
+    return meal
+
+
+async def visible_meal(ctx: Context, meal_id: int, field: str = "mealId") -> SharedMeal:
+    meal = await visibility.get(ctx, SharedMeal, meal_id)
+    if meal is None:
+        raise UserInputError(ErrorCode.NOT_FOUND, "No such meal", field)
+    return meal
+
+
+def _require_open(meal: SharedMeal, field: str = "mealId") -> None:
+    if meal.status == MealStatus.CANCELLED:
+        raise UserInputError(ErrorCode.CANCELLED, "This meal was cancelled", field)
+    if meal.starts_at <= datetime.now(UTC):
+        raise UserInputError(ErrorCode.IN_THE_PAST, "This meal has already started", field)
+
+
+async def _lock_open(meal_id: int, field: str = "mealId") -> None:
+    """First statement of a seat change: lock the meal row; refuse once it is cancelled."""
+    row = await lock_row("shared_meals", meal_id, "status")
+    if row is None:
+        raise UserInputError(ErrorCode.NOT_FOUND, "No such meal", field)
+    if row["status"] == MealStatus.CANCELLED.value:
+        raise UserInputError(ErrorCode.CANCELLED, "This meal was cancelled", field)
+
+
+async def _take_seat(meal_id: int) -> bool:
+    """One atomic conditional update: True when a seat was free and is now ours."""
+    taken = await SharedMeal.filter(id=meal_id, status=MealStatus.OPEN, seats_taken__lt=F("capacity")).update(
+        seats_taken=F("seats_taken") + 1
+    )
+    return taken == 1
+
+
+async def join_meal(ctx: Context, meal_id: int) -> tuple[SeatStatus, SharedMeal]:
+    viewer = await write_limit(ctx, "meal")
+    meal = await visible_meal(ctx, meal_id)
+    _require_open(meal)
+    if meal.host_id == viewer.id:
+        raise UserInputError(ErrorCode.ALREADY_JOINED, "You host this meal", "mealId")
+    try:
+        async with in_transaction("default"):
+            await _lock_open(meal.id)
+            existing = await MealSeat.get_or_none(meal_id=meal.id, user_id=viewer.id)
+            if existing and existing.status in (SeatStatus.JOINED, SeatStatus.WAITLISTED, SeatStatus.PENDING):
+                raise UserInputError(
+                    ErrorCode.ALREADY_JOINED, f"You are already {existing.status.value}", "mealId"
+                )
+            if existing and existing.status in (SeatStatus.REMOVED, SeatStatus.DECLINED):
+                raise UserInputError(ErrorCode.FORBIDDEN, "The host removed you from this meal", "mealId")
+            if meal.approval_required:
+                status = SeatStatus.PENDING
+            else:
+                status = SeatStatus.JOINED if await _take_seat(meal.id) else SeatStatus.WAITLISTED
+            if existing:  # coming back after leaving: to the end of the line
+                await existing.delete()
+            await MealSeat.create(meal_id=meal.id, user_id=viewer.id, status=status)
+    except IntegrityError:  # the same diner joining twice in parallel: one seat row wins
+        raise UserInputError(ErrorCode.ALREADY_JOINED, "You already joined", "mealId") from None
+    await _changed(ctx, meal.id, "joined")
+    return status, await SharedMeal.get(id=meal.id)
+
+
+async def _promote_next(ctx: Context, meal: SharedMeal) -> int | None:
+    """Give a freed seat to the first waitlisted diner (inside the caller's transaction)."""
+    while True:
+        first = await MealSeat.filter(meal_id=meal.id, status=SeatStatus.WAITLISTED).order_by("id").first()
+        if first is None:
+            return None
+        moved = await MealSeat.filter(id=first.id, status=SeatStatus.WAITLISTED).update(
+            status=SeatStatus.JOINED
+        )
+        if moved:
+            await notifications.notify(
+                ctx, [first.user_id], "promoted", f"有空位了！你已加入「{meal.title}」", meal_id=meal.id
+            )
+            return first.user_id
+
+
+async def _free_seat(ctx: Context, meal: SharedMeal, seat: MealSeat, new_status: SeatStatus) -> int | None:
+    """Move a diner out; a seated diner's seat goes to the waitlist's first, else back to the pool."""
+    released = await MealSeat.filter(id=seat.id, status=seat.status).update(status=new_status)
+    if not released or seat.status != SeatStatus.JOINED:
+        return None
+    promoted = await _promote_next(ctx, meal)
+    if promoted is None:
+        await SharedMeal.filter(id=meal.id).update(seats_taken=F("seats_taken") - 1)
+    return promoted
+
+
+async def release_seat(
+    ctx: Context, meal: SharedMeal, user_id: int, new_status: SeatStatus, field: str
+) -> int | None:
+    """A guest goes (left, removed, account deleted): the one path that frees a seat.
+
+    Inside the caller's transaction; returns the diner promoted from the waitlist, if any.
+    """
+    await _lock_open(meal.id)
+    seat = await MealSeat.get_or_none(meal_id=meal.id, user_id=user_id)
+    if seat is None or seat.status not in (SeatStatus.JOINED, SeatStatus.WAITLISTED, SeatStatus.PENDING):
+        raise UserInputError(ErrorCode.NOT_JOINED, "Not a guest of this meal", field)
+    return await _free_seat(ctx, meal, seat, new_status)
+
+
+async def leave_meal(ctx: Context, meal_id: int) -> SharedMeal:
+    viewer = await write_limit(ctx, "meal")
+    meal = await visible_meal(ctx, meal_id)
+    if meal.host_id == viewer.id:
+        raise UserInputError(ErrorCode.FORBIDDEN, "Hosts cancel the meal instead of leaving", "mealId")
+    async with in_transaction("default"):
+        promoted = await release_seat(ctx, meal, viewer.id, SeatStatus.LEFT, "mealId")
+    await _after_promotion(ctx, meal.id, promoted, "left")
+    return await SharedMeal.get(id=meal.id)
+
+
+async def leave_all(ctx: Context, user_id: int) -> None:
+    """Account deletion: leave every open meal the way leaving does, cancel every one hosted."""
+    for meal in await SharedMeal.filter(host_id=user_id, status=MealStatus.OPEN):
+        try:
+            await cancel(ctx, meal, visibility=Visibility.REMOVED)
+        except UserInputError:
+            pass  # cancelled meanwhile
+    going = [SeatStatus.JOINED, SeatStatus.WAITLISTED, SeatStatus.PENDING]
+    for seat in await MealSeat.filter(user_id=user_id, status__in=going).select_related("meal"):
+        try:
+            async with in_transaction("default"):
+                promoted = await release_seat(ctx, seat.meal, user_id, SeatStatus.LEFT, "mealId")
+        except UserInputError:
+            continue  # cancelled or left meanwhile: nothing to free
+        await _after_promotion(ctx, seat.meal_id, promoted, "left")
+
+
+async def _hosted(ctx: Context, meal_id: int) -> SharedMeal:
+    viewer = await write_limit(ctx, "meal")
+    meal = await SharedMeal.get_or_none(id=meal_id, host_id=viewer.id)
+    if meal is None:
+        raise UserInputError(ErrorCode.NOT_FOUND, "No such meal of yours", "mealId")
+    return meal
+
+
+async def remove_guest(ctx: Context, meal_id: int, user_id: int) -> SharedMeal:
+    meal = await _hosted(ctx, meal_id)
+    async with in_transaction("default"):
+        promoted = await release_seat(ctx, meal, user_id, SeatStatus.REMOVED, "userId")
+        await notifications.notify(ctx, [user_id], "removed", f"你已被移出「{meal.title}」", meal_id=meal.id)
+    await _after_promotion(ctx, meal.id, promoted, "removed", also=[user_id])
+    return await SharedMeal.get(id=meal.id)
+
+
+async def answer_join(ctx: Context, meal_id: int, user_id: int, approve: bool) -> SeatStatus:
+    """Approval mode: the host seats (or waitlists) a pending diner, or declines them."""
+    meal = await _hosted(ctx, meal_id)
+    _require_open(meal)
+    async with in_transaction("default"):
+        await _lock_open(meal.id)
+        status = SeatStatus.DECLINED
+        if approve:
+            status = SeatStatus.JOINED if await _take_seat(meal.id) else SeatStatus.WAITLISTED
+        # Answered once: only the update that moves the request out of PENDING counts (a seat
+        # taken for an answer that lost is rolled back with the error).
+        answered = await MealSeat.filter(meal_id=meal.id, user_id=user_id, status=SeatStatus.PENDING).update(
+            status=status
+        )
+        if not answered:
+            raise UserInputError(ErrorCode.NOT_FOUND, "No pending request from this diner", "userId")
+        word = {
+            "joined": "已通过，你已加入",
+            "waitlisted": "已通过，你在候补名单上：",
+            "declined": "未通过：",
+        }
+        await notifications.notify(
+            ctx, [user_id], f"join_{status.value}", f"{word[status.value]}「{meal.title}」", meal.id
+        )
+    await _changed(ctx, meal.id, "answered")
+    await notifications.announce(ctx, [user_id])
+    return status
+
+
+async def cancel_meal(ctx: Context, meal_id: int) -> SharedMeal:
+    meal = await _hosted(ctx, meal_id)
+    await cancel(ctx, meal)
+    return await SharedMeal.get(id=meal.id)
+
+
+async def cancel(ctx: Context, meal: SharedMeal, **also: object) -> None:
+    """Cancel once and tell the guests (the host cancelling, or the host's account deleted)."""
+    async with in_transaction("default"):
+        # Cancelled once: only the request whose update moved the meal out of OPEN notifies.
+        changed = await SharedMeal.filter(id=meal.id, status=MealStatus.OPEN).update(
+            status=MealStatus.CANCELLED, **also
+        )
+        if not changed:
+            raise UserInputError(ErrorCode.CANCELLED, "Already cancelled", "mealId")
+        guests = await MealSeat.filter(
+            meal_id=meal.id, status__in=[SeatStatus.JOINED, SeatStatus.WAITLISTED, SeatStatus.PENDING]
+        ).values_list("user_id", flat=True)
+        await notifications.notify(
+            ctx, list(guests), "meal_cancelled", f"「{meal.title}」已取消", meal_id=meal.id
+        )
+        await feed.set_visible(FEED_KIND, meal.id, False)
+    await _changed(ctx, meal.id, "cancelled")
+    await notifications.announce(ctx, list(guests))
+
+
+async def request_reservation(ctx: Context, meal_id: int, note: str) -> SharedMeal:
+    meal = await _hosted(ctx, meal_id)
+    _require_open(meal)
+    if len(note) > 200:
+        raise UserInputError(ErrorCode.TOO_LONG, "At most 200 characters", "note")
+    # Checked in the statement that makes the request: parallel requests make one.
+    requested = await SharedMeal.filter(
+        id=meal.id,
+        status=MealStatus.OPEN,
+        reservation__in=[ReservationStatus.NONE, ReservationStatus.DECLINED],
+    ).update(reservation=ReservationStatus.REQUESTED, reservation_note=note.strip())
+    if not requested:
+        current = await SharedMeal.get(id=meal.id)
+        _require_open(current)
+        raise UserInputError(
+            ErrorCode.DUPLICATE, f"Reservation already {current.reservation.value}", "mealId"
+        )
+    await _changed(ctx, meal.id, "reservation")
+    return await SharedMeal.get(id=meal.id)
+
+
+async def answer_reservation(ctx: Context, meal_id: int, confirm: bool) -> SharedMeal:
+    viewer = await write_limit(ctx, "reservation")
+    meal = await SharedMeal.get_or_none(id=meal_id)
+    if meal is None:
+        raise UserInputError(ErrorCode.NOT_FOUND, "No such meal", "mealId")
+    await require_staff(viewer, meal.restaurant_id, field="mealId")
+    answer = ReservationStatus.CONFIRMED if confirm else ReservationStatus.DECLINED
+    async with in_transaction("default"):
+        changed = await SharedMeal.filter(id=meal.id, reservation=ReservationStatus.REQUESTED).update(
+            reservation=answer
+        )
+        if not changed:
+            raise UserInputError(ErrorCode.ALREADY_ANSWERED, "No open reservation request", "mealId")
+        seated = await MealSeat.filter(meal_id=meal.id, status__in=list(SEATED)).values_list(
+            "user_id", flat=True
+        )
+        text = "已确认" if confirm else "被拒绝"
+        await notifications.notify(
+            ctx, list(seated), f"reservation_{answer.value}", f"「{meal.title}」的订座{text}", meal_id=meal.id
+        )
+    await _changed(ctx, meal.id, "reservation")
+    await notifications.announce(ctx, list(seated))
+    return await SharedMeal.get(id=meal.id)
+
+
+async def _changed(ctx: Context, meal_id: int, what: str) -> None:
+    await pubsub.publish(ctx.services, TOPIC, meal_id, {"mealId": meal_id, "change": what})
+
+
+async def _after_promotion(
+    ctx: Context, meal_id: int, promoted: int | None, what: str, also: Sequence[int] = ()
+) -> None:
+    await _changed(ctx, meal_id, what)
+    await notifications.announce(ctx, [*([promoted] if promoted else []), *also])
+
+
+async def meal_updates(ctx: Context, meal_id: int) -> AsyncIterator[SharedMeal]:
+    """The meal each time it changes, from any app process; only for people who may see it."""
+    ctx.require_viewer()
+    await visible_meal(ctx, meal_id)
+    async for _ in pubsub.listen(ctx.services, TOPIC, meal_id):
+        # Loaders cache for a request; a subscription outlives many changes: look afresh each time.
+        ctx.loaders = Loaders()
+        meal = await visibility.get(ctx, SharedMeal, meal_id)
+        if meal is None:
+            return
+        yield meal
+
+
+async def my_seat(ctx: Context, meal_id: int) -> SeatStatus | None:
+    viewer = ctx.viewer
+    if viewer is None:
+        return None
+    return await ctx.loaders.get(load_my_seats, viewer.id).load(meal_id)
+
+
+# ------------------------------------------------------------------ loaders
+
+
+async def load_seats(keys: Sequence[int]) -> list[list[MealSeat]]:
+    rows = await MealSeat.filter(meal_id__in=list(keys)).order_by("id")
+    return group_by_key(rows, keys, "meal_id")
+
+
+async def load_my_seats(viewer_id: int, keys: Sequence[int]) -> list[SeatStatus | None]:
+    rows = await MealSeat.filter(user_id=viewer_id, meal_id__in=list(keys))
+    found = {r.meal_id: r.status for r in rows}
+    return [found.get(k) for k in keys]
+
+
+async def meals_nearby(
+    ctx: Context, lat: float, lng: float, radius_km: float, first: int | None, after: str | None
+) -> Page[tuple[SharedMeal, float]]:
+    """Upcoming meals near the point that anyone may be shown (public, hosts blocked either way
+    left out)."""
+    listed = await visibility.listed_meals_q(ctx)
+
+    async def fetch(restaurant_ids: list[int]) -> list[SharedMeal]:
+        return await SharedMeal.filter(
+            listed,
+            restaurant_id__in=restaurant_ids,
+            status=MealStatus.OPEN,
+            starts_at__gt=datetime.now(UTC),
+        ).limit(2000)
+
+    return await near(ctx, lat, lng, radius_km, fetch, lambda m: m.starts_at, first, after)

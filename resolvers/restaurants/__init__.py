@@ -1,0 +1,3 @@
+"""Restaurants: places, dishes, staff access.
+
+Nothing is re-exported here: callers import the module of this package they use."""

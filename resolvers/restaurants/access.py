@@ -1,0 +1,31 @@
+"""Who may act for a restaurant: its owner and staff (and admins)."""
+
+from __future__ import annotations
+
+from core.errors import ErrorCode, UserInputError
+from models.accounts import Role, User
+from models.restaurants import Restaurant, RestaurantStaff, StaffRole
+
+
+async def staff_role(user: User, restaurant_id: int) -> StaffRole | None:
+    link = await RestaurantStaff.get_or_none(restaurant_id=restaurant_id, user_id=user.id)
+    return link.role if link else None
+
+
+async def require_staff(
+    user: User, restaurant_id: int, *, owner: bool = False, field: str = "restaurantId"
+) -> Restaurant:
+    """The restaurant, if `user` is its staff (its owner when owner=True); else a UserError.
+
+    Unknown and not-yours answer alike (NOT_FOUND vs FORBIDDEN would leak nothing here, but
+    FORBIDDEN tells honest staff what is wrong).
+    """
+    restaurant = await Restaurant.get_or_none(id=restaurant_id, archived=False)
+    if restaurant is None:
+        raise UserInputError(ErrorCode.NOT_FOUND, "No such restaurant", field)
+    if user.role == Role.ADMIN:
+        return restaurant
+    role = await staff_role(user, restaurant_id)
+    if role is None or (owner and role != StaffRole.OWNER):
+        raise UserInputError(ErrorCode.FORBIDDEN, "You are not staff of this restaurant", field)
+    return restaurant

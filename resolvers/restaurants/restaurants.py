@@ -1,0 +1,328 @@
+"""Restaurants and dishes: create, edit, archive, staff, nearby and CJK-safe search."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from core.context import Context
+from core.errors import BadRequestError, Collector, ErrorCode, UserInputError
+from core.loaders import by_key, group_by_key
+from core.nearby import check_coordinates, check_radius
+from core.pagination import Page, decode_cursor, encode_cursor, newest_first, page_size
+from core.text import check_visible_text
+from models.accounts import Role
+from models.restaurants import Dish, Restaurant, RestaurantStaff, StaffRole
+from resolvers import visibility
+from resolvers.accounts.accounts import user_by_email, write_limit
+from resolvers.foodies.tastes import CUISINES
+from resolvers.restaurants.access import require_staff
+
+RESTAURANT_KIND = "restaurant"
+MAX_PRICE_CENTS = 10_000_000  # ¥100,000: a typo guard, not a business rule
+SCAN_ROUNDS = 5  # nearby: reads past hidden restaurants, bounded
+SCAN_BATCH = 100
+
+
+@dataclass
+class RestaurantFields:
+    name: str | None = None
+    lat: float | None = None
+    lng: float | None = None
+    address: str | None = None
+    cuisines: list[str] | None = None
+    phone: str | None = None
+
+
+@dataclass
+class DishFields:
+    name: str | None = None
+    price_cents: int | None = None
+    tags: list[str] | None = None
+    description: str | None = None
+
+
+def search_text(name: str, address: str, cuisines: Sequence[str]) -> str:
+    """Lower-cased haystack: name, address, cuisine tags (#tag) and their Chinese labels."""
+    labels = " ".join(f"#{c} {CUISINES.get(c, '')}" for c in cuisines)
+    return f"{name} {address} {labels}".lower()
+
+
+def _check_restaurant(fields: RestaurantFields, collector: Collector, creating: bool) -> None:
+    if fields.name is not None or creating:
+        name = (fields.name or "").strip()
+        if not name:
+            collector.add("name", ErrorCode.INVALID, "Name is required")
+        elif len(name) > 120:
+            collector.add("name", ErrorCode.TOO_LONG, "At most 120 characters")
+        else:
+            check_visible_text(name, "name", collector)
+        fields.name = name
+    if fields.address is not None and len(fields.address) > 255:
+        collector.add("address", ErrorCode.TOO_LONG, "At most 255 characters")
+    if fields.phone is not None and len(fields.phone) > 32:
+        collector.add("phone", ErrorCode.TOO_LONG, "At most 32 characters")
+    if fields.cuisines is not None:
+        fields.cuisines = list(dict.fromkeys(c.strip().lower() for c in fields.cuisines))
+        unknown = [c for c in fields.cuisines if c not in CUISINES]
+        if unknown:
+            collector.add("cuisines", ErrorCode.UNKNOWN_TAG, f"Unknown cuisines: {', '.join(unknown)}")
+    if creating or fields.lat is not None or fields.lng is not None:
+        if fields.lat is None or fields.lng is None:
+            collector.add("lat", ErrorCode.INVALID, "lat and lng go together")
+        else:
+            try:
+                check_coordinates(fields.lat, fields.lng)
+            except UserInputError as error:
+                for field, code, message in error.errors:
+                    collector.add(field, code, message)
+
+
+async def create_restaurant(ctx: Context, fields: RestaurantFields) -> Restaurant:
+    viewer = await write_limit(ctx, "restaurant")
+    if viewer.role not in (Role.RESTAURANT, Role.ADMIN):
+        raise UserInputError(ErrorCode.FORBIDDEN, "Only restaurant accounts can create restaurants")
+    collector = Collector()
+    _check_restaurant(fields, collector, creating=True)
+    collector.raise_if_any()
+    assert fields.name is not None and fields.lat is not None and fields.lng is not None
+    cuisines = fields.cuisines or []
+    address = (fields.address or "").strip()
+    async with in_transaction("default"):
+        restaurant = await Restaurant.create(
+            owner_id=viewer.id,
+            name=fields.name,
+            address=address,
+            lat=fields.lat,
+            lng=fields.lng,
+            cuisines=cuisines,
+            phone=(fields.phone or "").strip(),
+            search_text=search_text(fields.name, address, cuisines),
+        )
+        await RestaurantStaff.create(restaurant_id=restaurant.id, user_id=viewer.id, role=StaffRole.OWNER)
+        await ctx.services.geo.upsert(RESTAURANT_KIND, restaurant.id, fields.lat, fields.lng)
+    return restaurant
+
+
+async def update_restaurant(ctx: Context, restaurant_id: int, fields: RestaurantFields) -> Restaurant:
+    viewer = await write_limit(ctx, "restaurant")
+    restaurant = await require_staff(viewer, restaurant_id, owner=True)
+    collector = Collector()
+    _check_restaurant(fields, collector, creating=False)
+    collector.raise_if_any()
+    for name in ("name", "address", "cuisines", "phone", "lat", "lng"):
+        value = getattr(fields, name)
+        if value is not None:
+            setattr(restaurant, name, value.strip() if isinstance(value, str) else value)
+    restaurant.search_text = search_text(restaurant.name, restaurant.address, restaurant.cuisines)
+    async with in_transaction("default"):
+        await restaurant.save()
+        await ctx.services.geo.upsert(RESTAURANT_KIND, restaurant.id, restaurant.lat, restaurant.lng)
+    return restaurant
+
+
+async def archive_restaurant(ctx: Context, restaurant_id: int) -> Restaurant:
+    viewer = await write_limit(ctx, "restaurant")
+    restaurant = await require_staff(viewer, restaurant_id, owner=True)
+    async with in_transaction("default"):
+        restaurant.archived = True
+        await restaurant.save(update_fields=["archived"])
+        await ctx.services.geo.remove(RESTAURANT_KIND, restaurant.id)
+    return restaurant
+
+
+async def add_staff(ctx: Context, restaurant_id: int, email: str) -> RestaurantStaff:
+    viewer = await write_limit(ctx, "restaurant")
+    await require_staff(viewer, restaurant_id, owner=True)
+    user = await user_by_email(email)
+    if user is None:
+        raise UserInputError(ErrorCode.NOT_FOUND, "No account with this email", "email")
+    try:
+        return await RestaurantStaff.create(
+            restaurant_id=restaurant_id, user_id=user.id, role=StaffRole.STAFF
+        )
+    except IntegrityError:
+        raise UserInputError(ErrorCode.DUPLICATE, "Already staff of this restaurant", "email") from None
+
+
+async def remove_staff(ctx: Context, restaurant_id: int, user_id: int) -> None:
+    viewer = await write_limit(ctx, "restaurant")
+    await require_staff(viewer, restaurant_id, owner=True)
+    removed = await RestaurantStaff.filter(
+        restaurant_id=restaurant_id, user_id=user_id, role=StaffRole.STAFF
+    ).delete()
+    if not removed:
+        raise UserInputError(ErrorCode.NOT_FOUND, "Not staff of this restaurant (owners stay)", "userId")
+
+
+def _check_dish(fields: DishFields, collector: Collector, creating: bool) -> None:
+    if fields.name is not None or creating:
+        fields.name = (fields.name or "").strip()
+        if not fields.name:
+            collector.add("name", ErrorCode.INVALID, "Name is required")
+        elif len(fields.name) > 120:
+            collector.add("name", ErrorCode.TOO_LONG, "At most 120 characters")
+        else:
+            check_visible_text(fields.name, "name", collector)
+    if fields.price_cents is not None or creating:
+        if fields.price_cents is None or not 0 <= fields.price_cents <= MAX_PRICE_CENTS:
+            collector.add("priceCents", ErrorCode.OUT_OF_RANGE, f"Between 0 and {MAX_PRICE_CENTS} cents")
+    if fields.tags is not None:
+        fields.tags = list(dict.fromkeys(t.strip() for t in fields.tags if t.strip()))
+        if len(fields.tags) > 12 or any(len(t) > 24 for t in fields.tags):
+            collector.add("tags", ErrorCode.OUT_OF_RANGE, "At most 12 tags of 24 characters")
+    if fields.description is not None and len(fields.description) > 500:
+        collector.add("description", ErrorCode.TOO_LONG, "At most 500 characters")
+
+
+async def add_dish(ctx: Context, restaurant_id: int, fields: DishFields) -> Dish:
+    viewer = await write_limit(ctx, "dish")
+    await require_staff(viewer, restaurant_id)
+    collector = Collector()
+    _check_dish(fields, collector, creating=True)
+    collector.raise_if_any()
+    return await Dish.create(
+        restaurant_id=restaurant_id,
+        name=fields.name,
+        price_cents=fields.price_cents,
+        tags=fields.tags or [],
+        description=(fields.description or "").strip(),
+    )
+
+
+async def _staff_dish(ctx: Context, dish_id: int) -> Dish:
+    viewer = await write_limit(ctx, "dish")
+    dish = await Dish.get_or_none(id=dish_id, archived=False)
+    if dish is None:
+        raise UserInputError(ErrorCode.NOT_FOUND, "No such dish", "dishId")
+    await require_staff(viewer, dish.restaurant_id, field="dishId")
+    return dish
+
+
+async def update_dish(ctx: Context, dish_id: int, fields: DishFields) -> Dish:
+    dish = await _staff_dish(ctx, dish_id)
+    collector = Collector()
+    _check_dish(fields, collector, creating=False)
+    collector.raise_if_any()
+    for name in ("name", "price_cents", "tags", "description"):
+        value = getattr(fields, name)
+        if value is not None:
+            setattr(dish, name, value)
+    await dish.save()
+    return dish
+
+
+async def archive_dish(ctx: Context, dish_id: int) -> Dish:
+    dish = await _staff_dish(ctx, dish_id)
+    dish.archived = True
+    await dish.save(update_fields=["archived"])
+    return dish
+
+
+def _public_restaurants():  # noqa: ANN202 - queryset
+    return Restaurant.filter(visibility.restaurants_q())
+
+
+async def restaurants_nearby(
+    ctx: Context, lat: float, lng: float, radius_km: float, first: int | None, after: str | None
+) -> Page[tuple[Restaurant, float]]:
+    """Nearest first, exact distance (restaurants are public places).
+
+    Hidden restaurants stay in the spatial index (moderation may restore them), so the scan
+    reads on past them until the page is full, the radius is exhausted or SCAN_ROUNDS ran out;
+    the cursor then points past the last restaurant read, never back at the start.
+    """
+    from geo import Hit
+
+    check_coordinates(lat, lng)
+    check_radius(radius_km)
+    size = page_size(first)
+    key = decode_cursor(after, 2)
+    try:
+        last = Hit(float(key[0]), int(key[1])) if key else None
+    except (TypeError, ValueError):
+        raise BadRequestError("Malformed cursor") from None
+    items: list[tuple[Restaurant, float]] = []
+    cursors: list[str] = []
+    batch = size + 1
+    for _ in range(SCAN_ROUNDS):
+        hits = await ctx.services.geo.within(RESTAURANT_KIND, lat, lng, radius_km, limit=batch, after=last)
+        rows = {r.id: r for r in await _public_restaurants().filter(id__in=[h.object_id for h in hits])}
+        for hit in hits:
+            if hit.object_id in rows:
+                if len(items) == size:
+                    return Page(items, cursors, has_next_page=True)
+                items.append((rows[hit.object_id], hit.distance_km))
+                cursors.append(encode_cursor([hit.distance_km, hit.object_id]))
+            last = hit
+        if len(hits) < batch:
+            return Page(items, cursors, has_next_page=False)
+        batch = SCAN_BATCH
+    resume = encode_cursor([last.distance_km, last.object_id]) if last else None
+    return Page(items, cursors, has_next_page=True, resume_after=resume)
+
+
+MAX_SEARCH_CHARS = 200
+
+
+async def search_restaurants(
+    ctx: Context, query: str, cuisine: str | None, first: int | None, after: str | None
+) -> Page[Restaurant]:
+    """Every word must appear in name, address or cuisine; substring match works for 2-char
+    CJK words (火锅) that trigram indexes miss."""
+    if len(query) > MAX_SEARCH_CHARS or len(cuisine or "") > MAX_SEARCH_CHARS:
+        # A 50 000-character word became a LIKE pattern SQLite refuses (and PostgreSQL scans with).
+        raise BadRequestError(f"Search text is limited to {MAX_SEARCH_CHARS} characters")
+    words = [w for w in query.lower().split() if w][:8]
+    if not words and not cuisine:
+        raise BadRequestError("Give a search text or a cuisine")
+    qs = _public_restaurants()
+    for word in words:
+        qs = qs.filter(search_text__contains=word)
+    if cuisine:
+        qs = qs.filter(search_text__contains=f"#{cuisine.lower()}")
+    return await newest_first(qs, first, after)
+
+
+async def get_restaurant(ctx: Context, restaurant_id: int) -> Restaurant | None:
+    return await visibility.fetch(ctx, Restaurant, restaurant_id)
+
+
+async def get_dish(ctx: Context, dish_id: int) -> Dish | None:
+    return await ctx.loaders.get(load_dishes).load(dish_id)
+
+
+# ------------------------------------------------------------------ loaders
+
+
+async def load_dishes(keys: Sequence[int]) -> list[Dish | None]:
+    return by_key(await Dish.filter(id__in=list(keys), archived=False), keys)
+
+
+async def load_dishes_by_restaurant(keys: Sequence[int]) -> list[list[Dish]]:
+    rows = await Dish.filter(restaurant_id__in=list(keys), archived=False).order_by("id")
+    return group_by_key(rows, keys, "restaurant_id")
+
+
+async def load_staff_roles(viewer_id: int, keys: Sequence[int]) -> list[StaffRole | None]:
+    rows = await RestaurantStaff.filter(user_id=viewer_id, restaurant_id__in=list(keys))
+    roles = {row.restaurant_id: row.role for row in rows}
+    return [roles.get(key) for key in keys]
+
+
+async def load_staff_lists(keys: Sequence[int]) -> list[list[RestaurantStaff]]:
+    rows = await RestaurantStaff.filter(restaurant_id__in=list(keys)).order_by("id")
+    return group_by_key(rows, keys, "restaurant_id")
+
+
+def page_of_list(rows: list, first: int | None, after: str | None) -> Page:  # noqa: ANN001
+    """Keyset page over an id-ordered list already loaded by a DataLoader."""
+    size = page_size(first)
+    key = decode_cursor(after, 1)
+    start = int(key[0]) if key else 0
+    rest = [row for row in rows if row.id > start]
+    items = rest[:size]
+    return Page(items=items, cursors=[encode_cursor([r.id]) for r in items], has_next_page=len(rest) > size)
