@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from enum import Enum
 from typing import Annotated
@@ -18,8 +17,9 @@ from resolvers.accounts import accounts
 from resolvers.foodies import foodies
 from resolvers.foodies.tastes import CUISINES, DIETARY
 from schema.context import Info
-from schema.errors import UserError, guarded
+from schema.nodes import ModelNode, listed
 from schema.pagination import Connection, to_connection
+from schema.payloads import Payload, payload_mutation
 
 RoleEnum = strawberry.enum(Role, name="Role")
 
@@ -40,7 +40,7 @@ class MyLocation:
 
 
 @strawberry.type(name="User")
-class UserNode(relay.Node):
+class UserNode(ModelNode, kind=User):
     id: relay.NodeID[int]
     display_name: str
     bio: str
@@ -52,27 +52,10 @@ class UserNode(relay.Node):
     created_at: datetime
     model: strawberry.Private[User]
 
-    @classmethod
-    def from_model(cls, user: User) -> UserNode:
-        return cls(
-            id=user.id,
-            display_name=user.display_name,
-            bio=user.bio,
-            cuisines=list(user.cuisines or []),
-            dietary=list(user.dietary or []),
-            spice_level=user.spice_level,
-            budget_level=user.budget_level,
-            role=user.role,
-            created_at=user.created_at,
-            model=user,
-        )
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[UserNode | None]:
-        users = await visibility.fetch_many(info.context, User, [int(node_id) for node_id in node_ids])
-        return [cls.from_model(u) if u is not None else None for u in users]
+    derive = {
+        "cuisines": listed("cuisines"),
+        "dietary": listed("dietary"),
+    }
 
     def _require_self(self, info: Info) -> None:
         viewer = info.context.require_viewer()
@@ -176,33 +159,30 @@ class ProfileInput:
 
 
 @strawberry.type
-class AuthPayload:
-    errors: list[UserError]
+class AuthPayload(Payload):
     token: str | None = None
     user: UserNode | None = None
 
 
 @strawberry.type
-class LogoutPayload:
-    errors: list[UserError]
+class LogoutPayload(Payload):
+    pass
 
 
 @strawberry.type
-class ProfilePayload:
-    errors: list[UserError]
+class ProfilePayload(Payload):
     user: UserNode | None = None
 
 
 @strawberry.type
-class LocationPayload:
-    errors: list[UserError]
+class LocationPayload(Payload):
     user: UserNode | None = None
     location: MyLocation | None = None
 
 
 def _session_payload(info: Info, session: accounts.Session) -> AuthPayload:
     info.context.viewer = session.user  # the rest of this response speaks to the new session
-    return AuthPayload(errors=[], token=session.token, user=UserNode.from_model(session.user))
+    return AuthPayload(token=session.token, user=UserNode.from_model(session.user))
 
 
 @strawberry.type
@@ -223,86 +203,55 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation
+    @payload_mutation(public=True)
     async def register(self, info: Info, input: RegisterInput) -> AuthPayload:
-        async def act() -> AuthPayload:
-            session = await accounts.register(
-                info.context,
-                input.email,
-                input.password,
-                input.display_name,
-                input.account_type.value,
-            )
-            return _session_payload(info, session)
+        session = await accounts.register(
+            info.context,
+            input.email,
+            input.password,
+            input.display_name,
+            input.account_type.value,
+        )
+        return _session_payload(info, session)
 
-        return await guarded(AuthPayload, act)
-
-    @strawberry.mutation
+    @payload_mutation(public=True)
     async def login(self, info: Info, email: str, password: str) -> AuthPayload:
-        async def act() -> AuthPayload:
-            return _session_payload(info, await accounts.login(info.context, email, password))
+        return _session_payload(info, await accounts.login(info.context, email, password))
 
-        return await guarded(AuthPayload, act)
-
-    @strawberry.mutation(description="Sign out this device: its token stops working at once.")
+    @payload_mutation(description="Sign out this device: its token stops working at once.")
     async def logout(self, info: Info) -> LogoutPayload:
-        info.context.require_viewer()
+        await accounts.logout(info.context)
+        return LogoutPayload()
 
-        async def act() -> LogoutPayload:
-            await accounts.logout(info.context)
-            return LogoutPayload(errors=[])
-
-        return await guarded(LogoutPayload, act)
-
-    @strawberry.mutation(description="Sign out every device, this one included.")
+    @payload_mutation(description="Sign out every device, this one included.")
     async def logout_everywhere(self, info: Info) -> LogoutPayload:
-        info.context.require_viewer()
+        await accounts.logout_everywhere(info.context)
+        return LogoutPayload()
 
-        async def act() -> LogoutPayload:
-            await accounts.logout_everywhere(info.context)
-            return LogoutPayload(errors=[])
-
-        return await guarded(LogoutPayload, act)
-
-    @strawberry.mutation(
+    @payload_mutation(
         description="Change the password: other devices are signed out; the new token is for this one."
     )
     async def change_password(self, info: Info, current_password: str, new_password: str) -> AuthPayload:
-        info.context.require_viewer()
+        session = await accounts.change_password(info.context, current_password, new_password)
+        return _session_payload(info, session)
 
-        async def act() -> AuthPayload:
-            session = await accounts.change_password(info.context, current_password, new_password)
-            return _session_payload(info, session)
-
-        return await guarded(AuthPayload, act)
-
-    @strawberry.mutation
+    @payload_mutation
     async def update_profile(self, info: Info, input: ProfileInput) -> ProfilePayload:
-        info.context.require_viewer()
+        changes = accounts.ProfileChanges(
+            display_name=input.display_name,
+            bio=input.bio,
+            cuisines=input.cuisines,
+            dietary=input.dietary,
+            spice_level=input.spice_level,
+            budget_level=input.budget_level,
+            discoverable=input.discoverable,
+            timezone=input.timezone,
+        )
+        user = await accounts.update_profile(info.context, changes)
+        return ProfilePayload(user=UserNode.from_model(user))
 
-        async def act() -> ProfilePayload:
-            changes = accounts.ProfileChanges(
-                display_name=input.display_name,
-                bio=input.bio,
-                cuisines=input.cuisines,
-                dietary=input.dietary,
-                spice_level=input.spice_level,
-                budget_level=input.budget_level,
-                discoverable=input.discoverable,
-                timezone=input.timezone,
-            )
-            user = await accounts.update_profile(info.context, changes)
-            return ProfilePayload(errors=[], user=UserNode.from_model(user))
-
-        return await guarded(ProfilePayload, act)
-
-    @strawberry.mutation
+    @payload_mutation
     async def update_location(self, info: Info, lat: float, lng: float) -> LocationPayload:
-        info.context.require_viewer()
-
-        async def act() -> LocationPayload:
-            user = await accounts.update_location(info.context, lat, lng)
-            node = UserNode.from_model(user)
-            return LocationPayload(errors=[], user=node, location=node.location(info))
-
-        return await guarded(LocationPayload, act)
+        user = await accounts.update_location(info.context, lat, lng)
+        node = UserNode.from_model(user)
+        return LocationPayload(user=node, location=node.location(info))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from enum import Enum
 from typing import Annotated
@@ -16,9 +15,10 @@ from models.restaurants import Restaurant
 from resolvers import visibility
 from resolvers.deals import attribution, deals, insights, vouchers
 from schema.context import Info
-from schema.errors import UserError, guarded
 from schema.ids import decode, decode_any
+from schema.nodes import ModelNode
 from schema.pagination import Connection, to_connection
+from schema.payloads import Payload, payload_mutation
 from schema.restaurants import RestaurantNode
 
 DealStatusEnum = strawberry.enum(DealStatus, name="DealStatus")
@@ -58,7 +58,7 @@ class AttributionInput:
 
 
 @strawberry.type(name="Deal")
-class DealNode(relay.Node):
+class DealNode(ModelNode, kind=Deal):
     id: relay.NodeID[int]
     title: str
     terms: str
@@ -73,32 +73,6 @@ class DealNode(relay.Node):
     created_at: datetime
     distance_km: float | None = None
     model: strawberry.Private[Deal]
-
-    @classmethod
-    def from_model(cls, row: Deal, distance_km: float | None = None) -> DealNode:
-        return cls(
-            id=row.id,
-            title=row.title,
-            terms=row.terms,
-            price_cents=row.price_cents,
-            original_price_cents=row.original_price_cents,
-            currency=row.currency,
-            quantity=row.quantity,
-            per_user_limit=row.per_user_limit,
-            starts_at=row.starts_at,
-            ends_at=row.ends_at,
-            status=row.status,
-            created_at=row.created_at,
-            distance_km=None if distance_km is None else round(distance_km, 3),
-            model=row,
-        )
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[DealNode | None]:
-        rows = await visibility.fetch_many(info.context, Deal, [int(i) for i in node_ids])
-        return [cls.from_model(r) if r else None for r in rows]
 
     @strawberry.field
     def remaining(self) -> int:
@@ -123,7 +97,7 @@ class PaymentInfo:
 
 
 @strawberry.type(name="Claim")
-class ClaimNode(relay.Node):
+class ClaimNode(ModelNode, kind=Claim, private_to="user_id"):
     """A claimed voucher. Private: its owner (and the restaurant's staff when redeeming)."""
 
     id: relay.NodeID[int]
@@ -136,29 +110,9 @@ class ClaimNode(relay.Node):
     created_at: datetime
     model: strawberry.Private[Claim]
 
-    @classmethod
-    def from_model(cls, row: Claim) -> ClaimNode:
-        return cls(
-            id=row.id,
-            status=row.status,
-            source=AttributionSource(row.source_type.value),
-            amount_cents=row.amount_cents,
-            valid_until=row.valid_until,
-            redeemed_at=row.redeemed_at,
-            bill_cents=row.bill_cents,
-            created_at=row.created_at,
-            model=row,
-        )
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[ClaimNode | None]:
-        viewer = info.context.viewer
-        if viewer is None:
-            return [None for _ in node_ids]
-        rows = {c.id: c for c in await Claim.filter(id__in=[int(i) for i in node_ids], user_id=viewer.id)}
-        return [cls.from_model(rows[int(i)]) if int(i) in rows else None for i in node_ids]
+    derive = {
+        "source": lambda row: AttributionSource(row.source_type.value),
+    }
 
     @strawberry.field(description="The voucher code, XXXX-XXXX-XXXX (forgiving when typed back).")
     def code(self) -> str:
@@ -234,26 +188,22 @@ class DealInput:
 
 
 @strawberry.type
-class DealPayload:
-    errors: list[UserError]
+class DealPayload(Payload):
     deal: DealNode | None = None
 
 
 @strawberry.type
-class ClaimPayload:
-    errors: list[UserError]
+class ClaimPayload(Payload):
     claim: ClaimNode | None = None
 
 
 @strawberry.type
-class RedeemPayload:
-    errors: list[UserError]
+class RedeemPayload(Payload):
     claim: ClaimNode | None = None
 
 
 @strawberry.type
-class ShareDealPayload:
-    errors: list[UserError]
+class ShareDealPayload(Payload):
     token: str | None = None
     url: str | None = None
 
@@ -287,7 +237,7 @@ class Query:
         page = await deals.deals_nearby(
             info.context, lat, lng, radius_km if radius_km is not None else 5, first, after
         )
-        return to_connection(page, lambda pair: DealNode.from_model(*pair))
+        return to_connection(page, DealNode.from_hit)
 
     @strawberry.field(description="Your vouchers, newest first.")
     async def my_claims(
@@ -331,73 +281,48 @@ def _deal_id(value: strawberry.ID) -> int:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Restaurant staff only.")
+    @payload_mutation(description="Restaurant staff only.")
     async def create_deal(self, info: Info, input: DealInput) -> DealPayload:
-        info.context.require_viewer()
+        fields = deals.DealFields(
+            restaurant_id=decode(input.restaurant_id, "Restaurant", "restaurantId"),
+            title=input.title,
+            price_cents=input.price_cents,
+            original_price_cents=input.original_price_cents,
+            quantity=input.quantity,
+            per_user_limit=input.per_user_limit,
+            starts_at=input.starts_at,
+            ends_at=input.ends_at,
+            terms=input.terms,
+        )
+        return DealPayload(
+            deal=DealNode.from_model(await deals.create_deal(info.context, fields))
+        )
 
-        async def act() -> DealPayload:
-            fields = deals.DealFields(
-                restaurant_id=decode(input.restaurant_id, "Restaurant", "restaurantId"),
-                title=input.title,
-                price_cents=input.price_cents,
-                original_price_cents=input.original_price_cents,
-                quantity=input.quantity,
-                per_user_limit=input.per_user_limit,
-                starts_at=input.starts_at,
-                ends_at=input.ends_at,
-                terms=input.terms,
-            )
-            return DealPayload(
-                errors=[], deal=DealNode.from_model(await deals.create_deal(info.context, fields))
-            )
-
-        return await guarded(DealPayload, act)
-
-    @strawberry.mutation(description="Restaurant staff only: ACTIVE, PAUSED or ENDED (final).")
+    @payload_mutation(description="Restaurant staff only: ACTIVE, PAUSED or ENDED (final).")
     async def set_deal_status(
         self, info: Info, deal_id: strawberry.ID, status: DealStatusEnum
     ) -> DealPayload:  # type: ignore[valid-type]
-        info.context.require_viewer()
+        row = await deals.set_status(info.context, _deal_id(deal_id), DealStatus(status.value))
+        return DealPayload(deal=DealNode.from_model(row))
 
-        async def act() -> DealPayload:
-            row = await deals.set_status(info.context, _deal_id(deal_id), DealStatus(status.value))
-            return DealPayload(errors=[], deal=DealNode.from_model(row))
-
-        return await guarded(DealPayload, act)
-
-    @strawberry.mutation(description="Same idempotencyKey, same claim. Paid deals await payment.")
+    @payload_mutation(description="Same idempotencyKey, same claim. Paid deals await payment.")
     async def claim_deal(
         self, info: Info, deal_id: strawberry.ID, idempotency_key: str, source: AttributionInput | None = None
     ) -> ClaimPayload:
-        info.context.require_viewer()
+        pk = _deal_id(deal_id)
+        origin = await _attribution(info, pk, source)
+        claim = await deals.claim_deal(info.context, pk, idempotency_key, origin)
+        return ClaimPayload(claim=ClaimNode.from_model(claim))
 
-        async def act() -> ClaimPayload:
-            pk = _deal_id(deal_id)
-            origin = await _attribution(info, pk, source)
-            claim = await deals.claim_deal(info.context, pk, idempotency_key, origin)
-            return ClaimPayload(errors=[], claim=ClaimNode.from_model(claim))
-
-        return await guarded(ClaimPayload, act)
-
-    @strawberry.mutation(description="Return an unused voucher: refund and stock back.")
+    @payload_mutation(description="Return an unused voucher: refund and stock back.")
     async def refund_claim(self, info: Info, claim_id: strawberry.ID) -> ClaimPayload:
-        info.context.require_viewer()
+        claim = await deals.refund_claim(info.context, decode(claim_id, "Claim", "claimId"))
+        return ClaimPayload(claim=ClaimNode.from_model(claim))
 
-        async def act() -> ClaimPayload:
-            claim = await deals.refund_claim(info.context, decode(claim_id, "Claim", "claimId"))
-            return ClaimPayload(errors=[], claim=ClaimNode.from_model(claim))
-
-        return await guarded(ClaimPayload, act)
-
-    @strawberry.mutation(description="Staff of the deal's restaurant only: once, within validity.")
+    @payload_mutation(description="Staff of the deal's restaurant only: once, within validity.")
     async def redeem_voucher(self, info: Info, code: str, bill_cents: int | None = None) -> RedeemPayload:
-        info.context.require_viewer()
-
-        async def act() -> RedeemPayload:
-            claim = await deals.redeem(info.context, code, bill_cents)
-            return RedeemPayload(errors=[], claim=ClaimNode.from_model(claim))
-
-        return await guarded(RedeemPayload, act)
+        claim = await deals.redeem(info.context, code, bill_cents)
+        return RedeemPayload(claim=ClaimNode.from_model(claim))
 
     @strawberry.mutation(description="Count a view of the deal, with where it was seen.")
     async def record_deal_view(
@@ -412,18 +337,13 @@ class Mutation:
             origin = attribution.DIRECT
         return await deals.record_view(info.context, pk, origin)
 
-    @strawberry.mutation(description="A share link for the deal that credits you when it brings a visit.")
+    @payload_mutation(description="A share link for the deal that credits you when it brings a visit.")
     async def share_deal(self, info: Info, deal_id: strawberry.ID) -> ShareDealPayload:
-        info.context.require_viewer()
-
-        async def act() -> ShareDealPayload:
-            deal = await deals.get_deal_for_attribution(info.context, _deal_id(deal_id))
-            token = deals.share_token(info.context, deal)
-            # A deep link the app opens; the app passes the token back as a SHARE_LINK source.
-            url = f"tablemates://deal/{deal_id}?share={token}"
-            return ShareDealPayload(errors=[], token=token, url=url)
-
-        return await guarded(ShareDealPayload, act)
+        deal = await deals.get_deal_for_attribution(info.context, _deal_id(deal_id))
+        token = deals.share_token(info.context, deal)
+        # A deep link the app opens; the app passes the token back as a SHARE_LINK source.
+        url = f"tablemates://deal/{deal_id}?share={token}"
+        return ShareDealPayload(token=token, url=url)
 
 
 async def live_deals(info: Info, restaurant_id: int) -> list[DealNode]:

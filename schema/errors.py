@@ -1,14 +1,13 @@
 """Error shapes: payload `UserError`s and the classification of GraphQL errors.
 
 Settled once (Saleor's lesson): every mutation payload has `errors: [UserError!]!` built
-by `guarded`, and every unexpected exception is masked with a request id.
+by `schema.payloads.payload_mutation`, and every unexpected exception is masked with a request id.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import strawberry
 from graphql.error import GraphQLError
@@ -31,17 +30,6 @@ class UserError:
 
 def user_errors(error: UserInputError) -> list[UserError]:
     return [UserError(field=f, code=c, message=m) for f, c, m in error.errors]
-
-
-P = TypeVar("P")
-
-
-async def guarded(payload: Callable[..., P], action: Callable[[], Awaitable[P]]) -> P:
-    """Run a mutation; expected failures become `errors` in its payload."""
-    try:
-        return await action()
-    except UserInputError as error:
-        return payload(errors=user_errors(error))
 
 
 class ClassifyErrors(MaskErrors):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Iterable
+from collections.abc import AsyncGenerator
 from datetime import datetime
 from enum import Enum
 
@@ -14,9 +14,10 @@ from resolvers.accounts import accounts
 from resolvers.foodies import foodies
 from schema.accounts import UserNode
 from schema.context import Info
-from schema.errors import UserError, guarded
 from schema.ids import decode
+from schema.nodes import ModelNode
 from schema.pagination import Connection, to_connection
+from schema.payloads import Payload, payload_mutation
 
 MatchStatusEnum = strawberry.enum(MatchStatus, name="MatchRequestStatus")
 
@@ -36,7 +37,7 @@ class MatchDirection(Enum):
 
 
 @strawberry.type(name="MatchRequest")
-class MatchRequestNode(relay.Node):
+class MatchRequestNode(ModelNode, loader=foodies.load_match_requests):
     id: relay.NodeID[int]
     message: str
     status: MatchStatusEnum  # type: ignore[valid-type]
@@ -45,31 +46,9 @@ class MatchRequestNode(relay.Node):
     model: strawberry.Private[MatchRequest]
 
     @classmethod
-    def from_model(cls, request: MatchRequest) -> MatchRequestNode:
-        return cls(
-            id=request.id,
-            message=request.message,
-            status=request.status,
-            created_at=request.created_at,
-            responded_at=request.responded_at,
-            model=request,
-        )
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[MatchRequestNode | None]:
+    async def visible(cls, info: Info, row: MatchRequest) -> bool:
         viewer = info.context.viewer
-        rows = await info.context.loaders.get(foodies.load_match_requests).load_many(
-            [int(i) for i in node_ids]
-        )
-        return [
-            cls.from_model(r)
-            if r is not None and viewer is not None and viewer.id in (r.sender_id, r.recipient_id)
-            else None
-            for r in rows
-        ]
-
+        return viewer is not None and viewer.id in (row.sender_id, row.recipient_id)
     async def _user(self, info: Info, user_id: int) -> UserNode:
         user = await info.context.loaders.get(accounts.load_users).load(user_id)
         return UserNode.from_model(user)
@@ -84,22 +63,19 @@ class MatchRequestNode(relay.Node):
 
 
 @strawberry.type
-class FollowPayload:
-    errors: list[UserError]
+class FollowPayload(Payload):
     user: UserNode | None = None
     following: bool | None = None
 
 
 @strawberry.type
-class BlockPayload:
-    errors: list[UserError]
+class BlockPayload(Payload):
     user: UserNode | None = None
     blocked: bool | None = None
 
 
 @strawberry.type
-class MatchRequestPayload:
-    errors: list[UserError]
+class MatchRequestPayload(Payload):
     request: MatchRequestNode | None = None
 
 
@@ -139,72 +115,42 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation
+    @payload_mutation
     async def follow(self, info: Info, user_id: strawberry.ID) -> FollowPayload:
-        info.context.require_viewer()
+        user = await foodies.follow(info.context, decode(user_id, "User", "userId"))
+        return FollowPayload(user=UserNode.from_model(user), following=True)
 
-        async def act() -> FollowPayload:
-            user = await foodies.follow(info.context, decode(user_id, "User", "userId"))
-            return FollowPayload(errors=[], user=UserNode.from_model(user), following=True)
-
-        return await guarded(FollowPayload, act)
-
-    @strawberry.mutation
+    @payload_mutation
     async def unfollow(self, info: Info, user_id: strawberry.ID) -> FollowPayload:
-        info.context.require_viewer()
+        user = await foodies.unfollow(info.context, decode(user_id, "User", "userId"))
+        return FollowPayload(user=UserNode.from_model(user), following=False)
 
-        async def act() -> FollowPayload:
-            user = await foodies.unfollow(info.context, decode(user_id, "User", "userId"))
-            return FollowPayload(errors=[], user=UserNode.from_model(user), following=False)
-
-        return await guarded(FollowPayload, act)
-
-    @strawberry.mutation
+    @payload_mutation
     async def block_user(self, info: Info, user_id: strawberry.ID) -> BlockPayload:
-        info.context.require_viewer()
+        user = await foodies.block(info.context, decode(user_id, "User", "userId"))
+        return BlockPayload(user=UserNode.from_model(user), blocked=True)
 
-        async def act() -> BlockPayload:
-            user = await foodies.block(info.context, decode(user_id, "User", "userId"))
-            return BlockPayload(errors=[], user=UserNode.from_model(user), blocked=True)
-
-        return await guarded(BlockPayload, act)
-
-    @strawberry.mutation
+    @payload_mutation
     async def unblock_user(self, info: Info, user_id: strawberry.ID) -> BlockPayload:
-        info.context.require_viewer()
+        user = await foodies.unblock(info.context, decode(user_id, "User", "userId"))
+        return BlockPayload(user=UserNode.from_model(user), blocked=False)
 
-        async def act() -> BlockPayload:
-            user = await foodies.unblock(info.context, decode(user_id, "User", "userId"))
-            return BlockPayload(errors=[], user=UserNode.from_model(user), blocked=False)
-
-        return await guarded(BlockPayload, act)
-
-    @strawberry.mutation
+    @payload_mutation
     async def send_match_request(
         self, info: Info, user_id: strawberry.ID, message: str | None = None
     ) -> MatchRequestPayload:
-        info.context.require_viewer()
+        request = await foodies.send_match_request(
+            info.context, decode(user_id, "User", "userId"), message
+        )
+        return MatchRequestPayload(request=MatchRequestNode.from_model(request))
 
-        async def act() -> MatchRequestPayload:
-            request = await foodies.send_match_request(
-                info.context, decode(user_id, "User", "userId"), message
-            )
-            return MatchRequestPayload(errors=[], request=MatchRequestNode.from_model(request))
-
-        return await guarded(MatchRequestPayload, act)
-
-    @strawberry.mutation
+    @payload_mutation
     async def respond_match_request(
         self, info: Info, request_id: strawberry.ID, accept: bool
     ) -> MatchRequestPayload:
-        info.context.require_viewer()
-
-        async def act() -> MatchRequestPayload:
-            request_pk = decode(request_id, "MatchRequest", "requestId")
-            request = await foodies.respond_match_request(info.context, request_pk, accept)
-            return MatchRequestPayload(errors=[], request=MatchRequestNode.from_model(request))
-
-        return await guarded(MatchRequestPayload, act)
+        request_pk = decode(request_id, "MatchRequest", "requestId")
+        request = await foodies.respond_match_request(info.context, request_pk, accept)
+        return MatchRequestPayload(request=MatchRequestNode.from_model(request))
 
 
 @strawberry.type

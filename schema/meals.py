@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Iterable
+from collections.abc import AsyncGenerator
 from datetime import datetime
 from enum import Enum
 
@@ -26,9 +26,10 @@ from resolvers.meals import events, meals, notifications
 from schema.accounts import UserNode
 from schema.context import Info
 from schema.deals import DealNode, live_deals
-from schema.errors import UserError, guarded
 from schema.ids import decode
+from schema.nodes import ModelNode, listed
 from schema.pagination import Connection, to_connection
+from schema.payloads import Payload, payload_mutation
 from schema.restaurants import RestaurantNode
 
 ReservationStatusEnum = strawberry.enum(ReservationStatus, name="ReservationStatus")
@@ -70,7 +71,7 @@ class MealGuest:
 
 
 @strawberry.type(name="SharedMeal")
-class SharedMealNode(relay.Node):
+class SharedMealNode(ModelNode, kind=SharedMeal):
     id: relay.NodeID[int]
     title: str
     description: str
@@ -85,30 +86,11 @@ class SharedMealNode(relay.Node):
     distance_km: float | None = None
     model: strawberry.Private[SharedMeal]
 
-    @classmethod
-    def from_model(cls, row: SharedMeal, distance_km: float | None = None) -> SharedMealNode:
-        return cls(
-            id=row.id,
-            title=row.title,
-            description=row.description,
-            starts_at=row.starts_at,
-            capacity=row.capacity,
-            seats_taken=row.seats_taken,
-            approval_required=row.approval_required,
-            visibility=MealVisibility(row.audience.value),
-            status=MealStatusEnum(row.status.value),
-            reservation_status=row.reservation,
-            created_at=row.created_at,
-            distance_km=None if distance_km is None else round(distance_km, 3),
-            model=row,
-        )
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[SharedMealNode | None]:
-        rows = await visibility.fetch_many(info.context, SharedMeal, [int(i) for i in node_ids])
-        return [cls.from_model(r) if r else None for r in rows]
+    derive = {
+        "visibility": lambda row: MealVisibility(row.audience.value),
+        "status": lambda row: MealStatusEnum(row.status.value),
+        "reservation_status": lambda row: row.reservation,
+    }
 
     @strawberry.field
     def seats_left(self) -> int:
@@ -164,7 +146,7 @@ class SharedMealNode(relay.Node):
 
 
 @strawberry.type(name="RestaurantEvent")
-class RestaurantEventNode(relay.Node):
+class RestaurantEventNode(ModelNode, kind=RestaurantEvent):
     id: relay.NodeID[int]
     title: str
     description: str
@@ -180,31 +162,9 @@ class RestaurantEventNode(relay.Node):
     distance_km: float | None = None
     model: strawberry.Private[RestaurantEvent]
 
-    @classmethod
-    def from_model(cls, row: RestaurantEvent, distance_km: float | None = None) -> RestaurantEventNode:
-        return cls(
-            id=row.id,
-            title=row.title,
-            description=row.description,
-            starts_at=row.starts_at,
-            ends_at=row.ends_at,
-            capacity=row.capacity,
-            seats_taken=row.seats_taken,
-            price_cents=row.price_cents,
-            currency=row.currency,
-            tags=list(row.tags or []),
-            cancelled=row.cancelled,
-            created_at=row.created_at,
-            distance_km=None if distance_km is None else round(distance_km, 3),
-            model=row,
-        )
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[RestaurantEventNode | None]:
-        rows = await visibility.fetch_many(info.context, RestaurantEvent, [int(i) for i in node_ids])
-        return [cls.from_model(r) if r else None for r in rows]
+    derive = {
+        "tags": listed("tags"),
+    }
 
     @strawberry.field
     def seats_left(self) -> int:
@@ -228,7 +188,7 @@ class RestaurantEventNode(relay.Node):
 
 
 @strawberry.type(name="Notification")
-class NotificationNode(relay.Node):
+class NotificationNode(ModelNode, kind=Notification, private_to="user_id"):
     id: relay.NodeID[int]
     kind: str
     message: str
@@ -236,28 +196,9 @@ class NotificationNode(relay.Node):
     created_at: datetime
     model: strawberry.Private[Notification]
 
-    @classmethod
-    def from_model(cls, row: Notification) -> NotificationNode:
-        return cls(
-            id=row.id,
-            kind=row.kind,
-            message=row.message,
-            read=row.read_at is not None,
-            created_at=row.created_at,
-            model=row,
-        )
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[NotificationNode | None]:
-        viewer = info.context.viewer
-        if viewer is None:
-            return [None for _ in node_ids]
-        rows = {
-            n.id: n for n in await Notification.filter(id__in=[int(i) for i in node_ids], user_id=viewer.id)
-        }
-        return [cls.from_model(rows[int(i)]) if int(i) in rows else None for i in node_ids]
+    derive = {
+        "read": lambda row: row.read_at is not None,
+    }
 
     @strawberry.field
     async def meal(self, info: Info) -> SharedMealNode | None:
@@ -291,8 +232,7 @@ class RestaurantEventInput:
 
 
 @strawberry.type
-class SharedMealPayload:
-    errors: list[UserError]
+class SharedMealPayload(Payload):
     meal: SharedMealNode | None = None
 
 
@@ -305,21 +245,18 @@ class JoinStatus(Enum):
 
 
 @strawberry.type
-class JoinMealPayload:
-    errors: list[UserError]
+class JoinMealPayload(Payload):
     status: JoinStatus | None = None
     meal: SharedMealNode | None = None
 
 
 @strawberry.type
-class RestaurantEventPayload:
-    errors: list[UserError]
+class RestaurantEventPayload(Payload):
     event: RestaurantEventNode | None = None
 
 
 @strawberry.type
-class MarkReadPayload:
-    errors: list[UserError]
+class MarkReadPayload(Payload):
     marked: int = 0
 
 
@@ -343,7 +280,7 @@ class Query:
         page = await meals.meals_nearby(
             info.context, lat, lng, radius_km if radius_km is not None else 5, first, after
         )
-        return to_connection(page, lambda pair: SharedMealNode.from_model(*pair))
+        return to_connection(page, SharedMealNode.from_hit)
 
     @strawberry.field(description="Upcoming events at restaurants within the radius, nearest first.")
     async def events_nearby(
@@ -358,7 +295,7 @@ class Query:
         page = await events.events_nearby(
             info.context, lat, lng, radius_km if radius_km is not None else 5, first, after
         )
-        return to_connection(page, lambda pair: RestaurantEventNode.from_model(*pair))
+        return to_connection(page, RestaurantEventNode.from_hit)
 
     @strawberry.field(description="Your notifications, newest first.")
     async def notifications(
@@ -376,148 +313,104 @@ def _meal_id(value: strawberry.ID) -> int:
     return decode(value, "SharedMeal", "mealId")
 
 
-async def _meal_payload(info: Info, action) -> SharedMealPayload:  # noqa: ANN001
-    info.context.require_viewer()
-
-    async def act() -> SharedMealPayload:
-        return SharedMealPayload(errors=[], meal=SharedMealNode.from_model(await action()))
-
-    return await guarded(SharedMealPayload, act)
+def _meal(row: SharedMeal) -> SharedMealPayload:
+    return SharedMealPayload(meal=SharedMealNode.from_model(row))
 
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Host a table; the host holds one of the seats.")
+    @payload_mutation(description="Host a table; the host holds one of the seats.")
     async def create_shared_meal(self, info: Info, input: SharedMealInput) -> SharedMealPayload:
-        async def action() -> SharedMeal:
-            fields = meals.MealFields(
-                restaurant_id=decode(input.restaurant_id, "Restaurant", "restaurantId"),
-                title=input.title,
-                description=input.description,
-                starts_at=input.starts_at,
-                capacity=input.capacity,
-                approval_required=input.approval_required,
-                audience=Audience(input.visibility.value),
-            )
-            return await meals.create_meal(info.context, fields)
+        fields = meals.MealFields(
+            restaurant_id=decode(input.restaurant_id, "Restaurant", "restaurantId"),
+            title=input.title,
+            description=input.description,
+            starts_at=input.starts_at,
+            capacity=input.capacity,
+            approval_required=input.approval_required,
+            audience=Audience(input.visibility.value),
+        )
+        return _meal(await meals.create_meal(info.context, fields))
 
-        return await _meal_payload(info, action)
-
-    @strawberry.mutation(description="JOINED while seats are free, else WAITLISTED in arrival order.")
+    @payload_mutation(description="JOINED while seats are free, else WAITLISTED in arrival order.")
     async def join_shared_meal(self, info: Info, meal_id: strawberry.ID) -> JoinMealPayload:
-        info.context.require_viewer()
+        status, meal = await meals.join_meal(info.context, _meal_id(meal_id))
+        return JoinMealPayload(
+            status=JoinStatus(status.value), meal=SharedMealNode.from_model(meal)
+        )
 
-        async def act() -> JoinMealPayload:
-            status, meal = await meals.join_meal(info.context, _meal_id(meal_id))
-            return JoinMealPayload(
-                errors=[], status=JoinStatus(status.value), meal=SharedMealNode.from_model(meal)
-            )
-
-        return await guarded(JoinMealPayload, act)
-
-    @strawberry.mutation(description="Leave; your seat goes to the first waitlisted diner.")
+    @payload_mutation(description="Leave; your seat goes to the first waitlisted diner.")
     async def leave_shared_meal(self, info: Info, meal_id: strawberry.ID) -> SharedMealPayload:
-        return await _meal_payload(info, lambda: meals.leave_meal(info.context, _meal_id(meal_id)))
+        return _meal(await meals.leave_meal(info.context, _meal_id(meal_id)))
 
-    @strawberry.mutation(description="Host only.")
+    @payload_mutation(description="Host only.")
     async def remove_meal_guest(
         self, info: Info, meal_id: strawberry.ID, user_id: strawberry.ID
     ) -> SharedMealPayload:
-        return await _meal_payload(
-            info,
-            lambda: meals.remove_guest(info.context, _meal_id(meal_id), decode(user_id, "User", "userId")),
-        )
+        guest = decode(user_id, "User", "userId")
+        return _meal(await meals.remove_guest(info.context, _meal_id(meal_id), guest))
 
-    @strawberry.mutation(description="Host only, for meals that need approval.")
+    @payload_mutation(description="Host only, for meals that need approval.")
     async def answer_join_request(
         self, info: Info, meal_id: strawberry.ID, user_id: strawberry.ID, approve: bool
     ) -> JoinMealPayload:
-        info.context.require_viewer()
+        status = await meals.answer_join(
+            info.context, _meal_id(meal_id), decode(user_id, "User", "userId"), approve
+        )
+        meal = await meals.SharedMeal.get(id=_meal_id(meal_id))
+        return JoinMealPayload(
+            status=JoinStatus(status.value), meal=SharedMealNode.from_model(meal)
+        )
 
-        async def act() -> JoinMealPayload:
-            status = await meals.answer_join(
-                info.context, _meal_id(meal_id), decode(user_id, "User", "userId"), approve
-            )
-            meal = await meals.SharedMeal.get(id=_meal_id(meal_id))
-            return JoinMealPayload(
-                errors=[], status=JoinStatus(status.value), meal=SharedMealNode.from_model(meal)
-            )
-
-        return await guarded(JoinMealPayload, act)
-
-    @strawberry.mutation(description="Host only; guests are notified.")
+    @payload_mutation(description="Host only; guests are notified.")
     async def cancel_shared_meal(self, info: Info, meal_id: strawberry.ID) -> SharedMealPayload:
-        return await _meal_payload(info, lambda: meals.cancel_meal(info.context, _meal_id(meal_id)))
+        return _meal(await meals.cancel_meal(info.context, _meal_id(meal_id)))
 
-    @strawberry.mutation(description="Host only: ask the restaurant to hold a table.")
+    @payload_mutation(description="Host only: ask the restaurant to hold a table.")
     async def request_reservation(
         self, info: Info, meal_id: strawberry.ID, note: str = ""
     ) -> SharedMealPayload:
-        return await _meal_payload(
-            info, lambda: meals.request_reservation(info.context, _meal_id(meal_id), note)
-        )
+        return _meal(await meals.request_reservation(info.context, _meal_id(meal_id), note))
 
-    @strawberry.mutation(description="Restaurant staff only: confirm or decline a meal's table request.")
+    @payload_mutation(description="Restaurant staff only: confirm or decline a meal's table request.")
     async def answer_reservation(
         self, info: Info, meal_id: strawberry.ID, confirm: bool
     ) -> SharedMealPayload:
-        return await _meal_payload(
-            info, lambda: meals.answer_reservation(info.context, _meal_id(meal_id), confirm)
-        )
+        return _meal(await meals.answer_reservation(info.context, _meal_id(meal_id), confirm))
 
-    @strawberry.mutation(description="Restaurant staff only.")
+    @payload_mutation(description="Restaurant staff only.")
     async def create_restaurant_event(
         self, info: Info, input: RestaurantEventInput
     ) -> RestaurantEventPayload:
-        info.context.require_viewer()
+        fields = events.EventFields(
+            restaurant_id=decode(input.restaurant_id, "Restaurant", "restaurantId"),
+            title=input.title,
+            starts_at=input.starts_at,
+            ends_at=input.ends_at,
+            capacity=input.capacity,
+            price_cents=input.price_cents,
+            description=input.description,
+            tags=input.tags,
+        )
+        event = await events.create_event(info.context, fields)
+        return RestaurantEventPayload(event=RestaurantEventNode.from_model(event))
 
-        async def act() -> RestaurantEventPayload:
-            fields = events.EventFields(
-                restaurant_id=decode(input.restaurant_id, "Restaurant", "restaurantId"),
-                title=input.title,
-                starts_at=input.starts_at,
-                ends_at=input.ends_at,
-                capacity=input.capacity,
-                price_cents=input.price_cents,
-                description=input.description,
-                tags=input.tags,
-            )
-            event = await events.create_event(info.context, fields)
-            return RestaurantEventPayload(errors=[], event=RestaurantEventNode.from_model(event))
-
-        return await guarded(RestaurantEventPayload, act)
-
-    @strawberry.mutation(description="A place at the event, or EVENT_FULL.")
+    @payload_mutation(description="A place at the event, or EVENT_FULL.")
     async def rsvp_event(self, info: Info, event_id: strawberry.ID) -> RestaurantEventPayload:
-        info.context.require_viewer()
+        event = await events.rsvp(info.context, decode(event_id, "RestaurantEvent", "eventId"))
+        return RestaurantEventPayload(event=RestaurantEventNode.from_model(event))
 
-        async def act() -> RestaurantEventPayload:
-            event = await events.rsvp(info.context, decode(event_id, "RestaurantEvent", "eventId"))
-            return RestaurantEventPayload(errors=[], event=RestaurantEventNode.from_model(event))
-
-        return await guarded(RestaurantEventPayload, act)
-
-    @strawberry.mutation
+    @payload_mutation
     async def cancel_event_rsvp(self, info: Info, event_id: strawberry.ID) -> RestaurantEventPayload:
-        info.context.require_viewer()
+        event = await events.cancel_rsvp(info.context, decode(event_id, "RestaurantEvent", "eventId"))
+        return RestaurantEventPayload(event=RestaurantEventNode.from_model(event))
 
-        async def act() -> RestaurantEventPayload:
-            event = await events.cancel_rsvp(info.context, decode(event_id, "RestaurantEvent", "eventId"))
-            return RestaurantEventPayload(errors=[], event=RestaurantEventNode.from_model(event))
-
-        return await guarded(RestaurantEventPayload, act)
-
-    @strawberry.mutation(description="Mark your notifications read (all of them when ids is omitted).")
+    @payload_mutation(description="Mark your notifications read (all of them when ids is omitted).")
     async def mark_notifications_read(
         self, info: Info, ids: list[strawberry.ID] | None = None
     ) -> MarkReadPayload:
-        info.context.require_viewer()
-
-        async def act() -> MarkReadPayload:
-            pks = None if ids is None else [decode(i, "Notification", "ids") for i in ids]
-            return MarkReadPayload(errors=[], marked=await notifications.mark_read(info.context, pks))
-
-        return await guarded(MarkReadPayload, act)
+        pks = None if ids is None else [decode(i, "Notification", "ids") for i in ids]
+        return MarkReadPayload(marked=await notifications.mark_read(info.context, pks))
 
 
 @strawberry.type

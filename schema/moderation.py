@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from enum import Enum
 
@@ -15,9 +14,10 @@ from resolvers.accounts import accounts
 from resolvers.accounts.accounts import is_moderator
 from schema.accounts import UserNode
 from schema.context import Info
-from schema.errors import UserError, guarded
 from schema.ids import decode, decode_any, encode
+from schema.nodes import ModelNode, in_order
 from schema.pagination import Connection, to_connection
+from schema.payloads import Payload, payload_mutation
 
 ReportReasonEnum = strawberry.enum(ReportReason, name="ReportReason")
 ReportStatusEnum = strawberry.enum(ReportStatus, name="ReportStatus")
@@ -34,7 +34,7 @@ class ModerationAction(Enum):
 
 
 @strawberry.type(name="Report")
-class ReportNode(relay.Node):
+class ReportNode(ModelNode):
     id: relay.NodeID[int]
     target_type: str
     reason: ReportReasonEnum  # type: ignore[valid-type]
@@ -46,31 +46,15 @@ class ReportNode(relay.Node):
     resolved_at: datetime | None
     model: strawberry.Private[Report]
 
-    @classmethod
-    def from_model(cls, row: Report, open_count: int = 0) -> ReportNode:
-        return cls(
-            id=row.id,
-            target_type=row.target_type,
-            reason=row.reason,
-            note=row.note,
-            status=row.status,
-            automatic=row.automatic,
-            open_reports_on_target=open_count,
-            created_at=row.created_at,
-            resolved_at=row.resolved_at,
-            model=row,
-        )
+    derive = {
+        "open_reports_on_target": lambda row: 0,  # callers listing reports pass the count
+    }
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[ReportNode | None]:
-        viewer = info.context.viewer
-        if not is_moderator(viewer):
-            return [None for _ in node_ids]
-        rows = {r.id: r for r in await Report.filter(id__in=[int(i) for i in node_ids])}
-        return [cls.from_model(rows[int(i)]) if int(i) in rows else None for i in node_ids]
-
+    async def load_rows(cls, info: Info, ids: list[int]) -> list[Report | None]:
+        if not is_moderator(info.context.viewer):
+            return [None] * len(ids)
+        return in_order(ids, await Report.filter(id__in=ids))
     @strawberry.field
     def target_id(self) -> strawberry.ID:
         return strawberry.ID(encode(self.model.target_type, self.model.target_id))
@@ -85,7 +69,7 @@ class ReportNode(relay.Node):
 
 
 @strawberry.type(name="AuditEntry")
-class AuditEntryNode(relay.Node):
+class AuditEntryNode(ModelNode):
     id: relay.NodeID[int]
     action: str
     target_type: str
@@ -94,26 +78,10 @@ class AuditEntryNode(relay.Node):
     model: strawberry.Private[AuditEntry]
 
     @classmethod
-    def from_model(cls, row: AuditEntry) -> AuditEntryNode:
-        return cls(
-            id=row.id,
-            action=row.action,
-            target_type=row.target_type,
-            note=row.note,
-            created_at=row.created_at,
-            model=row,
-        )
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[AuditEntryNode | None]:
-        viewer = info.context.viewer
-        if not is_moderator(viewer):
-            return [None for _ in node_ids]
-        rows = {r.id: r for r in await AuditEntry.filter(id__in=[int(i) for i in node_ids])}
-        return [cls.from_model(rows[int(i)]) if int(i) in rows else None for i in node_ids]
-
+    async def load_rows(cls, info: Info, ids: list[int]) -> list[AuditEntry | None]:
+        if not is_moderator(info.context.viewer):
+            return [None] * len(ids)
+        return in_order(ids, await AuditEntry.filter(id__in=ids))
     @strawberry.field
     def target_id(self) -> strawberry.ID:
         return strawberry.ID(encode(self.model.target_type, self.model.target_id))
@@ -131,14 +99,12 @@ class AuditEntryNode(relay.Node):
 
 
 @strawberry.type
-class ReportPayload:
-    errors: list[UserError]
+class ReportPayload(Payload):
     report: ReportNode | None = None
 
 
 @strawberry.type
-class ModerationPayload:
-    errors: list[UserError]
+class ModerationPayload(Payload):
     report: ReportNode | None = None
 
 
@@ -156,7 +122,9 @@ class Query:
         page = await moderation.queue(
             info.context, ReportStatus(status or ReportStatus.OPEN), target_type, first, after
         )
-        return to_connection(page, lambda pair: ReportNode.from_model(*pair))
+        return to_connection(
+            page, lambda pair: ReportNode.from_model(pair[0], open_reports_on_target=pair[1])
+        )
 
     @strawberry.field(description="Moderators only: every moderation action, newest first.")
     async def audit_log(
@@ -169,7 +137,7 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Report a review, photo, meal, event, deal, restaurant or user.")
+    @payload_mutation(description="Report a review, photo, meal, event, deal, restaurant or user.")
     async def report_content(
         self,
         info: Info,
@@ -177,16 +145,14 @@ class Mutation:
         reason: ReportReasonEnum,
         note: str | None = None,  # type: ignore[valid-type]
     ) -> ReportPayload:
-        info.context.require_viewer()
+        kind, pk = decode_any(target_id, "targetId")
+        row = await moderation.report(info.context, kind, pk, ReportReason(reason), note or "")
+        return ReportPayload(report=ReportNode.from_model(row, open_reports_on_target=1))
 
-        async def act() -> ReportPayload:
-            kind, pk = decode_any(target_id, "targetId")
-            row = await moderation.report(info.context, kind, pk, ReportReason(reason), note or "")
-            return ReportPayload(errors=[], report=ReportNode.from_model(row, 1))
-
-        return await guarded(ReportPayload, act)
-
-    @strawberry.mutation(description="Moderators only. suspendDays (default 7) applies to SUSPEND_USER.")
+    @payload_mutation(
+        public=True,  # require_moderator below answers anonymous callers itself
+        description="Moderators only. suspendDays (default 7) applies to SUSPEND_USER.",
+    )
     async def moderate(
         self,
         info: Info,
@@ -196,10 +162,6 @@ class Mutation:
         suspend_days: int | None = None,
     ) -> ModerationPayload:
         moderation.require_moderator(info.context)
-
-        async def act() -> ModerationPayload:
-            decision = moderation.Decision(action=action.value, note=note or "", suspend_days=suspend_days)
-            row = await moderation.moderate(info.context, decode(report_id, "Report", "reportId"), decision)
-            return ModerationPayload(errors=[], report=ReportNode.from_model(row))
-
-        return await guarded(ModerationPayload, act)
+        decision = moderation.Decision(action=action.value, note=note or "", suspend_days=suspend_days)
+        row = await moderation.moderate(info.context, decode(report_id, "Report", "reportId"), decision)
+        return ModerationPayload(report=ReportNode.from_model(row))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
@@ -17,9 +16,10 @@ from resolvers.restaurants import restaurants
 from resolvers.reviews import reviews
 from schema.accounts import UserNode
 from schema.context import Info
-from schema.errors import UserError, guarded
 from schema.ids import decode
+from schema.nodes import ModelNode, listed
 from schema.pagination import Connection, to_connection
+from schema.payloads import Payload, payload_mutation
 
 if TYPE_CHECKING:
     from schema.deals import DealNode
@@ -41,7 +41,7 @@ class StaffMember:
 
 
 @strawberry.type(name="Restaurant")
-class RestaurantNode(relay.Node):
+class RestaurantNode(ModelNode, kind=Restaurant):
     id: relay.NodeID[int]
     name: str
     address: str
@@ -56,28 +56,9 @@ class RestaurantNode(relay.Node):
     )
     model: strawberry.Private[Restaurant]
 
-    @classmethod
-    def from_model(cls, row: Restaurant, distance_km: float | None = None) -> RestaurantNode:
-        return cls(
-            id=row.id,
-            name=row.name,
-            address=row.address,
-            cuisines=list(row.cuisines or []),
-            phone=row.phone,
-            timezone=row.timezone,
-            lat=row.lat,
-            lng=row.lng,
-            created_at=row.created_at,
-            distance_km=None if distance_km is None else round(distance_km, 3),
-            model=row,
-        )
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[RestaurantNode | None]:
-        rows = await visibility.fetch_many(info.context, Restaurant, [int(i) for i in node_ids])
-        return [cls.from_model(r) if r else None for r in rows]
+    derive = {
+        "cuisines": listed("cuisines"),
+    }
 
     @strawberry.field
     async def owner(self, info: Info) -> UserNode | None:
@@ -115,7 +96,7 @@ class RestaurantNode(relay.Node):
 
 
 @strawberry.type(name="Dish")
-class DishNode(relay.Node):
+class DishNode(ModelNode, loader=restaurants.load_dishes):
     id: relay.NodeID[int]
     name: str
     description: str
@@ -127,27 +108,10 @@ class DishNode(relay.Node):
     created_at: datetime
     model: strawberry.Private[Dish]
 
-    @classmethod
-    def from_model(cls, row: Dish) -> DishNode:
-        return cls(
-            id=row.id,
-            name=row.name,
-            description=row.description,
-            price_cents=row.price_cents,
-            currency=row.currency,
-            tags=list(row.tags or []),
-            review_count=row.review_count,
-            average_rating=reviews.average_rating(row),
-            created_at=row.created_at,
-            model=row,
-        )
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[DishNode | None]:
-        rows = await info.context.loaders.get(restaurants.load_dishes).load_many([int(i) for i in node_ids])
-        return [cls.from_model(r) if r else None for r in rows]
+    derive = {
+        "tags": listed("tags"),
+        "average_rating": lambda row: reviews.average_rating(row),
+    }
 
     @strawberry.field
     async def restaurant(self, info: Info) -> RestaurantNode | None:
@@ -201,14 +165,12 @@ class DishUpdateInput:
 
 
 @strawberry.type
-class RestaurantPayload:
-    errors: list[UserError]
+class RestaurantPayload(Payload):
     restaurant: RestaurantNode | None = None
 
 
 @strawberry.type
-class DishPayload:
-    errors: list[UserError]
+class DishPayload(Payload):
     dish: DishNode | None = None
 
 
@@ -238,7 +200,7 @@ class Query:
         page = await restaurants.restaurants_nearby(
             info.context, lat, lng, radius_km if radius_km is not None else 3, first, after
         )
-        return to_connection(page, lambda pair: RestaurantNode.from_model(pair[0], pair[1]))
+        return to_connection(page, RestaurantNode.from_hit)
 
     @strawberry.field(
         description="Name/address/cuisine search (every word must match; works for 2-character "
@@ -275,97 +237,57 @@ def _dish_fields(input: DishInput | DishUpdateInput) -> restaurants.DishFields:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Restaurant accounts only; the caller becomes the owner.")
+    @payload_mutation(description="Restaurant accounts only; the caller becomes the owner.")
     async def create_restaurant(self, info: Info, input: RestaurantInput) -> RestaurantPayload:
-        info.context.require_viewer()
+        row = await restaurants.create_restaurant(info.context, _restaurant_fields(input))
+        return RestaurantPayload(restaurant=RestaurantNode.from_model(row))
 
-        async def act() -> RestaurantPayload:
-            row = await restaurants.create_restaurant(info.context, _restaurant_fields(input))
-            return RestaurantPayload(errors=[], restaurant=RestaurantNode.from_model(row))
-
-        return await guarded(RestaurantPayload, act)
-
-    @strawberry.mutation(description="Owner only.")
+    @payload_mutation(description="Owner only.")
     async def update_restaurant(
         self, info: Info, restaurant_id: strawberry.ID, input: RestaurantUpdateInput
     ) -> RestaurantPayload:
-        info.context.require_viewer()
+        pk = decode(restaurant_id, "Restaurant", "restaurantId")
+        row = await restaurants.update_restaurant(info.context, pk, _restaurant_fields(input))
+        return RestaurantPayload(restaurant=RestaurantNode.from_model(row))
 
-        async def act() -> RestaurantPayload:
-            pk = decode(restaurant_id, "Restaurant", "restaurantId")
-            row = await restaurants.update_restaurant(info.context, pk, _restaurant_fields(input))
-            return RestaurantPayload(errors=[], restaurant=RestaurantNode.from_model(row))
-
-        return await guarded(RestaurantPayload, act)
-
-    @strawberry.mutation(description="Owner only: the restaurant leaves search, nearby and feeds.")
+    @payload_mutation(description="Owner only: the restaurant leaves search, nearby and feeds.")
     async def archive_restaurant(self, info: Info, restaurant_id: strawberry.ID) -> RestaurantPayload:
-        info.context.require_viewer()
+        pk = decode(restaurant_id, "Restaurant", "restaurantId")
+        row = await restaurants.archive_restaurant(info.context, pk)
+        return RestaurantPayload(restaurant=RestaurantNode.from_model(row))
 
-        async def act() -> RestaurantPayload:
-            pk = decode(restaurant_id, "Restaurant", "restaurantId")
-            row = await restaurants.archive_restaurant(info.context, pk)
-            return RestaurantPayload(errors=[], restaurant=RestaurantNode.from_model(row))
-
-        return await guarded(RestaurantPayload, act)
-
-    @strawberry.mutation(description="Owner only: give an existing account staff rights (redeem, events).")
+    @payload_mutation(description="Owner only: give an existing account staff rights (redeem, events).")
     async def add_restaurant_staff(
         self, info: Info, restaurant_id: strawberry.ID, email: str
     ) -> RestaurantPayload:
-        info.context.require_viewer()
+        pk = decode(restaurant_id, "Restaurant", "restaurantId")
+        await restaurants.add_staff(info.context, pk, email)
+        row = await Restaurant.get(id=pk)
+        return RestaurantPayload(restaurant=RestaurantNode.from_model(row))
 
-        async def act() -> RestaurantPayload:
-            pk = decode(restaurant_id, "Restaurant", "restaurantId")
-            await restaurants.add_staff(info.context, pk, email)
-            row = await Restaurant.get(id=pk)
-            return RestaurantPayload(errors=[], restaurant=RestaurantNode.from_model(row))
-
-        return await guarded(RestaurantPayload, act)
-
-    @strawberry.mutation(description="Owner only.")
+    @payload_mutation(description="Owner only.")
     async def remove_restaurant_staff(
         self, info: Info, restaurant_id: strawberry.ID, user_id: strawberry.ID
     ) -> RestaurantPayload:
-        info.context.require_viewer()
+        pk = decode(restaurant_id, "Restaurant", "restaurantId")
+        await restaurants.remove_staff(info.context, pk, decode(user_id, "User", "userId"))
+        row = await Restaurant.get(id=pk)
+        return RestaurantPayload(restaurant=RestaurantNode.from_model(row))
 
-        async def act() -> RestaurantPayload:
-            pk = decode(restaurant_id, "Restaurant", "restaurantId")
-            await restaurants.remove_staff(info.context, pk, decode(user_id, "User", "userId"))
-            row = await Restaurant.get(id=pk)
-            return RestaurantPayload(errors=[], restaurant=RestaurantNode.from_model(row))
-
-        return await guarded(RestaurantPayload, act)
-
-    @strawberry.mutation(description="Restaurant staff only.")
+    @payload_mutation(description="Restaurant staff only.")
     async def add_dish(self, info: Info, restaurant_id: strawberry.ID, input: DishInput) -> DishPayload:
-        info.context.require_viewer()
+        pk = decode(restaurant_id, "Restaurant", "restaurantId")
+        row = await restaurants.add_dish(info.context, pk, _dish_fields(input))
+        return DishPayload(dish=DishNode.from_model(row))
 
-        async def act() -> DishPayload:
-            pk = decode(restaurant_id, "Restaurant", "restaurantId")
-            row = await restaurants.add_dish(info.context, pk, _dish_fields(input))
-            return DishPayload(errors=[], dish=DishNode.from_model(row))
-
-        return await guarded(DishPayload, act)
-
-    @strawberry.mutation(description="Restaurant staff only.")
+    @payload_mutation(description="Restaurant staff only.")
     async def update_dish(self, info: Info, dish_id: strawberry.ID, input: DishUpdateInput) -> DishPayload:
-        info.context.require_viewer()
+        row = await restaurants.update_dish(
+            info.context, decode(dish_id, "Dish", "dishId"), _dish_fields(input)
+        )
+        return DishPayload(dish=DishNode.from_model(row))
 
-        async def act() -> DishPayload:
-            row = await restaurants.update_dish(
-                info.context, decode(dish_id, "Dish", "dishId"), _dish_fields(input)
-            )
-            return DishPayload(errors=[], dish=DishNode.from_model(row))
-
-        return await guarded(DishPayload, act)
-
-    @strawberry.mutation(description="Restaurant staff only: the dish leaves the menu; reviews stay.")
+    @payload_mutation(description="Restaurant staff only: the dish leaves the menu; reviews stay.")
     async def archive_dish(self, info: Info, dish_id: strawberry.ID) -> DishPayload:
-        info.context.require_viewer()
-
-        async def act() -> DishPayload:
-            row = await restaurants.archive_dish(info.context, decode(dish_id, "Dish", "dishId"))
-            return DishPayload(errors=[], dish=DishNode.from_model(row))
-
-        return await guarded(DishPayload, act)
+        row = await restaurants.archive_dish(info.context, decode(dish_id, "Dish", "dishId"))
+        return DishPayload(dish=DishNode.from_model(row))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 
 import strawberry
@@ -19,13 +18,14 @@ from resolvers.reviews import photos, reviews
 from schema.accounts import UserNode
 from schema.context import Info
 from schema.deals import DealNode, live_deals
-from schema.errors import UserError, guarded
 from schema.ids import decode, encode
+from schema.nodes import ModelNode
+from schema.payloads import Payload, payload_mutation
 from schema.restaurants import DishNode, RestaurantNode
 
 
 @strawberry.type(name="Photo")
-class PhotoNode(relay.Node):
+class PhotoNode(ModelNode, kind=Photo):
     id: relay.NodeID[int]
     width: int | None
     height: int | None
@@ -33,23 +33,9 @@ class PhotoNode(relay.Node):
     ready: bool = strawberry.field(description="False until confirmPhotoUpload has checked it.")
     model: strawberry.Private[Photo]
 
-    @classmethod
-    def from_model(cls, row: Photo) -> PhotoNode:
-        return cls(
-            id=row.id,
-            width=row.width,
-            height=row.height,
-            content_type=row.content_type,
-            ready=row.key is not None,
-            model=row,
-        )
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[PhotoNode | None]:
-        rows = await visibility.fetch_many(info.context, Photo, [int(i) for i in node_ids])
-        return [cls.from_model(r) if r else None for r in rows]
+    derive = {
+        "ready": lambda row: row.key is not None,
+    }
 
     @strawberry.field(description="The cleaned image (no metadata); signed unless media is public.")
     def url(self, info: Info) -> str | None:
@@ -77,7 +63,7 @@ class ReviewVersion:
 
 
 @strawberry.type(name="Review")
-class ReviewNode(relay.Node):
+class ReviewNode(ModelNode, kind=Review):
     id: relay.NodeID[int]
     rating: int
     body: str
@@ -86,26 +72,6 @@ class ReviewNode(relay.Node):
     created_at: datetime
     updated_at: datetime
     model: strawberry.Private[Review]
-
-    @classmethod
-    def from_model(cls, row: Review) -> ReviewNode:
-        return cls(
-            id=row.id,
-            rating=row.rating,
-            body=row.body,
-            helpful_count=row.helpful_count,
-            edit_count=row.edit_count,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            model=row,
-        )
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[ReviewNode | None]:
-        rows = await visibility.fetch_many(info.context, Review, [int(i) for i in node_ids])
-        return [cls.from_model(r) if r else None for r in rows]
 
     @strawberry.field
     async def author(self, info: Info) -> UserNode | None:
@@ -158,14 +124,12 @@ class PhotoUpload:
 
 
 @strawberry.type
-class PhotoUploadPayload:
-    errors: list[UserError]
+class PhotoUploadPayload(Payload):
     upload: PhotoUpload | None = None
 
 
 @strawberry.type
-class PhotoPayload:
-    errors: list[UserError]
+class PhotoPayload(Payload):
     photo: PhotoNode | None = None
 
 
@@ -185,8 +149,7 @@ class ReviewUpdateInput:
 
 
 @strawberry.type
-class ReviewPayload:
-    errors: list[UserError]
+class ReviewPayload(Payload):
     review: ReviewNode | None = None
 
 
@@ -196,70 +159,44 @@ def _photo_ids(ids: list[strawberry.ID] | None) -> list[int] | None:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Step 1 of a photo upload: a presigned request to send the bytes to.")
+    @payload_mutation(description="Step 1 of a photo upload: a presigned request to send the bytes to.")
     async def request_photo_upload(self, info: Info, content_type: str, byte_size: int) -> PhotoUploadPayload:
-        info.context.require_viewer()
+        photo, upload = await photos.request_upload(info.context, content_type, byte_size)
+        return PhotoUploadPayload(
+            upload=PhotoUpload(
+                photo_id=strawberry.ID(encode("Photo", photo.id)),
+                url=upload.url,
+                method=upload.method,
+                headers=upload.headers,
+                fields=upload.fields,
+                expires_at=upload.expires_at,
+            ),
+        )
 
-        async def act() -> PhotoUploadPayload:
-            photo, upload = await photos.request_upload(info.context, content_type, byte_size)
-            return PhotoUploadPayload(
-                errors=[],
-                upload=PhotoUpload(
-                    photo_id=strawberry.ID(encode("Photo", photo.id)),
-                    url=upload.url,
-                    method=upload.method,
-                    headers=upload.headers,
-                    fields=upload.fields,
-                    expires_at=upload.expires_at,
-                ),
-            )
-
-        return await guarded(PhotoUploadPayload, act)
-
-    @strawberry.mutation(description="Step 2: check the uploaded image, strip metadata, make a thumbnail.")
+    @payload_mutation(description="Step 2: check the uploaded image, strip metadata, make a thumbnail.")
     async def confirm_photo_upload(self, info: Info, photo_id: strawberry.ID) -> PhotoPayload:
-        info.context.require_viewer()
+        photo = await photos.confirm_upload(info.context, decode(photo_id, "Photo", "photoId"))
+        return PhotoPayload(photo=PhotoNode.from_model(photo))
 
-        async def act() -> PhotoPayload:
-            photo = await photos.confirm_upload(info.context, decode(photo_id, "Photo", "photoId"))
-            return PhotoPayload(errors=[], photo=PhotoNode.from_model(photo))
-
-        return await guarded(PhotoPayload, act)
-
-    @strawberry.mutation(description="One review per diner per dish; edit it with updateReview.")
+    @payload_mutation(description="One review per diner per dish; edit it with updateReview.")
     async def create_review(self, info: Info, input: ReviewInput) -> ReviewPayload:
-        info.context.require_viewer()
+        fields = reviews.ReviewFields(
+            rating=input.rating, body=input.body, photo_ids=_photo_ids(input.photo_ids)
+        )
+        row = await reviews.create_review(info.context, decode(input.dish_id, "Dish", "dishId"), fields)
+        return ReviewPayload(review=ReviewNode.from_model(row))
 
-        async def act() -> ReviewPayload:
-            fields = reviews.ReviewFields(
-                rating=input.rating, body=input.body, photo_ids=_photo_ids(input.photo_ids)
-            )
-            row = await reviews.create_review(info.context, decode(input.dish_id, "Dish", "dishId"), fields)
-            return ReviewPayload(errors=[], review=ReviewNode.from_model(row))
-
-        return await guarded(ReviewPayload, act)
-
-    @strawberry.mutation(description="Author only; the previous version is kept in `edits`.")
+    @payload_mutation(description="Author only; the previous version is kept in `edits`.")
     async def update_review(
         self, info: Info, review_id: strawberry.ID, input: ReviewUpdateInput
     ) -> ReviewPayload:
-        info.context.require_viewer()
+        fields = reviews.ReviewFields(
+            rating=input.rating, body=input.body, photo_ids=_photo_ids(input.photo_ids)
+        )
+        row = await reviews.update_review(info.context, decode(review_id, "Review", "reviewId"), fields)
+        return ReviewPayload(review=ReviewNode.from_model(row))
 
-        async def act() -> ReviewPayload:
-            fields = reviews.ReviewFields(
-                rating=input.rating, body=input.body, photo_ids=_photo_ids(input.photo_ids)
-            )
-            row = await reviews.update_review(info.context, decode(review_id, "Review", "reviewId"), fields)
-            return ReviewPayload(errors=[], review=ReviewNode.from_model(row))
-
-        return await guarded(ReviewPayload, act)
-
-    @strawberry.mutation(description="One vote per diner, never on your own review.")
+    @payload_mutation(description="One vote per diner, never on your own review.")
     async def vote_review_helpful(self, info: Info, review_id: strawberry.ID) -> ReviewPayload:
-        info.context.require_viewer()
-
-        async def act() -> ReviewPayload:
-            row = await reviews.vote_helpful(info.context, decode(review_id, "Review", "reviewId"))
-            return ReviewPayload(errors=[], review=ReviewNode.from_model(row))
-
-        return await guarded(ReviewPayload, act)
+        row = await reviews.vote_helpful(info.context, decode(review_id, "Review", "reviewId"))
+        return ReviewPayload(review=ReviewNode.from_model(row))

@@ -1,0 +1,113 @@
+"""A base for Relay nodes backed by one model row: fields declared once, copied by name.
+
+A node declares its GraphQL fields as annotations; `from_model` copies each plain (resolver-less)
+field from the row attribute of the same name, unless the subclass derives it (`derive`: field
+name -> function of the row) or the caller passes it. `resolve_nodes` (Relay's `node(id:)`) is
+generic: a node names its model as `kind=` and rows come through resolvers.visibility (the one
+place each kind's rule lives); a private kind adds `private_to=` (the owner column: only the
+owner fetches it); a kind without a rule names a `loader=` (a per-viewer check then goes in
+`visible`), or overrides `load_rows`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Self
+
+import strawberry
+from strawberry import relay
+
+from resolvers import visibility
+from schema.context import Info
+
+Loader = Callable[[Sequence[int]], Any]
+
+
+def listed(name: str) -> Callable[[Any], list[Any]]:
+    """A JSON list column as a fresh list (None -> [])."""
+    return lambda row: list(getattr(row, name) or [])
+
+
+def km(distance: float | None) -> float | None:
+    """Distances as shown: rounded to metres (they are already coarse for people)."""
+    return None if distance is None else round(distance, 3)
+
+
+class ModelNode(relay.Node):
+    model: strawberry.Private[Any]
+
+    # Class settings, not GraphQL fields (so not annotated): the model kind or row loader, and
+    # derived fields.
+    kind = None
+    private_to = None
+    loader = None
+    derive = {}  # type: ignore[var-annotated]  # field name -> function of the row
+
+    def __init_subclass__(
+        cls,
+        kind: type | None = None,
+        private_to: str | None = None,
+        loader: Loader | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        if kind is not None:
+            cls.kind = kind  # type: ignore[assignment]
+        if private_to is not None:
+            cls.private_to = private_to  # type: ignore[assignment]
+        if loader is not None:
+            cls.loader = staticmethod(loader)  # type: ignore[assignment]
+
+    @classmethod
+    def from_model(cls, row: Any, **given: Any) -> Self:
+        values: dict[str, Any] = {"id": row.id, "model": row}
+        for field in cls.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+            name = field.python_name
+            if field.base_resolver is not None or name in values:
+                continue
+            if name in given:
+                values[name] = given[name]
+            elif name in cls.derive:
+                values[name] = cls.derive[name](row)
+            elif hasattr(row, name):
+                values[name] = getattr(row, name)
+        return cls(**values)
+
+    @classmethod
+    def from_hit(cls, hit: tuple[Any, float]) -> Self:
+        """A (row, distance km) pair from a nearby search."""
+        row, distance = hit
+        return cls.from_model(row, distance_km=km(distance))
+
+    @classmethod
+    async def load_rows(cls, info: Info, ids: list[int]) -> Sequence[Any | None]:
+        """Rows by id, None where missing or not for this viewer."""
+        if cls.private_to is not None:
+            viewer = info.context.viewer
+            if viewer is None:
+                return [None] * len(ids)
+            owned = await cls.kind.filter(id__in=ids, **{cls.private_to: viewer.id})  # type: ignore[attr-defined]
+            return in_order(ids, owned)
+        if cls.kind is not None:
+            return await visibility.fetch_many(info.context, cls.kind, ids)
+        if cls.loader is None:
+            raise NotImplementedError(f"{cls.__name__}: no kind or loader, and no load_rows of its own")
+        return await info.context.loaders.get(cls.loader).load_many(ids)
+
+    @classmethod
+    async def visible(cls, info: Info, row: Any) -> bool:
+        """May the viewer fetch this row by its global ID? Public unless a node says otherwise."""
+        return True
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
+        rows = await cls.load_rows(info, [int(i) for i in node_ids])
+        return [cls.from_model(r) if r is not None and await cls.visible(info, r) else None for r in rows]
+
+
+def in_order(ids: Sequence[int], rows: Iterable[Any]) -> list[Any | None]:
+    """Rows of a filtered query, in the order of `ids` (None where filtered out)."""
+    found = {row.id: row for row in rows}
+    return [found.get(i) for i in ids]
