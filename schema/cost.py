@@ -37,6 +37,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
 
 from core.pagination import DEFAULT_PAGE, MAX_PAGE
+from schema.errors import with_code
 
 
 def _is_list(type_: GraphQLOutputType) -> bool:
@@ -139,16 +140,7 @@ def coerce_variables(
         schema, operation.variable_definitions or (), given or {}, max_errors=20, hide_suggestions=hide
     )
     if isinstance(result, list):
-        return [
-            GraphQLError(
-                e.message,
-                nodes=e.nodes,
-                source=e.source,
-                positions=e.positions,
-                extensions={"code": "BAD_USER_INPUT"},
-            )
-            for e in result
-        ]
+        return [with_code(e, "BAD_USER_INPUT") for e in result]
     return result
 
 

@@ -28,6 +28,17 @@ class UserError:
     message: str
 
 
+def with_code(error: GraphQLError, code: str) -> GraphQLError:
+    """A request error (parse, validation, variables) as the client sees it: with `extensions.code`."""
+    return GraphQLError(
+        error.message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        extensions={"code": code, **(error.extensions or {})},
+    )
+
+
 def user_errors(error: UserInputError) -> list[UserError]:
     return [UserError(field=f, code=c, message=m) for f, c, m in error.errors]
 

@@ -45,6 +45,8 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
+from schema.errors import with_code
+
 PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 MAX_NESTING = 32  # raw nesting of selection sets, introspection included (TypeRef is ~10)
@@ -183,16 +185,7 @@ class DocumentValidator:
     def _validate(self, document: DocumentNode) -> list[GraphQLError]:
         self.runs += 1
         errors = validate(self.schema, document, self.rules, hide_suggestions=self.hide_suggestions)
-        return [
-            GraphQLError(
-                e.message,
-                nodes=e.nodes,
-                source=e.source,
-                positions=e.positions,
-                extensions={"code": VALIDATION_FAILED, **(e.extensions or {})},
-            )
-            for e in errors
-        ]
+        return [with_code(e, VALIDATION_FAILED) for e in errors]
 
 
 class GuardedValidation(SchemaExtension):
