@@ -5,6 +5,8 @@ second, in-process and across two real `app.py serve` processes sharing Redis.""
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,7 +18,7 @@ from httpx_ws import AsyncWebSocketSession, WebSocketDisconnect, aconnect_ws
 from httpx_ws.transport import ASGIWebSocketTransport
 
 from tests.helpers import account_with_role, gql, register
-from tests.servers import running_servers
+from tests.servers import ROOT, running_servers, server_env, shared_redis_url
 
 PASSWORD = "correct horse battery"
 ME = "{ me { id } }"
@@ -84,6 +86,13 @@ async def end_sessions(action: str, http: httpx.AsyncClient, services: Any, toke
         from schema.ids import decode
 
         await delete_user(services, await User.get(id=decode(user_id, "User", "id")))
+
+
+async def delete_with_cli(settings: Any, email: str) -> None:
+    command = [sys.executable, "app.py", "delete-user", "--email", email, "--yes"]
+    env = server_env(settings, shared_redis_url(settings))
+    done = await asyncio.to_thread(subprocess.run, command, cwd=ROOT, env=env, capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stderr.decode()
 
 
 @asynccontextmanager
@@ -165,9 +174,15 @@ async def test_sessions_end_on_every_process(settings, app, services):
             httpx.AsyncClient(base_url=second, timeout=20) as two,
         ):
             for action in ACTIONS:
-                token, user_id, _ = await register(one)
+                token, user_id, email = await register(one)
                 async with live_socket(two, second, token) as ws:
-                    started = time.monotonic()
-                    await end_sessions(action, one, services, token, user_id)
+                    if action == "delete":
+                        # The real CLI in its own process: the test's own services may not share
+                        # the servers' Redis (the embedded backend uses an in-process stand-in).
+                        await delete_with_cli(settings, email)
+                        started = time.monotonic()
+                    else:
+                        started = time.monotonic()
+                        await end_sessions(action, one, services, token, user_id)
                     assert await close_code(ws, started) == 4403, action
                 assert (await gql(two, ME, token=token))["data"]["me"] is None, action
