@@ -122,7 +122,7 @@ def create_app(settings: Settings) -> Starlette:
 
     async def payment_webhook(request: Request) -> Response:
         """The payment provider confirms a paid intent (signed with the shared secret)."""
-        from resolvers.deals.deals import confirm_payment
+        from resolvers.deals.deals import PaymentOutcome, confirm_payment
 
         services = state["services"]
         body = await request.body()
@@ -130,9 +130,20 @@ def create_app(settings: Settings) -> Starlette:
         if event is None:
             return PlainTextResponse("bad signature", status_code=400)
         if event.get("type") == "payment.succeeded":
-            found = await confirm_payment(services, str(event.get("intentId", "")))
+            outcome = await confirm_payment(services, str(event.get("intentId", "")))
+            found = outcome != PaymentOutcome.UNKNOWN
             return PlainTextResponse("ok" if found else "unknown intent", status_code=200 if found else 404)
         return PlainTextResponse("ignored")
+
+    async def provider_notification(request: Request) -> Response:
+        """WeChat Pay / Alipay notify here (resolvers/deals/payment_notifications.py)."""
+        from resolvers.deals.payment_notifications import handle_notification
+
+        body = await request.body()
+        provider = request.path_params["provider"]
+        answer = await handle_notification(state["services"], provider, request.headers, body)
+        status, media_type, text = answer
+        return Response(text, status_code=status, media_type=media_type)
 
     async def metrics(request: Request) -> Response:
         if settings.metrics_token and not metrics_authorized(request, settings.metrics_token):
@@ -170,6 +181,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/readyz", readyz),
         *([Route("/metrics", metrics)] if metrics_exposed(settings) else []),
         Route("/payments/webhook", payment_webhook, methods=["POST"]),
+        Route("/payments/{provider:str}/notify", provider_notification, methods=["POST"]),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.add_middleware(UnavailableMiddleware)  # a lost PostgreSQL/Redis answers 503, not 500
