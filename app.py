@@ -318,6 +318,26 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(_with_orm(settings, action))
 
 
+def cmd_reconcile(settings: Settings, args: argparse.Namespace) -> int:
+    """List mismatches between our claims of one day and the provider's records (exit 1 if any)."""
+    from datetime import date
+
+    from resolvers.deals.reconcile import reconcile
+
+    async def action(services: Any) -> int:
+        try:
+            found = await reconcile(services, args.provider, date.fromisoformat(args.date))
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        for mismatch in found:
+            print(mismatch.line())
+        print(f"{len(found)} mismatches", file=sys.stderr)
+        return 1 if found else 0
+
+    return asyncio.run(_with_orm(settings, action))
+
+
 def cmd_export_schema(settings: Settings, args: argparse.Namespace) -> int:
     """Write the SDL, so clients and reviewers see the API contract as a file (schema.graphql)."""
     from pathlib import Path
@@ -387,6 +407,10 @@ def build_parser() -> argparse.ArgumentParser:
     delete.add_argument("--email", required=True)
     delete.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")
     delete.set_defaults(func=cmd_delete_user)
+    rec = sub.add_parser("reconcile", help="list mismatches with the payment provider for one day (UTC)")
+    rec.add_argument("--provider", required=True, choices=["wechatpay", "alipay"])
+    rec.add_argument("--date", required=True, help="YYYY-MM-DD")
+    rec.set_defaults(func=cmd_reconcile)
     sdl = sub.add_parser("export-schema", help="write the GraphQL SDL (default: schema.graphql)")
     sdl.add_argument("--output", default="schema.graphql")
     sdl.set_defaults(func=cmd_export_schema)

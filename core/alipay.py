@@ -32,6 +32,7 @@ from core.payments import (
     PaymentError,
     PaymentIntent,
     ProviderRecord,
+    RecentIntents,
     from_cents,
     pem,
     to_cents,
@@ -118,6 +119,7 @@ class AlipayProvider:
         self.config = config
         self._key = load_private(config.private_key)
         self._alipay = load_public(config.alipay_public_key)
+        self.intents = RecentIntents()
         self._http = httpx.AsyncClient(timeout=15.0)
 
     async def aclose(self) -> None:
@@ -171,7 +173,7 @@ class AlipayProvider:
             },
             notify_url=self.config.notify_url,
         )
-        return PaymentIntent(out_trade_no, amount_cents, currency, urlencode(params))
+        return self.intents.add(PaymentIntent(out_trade_no, amount_cents, currency, urlencode(params)))
 
     async def refund(self, intent_id: str, amount_cents: int) -> None:
         """Full refund; `out_request_no` is derived from the order, so Alipay makes a repeated

@@ -68,6 +68,19 @@ class PaymentProvider(Protocol):
         ...
 
 
+class RecentIntents(dict[str, PaymentIntent]):
+    """This process's recent intents, so the claim can show the client secret it was made with
+    (schema/deals.py reads `provider.intents`); bounded, oldest forgotten first."""
+
+    limit = 10_000
+
+    def add(self, intent: PaymentIntent) -> PaymentIntent:
+        self[intent.id] = intent
+        while len(self) > self.limit:
+            del self[next(iter(self))]
+        return intent
+
+
 class RealProvider(Protocol):
     name: str
 

@@ -36,6 +36,7 @@ from core.payments import (
     PaymentError,
     PaymentIntent,
     ProviderRecord,
+    RecentIntents,
     pem,
 )
 
@@ -115,6 +116,7 @@ class WeChatPayProvider:
         self._platform: dict[str, RSAPublicKey] = {
             serial.upper(): load_public_key(key) for serial, key in config.platform_keys.items()
         }
+        self.intents = RecentIntents()
         self._http = httpx.AsyncClient(base_url=config.api_url, timeout=15.0)
 
     async def aclose(self) -> None:
@@ -180,7 +182,7 @@ class WeChatPayProvider:
             client = {"code_url": answer.get("code_url", "")}
         else:
             client = self._app_pay_params(str(answer.get("prepay_id", "")))
-        return PaymentIntent(out_trade_no, amount_cents, currency, json.dumps(client))
+        return self.intents.add(PaymentIntent(out_trade_no, amount_cents, currency, json.dumps(client)))
 
     def _app_pay_params(self, prepay_id: str) -> dict[str, str]:
         """What the app hands to the WeChat SDK (OpenSDK PayReq), signed with our key."""
