@@ -122,7 +122,7 @@ def create_app(settings: Settings) -> Starlette:
 
     async def payment_webhook(request: Request) -> Response:
         """The payment provider confirms a paid intent (signed with the shared secret)."""
-        from resolvers.deals.deals import confirm_payment
+        from resolvers.deals.deals import PaymentOutcome, confirm_payment
 
         services = state["services"]
         body = await request.body()
@@ -130,9 +130,20 @@ def create_app(settings: Settings) -> Starlette:
         if event is None:
             return PlainTextResponse("bad signature", status_code=400)
         if event.get("type") == "payment.succeeded":
-            found = await confirm_payment(services, str(event.get("intentId", "")))
+            outcome = await confirm_payment(services, str(event.get("intentId", "")))
+            found = outcome != PaymentOutcome.UNKNOWN
             return PlainTextResponse("ok" if found else "unknown intent", status_code=200 if found else 404)
         return PlainTextResponse("ignored")
+
+    async def provider_notification(request: Request) -> Response:
+        """WeChat Pay / Alipay notify here (resolvers/deals/payment_notifications.py)."""
+        from resolvers.deals.payment_notifications import handle_notification
+
+        body = await request.body()
+        provider = request.path_params["provider"]
+        answer = await handle_notification(state["services"], provider, request.headers, body)
+        status, media_type, text = answer
+        return Response(text, status_code=status, media_type=media_type)
 
     async def metrics(request: Request) -> Response:
         if settings.metrics_token and not metrics_authorized(request, settings.metrics_token):
@@ -170,6 +181,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/readyz", readyz),
         *([Route("/metrics", metrics)] if metrics_exposed(settings) else []),
         Route("/payments/webhook", payment_webhook, methods=["POST"]),
+        Route("/payments/{provider:str}/notify", provider_notification, methods=["POST"]),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.add_middleware(UnavailableMiddleware)  # a lost PostgreSQL/Redis answers 503, not 500
@@ -306,6 +318,26 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(_with_orm(settings, action))
 
 
+def cmd_reconcile(settings: Settings, args: argparse.Namespace) -> int:
+    """List mismatches between our claims of one day and the provider's records (exit 1 if any)."""
+    from datetime import date
+
+    from resolvers.deals.reconcile import reconcile
+
+    async def action(services: Any) -> int:
+        try:
+            found = await reconcile(services, args.provider, date.fromisoformat(args.date))
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        for mismatch in found:
+            print(mismatch.line())
+        print(f"{len(found)} mismatches", file=sys.stderr)
+        return 1 if found else 0
+
+    return asyncio.run(_with_orm(settings, action))
+
+
 def cmd_export_schema(settings: Settings, args: argparse.Namespace) -> int:
     """Write the SDL, so clients and reviewers see the API contract as a file (schema.graphql)."""
     from pathlib import Path
@@ -375,6 +407,10 @@ def build_parser() -> argparse.ArgumentParser:
     delete.add_argument("--email", required=True)
     delete.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")
     delete.set_defaults(func=cmd_delete_user)
+    rec = sub.add_parser("reconcile", help="list mismatches with the payment provider for one day (UTC)")
+    rec.add_argument("--provider", required=True, choices=["wechatpay", "alipay"])
+    rec.add_argument("--date", required=True, help="YYYY-MM-DD")
+    rec.set_defaults(func=cmd_reconcile)
     sdl = sub.add_parser("export-schema", help="write the GraphQL SDL (default: schema.graphql)")
     sdl.add_argument("--output", default="schema.graphql")
     sdl.set_defaults(func=cmd_export_schema)

@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 from secret_policy import development_secret, weak_secret_reason
 
 ENVIRONMENTS = ("development", "test", "production")
+PAYMENT_PROVIDERS = ("test", "wechatpay", "alipay")
 
 
 class SettingsError(ValueError):
@@ -71,6 +72,10 @@ class Settings:
     image_decode_wait_seconds: int = 20
     upload_url_ttl_seconds: int = 900
     upload_cleanup_interval_seconds: int = 600
+    # Payments (README "Payment providers"): test, wechatpay or alipay; their WECHATPAY_*/ALIPAY_*.
+    payment_provider: str = "test"
+    allow_test_payments: bool = False
+    payment_env: Mapping[str, str] = field(default_factory=dict)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -120,6 +125,9 @@ class Settings:
             raise SettingsError(
                 f"REDIS_URL must start with redis://, rediss:// or unix://, got {redis_url!r}"
             )
+        payment_provider = env.get("PAYMENT_PROVIDER", "test")
+        if payment_provider not in PAYMENT_PROVIDERS:
+            raise SettingsError(f"PAYMENT_PROVIDER must be one of {', '.join(PAYMENT_PROVIDERS)}")
         if not secret:
             try:
                 secret = development_secret(data_dir)
@@ -173,6 +181,9 @@ class Settings:
             job_interval_seconds=_int(env, "JOB_INTERVAL_SECONDS", cls.job_interval_seconds),
             **_upload_settings(env),
             extra={k: v for k, v in env.items() if k.startswith("TABLEMATES_")},
+            payment_provider=payment_provider,
+            allow_test_payments=_bool(env, "ALLOW_TEST_PAYMENTS", False),
+            payment_env={k: v for k, v in env.items() if k.startswith(("WECHATPAY_", "ALIPAY_"))},
         )
 
 

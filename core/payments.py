@@ -1,8 +1,10 @@
 """A small payment-provider interface: create an intent, confirm by signed webhook, refund.
 
-Production plugs a real provider (WeChat Pay, Alipay) behind the same three calls; the test
-provider keeps intents in memory and signs webhooks with the app's secret, so the whole flow
-runs through the real endpoint in tests.
+Real providers (core/wechatpay.py, core/alipay.py) implement the same calls plus
+`parse_notification` (their own signed notification format), `lookup` (what the provider holds
+for one order, for reconciliation) and `reply`; the test provider keeps intents in memory and
+signs webhooks with the app's secret, so the whole flow runs through the real endpoint in tests.
+Amounts are integer cents everywhere; providers convert at their edge only.
 """
 
 from __future__ import annotations
@@ -10,9 +12,42 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Protocol
+
+log = logging.getLogger("tablemates.payments")
+
+
+class PaymentError(Exception):
+    """The provider refused or did not answer a call (the message says what)."""
+
+
+class NotificationRefused(Exception):
+    """A notification that is not genuine, not fresh, or not for us (the message says why)."""
+
+
+@dataclass(frozen=True)
+class Notification:
+    """A verified provider notification: `paid` events confirm an intent with this amount."""
+
+    intent_id: str
+    amount_cents: int
+    paid: bool
+    replay_key: str  # unique per delivery: a second delivery of the same bytes is a replay
+    max_age_seconds: int  # how long the provider's signature stays acceptable
+
+
+@dataclass(frozen=True)
+class ProviderRecord:
+    """What the provider holds for one of our orders (for reconciliation)."""
+
+    exists: bool
+    paid_cents: int = 0
+    refunded_cents: int = 0
 
 
 @dataclass(frozen=True)
@@ -33,9 +68,82 @@ class PaymentProvider(Protocol):
         ...
 
 
+class RecentIntents(dict[str, PaymentIntent]):
+    """This process's recent intents, so the claim can show the client secret it was made with
+    (schema/deals.py reads `provider.intents`); bounded, oldest forgotten first."""
+
+    limit = 10_000
+
+    def add(self, intent: PaymentIntent) -> PaymentIntent:
+        self[intent.id] = intent
+        while len(self) > self.limit:
+            del self[next(iter(self))]
+        return intent
+
+
+class RealProvider(Protocol):
+    name: str
+
+    async def create_intent(self, amount_cents: int, currency: str, reference: str) -> PaymentIntent: ...
+
+    async def refund(self, intent_id: str, amount_cents: int) -> None: ...
+
+    def parse_notification(self, headers: Mapping[str, str], body: bytes) -> Notification:
+        """The verified notification, or NotificationRefused."""
+        ...
+
+    def reply(self, accepted: bool, message: str) -> tuple[int, str, str]:
+        """(status, content type, body) the provider expects as the answer."""
+        ...
+
+    async def lookup(self, intent_id: str) -> ProviderRecord: ...
+
+    async def aclose(self) -> None: ...
+
+
+async def refund_or_log(provider: PaymentProvider, intent_id: str, amount_cents: int) -> bool:
+    """Ask the provider to refund; a failure is logged (reconciliation lists it), never a 500.
+
+    Callers have already recorded the refund in the claim's own conditional update, and
+    providers deduplicate by the refund number derived from the intent, so a retry is safe.
+    """
+    try:
+        await provider.refund(intent_id, amount_cents)
+    except PaymentError as error:
+        log.error("refund of %s (%d cents) failed at the provider: %s", intent_id, amount_cents, error)
+        return False
+    return True
+
+
+def to_cents(amount: str) -> int:
+    """Exact cents from a decimal string ("99.00"); anything else is refused."""
+    try:
+        value = Decimal(amount)
+    except (InvalidOperation, TypeError):
+        raise NotificationRefused(f"bad amount {amount!r}") from None
+    cents = value * 100
+    if not value.is_finite() or cents != cents.to_integral_value() or cents < 0:
+        raise NotificationRefused(f"bad amount {amount!r}")
+    return int(cents)
+
+
+def from_cents(cents: int) -> str:
+    return f"{cents // 100}.{cents % 100:02d}"
+
+
+def pem(value: str) -> str:
+    """A PEM given inline, or read from the file the setting names."""
+    text = value.strip()
+    if text.startswith("-----BEGIN"):
+        return text.replace("\\n", "\n")
+    with open(text, encoding="utf-8") as handle:
+        return handle.read()
+
+
 @dataclass
 class TestPaymentProvider:
     secret: str
+    name: str = "test"
     intents: dict[str, PaymentIntent] = field(default_factory=dict)
     refunds: list[tuple[str, int]] = field(default_factory=list)
 

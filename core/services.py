@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from core.context import Services
 from core.passwords import Passwords
-from core.payments import TestPaymentProvider
+from core.providers import close_payments, make_payments
 from core.ratelimit import RateLimiter
 from core.redis_client import make_redis
 from geo import make_geo_index
@@ -29,10 +29,10 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         geo=make_geo_index(settings.is_postgres, settings.read_connection),
         passwords=Passwords(settings.argon2_time_cost, settings.argon2_memory_kib),
         limiter=RateLimiter(redis, namespace=settings.redis_namespace),
-        # Only the test provider exists so far: a real one (WeChat Pay/Alipay) plugs in here.
-        payments=TestPaymentProvider(secret=f"{settings.secret_key}:payments"),
+        payments=make_payments(settings),  # PAYMENT_PROVIDER: test, wechatpay or alipay
     )
     try:
         yield services
     finally:
+        await close_payments(services.payments)
         await redis.aclose()

@@ -48,6 +48,7 @@ def server_env(settings: Settings, redis_url: str | None) -> dict[str, str]:
         "MEDIA_ROOT": str(settings.media_root),
         "RATE_LIMIT_REGISTRATIONS_PER_HOUR": "100000",
         "REDIS_NAMESPACE": settings.redis_namespace,
+        "ALLOW_TEST_PAYMENTS": "1",  # servers started with ENV=production keep the test provider
     }
     if settings.media_backend == "s3":
         env.update(

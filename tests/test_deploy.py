@@ -29,6 +29,7 @@ def _env(tmp_path, **extra: str) -> dict[str, str]:
         "MEDIA_ROOT": str(tmp_path / "media"),
         "ARGON2_TIME_COST": "1",
         "ARGON2_MEMORY_KIB": "1024",
+        "ALLOW_TEST_PAYMENTS": "1",
         **extra,
     }
 

@@ -8,9 +8,11 @@ user in the database, so parallel retries with one key make one claim.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
@@ -22,6 +24,7 @@ from core.errors import Collector, ErrorCode, UserInputError
 from core.loaders import group_by_key
 from core.nearby import near
 from core.pagination import Page, newest_first
+from core.payments import PaymentError, refund_or_log
 from core.schedule import check_window, utc
 from models.deals import (
     Claim,
@@ -40,6 +43,7 @@ from resolvers.deals import attribution, vouchers
 from resolvers.restaurants.access import require_staff
 from resolvers.restaurants.restaurants import MAX_PRICE_CENTS
 
+log = logging.getLogger("tablemates.payments")
 PAY_WITHIN = timedelta(minutes=15)
 REFERRAL_CREDIT_CENTS = 500  # ¥5 per redeemed voucher, whatever the source said
 MAX_QUANTITY = 100_000
@@ -218,9 +222,15 @@ async def _claim(
             )
         intent = None
         if paid:
-            intent = await ctx.services.payments.create_intent(
-                deal.price_cents, deal.currency, f"deal:{deal.id}"
-            )
+            try:
+                intent = await ctx.services.payments.create_intent(
+                    deal.price_cents, deal.currency, f"deal:{deal.id}"
+                )
+            except PaymentError as error:  # the stock taken above goes back with the rollback
+                log.warning("payment provider refused an order for deal %s: %s", deal.id, error)
+                raise UserInputError(
+                    ErrorCode.UNAVAILABLE, "Payment is unavailable, please try again", "dealId"
+                ) from None
         return await Claim.create(
             deal_id=deal.id,
             user_id=user_id,
@@ -237,25 +247,41 @@ async def _claim(
         )
 
 
-async def confirm_payment(services: Services, intent_id: str) -> bool:
-    """Webhook: the provider says the intent was paid.
+class PaymentOutcome(StrEnum):
+    CONFIRMED = "confirmed"
+    ALREADY_PAID = "already_paid"  # a repeated delivery: nothing changes
+    UNKNOWN = "unknown"  # no claim has this intent
+    WRONG_AMOUNT = "wrong_amount"  # the provider says a different amount was paid: refused
+
+
+async def confirm_payment(
+    services: Services, intent_id: str, amount_cents: int | None = None
+) -> PaymentOutcome:
+    """Webhook: the provider says the intent was paid (`amount_cents`, when it says how much).
 
     The first delivery marks the claim paid, and issues it if it still awaits payment, in one
-    statement; the status that statement leaves decides: a claim refunded or expired before the
-    money landed gets it straight back. Repeated deliveries match no row and change nothing.
+    statement that also checks the amount; the status that statement leaves decides: a claim
+    refunded or expired before the money landed gets it straight back. Repeated deliveries and
+    wrong amounts match no row and change nothing.
     """
+    amount_check, amount_args = "", []
+    if amount_cents is not None:
+        amount_check, amount_args = " AND amount_cents = ?", [amount_cents]
     rows = await update_returning(
         "claims",
         "paid = TRUE, status = CASE WHEN status = ? THEN ? ELSE status END",
-        "payment_intent = ? AND NOT paid",
-        [ClaimStatus.PENDING_PAYMENT.value, ClaimStatus.ISSUED.value, intent_id],
+        "payment_intent = ? AND NOT paid" + amount_check,
+        [ClaimStatus.PENDING_PAYMENT.value, ClaimStatus.ISSUED.value, intent_id, *amount_args],
         "status, amount_cents",
     )
     if not rows:
-        return await Claim.exists(payment_intent=intent_id)
+        claim = await Claim.get_or_none(payment_intent=intent_id) if intent_id else None
+        if claim is None:
+            return PaymentOutcome.UNKNOWN
+        return PaymentOutcome.ALREADY_PAID if claim.paid else PaymentOutcome.WRONG_AMOUNT
     if ClaimStatus(rows[0]["status"]) not in (ClaimStatus.ISSUED, ClaimStatus.REDEEMED):
-        await services.payments.refund(intent_id, rows[0]["amount_cents"])
-    return True
+        await refund_or_log(services.payments, intent_id, rows[0]["amount_cents"])
+    return PaymentOutcome.CONFIRMED
 
 
 async def refund_claim(ctx: Context, claim_id: int) -> Claim:
@@ -290,7 +316,7 @@ async def refund_claim(ctx: Context, claim_id: int) -> Claim:
         refunded = rows[0]
         await _return_stock(refunded["deal_id"], viewer.id)
     if refunded["paid"] and refunded["payment_intent"]:
-        await ctx.services.payments.refund(refunded["payment_intent"], refunded["amount_cents"])
+        await refund_or_log(ctx.services.payments, refunded["payment_intent"], refunded["amount_cents"])
     return await Claim.get(id=claim_id)
 
 

@@ -1,0 +1,259 @@
+"""WeChat Pay and Alipay through the endpoint, against loopback stand-ins of their HTTP APIs.
+
+Claim (GraphQL) -> provider order -> signed notification to /payments/<provider>/notify ->
+voucher issued; refundClaim -> provider refund; and every bad notification refused with
+nothing changed. Keys and certificates are generated here; the providers' real signing,
+verification and AES-GCM decryption run.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import subprocess
+import sys
+import uuid
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from core.providers import make_payments
+from models.deals import Claim
+from resolvers.deals.reconcile import reconcile
+from settings import Settings, SettingsError
+from tests.helpers import gql, register
+from tests.payment_standins import AlipayStandIn, WeChatPayStandIn, new_key, write_env_files
+from tests.servers import ROOT
+from tests.test_deals import REDEEM, REFUND, a_deal
+
+CLAIM = """
+mutation($d: ID!, $k: String!) { claimDeal(dealId: $d, idempotencyKey: $k) {
+  claim { id code status amountCents payment { intentId clientSecret amountCents } }
+  errors { field code } } }
+"""
+STATUS = "query($id: ID!) { node(id: $id) { ... on Claim { status } } }"
+
+
+@pytest.fixture(scope="module")
+def standins():
+    wechat, alipay = WeChatPayStandIn().start(), AlipayStandIn().start()
+    yield {"wechatpay": wechat, "alipay": alipay}
+    wechat.stop()
+    alipay.stop()
+
+
+@pytest.fixture(params=["wechatpay", "alipay"])
+async def provider(request, services, standins):
+    """The running app with this provider in place of the test one (built from its env settings)."""
+    standin = standins[request.param]
+    settings = replace(services.settings, payment_provider=request.param, payment_env=standin.env())
+    original, services.payments = services.payments, make_payments(settings)
+    standin.down = False
+    try:
+        yield request.param, standin
+    finally:
+        await services.payments.aclose()
+        services.payments = original
+
+
+async def paid_claim(client, name, standin, price=9900):
+    owner, _, deal = await a_deal(client, priceCents=price)
+    diner = (await register(client))[0]
+    body = await gql(client, CLAIM, {"d": deal, "k": uuid.uuid4().hex}, diner)
+    payload = body["data"]["claimDeal"]
+    assert payload["errors"] == [], payload
+    assert payload["claim"]["status"] == "PENDING_PAYMENT"
+    return owner, diner, payload["claim"]
+
+
+def payment_of(name, standin, claim, **forgery):
+    """The provider's notification for the buyer paying this claim (or a forged variant)."""
+    payment = claim["payment"]
+    if name == "wechatpay":
+        assert json.loads(payment["clientSecret"])["prepayid"].startswith("wx")
+        return standin.pay(payment["intentId"], **forgery)
+    if forgery:
+        return standin.pay(out_trade_no=payment["intentId"], **forgery)
+    return standin.pay(payment["clientSecret"])
+
+
+async def notify(client, name, note):
+    headers, body = note
+    response = await client.post(f"/payments/{name}/notify", content=body, headers=headers)
+    accepted = response.status_code == 200 and (name == "wechatpay" or response.text == "success")
+    return accepted, response
+
+
+async def status_of(client, token, claim):
+    return (await gql(client, STATUS, {"id": claim["id"]}, token))["data"]["node"]["status"]
+
+
+async def test_claim_pay_notify_refund_and_reconcile(client, services, provider):
+    name, standin = provider
+    _, diner, claim = await paid_claim(client, name, standin)
+    intent = claim["payment"]["intentId"]
+    note = payment_of(name, standin, claim)
+    assert (await notify(client, name, note))[0]
+    assert await status_of(client, diner, claim) == "ISSUED"
+    # The same delivery again (a replay) and a fresh retry: acknowledged, nothing changes.
+    assert (await notify(client, name, note))[0]
+    assert (await notify(client, name, payment_of(name, standin, claim)))[0]
+    assert await status_of(client, diner, claim) == "ISSUED"
+    today = datetime.now(UTC).date()
+    assert [m for m in await reconcile(services, name, today) if m.intent_id == intent] == []
+    refund = (await gql(client, REFUND, {"c": claim["id"]}, diner))["data"]["refundClaim"]
+    assert refund["errors"] == [] and refund["claim"]["status"] == "REFUNDED"
+    assert standin.orders[intent].refunds == {f"{intent}r": 9900}
+    # A payment notification after the refund changes nothing and refunds nothing more.
+    assert (await notify(client, name, payment_of(name, standin, claim)))[0]
+    assert standin.orders[intent].refunded == 9900
+    assert [m for m in await reconcile(services, name, today) if m.intent_id == intent] == []
+
+
+@pytest.mark.parametrize(
+    "forgery",
+    ["other_key", "stale", "wrong_amount", "unknown_order", "other_merchant"],
+)
+async def test_bad_notifications_are_refused_and_change_nothing(client, provider, forgery, caplog):
+    name, standin = provider
+    _, diner, claim = await paid_claim(client, name, standin)
+    before = await Claim.get(id=int(await _db_id(claim)))
+    variants = {
+        "other_key": {"key": new_key()},
+        "stale": {"age": 30 * 3600 if name == "alipay" else 600},
+        "wrong_amount": {"amount": 1},
+        "other_merchant": {"app_id": "2021999999999999"} if name == "alipay" else {"mchid": "1999999999"},
+    }
+    if forgery == "unknown_order":
+        note = standin.pay(out_trade_no="nosuchorder") if name == "alipay" else standin.pay("nosuchorder")
+    else:
+        note = payment_of(name, standin, claim, **variants[forgery])
+    accepted, response = await notify(client, name, note)
+    assert not accepted, response.text
+    assert await status_of(client, diner, claim) == "PENDING_PAYMENT"
+    after = await Claim.get(id=before.id)
+    assert (after.paid, after.status) == (before.paid, before.status)
+    assert "notification refused" in caplog.text
+
+
+async def _db_id(claim):
+    from strawberry.relay import GlobalID
+
+    return GlobalID.from_id(claim["id"]).node_id
+
+
+async def test_wechat_notification_encrypted_with_another_key_is_refused(client, services, standins):
+    standin = standins["wechatpay"]
+    settings = replace(services.settings, payment_provider="wechatpay", payment_env=standin.env())
+    original, services.payments = services.payments, make_payments(settings)
+    try:
+        _, diner, claim = await paid_claim(client, "wechatpay", standin)
+        note = standin.pay(claim["payment"]["intentId"], apiv3_key="k" * 32)
+        assert not (await notify(client, "wechatpay", note))[0]
+        assert await status_of(client, diner, claim) == "PENDING_PAYMENT"
+    finally:
+        await services.payments.aclose()
+        services.payments = original
+
+
+async def test_redeemed_voucher_is_not_refunded(client, provider):
+    name, standin = provider
+    owner, diner, claim = await paid_claim(client, name, standin)
+    assert (await notify(client, name, payment_of(name, standin, claim)))[0]
+    redeemed = await gql(client, REDEEM, {"c": claim["code"]}, owner)
+    assert redeemed["data"]["redeemVoucher"]["errors"] == []
+    refund = (await gql(client, REFUND, {"c": claim["id"]}, diner))["data"]["refundClaim"]
+    assert refund["errors"][0]["code"] == "ALREADY_REDEEMED"
+    assert standin.orders[claim["payment"]["intentId"]].refunds == {}
+
+
+async def test_wechat_down_at_claim_gives_a_user_error_and_keeps_stock(client, services, standins):
+    """Ordering calls WeChat Pay inside the claim: an outage refuses the claim, stock untouched."""
+    standin = standins["wechatpay"]
+    settings = replace(services.settings, payment_provider="wechatpay", payment_env=standin.env())
+    original, services.payments = services.payments, make_payments(settings)
+    try:
+        _, _, deal = await a_deal(client, priceCents=500, quantity=1)
+        diner = (await register(client))[0]
+        standin.down = True
+        body = await gql(client, CLAIM, {"d": deal, "k": "k1"}, diner)
+        assert body["data"]["claimDeal"]["errors"][0]["code"] == "UNAVAILABLE", body
+        standin.down = False
+        again = await gql(client, CLAIM, {"d": deal, "k": "k2"}, diner)
+        assert again["data"]["claimDeal"]["claim"]["status"] == "PENDING_PAYMENT", again
+    finally:
+        standin.down = False
+        await services.payments.aclose()
+        services.payments = original
+
+
+async def test_reconcile_lists_lost_notifications_and_failed_refunds(client, services, provider):
+    name, standin = provider
+    _, diner, lost = await paid_claim(client, name, standin, price=1200)
+    note = payment_of(name, standin, lost)  # paid at the provider; the notification never arrives
+    del note
+    _, diner2, refunded = await paid_claim(client, name, standin, price=3400)
+    assert (await notify(client, name, payment_of(name, standin, refunded)))[0]
+    standin.down = True
+    refund = (await gql(client, REFUND, {"c": refunded["id"]}, diner2))["data"]["refundClaim"]
+    assert refund["errors"] == [] and refund["claim"]["status"] == "REFUNDED"
+    standin.down = False
+    found = {m.intent_id: m.problem for m in await reconcile(services, name, datetime.now(UTC).date())}
+    assert found[lost["payment"]["intentId"]] == "paid at the provider, not here"
+    assert found[refunded["payment"]["intentId"]] == "refund missing at the provider"
+    assert await reconcile(services, name, date.today() - timedelta(days=3)) == []
+
+
+async def test_reconcile_command(settings, services, standins, tmp_path, client):
+    """`app.py reconcile` in its own process (keys from files, the platform certificate) lists
+    a payment whose notification never arrived, and exits 1."""
+    import asyncio
+
+    standin = standins["wechatpay"]
+    swapped = replace(services.settings, payment_provider="wechatpay", payment_env=standin.env())
+    original, services.payments = services.payments, make_payments(swapped)
+    try:
+        _, _, lost = await paid_claim(client, "wechatpay", standin, price=4321)
+        standin.pay(lost["payment"]["intentId"])
+        with pytest.raises(ValueError, match="not 'alipay'"):
+            await reconcile(services, "alipay", datetime.now(UTC).date())
+    finally:
+        await services.payments.aclose()
+        services.payments = original
+    env = {
+        "ENV": "test",
+        "DATABASE_URL": settings.database_url,
+        "SECRET_KEY": settings.secret_key,
+        "REDIS_URL": settings.redis_url or "",
+        "MEDIA_ROOT": str(settings.media_root),
+        "PATH": "/usr/bin:/bin",
+        **write_env_files(standin.env(use_certificate=True), str(tmp_path)),
+    }
+    day = datetime.now(UTC).date().isoformat()
+    standin.use_certificate()
+    try:
+        run = await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "app.py", "reconcile", "--provider", "wechatpay", "--date", day],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        )
+    finally:
+        standin.use_certificate(False)
+    assert run.returncode == 1, run.stderr
+    assert f"{lost['payment']['intentId']}: paid at the provider, not here" in run.stdout
+
+
+def test_configuration_is_checked_and_production_refuses_the_test_provider(standins):
+    base = {"SECRET_KEY": "x" * 64, "DATA_DIR": "/tmp"}
+    with pytest.raises(SettingsError, match="PAYMENT_PROVIDER"):
+        Settings.from_env({**base, "PAYMENT_PROVIDER": "paypal"})
+    production = Settings.from_env({**base, "ENV": "production", "SECRET_KEY": secrets.token_hex(32)})
+    with pytest.raises(SettingsError, match="ALLOW_TEST_PAYMENTS"):
+        make_payments(production)
+    make_payments(replace(production, allow_test_payments=True))
+    incomplete = {**standins["wechatpay"].env(), "WECHATPAY_APIV3_KEY": "short"}
+    with pytest.raises(SettingsError, match="APIV3"):
+        make_payments(Settings.from_env({**base, **incomplete}))
+    with pytest.raises(SettingsError, match="ALIPAY_PUBLIC_KEY"):
+        make_payments(Settings.from_env({**base, "PAYMENT_PROVIDER": "alipay", "ALIPAY_APP_ID": "1", "ALIPAY_PRIVATE_KEY": "x"}))
