@@ -305,12 +305,17 @@ def cmd_delete_user(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
-    """Run the scheduled jobs (every JOB_INTERVAL_SECONDS, or once with --once)."""
+    """Run the scheduled jobs: on arq with REDIS_URL (any number of workers), else in-process
+    loops; --once runs each job once here and exits."""
     import json
+
+    from resolvers import job_queue
 
     async def action(services: Any) -> int:
         if args.once:
             print(json.dumps(await jobs.run_once(services)))
+        elif settings.redis_url:
+            await job_queue.run_worker(services)
         else:
             await jobs.run_forever(services)
         return 0

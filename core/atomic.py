@@ -50,3 +50,9 @@ async def lock_row(table: str, row_id: int, columns: str) -> dict[str, Any] | No
     else:
         rows = await update_returning(table, "id = id", "id = ?", [row_id], columns)
     return rows[0] if rows else None
+
+
+async def execute(statement: str, values: Sequence[Any]) -> list[dict[str, Any]]:
+    """One statement with `?` placeholders on the current connection (e.g. an upsert)."""
+    conn = connections.get("default")
+    return await conn.execute_query_dict(_sql(conn, statement), list(values))

@@ -22,6 +22,7 @@ class ClaimStatus(StrEnum):
     REDEEMED = "redeemed"
     EXPIRED = "expired"  # unpaid in time: stock returned
     REFUNDED = "refunded"  # stock returned
+    CANCELLED = "cancelled"  # never paid in time: stock returned (issue 21)
 
 
 class SourceType(StrEnum):
@@ -56,6 +57,13 @@ class Deal(Model):
     status = fields.CharEnumField(DealStatus, max_length=16, default=DealStatus.ACTIVE)
     visibility = fields.CharEnumField(Visibility, max_length=16, default=Visibility.VISIBLE)
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+    # Issue 21: structured fine print (resolvers/deals/conditions.py), a use window apart from
+    # the sale window (null: the sale window), refund options 随时退 / 过期自动退.
+    conditions = fields.JSONField(default=dict)
+    use_starts_at = fields.DatetimeField(null=True)
+    use_ends_at = fields.DatetimeField(null=True)
+    refund_anytime = fields.BooleanField(default=True)
+    refund_on_expiry = fields.BooleanField(default=False)
 
     class Meta:
         table = "deals"
@@ -99,6 +107,9 @@ class Claim(Model):
         "accounts.User", related_name="redeemed_claims", null=True, on_delete=fields.SET_NULL
     )
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+    # Set once by the reminder job's conditional update: one reminder per voucher.
+    reminded_at = fields.DatetimeField(null=True)
+    ended_at = fields.DatetimeField(null=True)  # when it became EXPIRED/CANCELLED/REFUNDED
 
     class Meta:
         table = "claims"

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from core.context import Services
 from resolvers.deals.deals import release_unpaid
+from resolvers.deals.voucher_life import expire_vouchers, remind_expiring
 from resolvers.reviews.upload_cleanup import cleanup_uploads
 from settings import Settings
 
@@ -36,6 +37,10 @@ JOBS: tuple[Job, ...] = (
     Job("release-unpaid-claims", lambda services: release_unpaid(), lambda s: s.job_interval_seconds or 30),
     # Upload URLs never confirmed, and objects no pending photo awaits, are deleted.
     Job("cleanup-uploads", cleanup_uploads, lambda s: s.upload_cleanup_interval_seconds),
+    # Vouchers past their use window: EXPIRED, or REFUNDED (过期自动退) exactly once.
+    Job("expire-vouchers", expire_vouchers, lambda s: s.job_interval_seconds or 30),
+    # One reminder per voucher a few days before it expires.
+    Job("remind-expiring-vouchers", remind_expiring, lambda s: (s.job_interval_seconds or 30) * 10),
 )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -13,13 +13,17 @@ from core.errors import ErrorCode, UserInputError
 from models.deals import Claim, ClaimStatus, Deal, DealStatus, SourceType
 from models.restaurants import Restaurant
 from resolvers import visibility
-from resolvers.deals import attribution, deals, insights, vouchers
+from resolvers.deals import attribution, deals, insights, rollup, vouchers
+from resolvers.deals.conditions import Conditions, fine_print
 from schema.context import Info
 from schema.ids import decode, decode_any
 from schema.nodes import ModelNode
 from schema.pagination import Connection, to_connection
 from schema.payloads import Payload, payload_mutation
 from schema.restaurants import RestaurantNode
+
+if TYPE_CHECKING:
+    from schema.vouchers import DealConditions, DealConditionsInput, FinePrintLine
 
 DealStatusEnum = strawberry.enum(DealStatus, name="DealStatus")
 ClaimStatusEnum = strawberry.enum(ClaimStatus, name="ClaimStatus")
@@ -71,8 +75,32 @@ class DealNode(ModelNode, kind=Deal):
     ends_at: datetime
     status: DealStatusEnum  # type: ignore[valid-type]
     created_at: datetime
+    use_starts_at: datetime = strawberry.field(description="Vouchers usable from (default: startsAt).")
+    use_ends_at: datetime = strawberry.field(description="Vouchers usable until (default: endsAt).")
+    refund_anytime: bool = strawberry.field(description="随时退: unused vouchers refundable on request.")
+    refund_on_expiry: bool = strawberry.field(description="过期自动退: refunded when the use window ends.")
     distance_km: float | None = None
     model: strawberry.Private[Deal]
+
+    derive = {
+        "use_starts_at": lambda row: deals.use_window(row)[0],
+        "use_ends_at": lambda row: deals.use_window(row)[1],
+    }
+
+    @strawberry.field
+    def conditions(self) -> Annotated[DealConditions, strawberry.lazy("schema.vouchers")]:
+        from schema.vouchers import DealConditions
+
+        return DealConditions.of(Conditions.from_json(self.model.conditions))
+
+    @strawberry.field(description="The conditions as lines to show, in the restaurant's time zone.")
+    async def fine_print(self) -> list[Annotated[FinePrintLine, strawberry.lazy("schema.vouchers")]]:
+        from schema.vouchers import FinePrintLine
+
+        start, end = deals.use_window(self.model)
+        zone = await rollup.time_zone(self.model.restaurant_id)
+        lines = fine_print(Conditions.from_json(self.model.conditions), start, end, zone)
+        return [FinePrintLine(code=code, text=text) for code, text in lines]
 
     @strawberry.field
     def remaining(self) -> int:
@@ -185,6 +213,11 @@ class DealInput:
     starts_at: datetime
     ends_at: datetime
     terms: str = ""
+    conditions: Annotated[DealConditionsInput, strawberry.lazy("schema.vouchers")] | None = None
+    use_starts_at: datetime | None = None
+    use_ends_at: datetime | None = None
+    refund_anytime: bool = True
+    refund_on_expiry: bool = False
 
 
 @strawberry.type
@@ -293,6 +326,11 @@ class Mutation:
             starts_at=input.starts_at,
             ends_at=input.ends_at,
             terms=input.terms,
+            conditions=input.conditions.to_rules() if input.conditions else Conditions(),
+            use_starts_at=input.use_starts_at,
+            use_ends_at=input.use_ends_at,
+            refund_anytime=input.refund_anytime,
+            refund_on_expiry=input.refund_on_expiry,
         )
         return DealPayload(
             deal=DealNode.from_model(await deals.create_deal(info.context, fields))
@@ -320,8 +358,10 @@ class Mutation:
         return ClaimPayload(claim=ClaimNode.from_model(claim))
 
     @payload_mutation(description="Staff of the deal's restaurant only: once, within validity.")
-    async def redeem_voucher(self, info: Info, code: str, bill_cents: int | None = None) -> RedeemPayload:
-        claim = await deals.redeem(info.context, code, bill_cents)
+    async def redeem_voucher(
+        self, info: Info, code: str, bill_cents: int | None = None, party_size: int | None = None
+    ) -> RedeemPayload:
+        claim = await deals.redeem(info.context, code, bill_cents, party_size)
         return RedeemPayload(claim=ClaimNode.from_model(claim))
 
     @strawberry.mutation(description="Count a view of the deal, with where it was seen.")

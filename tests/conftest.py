@@ -13,6 +13,7 @@ import secrets
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -158,14 +159,20 @@ def override_settings(services: Any, **changes: Any):
 
 
 class SQLCounter(logging.Handler):
-    """Counts SQL statements Tortoise sends (it logs each one on tortoise.db_client)."""
+    """Counts SQL statements Tortoise sends (it logs each one on tortoise.db_client), only those
+    of the counting task and the tasks it starts: scheduled jobs running meanwhile in the same
+    process (every second in tests) are not the request's statements."""
 
     def __init__(self) -> None:
         super().__init__(level=logging.DEBUG)
         self.statements: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.statements.append(record.getMessage())
+        if _COUNTING.get() is self:
+            self.statements.append(record.getMessage())
+
+
+_COUNTING: ContextVar[SQLCounter | None] = ContextVar("counting_sql", default=None)
 
 
 @contextmanager
@@ -175,8 +182,11 @@ def count_sql():
     previous = logger.level
     logger.setLevel(logging.DEBUG)
     logger.addHandler(counter)
+    token = _COUNTING.set(counter)
     try:
         yield counter
+        assert counter.statements, "no SQL statement counted: the counter no longer sees the request"
     finally:
+        _COUNTING.reset(token)
         logger.removeHandler(counter)
         logger.setLevel(previous)

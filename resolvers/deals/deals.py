@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
@@ -39,7 +39,9 @@ from models.deals import (
 from models.restaurants import Visibility
 from resolvers import visibility
 from resolvers.accounts.accounts import write_limit
-from resolvers.deals import attribution, vouchers
+from resolvers.deals import attribution, rollup, vouchers
+from resolvers.deals.conditions import Conditions, check_claim, check_redeem
+from resolvers.deals.conditions import check as check_conditions
 from resolvers.restaurants.access import require_staff
 from resolvers.restaurants.restaurants import MAX_PRICE_CENTS
 
@@ -61,6 +63,11 @@ class DealFields:
     starts_at: datetime
     ends_at: datetime
     terms: str = ""
+    conditions: Conditions = field(default_factory=Conditions)
+    use_starts_at: datetime | None = None
+    use_ends_at: datetime | None = None
+    refund_anytime: bool = True
+    refund_on_expiry: bool = False
 
 
 def _check(fields: DealFields, collector: Collector) -> None:
@@ -86,6 +93,20 @@ def _check(fields: DealFields, collector: Collector) -> None:
     check_window(fields.starts_at, fields.ends_at, "endsAt", collector)
     if fields.ends_at.tzinfo is not None and fields.ends_at <= datetime.now(UTC):
         collector.add("endsAt", ErrorCode.IN_THE_PAST, "The deal would already be over")
+    _check_use_window(fields, collector)
+    check_conditions(fields.conditions, collector)
+
+
+def _check_use_window(fields: DealFields, collector: Collector) -> None:
+    """Usable from/until (default: the sale window); never ends before the sale does."""
+    start, end = fields.use_starts_at, fields.use_ends_at
+    if start is not None and start.tzinfo is None:
+        collector.add("useStartsAt", ErrorCode.INVALID, "Give the time with its UTC offset")
+    if end is None or fields.ends_at.tzinfo is None:
+        return
+    check_window(start or fields.starts_at, end, "useEndsAt", collector)
+    if end.tzinfo is not None and end < fields.ends_at:
+        collector.add("useEndsAt", ErrorCode.INVALID_TIME_RANGE, "Vouchers stay usable until the sale ends")
 
 
 async def create_deal(ctx: Context, fields: DealFields) -> Deal:
@@ -105,7 +126,17 @@ async def create_deal(ctx: Context, fields: DealFields) -> Deal:
         per_user_limit=fields.per_user_limit,
         starts_at=utc(fields.starts_at),
         ends_at=utc(fields.ends_at),
+        conditions=fields.conditions.to_json(),
+        use_starts_at=utc(fields.use_starts_at) if fields.use_starts_at else None,
+        use_ends_at=utc(fields.use_ends_at) if fields.use_ends_at else None,
+        refund_anytime=fields.refund_anytime,
+        refund_on_expiry=fields.refund_on_expiry,
     )
+
+
+def use_window(deal: Deal) -> tuple[datetime, datetime]:
+    """When its vouchers can be used: the use window, else the sale window."""
+    return deal.use_starts_at or deal.starts_at, deal.use_ends_at or deal.ends_at
 
 
 async def set_status(ctx: Context, deal_id: int, status: DealStatus) -> Deal:
@@ -131,7 +162,7 @@ def _availability_error(deal: Deal, now: datetime) -> UserInputError | None:
 
 
 async def release_unpaid(deal_id: int | None = None) -> int:
-    """Expire claims not paid in time and give their stock back.
+    """Cancel claims not paid in time and give their stock back.
 
     A scheduled job (resolvers/jobs.py) runs it for every deal; a claim also runs it for its
     deal first, so stock due back is never refused. Each claim expires in its own conditional
@@ -144,7 +175,7 @@ async def release_unpaid(deal_id: int | None = None) -> int:
     for claim in await query.limit(500):
         async with in_transaction("default"):
             if await Claim.filter(id=claim.id, status=ClaimStatus.PENDING_PAYMENT).update(
-                status=ClaimStatus.EXPIRED
+                status=ClaimStatus.CANCELLED, ended_at=datetime.now(UTC)
             ):
                 await _return_stock(claim.deal_id, claim.user_id)
                 released += 1
@@ -176,6 +207,7 @@ async def claim_deal(ctx: Context, deal_id: int, key: str, source: attribution.A
     problem = _availability_error(deal, now)
     if problem:
         raise problem
+    await check_claim(Conditions.from_json(deal.conditions), deal.restaurant_id, viewer.id)
     await release_unpaid(deal.id)
     source = source or attribution.DIRECT
     try:
@@ -231,7 +263,7 @@ async def _claim(
                 raise UserInputError(
                     ErrorCode.UNAVAILABLE, "Payment is unavailable, please try again", "dealId"
                 ) from None
-        return await Claim.create(
+        made = await Claim.create(
             deal_id=deal.id,
             user_id=user_id,
             idempotency_key=key,
@@ -243,8 +275,11 @@ async def _claim(
             amount_cents=deal.price_cents,
             payment_intent=intent.id if intent else None,
             pay_by=now + PAY_WITHIN if paid else None,
-            valid_until=deal.ends_at,
+            valid_until=use_window(deal)[1],
         )
+        if not paid:
+            await rollup.issued(made.id)
+        return made
 
 
 class PaymentOutcome(StrEnum):
@@ -261,19 +296,29 @@ async def confirm_payment(
 
     The first delivery marks the claim paid, and issues it if it still awaits payment, in one
     statement that also checks the amount; the status that statement leaves decides: a claim
-    refunded or expired before the money landed gets it straight back. Repeated deliveries and
-    wrong amounts match no row and change nothing.
+    cancelled before the money landed becomes REFUNDED and gets it straight back. Repeated
+    deliveries and wrong amounts match no row and change nothing.
     """
     amount_check, amount_args = "", []
     if amount_cents is not None:
         amount_check, amount_args = " AND amount_cents = ?", [amount_cents]
-    rows = await update_returning(
-        "claims",
-        "paid = TRUE, status = CASE WHEN status = ? THEN ? ELSE status END",
-        "payment_intent = ? AND NOT paid" + amount_check,
-        [ClaimStatus.PENDING_PAYMENT.value, ClaimStatus.ISSUED.value, intent_id, *amount_args],
-        "status, amount_cents",
-    )
+    async with in_transaction("default"):
+        rows = await update_returning(
+            "claims",
+            "paid = TRUE, status = CASE WHEN status = ? THEN ? WHEN status = ? THEN ? ELSE status END",
+            "payment_intent = ? AND NOT paid" + amount_check,
+            [
+                ClaimStatus.PENDING_PAYMENT.value,
+                ClaimStatus.ISSUED.value,
+                ClaimStatus.CANCELLED.value,
+                ClaimStatus.REFUNDED.value,
+                intent_id,
+                *amount_args,
+            ],
+            "id, status, amount_cents",
+        )
+        if rows and ClaimStatus(rows[0]["status"]) == ClaimStatus.ISSUED:
+            await rollup.issued(rows[0]["id"])
     if not rows:
         claim = await Claim.get_or_none(payment_intent=intent_id) if intent_id else None
         if claim is None:
@@ -284,47 +329,68 @@ async def confirm_payment(
     return PaymentOutcome.CONFIRMED
 
 
+# Returnable by its owner: awaiting payment, or issued and (free, or a 随时退 deal).
+_RETURNABLE = (
+    "id = ? AND user_id = ? AND (status = ? OR (status = ? AND (NOT paid OR deal_id IN "
+    "(SELECT id FROM deals WHERE refund_anytime))))"
+)
+
+
 async def refund_claim(ctx: Context, claim_id: int) -> Claim:
-    """The claimer returns an unused voucher: stock back, and money back if it was paid.
+    """The claimer returns an unused voucher: stock back; REFUNDED with the money if it was paid,
+    else CANCELLED.
 
     Whether it was paid is read from the row the refund changed (RETURNING), under its lock: a
     webhook marks the claim paid either before (then we refund here) or after (then the webhook
-    refunds, seeing REFUNDED), never in between.
+    refunds, seeing CANCELLED), never in between.
     """
     viewer = await write_limit(ctx, "claim")
     async with in_transaction("default"):
         rows = await update_returning(
             "claims",
-            "status = ?",
-            "id = ? AND user_id = ? AND status IN (?, ?)",
+            "status = CASE WHEN paid THEN ? ELSE ? END, ended_at = ?",
+            _RETURNABLE,
             [
                 ClaimStatus.REFUNDED.value,
+                ClaimStatus.CANCELLED.value,
+                datetime.now(UTC),
                 claim_id,
                 viewer.id,
-                ClaimStatus.ISSUED.value,
                 ClaimStatus.PENDING_PAYMENT.value,
+                ClaimStatus.ISSUED.value,
             ],
-            "deal_id, paid, payment_intent, amount_cents",
+            "deal_id, status, payment_intent, amount_cents",
         )
         if not rows:
-            claim = await Claim.get_or_none(id=claim_id, user_id=viewer.id)
-            if claim is None:
-                raise UserInputError(ErrorCode.NOT_FOUND, "No such voucher of yours", "claimId")
-            raise UserInputError(
-                ErrorCode.ALREADY_REDEEMED, f"This voucher is {claim.status.value}", "claimId"
-            )
+            raise await _not_returnable(claim_id, viewer.id)
         refunded = rows[0]
         await _return_stock(refunded["deal_id"], viewer.id)
-    if refunded["paid"] and refunded["payment_intent"]:
+    if refunded["status"] == ClaimStatus.REFUNDED.value and refunded["payment_intent"]:
         await refund_or_log(ctx.services.payments, refunded["payment_intent"], refunded["amount_cents"])
     return await Claim.get(id=claim_id)
 
 
-async def redeem(ctx: Context, typed_code: str, bill_cents: int | None) -> Claim:
-    """Staff of the deal's restaurant take a voucher: once, within validity, recording the bill."""
+async def _not_returnable(claim_id: int, user_id: int) -> UserInputError:
+    claim = await Claim.get_or_none(id=claim_id, user_id=user_id)
+    if claim is None:
+        return UserInputError(ErrorCode.NOT_FOUND, "No such voucher of yours", "claimId")
+    if claim.status == ClaimStatus.ISSUED:
+        return UserInputError(
+            ErrorCode.REFUND_NOT_ALLOWED, "This deal refunds only on expiry, not on request", "claimId"
+        )
+    return UserInputError(ErrorCode.ALREADY_REDEEMED, f"This voucher is {claim.status.value}", "claimId")
+
+
+async def redeem(
+    ctx: Context, typed_code: str, bill_cents: int | None, party_size: int | None = None
+) -> Claim:
+    """Staff of the deal's restaurant take a voucher: once, within its use window and
+    conditions (checked again here: it may have been claimed long before), recording the bill."""
     viewer = await write_limit(ctx, "redeem")
     if bill_cents is not None and not 0 <= bill_cents <= MAX_PRICE_CENTS:
         raise UserInputError(ErrorCode.OUT_OF_RANGE, "Bill out of range", "billCents")
+    if party_size is not None and not 1 <= party_size <= 100:
+        raise UserInputError(ErrorCode.OUT_OF_RANGE, "Party size is 1 to 100", "partySize")
     code = vouchers.normalise(typed_code)
     claim = await Claim.get_or_none(code=code) if code else None
     if claim is None:
@@ -343,12 +409,25 @@ async def redeem(ctx: Context, typed_code: str, bill_cents: int | None) -> Claim
         raise UserInputError(ErrorCode.PAYMENT_REQUIRED, "This voucher is not paid", "code")
     if claim.status != ClaimStatus.ISSUED or now >= claim.valid_until:
         raise UserInputError(ErrorCode.VOUCHER_EXPIRED, "This voucher is no longer valid", "code")
+    if now < use_window(deal)[0]:
+        raise UserInputError(ErrorCode.VOUCHER_NOT_YET_VALID, "This voucher is not usable yet", "code")
+    zone = await rollup.time_zone(deal.restaurant_id)
+    rules = Conditions.from_json(deal.conditions)
+    await check_redeem(rules, claim, deal.restaurant_id, zone, now, party_size)
     async with in_transaction("default"):
-        used = await Claim.filter(id=claim.id, status=ClaimStatus.ISSUED).update(
+        used = await Claim.filter(id=claim.id, status=ClaimStatus.ISSUED, valid_until__gt=now).update(
             status=ClaimStatus.REDEEMED, redeemed_at=now, redeemed_by_id=viewer.id, bill_cents=bill_cents
         )
-        if not used:  # a parallel redemption won
+        if not used:  # a parallel redemption (or the expiry job) won
             raise UserInputError(ErrorCode.ALREADY_REDEEMED, "This voucher was already used", "code")
+        await rollup.bump(
+            deal.restaurant_id,
+            claim.source_type,
+            at=now,
+            zone=zone,
+            redemptions=1,
+            revenue_cents=claim.amount_cents,
+        )
         if await attribution.credit_due(claim):
             await ReferralCredit.create(
                 user_id=claim.referrer_id, claim_id=claim.id, amount_cents=REFERRAL_CREDIT_CENTS
@@ -360,15 +439,18 @@ async def record_view(ctx: Context, deal_id: int, source: attribution.Attributio
     viewer = ctx.viewer
     bucket = f"view:{viewer.id}" if viewer else f"view-ip:{ctx.client_ip}"
     await ctx.services.limiter.hit(bucket, 600, 60)
-    if await visibility.get(ctx, Deal, deal_id) is None:
+    deal = await visibility.get(ctx, Deal, deal_id)
+    if deal is None:
         return False
     source = source or attribution.DIRECT
-    await DealView.create(
-        deal_id=deal_id,
-        viewer_id=viewer.id if viewer else None,
-        source_type=source.type,
-        source_id=source.source_id,
-    )
+    async with in_transaction("default"):
+        await DealView.create(
+            deal_id=deal_id,
+            viewer_id=viewer.id if viewer else None,
+            source_type=source.type,
+            source_id=source.source_id,
+        )
+        await rollup.bump(deal.restaurant_id, source.type, views=1)
     return True
 
 

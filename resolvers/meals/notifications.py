@@ -14,7 +14,7 @@ TOPIC = "notifications"
 
 
 async def notify(
-    ctx: Context,
+    ctx: Context | None,
     user_ids: Sequence[int],
     kind: str,
     message: str,

@@ -1,0 +1,172 @@
+"""Structured fine print of a deal (使用规则), checked when claiming and again when redeeming.
+
+Stored as JSON on the deal (`Deal.conditions`); every day and hour is the restaurant's own time
+zone. What each rule means:
+- valid_weekdays: ISO weekdays (1 = Monday … 7 = Sunday) the voucher can be used; empty: all.
+- time_windows: local [start, end) times of day, e.g. lunch 11:00–14:00; empty: opening hours.
+- excluded_dates: local dates it cannot be used (holidays).
+- new_customers_only: only diners with no earlier redemption at this restaurant (claim + redeem).
+- min/max_party_size: diners at the table, told by staff when redeeming.
+- reservation_required: shown only (the app books; we cannot see a phone booking).
+- one_per_table: one voucher of this deal per visit (same diner, same visit: VISIT_HOURS).
+- stackable: False = not with another of this restaurant's vouchers in the same visit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from core.errors import Collector, ErrorCode, UserInputError
+from models.deals import Claim, ClaimStatus
+
+VISIT_HOURS = 3
+MAX_WINDOWS = 4
+MAX_EXCLUDED = 60
+MAX_PARTY = 100
+
+
+@dataclass
+class Conditions:
+    valid_weekdays: list[int] = field(default_factory=list)
+    time_windows: list[tuple[time, time]] = field(default_factory=list)
+    excluded_dates: list[date] = field(default_factory=list)
+    new_customers_only: bool = False
+    min_party_size: int | None = None
+    max_party_size: int | None = None
+    reservation_required: bool = False
+    one_per_table: bool = False
+    stackable: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["time_windows"] = [[a.strftime("%H:%M"), b.strftime("%H:%M")] for a, b in self.time_windows]
+        data["excluded_dates"] = [d.isoformat() for d in self.excluded_dates]
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> Conditions:
+        data = dict(data or {})
+        data["time_windows"] = [
+            (time.fromisoformat(a), time.fromisoformat(b)) for a, b in data.get("time_windows", [])
+        ]
+        data["excluded_dates"] = [date.fromisoformat(d) for d in data.get("excluded_dates", [])]
+        known = cls.__dataclass_fields__
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def check(conditions: Conditions, collector: Collector) -> None:
+    """Validate what a merchant typed (errors on `conditions.<field>`)."""
+    conditions.valid_weekdays = sorted(set(conditions.valid_weekdays))
+    if any(not 1 <= d <= 7 for d in conditions.valid_weekdays):
+        collector.add("conditions.validWeekdays", ErrorCode.OUT_OF_RANGE, "Weekdays are 1 (Mon) to 7 (Sun)")
+    if len(conditions.time_windows) > MAX_WINDOWS:
+        collector.add("conditions.timeWindows", ErrorCode.OUT_OF_RANGE, f"At most {MAX_WINDOWS} windows")
+    if any(start >= end for start, end in conditions.time_windows):
+        collector.add(
+            "conditions.timeWindows", ErrorCode.INVALID_TIME_RANGE, "Each window ends after it starts"
+        )
+    conditions.excluded_dates = sorted(set(conditions.excluded_dates))
+    if len(conditions.excluded_dates) > MAX_EXCLUDED:
+        collector.add("conditions.excludedDates", ErrorCode.OUT_OF_RANGE, f"At most {MAX_EXCLUDED} dates")
+    low, high = conditions.min_party_size, conditions.max_party_size
+    for name, value in (("minPartySize", low), ("maxPartySize", high)):
+        if value is not None and not 1 <= value <= MAX_PARTY:
+            collector.add(f"conditions.{name}", ErrorCode.OUT_OF_RANGE, f"Party size is 1 to {MAX_PARTY}")
+    if low is not None and high is not None and low > high:
+        collector.add("conditions.maxPartySize", ErrorCode.INVALID, "The maximum is below the minimum")
+
+
+WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def fine_print(
+    conditions: Conditions, use_from: datetime, use_until: datetime, zone: str
+) -> list[tuple[str, str]]:
+    """(code, English text) lines the app renders (or translates by code), in a fixed order."""
+    tz = ZoneInfo(zone)
+    last_day = (use_until.astimezone(tz) - timedelta(microseconds=1)).date()
+    lines = [("USE_WINDOW", f"Use {use_from.astimezone(tz).date()} to {last_day} ({zone})")]
+    if conditions.valid_weekdays and len(conditions.valid_weekdays) < 7:
+        days = ", ".join(WEEKDAY_NAMES[d - 1] for d in conditions.valid_weekdays)
+        lines.append(("WEEKDAYS", f"Valid on {days}"))
+    if conditions.time_windows:
+        spans = ", ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in conditions.time_windows)
+        lines.append(("TIME_WINDOWS", f"Valid {spans}"))
+    if conditions.excluded_dates:
+        lines.append(("EXCLUDED_DATES", "Not valid on " + ", ".join(map(str, conditions.excluded_dates))))
+    if conditions.new_customers_only:
+        lines.append(("NEW_CUSTOMERS_ONLY", "New customers only"))
+    low, high = conditions.min_party_size, conditions.max_party_size
+    if low or high:
+        text = (
+            f"{low}–{high} people" if low and high else (f"{low}+ people" if low else f"Up to {high} people")
+        )
+        lines.append(("PARTY_SIZE", f"For {text}"))
+    lines.append(
+        (
+            "RESERVATION",
+            "Reservation required" if conditions.reservation_required else "No reservation needed",
+        )
+    )
+    if conditions.one_per_table:
+        lines.append(("ONE_PER_TABLE", "One per table"))
+    lines.append(
+        ("STACKABLE", "Can be combined with other offers" if conditions.stackable else "Cannot be combined")
+    )
+    return lines
+
+
+def _usable_at(conditions: Conditions, local: datetime) -> str | None:
+    if conditions.valid_weekdays and local.isoweekday() not in conditions.valid_weekdays:
+        return "Not valid on this weekday"
+    if local.date() in conditions.excluded_dates:
+        return "Not valid on this date"
+    if conditions.time_windows and not any(a <= local.time() < b for a, b in conditions.time_windows):
+        return "Not valid at this time of day"
+    return None
+
+
+async def _redeemed_here_before(restaurant_id: int, user_id: int, exclude_claim: int | None = None) -> bool:
+    query = Claim.filter(deal__restaurant_id=restaurant_id, user_id=user_id, status=ClaimStatus.REDEEMED)
+    if exclude_claim is not None:
+        query = query.exclude(id=exclude_claim)
+    return await query.exists()
+
+
+async def check_claim(conditions: Conditions, restaurant_id: int, user_id: int) -> None:
+    if conditions.new_customers_only and await _redeemed_here_before(restaurant_id, user_id):
+        raise UserInputError(
+            ErrorCode.NEW_CUSTOMERS_ONLY, "For new customers of this restaurant only", "dealId"
+        )
+
+
+async def check_redeem(
+    conditions: Conditions, claim: Claim, restaurant_id: int, zone: str, now: datetime, party_size: int | None
+) -> None:
+    """Every rule again at the till (the voucher may have been claimed long before)."""
+    reason = _usable_at(conditions, now.astimezone(ZoneInfo(zone)))
+    if reason:
+        raise UserInputError(ErrorCode.NOT_USABLE_NOW, reason, "code")
+    low, high = conditions.min_party_size, conditions.max_party_size
+    if low or high:
+        if party_size is None:
+            raise UserInputError(ErrorCode.INVALID, "This voucher needs the party size", "partySize")
+        if (low and party_size < low) or (high and party_size > high):
+            raise UserInputError(ErrorCode.PARTY_SIZE, "Not valid for this party size", "partySize")
+    if conditions.new_customers_only and await _redeemed_here_before(restaurant_id, claim.user_id, claim.id):
+        raise UserInputError(
+            ErrorCode.NEW_CUSTOMERS_ONLY, "For new customers of this restaurant only", "code"
+        )
+    recent = Claim.filter(
+        user_id=claim.user_id,
+        status=ClaimStatus.REDEEMED,
+        redeemed_at__gt=now - timedelta(hours=VISIT_HOURS),
+        deal__restaurant_id=restaurant_id,
+    )
+    if conditions.one_per_table and await recent.filter(deal_id=claim.deal_id).exists():
+        raise UserInputError(ErrorCode.NOT_STACKABLE, "One per table: one was already used", "code")
+    if not conditions.stackable and await recent.exclude(deal_id=claim.deal_id).exists():
+        raise UserInputError(ErrorCode.NOT_STACKABLE, "Cannot be combined with another voucher", "code")

@@ -1,0 +1,219 @@
+"""Issue 21: deal conditions, use window, voucher life (expiry, 随时退 / 过期自动退, reminders),
+the arq job runner with two workers, and merchant trends; through the endpoint, both backends."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from fakeredis import FakeServer
+
+from models.deals import Claim
+from resolvers import job_queue
+from resolvers.deals import voucher_life
+from schema.ids import decode
+from tests.helpers import gql, register
+from tests.test_correctness_money import pay, refunds_of
+from tests.test_deals import REFUND, a_deal, claim, iso
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+REDEEM = """
+mutation($c: String!, $p: Int) { redeemVoucher(code: $c, billCents: 10000, partySize: $p) {
+  claim { status } errors { field code } } }
+"""
+DEAL = """
+query($d: ID!) { deal(id: $d) { useStartsAt useEndsAt refundAnytime refundOnExpiry
+  conditions { validWeekdays timeWindows { start end } excludedDates newCustomersOnly minPartySize
+    maxPartySize reservationRequired onePerTable stackable }
+  finePrint { code text } } }
+"""
+CREATE_ERRORS = "mutation($i: DealInput!) { createDeal(input: $i) { deal { id } errors { field code } } }"
+MINE = "{ myClaims(first: 50) { edges { node { id status validUntil } } } }"
+TRENDS = """
+query($r: ID!, $from: Date!, $to: Date!) { restaurantTrends(restaurantId: $r, from: $from, to: $to) {
+  timeZone days { date views claims redemptions revenueCents bySource { type views claims redemptions } }
+  redemptionHeatmap { weekday hour redemptions } } }
+"""
+NOTES = "{ notifications(first: 20) { edges { node { kind } } } }"
+
+
+def today_weekday() -> int:
+    return datetime.now(SHANGHAI).isoweekday()
+
+
+async def redeem(client, owner, code, party=None):
+    return (await gql(client, REDEEM, {"c": code, "p": party}, owner))["data"]["redeemVoucher"]
+
+
+async def test_conditions_are_validated_shown_and_enforced(client):
+    owner, restaurant, _ = await a_deal(client)
+    bad = {
+        "restaurantId": restaurant,
+        "title": "午市套餐",
+        "priceCents": 0,
+        "originalPriceCents": 9900,
+        "quantity": 5,
+        "startsAt": iso(timedelta(minutes=-1)),
+        "endsAt": iso(timedelta(days=5)),
+        "useEndsAt": iso(timedelta(days=2)),
+        "conditions": {
+            "validWeekdays": [0, 8],
+            "timeWindows": [{"start": "14:00:00", "end": "11:00:00"}],
+            "minPartySize": 5,
+            "maxPartySize": 2,
+        },
+    }
+    errors = (await gql(client, CREATE_ERRORS, {"i": bad}, owner))["data"]["createDeal"]["errors"]
+    assert {(e["field"], e["code"]) for e in errors} == {
+        ("useEndsAt", "INVALID_TIME_RANGE"),
+        ("conditions.validWeekdays", "OUT_OF_RANGE"),
+        ("conditions.timeWindows", "INVALID_TIME_RANGE"),
+        ("conditions.maxPartySize", "INVALID"),
+    }
+    other_day = today_weekday() % 7 + 1
+    _, _, weekdays = await a_deal(
+        client,
+        owner,
+        restaurant,
+        conditions={"validWeekdays": [other_day], "reservationRequired": True, "stackable": False},
+    )
+    shown = (await gql(client, DEAL, {"d": weekdays}))["data"]["deal"]
+    assert shown["conditions"]["validWeekdays"] == [other_day]
+    assert [line["code"] for line in shown["finePrint"]] == ["USE_WINDOW", "WEEKDAYS", "RESERVATION", "STACKABLE"]
+    diner, _, _ = await register(client)
+    wrong_day = await redeem(client, owner, (await claim(client, diner, weekdays))["claim"]["code"])
+    assert wrong_day["errors"] == [{"field": "code", "code": "NOT_USABLE_NOW"}]
+
+    _, _, party = await a_deal(
+        client, owner, restaurant, perUserLimit=2, conditions={"minPartySize": 2, "maxPartySize": 4, "onePerTable": True}
+    )
+    first = (await claim(client, diner, party))["claim"]["code"]
+    second = (await claim(client, diner, party))["claim"]["code"]
+    assert (await redeem(client, owner, first))["errors"][0] == {"field": "partySize", "code": "INVALID"}
+    assert (await redeem(client, owner, first, 6))["errors"][0]["code"] == "PARTY_SIZE"
+    assert (await redeem(client, owner, first, 3))["claim"]["status"] == "REDEEMED"
+    assert (await redeem(client, owner, second, 3))["errors"][0]["code"] == "NOT_STACKABLE"  # one per table
+
+    _, _, newbies = await a_deal(client, owner, restaurant, conditions={"newCustomersOnly": True})
+    assert (await claim(client, diner, newbies))["errors"][0]["code"] == "NEW_CUSTOMERS_ONLY"
+    newcomer, _, _ = await register(client)
+    assert (await claim(client, newcomer, newbies))["errors"] == []
+
+
+async def test_use_window_is_separate_from_the_sale_window(client):
+    use_from = datetime.now(UTC) + timedelta(days=1)
+    use_until = datetime.now(UTC) + timedelta(days=30)
+    owner, _, deal = await a_deal(client, useStartsAt=use_from.isoformat(), useEndsAt=use_until.isoformat())
+    diner, _, _ = await register(client)
+    code = (await claim(client, diner, deal))["claim"]["code"]
+    mine = (await gql(client, MINE, token=diner))["data"]["myClaims"]["edges"][0]["node"]
+    assert abs(datetime.fromisoformat(mine["validUntil"]) - use_until) < timedelta(seconds=1)
+    assert (await redeem(client, owner, code))["errors"][0]["code"] == "VOUCHER_NOT_YET_VALID"
+    shown = (await gql(client, DEAL, {"d": deal}))["data"]["deal"]
+    assert shown["finePrint"][0]["text"].endswith("(Asia/Shanghai)")
+    assert str(use_until.astimezone(SHANGHAI).date()) in shown["finePrint"][0]["text"]
+
+
+async def _paid_claim(client, services, deal):
+    diner, _, _ = await register(client)
+    held = await claim(client, diner, deal)
+    intent = held["claim"]["payment"]["intentId"]
+    assert await pay(client, services, intent) == 200
+    return diner, held["claim"]["id"], intent
+
+
+async def _past_use_window(*claim_ids: str) -> None:
+    """Time travel: these vouchers' use window ended a second ago."""
+    ids = [decode(c, "Claim", "id") for c in claim_ids]
+    await Claim.filter(id__in=ids).update(valid_until=datetime.now(UTC) - timedelta(seconds=1))
+
+
+async def test_expiry_refunds_auto_refund_deals_once_with_two_arq_workers(client, services, settings):
+    _, _, auto = await a_deal(client, priceCents=5000, quantity=10, refundOnExpiry=True, refundAnytime=False)
+    _, _, plain = await a_deal(client, priceCents=3000, quantity=10)
+    auto_claims = [await _paid_claim(client, services, auto) for _ in range(3)]
+    _, plain_id, plain_intent = await _paid_claim(client, services, plain)
+    await _past_use_window(*(c for _, c, _ in auto_claims), plain_id)
+
+    fake = None if settings.redis_url else FakeServer()
+    pools = [job_queue.arq_redis(settings, fake) for _ in range(2)]
+    now = time.time() + uuid.uuid4().int % 10**6 * 3600  # a slot of this test's own
+    enqueued = await asyncio.gather(*(job_queue.enqueue_due(p, settings, now) for p in pools))
+    jobs_due = len([j for j in job_queue._enabled(settings)])
+    assert sum(enqueued) == jobs_due  # both tickers ran: each slot enqueued once
+    workers = [job_queue.make_worker(services, p, burst=True) for p in pools]
+    await asyncio.gather(*(w.async_run() for w in workers))
+    assert sum(w.jobs_complete for w in workers) == jobs_due
+    ours = {job_queue.slot_id(settings, j, i, now) for j, i in job_queue._enabled(settings)}
+    results = [r for r in await pools[0].all_job_results() if r.job_id in ours]
+    assert Counter(r.job_id for r in results) == Counter(ours) and all(r.success for r in results)
+    for w in workers:
+        await w.close()
+
+    for diner, _, intent in auto_claims:
+        mine = (await gql(client, MINE, token=diner))["data"]["myClaims"]["edges"]
+        assert [e["node"]["status"] for e in mine] == ["REFUNDED"]
+        assert refunds_of(services, intent) == [(intent, 5000)]
+    assert refunds_of(services, plain_intent) == []
+    assert (await Claim.get(id=decode(plain_id, "Claim", "id"))).status.value == "expired"
+    # The job runs again (the in-process loop does every second): nothing changes twice.
+    await asyncio.gather(voucher_life.expire_vouchers(services), voucher_life.expire_vouchers(services))
+    assert [len(refunds_of(services, i)) for _, _, i in auto_claims] == [1, 1, 1]
+
+
+async def test_refund_anytime_option_and_unpaid_claims_end_cancelled(client, services):
+    _, _, strict = await a_deal(client, priceCents=5000, quantity=5, refundAnytime=False)
+    diner, claim_id, intent = await _paid_claim(client, services, strict)
+    refused = (await gql(client, REFUND, {"c": claim_id}, diner))["data"]["refundClaim"]
+    assert refused["errors"][0]["code"] == "REFUND_NOT_ALLOWED"
+    assert refunds_of(services, intent) == []
+    other, _, _ = await register(client)
+    held = await claim(client, other, strict)
+    cancelled = (await gql(client, REFUND, {"c": held["claim"]["id"]}, other))["data"]["refundClaim"]
+    assert cancelled["claim"]["status"] == "CANCELLED"
+    _, _, easy = await a_deal(client, priceCents=5000, quantity=5)
+    diner2, claim2, intent2 = await _paid_claim(client, services, easy)
+    done = (await gql(client, REFUND, {"c": claim2}, diner2))["data"]["refundClaim"]
+    assert done["claim"]["status"] == "REFUNDED" and refunds_of(services, intent2) == [(intent2, 5000)]
+
+
+async def test_one_reminder_before_a_voucher_expires(client, services):
+    _, _, deal = await a_deal(client, endsAt=iso(timedelta(days=1)), useEndsAt=iso(timedelta(days=2)))
+    diner, _, _ = await register(client)
+    await claim(client, diner, deal)
+    _, _, later = await a_deal(client, useEndsAt=iso(timedelta(days=20)))
+    await claim(client, diner, later)
+    await asyncio.gather(*(voucher_life.remind_expiring(services) for _ in range(3)))
+    kinds = [e["node"]["kind"] for e in (await gql(client, NOTES, token=diner))["data"]["notifications"]["edges"]]
+    assert kinds.count("voucher_expiring") == 1
+
+
+async def test_trends_daily_series_and_heatmap_in_restaurant_time(client, services):
+    owner, restaurant, deal = await a_deal(client, priceCents=2500, quantity=10)
+    viewer, _, _ = await register(client)
+    view = "mutation($d: ID!) { recordDealView(dealId: $d) }"
+    for _ in range(3):
+        assert (await gql(client, view, {"d": deal}, viewer))["data"]["recordDealView"]
+    diner, claim_id, _ = await _paid_claim(client, services, deal)
+    code = (await gql(client, "{ myClaims { edges { node { code } } } }", token=diner))["data"]["myClaims"]
+    assert (await redeem(client, owner, code["edges"][0]["node"]["code"]))["claim"]["status"] == "REDEEMED"
+    local = datetime.now(SHANGHAI)
+    span = {"r": restaurant, "from": str(local.date() - timedelta(days=6)), "to": str(local.date())}
+    trends = (await gql(client, TRENDS, span, owner))["data"]["restaurantTrends"]
+    assert trends["timeZone"] == "Asia/Shanghai" and len(trends["days"]) == 7
+    today = trends["days"][-1]
+    assert (today["date"], today["views"], today["claims"], today["redemptions"], today["revenueCents"]) == (
+        str(local.date()), 3, 1, 1, 2500,
+    )
+    assert today["bySource"] == [{"type": "DIRECT", "views": 3, "claims": 1, "redemptions": 1}]
+    assert all(d["views"] == 0 for d in trends["days"][:-1])
+    assert trends["redemptionHeatmap"] == [{"weekday": local.isoweekday(), "hour": local.hour, "redemptions": 1}]
+    denied = await gql(client, TRENDS, span, viewer, expect_errors=True)
+    assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    too_long = {**span, "from": "2020-01-01"}
+    bad = await gql(client, TRENDS, too_long, owner, expect_errors=True)
+    assert bad["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
