@@ -280,6 +280,7 @@ def mutation_cases(w: World) -> dict[str, tuple[str, dict]]:
             {"t": "self"},
         ),
         "moderate": ('mutation { moderate(reportId: "UmVwb3J0OjE=", action: DISMISS) { ERR } }', {}),
+        "unmatch": ("mutation($u: ID!) { unmatch(userId: $u) { ERR } }", {"u": w.diner_id}),
     }
     return {
         name: (doc.replace("ERR", "errors { code }").replace("SOON", soon).replace("LATER", later), variables)

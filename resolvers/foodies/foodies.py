@@ -25,6 +25,7 @@ from models.accounts import User
 from models.foodies import Block, Follow, MatchRequest, MatchStatus
 from resolvers import visibility
 from resolvers.accounts.accounts import DINER_KIND, write_limit
+from resolvers.foodies import matches
 from resolvers.foodies.matching import Taste, match_score
 from resolvers.visibility import blocked_either_way
 
@@ -142,6 +143,7 @@ async def respond_match_request(ctx: Context, request_id: int, accept: bool) -> 
     if not changed:
         raise UserInputError(ErrorCode.ALREADY_ANSWERED, "This request was already answered", "requestId")
     request.status, request.responded_at = status, now
+    await matches.answered(ctx, request)
     return request
 
 
