@@ -30,14 +30,18 @@ class UnmatchPayload(Payload):
 
 def _match(m: matches.Match) -> Match:
     return Match(
-        user=UserNode.from_model(m.user), matched_at=m.matched_at, request=MatchRequestNode.from_model(m.request)
+        user=UserNode.from_model(m.user),
+        matched_at=m.matched_at,
+        request=MatchRequestNode.from_model(m.request),
     )
 
 
 @strawberry.type
 class Query:
     @strawberry.field(description="People you matched with, newest match first.")
-    async def matches(self, info: Info, first: int | None = 20, after: str | None = None) -> Connection[Match]:
+    async def matches(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[Match]:
         return to_connection(await matches.matches_page(info.context, first, after), _match)
 
 

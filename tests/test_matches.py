@@ -10,7 +10,9 @@ from httpx_ws import aconnect_ws
 from tests.helpers import gql, register
 from tests.servers import running_servers
 
-SEND = "mutation($u: ID!) { sendMatchRequest(userId: $u, message: \"约饭\") { request { id } errors { code } } }"
+SEND = (
+    'mutation($u: ID!) { sendMatchRequest(userId: $u, message: "约饭") { request { id } errors { code } } }'
+)
 ANSWER = (
     "mutation($r: ID!, $a: Boolean!) { respondMatchRequest(requestId: $r, accept: $a) "
     "{ request { status } errors { code } } }"
@@ -25,7 +27,9 @@ NOTES = "{ unreadNotificationCount notifications { edges { node { kind message }
 
 async def match(client: httpx.AsyncClient, sender: str, recipient: str, recipient_id: str) -> None:
     """`sender` asks, `recipient` accepts."""
-    request = (await gql(client, SEND, {"u": recipient_id}, sender))["data"]["sendMatchRequest"]["request"]["id"]
+    request = (await gql(client, SEND, {"u": recipient_id}, sender))["data"]["sendMatchRequest"]["request"][
+        "id"
+    ]
     answered = await gql(client, ANSWER, {"r": request, "a": True}, recipient)
     assert answered["data"]["respondMatchRequest"]["errors"] == []
 
@@ -89,7 +93,9 @@ async def test_answer_reaches_the_sender_on_another_process(settings, app):
             sender, _, _ = await register(one, name="发送者")
             receiver, receiver_id, _ = await register(one, name="接收者")
             async with aconnect_ws(f"{second}/graphql", two, subprotocols=["graphql-transport-ws"]) as ws:
-                await ws.send_json({"type": "connection_init", "payload": {"authorization": f"Bearer {sender}"}})
+                await ws.send_json(
+                    {"type": "connection_init", "payload": {"authorization": f"Bearer {sender}"}}
+                )
                 assert (await ws.receive_json())["type"] == "connection_ack"
                 query = "subscription { matchRequestAnswered { status recipient { displayName } } }"
                 await ws.send_json({"id": "a1", "type": "subscribe", "payload": {"query": query}})

@@ -95,7 +95,9 @@ async def unmatch(ctx: Context, user_id: int) -> User:
     viewer = await write_limit(ctx, "match")
     if user_id == viewer.id:
         raise UserInputError(ErrorCode.SELF_ACTION, "You cannot unmatch yourself", "userId")
-    removed = await MatchRequest.filter(pair=pair_of(viewer.id, user_id), status=MatchStatus.ACCEPTED).delete()
+    removed = await MatchRequest.filter(
+        pair=pair_of(viewer.id, user_id), status=MatchStatus.ACCEPTED
+    ).delete()
     user = await User.get_or_none(id=user_id)
     if not removed or user is None:
         raise UserInputError(ErrorCode.NOT_FOUND, "You are not matched with this user", "userId")
