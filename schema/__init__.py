@@ -20,7 +20,8 @@ from schema.observe import ObserveOperations
 from schema.validation import DocumentLimits, DocumentValidator, GuardedValidation
 from settings import Settings
 
-DOMAINS = ("accounts", "foodies", "restaurants", "reviews", "feed", "meals", "deals", "moderation", "matches")
+DOMAINS = ("accounts", "foodies", "restaurants", "reviews", "feed", "meals", "deals", "moderation")
+DOMAINS += ("matches", "conversations")  # issue 19
 
 
 def _domain_modules() -> list[object]:

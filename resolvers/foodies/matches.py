@@ -15,8 +15,8 @@ from tortoise.expressions import Q
 
 from core import pubsub
 from core.context import Context
-from core.errors import BadRequestError, ErrorCode, UserInputError
-from core.pagination import Page, decode_cursor, encode_cursor, page_size
+from core.errors import ErrorCode, UserInputError
+from core.pagination import Page, newest_by
 from models.accounts import User
 from models.foodies import MatchRequest, MatchStatus
 from resolvers import visibility
@@ -66,28 +66,19 @@ async def matches_page(ctx: Context, first: int | None, after: str | None) -> Pa
     """People the viewer matched with, newest match first (keyset on responded_at, id); people
     the viewer may not see (blocked either way, suspended) are left out."""
     viewer = ctx.require_viewer()
-    size = page_size(first)
     query = MatchRequest.filter(
         Q(sender_id=viewer.id) & await visibility.users_q(ctx, "recipient__")
         | Q(recipient_id=viewer.id) & await visibility.users_q(ctx, "sender__"),
         status=MatchStatus.ACCEPTED,
     )
-    key = decode_cursor(after, 2)
-    if key is not None:
-        try:
-            moment, last_id = datetime.fromisoformat(key[0]), int(key[1])
-        except (TypeError, ValueError):
-            raise BadRequestError("Malformed cursor") from None
-        query = query.filter(Q(responded_at__lt=moment) | Q(responded_at=moment, id__lt=last_id))
-    rows = await query.order_by("-responded_at", "-id").limit(size + 1)
-    window = rows[:size]
+    page = await newest_by(query, "responded_at", first, after)
+    window = page.items
     others = [r.recipient_id if r.sender_id == viewer.id else r.sender_id for r in window]
     users = {u.id: u for u in await User.filter(id__in=others)}
-    items = [Match(users[o], r.responded_at, r) for r, o in zip(window, others, strict=True) if o in users]
     return Page(
-        items=items,
-        cursors=[encode_cursor([m.matched_at, m.request.id]) for m in items],
-        has_next_page=len(rows) > size,
+        [Match(users[o], r.responded_at, r) for r, o in zip(window, others, strict=True)],
+        page.cursors,
+        page.has_next_page,
     )
 
 

@@ -32,6 +32,7 @@ from models.meals import Audience, MealSeat, MealStatus, ReservationStatus, Seat
 from models.restaurants import Restaurant, Visibility
 from resolvers import feed, visibility
 from resolvers.accounts.accounts import write_limit
+from resolvers.conversations import members
 from resolvers.meals import notifications
 from resolvers.restaurants.access import require_staff
 
@@ -335,6 +336,7 @@ async def answer_reservation(ctx: Context, meal_id: int, confirm: bool) -> Share
 
 
 async def _changed(ctx: Context, meal_id: int, what: str) -> None:
+    await members.sync_meal(meal_id)  # the meal's group conversation follows its seats
     await pubsub.publish(ctx.services, TOPIC, meal_id, {"mealId": meal_id, "change": what})
 
 
