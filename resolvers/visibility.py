@@ -8,7 +8,7 @@ attribution sources, mutations that look an object up) and a SQL condition (`*_q
 - user: not suspended (deleted accounts are suspended for good), not blocked either way with
   the viewer; always visible to themselves and to moderators.
 - restaurant: not archived, not hidden or removed by moderation.
-- review: visible, and its author not suspended.
+- review: visible, its author not suspended and not blocked either way with the viewer.
 - photo: its owner and moderators see it; others only when it is visible and on a visible review
   (an upload not yet on a review is private).
 - deal, event: visible, at a visible restaurant. Live deals are also active and in their window.
@@ -179,8 +179,16 @@ def reviews_q(prefix: str = "") -> Q:
     return _at(prefix, visibility=VISIBLE) & active_users_q(f"{prefix}author__")
 
 
+async def listed_reviews_q(ctx: Context) -> Q:
+    """SQL: reviews a list shows the viewer (authors blocked either way left out)."""
+    hidden = await blocked(ctx)
+    return reviews_q() & ~Q(author_id__in=sorted(hidden)) if hidden else reviews_q()
+
+
 async def can_see_review(ctx: Context, review: Review | None) -> bool:
     if review is None or review.visibility != VISIBLE:
+        return False
+    if review.author_id in await blocked(ctx):
         return False
     author = await _load(ctx, User, review.author_id)
     return author is not None and not _suspended(author)

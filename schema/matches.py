@@ -7,7 +7,8 @@ from datetime import datetime
 
 import strawberry
 
-from resolvers.foodies import matches
+from models.accounts import User
+from resolvers.foodies import foodies, matches
 from schema.accounts import UserNode
 from schema.context import Info
 from schema.foodies import MatchRequestNode
@@ -37,7 +38,25 @@ def _match(m: matches.Match) -> Match:
 
 
 @strawberry.type
+class BlockedUser:
+    user: UserNode
+    blocked_at: datetime
+
+
+@strawberry.type
 class Query:
+    @strawberry.field(description="People you blocked, latest first (unblockUser undoes a block).")
+    async def blocked_users(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[BlockedUser]:
+        page = await foodies.blocked_page(info.context, first, after)
+        # The one list that shows blocked people: to the blocker, so they can undo it.
+        users = {u.id: u for u in await User.filter(id__in=[b.blocked_id for b in page.items])}
+        return to_connection(
+            page,
+            lambda b: BlockedUser(user=UserNode.from_model(users[b.blocked_id]), blocked_at=b.created_at),
+        )
+
     @strawberry.field(description="People you matched with, newest match first.")
     async def matches(
         self, info: Info, first: int | None = 20, after: str | None = None
