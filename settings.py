@@ -56,6 +56,7 @@ class Settings:
     redis_namespace: str = "tm"
     slow_query_ms: int = 200
     rate_limit_uploads_per_hour: int = 60
+    rate_limit_messages_per_minute: int = 30
     argon2_time_cost: int = 2
     argon2_memory_kib: int = 19456
     login_failures_per_address_and_account: int = 5  # per 15 minutes, then refused
@@ -168,6 +169,7 @@ class Settings:
             rate_limit_registrations_per_hour=_int(env, "RATE_LIMIT_REGISTRATIONS_PER_HOUR", 20),
             rate_limit_reviews_per_hour=_int(env, "RATE_LIMIT_REVIEWS_PER_HOUR", 20),
             rate_limit_uploads_per_hour=_int(env, "RATE_LIMIT_UPLOADS_PER_HOUR", 60),
+            rate_limit_messages_per_minute=_int(env, "RATE_LIMIT_MESSAGES_PER_MINUTE", 30),
             argon2_time_cost=_int(env, "ARGON2_TIME_COST", cls.argon2_time_cost),
             argon2_memory_kib=_int(env, "ARGON2_MEMORY_KIB", cls.argon2_memory_kib),
             login_failures_per_address_and_account=_int(

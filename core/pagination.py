@@ -82,3 +82,24 @@ async def newest_first(queryset: Any, first: int | None, after: str | None) -> P
         cursors=[encode_cursor([row.created_at, row.id]) for row in items],
         has_next_page=len(rows) > size,
     )
+
+
+async def newest_by(queryset: Any, field: str, first: int | None, after: str | None) -> Page[Any]:
+    """Page a Tortoise queryset by (`field` desc, id desc), `field` a non-null datetime column."""
+    from tortoise.expressions import Q
+
+    size = page_size(first)
+    key = decode_cursor(after, 2)
+    if key is not None:
+        try:
+            moment, last_id = datetime.fromisoformat(key[0]), int(key[1])
+        except (TypeError, ValueError):
+            raise BadRequestError("Malformed cursor") from None
+        queryset = queryset.filter(Q(**{f"{field}__lt": moment}) | Q(**{field: moment, "id__lt": last_id}))
+    rows = await queryset.order_by(f"-{field}", "-id").limit(size + 1)
+    items = rows[:size]
+    return Page(
+        items=items,
+        cursors=[encode_cursor([getattr(row, field), row.id]) for row in items],
+        has_next_page=len(rows) > size,
+    )

@@ -26,6 +26,7 @@ DOMAIN_APPS: tuple[tuple[str, str], ...] = (
     ("deals", "models.deals"),
     ("moderation", "models.moderation"),
     ("insights", "models.insights"),
+    ("conversations", "models.conversations"),
 )
 
 

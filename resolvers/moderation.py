@@ -21,6 +21,7 @@ from core.context import Context
 from core.errors import AuthError, BadRequestError, ErrorCode, UserInputError
 from core.pagination import Page, decode_cursor, encode_cursor, newest_first, page_size
 from models.accounts import Role, User
+from models.conversations import Message
 from models.deals import Deal
 from models.meals import RestaurantEvent, SharedMeal
 from models.moderation import AuditEntry, Report, ReportReason, ReportStatus
@@ -56,6 +57,7 @@ TARGETS: dict[str, Target] = {
     "Deal": Target(Deal, "created_by_id"),
     "Restaurant": Target(Restaurant, "owner_id"),
     "User": Target(User, "id"),
+    "Message": Target(Message, "sender_id"),
 }
 
 

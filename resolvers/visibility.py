@@ -8,7 +8,7 @@ attribution sources, mutations that look an object up) and a SQL condition (`*_q
 - user: not suspended (deleted accounts are suspended for good), not blocked either way with
   the viewer; always visible to themselves and to moderators.
 - restaurant: not archived, not hidden or removed by moderation.
-- review: visible, and its author not suspended.
+- review: visible, its author not suspended and not blocked either way with the viewer.
 - photo: its owner and moderators see it; others only when it is visible and on a visible review
   (an upload not yet on a review is private).
 - deal, event: visible, at a visible restaurant. Live deals are also active and in their window.
@@ -16,6 +16,10 @@ attribution sources, mutations that look an object up) and a SQL condition (`*_q
   blocked either way); followers-only meals only for the host's followers and its current
   guests (not those who left, were removed or declined). Moderators see every meal.
 - feed entry: its content flag, actor and restaurant visible, actor not blocked either way.
+- conversation: its members only (a member who left still sees it); a one-to-one conversation
+  vanishes for both when either blocks the other. Moderators get no access of their own.
+- message: visible, sender not blocked either way, and the viewer a member who had not left
+  when it was sent. Moderators see a message only once it is reported (never browse).
 """
 
 from __future__ import annotations
@@ -31,9 +35,11 @@ from tortoise.models import Model
 from core.context import Context
 from core.loaders import rows_of
 from models.accounts import User
+from models.conversations import Conversation, ConversationKind, ConversationMember, Message
 from models.deals import Deal, DealStatus
 from models.foodies import Block, Follow
 from models.meals import Audience, MealSeat, MealStatus, RestaurantEvent, SeatStatus, SharedMeal
+from models.moderation import Report
 from models.restaurants import Restaurant, Visibility
 from models.reviews import Photo, Review, ReviewPhoto
 from resolvers.accounts.accounts import is_moderator
@@ -173,8 +179,16 @@ def reviews_q(prefix: str = "") -> Q:
     return _at(prefix, visibility=VISIBLE) & active_users_q(f"{prefix}author__")
 
 
+async def listed_reviews_q(ctx: Context) -> Q:
+    """SQL: reviews a list shows the viewer (authors blocked either way left out)."""
+    hidden = await blocked(ctx)
+    return reviews_q() & ~Q(author_id__in=sorted(hidden)) if hidden else reviews_q()
+
+
 async def can_see_review(ctx: Context, review: Review | None) -> bool:
     if review is None or review.visibility != VISIBLE:
+        return False
+    if review.author_id in await blocked(ctx):
         return False
     author = await _load(ctx, User, review.author_id)
     return author is not None and not _suspended(author)
@@ -283,6 +297,89 @@ def in_feed(row: Model) -> bool:
     return getattr(row, "visibility", VISIBLE) == VISIBLE
 
 
+# ------------------------------------------------------------------ conversations
+
+
+async def load_memberships(viewer_id: int, keys: Sequence[int]) -> list[ConversationMember | None]:
+    """The viewer's membership of each conversation (None: never a member)."""
+    rows = await ConversationMember.filter(user_id=viewer_id, conversation_id__in=list(keys))
+    found = {row.conversation_id: row for row in rows}
+    return [found.get(key) for key in keys]
+
+
+async def load_direct_others(viewer_id: int, keys: Sequence[int]) -> list[int | None]:
+    """The other person of each one-to-one conversation."""
+    rows = await ConversationMember.filter(
+        conversation_id__in=list(keys), user_id__not=viewer_id
+    ).values_list("conversation_id", "user_id")
+    found = dict(rows)
+    return [found.get(key) for key in keys]
+
+
+async def membership(ctx: Context, conversation_id: int) -> ConversationMember | None:
+    if ctx.viewer is None:
+        return None
+    return await ctx.loaders.get(load_memberships, ctx.viewer.id).load(conversation_id)
+
+
+async def can_see_conversation(ctx: Context, conversation: Conversation | None) -> bool:
+    if conversation is None or ctx.viewer is None or await membership(ctx, conversation.id) is None:
+        return False
+    if conversation.kind == ConversationKind.DIRECT:
+        other = await ctx.loaders.get(load_direct_others, ctx.viewer.id).load(conversation.id)
+        return other not in await blocked(ctx)
+    return True
+
+
+async def conversations_q(ctx: Context) -> Q:
+    """SQL: conversations the viewer may list (one-to-one ones with a blocked person left out)."""
+    viewer = ctx.require_viewer()
+    condition = Q(members__user_id=viewer.id)
+    hidden = await blocked(ctx)
+    if hidden:
+        hidden_pairs = [f"{min(viewer.id, other)}:{max(viewer.id, other)}" for other in sorted(hidden)]
+        condition &= Q(pair__isnull=True) | ~Q(pair__in=hidden_pairs)
+    return condition
+
+
+def readable(member: ConversationMember) -> Q:
+    """SQL: messages of the member's conversation sent while they were in it."""
+    condition = Q(conversation_id=member.conversation_id)
+    return condition if member.left_after is None else condition & Q(id__lte=member.left_after)
+
+
+async def messages_q(ctx: Context, member: ConversationMember) -> Q:
+    """SQL: the messages a member reads (visible, readable, senders blocked either way left out)."""
+    condition = readable(member) & Q(visibility=VISIBLE)
+    hidden = await blocked(ctx)
+    return condition & ~Q(sender_id__in=sorted(hidden)) if hidden else condition
+
+
+async def load_reported_messages(keys: Sequence[int]) -> list[bool]:
+    rows = await Report.filter(target_type="Message", target_id__in=list(keys)).values_list(
+        "target_id", flat=True
+    )
+    reported = set(rows)
+    return [key in reported for key in keys]
+
+
+async def can_see_message(ctx: Context, message: Message | None) -> bool:
+    if message is None or ctx.viewer is None:
+        return False
+    if is_moderator(ctx.viewer) and await ctx.loaders.get(load_reported_messages).load(message.id):
+        return True
+    member = await membership(ctx, message.conversation_id)
+    if member is None or (member.left_after is not None and message.id > member.left_after):
+        return False
+    if message.visibility != VISIBLE or message.sender_id in await blocked(ctx):
+        return False
+    return await can_see_conversation(ctx, await _load(ctx, Conversation, message.conversation_id))
+
+
+def messages_standing_q() -> Q:
+    return Q(visibility=VISIBLE) & active_users_q("sender__")
+
+
 # ------------------------------------------------------------------ by id, for every relation
 
 Check = Callable[[Context, Any], Awaitable[bool]]
@@ -295,6 +392,8 @@ RULES: dict[type[Model], Check] = {
     Deal: can_see_deal,
     RestaurantEvent: can_see_event,
     SharedMeal: can_see_meal,
+    Conversation: can_see_conversation,
+    Message: can_see_message,
 }
 
 # Viewer-independent SQL forms: does the object still stand (attribution at redemption).
@@ -306,6 +405,7 @@ STANDING: dict[type[Model], Callable[[], Q]] = {
     Deal: deals_q,
     RestaurantEvent: events_q,
     SharedMeal: meals_q,
+    Message: messages_standing_q,
 }
 
 

@@ -124,7 +124,7 @@ class DishNode(ModelNode, loader=restaurants.load_dishes):
     ) -> Connection[Annotated[ReviewNode, strawberry.lazy("schema.reviews")]]:
         from schema.reviews import ReviewNode
 
-        page = await reviews.dish_reviews(self.model.id, first, after)
+        page = await reviews.dish_reviews(info.context, self.model.id, first, after)
         return to_connection(page, ReviewNode.from_model)
 
 

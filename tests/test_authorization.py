@@ -38,6 +38,7 @@ class World:
     other_id: str
     rival_staff: str
     moderator: str
+    conversation: str = ""
 
 
 async def build_world(client, services) -> World:
@@ -128,7 +129,11 @@ async def build_world(client, services) -> World:
             diner,
         )
     )["data"]["sendMatchRequest"]["request"]["id"]
+    conversation = (
+        await gql(client, "query($m: ID!) { mealConversation(mealId: $m) { id } }", {"m": meal}, diner)
+    )["data"]["mealConversation"]["id"]
     return World(
+        conversation=conversation,
         owner=owner,
         restaurant=restaurant,
         dish=dish,
@@ -280,6 +285,16 @@ def mutation_cases(w: World) -> dict[str, tuple[str, dict]]:
             {"t": "self"},
         ),
         "moderate": ('mutation { moderate(reportId: "UmVwb3J0OjE=", action: DISMISS) { ERR } }', {}),
+        "unmatch": ("mutation($u: ID!) { unmatch(userId: $u) { ERR } }", {"u": w.diner_id}),
+        "openConversation": ("mutation($u: ID!) { openConversation(userId: $u) { ERR } }", {"u": w.diner_id}),
+        "sendMessage": (
+            'mutation($c: ID!) { sendMessage(conversationId: $c, body: "偷看") { ERR } }',
+            {"c": w.conversation},
+        ),
+        "markConversationRead": (
+            "mutation($c: ID!) { markConversationRead(conversationId: $c) { ERR } }",
+            {"c": w.conversation},
+        ),
     }
     return {
         name: (doc.replace("ERR", "errors { code }").replace("SOON", soon).replace("LATER", later), variables)
@@ -370,6 +385,8 @@ async def test_others_get_errors_never_data(client, services, attacker):
             "cancelEventRsvp",
             "claimDeal",
             "createReview",
+            "sendMessage",
+            "markConversationRead",
         }
     leaks = {}
     for name, (document, variables) in mutation_cases(w).items():
@@ -415,7 +432,7 @@ async def test_private_fields_refuse_others(client, services):
             hidden = body.get("data") is not None and all(v is None for v in body["data"].values())
             assert codes & {"UNAUTHENTICATED", "FORBIDDEN"} or hidden, (name, token is None, body)
     # Objects only their owner may load come back null for others.
-    for global_id in (w.claim, w.match_request):
+    for global_id in (w.claim, w.match_request, w.conversation):
         body = await gql(client, "query($id: ID!) { node(id: $id) { id } }", {"id": global_id}, w.rival_staff)
         assert body["data"]["node"] is None
     notes = await gql(client, "{ notifications { edges { node { id } } } }", token=w.other)

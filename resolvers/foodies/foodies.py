@@ -25,7 +25,9 @@ from models.accounts import User
 from models.foodies import Block, Follow, MatchRequest, MatchStatus
 from resolvers import visibility
 from resolvers.accounts.accounts import DINER_KIND, write_limit
+from resolvers.foodies import matches
 from resolvers.foodies.matching import Taste, match_score
+from resolvers.meals import meals
 from resolvers.visibility import blocked_either_way
 
 CANDIDATE_CAP = 500  # nearest obfuscated points scored per query: bounded work in dense cities
@@ -88,7 +90,16 @@ async def block(ctx: Context, user_id: int) -> User:
             Q(sender_id=viewer.id, recipient_id=target.id) | Q(sender_id=target.id, recipient_id=viewer.id),
             status=MatchStatus.PENDING,
         ).update(status=MatchStatus.DECLINED, responded_at=datetime.now(UTC))
+    await meals.part_after_block(ctx, viewer.id, target.id)
     return target
+
+
+async def blocked_page(ctx: Context, first: int | None, after: str | None) -> Page[Block]:
+    """The people the viewer blocked, latest block first (to undo one)."""
+    from core.pagination import newest_first
+
+    viewer = ctx.require_viewer()
+    return await newest_first(Block.filter(blocker_id=viewer.id), first, after)
 
 
 async def unblock(ctx: Context, user_id: int) -> User:
@@ -142,6 +153,7 @@ async def respond_match_request(ctx: Context, request_id: int, accept: bool) -> 
     if not changed:
         raise UserInputError(ErrorCode.ALREADY_ANSWERED, "This request was already answered", "requestId")
     request.status, request.responded_at = status, now
+    await matches.answered(ctx, request)
     return request
 
 

@@ -32,6 +32,7 @@ from models.meals import Audience, MealSeat, MealStatus, ReservationStatus, Seat
 from models.restaurants import Restaurant, Visibility
 from resolvers import feed, visibility
 from resolvers.accounts.accounts import write_limit
+from resolvers.conversations import members
 from resolvers.meals import notifications
 from resolvers.restaurants.access import require_staff
 
@@ -149,8 +150,15 @@ async def join_meal(ctx: Context, meal_id: int) -> tuple[SeatStatus, SharedMeal]
 
 async def _promote_next(ctx: Context, meal: SharedMeal) -> int | None:
     """Give a freed seat to the first waitlisted diner (inside the caller's transaction)."""
+    # Never someone blocked either way with the host (a block removes them; this holds meanwhile).
+    shut_out = sorted(await visibility.blocked_either_way(meal.host_id))
     while True:
-        first = await MealSeat.filter(meal_id=meal.id, status=SeatStatus.WAITLISTED).order_by("id").first()
+        first = (
+            await MealSeat.filter(meal_id=meal.id, status=SeatStatus.WAITLISTED)
+            .exclude(user_id__in=shut_out)
+            .order_by("id")
+            .first()
+        )
         if first is None:
             return None
         moved = await MealSeat.filter(id=first.id, status=SeatStatus.WAITLISTED).update(
@@ -214,6 +222,23 @@ async def leave_all(ctx: Context, user_id: int) -> None:
         except UserInputError:
             continue  # cancelled or left meanwhile: nothing to free
         await _after_promotion(ctx, seat.meal_id, promoted, "left")
+
+
+async def part_after_block(ctx: Context, a: int, b: int) -> None:
+    """A block between two diners: each leaves the other's open meals (seat, waitlist place or
+    pending request), as a removal, so nobody is seated with someone they blocked."""
+    going = [SeatStatus.JOINED, SeatStatus.WAITLISTED, SeatStatus.PENDING]
+    for host, guest in ((a, b), (b, a)):
+        seats = await MealSeat.filter(
+            user_id=guest, status__in=going, meal__host_id=host, meal__status=MealStatus.OPEN
+        ).select_related("meal")
+        for seat in seats:
+            try:
+                async with in_transaction("default"):
+                    promoted = await release_seat(ctx, seat.meal, guest, SeatStatus.REMOVED, "userId")
+            except UserInputError:
+                continue  # cancelled or gone meanwhile
+            await _after_promotion(ctx, seat.meal_id, promoted, "removed")
 
 
 async def _hosted(ctx: Context, meal_id: int) -> SharedMeal:
@@ -335,6 +360,7 @@ async def answer_reservation(ctx: Context, meal_id: int, confirm: bool) -> Share
 
 
 async def _changed(ctx: Context, meal_id: int, what: str) -> None:
+    await members.sync_meal(meal_id)  # the meal's group conversation follows its seats
     await pubsub.publish(ctx.services, TOPIC, meal_id, {"mealId": meal_id, "change": what})
 
 

@@ -193,8 +193,10 @@ def average_rating(dish: Dish) -> float | None:
     return round(dish.rating_sum / dish.review_count, 2) if dish.review_count else None
 
 
-async def dish_reviews(dish_id: int, first: int | None, after: str | None) -> Page[Review]:
-    return await newest_first(Review.filter(visibility.reviews_q(), dish_id=dish_id), first, after)
+async def dish_reviews(ctx: Context, dish_id: int, first: int | None, after: str | None) -> Page[Review]:
+    return await newest_first(
+        Review.filter(await visibility.listed_reviews_q(ctx), dish_id=dish_id), first, after
+    )
 
 
 def can_read_history(ctx: Context, review: Review) -> bool:

@@ -1,0 +1,1 @@
+"""Conversations: one-to-one and per-meal group messages, unread counts, live delivery."""

@@ -1,0 +1,181 @@
+"""Send, read and follow messages. Every read goes through resolvers.visibility (members only)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from core import pubsub
+from core.context import Context
+from core.errors import Collector, ErrorCode, UserInputError
+from core.loaders import Loaders
+from core.pagination import Page, newest_by, newest_first
+from core.text import check_visible_text
+from models.accounts import User
+from models.conversations import Conversation, ConversationKind, ConversationMember, Message
+from models.meals import MealStatus, SharedMeal
+from resolvers import visibility
+from resolvers.accounts.accounts import write_limit
+from resolvers.conversations import members
+from resolvers.reviews.photos import usable_photos
+
+TOPIC = "message"
+MAX_BODY = 2000
+
+
+async def open_direct(ctx: Context, user_id: int) -> Conversation:
+    viewer = await write_limit(ctx, "conversation")
+    if user_id == viewer.id:
+        raise UserInputError(ErrorCode.SELF_ACTION, "You cannot message yourself", "userId")
+    other = await visibility.get(ctx, User, user_id)
+    if other is None:
+        raise UserInputError(ErrorCode.NOT_FOUND, "No such user", "userId")
+    if not await members.may_talk(viewer.id, other.id):
+        raise UserInputError(ErrorCode.FORBIDDEN, "Match or follow each other first", "userId")
+    return await members.direct(viewer.id, other.id)
+
+
+async def meal_conversation(ctx: Context, meal_id: int) -> Conversation | None:
+    """The meal's group, for its host and seated guests (and guests who left, for what was said)."""
+    ctx.require_viewer()
+    meal = await visibility.get(ctx, SharedMeal, meal_id)
+    if meal is None:
+        return None
+    conversation = await members.meal_group(meal.id)
+    ctx.loaders = Loaders()  # membership just changed: look afresh
+    return conversation if await visibility.visible(ctx, conversation) else None
+
+
+async def _member(ctx: Context, conversation_id: int, field: str = "conversationId") -> ConversationMember:
+    conversation = await visibility.get(ctx, Conversation, conversation_id)
+    member = await visibility.membership(ctx, conversation_id) if conversation else None
+    if conversation is None or member is None:
+        raise UserInputError(ErrorCode.NOT_FOUND, "No such conversation", field)
+    return member
+
+
+def _check_body(body: str, photo_id: int | None) -> str:
+    collector = Collector()
+    body = body.strip()
+    if not body and photo_id is None:
+        collector.add("body", ErrorCode.INVALID, "Write something or add a photo")
+    elif len(body) > MAX_BODY:
+        collector.add("body", ErrorCode.TOO_LONG, f"At most {MAX_BODY} characters")
+    check_visible_text(body, "body", collector, multiline=True)
+    collector.raise_if_any()
+    return body
+
+
+async def _may_post(ctx: Context, conversation_id: int, member: ConversationMember) -> None:
+    """Only active members post; one-to-one needs the match (or mutual follow) to hold."""
+    if not member.active:
+        raise UserInputError(ErrorCode.FORBIDDEN, "You left this conversation", "conversationId")
+    conversation = await Conversation.get(id=conversation_id)
+    if conversation.kind == ConversationKind.DIRECT:
+        other = await ConversationMember.filter(
+            conversation_id=conversation_id, user_id__not=member.user_id
+        ).first()
+        if other is None or await visibility.get(ctx, User, other.user_id) is None:
+            raise UserInputError(ErrorCode.NOT_FOUND, "No such conversation", "conversationId")
+        if not await members.may_talk(member.user_id, other.user_id):
+            raise UserInputError(ErrorCode.FORBIDDEN, "You are no longer matched", "conversationId")
+    elif conversation.meal_id is not None:
+        if await SharedMeal.filter(id=conversation.meal_id, status=MealStatus.CANCELLED).exists():
+            raise UserInputError(ErrorCode.CANCELLED, "This meal was cancelled", "conversationId")
+
+
+async def send(ctx: Context, conversation_id: int, body: str, photo_id: int | None) -> Message:
+    viewer = await write_limit(ctx, "message")
+    body = _check_body(body, photo_id)
+    await ctx.services.limiter.hit(f"message:{viewer.id}", ctx.settings.rate_limit_messages_per_minute, 60)
+    member = await _member(ctx, conversation_id)
+    await _may_post(ctx, conversation_id, member)
+    if photo_id is not None:
+        await usable_photos(viewer.id, [photo_id], None)
+    now = datetime.now(UTC)
+    try:
+        async with in_transaction("default"):
+            message = await Message.create(
+                conversation_id=conversation_id, sender_id=viewer.id, body=body, photo_id=photo_id
+            )
+            await Conversation.filter(id=conversation_id).update(last_message_at=now)
+            # The sender has read their own message (only ever moves forward).
+            await ConversationMember.filter(id=member.id, last_read_id__lt=message.id).update(
+                last_read_id=message.id
+            )
+    except IntegrityError:
+        raise UserInputError(ErrorCode.DUPLICATE, "This photo is already on a message", "photoId") from None
+    active = await ConversationMember.filter(conversation_id=conversation_id, active=True).values_list(
+        "user_id", flat=True
+    )
+    for user_id in active:
+        await pubsub.publish(ctx.services, TOPIC, user_id, {"messageId": message.id})
+    return message
+
+
+async def history(
+    ctx: Context, conversation: Conversation, first: int | None, after: str | None
+) -> Page[Message]:
+    """Messages newest first (keyset on created_at, id): what the viewer may read of it."""
+    member = await visibility.membership(ctx, conversation.id)
+    if member is None:
+        return Page([], [], False)
+    return await newest_first(Message.filter(await visibility.messages_q(ctx, member)), first, after)
+
+
+async def unread(ctx: Context, conversation: Conversation) -> int:
+    member = await visibility.membership(ctx, conversation.id)
+    if member is None:
+        return 0
+    query = Message.filter(await visibility.messages_q(ctx, member), id__gt=member.last_read_id)
+    return await query.filter(sender_id__not=member.user_id).count()
+
+
+async def unread_total(ctx: Context) -> int:
+    """Unread messages in all the viewer's conversations, counted in one grouped query per part."""
+    viewer = ctx.require_viewer()
+    total = 0
+    rows = await Conversation.filter(await visibility.conversations_q(ctx)).values_list("id", flat=True)
+    memberships = await ConversationMember.filter(user_id=viewer.id, conversation_id__in=list(rows))
+    hidden = await visibility.blocked(ctx)
+    condition = Q()
+    for member in memberships:
+        condition |= visibility.readable(member) & Q(id__gt=member.last_read_id)
+    if memberships:
+        query = Message.filter(condition, visibility=visibility.VISIBLE).exclude(sender_id=viewer.id)
+        if hidden:
+            query = query.exclude(sender_id__in=sorted(hidden))
+        total = await query.count()
+    return total
+
+
+async def mark_read(ctx: Context, conversation_id: int) -> Conversation:
+    await write_limit(ctx, "conversation")
+    member = await _member(ctx, conversation_id)
+    newest = await Message.filter(visibility.readable(member)).order_by("-id").only("id").first()
+    if newest is not None:
+        await ConversationMember.filter(id=member.id, last_read_id__lt=newest.id).update(
+            last_read_id=newest.id
+        )
+    ctx.loaders = Loaders()  # the payload reads the membership as it is now
+    return await Conversation.get(id=conversation_id)
+
+
+async def page(ctx: Context, first: int | None, after: str | None) -> Page[Conversation]:
+    """The viewer's conversations, latest activity first."""
+    query = Conversation.filter(await visibility.conversations_q(ctx)).distinct()
+    return await newest_by(query, "last_message_at", first, after)
+
+
+async def received(ctx: Context, conversation_id: int | None) -> AsyncIterator[Message]:
+    """New messages in the viewer's conversations (or one of them), from any app process."""
+    viewer = ctx.require_viewer()
+    async for note in pubsub.listen(ctx.services, TOPIC, viewer.id):
+        ctx.loaders = Loaders()  # a subscription outlives many changes: permissions read afresh
+        message = await visibility.get(ctx, Message, int(note.get("messageId", 0)))
+        if message is not None and conversation_id in (None, message.conversation_id):
+            yield message

@@ -1,0 +1,108 @@
+"""After a match: the sender is told, both list their matches newest first, either unmatches."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+from httpx_ws import aconnect_ws
+
+from tests.helpers import gql, register
+from tests.servers import running_servers
+
+SEND = (
+    'mutation($u: ID!) { sendMatchRequest(userId: $u, message: "约饭") { request { id } errors { code } } }'
+)
+ANSWER = (
+    "mutation($r: ID!, $a: Boolean!) { respondMatchRequest(requestId: $r, accept: $a) "
+    "{ request { status } errors { code } } }"
+)
+MATCHES = (
+    "query($after: String) { matches(first: 1, after: $after) "
+    "{ edges { node { user { id displayName } matchedAt request { status } } } pageInfo { hasNextPage endCursor } } }"
+)
+UNMATCH = "mutation($u: ID!) { unmatch(userId: $u) { user { id } errors { code } } }"
+NOTES = "{ unreadNotificationCount notifications { edges { node { kind message } } } }"
+
+
+async def match(client: httpx.AsyncClient, sender: str, recipient: str, recipient_id: str) -> None:
+    """`sender` asks, `recipient` accepts."""
+    request = (await gql(client, SEND, {"u": recipient_id}, sender))["data"]["sendMatchRequest"]["request"][
+        "id"
+    ]
+    answered = await gql(client, ANSWER, {"r": request, "a": True}, recipient)
+    assert answered["data"]["respondMatchRequest"]["errors"] == []
+
+
+async def test_accepting_tells_the_sender_and_lists_the_match(client):
+    alice, alice_id, _ = await register(client, name="阿丽")
+    bob, bob_id, _ = await register(client, name="小波")
+    carol, carol_id, _ = await register(client, name="卡罗")
+    await match(client, alice, bob, bob_id)
+    notes = (await gql(client, NOTES, token=alice))["data"]
+    assert notes["unreadNotificationCount"] == 1
+    assert notes["notifications"]["edges"][0]["node"]["kind"] == "match_accepted"
+    assert "小波" in notes["notifications"]["edges"][0]["node"]["message"]
+    # A declined request tells nobody and is no match.
+    request = (await gql(client, SEND, {"u": carol_id}, bob))["data"]["sendMatchRequest"]["request"]["id"]
+    await gql(client, ANSWER, {"r": request, "a": False}, carol)
+    assert (await gql(client, NOTES, token=bob))["data"]["unreadNotificationCount"] == 0
+    # Carol asks Alice later: Alice's matches are Carol then Bob, one per page.
+    await match(client, carol, alice, alice_id)
+    first = (await gql(client, MATCHES, token=alice))["data"]["matches"]
+    assert [e["node"]["user"]["displayName"] for e in first["edges"]] == ["卡罗"]
+    assert first["pageInfo"]["hasNextPage"]
+    second = (await gql(client, MATCHES, {"after": first["pageInfo"]["endCursor"]}, alice))["data"]["matches"]
+    assert [e["node"]["user"]["id"] for e in second["edges"]] == [bob_id]
+    assert not second["pageInfo"]["hasNextPage"]
+    # Both sides see it.
+    bobs = (await gql(client, MATCHES, token=bob))["data"]["matches"]["edges"]
+    assert [e["node"]["user"]["id"] for e in bobs] == [alice_id]
+
+
+async def test_unmatch_ends_the_match_for_both(client):
+    alice, alice_id, _ = await register(client, name="阿丽")
+    bob, bob_id, _ = await register(client, name="小波")
+    await match(client, alice, bob, bob_id)
+    done = (await gql(client, UNMATCH, {"u": alice_id}, bob))["data"]["unmatch"]
+    assert done == {"user": {"id": alice_id}, "errors": []}
+    for token in (alice, bob):
+        assert (await gql(client, MATCHES, token=token))["data"]["matches"]["edges"] == []
+    again = (await gql(client, UNMATCH, {"u": alice_id}, bob))["data"]["unmatch"]
+    assert again["errors"] == [{"code": "NOT_FOUND"}]
+    # They may match again.
+    await match(client, bob, alice, alice_id)
+    assert len((await gql(client, MATCHES, token=alice))["data"]["matches"]["edges"]) == 1
+
+
+async def test_blocked_matches_are_not_listed(client):
+    alice, _, _ = await register(client, name="阿丽")
+    bob, bob_id, _ = await register(client, name="小波")
+    await match(client, alice, bob, bob_id)
+    await gql(client, "mutation($u: ID!) { blockUser(userId: $u) { errors { code } } }", {"u": bob_id}, alice)
+    for token in (alice, bob):
+        assert (await gql(client, MATCHES, token=token))["data"]["matches"]["edges"] == []
+
+
+async def test_answer_reaches_the_sender_on_another_process(settings, app):
+    with running_servers(settings, 2) as (first, second):
+        async with (
+            httpx.AsyncClient(base_url=first, timeout=20) as one,
+            httpx.AsyncClient(base_url=second, timeout=20) as two,
+        ):
+            sender, _, _ = await register(one, name="发送者")
+            receiver, receiver_id, _ = await register(one, name="接收者")
+            async with aconnect_ws(f"{second}/graphql", two, subprotocols=["graphql-transport-ws"]) as ws:
+                await ws.send_json(
+                    {"type": "connection_init", "payload": {"authorization": f"Bearer {sender}"}}
+                )
+                assert (await ws.receive_json())["type"] == "connection_ack"
+                query = "subscription { matchRequestAnswered { status recipient { displayName } } }"
+                await ws.send_json({"id": "a1", "type": "subscribe", "payload": {"query": query}})
+                await asyncio.sleep(0.5)
+                await match(one, sender, receiver, receiver_id)
+                message = await asyncio.wait_for(ws.receive_json(), 15)
+                assert message["payload"]["data"]["matchRequestAnswered"] == {
+                    "status": "ACCEPTED",
+                    "recipient": {"displayName": "接收者"},
+                }, message
