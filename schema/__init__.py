@@ -21,6 +21,7 @@ from schema.validation import DocumentLimits, DocumentValidator, GuardedValidati
 from settings import Settings
 
 DOMAINS = ("accounts", "foodies", "restaurants", "reviews", "feed", "meals", "deals", "moderation")
+DOMAINS += ("search", "hours")  # issue 15 (search, opening hours)
 
 
 def _domain_modules() -> list[object]:
