@@ -11,7 +11,7 @@ place is in fact open.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 DAY = 1440
@@ -57,7 +57,16 @@ def is_open(schedule: Schedule, zone: str, at: datetime) -> bool:
 
 
 def _wall(day: date, minute: int, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(minute // 60, minute % 60), tzinfo=zone)
+    """The instant a wall-clock time first happens; one a DST gap skips (02:30 on a spring-forward
+    night) happens when the clocks jump past it."""
+    wall = datetime.combine(day, time(minute // 60, minute % 60), tzinfo=zone)
+    naive = wall.replace(tzinfo=None)
+    if wall.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == naive:
+        return wall  # fold=0: the earlier of two when the clocks fall back
+    instant = wall.replace(fold=1).astimezone(UTC)  # before the gap
+    while instant.astimezone(zone).replace(tzinfo=None) < naive:
+        instant += timedelta(minutes=1)
+    return instant.astimezone(zone)
 
 
 def opens_at(schedule: Schedule, zone: str, at: datetime) -> datetime | None:

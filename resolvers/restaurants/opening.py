@@ -121,7 +121,7 @@ async def set_opening_hours(
     """Replace the restaurant's hours (staff only); the zone, if given, changes with them."""
     viewer = await write_limit(ctx, "restaurant")
     restaurant = await require_staff(viewer, restaurant_id)
-    zone = timezone or restaurant.timezone
+    zone = timezone if timezone in _zones() else restaurant.timezone  # a bad one is reported below
     rows, days = check_hours(timezone, weekly, specials, datetime.now(zoneinfo.ZoneInfo(zone)).date())
     async with in_transaction("default"):
         if timezone is not None and timezone != restaurant.timezone:
