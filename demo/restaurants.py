@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from tqdm import tqdm
 
+from demo.hours import seed_hours
 from demo.seed import DEMO_PASSWORD, SeedState, city_point
 from models.accounts import Role, User
 from models.restaurants import Dish, Restaurant, RestaurantStaff, StaffRole
 from resolvers.restaurants.restaurants import RESTAURANT_KIND, search_text
+from resolvers.search.index import reindex_restaurant
 
 # (name suffix, cuisines, dishes with prices in yuan)
 KINDS = [
@@ -71,5 +75,7 @@ async def seed(state: SeedState, count: int = 48) -> None:
         await Dish.bulk_create(
             [Dish(restaurant_id=restaurant.id, name=dish, price_cents=yuan * 100) for dish, yuan in menu]
         )
+        await reindex_restaurant(restaurant.id)  # searchable names (issue 15)
+        await seed_hours(restaurant.id, i, suffix, date.today())
         restaurants.append(restaurant)
     state.extra["restaurants"] = restaurants

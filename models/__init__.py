@@ -27,6 +27,8 @@ DOMAIN_APPS: tuple[tuple[str, str], ...] = (
     ("moderation", "models.moderation"),
     ("insights", "models.insights"),
     ("conversations", "models.conversations"),
+    ("search", "models.search"),
+    ("hours", "models.hours"),
 )
 
 

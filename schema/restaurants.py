@@ -14,6 +14,7 @@ from models.restaurants import Dish, Restaurant, RestaurantStaff, StaffRole
 from resolvers import visibility
 from resolvers.restaurants import restaurants
 from resolvers.reviews import reviews
+from resolvers.search import search
 from schema.accounts import UserNode
 from schema.context import Info
 from schema.ids import decode
@@ -23,9 +24,11 @@ from schema.payloads import Payload, payload_mutation
 
 if TYPE_CHECKING:
     from schema.deals import DealNode
+    from schema.hours import OpeningHours
     from schema.reviews import ReviewNode
 
 StaffRoleEnum = strawberry.enum(StaffRole, name="StaffRole")
+SearchSort = strawberry.enum(search.Sort, name="SearchSort", description="Order of search results.")
 
 
 @strawberry.type
@@ -87,6 +90,26 @@ class RestaurantNode(ModelNode, kind=Restaurant):
             raise AuthError("FORBIDDEN", "Only this restaurant's staff")
         rows = await info.context.loaders.get(restaurants.load_staff_lists).load(self.model.id)
         return [StaffMember(role=r.role, since=r.created_at, model=r) for r in rows]
+
+    @strawberry.field(description="Weekly hours, holidays and closures; null when never set.")
+    async def opening_hours(
+        self, info: Info
+    ) -> Annotated[OpeningHours, strawberry.lazy("schema.hours")] | None:
+        from schema.hours import opening_hours
+
+        return await opening_hours(info, self.model)
+
+    @strawberry.field(description="Open at this moment, in the restaurant's own zone; null when no hours.")
+    async def open_now(self, info: Info) -> bool | None:
+        from schema.hours import open_now
+
+        return await open_now(info, self.model)
+
+    @strawberry.field(description="Next opening (with the restaurant's offset) when closed now.")
+    async def opens_at(self, info: Info) -> datetime | None:
+        from schema.hours import opens_at
+
+        return await opens_at(info, self.model)
 
     @strawberry.field(description="Deals on offer now.")
     async def deals(self, info: Info) -> list[Annotated[DealNode, strawberry.lazy("schema.deals")]]:
@@ -203,8 +226,9 @@ class Query:
         return to_connection(page, RestaurantNode.from_hit)
 
     @strawberry.field(
-        description="Name/address/cuisine search (every word must match; works for 2-character "
-        "Chinese words such as 火锅), newest first."
+        description="Restaurants by Chinese or English words (every word must match the name, "
+        "address, cuisine or a dish; 2-character words such as 火锅 work), with filters and sorts "
+        "(default RELEVANCE: name matches first, then most reviewed)."
     )
     async def search_restaurants(
         self,
@@ -213,9 +237,29 @@ class Query:
         cuisine: str | None = None,
         first: int | None = None,
         after: str | None = None,
+        lat: float | None = None,
+        lng: float | None = None,
+        radius_km: float | None = None,
+        open_now: bool | None = None,
+        price_levels: list[int] | None = None,
+        has_live_deal: bool | None = None,
+        min_rating: float | None = None,
+        sort: SearchSort | None = None,  # type: ignore[valid-type]
     ) -> Connection[RestaurantNode]:
-        page = await restaurants.search_restaurants(info.context, query, cuisine, first, after)
-        return to_connection(page, RestaurantNode.from_model)
+        c = search.Criteria(
+            query=query,
+            cuisine=cuisine,
+            lat=lat,
+            lng=lng,
+            radius_km=radius_km,
+            open_now=bool(open_now),
+            price_levels=price_levels,
+            has_live_deal=bool(has_live_deal),
+            min_rating=min_rating,
+            sort=sort or search.Sort.RELEVANCE,
+        )
+        page = await search.search_restaurants(info.context, c, first, after)
+        return to_connection(page, RestaurantNode.from_hit)
 
 
 def _restaurant_fields(input: RestaurantInput | RestaurantUpdateInput) -> restaurants.RestaurantFields:

@@ -12,7 +12,7 @@ from core.context import Context
 from core.errors import BadRequestError, Collector, ErrorCode, UserInputError
 from core.loaders import by_key, group_by_key
 from core.nearby import check_coordinates, check_radius
-from core.pagination import Page, decode_cursor, encode_cursor, newest_first, page_size
+from core.pagination import Page, decode_cursor, encode_cursor, page_size
 from core.text import check_visible_text
 from models.accounts import Role
 from models.restaurants import Dish, Restaurant, RestaurantStaff, StaffRole
@@ -20,6 +20,7 @@ from resolvers import visibility
 from resolvers.accounts.accounts import user_by_email, write_limit
 from resolvers.foodies.tastes import CUISINES
 from resolvers.restaurants.access import require_staff
+from resolvers.search.index import reindex_restaurant
 
 RESTAURANT_KIND = "restaurant"
 MAX_PRICE_CENTS = 10_000_000  # ¥100,000: a typo guard, not a business rule
@@ -104,6 +105,7 @@ async def create_restaurant(ctx: Context, fields: RestaurantFields) -> Restauran
         )
         await RestaurantStaff.create(restaurant_id=restaurant.id, user_id=viewer.id, role=StaffRole.OWNER)
         await ctx.services.geo.upsert(RESTAURANT_KIND, restaurant.id, fields.lat, fields.lng)
+        await reindex_restaurant(restaurant.id)
     return restaurant
 
 
@@ -121,6 +123,7 @@ async def update_restaurant(ctx: Context, restaurant_id: int, fields: Restaurant
     async with in_transaction("default"):
         await restaurant.save()
         await ctx.services.geo.upsert(RESTAURANT_KIND, restaurant.id, restaurant.lat, restaurant.lng)
+        await reindex_restaurant(restaurant.id)
     return restaurant
 
 
@@ -184,13 +187,16 @@ async def add_dish(ctx: Context, restaurant_id: int, fields: DishFields) -> Dish
     collector = Collector()
     _check_dish(fields, collector, creating=True)
     collector.raise_if_any()
-    return await Dish.create(
-        restaurant_id=restaurant_id,
-        name=fields.name,
-        price_cents=fields.price_cents,
-        tags=fields.tags or [],
-        description=(fields.description or "").strip(),
-    )
+    async with in_transaction("default"):
+        dish = await Dish.create(
+            restaurant_id=restaurant_id,
+            name=fields.name,
+            price_cents=fields.price_cents,
+            tags=fields.tags or [],
+            description=(fields.description or "").strip(),
+        )
+        await reindex_restaurant(restaurant_id)
+    return dish
 
 
 async def _staff_dish(ctx: Context, dish_id: int) -> Dish:
@@ -211,14 +217,18 @@ async def update_dish(ctx: Context, dish_id: int, fields: DishFields) -> Dish:
         value = getattr(fields, name)
         if value is not None:
             setattr(dish, name, value)
-    await dish.save()
+    async with in_transaction("default"):
+        await dish.save()
+        await reindex_restaurant(dish.restaurant_id)
     return dish
 
 
 async def archive_dish(ctx: Context, dish_id: int) -> Dish:
     dish = await _staff_dish(ctx, dish_id)
     dish.archived = True
-    await dish.save(update_fields=["archived"])
+    async with in_transaction("default"):
+        await dish.save(update_fields=["archived"])
+        await reindex_restaurant(dish.restaurant_id)
     return dish
 
 
@@ -263,28 +273,6 @@ async def restaurants_nearby(
         batch = SCAN_BATCH
     resume = encode_cursor([last.distance_km, last.object_id]) if last else None
     return Page(items, cursors, has_next_page=True, resume_after=resume)
-
-
-MAX_SEARCH_CHARS = 200
-
-
-async def search_restaurants(
-    ctx: Context, query: str, cuisine: str | None, first: int | None, after: str | None
-) -> Page[Restaurant]:
-    """Every word must appear in name, address or cuisine; substring match works for 2-char
-    CJK words (火锅) that trigram indexes miss."""
-    if len(query) > MAX_SEARCH_CHARS or len(cuisine or "") > MAX_SEARCH_CHARS:
-        # A 50 000-character word became a LIKE pattern SQLite refuses (and PostgreSQL scans with).
-        raise BadRequestError(f"Search text is limited to {MAX_SEARCH_CHARS} characters")
-    words = [w for w in query.lower().split() if w][:8]
-    if not words and not cuisine:
-        raise BadRequestError("Give a search text or a cuisine")
-    qs = _public_restaurants()
-    for word in words:
-        qs = qs.filter(search_text__contains=word)
-    if cuisine:
-        qs = qs.filter(search_text__contains=f"#{cuisine.lower()}")
-    return await newest_first(qs, first, after)
 
 
 async def get_restaurant(ctx: Context, restaurant_id: int) -> Restaurant | None:

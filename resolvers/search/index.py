@@ -1,0 +1,46 @@
+"""Keeps search documents in step with restaurants and dishes, in the writer's transaction.
+
+A restaurant's document holds its dishes' names and its mean menu price, and a dish's holds its
+restaurant's name, so any write to either rebuilds the restaurant's documents together (a menu
+is small). An upsert on (kind, object_id) makes concurrent rebuilds safe.
+"""
+
+from __future__ import annotations
+
+from models.restaurants import Dish, Restaurant
+from models.search import SearchDoc, dish_doc, price_level, restaurant_doc
+from resolvers.search.sql import Params, is_postgres
+
+UPSERT = (
+    "INSERT INTO search_docs (kind, object_id, restaurant_id, name_tokens, tokens, price_cents, "
+    "price_level) VALUES ({}, {}, {}, {}, {}, {}, {}) ON CONFLICT (kind, object_id) DO UPDATE SET "
+    "restaurant_id = excluded.restaurant_id, name_tokens = excluded.name_tokens, "
+    "tokens = excluded.tokens, price_cents = excluded.price_cents, price_level = excluded.price_level"
+)
+
+
+async def _upsert(kind: str, object_id: int, restaurant_id: int, doc: dict, price: int, level: int) -> None:
+    from tortoise import connections
+
+    p = Params(is_postgres())
+    values = [kind, object_id, restaurant_id, doc["name_tokens"], doc["tokens"], price, level]
+    sql = UPSERT.format(*(p(v) for v in values))
+    await connections.get("default").execute_query(sql, p.values)
+
+
+async def reindex_restaurant(restaurant_id: int) -> None:
+    """Rebuild the documents of a restaurant and of its dishes (archived dishes leave)."""
+    restaurant = await Restaurant.get_or_none(id=restaurant_id)
+    if restaurant is None:
+        await SearchDoc.filter(restaurant_id=restaurant_id).delete()
+        return
+    menu = await Dish.filter(restaurant_id=restaurant_id, archived=False).order_by("id")
+    mean = sum(d.price_cents for d in menu) // len(menu) if menu else 0
+    doc = restaurant_doc(restaurant.name, restaurant.search_text, [d.name for d in menu])
+    await _upsert("restaurant", restaurant.id, restaurant.id, doc, mean, price_level(mean))
+    for dish in menu:
+        doc = dish_doc(dish.name, list(dish.tags or []), dish.description, restaurant.name)
+        await _upsert("dish", dish.id, restaurant.id, doc, dish.price_cents, 0)
+    await SearchDoc.filter(restaurant_id=restaurant_id, kind="dish").exclude(
+        object_id__in=[d.id for d in menu]
+    ).delete()

@@ -1,0 +1,232 @@
+"""Restaurant and dish search: token match + filters + sorts in one SQL statement per page.
+
+Matching: every query token (models/search_tokens.py) must be in the document: a GIN `@>` on
+PostgreSQL, an FTS5 `MATCH` on SQLite. RELEVANCE ranks documents whose *name* holds every token
+first, then by popularity (review count), then newest; it is the same order on both backends
+(no bm25 / ts_rank, whose scores differ). Radius: the geo index gives the nearest GEO_CAP
+restaurants in the radius, and the statement keeps only those. "Open now" needs each
+restaurant's own time zone and holidays, so it is checked in Python on the rows read, reading on
+(bounded) until the page is full. Cursors hold the position in the statement's order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import Enum
+
+from core.context import Context
+from core.errors import Collector, ErrorCode, UserInputError
+from core.nearby import check_coordinates, check_radius
+from core.pagination import Page, decode_cursor, encode_cursor, page_size
+from core.text import check_visible_text
+from models.deals import DealStatus
+from models.restaurants import Dish, Restaurant, Visibility
+from models.search_tokens import query_tokens
+from resolvers.restaurants.opening import open_flags
+from resolvers.search.sql import Params, is_postgres, rows
+
+MAX_QUERY_CHARS = 200
+MAX_QUERY_TOKENS = 32
+MAX_OFFSET = 1000  # results deeper than this are not paged (nobody reads page 51)
+GEO_CAP = 1000  # nearest restaurants a radius search considers
+DISTANCE_CAP = 5000  # rows a DISTANCE sort orders in Python
+SCAN_ROUNDS = 5  # "open now": batches read past closed places per page
+SCAN_BATCH = 100
+RESTAURANT_KIND = "restaurant"
+
+
+class Sort(Enum):
+    RELEVANCE = "relevance"
+    DISTANCE = "distance"
+    RATING = "rating"
+    POPULARITY = "popularity"
+
+
+@dataclass
+class Criteria:
+    query: str = ""
+    cuisine: str | None = None
+    lat: float | None = None
+    lng: float | None = None
+    radius_km: float | None = None
+    open_now: bool = False
+    price_levels: list[int] | None = None
+    max_price_cents: int | None = None
+    has_live_deal: bool = False
+    min_rating: float | None = None
+    sort: Sort = Sort.RELEVANCE
+    tokens: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Hit:
+    id: int
+    restaurant_id: int
+    distance_km: float | None
+
+
+def check_criteria(c: Criteria) -> None:
+    """Bad input is a UserError (BAD_USER_INPUT), never a 500 or a slow scan."""
+    collector = Collector()
+    if len(c.query) > MAX_QUERY_CHARS or len(c.cuisine or "") > MAX_QUERY_CHARS:
+        collector.add("query", ErrorCode.TOO_LONG, f"At most {MAX_QUERY_CHARS} characters")
+    else:
+        check_visible_text(c.query, "query", collector)
+        check_visible_text(c.cuisine or "", "cuisine", collector)
+    collector.raise_if_any()
+    c.tokens = query_tokens(c.query)[:MAX_QUERY_TOKENS]
+    if not c.tokens and not (c.cuisine or "").strip():
+        raise UserInputError(ErrorCode.INVALID, "Give a search word (or a cuisine)", "query")
+    if (c.lat is None) != (c.lng is None):
+        raise UserInputError(ErrorCode.INVALID, "lat and lng go together", "lat")
+    if c.lat is not None and c.lng is not None:
+        check_coordinates(c.lat, c.lng)
+        c.radius_km = 5.0 if c.radius_km is None else c.radius_km
+        check_radius(c.radius_km)
+    elif c.sort is Sort.DISTANCE:
+        raise UserInputError(ErrorCode.INVALID, "Sorting by distance needs lat and lng", "sort")
+    if c.min_rating is not None and not 1 <= c.min_rating <= 5:
+        raise UserInputError(ErrorCode.OUT_OF_RANGE, "minRating is between 1 and 5", "minRating")
+    if c.price_levels is not None and not all(1 <= level <= 4 for level in c.price_levels):
+        raise UserInputError(ErrorCode.OUT_OF_RANGE, "Price levels are 1 to 4", "priceLevels")
+    if c.max_price_cents is not None and c.max_price_cents < 0:
+        raise UserInputError(ErrorCode.OUT_OF_RANGE, "maxPriceCents is not negative", "maxPriceCents")
+
+
+def _match(p: Params, column: str, tokens: list[str]) -> str:
+    """The document at `d` holds every token in `column` (name_tokens or tokens)."""
+    if p.postgres:
+        array = "d.name_array" if column == "name_tokens" else "d.token_array"
+        return f"{array} @> {p(tokens, '::text[]')}"
+    expression = " AND ".join(f'"{t}"' for t in tokens)  # tokens hold no quotes or spaces
+    return f"d.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH {p(f'{column} : ({expression})')})"
+
+
+def statement(kind: str, c: Criteria, p: Params, now: datetime, ids: list[int] | None) -> str:
+    """The search as one SELECT (without ORDER/LIMIT): id, restaurant_id, rsum, rcount, name_hit."""
+    visible = Visibility.VISIBLE.value
+    # SQLite's `?` are positional: parameters are taken in the order they appear in the text
+    # (the SELECT list, then WHERE, then the outer WHERE).
+    name_hit = f"CASE WHEN {_match(p, 'name_tokens', c.tokens)} THEN 1 ELSE 0 END" if c.tokens else "0"
+    where = [f"d.kind = '{kind}'", "r.archived = false", f"r.visibility = '{visible}'"]
+    if c.tokens:
+        where.append(_match(p, "tokens", c.tokens))
+    if c.cuisine:
+        # search_text holds "#tag label" per cuisine (resolvers/restaurants): an exact tag match.
+        where.append(f"r.search_text LIKE {p('%#' + c.cuisine.strip().lower() + ' %')}")
+    if ids is not None:
+        where.append(f"d.restaurant_id IN ({', '.join(str(int(i)) for i in ids) or 'NULL'})")
+    if c.price_levels:
+        level = "d.price_level" if kind == "restaurant" else "r_doc.price_level"
+        where.append(f"{level} IN ({', '.join(str(int(x)) for x in c.price_levels)})")
+    if c.max_price_cents is not None and kind == "dish":
+        where.append(f"x.price_cents <= {p(c.max_price_cents)}")
+    if c.has_live_deal:
+        where.append(
+            "EXISTS (SELECT 1 FROM deals l WHERE l.restaurant_id = r.id "
+            f"AND l.status = '{DealStatus.ACTIVE.value}' AND l.visibility = '{visible}' "
+            f"AND l.starts_at <= {p(now)} AND l.ends_at > {p(now)})"
+        )
+    if kind == "restaurant":
+        source = "search_docs d JOIN restaurants r ON r.id = d.object_id"
+        menu = "FROM dishes x WHERE x.restaurant_id = r.id AND x.archived = false"
+        ratings = f"(SELECT SUM(x.rating_sum) {menu}) AS rsum, (SELECT SUM(x.review_count) {menu}) AS rcount"
+    else:
+        source = (
+            "search_docs d JOIN dishes x ON x.id = d.object_id AND x.archived = false "
+            "JOIN restaurants r ON r.id = x.restaurant_id"
+        )
+        if c.price_levels:
+            source += " JOIN search_docs r_doc ON r_doc.kind = 'restaurant' AND r_doc.object_id = r.id"
+        ratings = "x.rating_sum AS rsum, x.review_count AS rcount"
+    inner = (
+        f"SELECT d.object_id AS id, d.restaurant_id AS restaurant_id, r.created_at AS created_at, "
+        f"{ratings}, {name_hit} AS name_hit FROM {source} WHERE {' AND '.join(where)}"
+    )
+    outer = [] if c.min_rating is None else [f"s.rcount > 0 AND s.rsum >= {p(c.min_rating)} * s.rcount"]
+    return f"SELECT s.* FROM ({inner}) s" + (f" WHERE {outer[0]}" if outer else "")
+
+
+ORDER = {
+    Sort.RELEVANCE: "s.name_hit DESC, COALESCE(s.rcount, 0) DESC, s.id DESC",
+    Sort.POPULARITY: "COALESCE(s.rcount, 0) DESC, s.id DESC",
+    Sort.RATING: "CASE WHEN s.rcount > 0 THEN s.rsum * 1.0 / s.rcount ELSE -1 END DESC, "
+    "COALESCE(s.rcount, 0) DESC, s.id DESC",
+    Sort.DISTANCE: "s.id",
+}
+
+
+async def _read(
+    kind: str, c: Criteria, now: datetime, near: dict[int, float] | None, offset: int, limit: int
+) -> list[Hit]:
+    """Rows [offset, offset+limit) of the search in its order."""
+    p = Params(is_postgres())
+    ids = sorted(near) if near is not None else None
+    sql = statement(kind, c, p, now, ids)
+    if c.sort is Sort.DISTANCE:
+        assert near is not None
+        found = await rows(f"{sql} ORDER BY s.id LIMIT {DISTANCE_CAP}", p)
+        found.sort(key=lambda row: (near[row["restaurant_id"]], row["id"]))
+        found = found[offset : offset + limit]
+    else:
+        found = await rows(f"{sql} ORDER BY {ORDER[c.sort]} LIMIT {int(limit)} OFFSET {int(offset)}", p)
+    return [Hit(r["id"], r["restaurant_id"], near.get(r["restaurant_id"]) if near else None) for r in found]
+
+
+async def search(ctx: Context, kind: str, c: Criteria, first: int | None, after: str | None) -> Page[Hit]:
+    check_criteria(c)
+    size = page_size(first)
+    key = decode_cursor(after, 1)
+    try:
+        offset = int(key[0]) if key else 0
+    except (TypeError, ValueError):
+        raise UserInputError(ErrorCode.INVALID, "Malformed cursor", "after") from None
+    if not 0 <= offset <= MAX_OFFSET:
+        raise UserInputError(ErrorCode.OUT_OF_RANGE, f"Results are paged up to {MAX_OFFSET}", "after")
+    now = datetime.now(UTC)
+    near: dict[int, float] | None = None
+    if c.lat is not None and c.lng is not None and c.radius_km is not None:
+        hits = await ctx.services.geo.within(RESTAURANT_KIND, c.lat, c.lng, c.radius_km, limit=GEO_CAP)
+        near = {h.object_id: h.distance_km for h in hits}
+    items: list[Hit] = []
+    cursors: list[str] = []
+    batch = size + 1
+    for _ in range(SCAN_ROUNDS if c.open_now else 1):
+        limit = min(batch, MAX_OFFSET - offset + 1)
+        found = await _read(kind, c, now, near, offset, limit) if limit > 0 else []
+        flags = await open_flags([h.restaurant_id for h in found], now) if c.open_now else {}
+        for hit in found:
+            offset += 1
+            if c.open_now and not flags.get(hit.restaurant_id, False):
+                continue
+            if len(items) == size:
+                return Page(items, cursors, has_next_page=True)
+            items.append(hit)
+            cursors.append(encode_cursor([offset]))
+        if len(found) < limit or offset > MAX_OFFSET:
+            return Page(items, cursors, has_next_page=False)
+        batch = SCAN_BATCH
+    return Page(items, cursors, has_next_page=True, resume_after=encode_cursor([offset]))
+
+
+
+# ------------------------------------------------------------------ the two searches
+
+
+async def search_restaurants(
+    ctx: Context, c: Criteria, first: int | None, after: str | None
+) -> Page[tuple[Restaurant, float | None]]:
+    """Restaurants with their distance (when searched near a point)."""
+    page = await search(ctx, "restaurant", c, first, after)
+    found = {r.id: r for r in await Restaurant.filter(id__in=[h.id for h in page.items])}
+    items = [(found.get(h.id), h.distance_km) for h in page.items]
+    pairs = Page(items, page.cursors, page.has_next_page, page.resume_after)
+    return pairs.only([row is not None for row, _ in pairs.items])  # type: ignore[return-value]
+
+
+async def search_dishes(ctx: Context, c: Criteria, first: int | None, after: str | None) -> Page[Dish]:
+    page = await search(ctx, "dish", c, first, after)
+    found = {d.id: d for d in await Dish.filter(id__in=[h.id for h in page.items], archived=False)}
+    dishes = Page([found.get(h.id) for h in page.items], page.cursors, page.has_next_page, page.resume_after)
+    return dishes.only([row is not None for row in dishes.items])  # type: ignore[return-value]

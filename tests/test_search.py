@@ -1,0 +1,133 @@
+"""Search through the endpoint: CJK bigrams (2-character words), English prefixes, filters, sorts."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from tests.helpers import add_dish, gql, open_restaurant, random_spot, register
+
+RESTAURANTS = """
+query($q: String!, $lat: Float, $lng: Float, $r: Float, $sort: SearchSort, $open: Boolean,
+      $levels: [Int!], $deal: Boolean, $min: Float, $first: Int, $after: String) {
+  searchRestaurants(query: $q, lat: $lat, lng: $lng, radiusKm: $r, sort: $sort, openNow: $open,
+      priceLevels: $levels, hasLiveDeal: $deal, minRating: $min, first: $first, after: $after) {
+    edges { node { id name distanceKm } } pageInfo { hasNextPage endCursor } } }
+"""
+DISHES = """
+query($q: String!, $lat: Float, $lng: Float, $r: Float, $sort: SearchSort, $max: Int) {
+  searchDishes(query: $q, lat: $lat, lng: $lng, radiusKm: $r, sort: $sort, maxPriceCents: $max, first: 50) {
+    edges { node { id name restaurant { id } } } } }
+"""
+REVIEW = "mutation($i: ReviewInput!) { createReview(input: $i) { errors { code } } }"
+DEAL = "mutation($i: DealInput!) { createDeal(input: $i) { errors { field code message } } }"
+UPDATE_DISH = "mutation($d: ID!, $i: DishUpdateInput!) { updateDish(dishId: $d, input: $i) { errors { code } } }"
+ARCHIVE_DISH = "mutation($d: ID!) { archiveDish(dishId: $d) { errors { code } } }"
+
+
+def east(lat: float, lng: float, km: float) -> tuple[float, float]:
+    import math
+
+    return lat, lng + km / (111.2 * math.cos(math.radians(lat)))
+
+
+async def ids(client, document, name, **variables):
+    body = await gql(client, document, variables)
+    return [e["node"]["id"] for e in body["data"][name]["edges"]]
+
+
+async def test_two_character_chinese_words_and_english_prefixes(client):
+    lat, lng = random_spot()
+    here = {"lat": lat, "lng": lng, "r": 3.0}
+    owner, hotpot = await open_restaurant(client, lat, lng, name="重庆老火锅 Spicy Pot")
+    _, noodles = await open_restaurant(client, *east(lat, lng, 1), name="兰州拉面", cuisines=("noodles",))
+    mapo = await add_dish(client, owner, hotpot, "麻婆豆腐", 2800)
+    await add_dish(client, owner, hotpot, "毛肚", 3800)
+    restaurants = "searchRestaurants"
+    assert await ids(client, RESTAURANTS, restaurants, q="火锅", **here) == [hotpot]
+    assert await ids(client, RESTAURANTS, restaurants, q="拉面", **here) == [noodles]
+    assert await ids(client, RESTAURANTS, restaurants, q="spic", **here) == [hotpot]  # prefix
+    assert await ids(client, RESTAURANTS, restaurants, q="ＳＰＩＣＹ", **here) == [hotpot]  # full width
+    assert await ids(client, RESTAURANTS, restaurants, q="麻婆", **here) == [hotpot]  # by a dish
+    assert await ids(client, RESTAURANTS, restaurants, q="火锅 拉面", **here) == []  # every word
+    assert await ids(client, DISHES, "searchDishes", q="麻婆", **here) == [mapo]
+    assert await ids(client, DISHES, "searchDishes", q="老火锅 豆腐", **here) == [mapo]  # restaurant name
+    assert await ids(client, DISHES, "searchDishes", q="豆", **here) == [mapo]  # one character
+
+
+async def test_the_index_follows_menu_changes(client):
+    lat, lng = random_spot()
+    here = {"lat": lat, "lng": lng, "r": 2.0}
+    word = f"x{uuid.uuid4().hex[:8]}"
+    owner, rid = await open_restaurant(client, lat, lng, name="川味小馆")
+    dish = await add_dish(client, owner, rid, f"水煮鱼 {word}", 4800)
+    assert await ids(client, DISHES, "searchDishes", q=word) == [dish]
+    await gql(client, UPDATE_DISH, {"d": dish, "i": {"name": "酸菜鱼"}}, owner)
+    assert await ids(client, DISHES, "searchDishes", q=word) == []
+    assert await ids(client, DISHES, "searchDishes", q="酸菜", **here) == [dish]
+    assert await ids(client, RESTAURANTS, "searchRestaurants", q="酸菜", **here) == [rid]
+    await gql(client, ARCHIVE_DISH, {"d": dish}, owner)
+    assert await ids(client, DISHES, "searchDishes", q="酸菜", **here) == []
+    assert await ids(client, RESTAURANTS, "searchRestaurants", q="酸菜", **here) == []
+
+
+async def test_filters_and_sorts(client):
+    lat, lng = random_spot()
+    here = {"lat": lat, "lng": lng, "r": 5.0}
+    owner_a, near = await open_restaurant(client, lat, lng, name="烧烤 近")
+    owner_b, far = await open_restaurant(client, *east(lat, lng, 3), name="烧烤 远")
+    _, outside = await open_restaurant(client, *east(lat, lng, 8), name="烧烤 外")
+    cheap = await add_dish(client, owner_a, near, "羊肉串", 1500)  # level 1
+    dear = await add_dish(client, owner_b, far, "和牛", 30000)  # level 4
+    diner, _, _ = await register(client)
+    other, _, _ = await register(client)
+    for token, dish, rating in ((diner, cheap, 2), (diner, dear, 5), (other, dear, 5)):
+        body = await gql(client, REVIEW, {"i": {"dishId": dish, "rating": rating, "body": "好吃"}}, token)
+        assert body["data"]["createReview"]["errors"] == []
+    find = "searchRestaurants"
+    assert await ids(client, RESTAURANTS, find, q="烧烤", sort="DISTANCE", **here) == [near, far]
+    assert outside not in await ids(client, RESTAURANTS, find, q="烧烤", **here)
+    assert await ids(client, RESTAURANTS, find, q="烧烤", sort="RATING", **here) == [far, near]
+    assert await ids(client, RESTAURANTS, find, q="烧烤", sort="POPULARITY", **here) == [far, near]
+    assert await ids(client, RESTAURANTS, find, q="烧烤", min=4.0, **here) == [far]
+    assert await ids(client, RESTAURANTS, find, q="烧烤", levels=[1, 2], **here) == [near]
+    assert await ids(client, DISHES, "searchDishes", q="烧烤", max=2000, **here) == [cheap]
+    body = await gql(client, RESTAURANTS, {"q": "烧烤", "sort": "DISTANCE", **here})
+    assert [e["node"]["distanceKm"] for e in body["data"][find]["edges"]][0] < 0.1
+    assert await ids(client, RESTAURANTS, find, q="烧烤", deal=True, **here) == []
+    now = datetime.now(UTC)
+    deal = {
+        "restaurantId": far, "title": "双人套餐", "priceCents": 0, "originalPriceCents": 9900,
+        "quantity": 5, "perUserLimit": 1, "startsAt": (now - timedelta(minutes=1)).isoformat(),
+        "endsAt": (now + timedelta(days=1)).isoformat(),
+    }  # fmt: skip
+    assert (await gql(client, DEAL, {"i": deal}, owner_b))["data"]["createDeal"]["errors"] == []
+    assert await ids(client, RESTAURANTS, find, q="烧烤", deal=True, **here) == [far]
+
+
+async def test_relevance_puts_name_matches_first_and_pages(client):
+    lat, lng = random_spot()
+    here = {"lat": lat, "lng": lng, "r": 3.0}
+    owner, by_dish = await open_restaurant(client, lat, lng, name="家常菜馆")
+    await add_dish(client, owner, by_dish, "酸辣粉", 1200)
+    _, by_name = await open_restaurant(client, lat, lng, name="重庆酸辣粉")
+    assert await ids(client, RESTAURANTS, "searchRestaurants", q="酸辣粉", **here) == [by_name, by_dish]
+    first = await gql(client, RESTAURANTS, {"q": "酸辣粉", "first": 1, **here})
+    page = first["data"]["searchRestaurants"]
+    assert page["pageInfo"]["hasNextPage"] is True
+    second = await ids(client, RESTAURANTS, "searchRestaurants", q="酸辣粉", after=page["pageInfo"]["endCursor"], **here)
+    assert second == [by_dish]
+
+
+async def test_bad_search_input_is_a_user_error(client):
+    for query in ("", "   ", "!!", "x" * 201, "火锅\u0000", "火\u202e锅"):
+        body = await gql(client, RESTAURANTS, {"q": query}, expect_errors=True)
+        assert body.get("data") is None
+        assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", (query, body)
+        body = await gql(client, DISHES, {"q": query}, expect_errors=True)
+        assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", (query, body)
+    bad = [{"q": "火锅", "sort": "DISTANCE"}, {"q": "火锅", "lat": 1.0}, {"q": "火锅", "min": 9.0},
+           {"q": "火锅", "levels": [7]}, {"q": "火锅", "after": "bm9wZQ"}]  # fmt: skip
+    for variables in bad:
+        body = await gql(client, RESTAURANTS, variables, expect_errors=True)
+        assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", (variables, body)
