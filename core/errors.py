@@ -60,6 +60,11 @@ class ErrorCode(Enum):
     PAYMENT_REQUIRED = "PAYMENT_REQUIRED"
     # moderation
     ALREADY_REPORTED = "ALREADY_REPORTED"
+    # tables (issue 16)
+    SLOT_FULL = "SLOT_FULL"
+    TOO_LATE = "TOO_LATE"
+    POLL_CLOSED = "POLL_CLOSED"
+    OFFER_LAPSED = "OFFER_LAPSED"
 
 
 class UserInputError(Exception):

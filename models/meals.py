@@ -25,6 +25,7 @@ class ReservationStatus(StrEnum):
     REQUESTED = "requested"
     CONFIRMED = "confirmed"
     DECLINED = "declined"
+    PROPOSED = "proposed"  # the restaurant proposed another time (issue 16)
 
 
 class SeatStatus(StrEnum):

@@ -34,8 +34,9 @@ from models.accounts import User
 from models.deals import Deal, DealStatus
 from models.foodies import Block, Follow
 from models.meals import Audience, MealSeat, MealStatus, RestaurantEvent, SeatStatus, SharedMeal
-from models.restaurants import Restaurant, Visibility
+from models.restaurants import Restaurant, RestaurantStaff, Visibility
 from models.reviews import Photo, Review, ReviewPhoto
+from models.tables import Booking, BookingSlot
 from resolvers.accounts.accounts import is_moderator
 
 VISIBLE = Visibility.VISIBLE
@@ -283,6 +284,23 @@ def in_feed(row: Model) -> bool:
     return getattr(row, "visibility", VISIBLE) == VISIBLE
 
 
+# ------------------------------------------------------------------ tables (issue 16)
+
+
+async def can_see_booking(ctx: Context, booking: Booking | None) -> bool:
+    """A booking: its diner, the restaurant's staff, moderators."""
+    viewer = ctx.viewer
+    if booking is None or viewer is None:
+        return False
+    if booking.user_id == viewer.id or is_moderator(viewer):
+        return True
+    return await RestaurantStaff.filter(restaurant_id=booking.restaurant_id, user_id=viewer.id).exists()
+
+
+async def can_see_slot(ctx: Context, slot: BookingSlot | None) -> bool:
+    return slot is not None and await _restaurant_ok(ctx, slot.restaurant_id)
+
+
 # ------------------------------------------------------------------ by id, for every relation
 
 Check = Callable[[Context, Any], Awaitable[bool]]
@@ -295,6 +313,8 @@ RULES: dict[type[Model], Check] = {
     Deal: can_see_deal,
     RestaurantEvent: can_see_event,
     SharedMeal: can_see_meal,
+    Booking: can_see_booking,
+    BookingSlot: can_see_slot,
 }
 
 # Viewer-independent SQL forms: does the object still stand (attribution at redemption).

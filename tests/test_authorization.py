@@ -280,6 +280,29 @@ def mutation_cases(w: World) -> dict[str, tuple[str, dict]]:
             {"t": "self"},
         ),
         "moderate": ('mutation { moderate(reportId: "UmVwb3J0OjE=", action: DISMISS) { ERR } }', {}),
+        # tables (issue 16): someone else's restaurant, meal or booking
+        "setBookingSlots": (
+            'mutation($r: ID!) { setBookingSlots(restaurantId: $r, slots: [{startsAt: "SOON", seats: 4}]) { ERR } }',
+            {"r": w.restaurant},
+        ),
+        "setBookingPolicy": (
+            "mutation($r: ID!) { setBookingPolicy(restaurantId: $r, input: {}) { ERR } }",
+            {"r": w.restaurant},
+        ),
+        "bookTable": (
+            'mutation($r: ID!) { bookTable(input: {restaurantId: $r, startsAt: "SOON", partySize: 2}) { ERR } }',
+            {"r": w.restaurant},
+        ),
+        "cancelBooking": ('mutation { cancelBooking(bookingId: "Qm9va2luZzo5OTk5OTk5") { ERR } }', {}),
+        "markBookingNoShow": ('mutation { markBookingNoShow(bookingId: "Qm9va2luZzo5OTk5OTk5") { ERR } }', {}),
+        "answerReservationRequest": (
+            'mutation($m: ID!) { answerReservationRequest(requestId: $m, decision: DECLINE, reason: "no") { ERR } }',
+            {"m": w.meal},
+        ),
+        "answerProposedTime": (
+            "mutation($m: ID!) { answerProposedTime(requestId: $m, accept: true) { ERR } }",
+            {"m": w.meal},
+        ),
     }
     return {
         name: (doc.replace("ERR", "errors { code }").replace("SOON", soon).replace("LATER", later), variables)

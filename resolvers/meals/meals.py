@@ -305,7 +305,11 @@ async def request_reservation(ctx: Context, meal_id: int, note: str) -> SharedMe
         raise UserInputError(
             ErrorCode.DUPLICATE, f"Reservation already {current.reservation.value}", "mealId"
         )
-    await _changed(ctx, meal.id, "reservation")
+    from resolvers.tables import inbox  # the restaurant's inbox (issue 16) builds on meals
+
+    text = f"「{meal.title}」请求订座"
+    staff = await inbox.tell_staff(ctx, meal.restaurant_id, "reservation_requested", text, meal.id)
+    await inbox.meal_changed(ctx, meal, "reservation", staff)
     return await SharedMeal.get(id=meal.id)
 
 

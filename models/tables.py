@@ -1,0 +1,87 @@
+"""Tables: standalone bookings against per-slot seats, the restaurant's booking policy, and
+staff answers to shared-meal table requests (decline reasons, proposed times)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class BookingStatus(StrEnum):
+    REQUESTED = "requested"  # waiting for staff (diners with repeated no-shows); seats held
+    CONFIRMED = "confirmed"
+    PROPOSED = "proposed"  # staff proposed another time; the original seats stay held
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+    NO_SHOW = "no_show"
+
+
+# Statuses that hold seats on their slot (seats_booked counts them).
+HOLDING = (BookingStatus.REQUESTED, BookingStatus.CONFIRMED, BookingStatus.PROPOSED)
+
+
+# The restaurant's rules for standalone bookings (defaults apply while it has no row).
+class BookingPolicy(Model):
+    id = fields.BigIntField(primary_key=True)
+    restaurant = fields.OneToOneField(
+        "restaurants.Restaurant", related_name="booking_policy", on_delete=fields.CASCADE
+    )
+    cancel_cutoff_minutes = fields.IntField(default=120)
+    max_party_size = fields.SmallIntField(default=10)
+    no_show_limit = fields.SmallIntField(default=2)  # this many no-shows: bookings need approval
+
+    class Meta:
+        table = "booking_policies"
+
+
+# Bookable seats at one start time; seats_booked only moves in the UPDATE that checks it.
+class BookingSlot(Model):
+    id = fields.BigIntField(primary_key=True)
+    restaurant = fields.ForeignKeyField(
+        "restaurants.Restaurant", related_name="booking_slots", on_delete=fields.CASCADE
+    )
+    starts_at = fields.DatetimeField(db_index=True)
+    seats = fields.IntField()
+    seats_booked = fields.IntField(default=0)
+
+    class Meta:
+        table = "booking_slots"
+        unique_together = (("restaurant", "starts_at"),)
+
+
+class Booking(Model):
+    id = fields.BigIntField(primary_key=True)
+    restaurant = fields.ForeignKeyField(
+        "restaurants.Restaurant", related_name="bookings", on_delete=fields.CASCADE
+    )
+    slot = fields.ForeignKeyField("tables.BookingSlot", related_name="bookings", on_delete=fields.CASCADE)
+    user = fields.ForeignKeyField("accounts.User", related_name="bookings", on_delete=fields.CASCADE)
+    party_size = fields.SmallIntField()
+    starts_at = fields.DatetimeField(db_index=True)
+    note = fields.CharField(max_length=200, default="")
+    status = fields.CharEnumField(BookingStatus, max_length=16)
+    decline_reason = fields.CharField(max_length=200, default="")
+    proposed_slot = fields.ForeignKeyField(
+        "tables.BookingSlot", related_name="proposals", null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "bookings"
+
+
+# Staff's answer to a shared meal's table request beyond confirm: a reason, or another time.
+class MealReservationAnswer(Model):
+    id = fields.BigIntField(primary_key=True)
+    meal = fields.OneToOneField(
+        "meals.SharedMeal", related_name="reservation_answer", on_delete=fields.CASCADE
+    )
+    decline_reason = fields.CharField(max_length=200, default="")
+    proposed_starts_at = fields.DatetimeField(null=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "meal_reservation_answers"

@@ -1,0 +1,346 @@
+"""Tables (issue 16): bookings and slots, the restaurant's reservation inbox, live updates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncGenerator
+from enum import Enum
+
+import strawberry
+from strawberry import relay
+
+from core import pubsub
+from core.errors import AuthError, ErrorCode, UserInputError
+from models.accounts import User
+from models.meals import SharedMeal
+from models.restaurants import Restaurant
+from models.tables import Booking, BookingPolicy, BookingSlot, BookingStatus
+from resolvers import visibility
+from resolvers.restaurants.access import require_staff
+from resolvers.tables import bookings, inbox, reliability
+from schema.accounts import UserNode
+from schema.context import Info
+from schema.ids import decode, decode_any, encode
+from schema.meals import SharedMealNode
+from schema.nodes import ModelNode
+from schema.payloads import Payload, payload_mutation
+from schema.restaurants import RestaurantNode
+
+BookingStatusEnum = strawberry.enum(BookingStatus, name="BookingStatus")
+
+
+@strawberry.type
+class DinerRecord:
+    """A diner's record at tables: shown to restaurants they book with and to hosts."""
+
+    attended: int
+    no_shows: int
+    rated: int
+
+
+async def diner_record(user_id: int) -> DinerRecord:
+    found = await reliability.record(user_id)
+    return DinerRecord(attended=found.attended, no_shows=found.no_shows, rated=found.rated)
+
+
+@strawberry.type(name="BookingSlot")
+class BookingSlotNode(ModelNode, kind=BookingSlot):
+    id: relay.NodeID[int]
+    starts_at: dt.datetime
+    seats: int
+    seats_booked: int
+    model: strawberry.Private[BookingSlot]
+
+    @strawberry.field
+    def seats_left(self) -> int:
+        return max(0, self.model.seats - self.model.seats_booked)
+
+
+@strawberry.type(name="Booking")
+class BookingNode(ModelNode, kind=Booking):
+    id: relay.NodeID[int]
+    party_size: int
+    starts_at: dt.datetime
+    note: str
+    status: BookingStatusEnum  # type: ignore[valid-type]
+    decline_reason: str
+    created_at: dt.datetime
+    model: strawberry.Private[Booking]
+
+    @strawberry.field(description="The time the restaurant proposed, while PROPOSED.")
+    async def proposed_starts_at(self) -> dt.datetime | None:
+        if self.model.proposed_slot_id is None:
+            return None
+        slot = await BookingSlot.get_or_none(id=self.model.proposed_slot_id)
+        return slot.starts_at if slot else None
+
+    @strawberry.field
+    async def restaurant(self, info: Info) -> RestaurantNode | None:
+        row = await visibility.fetch(info.context, Restaurant, self.model.restaurant_id)
+        return RestaurantNode.from_model(row) if row else None
+
+    @strawberry.field
+    async def diner(self, info: Info) -> UserNode | None:
+        user = await visibility.fetch(info.context, User, self.model.user_id)
+        return UserNode.from_model(user) if user else None
+
+    @strawberry.field(description="The diner's no-show record: the diner and the restaurant's staff.")
+    async def diner_record(self) -> DinerRecord:
+        return await diner_record(self.model.user_id)
+
+
+@strawberry.type(name="BookingPolicy")
+class BookingPolicyType:
+    cancel_cutoff_minutes: int
+    max_party_size: int
+    no_show_limit: int
+
+
+@strawberry.enum
+class RequestKind(Enum):
+    BOOKING = "booking"
+    SHARED_MEAL = "shared_meal"
+
+
+@strawberry.type
+class ReservationRequest:
+    """One line of a restaurant's inbox: a booking, or a shared meal's table request."""
+
+    kind: RequestKind
+    starts_at: dt.datetime
+    booking: BookingNode | None
+    meal: SharedMealNode | None
+    model: strawberry.Private[inbox.Request]
+
+    @strawberry.field(description="The Booking or SharedMeal ID to answer with.")
+    def request_id(self) -> strawberry.ID:
+        if self.booking is not None:
+            return strawberry.ID(encode("Booking", self.model.booking.id))  # type: ignore[union-attr]
+        return strawberry.ID(encode("SharedMeal", self.model.meal.id))  # type: ignore[union-attr]
+
+    @strawberry.field(description="The booking's party, or the meal's seats taken.")
+    def party_size(self) -> int:
+        row = self.model
+        return row.booking.party_size if row.booking else row.meal.seats_taken  # type: ignore[union-attr]
+
+    @strawberry.field(description="Who asked: the booking's diner or the meal's host.")
+    async def diner_record(self) -> DinerRecord:
+        row = self.model
+        return await diner_record(row.booking.user_id if row.booking else row.meal.host_id)  # type: ignore[union-attr]
+
+    @staticmethod
+    def of(row: inbox.Request) -> ReservationRequest:
+        if row.booking is not None:
+            return ReservationRequest(
+                kind=RequestKind.BOOKING,
+                starts_at=row.starts_at,
+                booking=BookingNode.from_model(row.booking),
+                meal=None,
+                model=row,
+            )
+        return ReservationRequest(
+            kind=RequestKind.SHARED_MEAL,
+            starts_at=row.starts_at,
+            booking=None,
+            meal=SharedMealNode.from_model(row.meal),
+            model=row,
+        )
+
+
+@strawberry.input
+class BookingSlotInput:
+    starts_at: dt.datetime
+    seats: int = strawberry.field(description="Bookable seats at this time, 0-500.")
+
+
+@strawberry.input
+class BookingPolicyInput:
+    cancel_cutoff_minutes: int = 120
+    max_party_size: int = 10
+    no_show_limit: int = strawberry.field(
+        default=2, description="No-shows after which bookings need approval."
+    )
+
+
+@strawberry.input
+class BookTableInput:
+    restaurant_id: strawberry.ID
+    starts_at: dt.datetime = strawberry.field(description="One of the restaurant's slots, in the future.")
+    party_size: int
+    note: str = ""
+
+
+@strawberry.enum
+class RequestDecision(Enum):
+    CONFIRM = "confirm"
+    DECLINE = "decline"
+    PROPOSE = "propose"
+
+
+@strawberry.type
+class BookingPayload(Payload):
+    booking: BookingNode | None = None
+
+
+@strawberry.type
+class BookingSlotsPayload(Payload):
+    slots: list[BookingSlotNode] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class BookingPolicyPayload(Payload):
+    policy: BookingPolicyType | None = None
+
+
+@strawberry.type
+class ReservationRequestPayload(Payload):
+    request: ReservationRequest | None = None
+
+
+def _booking(row: Booking) -> BookingPayload:
+    return BookingPayload(booking=BookingNode.from_model(row))
+
+
+def _policy(row: BookingPolicy) -> BookingPolicyType:
+    return BookingPolicyType(
+        cancel_cutoff_minutes=row.cancel_cutoff_minutes,
+        max_party_size=row.max_party_size,
+        no_show_limit=row.no_show_limit,
+    )
+
+
+def _request_target(value: strawberry.ID) -> tuple[str, int]:
+    kind, pk = decode_any(value, "requestId")
+    if kind not in ("Booking", "SharedMeal"):
+        raise UserInputError(ErrorCode.INVALID_ID, "Expected a Booking or SharedMeal ID", "requestId")
+    return kind, pk
+
+
+def _request(row: Booking | SharedMeal) -> ReservationRequestPayload:
+    found = inbox.Request(booking=row) if isinstance(row, Booking) else inbox.Request(meal=row)
+    return ReservationRequestPayload(request=ReservationRequest.of(found))
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Bookable times at a restaurant between two moments (at most 500).")
+    async def booking_slots(
+        self, info: Info, restaurant_id: strawberry.ID, start: dt.datetime, end: dt.datetime
+    ) -> list[BookingSlotNode]:
+        pk = decode(restaurant_id, "Restaurant", "restaurantId")
+        rows = await bookings.slots_between(pk, start, end)
+        return [BookingSlotNode.from_model(r) for r in rows]
+
+    @strawberry.field
+    async def booking_policy(self, info: Info, restaurant_id: strawberry.ID) -> BookingPolicyType:
+        return _policy(await bookings.policy_of(decode(restaurant_id, "Restaurant", "restaurantId")))
+
+    @strawberry.field(description="Your bookings, soonest first.")
+    async def my_bookings(self, info: Info) -> list[BookingNode]:
+        viewer = info.context.require_viewer()
+        rows = await Booking.filter(user_id=viewer.id).order_by("starts_at").limit(100)
+        return [BookingNode.from_model(r) for r in rows]
+
+    @strawberry.field(
+        description="Staff only: bookings and shared-meal table requests on a day (restaurant's zone)."
+    )
+    async def reservation_inbox(
+        self, info: Info, restaurant_id: strawberry.ID, day: dt.date
+    ) -> list[ReservationRequest]:
+        pk = decode(restaurant_id, "Restaurant", "restaurantId")
+        try:
+            rows = await inbox.day_requests(info.context, pk, day)
+        except UserInputError as error:
+            raise AuthError("FORBIDDEN", error.errors[0][2]) from None
+        return [ReservationRequest.of(r) for r in rows]
+
+
+@strawberry.type
+class Mutation:
+    @payload_mutation(description="Staff: open or resize bookable slots (never below seats booked).")
+    async def set_booking_slots(
+        self, info: Info, restaurant_id: strawberry.ID, slots: list[BookingSlotInput]
+    ) -> BookingSlotsPayload:
+        pk = decode(restaurant_id, "Restaurant", "restaurantId")
+        fields = [bookings.SlotFields(starts_at=s.starts_at, seats=s.seats) for s in slots]
+        rows = await bookings.set_slots(info.context, pk, fields)
+        return BookingSlotsPayload(slots=[BookingSlotNode.from_model(r) for r in rows])
+
+    @payload_mutation(description="Staff: cancellation cut-off, party size, no-shows before approval.")
+    async def set_booking_policy(
+        self, info: Info, restaurant_id: strawberry.ID, input: BookingPolicyInput
+    ) -> BookingPolicyPayload:
+        pk = decode(restaurant_id, "Restaurant", "restaurantId")
+        fields = bookings.PolicyFields(input.cancel_cutoff_minutes, input.max_party_size, input.no_show_limit)
+        return BookingPolicyPayload(policy=_policy(await bookings.set_policy(info.context, pk, fields)))
+
+    @payload_mutation(
+        description="CONFIRMED at once, or REQUESTED when your no-shows need approval; SLOT_FULL."
+    )
+    async def book_table(self, info: Info, input: BookTableInput) -> BookingPayload:
+        pk = decode(input.restaurant_id, "Restaurant", "restaurantId")
+        return _booking(await bookings.book(info.context, pk, input.starts_at, input.party_size, input.note))
+
+    @payload_mutation(description="Your booking, up to the restaurant's cut-off (TOO_LATE after it).")
+    async def cancel_booking(self, info: Info, booking_id: strawberry.ID) -> BookingPayload:
+        return _booking(await bookings.cancel(info.context, decode(booking_id, "Booking", "bookingId")))
+
+    @payload_mutation(description="Staff, once the booking's time has come.")
+    async def mark_booking_no_show(self, info: Info, booking_id: strawberry.ID) -> BookingPayload:
+        return _booking(await bookings.mark_no_show(info.context, decode(booking_id, "Booking", "bookingId")))
+
+    @payload_mutation(description="Staff: confirm, decline (with a reason) or propose another time.")
+    async def answer_reservation_request(
+        self,
+        info: Info,
+        request_id: strawberry.ID,
+        decision: RequestDecision,
+        reason: str = "",
+        proposed_starts_at: dt.datetime | None = None,
+    ) -> ReservationRequestPayload:
+        kind, pk = _request_target(request_id)
+        answer = inbox.answer_booking if kind == "Booking" else inbox.answer_meal
+        return _request(await answer(info.context, pk, decision.value, reason, proposed_starts_at))
+
+    @payload_mutation(description="The diner (a meal's host) accepts or turns down the proposed time.")
+    async def answer_proposed_time(
+        self, info: Info, request_id: strawberry.ID, accept: bool
+    ) -> ReservationRequestPayload:
+        kind, pk = _request_target(request_id)
+        answer = inbox.answer_booking_proposal if kind == "Booking" else inbox.answer_meal_proposal
+        return _request(await answer(info.context, pk, accept))
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(description="Your booking on every change.")
+    async def booking_updated(
+        self, info: Info, booking_id: strawberry.ID
+    ) -> AsyncGenerator[BookingNode, None]:
+        info.context.require_viewer()
+        try:
+            pk = decode(booking_id, "Booking", "bookingId")
+        except UserInputError:
+            raise AuthError("FORBIDDEN", "No such booking") from None
+        booking = await Booking.get_or_none(id=pk)
+        if booking is None or not await visibility.visible(info.context, booking):
+            raise AuthError("FORBIDDEN", "No such booking")
+        async for _ in pubsub.listen(info.context.services, inbox.BOOKING_TOPIC, pk):
+            row = await Booking.get_or_none(id=pk)
+            if row is not None:
+                yield BookingNode.from_model(row)
+
+    @strawberry.subscription(
+        description="Staff: each reservation request of the restaurant as it arrives or changes."
+    )
+    async def reservation_inbox_updated(
+        self, info: Info, restaurant_id: strawberry.ID
+    ) -> AsyncGenerator[ReservationRequest, None]:
+        viewer = info.context.require_viewer()
+        try:
+            pk = decode(restaurant_id, "Restaurant", "restaurantId")
+            await require_staff(viewer, pk)
+        except UserInputError:
+            raise AuthError("FORBIDDEN", "Staff only") from None
+        async for row in inbox.inbox_updates(info.context, pk):
+            yield ReservationRequest.of(row)
