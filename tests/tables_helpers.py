@@ -22,7 +22,9 @@ mutation($i: BookTableInput!) { bookTable(input: $i) {
   booking { id status partySize startsAt dinerRecord { noShows } } errors { field code message } } }
 """
 CANCEL = "mutation($b: ID!) { cancelBooking(bookingId: $b) { booking { status } errors { field code } } }"
-NO_SHOW = "mutation($b: ID!) { markBookingNoShow(bookingId: $b) { booking { status } errors { field code } } }"
+NO_SHOW = (
+    "mutation($b: ID!) { markBookingNoShow(bookingId: $b) { booking { status } errors { field code } } }"
+)
 ANSWER = """
 mutation($id: ID!, $d: RequestDecision!, $r: String, $p: DateTime) {
   answerReservationRequest(requestId: $id, decision: $d, reason: $r, proposedStartsAt: $p) {
@@ -50,7 +52,9 @@ def at(hours: float) -> str:
 
 
 async def open_slots(client, owner: str, restaurant: str, *slots: tuple[str, int]) -> list[dict[str, Any]]:
-    body = await gql(client, SLOTS, {"r": restaurant, "s": [{"startsAt": t, "seats": n} for t, n in slots]}, owner)
+    body = await gql(
+        client, SLOTS, {"r": restaurant, "s": [{"startsAt": t, "seats": n} for t, n in slots]}, owner
+    )
     payload = body["data"]["setBookingSlots"]
     assert payload["errors"] == [], payload["errors"]
     return payload["slots"]
@@ -58,7 +62,10 @@ async def open_slots(client, owner: str, restaurant: str, *slots: tuple[str, int
 
 async def book(client, token: str, restaurant: str, starts_at: str, party: int = 2, note: str = "") -> dict:
     body = await gql(
-        client, BOOK, {"i": {"restaurantId": restaurant, "startsAt": starts_at, "partySize": party, "note": note}}, token
+        client,
+        BOOK,
+        {"i": {"restaurantId": restaurant, "startsAt": starts_at, "partySize": party, "note": note}},
+        token,
     )
     return body["data"]["bookTable"]
 
@@ -74,13 +81,17 @@ async def subscribed(app_or_url: Any, token: str, query: str, variables: dict[st
         client_cm: Any = httpx.AsyncClient(base_url=app_or_url, timeout=20)
         url = f"{app_or_url}/graphql"
     else:
-        client_cm = httpx.AsyncClient(transport=ASGIWebSocketTransport(app=app_or_url), base_url="http://testserver")
+        client_cm = httpx.AsyncClient(
+            transport=ASGIWebSocketTransport(app=app_or_url), base_url="http://testserver"
+        )
         url = "/graphql"
     async with client_cm as ws_client:
         async with aconnect_ws(url, ws_client, subprotocols=["graphql-transport-ws"]) as ws:
             await ws.send_json({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
             assert (await ws.receive_json())["type"] == "connection_ack"
-            await ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": query, "variables": variables}})
+            await ws.send_json(
+                {"id": "1", "type": "subscribe", "payload": {"query": query, "variables": variables}}
+            )
             await asyncio.sleep(0.3)
 
             async def receive() -> dict[str, Any]:

@@ -17,14 +17,21 @@ async def test_fifty_parallel_bookings_never_overbook_a_slot(client):
     when = at(30)
     await open_slots(client, owner, restaurant, (when, 20))
     diners = await asyncio.gather(*(register(client, name=f"食客{i}") for i in range(50)))
-    results = await asyncio.gather(*(book(client, token, restaurant, when, party=1) for token, _, _ in diners))
+    results = await asyncio.gather(
+        *(book(client, token, restaurant, when, party=1) for token, _, _ in diners)
+    )
     booked = [r for r in results if not r["errors"]]
     full = [r for r in results if r["errors"]]
     assert len(booked) == 20 and {r["booking"]["status"] for r in booked} == {"CONFIRMED"}
     assert {r["errors"][0]["code"] for r in full} == {"SLOT_FULL"}
     slots = await gql(client, SLOT_LIST, {"r": restaurant, "a": at(29), "b": at(31)})
     assert slots["data"]["bookingSlots"] == [
-        {"startsAt": slots["data"]["bookingSlots"][0]["startsAt"], "seats": 20, "seatsBooked": 20, "seatsLeft": 0}
+        {
+            "startsAt": slots["data"]["bookingSlots"][0]["startsAt"],
+            "seats": 20,
+            "seatsBooked": 20,
+            "seatsLeft": 0,
+        }
     ]
     # A slot never shrinks below what is booked; the whole call is refused, nothing half-written.
     body = await gql(
@@ -34,7 +41,9 @@ async def test_fifty_parallel_bookings_never_overbook_a_slot(client):
         owner,
     )
     assert body["data"]["setBookingSlots"]["errors"] == [{"field": "slots.1.seats", "code": "OUT_OF_RANGE"}]
-    assert (await gql(client, SLOT_LIST, {"r": restaurant, "a": at(39), "b": at(41)}))["data"]["bookingSlots"] == []
+    assert (await gql(client, SLOT_LIST, {"r": restaurant, "a": at(39), "b": at(41)}))["data"][
+        "bookingSlots"
+    ] == []
 
 
 async def test_bad_bookings_are_refused_and_write_nothing(client):
@@ -52,7 +61,10 @@ async def test_bad_bookings_are_refused_and_write_nothing(client):
         (when, 7, "", "partySize", "OUT_OF_RANGE"),  # after the policy below lowers the maximum
     ]
     await gql(
-        client, POLICY, {"r": restaurant, "i": {"cancelCutoffMinutes": 60, "maxPartySize": 6, "noShowLimit": 2}}, owner
+        client,
+        POLICY,
+        {"r": restaurant, "i": {"cancelCutoffMinutes": 60, "maxPartySize": 6, "noShowLimit": 2}},
+        owner,
     )
     for starts_at, party, note, field, code in cases:
         payload = await book(client, diner, restaurant, starts_at, party, note)
@@ -83,7 +95,10 @@ async def test_cancellation_cut_off_and_only_your_own(client):
     soon, later = at(1), at(48)
     await open_slots(client, owner, restaurant, (soon, 4), (later, 4))
     await gql(
-        client, POLICY, {"r": restaurant, "i": {"cancelCutoffMinutes": 120, "maxPartySize": 8, "noShowLimit": 2}}, owner
+        client,
+        POLICY,
+        {"r": restaurant, "i": {"cancelCutoffMinutes": 120, "maxPartySize": 8, "noShowLimit": 2}},
+        owner,
     )
     near = (await book(client, diner, restaurant, soon, 2))["booking"]["id"]
     far = (await book(client, diner, restaurant, later, 3))["booking"]["id"]
@@ -131,5 +146,7 @@ async def test_no_shows_are_recorded_and_repeated_ones_need_approval(client):
         other_owner,
     )
     assert seen["data"]["node"] == {"status": "REQUESTED", "dinerRecord": {"noShows": 2}}
-    hidden = await gql(client, "query($id: ID!) { node(id: $id) { id } }", {"id": payload["booking"]["id"]}, owner)
+    hidden = await gql(
+        client, "query($id: ID!) { node(id: $id) { id } }", {"id": payload["booking"]["id"]}, owner
+    )
     assert hidden["data"]["node"] is None  # another restaurant's booking is not theirs to see

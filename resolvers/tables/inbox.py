@@ -70,8 +70,9 @@ async def day_requests(ctx: Context, restaurant_id: int, day: date) -> list[Requ
     viewer = ctx.require_viewer()
     restaurant = await require_staff(viewer, restaurant_id)
     zone = ZoneInfo(restaurant.timezone or "UTC")
-    start = datetime.combine(day, time(0), zone)
-    end = start + timedelta(days=1)
+    # In UTC: SQLite compares the stored text, so the bounds must be written the same way.
+    start = utc(datetime.combine(day, time(0), zone))
+    end = utc(datetime.combine(day + timedelta(days=1), time(0), zone))
     bookings = await Booking.filter(
         restaurant_id=restaurant_id, starts_at__gte=start, starts_at__lt=end
     ).limit(500)
