@@ -13,6 +13,7 @@ from models.restaurants import Visibility
 class MealStatus(StrEnum):
     OPEN = "open"
     CANCELLED = "cancelled"
+    COMPLETED = "completed"  # written by the meal-life job after the meal (issue 16)
 
 
 class Audience(StrEnum):
@@ -36,6 +37,7 @@ class SeatStatus(StrEnum):
     LEFT = "left"
     REMOVED = "removed"
     DECLINED = "declined"
+    NO_SHOW = "no_show"  # left after the start (issue 16): counts against the diner
 
 
 class SharedMeal(Model):

@@ -85,3 +85,35 @@ class MealReservationAnswer(Model):
 
     class Meta:
         table = "meal_reservation_answers"
+
+
+# A guest confirmed at the table: by staff, or by redeeming a voucher at that restaurant.
+class MealCheckIn(Model):
+    id = fields.BigIntField(primary_key=True)
+    meal = fields.ForeignKeyField("meals.SharedMeal", related_name="check_ins", on_delete=fields.CASCADE)
+    user = fields.ForeignKeyField("accounts.User", related_name="meal_check_ins", on_delete=fields.CASCADE)
+    by_voucher = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "meal_check_ins"
+        unique_together = (("meal", "user"),)
+
+
+# After a completed meal: a guest's private thumbs and tags on the meal (target null) or a guest.
+class MealRating(Model):
+    id = fields.BigIntField(primary_key=True)
+    meal = fields.ForeignKeyField("meals.SharedMeal", related_name="ratings", on_delete=fields.CASCADE)
+    rater = fields.ForeignKeyField(
+        "accounts.User", related_name="meal_ratings_given", on_delete=fields.CASCADE
+    )
+    target = fields.ForeignKeyField(
+        "accounts.User", related_name="meal_ratings_received", null=True, on_delete=fields.CASCADE
+    )
+    thumbs_up = fields.BooleanField()
+    tags: list[str] = fields.JSONField(default=list)  # type: ignore[assignment]
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "meal_ratings"
+        unique_together = (("meal", "rater", "target"),)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from core.context import Services
 from resolvers.deals.deals import release_unpaid
 from resolvers.reviews.upload_cleanup import cleanup_uploads
+from resolvers.tables.meal_life import complete_due
 from settings import Settings
 
 log = logging.getLogger("tablemates.jobs")
@@ -36,6 +37,8 @@ JOBS: tuple[Job, ...] = (
     Job("release-unpaid-claims", lambda services: release_unpaid(), lambda s: s.job_interval_seconds or 30),
     # Upload URLs never confirmed, and objects no pending photo awaits, are deleted.
     Job("cleanup-uploads", cleanup_uploads, lambda s: s.upload_cleanup_interval_seconds),
+    # Meals whose time is over are written COMPLETED (issue 16).
+    Job("complete-meals", complete_due, lambda s: s.job_interval_seconds or 30),
 )
 
 

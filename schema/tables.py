@@ -8,6 +8,7 @@ from enum import Enum
 
 import strawberry
 from strawberry import relay
+from strawberry.tools import merge_types
 
 from core import pubsub
 from core.errors import AuthError, ErrorCode, UserInputError
@@ -17,11 +18,11 @@ from models.restaurants import Restaurant
 from models.tables import Booking, BookingPolicy, BookingSlot, BookingStatus
 from resolvers import visibility
 from resolvers.restaurants.access import require_staff
-from resolvers.tables import bookings, inbox, reliability
+from resolvers.tables import bookings, inbox, meal_life, reliability
 from schema.accounts import UserNode
 from schema.context import Info
 from schema.ids import decode, decode_any, encode
-from schema.meals import SharedMealNode
+from schema.meals import SharedMealNode, SharedMealPayload
 from schema.nodes import ModelNode
 from schema.payloads import Payload, payload_mutation
 from schema.restaurants import RestaurantNode
@@ -222,7 +223,7 @@ def _request(row: Booking | SharedMeal) -> ReservationRequestPayload:
 
 
 @strawberry.type
-class Query:
+class BookingQuery:
     @strawberry.field(description="Bookable times at a restaurant between two moments (at most 500).")
     async def booking_slots(
         self, info: Info, restaurant_id: strawberry.ID, start: dt.datetime, end: dt.datetime
@@ -256,7 +257,7 @@ class Query:
 
 
 @strawberry.type
-class Mutation:
+class BookingMutation:
     @payload_mutation(description="Staff: open or resize bookable slots (never below seats booked).")
     async def set_booking_slots(
         self, info: Info, restaurant_id: strawberry.ID, slots: list[BookingSlotInput]
@@ -344,3 +345,71 @@ class Subscription:
             raise AuthError("FORBIDDEN", "Staff only") from None
         async for row in inbox.inbox_updates(info.context, pk):
             yield ReservationRequest.of(row)
+
+
+# ------------------------------------------------------------------ the meal's life
+
+
+@strawberry.input
+class GuestRatingInput:
+    user_id: strawberry.ID
+    thumbs_up: bool
+    tags: list[str] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class RateMealPayload(Payload):
+    rated: bool = False
+
+
+@strawberry.type
+class ReceivedTag:
+    tag: str
+    count: int
+
+
+@strawberry.type
+class MealLifeQuery:
+    @strawberry.field(description="Rating tags, by key.")
+    def meal_rating_tags(self) -> list[str]:
+        return list(meal_life.RATING_TAGS)
+
+    @strawberry.field(description="Private: the tags other guests gave you, counted.")
+    async def my_received_tags(self, info: Info) -> list[ReceivedTag]:
+        viewer = info.context.require_viewer()
+        counts = await meal_life.received_tags(viewer.id)
+        return [ReceivedTag(tag=t, count=n) for t, n in sorted(counts.items())]
+
+
+@strawberry.type
+class MealLifeMutation:
+    @payload_mutation(description="Staff of the meal's restaurant: a seated guest is at the table.")
+    async def check_in_guest(
+        self, info: Info, meal_id: strawberry.ID, user_id: strawberry.ID
+    ) -> SharedMealPayload:
+        meal = await meal_life.check_in(
+            info.context, decode(meal_id, "SharedMeal", "mealId"), decode(user_id, "User", "userId")
+        )
+        return SharedMealPayload(meal=SharedMealNode.from_model(meal))
+
+    @payload_mutation(description="After the meal, once: thumbs and tags for the meal and the other guests.")
+    async def rate_meal(
+        self,
+        info: Info,
+        meal_id: strawberry.ID,
+        thumbs_up: bool,
+        tags: list[str] | None = None,
+        guests: list[GuestRatingInput] | None = None,
+    ) -> RateMealPayload:
+        rated = [
+            meal_life.GuestRating(decode(g.user_id, "User", f"guests.{i}.userId"), g.thumbs_up, g.tags)
+            for i, g in enumerate(guests or [])
+        ]
+        await meal_life.rate(
+            info.context, decode(meal_id, "SharedMeal", "mealId"), thumbs_up, tags or [], rated
+        )
+        return RateMealPayload(rated=True)
+
+
+Query = merge_types("Query", (BookingQuery, MealLifeQuery))
+Mutation = merge_types("Mutation", (BookingMutation, MealLifeMutation))

@@ -299,6 +299,11 @@ def mutation_cases(w: World) -> dict[str, tuple[str, dict]]:
             'mutation($m: ID!) { answerReservationRequest(requestId: $m, decision: DECLINE, reason: "no") { ERR } }',
             {"m": w.meal},
         ),
+        "checkInGuest": (
+            "mutation($m: ID!, $u: ID!) { checkInGuest(mealId: $m, userId: $u) { ERR } }",
+            {"m": w.meal, "u": w.diner_id},
+        ),
+        "rateMeal": ("mutation($m: ID!) { rateMeal(mealId: $m, thumbsUp: false) { ERR } }", {"m": w.meal}),
         "answerProposedTime": (
             "mutation($m: ID!) { answerProposedTime(requestId: $m, accept: true) { ERR } }",
             {"m": w.meal},

@@ -108,6 +108,8 @@ async def _lock_open(meal_id: int, field: str = "mealId") -> None:
         raise UserInputError(ErrorCode.NOT_FOUND, "No such meal", field)
     if row["status"] == MealStatus.CANCELLED.value:
         raise UserInputError(ErrorCode.CANCELLED, "This meal was cancelled", field)
+    if row["status"] == MealStatus.COMPLETED.value:
+        raise UserInputError(ErrorCode.IN_THE_PAST, "This meal is over", field)
 
 
 async def _take_seat(meal_id: int) -> bool:
@@ -193,6 +195,11 @@ async def leave_meal(ctx: Context, meal_id: int) -> SharedMeal:
     meal = await visible_meal(ctx, meal_id)
     if meal.host_id == viewer.id:
         raise UserInputError(ErrorCode.FORBIDDEN, "Hosts cancel the meal instead of leaving", "mealId")
+    if meal.starts_at <= datetime.now(UTC):
+        from resolvers.tables import meal_life  # issue 16: after the start, a no-show
+
+        await meal_life.leave_after_start(ctx, meal, viewer.id)
+        return await SharedMeal.get(id=meal.id)
     async with in_transaction("default"):
         promoted = await release_seat(ctx, meal, viewer.id, SeatStatus.LEFT, "mealId")
     await _after_promotion(ctx, meal.id, promoted, "left")
