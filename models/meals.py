@@ -38,6 +38,7 @@ class SeatStatus(StrEnum):
     REMOVED = "removed"
     DECLINED = "declined"
     NO_SHOW = "no_show"  # left after the start (issue 16): counts against the diner
+    OFFERED = "offered"  # waitlisted, offered a freed seat for a while (issue 16); the seat is held
 
 
 class SharedMeal(Model):

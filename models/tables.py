@@ -117,3 +117,23 @@ class MealRating(Model):
     class Meta:
         table = "meal_ratings"
         unique_together = (("meal", "rater", "target"),)
+
+
+class OfferStatus(StrEnum):
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    LAPSED = "lapsed"
+
+
+# A freed seat offered to a waitlisted diner until expires_at (the seat is OFFERED meanwhile).
+class SeatOffer(Model):
+    id = fields.BigIntField(primary_key=True)
+    meal = fields.ForeignKeyField("meals.SharedMeal", related_name="seat_offers", on_delete=fields.CASCADE)
+    user = fields.ForeignKeyField("accounts.User", related_name="seat_offers", on_delete=fields.CASCADE)
+    status = fields.CharEnumField(OfferStatus, max_length=16, default=OfferStatus.OPEN)
+    expires_at = fields.DatetimeField(db_index=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "seat_offers"

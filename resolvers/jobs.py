@@ -19,6 +19,7 @@ from core.context import Services
 from resolvers.deals.deals import release_unpaid
 from resolvers.reviews.upload_cleanup import cleanup_uploads
 from resolvers.tables.meal_life import complete_due
+from resolvers.tables.offers import lapse_due
 from settings import Settings
 
 log = logging.getLogger("tablemates.jobs")
@@ -39,6 +40,8 @@ JOBS: tuple[Job, ...] = (
     Job("cleanup-uploads", cleanup_uploads, lambda s: s.upload_cleanup_interval_seconds),
     # Meals whose time is over are written COMPLETED (issue 16).
     Job("complete-meals", complete_due, lambda s: s.job_interval_seconds or 30),
+    # Waitlist offers past their time lapse and the seat moves on to the next (issue 16).
+    Job("lapse-seat-offers", lapse_due, lambda s: s.job_interval_seconds or 30),
 )
 
 

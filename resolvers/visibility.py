@@ -41,7 +41,13 @@ from resolvers.accounts.accounts import is_moderator
 
 VISIBLE = Visibility.VISIBLE
 # Seats that keep a diner in a followers-only meal's audience.
-MEMBER_SEATS = (SeatStatus.HOST, SeatStatus.JOINED, SeatStatus.WAITLISTED, SeatStatus.PENDING)
+MEMBER_SEATS = (
+    SeatStatus.HOST,
+    SeatStatus.JOINED,
+    SeatStatus.WAITLISTED,
+    SeatStatus.PENDING,
+    SeatStatus.OFFERED,
+)
 
 
 def _at(prefix: str, **conditions: Any) -> Q:

@@ -52,6 +52,7 @@ class SeatState(Enum):
     REMOVED = "removed"
     DECLINED = "declined"
     NO_SHOW = "no_show"
+    OFFERED = "offered"
 
 
 @strawberry.enum
@@ -159,7 +160,7 @@ class SharedMealNode(ModelNode, kind=SharedMeal):
         if viewer.id != self.model.host_id:
             raise AuthError("FORBIDDEN", "Only the host sees who is waiting")
         rows = await self._seats(info)
-        waiting = (SeatStatus.WAITLISTED, SeatStatus.PENDING)
+        waiting = (SeatStatus.WAITLISTED, SeatStatus.PENDING, SeatStatus.OFFERED)
         return [
             MealGuest(state=SeatState(r.status.value), since=r.created_at, model=r)
             for r in rows

@@ -18,7 +18,7 @@ from models.restaurants import Restaurant
 from models.tables import Booking, BookingPolicy, BookingSlot, BookingStatus
 from resolvers import visibility
 from resolvers.restaurants.access import require_staff
-from resolvers.tables import bookings, inbox, meal_life, reliability
+from resolvers.tables import bookings, inbox, meal_life, offers, reliability
 from schema.accounts import UserNode
 from schema.context import Info
 from schema.ids import decode, decode_any, encode
@@ -411,5 +411,36 @@ class MealLifeMutation:
         return RateMealPayload(rated=True)
 
 
-Query = merge_types("Query", (BookingQuery, MealLifeQuery))
-Mutation = merge_types("Mutation", (BookingMutation, MealLifeMutation))
+# ------------------------------------------------------------------ waitlist offers
+
+
+@strawberry.type
+class SeatOfferType:
+    """A freed seat held for you until expiresAt: accept it or let it go to the next diner."""
+
+    expires_at: dt.datetime
+    meal: SharedMealNode
+
+
+@strawberry.type
+class OfferQuery:
+    @strawberry.field(description="Your open seat offer at this meal, null when none.")
+    async def my_seat_offer(self, info: Info, meal_id: strawberry.ID) -> SeatOfferType | None:
+        viewer = info.context.require_viewer()
+        offer = await offers.my_offer(viewer.id, decode(meal_id, "SharedMeal", "mealId"))
+        meal = await visibility.fetch(info.context, SharedMeal, offer.meal_id) if offer else None
+        if offer is None or meal is None:
+            return None
+        return SeatOfferType(expires_at=offer.expires_at, meal=SharedMealNode.from_model(meal))
+
+
+@strawberry.type
+class OfferMutation:
+    @payload_mutation(description="Take the offered seat (OFFER_LAPSED once its time is up) or pass it on.")
+    async def answer_seat_offer(self, info: Info, meal_id: strawberry.ID, accept: bool) -> SharedMealPayload:
+        meal = await offers.answer(info.context, decode(meal_id, "SharedMeal", "mealId"), accept)
+        return SharedMealPayload(meal=SharedMealNode.from_model(meal))
+
+
+Query = merge_types("Query", (BookingQuery, MealLifeQuery, OfferQuery))
+Mutation = merge_types("Mutation", (BookingMutation, MealLifeMutation, OfferMutation))

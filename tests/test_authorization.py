@@ -303,6 +303,7 @@ def mutation_cases(w: World) -> dict[str, tuple[str, dict]]:
             "mutation($m: ID!, $u: ID!) { checkInGuest(mealId: $m, userId: $u) { ERR } }",
             {"m": w.meal, "u": w.diner_id},
         ),
+        "answerSeatOffer": ("mutation($m: ID!) { answerSeatOffer(mealId: $m, accept: true) { ERR } }", {"m": w.meal}),
         "rateMeal": ("mutation($m: ID!) { rateMeal(mealId: $m, thumbsUp: false) { ERR } }", {"m": w.meal}),
         "answerProposedTime": (
             "mutation($m: ID!) { answerProposedTime(requestId: $m, accept: true) { ERR } }",

@@ -76,7 +76,9 @@ async def leave_after_start(ctx: Context, meal: SharedMeal, user_id: int) -> Non
         )
         if not moved:  # the waitlisted and pending simply go
             moved = await MealSeat.filter(
-                meal_id=meal.id, user_id=user_id, status__in=[SeatStatus.WAITLISTED, SeatStatus.PENDING]
+                meal_id=meal.id,
+                user_id=user_id,
+                status__in=[SeatStatus.WAITLISTED, SeatStatus.PENDING, SeatStatus.OFFERED],
             ).update(status=SeatStatus.LEFT)
         if not moved:
             raise UserInputError(ErrorCode.NOT_JOINED, "Not a guest of this meal", "mealId")

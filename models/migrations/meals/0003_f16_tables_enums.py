@@ -1,4 +1,5 @@
-"""Issue 16: new enum values (reservation PROPOSED, meal COMPLETED, seat NO_SHOW); columns unchanged, only their comments."""
+"""Issue 16: new enum values (reservation PROPOSED, meal COMPLETED, seat NO_SHOW and OFFERED); columns
+unchanged, only their comments."""
 
 from tortoise import migrations
 from tortoise.migrations import operations as ops
@@ -14,7 +15,7 @@ class Migration(migrations.Migration):
         ops.AlterField(
             model_name='MealSeat',
             name='status',
-            field=fields.CharEnumField(description='HOST: host\nJOINED: joined\nWAITLISTED: waitlisted\nPENDING: pending\nLEFT: left\nREMOVED: removed\nDECLINED: declined\nNO_SHOW: no_show', enum_type=SeatStatus, max_length=16),
+            field=fields.CharEnumField(description='HOST: host\nJOINED: joined\nWAITLISTED: waitlisted\nPENDING: pending\nLEFT: left\nREMOVED: removed\nDECLINED: declined\nNO_SHOW: no_show\nOFFERED: offered', enum_type=SeatStatus, max_length=16),
         ),
         ops.AlterField(
             model_name='SharedMeal',
