@@ -137,3 +137,51 @@ class SeatOffer(Model):
 
     class Meta:
         table = "seat_offers"
+
+
+class PollKind(StrEnum):
+    TIME = "time"
+    RESTAURANT = "restaurant"
+    DISH = "dish"
+
+
+# A question inside a shared meal that seated guests vote on; the host closes it and the winning
+# option is applied (a new time or restaurant for the meal; dishes are the table's order).
+class MealPoll(Model):
+    id = fields.BigIntField(primary_key=True)
+    meal = fields.ForeignKeyField("meals.SharedMeal", related_name="polls", on_delete=fields.CASCADE)
+    kind = fields.CharEnumField(PollKind, max_length=16)
+    question = fields.CharField(max_length=200)
+    closed = fields.BooleanField(default=False)
+    winner_id = fields.BigIntField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "meal_polls"
+
+
+class PollOption(Model):
+    id = fields.BigIntField(primary_key=True)
+    poll = fields.ForeignKeyField("tables.MealPoll", related_name="options", on_delete=fields.CASCADE)
+    label = fields.CharField(max_length=120)
+    starts_at = fields.DatetimeField(null=True)
+    restaurant = fields.ForeignKeyField(
+        "restaurants.Restaurant", related_name="poll_options", null=True, on_delete=fields.CASCADE
+    )
+    dish = fields.ForeignKeyField(
+        "restaurants.Dish", related_name="poll_options", null=True, on_delete=fields.CASCADE
+    )
+
+    class Meta:
+        table = "poll_options"
+
+
+class PollVote(Model):
+    id = fields.BigIntField(primary_key=True)
+    poll = fields.ForeignKeyField("tables.MealPoll", related_name="votes", on_delete=fields.CASCADE)
+    option = fields.ForeignKeyField("tables.PollOption", related_name="votes", on_delete=fields.CASCADE)
+    user = fields.ForeignKeyField("accounts.User", related_name="poll_votes", on_delete=fields.CASCADE)
+
+    class Meta:
+        table = "poll_votes"
+        unique_together = (("poll", "user"),)

@@ -15,10 +15,19 @@ from core.errors import AuthError, ErrorCode, UserInputError
 from models.accounts import User
 from models.meals import SharedMeal
 from models.restaurants import Restaurant
-from models.tables import Booking, BookingPolicy, BookingSlot, BookingStatus
+from models.tables import (
+    Booking,
+    BookingPolicy,
+    BookingSlot,
+    BookingStatus,
+    MealPoll,
+    PollKind,
+    PollOption,
+    PollVote,
+)
 from resolvers import visibility
 from resolvers.restaurants.access import require_staff
-from resolvers.tables import bookings, inbox, meal_life, offers, reliability
+from resolvers.tables import bookings, inbox, meal_life, offers, polls, reliability
 from schema.accounts import UserNode
 from schema.context import Info
 from schema.ids import decode, decode_any, encode
@@ -442,5 +451,136 @@ class OfferMutation:
         return SharedMealPayload(meal=SharedMealNode.from_model(meal))
 
 
-Query = merge_types("Query", (BookingQuery, MealLifeQuery, OfferQuery))
-Mutation = merge_types("Mutation", (BookingMutation, MealLifeMutation, OfferMutation))
+# ------------------------------------------------------------------ polls
+
+PollKindEnum = strawberry.enum(PollKind, name="PollKind")
+
+
+@strawberry.type
+class PollOptionType:
+    id: strawberry.ID
+    label: str
+    starts_at: dt.datetime | None
+    votes: int
+    model: strawberry.Private[PollOption]
+
+    @strawberry.field
+    async def restaurant(self, info: Info) -> RestaurantNode | None:
+        row = await visibility.fetch(info.context, Restaurant, self.model.restaurant_id)
+        return RestaurantNode.from_model(row) if row else None
+
+
+@strawberry.type(name="MealPoll")
+class MealPollType:
+    id: strawberry.ID
+    kind: PollKindEnum  # type: ignore[valid-type]
+    question: str
+    closed: bool
+    model: strawberry.Private[MealPoll]
+
+    async def _options(self) -> list[PollOptionType]:
+        counts = await polls.votes_by_option(self.model.id)
+        return [
+            PollOptionType(
+                id=strawberry.ID(encode("PollOption", o.id)),
+                label=o.label,
+                starts_at=o.starts_at,
+                votes=counts.get(o.id, 0),
+                model=o,
+            )
+            for o in await PollOption.filter(poll_id=self.model.id).order_by("id")
+        ]
+
+    @strawberry.field(description="Options in the order given, with their vote counts.")
+    async def options(self) -> list[PollOptionType]:
+        return await self._options()
+
+    @strawberry.field(description="The applied winner, once the host closed the poll.")
+    async def winner(self) -> PollOptionType | None:
+        return next((o for o in await self._options() if o.model.id == self.model.winner_id), None)
+
+    @strawberry.field
+    async def my_vote(self, info: Info) -> strawberry.ID | None:
+        viewer = info.context.viewer
+        vote = await PollVote.get_or_none(poll_id=self.model.id, user_id=viewer.id) if viewer else None
+        return strawberry.ID(encode("PollOption", vote.option_id)) if vote else None
+
+    @staticmethod
+    def of(row: MealPoll) -> MealPollType:
+        return MealPollType(
+            id=strawberry.ID(encode("MealPoll", row.id)),
+            kind=row.kind,
+            question=row.question,
+            closed=row.closed,
+            model=row,
+        )
+
+
+@strawberry.input
+class PollOptionInput:
+    label: str = ""
+    starts_at: dt.datetime | None = None
+    restaurant_id: strawberry.ID | None = None
+    dish_id: strawberry.ID | None = None
+
+
+@strawberry.type
+class MealPollPayload(Payload):
+    poll: MealPollType | None = None
+
+
+@strawberry.type
+class PollQuery:
+    @strawberry.field(description="The polls of a meal you can see, oldest first.")
+    async def meal_polls(self, info: Info, meal_id: strawberry.ID) -> list[MealPollType]:
+        rows = await polls.meal_polls(info.context, decode(meal_id, "SharedMeal", "mealId"))
+        return [MealPollType.of(r) for r in rows]
+
+
+def _option_fields(i: int, option: PollOptionInput) -> polls.OptionFields:
+    return polls.OptionFields(
+        label=option.label,
+        starts_at=option.starts_at,
+        restaurant_id=decode(option.restaurant_id, "Restaurant", f"options.{i}.restaurantId")
+        if option.restaurant_id
+        else None,
+        dish_id=decode(option.dish_id, "Dish", f"options.{i}.dishId") if option.dish_id else None,
+    )
+
+
+@strawberry.type
+class PollMutation:
+    @payload_mutation(description="Host only: 2-10 options of one kind (times, restaurants or dishes).")
+    async def create_meal_poll(
+        self,
+        info: Info,
+        meal_id: strawberry.ID,
+        kind: PollKindEnum,
+        question: str,
+        options: list[PollOptionInput],  # type: ignore[valid-type]
+    ) -> MealPollPayload:
+        fields = [_option_fields(i, o) for i, o in enumerate(options)]
+        poll = await polls.create(
+            info.context, decode(meal_id, "SharedMeal", "mealId"), kind, question, fields
+        )
+        return MealPollPayload(poll=MealPollType.of(poll))
+
+    @payload_mutation(
+        description="Guests at the table: one vote (voting again moves it); POLL_CLOSED after close."
+    )
+    async def vote_in_poll(
+        self, info: Info, poll_id: strawberry.ID, option_id: strawberry.ID
+    ) -> MealPollPayload:
+        poll = await polls.vote(
+            info.context, decode(poll_id, "MealPoll", "pollId"), decode(option_id, "PollOption", "optionId")
+        )
+        return MealPollPayload(poll=MealPollType.of(poll))
+
+    @payload_mutation(description="Host only: the most-voted option wins and is applied to the meal.")
+    async def close_meal_poll(self, info: Info, poll_id: strawberry.ID) -> MealPollPayload:
+        poll = await polls.close(info.context, decode(poll_id, "MealPoll", "pollId"))
+        return MealPollPayload(poll=MealPollType.of(poll))
+
+
+Query = merge_types("Query", (BookingQuery, MealLifeQuery, OfferQuery, PollQuery))
+Mutation = merge_types("Mutation", (BookingMutation, MealLifeMutation, OfferMutation, PollMutation))

@@ -304,6 +304,12 @@ def mutation_cases(w: World) -> dict[str, tuple[str, dict]]:
             {"m": w.meal, "u": w.diner_id},
         ),
         "answerSeatOffer": ("mutation($m: ID!) { answerSeatOffer(mealId: $m, accept: true) { ERR } }", {"m": w.meal}),
+        "createMealPoll": (
+            'mutation($m: ID!) { createMealPoll(mealId: $m, kind: DISH, question: "x", options: []) { ERR } }',
+            {"m": w.meal},
+        ),
+        "voteInPoll": ('mutation { voteInPoll(pollId: "TWVhbFBvbGw6OTk5OTk5", optionId: "UG9sbE9wdGlvbjo5OTk5OTk=") { ERR } }', {}),
+        "closeMealPoll": ('mutation { closeMealPoll(pollId: "TWVhbFBvbGw6OTk5OTk5") { ERR } }', {}),
         "rateMeal": ("mutation($m: ID!) { rateMeal(mealId: $m, thumbsUp: false) { ERR } }", {"m": w.meal}),
         "answerProposedTime": (
             "mutation($m: ID!) { answerProposedTime(requestId: $m, accept: true) { ERR } }",
