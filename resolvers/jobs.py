@@ -38,10 +38,10 @@ JOBS: tuple[Job, ...] = (
     Job("release-unpaid-claims", lambda services: release_unpaid(), lambda s: s.job_interval_seconds or 30),
     # Upload URLs never confirmed, and objects no pending photo awaits, are deleted.
     Job("cleanup-uploads", cleanup_uploads, lambda s: s.upload_cleanup_interval_seconds),
-    # Meals whose time is over are written COMPLETED (issue 16).
-    Job("complete-meals", complete_due, lambda s: s.job_interval_seconds or 30),
-    # Waitlist offers past their time lapse and the seat moves on to the next (issue 16).
-    Job("lapse-seat-offers", lapse_due, lambda s: s.job_interval_seconds or 30),
+    # Meals whose time is over are written COMPLETED; waitlist offers past their time lapse and
+    # the seat moves on (issue 16). Every 30 s at most often: offers last minutes, meals hours.
+    Job("complete-meals", complete_due, lambda s: max(s.job_interval_seconds, 30)),
+    Job("lapse-seat-offers", lapse_due, lambda s: max(s.job_interval_seconds, 30)),
 )
 
 
