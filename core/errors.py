@@ -67,6 +67,11 @@ class ErrorCode(Enum):
     VOUCHER_NOT_YET_VALID = "VOUCHER_NOT_YET_VALID"
     # moderation
     ALREADY_REPORTED = "ALREADY_REPORTED"
+    # tables (issue 16)
+    SLOT_FULL = "SLOT_FULL"
+    TOO_LATE = "TOO_LATE"
+    POLL_CLOSED = "POLL_CLOSED"
+    OFFER_LAPSED = "OFFER_LAPSED"
 
 
 class UserInputError(Exception):

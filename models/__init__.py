@@ -29,6 +29,7 @@ DOMAIN_APPS: tuple[tuple[str, str], ...] = (
     ("conversations", "models.conversations"),
     ("search", "models.search"),
     ("hours", "models.hours"),
+    ("tables", "models.tables"),
 )
 
 

@@ -13,6 +13,7 @@ from models.restaurants import Visibility
 class MealStatus(StrEnum):
     OPEN = "open"
     CANCELLED = "cancelled"
+    COMPLETED = "completed"  # written by the meal-life job after the meal (issue 16)
 
 
 class Audience(StrEnum):
@@ -25,6 +26,7 @@ class ReservationStatus(StrEnum):
     REQUESTED = "requested"
     CONFIRMED = "confirmed"
     DECLINED = "declined"
+    PROPOSED = "proposed"  # the restaurant proposed another time (issue 16)
 
 
 class SeatStatus(StrEnum):
@@ -35,6 +37,8 @@ class SeatStatus(StrEnum):
     LEFT = "left"
     REMOVED = "removed"
     DECLINED = "declined"
+    NO_SHOW = "no_show"  # left after the start (issue 16): counts against the diner
+    OFFERED = "offered"  # waitlisted, offered a freed seat for a while (issue 16); the seat is held
 
 
 class SharedMeal(Model):

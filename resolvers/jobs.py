@@ -19,6 +19,8 @@ from core.context import Services
 from resolvers.deals.deals import release_unpaid
 from resolvers.deals.voucher_life import expire_vouchers, remind_expiring
 from resolvers.reviews.upload_cleanup import cleanup_uploads
+from resolvers.tables.meal_life import complete_due
+from resolvers.tables.offers import lapse_due
 from settings import Settings
 
 log = logging.getLogger("tablemates.jobs")
@@ -41,6 +43,10 @@ JOBS: tuple[Job, ...] = (
     Job("expire-vouchers", expire_vouchers, lambda s: s.job_interval_seconds or 30),
     # One reminder per voucher a few days before it expires.
     Job("remind-expiring-vouchers", remind_expiring, lambda s: (s.job_interval_seconds or 30) * 10),
+    # Meals whose time is over are written COMPLETED; waitlist offers past their time lapse and
+    # the seat moves on (issue 16). Every 30 s at most often: offers last minutes, meals hours.
+    Job("complete-meals", complete_due, lambda s: max(s.job_interval_seconds, 30)),
+    Job("lapse-seat-offers", lapse_due, lambda s: max(s.job_interval_seconds, 30)),
 )
 
 

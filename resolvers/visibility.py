@@ -40,13 +40,20 @@ from models.deals import Deal, DealStatus
 from models.foodies import Block, Follow
 from models.meals import Audience, MealSeat, MealStatus, RestaurantEvent, SeatStatus, SharedMeal
 from models.moderation import Report
-from models.restaurants import Restaurant, Visibility
+from models.restaurants import Restaurant, RestaurantStaff, Visibility
 from models.reviews import Photo, Review, ReviewPhoto
+from models.tables import Booking, BookingSlot
 from resolvers.accounts.accounts import is_moderator
 
 VISIBLE = Visibility.VISIBLE
 # Seats that keep a diner in a followers-only meal's audience.
-MEMBER_SEATS = (SeatStatus.HOST, SeatStatus.JOINED, SeatStatus.WAITLISTED, SeatStatus.PENDING)
+MEMBER_SEATS = (
+    SeatStatus.HOST,
+    SeatStatus.JOINED,
+    SeatStatus.WAITLISTED,
+    SeatStatus.PENDING,
+    SeatStatus.OFFERED,
+)
 
 
 def _at(prefix: str, **conditions: Any) -> Q:
@@ -378,6 +385,21 @@ async def can_see_message(ctx: Context, message: Message | None) -> bool:
 
 def messages_standing_q() -> Q:
     return Q(visibility=VISIBLE) & active_users_q("sender__")
+# ------------------------------------------------------------------ tables (issue 16)
+
+
+async def can_see_booking(ctx: Context, booking: Booking | None) -> bool:
+    """A booking: its diner, the restaurant's staff, moderators."""
+    viewer = ctx.viewer
+    if booking is None or viewer is None:
+        return False
+    if booking.user_id == viewer.id or is_moderator(viewer):
+        return True
+    return await RestaurantStaff.filter(restaurant_id=booking.restaurant_id, user_id=viewer.id).exists()
+
+
+async def can_see_slot(ctx: Context, slot: BookingSlot | None) -> bool:
+    return slot is not None and await _restaurant_ok(ctx, slot.restaurant_id)
 
 
 # ------------------------------------------------------------------ by id, for every relation
@@ -394,6 +416,8 @@ RULES: dict[type[Model], Check] = {
     SharedMeal: can_see_meal,
     Conversation: can_see_conversation,
     Message: can_see_message,
+    Booking: can_see_booking,
+    BookingSlot: can_see_slot,
 }
 
 # Viewer-independent SQL forms: does the object still stand (attribution at redemption).

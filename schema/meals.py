@@ -23,6 +23,7 @@ from models.meals import (
 from models.restaurants import Restaurant
 from resolvers import visibility
 from resolvers.meals import events, meals, notifications
+from resolvers.tables import meal_life, reliability
 from schema.accounts import UserNode
 from schema.context import Info
 from schema.deals import DealNode, live_deals
@@ -50,11 +51,22 @@ class SeatState(Enum):
     LEFT = "left"
     REMOVED = "removed"
     DECLINED = "declined"
+    NO_SHOW = "no_show"
+    OFFERED = "offered"
 
 
 @strawberry.enum
 class MealStatusEnum(Enum):
     OPEN = "open"
+    CANCELLED = "cancelled"
+    COMPLETED = "completed"
+
+
+@strawberry.enum
+class MealPhase(Enum):
+    SCHEDULED = "scheduled"
+    UNDER_WAY = "under_way"
+    COMPLETED = "completed"
     CANCELLED = "cancelled"
 
 
@@ -68,6 +80,22 @@ class MealGuest:
     async def user(self, info: Info) -> UserNode | None:
         user = await visibility.fetch(info.context, User, self.model.user_id)
         return UserNode.from_model(user) if user else None
+
+    @strawberry.field(description="Host only: the diner's record (attended, no-shows, meals rated).")
+    async def reliability(self, info: Info) -> GuestReliability | None:
+        viewer = info.context.viewer
+        meal = await SharedMeal.get_or_none(id=self.model.meal_id)
+        if viewer is None or meal is None or meal.host_id != viewer.id:
+            return None
+        found = await reliability.record(self.model.user_id)
+        return GuestReliability(attended=found.attended, no_shows=found.no_shows, rated=found.rated)
+
+
+@strawberry.type
+class GuestReliability:
+    attended: int
+    no_shows: int
+    rated: int
 
 
 @strawberry.type(name="SharedMeal")
@@ -95,6 +123,10 @@ class SharedMealNode(ModelNode, kind=SharedMeal):
     @strawberry.field
     def seats_left(self) -> int:
         return max(0, self.model.capacity - self.model.seats_taken)
+
+    @strawberry.field(description="SCHEDULED, UNDER_WAY (from the start, 3 hours), COMPLETED or CANCELLED.")
+    def phase(self) -> MealPhase:
+        return MealPhase(meal_life.phase(self.model))
 
     @strawberry.field
     async def host(self, info: Info) -> UserNode | None:
@@ -128,7 +160,7 @@ class SharedMealNode(ModelNode, kind=SharedMeal):
         if viewer.id != self.model.host_id:
             raise AuthError("FORBIDDEN", "Only the host sees who is waiting")
         rows = await self._seats(info)
-        waiting = (SeatStatus.WAITLISTED, SeatStatus.PENDING)
+        waiting = (SeatStatus.WAITLISTED, SeatStatus.PENDING, SeatStatus.OFFERED)
         return [
             MealGuest(state=SeatState(r.status.value), since=r.created_at, model=r)
             for r in rows

@@ -300,6 +300,41 @@ def mutation_cases(w: World) -> dict[str, tuple[str, dict]]:
             "mutation($c: ID!) { markConversationRead(conversationId: $c) { ERR } }",
             {"c": w.conversation},
         ),
+        # tables (issue 16): someone else's restaurant, meal or booking
+        "setBookingSlots": (
+            'mutation($r: ID!) { setBookingSlots(restaurantId: $r, slots: [{startsAt: "SOON", seats: 4}]) { ERR } }',
+            {"r": w.restaurant},
+        ),
+        "setBookingPolicy": (
+            "mutation($r: ID!) { setBookingPolicy(restaurantId: $r, input: {}) { ERR } }",
+            {"r": w.restaurant},
+        ),
+        "bookTable": (
+            'mutation($r: ID!) { bookTable(input: {restaurantId: $r, startsAt: "SOON", partySize: 2}) { ERR } }',
+            {"r": w.restaurant},
+        ),
+        "cancelBooking": ('mutation { cancelBooking(bookingId: "Qm9va2luZzo5OTk5OTk5") { ERR } }', {}),
+        "markBookingNoShow": ('mutation { markBookingNoShow(bookingId: "Qm9va2luZzo5OTk5OTk5") { ERR } }', {}),
+        "answerReservationRequest": (
+            'mutation($m: ID!) { answerReservationRequest(requestId: $m, decision: DECLINE, reason: "no") { ERR } }',
+            {"m": w.meal},
+        ),
+        "checkInGuest": (
+            "mutation($m: ID!, $u: ID!) { checkInGuest(mealId: $m, userId: $u) { ERR } }",
+            {"m": w.meal, "u": w.diner_id},
+        ),
+        "answerSeatOffer": ("mutation($m: ID!) { answerSeatOffer(mealId: $m, accept: true) { ERR } }", {"m": w.meal}),
+        "createMealPoll": (
+            'mutation($m: ID!) { createMealPoll(mealId: $m, kind: DISH, question: "x", options: []) { ERR } }',
+            {"m": w.meal},
+        ),
+        "voteInPoll": ('mutation { voteInPoll(pollId: "TWVhbFBvbGw6OTk5OTk5", optionId: "UG9sbE9wdGlvbjo5OTk5OTk=") { ERR } }', {}),
+        "closeMealPoll": ('mutation { closeMealPoll(pollId: "TWVhbFBvbGw6OTk5OTk5") { ERR } }', {}),
+        "rateMeal": ("mutation($m: ID!) { rateMeal(mealId: $m, thumbsUp: false) { ERR } }", {"m": w.meal}),
+        "answerProposedTime": (
+            "mutation($m: ID!) { answerProposedTime(requestId: $m, accept: true) { ERR } }",
+            {"m": w.meal},
+        ),
     }
     return {
         name: (doc.replace("ERR", "errors { code }").replace("SOON", soon).replace("LATER", later), variables)

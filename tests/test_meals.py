@@ -124,11 +124,16 @@ async def test_leaving_promotes_the_first_waitlisted_and_notifies(client):
     assert nosy["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     left = await gql(client, LEAVE, {"id": meal}, guest)
     assert left["data"]["leaveSharedMeal"]["meal"] == {"seatsTaken": 2, "waitlistCount": 1}
+    # The first waitlisted diner is offered the seat (issue 16) and takes it by accepting.
     mine = (await gql(client, MEAL, {"id": meal}, first_wait))["data"]["sharedMeal"]
-    assert mine["myStatus"] == "JOINED"
+    assert mine["myStatus"] == "OFFERED"
     notes = (await gql(client, NOTES, token=first_wait))["data"]
     assert notes["unreadNotificationCount"] == 1
-    assert notes["notifications"]["edges"][0]["node"]["kind"] == "promoted"
+    assert notes["notifications"]["edges"][0]["node"]["kind"] == "seat_offered"
+    accept = "mutation($id: ID!) { answerSeatOffer(mealId: $id, accept: true) { errors { code } } }"
+    assert (await gql(client, accept, {"id": meal}, first_wait))["data"]["answerSeatOffer"]["errors"] == []
+    mine = (await gql(client, MEAL, {"id": meal}, first_wait))["data"]["sharedMeal"]
+    assert mine["myStatus"] == "JOINED"
     assert (await gql(client, MARK, token=first_wait))["data"]["markNotificationsRead"]["marked"] == 1
     assert (await gql(client, NOTES, token=first_wait))["data"]["unreadNotificationCount"] == 0
     not_in = await gql(client, LEAVE, {"id": meal}, guest)

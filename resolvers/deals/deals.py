@@ -432,6 +432,9 @@ async def redeem(
             await ReferralCredit.create(
                 user_id=claim.referrer_id, claim_id=claim.id, amount_cents=REFERRAL_CREDIT_CENTS
             )
+    from resolvers.tables import meal_life  # issue 16: a redemption there checks the diner in
+
+    await meal_life.voucher_check_in(ctx.services, claim.user_id, deal.restaurant_id)
     return await Claim.get(id=claim.id)
 
 

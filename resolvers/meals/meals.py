@@ -39,6 +39,8 @@ from resolvers.restaurants.access import require_staff
 TOPIC = "meal"
 FEED_KIND = "meal"
 SEATED = (SeatStatus.HOST, SeatStatus.JOINED)
+# Guests who have not gone (an OFFERED diner holds a seat until they answer).
+GOING = (SeatStatus.JOINED, SeatStatus.WAITLISTED, SeatStatus.PENDING, SeatStatus.OFFERED)
 
 
 @dataclass
@@ -109,6 +111,8 @@ async def _lock_open(meal_id: int, field: str = "mealId") -> None:
         raise UserInputError(ErrorCode.NOT_FOUND, "No such meal", field)
     if row["status"] == MealStatus.CANCELLED.value:
         raise UserInputError(ErrorCode.CANCELLED, "This meal was cancelled", field)
+    if row["status"] == MealStatus.COMPLETED.value:
+        raise UserInputError(ErrorCode.IN_THE_PAST, "This meal is over", field)
 
 
 async def _take_seat(meal_id: int) -> bool:
@@ -129,7 +133,7 @@ async def join_meal(ctx: Context, meal_id: int) -> tuple[SeatStatus, SharedMeal]
         async with in_transaction("default"):
             await _lock_open(meal.id)
             existing = await MealSeat.get_or_none(meal_id=meal.id, user_id=viewer.id)
-            if existing and existing.status in (SeatStatus.JOINED, SeatStatus.WAITLISTED, SeatStatus.PENDING):
+            if existing and existing.status in GOING:
                 raise UserInputError(
                     ErrorCode.ALREADY_JOINED, f"You are already {existing.status.value}", "mealId"
                 )
@@ -149,32 +153,18 @@ async def join_meal(ctx: Context, meal_id: int) -> tuple[SeatStatus, SharedMeal]
 
 
 async def _promote_next(ctx: Context, meal: SharedMeal) -> int | None:
-    """Give a freed seat to the first waitlisted diner (inside the caller's transaction)."""
-    # Never someone blocked either way with the host (a block removes them; this holds meanwhile).
-    shut_out = sorted(await visibility.blocked_either_way(meal.host_id))
-    while True:
-        first = (
-            await MealSeat.filter(meal_id=meal.id, status=SeatStatus.WAITLISTED)
-            .exclude(user_id__in=shut_out)
-            .order_by("id")
-            .first()
-        )
-        if first is None:
-            return None
-        moved = await MealSeat.filter(id=first.id, status=SeatStatus.WAITLISTED).update(
-            status=SeatStatus.JOINED
-        )
-        if moved:
-            await notifications.notify(
-                ctx, [first.user_id], "promoted", f"有空位了！你已加入「{meal.title}」", meal_id=meal.id
-            )
-            return first.user_id
+    """Offer a freed seat to the first waitlisted diner (inside the caller's transaction): the
+    seat is held for them until they accept, decline or the offer lapses (resolvers.tables.offers).
+    """
+    from resolvers.tables import offers  # issue 16: nobody is seated without accepting
+
+    return await offers.offer_next(ctx, meal)
 
 
 async def _free_seat(ctx: Context, meal: SharedMeal, seat: MealSeat, new_status: SeatStatus) -> int | None:
     """Move a diner out; a seated diner's seat goes to the waitlist's first, else back to the pool."""
     released = await MealSeat.filter(id=seat.id, status=seat.status).update(status=new_status)
-    if not released or seat.status != SeatStatus.JOINED:
+    if not released or seat.status not in (SeatStatus.JOINED, SeatStatus.OFFERED):
         return None
     promoted = await _promote_next(ctx, meal)
     if promoted is None:
@@ -191,7 +181,7 @@ async def release_seat(
     """
     await _lock_open(meal.id)
     seat = await MealSeat.get_or_none(meal_id=meal.id, user_id=user_id)
-    if seat is None or seat.status not in (SeatStatus.JOINED, SeatStatus.WAITLISTED, SeatStatus.PENDING):
+    if seat is None or seat.status not in GOING:
         raise UserInputError(ErrorCode.NOT_JOINED, "Not a guest of this meal", field)
     return await _free_seat(ctx, meal, seat, new_status)
 
@@ -201,6 +191,11 @@ async def leave_meal(ctx: Context, meal_id: int) -> SharedMeal:
     meal = await visible_meal(ctx, meal_id)
     if meal.host_id == viewer.id:
         raise UserInputError(ErrorCode.FORBIDDEN, "Hosts cancel the meal instead of leaving", "mealId")
+    if meal.starts_at <= datetime.now(UTC):
+        from resolvers.tables import meal_life  # issue 16: after the start, a no-show
+
+        await meal_life.leave_after_start(ctx, meal, viewer.id)
+        return await SharedMeal.get(id=meal.id)
     async with in_transaction("default"):
         promoted = await release_seat(ctx, meal, viewer.id, SeatStatus.LEFT, "mealId")
     await _after_promotion(ctx, meal.id, promoted, "left")
@@ -214,7 +209,7 @@ async def leave_all(ctx: Context, user_id: int) -> None:
             await cancel(ctx, meal, visibility=Visibility.REMOVED)
         except UserInputError:
             pass  # cancelled meanwhile
-    going = [SeatStatus.JOINED, SeatStatus.WAITLISTED, SeatStatus.PENDING]
+    going = list(GOING)
     for seat in await MealSeat.filter(user_id=user_id, status__in=going).select_related("meal"):
         try:
             async with in_transaction("default"):
@@ -302,9 +297,9 @@ async def cancel(ctx: Context, meal: SharedMeal, **also: object) -> None:
         )
         if not changed:
             raise UserInputError(ErrorCode.CANCELLED, "Already cancelled", "mealId")
-        guests = await MealSeat.filter(
-            meal_id=meal.id, status__in=[SeatStatus.JOINED, SeatStatus.WAITLISTED, SeatStatus.PENDING]
-        ).values_list("user_id", flat=True)
+        guests = await MealSeat.filter(meal_id=meal.id, status__in=list(GOING)).values_list(
+            "user_id", flat=True
+        )
         await notifications.notify(
             ctx, list(guests), "meal_cancelled", f"「{meal.title}」已取消", meal_id=meal.id
         )
@@ -330,7 +325,11 @@ async def request_reservation(ctx: Context, meal_id: int, note: str) -> SharedMe
         raise UserInputError(
             ErrorCode.DUPLICATE, f"Reservation already {current.reservation.value}", "mealId"
         )
-    await _changed(ctx, meal.id, "reservation")
+    from resolvers.tables import inbox  # the restaurant's inbox (issue 16) builds on meals
+
+    text = f"「{meal.title}」请求订座"
+    staff = await inbox.tell_staff(ctx, meal.restaurant_id, "reservation_requested", text, meal.id)
+    await inbox.meal_changed(ctx, meal, "reservation", staff)
     return await SharedMeal.get(id=meal.id)
 
 

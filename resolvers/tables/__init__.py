@@ -1,0 +1,1 @@
+"""Tables (issue 16): bookings, the restaurant inbox, the meal's life, waitlist offers, polls."""

@@ -1,0 +1,232 @@
+"""Standalone bookings: party size, time and note against the seats a restaurant opens per slot.
+
+A slot's `seats_booked` moves only in the UPDATE that checks it (`seats_booked + n <= seats`),
+so no interleaving of bookings overbooks a slot on either backend. A booking holds its seats
+while REQUESTED, CONFIRMED or PROPOSED; every move out of those states is a conditional update on
+the booking's status whose winner, and only it, gives the seats back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from tortoise.transactions import in_transaction
+
+from core.atomic import update_returning
+from core.context import Context
+from core.errors import Collector, ErrorCode, UserInputError
+from core.schedule import check_start, utc
+from models.restaurants import Restaurant
+from models.tables import HOLDING, Booking, BookingPolicy, BookingSlot, BookingStatus
+from resolvers import visibility
+from resolvers.accounts.accounts import write_limit
+from resolvers.restaurants.access import require_staff
+from resolvers.tables import inbox, reliability
+
+MAX_SLOT_SEATS = 500
+DEFAULT_POLICY = BookingPolicy(cancel_cutoff_minutes=120, max_party_size=10, no_show_limit=2)
+
+
+@dataclass
+class SlotFields:
+    starts_at: datetime
+    seats: int
+
+
+@dataclass
+class PolicyFields:
+    cancel_cutoff_minutes: int
+    max_party_size: int
+    no_show_limit: int
+
+
+async def policy_of(restaurant_id: int) -> BookingPolicy:
+    return await BookingPolicy.get_or_none(restaurant_id=restaurant_id) or DEFAULT_POLICY
+
+
+async def set_policy(ctx: Context, restaurant_id: int, fields: PolicyFields) -> BookingPolicy:
+    viewer = await write_limit(ctx, "booking")
+    await require_staff(viewer, restaurant_id)
+    collector = Collector()
+    if not 0 <= fields.cancel_cutoff_minutes <= 7 * 24 * 60:
+        collector.add("cancelCutoffMinutes", ErrorCode.OUT_OF_RANGE, "0 to 10080 minutes")
+    if not 1 <= fields.max_party_size <= 50:
+        collector.add("maxPartySize", ErrorCode.OUT_OF_RANGE, "1 to 50")
+    if not 1 <= fields.no_show_limit <= 20:
+        collector.add("noShowLimit", ErrorCode.OUT_OF_RANGE, "1 to 20")
+    collector.raise_if_any()
+    values = {
+        "cancel_cutoff_minutes": fields.cancel_cutoff_minutes,
+        "max_party_size": fields.max_party_size,
+        "no_show_limit": fields.no_show_limit,
+    }
+    policy, _ = await BookingPolicy.update_or_create(values, restaurant_id=restaurant_id)
+    return policy
+
+
+async def set_slots(ctx: Context, restaurant_id: int, slots: list[SlotFields]) -> list[BookingSlot]:
+    """Open (or resize) slots; a slot never shrinks below the seats already booked on it."""
+    viewer = await write_limit(ctx, "booking")
+    await require_staff(viewer, restaurant_id)
+    collector = Collector()
+    if not 1 <= len(slots) <= 100:
+        collector.add("slots", ErrorCode.OUT_OF_RANGE, "1 to 100 slots at a time")
+    for i, slot in enumerate(slots):
+        check_start(slot.starts_at, f"slots.{i}.startsAt", collector)
+        if not 0 <= slot.seats <= MAX_SLOT_SEATS:
+            collector.add(f"slots.{i}.seats", ErrorCode.OUT_OF_RANGE, f"0 to {MAX_SLOT_SEATS} seats")
+    collector.raise_if_any()
+    saved: list[BookingSlot] = []
+    async with in_transaction("default"):
+        for i, slot in enumerate(slots):
+            row, created = await BookingSlot.get_or_create(
+                {"seats": slot.seats}, restaurant_id=restaurant_id, starts_at=utc(slot.starts_at)
+            )
+            if not created:
+                resized = await update_returning(
+                    "booking_slots",
+                    "seats = ?",
+                    "id = ? AND seats_booked <= ?",
+                    [slot.seats, row.id, slot.seats],
+                    "id",
+                )
+                if not resized:  # the whole call rolls back: nothing half-written
+                    raise UserInputError(
+                        ErrorCode.OUT_OF_RANGE,
+                        "More seats are already booked at this time",
+                        f"slots.{i}.seats",
+                    )
+            saved.append(await BookingSlot.get(id=row.id))
+    return saved
+
+
+async def slots_between(restaurant_id: int, start: datetime, end: datetime) -> list[BookingSlot]:
+    return (
+        await BookingSlot.filter(restaurant_id=restaurant_id, starts_at__gte=start, starts_at__lt=end)
+        .order_by("starts_at")
+        .limit(500)
+    )
+
+
+async def take_seats(slot_id: int, party: int) -> bool:
+    """The one statement that books seats: True when they were free and are now held."""
+    rows = await update_returning(
+        "booking_slots",
+        "seats_booked = seats_booked + ?",
+        "id = ? AND seats_booked + ? <= seats",
+        [party, slot_id, party],
+        "seats_booked",
+    )
+    return bool(rows)
+
+
+async def give_back(slot_id: int, party: int) -> None:
+    await update_returning(
+        "booking_slots",
+        "seats_booked = seats_booked - ?",
+        "id = ? AND seats_booked >= ?",
+        [party, slot_id, party],
+        "id",
+    )
+
+
+async def _slot_at(restaurant_id: int, starts_at: datetime, field: str) -> BookingSlot:
+    slot = await BookingSlot.get_or_none(restaurant_id=restaurant_id, starts_at=utc(starts_at))
+    if slot is None:
+        raise UserInputError(ErrorCode.NOT_FOUND, "The restaurant takes no bookings at this time", field)
+    return slot
+
+
+async def book(ctx: Context, restaurant_id: int, starts_at: datetime, party_size: int, note: str) -> Booking:
+    viewer = await write_limit(ctx, "booking")
+    collector = Collector()
+    check_start(starts_at, "startsAt", collector)
+    policy = await policy_of(restaurant_id)
+    if not 1 <= party_size <= policy.max_party_size:
+        collector.add("partySize", ErrorCode.OUT_OF_RANGE, f"Party size is 1 to {policy.max_party_size}")
+    if len(note) > 200:
+        collector.add("note", ErrorCode.TOO_LONG, "At most 200 characters")
+    collector.raise_if_any()
+    if not await Restaurant.filter(visibility.restaurants_q(), id=restaurant_id).exists():
+        raise UserInputError(ErrorCode.NOT_FOUND, "No such restaurant", "restaurantId")
+    slot = await _slot_at(restaurant_id, starts_at, "startsAt")
+    no_shows = await reliability.no_show_count(viewer.id)
+    status = BookingStatus.REQUESTED if no_shows >= policy.no_show_limit else BookingStatus.CONFIRMED
+    async with in_transaction("default"):
+        if not await take_seats(slot.id, party_size):
+            raise UserInputError(ErrorCode.SLOT_FULL, "Not enough seats left at this time", "startsAt")
+        booking = await Booking.create(
+            restaurant_id=restaurant_id,
+            slot_id=slot.id,
+            user_id=viewer.id,
+            party_size=party_size,
+            starts_at=slot.starts_at,
+            note=note.strip(),
+            status=status,
+        )
+        await inbox.tell_staff(ctx, restaurant_id, "booking_new", f"新订座：{party_size} 人")
+    await inbox.changed(ctx, booking)
+    return booking
+
+
+async def own_booking(ctx: Context, booking_id: int) -> Booking:
+    """The viewer's booking; someone else's answers like a missing one."""
+    viewer = ctx.require_viewer()
+    booking = await Booking.get_or_none(id=booking_id, user_id=viewer.id)
+    if booking is None:
+        raise UserInputError(ErrorCode.NOT_FOUND, "No such booking of yours", "bookingId")
+    return booking
+
+
+async def staff_booking(ctx: Context, booking_id: int) -> Booking:
+    viewer = await write_limit(ctx, "booking")
+    booking = await Booking.get_or_none(id=booking_id)
+    if booking is None:
+        raise UserInputError(ErrorCode.NOT_FOUND, "No such booking", "bookingId")
+    await require_staff(viewer, booking.restaurant_id, field="bookingId")
+    return booking
+
+
+async def move(booking: Booking, frm: tuple[BookingStatus, ...], to: BookingStatus, **also: object) -> bool:
+    """Conditional status change; when it leaves the holding states, its seats go back."""
+    changed = await Booking.filter(id=booking.id, status__in=list(frm)).update(status=to, **also)
+    if changed and to not in HOLDING:
+        await give_back(booking.slot_id, booking.party_size)
+    return bool(changed)
+
+
+async def cancel(ctx: Context, booking_id: int) -> Booking:
+    await write_limit(ctx, "booking")
+    booking = await own_booking(ctx, booking_id)
+    cutoff = timedelta(minutes=(await policy_of(booking.restaurant_id)).cancel_cutoff_minutes)
+    if datetime.now(UTC) > booking.starts_at - cutoff:
+        raise UserInputError(
+            ErrorCode.TOO_LATE,
+            f"Cancel at least {int(cutoff.total_seconds() // 60)} minutes ahead",
+            "bookingId",
+        )
+    async with in_transaction("default"):
+        if not await move(booking, HOLDING, BookingStatus.CANCELLED):
+            raise UserInputError(
+                ErrorCode.ALREADY_ANSWERED, f"This booking is {booking.status.value}", "bookingId"
+            )
+        await inbox.tell_staff(ctx, booking.restaurant_id, "booking_cancelled", "订座已取消")
+    await inbox.changed(ctx, booking)
+    return await Booking.get(id=booking.id)
+
+
+async def mark_no_show(ctx: Context, booking_id: int) -> Booking:
+    """Staff, once the time has come: a confirmed booking nobody came to."""
+    booking = await staff_booking(ctx, booking_id)
+    if booking.starts_at > datetime.now(UTC):
+        raise UserInputError(
+            ErrorCode.TOO_LATE, "Mark a no-show once the booking's time has come", "bookingId"
+        )
+    async with in_transaction("default"):
+        if not await move(booking, (BookingStatus.CONFIRMED,), BookingStatus.NO_SHOW):
+            raise UserInputError(
+                ErrorCode.ALREADY_ANSWERED, "Only confirmed bookings can be no-shows", "bookingId"
+            )
+    await inbox.changed(ctx, booking)
+    return await Booking.get(id=booking.id)

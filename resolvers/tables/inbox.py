@@ -1,0 +1,287 @@
+"""The restaurant's inbox: table requests from shared meals and standalone bookings, by day.
+
+Staff are told of each new request (a notification each, and a live message on the
+restaurant's inbox topic); they confirm, decline with a reason, or propose another time, which
+the diner (a booking's diner, a meal's host) accepts or turns down.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from tortoise.transactions import in_transaction
+
+from core import pubsub
+from core.context import Context
+from core.errors import Collector, ErrorCode, UserInputError
+from core.schedule import check_start, utc
+from models.meals import MealSeat, MealStatus, ReservationStatus, SeatStatus, SharedMeal
+from models.restaurants import RestaurantStaff
+from models.tables import Booking, BookingSlot, BookingStatus, MealReservationAnswer
+from resolvers.accounts.accounts import write_limit
+from resolvers.meals import meals, notifications
+from resolvers.restaurants.access import require_staff
+
+INBOX_TOPIC = "restaurant-inbox"
+BOOKING_TOPIC = "booking"
+
+
+@dataclass
+class Request:
+    """One line of the inbox: a booking or a shared meal's table request."""
+
+    booking: Booking | None = None
+    meal: SharedMeal | None = None
+
+    @property
+    def starts_at(self) -> datetime:
+        return self.booking.starts_at if self.booking else self.meal.starts_at  # type: ignore[union-attr]
+
+
+async def tell_staff(
+    ctx: Context, restaurant_id: int, kind: str, message: str, meal_id: int | None = None
+) -> list[int]:
+    """Notify every staff member (inside the caller's transaction); returns who."""
+    staff = await RestaurantStaff.filter(restaurant_id=restaurant_id).values_list("user_id", flat=True)
+    await notifications.notify(ctx, list(staff), kind, message, meal_id=meal_id)
+    return list(staff)
+
+
+async def changed(ctx: Context, booking: Booking) -> None:
+    """After commit: the diner's booking subscription, the inbox, and notification badges."""
+    await pubsub.publish(ctx.services, BOOKING_TOPIC, booking.id, {"bookingId": booking.id})
+    await pubsub.publish(ctx.services, INBOX_TOPIC, booking.restaurant_id, {"bookingId": booking.id})
+    staff = await RestaurantStaff.filter(restaurant_id=booking.restaurant_id).values_list(
+        "user_id", flat=True
+    )
+    await notifications.announce(ctx, [booking.user_id, *staff])
+
+
+async def meal_changed(ctx: Context, meal: SharedMeal, what: str, users: list[int]) -> None:
+    await pubsub.publish(ctx.services, meals.TOPIC, meal.id, {"mealId": meal.id, "change": what})
+    await pubsub.publish(ctx.services, INBOX_TOPIC, meal.restaurant_id, {"mealId": meal.id})
+    await notifications.announce(ctx, users)
+
+
+async def day_requests(ctx: Context, restaurant_id: int, day: date) -> list[Request]:
+    """Bookings and shared-meal table requests starting on `day` in the restaurant's zone."""
+    viewer = ctx.require_viewer()
+    restaurant = await require_staff(viewer, restaurant_id)
+    zone = ZoneInfo(restaurant.timezone or "UTC")
+    # In UTC: SQLite compares the stored text, so the bounds must be written the same way.
+    start = utc(datetime.combine(day, time(0), zone))
+    end = utc(datetime.combine(day + timedelta(days=1), time(0), zone))
+    bookings = await Booking.filter(
+        restaurant_id=restaurant_id, starts_at__gte=start, starts_at__lt=end
+    ).limit(500)
+    asked = await SharedMeal.filter(
+        restaurant_id=restaurant_id,
+        starts_at__gte=start,
+        starts_at__lt=end,
+        reservation__not=ReservationStatus.NONE,
+    ).limit(500)
+    found = [Request(booking=b) for b in bookings] + [Request(meal=m) for m in asked]
+    return sorted(found, key=lambda r: r.starts_at)
+
+
+async def inbox_updates(ctx: Context, restaurant_id: int):  # noqa: ANN201 (an async generator)
+    """Each request that changes at the restaurant, from any app process: staff only."""
+    viewer = ctx.require_viewer()
+    await require_staff(viewer, restaurant_id)
+    async for message in pubsub.listen(ctx.services, INBOX_TOPIC, restaurant_id):
+        if "bookingId" in message:
+            booking = await Booking.get_or_none(id=message["bookingId"])
+            if booking is not None:
+                yield Request(booking=booking)
+        elif "mealId" in message:
+            meal = await SharedMeal.get_or_none(id=message["mealId"])
+            if meal is not None:
+                yield Request(meal=meal)
+
+
+# ------------------------------------------------------------------ staff answers
+
+
+async def _proposed_slot(booking: Booking, starts_at: datetime) -> BookingSlot:
+    collector = Collector()
+    check_start(starts_at, "proposedStartsAt", collector)
+    collector.raise_if_any()
+    slot = await BookingSlot.get_or_none(restaurant_id=booking.restaurant_id, starts_at=utc(starts_at))
+    if slot is None:
+        raise UserInputError(ErrorCode.NOT_FOUND, "No bookable slot at this time", "proposedStartsAt")
+    if slot.id == booking.slot_id:
+        raise UserInputError(ErrorCode.INVALID, "Propose a different time", "proposedStartsAt")
+    if slot.seats - slot.seats_booked < booking.party_size:
+        raise UserInputError(ErrorCode.SLOT_FULL, "Not enough seats left at that time", "proposedStartsAt")
+    return slot
+
+
+def _reason(reason: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise UserInputError(ErrorCode.INVALID, "Say why you decline", "reason")
+    if len(reason) > 200:
+        raise UserInputError(ErrorCode.TOO_LONG, "At most 200 characters", "reason")
+    return reason
+
+
+async def answer_booking(
+    ctx: Context, booking_id: int, decision: str, reason: str, proposed: datetime | None
+) -> Booking:
+    from resolvers.tables.bookings import move, staff_booking
+
+    booking = await staff_booking(ctx, booking_id)
+    async with in_transaction("default"):
+        if decision == "confirm":
+            ok = await move(booking, (BookingStatus.REQUESTED,), BookingStatus.CONFIRMED)
+            kind, text = "booking_confirmed", "你的订座已确认"
+        elif decision == "decline":
+            why = _reason(reason)
+            ok = await move(
+                booking,
+                (BookingStatus.REQUESTED, BookingStatus.CONFIRMED),
+                BookingStatus.DECLINED,
+                decline_reason=why,
+            )
+            kind, text = "booking_declined", f"你的订座被拒绝：{why}"
+        else:
+            if proposed is None:
+                raise UserInputError(ErrorCode.INVALID, "Give the time you propose", "proposedStartsAt")
+            slot = await _proposed_slot(booking, proposed)
+            ok = await move(
+                booking,
+                (BookingStatus.REQUESTED, BookingStatus.CONFIRMED),
+                BookingStatus.PROPOSED,
+                proposed_slot_id=slot.id,
+            )
+            kind, text = "booking_proposed", "餐厅建议了另一个时间"
+        if not ok:
+            raise UserInputError(
+                ErrorCode.ALREADY_ANSWERED, f"This booking is {booking.status.value}", "requestId"
+            )
+        await notifications.notify(ctx, [booking.user_id], kind, text)
+    await changed(ctx, booking)
+    return await Booking.get(id=booking.id)
+
+
+async def answer_booking_proposal(ctx: Context, booking_id: int, accept: bool) -> Booking:
+    """The diner takes the proposed time (seats there taken, the old ones given back) or not."""
+    from resolvers.tables.bookings import give_back, move, own_booking, take_seats
+
+    await write_limit(ctx, "booking")
+    booking = await own_booking(ctx, booking_id)
+    async with in_transaction("default"):
+        if not accept:
+            ok = await move(
+                booking, (BookingStatus.PROPOSED,), BookingStatus.CANCELLED, proposed_slot_id=None
+            )
+        else:
+            slot = await BookingSlot.get_or_none(id=booking.proposed_slot_id or 0)
+            if slot is None or booking.status != BookingStatus.PROPOSED:
+                raise UserInputError(
+                    ErrorCode.ALREADY_ANSWERED, "No time proposed for this booking", "requestId"
+                )
+            if slot.starts_at <= datetime.now(slot.starts_at.tzinfo):
+                raise UserInputError(ErrorCode.IN_THE_PAST, "The proposed time has passed", "requestId")
+            ok = bool(
+                await Booking.filter(
+                    id=booking.id, status=BookingStatus.PROPOSED, proposed_slot_id=slot.id
+                ).update(
+                    status=BookingStatus.CONFIRMED,
+                    slot_id=slot.id,
+                    starts_at=slot.starts_at,
+                    proposed_slot_id=None,
+                )
+            )
+            if ok:
+                if not await take_seats(slot.id, booking.party_size):
+                    raise UserInputError(ErrorCode.SLOT_FULL, "The proposed time filled up", "requestId")
+                await give_back(booking.slot_id, booking.party_size)
+        if not ok:
+            raise UserInputError(ErrorCode.ALREADY_ANSWERED, "No time proposed for this booking", "requestId")
+        await tell_staff(
+            ctx,
+            booking.restaurant_id,
+            "booking_proposal_answered",
+            "新时间已接受" if accept else "新时间被拒绝",
+        )
+    await changed(ctx, booking)
+    return await Booking.get(id=booking.id)
+
+
+async def answer_meal(
+    ctx: Context, meal_id: int, decision: str, reason: str, proposed: datetime | None
+) -> SharedMeal:
+    if decision == "confirm":
+        return await meals.answer_reservation(ctx, meal_id, True)
+    viewer = await write_limit(ctx, "reservation")
+    meal = await SharedMeal.get_or_none(id=meal_id)
+    if meal is None:
+        raise UserInputError(ErrorCode.NOT_FOUND, "No such meal", "requestId")
+    await require_staff(viewer, meal.restaurant_id, field="requestId")
+    if decision == "decline":
+        values: dict[str, object] = {"decline_reason": _reason(reason), "proposed_starts_at": None}
+        status, text = ReservationStatus.DECLINED, f"「{meal.title}」的订座被拒绝：{values['decline_reason']}"
+    else:
+        if proposed is None:
+            raise UserInputError(ErrorCode.INVALID, "Give the time you propose", "proposedStartsAt")
+        collector = Collector()
+        check_start(proposed, "proposedStartsAt", collector)
+        collector.raise_if_any()
+        values = {"decline_reason": "", "proposed_starts_at": utc(proposed)}
+        status, text = ReservationStatus.PROPOSED, f"餐厅为「{meal.title}」建议了另一个时间"
+    async with in_transaction("default"):
+        changed_rows = await SharedMeal.filter(
+            id=meal.id, status=MealStatus.OPEN, reservation=ReservationStatus.REQUESTED
+        ).update(reservation=status)
+        if not changed_rows:
+            raise UserInputError(ErrorCode.ALREADY_ANSWERED, "No open reservation request", "requestId")
+        await MealReservationAnswer.update_or_create(values, meal_id=meal.id)
+        told = [meal.host_id] if status == ReservationStatus.PROPOSED else await _seated(meal.id)
+        await notifications.notify(ctx, told, f"reservation_{status.value}", text, meal_id=meal.id)
+    await meal_changed(ctx, meal, "reservation", told)
+    return await SharedMeal.get(id=meal.id)
+
+
+async def _seated(meal_id: int) -> list[int]:
+    return list(
+        await MealSeat.filter(meal_id=meal_id, status__in=[SeatStatus.HOST, SeatStatus.JOINED]).values_list(
+            "user_id", flat=True
+        )
+    )
+
+
+async def answer_meal_proposal(ctx: Context, meal_id: int, accept: bool) -> SharedMeal:
+    """The host takes the proposed time (the meal moves, guests are told) or not."""
+    viewer = await write_limit(ctx, "meal")
+    meal = await SharedMeal.get_or_none(id=meal_id, host_id=viewer.id)
+    answer = await MealReservationAnswer.get_or_none(meal_id=meal_id)
+    if meal is None:
+        raise UserInputError(ErrorCode.NOT_FOUND, "No such meal of yours", "requestId")
+    proposed = answer.proposed_starts_at if answer else None
+    if accept and proposed is not None and proposed <= datetime.now(proposed.tzinfo):
+        raise UserInputError(ErrorCode.IN_THE_PAST, "The proposed time has passed", "requestId")
+    async with in_transaction("default"):
+        query = SharedMeal.filter(id=meal.id, status=MealStatus.OPEN, reservation=ReservationStatus.PROPOSED)
+        if accept and proposed is not None:
+            ok = await query.update(reservation=ReservationStatus.CONFIRMED, starts_at=proposed)
+        else:
+            ok = await query.update(reservation=ReservationStatus.DECLINED)
+        if not ok:
+            raise UserInputError(ErrorCode.ALREADY_ANSWERED, "No time proposed for this meal", "requestId")
+        told = await _seated(meal.id)
+        if accept:
+            await notifications.notify(
+                ctx, told, "meal_time_changed", f"「{meal.title}」改到了新时间", meal_id=meal.id
+            )
+        staff = await tell_staff(
+            ctx,
+            meal.restaurant_id,
+            "reservation_proposal_answered",
+            f"「{meal.title}」：{'接受' if accept else '拒绝'}新时间",
+            meal.id,
+        )
+    await meal_changed(ctx, meal, "reservation", [*told, *staff])
+    return await SharedMeal.get(id=meal.id)

@@ -1,0 +1,207 @@
+"""The meal's life: scheduled -> under way -> completed (or cancelled).
+
+The phase is derived from the time (under way from the start for MEAL_LENGTH); the meal-life
+job writes COMPLETED once that has passed, so the row says so and nothing moves on it after.
+Leaving after the start is a no-show and promotes nobody. Guests are checked in by staff, or by
+redeeming a voucher at that restaurant while the meal is under way. After completion, seated
+guests rate the meal and each other privately (thumbs and tags), once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from tortoise.exceptions import IntegrityError
+from tortoise.functions import Count
+from tortoise.transactions import in_transaction
+
+from core import pubsub
+from core.atomic import lock_row
+from core.context import Context, Services
+from core.errors import ErrorCode, UserInputError
+from models.meals import MealSeat, MealStatus, SeatStatus, SharedMeal
+from models.tables import MealCheckIn, MealRating
+from resolvers.accounts.accounts import write_limit
+from resolvers.restaurants.access import require_staff
+
+MEAL_LENGTH = timedelta(hours=3)
+EARLY_CHECK_IN = timedelta(hours=1)
+SEATED = (SeatStatus.HOST, SeatStatus.JOINED)
+RATING_TAGS = {
+    "on_time": "准时",
+    "great_company": "聊得来",
+    "good_food": "好吃",
+    "good_value": "划算",
+    "would_eat_again": "还想一起吃",
+    "late": "迟到",
+}
+MEAL_TOPIC = "meal"  # the topic sharedMealUpdated listens on (resolvers.meals.meals.TOPIC)
+
+
+def phase(meal: SharedMeal, now: datetime | None = None) -> str:
+    now = now or datetime.now(UTC)
+    if meal.status == MealStatus.CANCELLED:
+        return "cancelled"
+    if meal.status == MealStatus.COMPLETED or now >= meal.starts_at + MEAL_LENGTH:
+        return "completed"
+    return "under_way" if now >= meal.starts_at else "scheduled"
+
+
+async def _publish(services: Services, meal_id: int, what: str) -> None:
+    await pubsub.publish(services, MEAL_TOPIC, meal_id, {"mealId": meal_id, "change": what})
+
+
+async def complete_due(services: Services) -> int:
+    """The job: write COMPLETED on open meals whose time is over (each row changed once)."""
+    due = await SharedMeal.filter(
+        status=MealStatus.OPEN, starts_at__lt=datetime.now(UTC) - MEAL_LENGTH
+    ).values_list("id", flat=True)
+    done = 0
+    for meal_id in due:
+        if await SharedMeal.filter(id=meal_id, status=MealStatus.OPEN).update(status=MealStatus.COMPLETED):
+            done += 1
+            await _publish(services, meal_id, "completed")
+    return done
+
+
+async def leave_after_start(ctx: Context, meal: SharedMeal, user_id: int) -> None:
+    """A guest leaving once the meal began: a no-show; the seat is not handed on."""
+    async with in_transaction("default"):
+        row = await lock_row("shared_meals", meal.id, "status")
+        if row is None or row["status"] != MealStatus.OPEN.value:
+            raise UserInputError(ErrorCode.CANCELLED, "This meal is over", "mealId")
+        moved = await MealSeat.filter(meal_id=meal.id, user_id=user_id, status=SeatStatus.JOINED).update(
+            status=SeatStatus.NO_SHOW
+        )
+        if not moved:  # the waitlisted and pending simply go
+            moved = await MealSeat.filter(
+                meal_id=meal.id,
+                user_id=user_id,
+                status__in=[SeatStatus.WAITLISTED, SeatStatus.PENDING, SeatStatus.OFFERED],
+            ).update(status=SeatStatus.LEFT)
+        if not moved:
+            raise UserInputError(ErrorCode.NOT_JOINED, "Not a guest of this meal", "mealId")
+    await _publish(ctx.services, meal.id, "no_show")
+
+
+async def check_in(ctx: Context, meal_id: int, user_id: int) -> SharedMeal:
+    """Staff of the meal's restaurant confirm a seated guest is at the table."""
+    viewer = await write_limit(ctx, "checkin")
+    meal = await SharedMeal.get_or_none(id=meal_id)
+    if meal is None:
+        raise UserInputError(ErrorCode.NOT_FOUND, "No such meal", "mealId")
+    await require_staff(viewer, meal.restaurant_id, field="mealId")
+    now = datetime.now(UTC)
+    if phase(meal, now) in ("cancelled", "completed") or now < meal.starts_at - EARLY_CHECK_IN:
+        raise UserInputError(
+            ErrorCode.TOO_LATE, "Check in from an hour before the meal until it ends", "mealId"
+        )
+    if not await MealSeat.filter(meal_id=meal.id, user_id=user_id, status__in=list(SEATED)).exists():
+        raise UserInputError(ErrorCode.NOT_JOINED, "Not seated at this meal", "userId")
+    try:
+        await MealCheckIn.create(meal_id=meal.id, user_id=user_id)
+    except IntegrityError:
+        raise UserInputError(ErrorCode.DUPLICATE, "Already checked in", "userId") from None
+    await _publish(ctx.services, meal.id, "checked_in")
+    return meal
+
+
+async def voucher_check_in(services: Services, user_id: int, restaurant_id: int) -> None:
+    """A voucher redeemed at a restaurant checks its holder in at a meal under way there."""
+    now = datetime.now(UTC)
+    seats = await MealSeat.filter(
+        user_id=user_id,
+        status__in=list(SEATED),
+        meal__restaurant_id=restaurant_id,
+        meal__status=MealStatus.OPEN,
+        meal__starts_at__lte=now + EARLY_CHECK_IN,
+        meal__starts_at__gt=now - MEAL_LENGTH,
+    ).values_list("meal_id", flat=True)
+    for meal_id in seats:
+        try:
+            await MealCheckIn.create(meal_id=meal_id, user_id=user_id, by_voucher=True)
+        except IntegrityError:
+            continue  # already checked in
+        await _publish(services, meal_id, "checked_in")
+
+
+@dataclass
+class GuestRating:
+    user_id: int
+    thumbs_up: bool
+    tags: list[str]
+
+
+def _tags(tags: list[str], field: str) -> list[str]:
+    unknown = [t for t in tags if t not in RATING_TAGS]
+    if unknown or len(tags) > len(RATING_TAGS):
+        raise UserInputError(ErrorCode.UNKNOWN_TAG, f"Tags are: {', '.join(RATING_TAGS)}", field)
+    return sorted(set(tags))
+
+
+async def rate(
+    ctx: Context, meal_id: int, thumbs_up: bool, tags: list[str], guests: list[GuestRating]
+) -> None:
+    """Once, after completion, by a seated guest: the meal and any of the other seated guests."""
+    viewer = await write_limit(ctx, "rating")
+    meal = await SharedMeal.get_or_none(id=meal_id)
+    seated = set(
+        await MealSeat.filter(meal_id=meal_id, status__in=list(SEATED)).values_list("user_id", flat=True)
+    )
+    if meal is None or viewer.id not in seated:
+        raise UserInputError(ErrorCode.NOT_FOUND, "No such meal of yours", "mealId")
+    if phase(meal) != "completed":
+        raise UserInputError(ErrorCode.TOO_LATE, "Rate the meal once it is over", "mealId")
+    rows = [MealRating(meal_id=meal_id, rater_id=viewer.id, thumbs_up=thumbs_up, tags=_tags(tags, "tags"))]
+    for i, guest in enumerate(guests):
+        if guest.user_id == viewer.id or guest.user_id not in seated:
+            raise UserInputError(
+                ErrorCode.NOT_JOINED, "Rate the other guests of this meal", f"guests.{i}.userId"
+            )
+        tags_i = _tags(guest.tags, f"guests.{i}.tags")
+        rows.append(
+            MealRating(
+                meal_id=meal_id,
+                rater_id=viewer.id,
+                target_id=guest.user_id,
+                thumbs_up=guest.thumbs_up,
+                tags=tags_i,
+            )
+        )
+    if len({r.target_id for r in rows}) != len(rows):
+        raise UserInputError(ErrorCode.DUPLICATE, "Rate each guest once", "guests")
+    try:
+        async with in_transaction("default"):
+            # The meal's own rating has no target (NULLs never collide in a unique index): the
+            # meal row's lock makes "not rated yet" and the insert one step.
+            await lock_row("shared_meals", meal_id, "id")
+            if await MealRating.filter(meal_id=meal_id, rater_id=viewer.id).exists():
+                raise IntegrityError("already rated")
+            await MealRating.bulk_create(rows)
+    except IntegrityError:
+        raise UserInputError(ErrorCode.ALREADY_REVIEWED, "You already rated this meal", "mealId") from None
+
+
+async def received_tags(user_id: int) -> dict[str, int]:
+    """Private: the tags others gave this diner, counted (shown to the diner only)."""
+    counts: dict[str, int] = {}
+    for tags in await MealRating.filter(target_id=user_id).values_list("tags", flat=True):
+        for tag in tags or []:
+            counts[tag] = counts.get(tag, 0) + 1
+    return counts
+
+
+async def meal_no_shows(user_id: int) -> int:
+    return await MealSeat.filter(user_id=user_id, status=SeatStatus.NO_SHOW).count()
+
+
+async def attended_and_rated(user_id: int) -> tuple[int, int]:
+    attended = await MealCheckIn.filter(user_id=user_id).count()
+    rated = len(
+        await MealRating.filter(rater_id=user_id, target_id__isnull=True)
+        .annotate(n=Count("id"))
+        .group_by("meal_id")
+        .values_list("meal_id", flat=True)
+    )
+    return attended, rated

@@ -1,0 +1,204 @@
+"""Deciding together: polls inside a shared meal (times, restaurants, dishes) that seated guests
+vote on. The host closes a poll and the winning option is applied in the same transaction (the
+meal's time or restaurant changes, guests are told); dishes are the table's order.
+
+A vote and the close both lock the poll row first, so no vote lands on a closed poll and the
+winner is counted from every vote that was accepted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from core import pubsub
+from core.atomic import lock_row
+from core.context import Context
+from core.errors import Collector, ErrorCode, UserInputError
+from core.schedule import check_start, utc
+from models.meals import MealSeat, MealStatus, ReservationStatus, SeatStatus, SharedMeal
+from models.restaurants import Dish, Restaurant
+from models.tables import MealPoll, PollKind, PollOption, PollVote
+from resolvers import visibility
+from resolvers.accounts.accounts import write_limit
+from resolvers.meals import notifications
+
+SEATED = (SeatStatus.HOST, SeatStatus.JOINED)
+MEAL_TOPIC = "meal"
+
+
+@dataclass
+class OptionFields:
+    label: str = ""
+    starts_at: datetime | None = None
+    restaurant_id: int | None = None
+    dish_id: int | None = None
+
+
+async def _open_meal(ctx: Context, meal_id: int, host_only: bool) -> SharedMeal:
+    viewer = ctx.require_viewer()
+    meal = await visibility.get(ctx, SharedMeal, meal_id)
+    if meal is None:
+        raise UserInputError(ErrorCode.NOT_FOUND, "No such meal", "mealId")
+    if host_only and meal.host_id != viewer.id:
+        raise UserInputError(ErrorCode.FORBIDDEN, "Only the host runs polls", "mealId")
+    if meal.status != MealStatus.OPEN or meal.starts_at <= datetime.now(UTC):
+        raise UserInputError(ErrorCode.TOO_LATE, "Polls are for meals still to come", "mealId")
+    return meal
+
+
+async def _option(
+    meal: SharedMeal, kind: PollKind, i: int, option: OptionFields, collector: Collector
+) -> PollOption:
+    field = f"options.{i}"
+    label = option.label.strip()
+    row = PollOption(label=label[:120])
+    if kind == PollKind.TIME:
+        if option.starts_at is None:
+            collector.add(f"{field}.startsAt", ErrorCode.INVALID, "A time option needs startsAt")
+        else:
+            check_start(option.starts_at, f"{field}.startsAt", collector)
+            row.starts_at = utc(option.starts_at)
+            row.label = row.label or row.starts_at.isoformat()
+    elif kind == PollKind.RESTAURANT:
+        place = await Restaurant.filter(visibility.restaurants_q(), id=option.restaurant_id or 0).first()
+        if place is None:
+            collector.add(f"{field}.restaurantId", ErrorCode.NOT_FOUND, "No such restaurant")
+        else:
+            row.restaurant_id, row.label = place.id, row.label or place.name
+    else:
+        dish = await Dish.get_or_none(id=option.dish_id or 0, restaurant_id=meal.restaurant_id)
+        if dish is None:
+            collector.add(f"{field}.dishId", ErrorCode.NOT_FOUND, "No such dish at this meal's restaurant")
+        else:
+            row.dish_id, row.label = dish.id, row.label or dish.name
+    if len(label) > 120:
+        collector.add(f"{field}.label", ErrorCode.TOO_LONG, "At most 120 characters")
+    return row
+
+
+async def create(
+    ctx: Context, meal_id: int, kind: PollKind, question: str, options: list[OptionFields]
+) -> MealPoll:
+    await write_limit(ctx, "meal")
+    meal = await _open_meal(ctx, meal_id, host_only=True)
+    collector = Collector()
+    question = question.strip()
+    if not question:
+        collector.add("question", ErrorCode.INVALID, "Ask a question")
+    elif len(question) > 200:
+        collector.add("question", ErrorCode.TOO_LONG, "At most 200 characters")
+    if not 2 <= len(options) <= 10:
+        collector.add("options", ErrorCode.OUT_OF_RANGE, "2 to 10 options")
+    rows = [await _option(meal, kind, i, option, collector) for i, option in enumerate(options[:10])]
+    collector.raise_if_any()
+    async with in_transaction("default"):
+        poll = await MealPoll.create(meal_id=meal.id, kind=kind, question=question)
+        for row in rows:
+            row.poll_id = poll.id
+        await PollOption.bulk_create(rows)
+    await _changed(ctx, meal.id, "poll")
+    return poll
+
+
+async def _locked_open_poll(poll_id: int) -> MealPoll:
+    row = await lock_row("meal_polls", poll_id, "closed")
+    if row is None:
+        raise UserInputError(ErrorCode.NOT_FOUND, "No such poll", "pollId")
+    if row["closed"]:
+        raise UserInputError(ErrorCode.POLL_CLOSED, "This poll is closed", "pollId")
+    return await MealPoll.get(id=poll_id)
+
+
+async def _visible_poll(ctx: Context, poll_id: int) -> MealPoll:
+    poll = await MealPoll.get_or_none(id=poll_id)
+    if poll is None or await visibility.get(ctx, SharedMeal, poll.meal_id) is None:
+        raise UserInputError(ErrorCode.NOT_FOUND, "No such poll", "pollId")
+    return poll
+
+
+async def vote(ctx: Context, poll_id: int, option_id: int) -> MealPoll:
+    """A seated guest's one vote (a second vote moves it); POLL_CLOSED once the host closed it."""
+    viewer = await write_limit(ctx, "meal")
+    poll = await _visible_poll(ctx, poll_id)
+    if not await MealSeat.filter(meal_id=poll.meal_id, user_id=viewer.id, status__in=list(SEATED)).exists():
+        raise UserInputError(ErrorCode.NOT_JOINED, "Only guests at the table vote", "pollId")
+    if not await PollOption.filter(id=option_id, poll_id=poll_id).exists():
+        raise UserInputError(ErrorCode.NOT_FOUND, "No such option in this poll", "optionId")
+    try:
+        async with in_transaction("default"):
+            await _locked_open_poll(poll_id)
+            moved = await PollVote.filter(poll_id=poll_id, user_id=viewer.id).update(option_id=option_id)
+            if not moved:
+                await PollVote.create(poll_id=poll_id, option_id=option_id, user_id=viewer.id)
+    except IntegrityError:  # the same diner's parallel first votes: one row wins
+        raise UserInputError(ErrorCode.ALREADY_VOTED, "Your vote is already in", "pollId") from None
+    await _changed(ctx, poll.meal_id, "poll_vote")
+    return poll
+
+
+async def votes_by_option(poll_id: int) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    for option_id in await PollVote.filter(poll_id=poll_id).values_list("option_id", flat=True):
+        counts[option_id] = counts.get(option_id, 0) + 1
+    return counts
+
+
+async def close(ctx: Context, poll_id: int) -> MealPoll:
+    """Host only: the most-voted option wins (ties: the first listed) and is applied at once."""
+    await write_limit(ctx, "meal")
+    poll = await _visible_poll(ctx, poll_id)
+    meal = await _open_meal(ctx, poll.meal_id, host_only=True)
+    told: list[int] = []
+    async with in_transaction("default"):
+        await _locked_open_poll(poll_id)
+        options = await PollOption.filter(poll_id=poll_id).order_by("id")
+        counts = await votes_by_option(poll_id)
+        winner = max(options, key=lambda o: (counts.get(o.id, 0), -o.id))
+        await MealPoll.filter(id=poll_id, closed=False).update(closed=True, winner_id=winner.id)
+        change = await _apply(poll.kind, meal, winner)
+        if change:
+            told = list(
+                await MealSeat.filter(meal_id=meal.id, status__in=list(SEATED)).values_list(
+                    "user_id", flat=True
+                )
+            )
+            await notifications.notify(
+                ctx, told, "meal_changed", f"「{meal.title}」{change}：{winner.label}", meal.id
+            )
+    await _changed(ctx, meal.id, "poll_closed")
+    await notifications.announce(ctx, told)
+    return await MealPoll.get(id=poll_id)
+
+
+async def _apply(kind: PollKind, meal: SharedMeal, winner: PollOption) -> str:
+    """Write the winner onto the meal (inside the close's transaction); the change's words."""
+    if kind == PollKind.TIME and winner.starts_at is not None:
+        if winner.starts_at <= datetime.now(UTC):
+            raise UserInputError(ErrorCode.IN_THE_PAST, "The winning time has passed", "pollId")
+        # A table held for the old time no longer holds: the host asks the restaurant again.
+        await SharedMeal.filter(id=meal.id, status=MealStatus.OPEN).update(
+            starts_at=winner.starts_at, reservation=ReservationStatus.NONE
+        )
+        return "改时间了"
+    if kind == PollKind.RESTAURANT and winner.restaurant_id is not None:
+        if not await Restaurant.filter(visibility.restaurants_q(), id=winner.restaurant_id).exists():
+            raise UserInputError(ErrorCode.NOT_FOUND, "The winning restaurant is no longer open", "pollId")
+        await SharedMeal.filter(id=meal.id, status=MealStatus.OPEN).update(
+            restaurant_id=winner.restaurant_id, reservation=ReservationStatus.NONE
+        )
+        return "换餐厅了"
+    return ""
+
+
+async def meal_polls(ctx: Context, meal_id: int) -> list[MealPoll]:
+    if await visibility.get(ctx, SharedMeal, meal_id) is None:
+        return []
+    return await MealPoll.filter(meal_id=meal_id).order_by("id")
+
+
+async def _changed(ctx: Context, meal_id: int, what: str) -> None:
+    await pubsub.publish(ctx.services, MEAL_TOPIC, meal_id, {"mealId": meal_id, "change": what})

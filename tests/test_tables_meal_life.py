@@ -1,0 +1,131 @@
+"""The meal's life (issue 16): scheduled -> under way -> completed, no-shows, check-in (staff or
+a voucher), private ratings, a guest's reliability shown to hosts; through the endpoint.
+
+Time passing is simulated by moving the meal's start in the database (nothing else is faked)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from models.meals import SharedMeal
+from resolvers.jobs import JOBS, run_job
+from schema.ids import decode
+from tests.helpers import gql, register
+from tests.test_deals import REDEEM, a_deal, claim, code_of
+from tests.test_meals import ANSWER, JOIN, LEAVE, host_meal
+
+PHASE = "query($id: ID!) { sharedMeal(id: $id) { phase status seatsTaken waitlistCount myStatus } }"
+CHECK_IN = "mutation($m: ID!, $u: ID!) { checkInGuest(mealId: $m, userId: $u) { meal { id } errors { field code } } }"
+RATE = """
+mutation($m: ID!, $t: Boolean!, $tags: [String!], $g: [GuestRatingInput!]) {
+  rateMeal(mealId: $m, thumbsUp: $t, tags: $tags, guests: $g) { rated errors { field code } } }
+"""
+WAITING = (
+    "query($id: ID!) { sharedMeal(id: $id) { waiting { state reliability { attended noShows rated } } } }"
+)
+
+
+async def started(meal: str, hours_ago: float) -> None:
+    await SharedMeal.filter(id=decode(meal, "SharedMeal", "id")).update(
+        starts_at=datetime.now(UTC) - timedelta(hours=hours_ago)
+    )
+
+
+async def phase(client, meal: str, token: str) -> dict:
+    return (await gql(client, PHASE, {"id": meal}, token))["data"]["sharedMeal"]
+
+
+async def test_leaving_after_the_start_is_a_no_show_and_promotes_nobody(client, services):
+    host, _, meal, _ = await host_meal(client, capacity=2)
+    guest, guest_id, _ = await register(client)
+    waiting, _, _ = await register(client)
+    await gql(client, JOIN, {"id": meal}, guest)
+    assert (await gql(client, JOIN, {"id": meal}, waiting))["data"]["joinSharedMeal"][
+        "status"
+    ] == "WAITLISTED"
+    assert (await phase(client, meal, host))["phase"] == "SCHEDULED"
+    await started(meal, 0.5)
+    assert (await phase(client, meal, host))["phase"] == "UNDER_WAY"
+    left = (await gql(client, LEAVE, {"id": meal}, guest))["data"]["leaveSharedMeal"]
+    assert left["errors"] == [] and left["meal"] == {"seatsTaken": 2, "waitlistCount": 1}
+    assert (await phase(client, meal, guest))["myStatus"] == "NO_SHOW"
+    assert (await phase(client, meal, waiting))["myStatus"] == "WAITLISTED"  # nobody promoted
+    # The record follows the guest: the next host deciding on them sees it.
+    other_host, _, other_meal, _ = await host_meal(client, approvalRequired=True)
+    await gql(client, JOIN, {"id": other_meal}, guest)
+    seen = (await gql(client, WAITING, {"id": other_meal}, other_host))["data"]["sharedMeal"]["waiting"]
+    assert seen == [{"state": "PENDING", "reliability": {"attended": 0, "noShows": 1, "rated": 0}}]
+    guests = await gql(
+        client,
+        "query($id: ID!) { sharedMeal(id: $id) { guests { reliability { noShows } } } }",
+        {"id": other_meal},
+        guest,
+    )
+    assert all(g["reliability"] is None for g in guests["data"]["sharedMeal"]["guests"])  # host only
+    # The job writes COMPLETED once the meal's time is over; nothing moves on it after.
+    await started(meal, 4)
+    job = next(j for j in JOBS if j.name == "complete-meals")
+    assert await run_job(services, job) >= 1
+    done = await phase(client, meal, host)
+    assert (done["phase"], done["status"]) == ("COMPLETED", "COMPLETED")
+    late = (await gql(client, LEAVE, {"id": meal}, waiting))["data"]["leaveSharedMeal"]
+    assert late["errors"][0]["code"] == "CANCELLED"
+    assert (await gql(client, ANSWER, {"m": meal, "u": guest_id, "a": True}, host))["data"][
+        "answerJoinRequest"
+    ]["errors"]
+
+
+async def test_check_in_by_staff_or_voucher_then_private_ratings_once(client):
+    owner, restaurant, deal = await a_deal(client)
+    host, host_id, meal, _ = await host_meal(client, restaurant=restaurant)
+    guest, guest_id, _ = await register(client)
+    stranger, stranger_id, _ = await register(client)
+    await gql(client, JOIN, {"id": meal}, guest)
+    early = (await gql(client, CHECK_IN, {"m": meal, "u": guest_id}, owner))["data"]["checkInGuest"]
+    assert early["errors"] == [{"field": "mealId", "code": "TOO_LATE"}]
+    await started(meal, 0.25)
+    for token, user, code in ((guest, guest_id, "FORBIDDEN"), (owner, stranger_id, "NOT_JOINED")):
+        body = (await gql(client, CHECK_IN, {"m": meal, "u": user}, token))["data"]["checkInGuest"]
+        assert body["errors"][0]["code"] == code
+    assert (await gql(client, CHECK_IN, {"m": meal, "u": guest_id}, owner))["data"]["checkInGuest"][
+        "errors"
+    ] == []
+    again = (await gql(client, CHECK_IN, {"m": meal, "u": guest_id}, owner))["data"]["checkInGuest"]
+    assert again["errors"][0]["code"] == "DUPLICATE"
+    # The host redeems a voucher at this restaurant while the meal is under way: checked in.
+    code = code_of(await claim(client, host, deal))
+    assert (await gql(client, REDEEM, {"c": code}, owner))["data"]["redeemVoucher"]["errors"] == []
+    # Ratings wait for the end; then once, only for seated guests, known tags only.
+    early = (await gql(client, RATE, {"m": meal, "t": True}, guest))["data"]["rateMeal"]
+    assert early["errors"] == [{"field": "mealId", "code": "TOO_LATE"}]
+    await started(meal, 4)
+    bad = [
+        ({"m": meal, "t": True}, stranger, "NOT_FOUND"),
+        ({"m": meal, "t": True, "tags": ["delicious!!"]}, guest, "UNKNOWN_TAG"),
+        ({"m": meal, "t": True, "g": [{"userId": stranger_id, "thumbsUp": True}]}, guest, "NOT_JOINED"),
+        ({"m": meal, "t": True, "g": [{"userId": guest_id, "thumbsUp": True}]}, guest, "NOT_JOINED"),
+    ]
+    for variables, token, code in bad:
+        assert (await gql(client, RATE, variables, token))["data"]["rateMeal"]["errors"][0]["code"] == code
+    good = {
+        "m": meal,
+        "t": True,
+        "tags": ["good_food"],
+        "g": [{"userId": host_id, "thumbsUp": True, "tags": ["on_time", "great_company"]}],
+    }
+    assert (await gql(client, RATE, good, guest))["data"]["rateMeal"] == {"rated": True, "errors": []}
+    assert (await gql(client, RATE, good | {"g": []}, guest))["data"]["rateMeal"]["errors"][0][
+        "code"
+    ] == "ALREADY_REVIEWED"
+    tags = (await gql(client, "{ myReceivedTags { tag count } }", token=host))["data"]["myReceivedTags"]
+    assert tags == [{"tag": "great_company", "count": 1}, {"tag": "on_time", "count": 1}]
+    assert (await gql(client, "{ myReceivedTags { tag } }", token=guest))["data"]["myReceivedTags"] == []
+    # Reliability counts: both attended (staff, voucher), the guest rated one meal.
+    other_host, _, other_meal, _ = await host_meal(client, approvalRequired=True)
+    for token in (guest, host):
+        await gql(client, JOIN, {"id": other_meal}, token)
+    seen = (await gql(client, WAITING, {"id": other_meal}, other_host))["data"]["sharedMeal"]["waiting"]
+    assert [w["reliability"] for w in seen] == [
+        {"attended": 1, "noShows": 0, "rated": 1},
+        {"attended": 1, "noShows": 0, "rated": 0},
+    ]

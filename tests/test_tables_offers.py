@@ -1,0 +1,117 @@
+"""Time-limited waitlist offers (issue 16): a freed seat is held for the next waitlisted diner,
+who accepts within the window or it moves on; nobody is seated without accepting. Lapsing is
+the scheduled job's; answers and lapses race without double-seating.
+
+Time passing is simulated by moving an offer's expiry in the database (nothing else is faked)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from models.tables import SeatOffer
+from resolvers.jobs import JOBS, run_job
+from schema.ids import decode
+from tests.helpers import gql, register
+from tests.test_meals import JOIN, LEAVE, MEAL, NOTES, host_meal
+
+OFFER = "query($id: ID!) { mySeatOffer(mealId: $id) { expiresAt meal { id } } }"
+ANSWER = "mutation($id: ID!, $a: Boolean!) { answerSeatOffer(mealId: $id, accept: $a) { meal { seatsTaken } errors { code } } }"
+LAPSE = next(job for job in JOBS if job.name == "lapse-seat-offers")
+
+
+async def status(client, meal: str, token: str) -> str:
+    return (await gql(client, MEAL, {"id": meal}, token))["data"]["sharedMeal"]["myStatus"]
+
+
+async def a_full_table_with_a_queue(client, waiting: int, hours: float = 48):
+    host, _, meal, _ = await host_meal(
+        client, capacity=2, startsAt=(datetime.now(UTC) + timedelta(hours=hours)).isoformat()
+    )
+    guest, _, _ = await register(client)
+    await gql(client, JOIN, {"id": meal}, guest)
+    queue = [(await register(client))[0] for _ in range(waiting)]
+    for token in queue:
+        assert (await gql(client, JOIN, {"id": meal}, token))["data"]["joinSharedMeal"][
+            "status"
+        ] == "WAITLISTED"
+    return host, meal, guest, queue
+
+
+async def test_offer_then_decline_then_lapse_then_accept(client, services):
+    host, meal, guest, (first, second, third) = await a_full_table_with_a_queue(client, 3)
+    assert (await gql(client, LEAVE, {"id": meal}, guest))["data"]["leaveSharedMeal"]["errors"] == []
+    assert await status(client, meal, first) == "OFFERED"
+    offer = (await gql(client, OFFER, {"id": meal}, first))["data"]["mySeatOffer"]
+    left = datetime.fromisoformat(offer["expiresAt"]) - datetime.now(UTC)
+    assert timedelta(minutes=29) < left <= timedelta(minutes=30)
+    assert (await gql(client, OFFER, {"id": meal}, second))["data"]["mySeatOffer"] is None
+    # The seat is held: a newcomer waits; only the offered diner can answer.
+    late, _, _ = await register(client)
+    assert (await gql(client, JOIN, {"id": meal}, late))["data"]["joinSharedMeal"]["status"] == "WAITLISTED"
+    assert (await gql(client, ANSWER, {"id": meal, "a": True}, second))["data"]["answerSeatOffer"][
+        "errors"
+    ] == [{"code": "NOT_FOUND"}]
+    # Declined: off the waitlist, the next is offered.
+    declined = (await gql(client, ANSWER, {"id": meal, "a": False}, first))["data"]["answerSeatOffer"]
+    assert declined == {"meal": {"seatsTaken": 2}, "errors": []}
+    assert (await status(client, meal, first), await status(client, meal, second)) == ("LEFT", "OFFERED")
+    # Lapsed: accepting is refused; the job takes it on to the next.
+    await SeatOffer.filter(meal_id=decode(meal, "SharedMeal", "m"), status="open").update(
+        expires_at=datetime.now(UTC) - timedelta(seconds=1)
+    )
+    late_accept = (await gql(client, ANSWER, {"id": meal, "a": True}, second))["data"]["answerSeatOffer"]
+    assert late_accept["errors"] == [{"code": "OFFER_LAPSED"}]
+    assert await run_job(services, LAPSE) >= 1
+    assert (await status(client, meal, second), await status(client, meal, third)) == ("LEFT", "OFFERED")
+    notes = (await gql(client, NOTES, token=second))["data"]["notifications"]["edges"]
+    assert [n["node"]["kind"] for n in notes][:2] == ["offer_lapsed", "seat_offered"]
+    accepted = (await gql(client, ANSWER, {"id": meal, "a": True}, third))["data"]["answerSeatOffer"]
+    assert accepted == {"meal": {"seatsTaken": 2}, "errors": []}
+    assert await status(client, meal, third) == "JOINED"
+    assert await status(client, meal, late) == "WAITLISTED"
+
+
+async def test_offers_shorten_as_the_meal_nears(client):
+    _, meal, guest, (first,) = await a_full_table_with_a_queue(client, 1, hours=0.5)
+    await gql(client, LEAVE, {"id": meal}, guest)
+    offer = (await gql(client, OFFER, {"id": meal}, first))["data"]["mySeatOffer"]
+    left = datetime.fromisoformat(offer["expiresAt"]) - datetime.now(UTC)
+    assert timedelta(minutes=14) < left <= timedelta(minutes=15)  # half the time left
+
+
+async def test_racing_answers_and_lapses_move_each_offer_once(client, services):
+    tables = [await a_full_table_with_a_queue(client, 2) for _ in range(6)]
+    for _, meal, guest, _ in tables:
+        await gql(client, LEAVE, {"id": meal}, guest)
+    # Half the offers are answered by many parallel accepts and declines; the other half lapse
+    # while two job runs and the diners' own late accepts race.
+    answered, lapsing = tables[:3], tables[3:]
+    meal_ids = [meal for _, meal, _, _ in lapsing]
+    await SeatOffer.filter(meal_id__in=[decode(m, "SharedMeal", "m") for m in meal_ids]).update(
+        expires_at=datetime.now(UTC) - timedelta(seconds=1)
+    )
+    calls = []
+    for _, meal, _, (first, _) in answered:
+        calls += [gql(client, ANSWER, {"id": meal, "a": i % 2 == 0}, first) for i in range(6)]
+    for _, meal, _, (first, _) in lapsing:
+        calls += [gql(client, ANSWER, {"id": meal, "a": True}, first) for _ in range(3)]
+    results = await asyncio.gather(*calls, run_job(services, LAPSE), run_job(services, LAPSE))
+    wins = [r for r in results[:-2] if not r["data"]["answerSeatOffer"]["errors"]]
+    assert len(wins) == len(answered)  # one answer per answered offer, none for lapsed ones
+    assert results[-2] + results[-1] == len(lapsing)  # each lapse happened once
+    for host, meal, _, (first, second) in tables:
+        state = (await gql(client, MEAL, {"id": meal}, host))["data"]["sharedMeal"]
+        seated = sum(1 for g in state["guests"] if g["state"] in ("HOST", "JOINED"))
+        waiting = await gql(
+            client, "query($id: ID!) { sharedMeal(id: $id) { waiting { state } } }", {"id": meal}, host
+        )
+        offered = sum(1 for w in waiting["data"]["sharedMeal"]["waiting"] if w["state"] == "OFFERED")
+        assert state["seatsTaken"] == seated + offered == 2, state
+        pair = (await status(client, meal, first), await status(client, meal, second))
+        assert pair in {("JOINED", "WAITLISTED"), ("LEFT", "OFFERED")}, pair
+        kinds = [
+            n["node"]["kind"]
+            for n in (await gql(client, NOTES, token=second))["data"]["notifications"]["edges"]
+        ]
+        assert kinds.count("seat_offered") == (pair[1] == "OFFERED")
