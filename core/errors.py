@@ -60,6 +60,10 @@ class ErrorCode(Enum):
     PAYMENT_REQUIRED = "PAYMENT_REQUIRED"
     # moderation
     ALREADY_REPORTED = "ALREADY_REPORTED"
+    # notifications and self-service
+    UNKNOWN_KIND = "UNKNOWN_KIND"
+    INVALID_DEVICE_TOKEN = "INVALID_DEVICE_TOKEN"
+    LOCATION_CONSENT_REQUIRED = "LOCATION_CONSENT_REQUIRED"
 
 
 class UserInputError(Exception):

@@ -25,6 +25,8 @@ DOMAIN_APPS: tuple[tuple[str, str], ...] = (
     ("meals", "models.meals"),
     ("deals", "models.deals"),
     ("moderation", "models.moderation"),
+    ("notifications", "models.notifications"),
+    ("privacy", "models.privacy"),
 )
 
 

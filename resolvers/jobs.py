@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 from core.context import Services
 from resolvers.deals.deals import release_unpaid
+from resolvers.notifications.deal_expiry import remind_expiring
+from resolvers.notifications.push import drain as drain_push
 from resolvers.reviews.upload_cleanup import cleanup_uploads
 from settings import Settings
 
@@ -36,6 +38,10 @@ JOBS: tuple[Job, ...] = (
     Job("release-unpaid-claims", lambda services: release_unpaid(), lambda s: s.job_interval_seconds or 30),
     # Upload URLs never confirmed, and objects no pending photo awaits, are deleted.
     Job("cleanup-uploads", cleanup_uploads, lambda s: s.upload_cleanup_interval_seconds),
+    # Vouchers about to lapse unused: one reminder each (deduplicated in the database).
+    Job("remind-expiring-deals", remind_expiring, lambda s: 300),
+    # The push outbox: due deliveries sent, failures retried with back-off.
+    Job("drain-push-outbox", drain_push, lambda s: s.push_interval_seconds),
 )
 
 
