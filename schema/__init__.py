@@ -30,6 +30,7 @@ DOMAINS = (
     "deals",
     "moderation",
     "notifications",
+    "privacy",
 )
 
 

@@ -264,6 +264,10 @@ def mutation_cases(w: World) -> dict[str, tuple[str, dict]]:
             {},
         ),
         "registerPushDevice": ('mutation { registerPushDevice(platform: IOS, token: "bad") { ERR } }', {}),
+        "grantLocationConsent": ('mutation { grantLocationConsent(noticeVersion: "1999-01") { ERR } }', {}),
+        "withdrawLocationConsent": ("mutation { withdrawLocationConsent { ERR } }", {}),
+        # Only with the account's own password: a token alone deletes nothing.
+        "deleteMyAccount": ('mutation { deleteMyAccount(password: "not the password") { ERR } }', {}),
         # Someone else's phone (or no phone): never removed by another account.
         "unregisterPushDevice": (
             "mutation($t: String!) { unregisterPushDevice(platform: IOS, token: $t) { ERR } }",
@@ -360,6 +364,8 @@ async def test_others_get_errors_never_data(client, services, attacker):
         "markNotificationsRead",
         "setNotificationPreference",  # their own preferences and phones
         "registerPushDevice",
+        "grantLocationConsent",
+        "withdrawLocationConsent",
         "createRestaurant",
         "shareDeal",
         "recordDealView",
