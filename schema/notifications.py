@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from datetime import datetime
 
 import strawberry
 from strawberry import relay
 
 from models.notifications import Platform, PushDevice
-from resolvers.notifications import preferences, push
+from resolvers.notifications import inbox, preferences, push
 from schema.context import Info
+from schema.meals import NotificationNode
 from schema.nodes import ModelNode
 from schema.payloads import Payload, payload_mutation
 
@@ -93,3 +95,12 @@ class Mutation:
         return UnregisterPushDevicePayload(
             removed=await push.unregister_device(info.context, platform, token)
         )
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(description="Your new notifications, live (from any app process).")
+    async def notification_received(self, info: Info) -> AsyncGenerator[NotificationNode, None]:
+        info.context.require_viewer()
+        async for row in inbox.arrivals(info.context):
+            yield NotificationNode.from_model(row)

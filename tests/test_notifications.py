@@ -136,3 +136,27 @@ async def test_voucher_about_to_expire_is_reminded_once(client, services):
     count, got = await notes(client, diner)
     assert count == 1 and got[0]["kind"] == "deal_expiring"
     assert got[0]["subject"] == {"__typename": "Deal", "id": soon} and "3 小时" in got[0]["message"]
+
+
+async def test_notification_received_is_live(app, client):
+    import asyncio
+
+    import httpx
+    from httpx_ws import aconnect_ws
+    from httpx_ws.transport import ASGIWebSocketTransport
+
+    alice, alice_id, _ = await register(client, name="阿丽")
+    bob, bob_id, _ = await register(client, name="阿博")
+    async with httpx.AsyncClient(transport=ASGIWebSocketTransport(app), base_url="http://testserver") as ws_http:
+        async with aconnect_ws("http://testserver/graphql", ws_http, subprotocols=["graphql-transport-ws"]) as ws:
+            await ws.send_json({"type": "connection_init", "payload": {"authorization": f"Bearer {alice}"}})
+            assert (await ws.receive_json())["type"] == "connection_ack"
+            document = "subscription { notificationReceived { kind message actor { id } } }"
+            await ws.send_json({"id": "n1", "type": "subscribe", "payload": {"query": document}})
+            await asyncio.sleep(0.3)
+            await gql(client, FOLLOW, {"u": alice_id}, bob)
+            message = await asyncio.wait_for(ws.receive_json(), 10)
+            assert message["type"] == "next", message
+            assert message["payload"]["data"]["notificationReceived"] == {
+                "kind": "new_follower", "message": "阿博 关注了你", "actor": {"id": bob_id}
+            }

@@ -6,7 +6,7 @@ exactly when the change that caused them committed. `announce` runs after commit
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 
 from tortoise.exceptions import IntegrityError
@@ -84,6 +84,21 @@ async def notify_now(
         rows = await notify(ctx, user_ids, kind, message, **about)  # type: ignore[arg-type]
     await announce(ctx, [r.user_id for r in rows])
     return rows
+
+
+async def arrivals(ctx: Context) -> AsyncIterator[Notification]:
+    """The viewer's new notifications from now on, oldest first, from any app process.
+
+    An announcement only says "look": each one reads the rows past the last one sent, so a lost
+    or merged announcement delays a notification until the next, never drops it.
+    """
+    viewer = ctx.require_viewer()
+    newest = await Notification.filter(user_id=viewer.id).order_by("-id").first()
+    last = newest.id if newest else 0
+    async for _ in pubsub.listen(ctx.services, TOPIC, viewer.id):
+        for row in await Notification.filter(user_id=viewer.id, id__gt=last).order_by("id").limit(50):
+            last = row.id
+            yield row
 
 
 async def page(ctx: Context, unread_only: bool, first: int | None, after: str | None) -> Page[Notification]:
