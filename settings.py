@@ -77,6 +77,20 @@ class Settings:
     payment_provider: str = "test"
     allow_test_payments: bool = False
     payment_env: Mapping[str, str] = field(default_factory=dict)
+    # Notifications and push (README "Notifications and push"): the outbox job, its back-off,
+    # the deal-expiry notice, APNs token auth (all four APNS_* names set it up).
+    push_interval_seconds: int = 5
+    push_retry_base_seconds: int = 30
+    push_max_attempts: int = 8
+    deal_expiry_notice_hours: int = 72  # vouchers are reminded 3 days before they lapse
+    apns_key_file: str | None = None
+    apns_key_id: str | None = None
+    apns_team_id: str | None = None
+    apns_topic: str | None = None
+    apns_url: str = "https://api.push.apple.com"
+    apns_ca_file: str | None = None
+    # The version of the location notice a diner consents to (PIPL): a new notice, a new consent.
+    location_notice_version: str = "2026-01"
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -182,6 +196,7 @@ class Settings:
             session_recheck_seconds=_int(env, "SESSION_RECHECK_SECONDS", cls.session_recheck_seconds),
             job_interval_seconds=_int(env, "JOB_INTERVAL_SECONDS", cls.job_interval_seconds),
             **_upload_settings(env),
+            **_push_settings(env),
             extra={k: v for k, v in env.items() if k.startswith("TABLEMATES_")},
             payment_provider=payment_provider,
             allow_test_payments=_bool(env, "ALLOW_TEST_PAYMENTS", False),
@@ -196,6 +211,8 @@ def _check_secret(name: str, value: str) -> None:
         raise SettingsError(
             f"{name} {reason}: in production set it to a random value, e.g. `openssl rand -hex 32`"
         )
+
+
 def _upload_settings(env: Mapping[str, str]) -> dict[str, int]:
     names = (
         "max_image_megapixels",
@@ -208,6 +225,21 @@ def _upload_settings(env: Mapping[str, str]) -> dict[str, int]:
         "upload_cleanup_interval_seconds",
     )
     return {name: _int(env, name.upper(), getattr(Settings, name)) for name in names}
+
+
+def _push_settings(env: Mapping[str, str]) -> dict[str, object]:
+    numbers = (
+        "push_interval_seconds",
+        "push_retry_base_seconds",
+        "push_max_attempts",
+        "deal_expiry_notice_hours",
+    )
+    texts = ("apns_key_file", "apns_key_id", "apns_team_id", "apns_topic", "apns_ca_file")
+    found: dict[str, object] = {name: _int(env, name.upper(), getattr(Settings, name)) for name in numbers}
+    found.update({name: env.get(name.upper()) or None for name in texts})
+    found["apns_url"] = env.get("APNS_URL") or Settings.apns_url
+    found["location_notice_version"] = env.get("LOCATION_NOTICE_VERSION") or Settings.location_notice_version
+    return found
 
 
 def _check_database_url(url: str) -> None:

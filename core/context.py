@@ -12,6 +12,7 @@ from core.errors import AuthError
 from core.loaders import Loaders
 from core.passwords import Passwords
 from core.payments import PaymentProvider
+from core.push import PushProvider
 from core.ratelimit import RateLimiter
 from geo import GeoIndex
 from media import Storage
@@ -30,6 +31,7 @@ class Services:
     passwords: Passwords
     limiter: RateLimiter
     payments: PaymentProvider
+    push: dict[str, PushProvider] = field(default_factory=dict)  # platform -> provider
 
 
 @dataclass

@@ -72,6 +72,10 @@ class ErrorCode(Enum):
     TOO_LATE = "TOO_LATE"
     POLL_CLOSED = "POLL_CLOSED"
     OFFER_LAPSED = "OFFER_LAPSED"
+    # notifications and self-service
+    UNKNOWN_KIND = "UNKNOWN_KIND"
+    INVALID_DEVICE_TOKEN = "INVALID_DEVICE_TOKEN"
+    LOCATION_CONSENT_REQUIRED = "LOCATION_CONSENT_REQUIRED"
 
 
 class UserInputError(Exception):

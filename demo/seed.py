@@ -6,12 +6,14 @@ import importlib
 import importlib.util
 import random
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from tqdm import tqdm
 
 from core.context import Services
 from geo.privacy import obfuscate
 from models.accounts import Role, User
+from models.privacy import LocationConsent
 from resolvers.accounts.accounts import DINER_KIND
 from resolvers.foodies.tastes import CUISINES, DIETARY
 
@@ -130,3 +132,8 @@ async def _seed_diners(state: SeedState, count: int) -> None:
             point = obfuscate(lat, lng, user.id, secret=state.services.settings.secret_key)
             await state.services.geo.upsert(DINER_KIND, user.id, *point)
         state.diners.append(user)
+    # Demo diners share a location, so each consented (PIPL) to the notice in force.
+    notice, now = state.services.settings.location_notice_version, datetime.now(UTC)
+    await LocationConsent.bulk_create(
+        [LocationConsent(user_id=u.id, notice_version=notice, granted_at=now) for u in state.diners]
+    )

@@ -30,6 +30,8 @@ DOMAIN_APPS: tuple[tuple[str, str], ...] = (
     ("search", "models.search"),
     ("hours", "models.hours"),
     ("tables", "models.tables"),
+    ("notifications", "models.notifications"),
+    ("privacy", "models.privacy"),
 )
 
 

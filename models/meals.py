@@ -130,6 +130,15 @@ class Notification(Model):
     )
     read_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+    # Who caused it (a follower, a voter...) and what it is about, as the GraphQL type name and
+    # row id (a client opens it with node(); visibility still applies). dedupe_key: a job's
+    # notification is stored once however often or in how many processes the job runs.
+    actor = fields.ForeignKeyField(
+        "accounts.User", related_name="notifications_caused", null=True, on_delete=fields.SET_NULL
+    )
+    subject_type = fields.CharField(max_length=24, null=True)
+    subject_id = fields.BigIntField(null=True)
+    dedupe_key = fields.CharField(max_length=64, null=True, unique=True)
 
     class Meta:
         table = "notifications"

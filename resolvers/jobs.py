@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from core.context import Services
 from resolvers.deals.deals import release_unpaid
 from resolvers.deals.voucher_life import expire_vouchers, remind_expiring
+from resolvers.notifications.push import drain as drain_push
 from resolvers.reviews.upload_cleanup import cleanup_uploads
 from resolvers.tables.meal_life import complete_due
 from resolvers.tables.offers import lapse_due
@@ -47,6 +48,8 @@ JOBS: tuple[Job, ...] = (
     # the seat moves on (issue 16). Every 30 s at most often: offers last minutes, meals hours.
     Job("complete-meals", complete_due, lambda s: max(s.job_interval_seconds, 30)),
     Job("lapse-seat-offers", lapse_due, lambda s: max(s.job_interval_seconds, 30)),
+    # The push outbox: due deliveries sent, failures retried with back-off.
+    Job("drain-push-outbox", drain_push, lambda s: s.push_interval_seconds),
 )
 
 

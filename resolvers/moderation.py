@@ -31,6 +31,7 @@ from resolvers import feed
 from resolvers import visibility as seen
 from resolvers.accounts import sessions
 from resolvers.accounts.accounts import is_moderator, write_limit
+from resolvers.notifications import inbox
 from resolvers.reviews import reviews
 
 MAX_SUSPEND_DAYS = 3650
@@ -177,6 +178,7 @@ async def apply(ctx: Context, kind: str, pk: int, decision: Decision, report_row
             until = datetime.now(UTC) + timedelta(days=days) if action == "SUSPEND_USER" else None
             await _suspend(user_id, until)
         status = ReportStatus.DISMISSED if action == "DISMISS" else ReportStatus.ACTIONED
+        told = await _tell_outcome(ctx, kind, pk, getattr(row, TARGETS[kind].author_field), action)
         if action != "UNSUSPEND_USER" and action != "RESTORE_CONTENT":
             await Report.filter(target_type=kind, target_id=pk, status=ReportStatus.OPEN).update(
                 status=status, open_marker=None, resolved_at=datetime.now(UTC)
@@ -189,8 +191,45 @@ async def apply(ctx: Context, kind: str, pk: int, decision: Decision, report_row
             report_id=report_row.id if report_row else None,
             note=decision.note[:1000],
         )
+    await inbox.announce(ctx, told)
     if action == "SUSPEND_USER":  # after commit: the user's open sockets close on every process
         await sessions.announce_ended(ctx.services, getattr(row, TARGETS[kind].author_field))
+
+
+OUTCOME_FOR_REPORTER = {
+    "DISMISS": "已审核，未发现违规",
+    "HIDE_CONTENT": "已处理：内容已隐藏",
+    "REMOVE_CONTENT": "已处理：内容已删除",
+    "SUSPEND_USER": "已处理：账号已被暂停",
+}
+OUTCOME_FOR_AUTHOR = {
+    "HIDE_CONTENT": "你的内容因违反社区规范已被隐藏",
+    "REMOVE_CONTENT": "你的内容因违反社区规范已被删除",
+    "SUSPEND_USER": "你的账号因违反社区规范已被暂停",
+    "RESTORE_CONTENT": "你的内容经复核已恢复",
+    "UNSUSPEND_USER": "你的账号经复核已恢复",
+}
+
+
+async def _tell_outcome(ctx: Context, kind: str, pk: int, author_id: int | None, action: str) -> list[int]:
+    """Inside the decision's transaction: the open reports' reporters and the author hear of it
+    (never who reported: the author's notice names no one)."""
+    told: list[int] = []
+    if action in OUTCOME_FOR_REPORTER:
+        reporters = await Report.filter(
+            target_type=kind, target_id=pk, status=ReportStatus.OPEN, reporter_id__isnull=False
+        ).values_list("reporter_id", flat=True)
+        rows = await inbox.notify(
+            ctx, [r for r in reporters if r != author_id], "report_resolved",
+            f"你的举报{OUTCOME_FOR_REPORTER[action]}", subject=(kind, pk),
+        )
+        told += [r.user_id for r in rows]
+    if action in OUTCOME_FOR_AUTHOR and author_id is not None:
+        rows = await inbox.notify(
+            ctx, [author_id], "content_moderated", OUTCOME_FOR_AUTHOR[action], subject=(kind, pk)
+        )
+        told += [r.user_id for r in rows]
+    return told
 
 
 async def moderate(ctx: Context, report_id: int, decision: Decision) -> Report:

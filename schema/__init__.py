@@ -22,7 +22,7 @@ from settings import Settings
 
 DOMAINS = (
     "accounts", "foodies", "restaurants", "reviews", "feed", "meals", "deals", "moderation",
-    "vouchers", "matches", "conversations", "search", "hours", "tables",
+    "vouchers", "matches", "conversations", "search", "hours", "tables", "notifications", "privacy",
 )
 
 

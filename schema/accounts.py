@@ -13,7 +13,7 @@ from core.errors import AuthError
 from core.pagination import Page
 from models.accounts import Role, User
 from resolvers import visibility
-from resolvers.accounts import accounts
+from resolvers.accounts import accounts, location_consent
 from resolvers.foodies import foodies
 from resolvers.foodies.tastes import CUISINES, DIETARY
 from schema.context import Info
@@ -144,6 +144,9 @@ class RegisterInput:
     password: str
     display_name: str
     account_type: AccountType = AccountType.DINER
+    location_consent_version: str | None = strawberry.field(
+        default=None, description="Consent to this location notice version (locationNotice) at sign-up."
+    )
 
 
 @strawberry.input
@@ -205,12 +208,13 @@ class Query:
 class Mutation:
     @payload_mutation(public=True)
     async def register(self, info: Info, input: RegisterInput) -> AuthPayload:
-        session = await accounts.register(
+        session = await location_consent.register_consenting(
             info.context,
             input.email,
             input.password,
             input.display_name,
             input.account_type.value,
+            input.location_consent_version,
         )
         return _session_payload(info, session)
 

@@ -27,7 +27,7 @@ from resolvers.tables import meal_life, reliability
 from schema.accounts import UserNode
 from schema.context import Info
 from schema.deals import DealNode, live_deals
-from schema.ids import decode
+from schema.ids import decode, encode, resolve_global_id
 from schema.nodes import ModelNode, listed
 from schema.pagination import Connection, to_connection
 from schema.payloads import Payload, payload_mutation
@@ -238,6 +238,21 @@ class NotificationNode(ModelNode, kind=Notification, private_to="user_id"):
             return None
         row = await visibility.fetch(info.context, SharedMeal, self.model.meal_id)
         return SharedMealNode.from_model(row) if row else None
+
+    @strawberry.field(description="Who caused it (null when you may no longer see them).")
+    async def actor(self, info: Info) -> UserNode | None:
+        if self.model.actor_id is None:
+            return None
+        row = await visibility.fetch(info.context, User, self.model.actor_id)
+        return UserNode.from_model(row) if row else None
+
+    @strawberry.field(
+        description="What it is about (a review, a match request, a deal...), as node(id:) shows it to you."
+    )
+    async def subject(self, info: Info) -> relay.Node | None:
+        if self.model.subject_type is None or self.model.subject_id is None:
+            return None
+        return await resolve_global_id(info, encode(self.model.subject_type, self.model.subject_id))
 
 
 @strawberry.input

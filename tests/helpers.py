@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+LOCATION_NOTICE_VERSION = "2026-01"  # settings.location_notice_version by default
 REGISTER = """
 mutation Register($input: RegisterInput!) {
   register(input: $input) { token user { id displayName } errors { field code message } }
@@ -45,13 +46,23 @@ async def register(
     account_type: str = "DINER",
     password: str = "correct horse battery",
     email: str | None = None,
+    location_consent: bool = True,
 ) -> tuple[str, str, str]:
     """A new account: (token, user global id, email)."""
     email = email or unique_email()
     body = await gql(
         client,
         REGISTER,
-        {"input": {"email": email, "password": password, "displayName": name, "accountType": account_type}},
+        {
+            "input": {
+                "email": email,
+                "password": password,
+                "displayName": name,
+                "accountType": account_type,
+                # Location needs consent (PIPL); the app's sign-up screen asks for it.
+                "locationConsentVersion": LOCATION_NOTICE_VERSION if location_consent else None,
+            }
+        },
     )
     payload = body["data"]["register"]
     assert payload["errors"] == [], payload["errors"]

@@ -269,6 +269,20 @@ def mutation_cases(w: World) -> dict[str, tuple[str, dict]]:
         ),
         "cancelEventRsvp": ("mutation($v: ID!) { cancelEventRsvp(eventId: $v) { ERR } }", {"v": w.event}),
         "markNotificationsRead": ("mutation { markNotificationsRead { ERR } }", {}),
+        "setNotificationPreference": (
+            'mutation { setNotificationPreference(kind: "no_such_kind", push: false) { ERR } }',
+            {},
+        ),
+        "registerPushDevice": ('mutation { registerPushDevice(platform: IOS, token: "bad") { ERR } }', {}),
+        "grantLocationConsent": ('mutation { grantLocationConsent(noticeVersion: "1999-01") { ERR } }', {}),
+        "withdrawLocationConsent": ("mutation { withdrawLocationConsent { ERR } }", {}),
+        # Only with the account's own password: a token alone deletes nothing.
+        "deleteMyAccount": ('mutation { deleteMyAccount(password: "not the password") { ERR } }', {}),
+        # Someone else's phone (or no phone): never removed by another account.
+        "unregisterPushDevice": (
+            "mutation($t: String!) { unregisterPushDevice(platform: IOS, token: $t) { ERR } }",
+            {"t": "ab" * 32},
+        ),
         "createDeal": (
             'mutation($r: ID!) { createDeal(input: {restaurantId: $r, title: "x", priceCents: 0, originalPriceCents: 1, quantity: 1, startsAt: "SOON", endsAt: "LATER"}) { ERR } }',
             {"r": w.restaurant},
@@ -403,6 +417,10 @@ async def test_others_get_errors_never_data(client, services, attacker):
         "logoutEverywhere",
         "requestPhotoUpload",
         "markNotificationsRead",
+        "setNotificationPreference",  # their own preferences and phones
+        "registerPushDevice",
+        "grantLocationConsent",
+        "withdrawLocationConsent",
         "createRestaurant",
         "shareDeal",
         "recordDealView",

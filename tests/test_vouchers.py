@@ -189,7 +189,7 @@ async def test_one_reminder_before_a_voucher_expires(client, services):
     await claim(client, diner, later)
     await asyncio.gather(*(voucher_life.remind_expiring(services) for _ in range(3)))
     kinds = [e["node"]["kind"] for e in (await gql(client, NOTES, token=diner))["data"]["notifications"]["edges"]]
-    assert kinds.count("voucher_expiring") == 1
+    assert kinds.count("deal_expiring") == 1
 
 
 async def test_trends_daily_series_and_heatmap_in_restaurant_time(client, services):

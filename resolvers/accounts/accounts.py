@@ -221,7 +221,10 @@ def _check_timezone(name: str, collector: Collector) -> None:
 
 
 async def update_location(ctx: Context, lat: float, lng: float) -> User:
+    from resolvers.accounts import location_consent  # it builds on this module
+
     viewer = await write_limit(ctx, "location")
+    await location_consent.require(ctx, viewer.id)
     check_coordinates(lat, lng)
     now = datetime.now(UTC)
     async with in_transaction("default"):

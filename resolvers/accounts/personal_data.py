@@ -3,7 +3,8 @@
 Deletion keeps every aggregate right: reviews leave their dishes' counts the way moderation
 removal does; vouchers stay (attached to an anonymised account) so restaurants' sales and
 insights don't change; everything that says who the person was (email, name, bio, tastes,
-position, photos, follows, blocks, requests, notifications) is erased.
+position, photos, follows, blocks, requests, notifications, including those the person caused,
+notification preferences, push devices, location consents) is erased.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from models.accounts import User
 from models.deals import Claim, ReferralCredit
 from models.foodies import Block, Follow, MatchRequest
 from models.meals import EventRsvp, MealSeat, Notification
+from models.notifications import NotificationPreference, PushDevice
+from models.privacy import LocationConsent
 from models.restaurants import Visibility
 from models.reviews import HelpfulVote, Photo, Review, ReviewEdit
 from resolvers.accounts.accounts import DINER_KIND
@@ -92,6 +95,27 @@ async def export_user(user: User) -> dict[str, Any]:
         ],
         "following": list(await Follow.filter(follower_id=user.id).values_list("followee_id", flat=True)),
         "referralCreditsCents": sum(c.amount_cents for c in credits),
+        **await _notifications_and_consents(user),
+    }
+
+
+async def _notifications_and_consents(user: User) -> dict[str, Any]:
+    preferences = await NotificationPreference.filter(user_id=user.id).order_by("kind")
+    devices = await PushDevice.filter(user_id=user.id).order_by("id")
+    consents = await LocationConsent.filter(user_id=user.id).order_by("id")
+    return {
+        "notificationPreferences": [{"kind": p.kind, "inApp": p.in_app, "push": p.push} for p in preferences],
+        "pushDevices": [
+            {"platform": d.platform.value, "registeredAt": _iso(d.registered_at)} for d in devices
+        ],
+        "locationConsents": [
+            {
+                "noticeVersion": c.notice_version,
+                "grantedAt": _iso(c.granted_at),
+                "withdrawnAt": _iso(c.withdrawn_at),
+            }
+            for c in consents
+        ],
     }
 
 
@@ -115,7 +139,10 @@ async def delete_user(services: Services, user: User) -> dict[str, int]:
         await Follow.filter(Q(follower_id=user.id) | Q(followee_id=user.id)).delete()
         await Block.filter(Q(blocker_id=user.id) | Q(blocked_id=user.id)).delete()
         await MatchRequest.filter(Q(sender_id=user.id) | Q(recipient_id=user.id)).delete()
-        await Notification.filter(user_id=user.id).delete()
+        await Notification.filter(Q(user_id=user.id) | Q(actor_id=user.id)).delete()
+        await NotificationPreference.filter(user_id=user.id).delete()
+        await PushDevice.filter(user_id=user.id).delete()
+        await LocationConsent.filter(user_id=user.id).delete()
         await Photo.filter(owner_id=user.id).delete()
         await User.filter(id=user.id).update(
             email=f"deleted-{user.id}-{secrets.token_hex(4)}@deleted.invalid",

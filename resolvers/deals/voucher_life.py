@@ -10,22 +10,21 @@ what was paid (`amount_cents` of that row).
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
-from core import pubsub
 from core.atomic import update_returning
-from core.context import Services
+from core.context import Context, Services
 from core.payments import refund_or_log
-from models.deals import ClaimStatus
-from resolvers.meals import notifications
+from models.deals import Claim, ClaimStatus
+from resolvers.notifications import inbox
 
 log = logging.getLogger("tablemates.vouchers")
 
 BATCH = 500
-REMIND_BEFORE = timedelta(days=3)
 
 
 @dataclass
@@ -68,20 +67,32 @@ async def expire_vouchers(services: Services) -> Expired:
 
 
 async def remind_expiring(services: Services) -> int:
-    """One notification per voucher, REMIND_BEFORE its use window ends (reminded_at set once)."""
+    """One reminder per voucher, DEAL_EXPIRY_NOTICE_HOURS before its use window ends.
+
+    `reminded_at` is set by the statement that picks the vouchers, so two workers never remind
+    twice (and the notification's dedupe key would refuse a second row anyway).
+    """
     now = datetime.now(UTC)
+    horizon = now + timedelta(hours=services.settings.deal_expiry_notice_hours)
+    ctx = Context(services=services)
     async with in_transaction("default"):
         rows = await update_returning(
             "claims",
             "reminded_at = ?",
             "status = ? AND reminded_at IS NULL AND valid_until > ? AND valid_until <= ?",
-            [now, ClaimStatus.ISSUED.value, now, now + REMIND_BEFORE],
-            "id, user_id, valid_until",
+            [now, ClaimStatus.ISSUED.value, now, horizon],
+            "id",
         )
-        for row in rows:
-            await notifications.notify(
-                None, [row["user_id"]], "voucher_expiring", f"A voucher of yours expires soon (#{row['id']})"
+        claims = await Claim.filter(id__in=[row["id"] for row in rows]).select_related("deal")
+        for claim in claims:
+            hours = max(1, math.ceil((claim.valid_until - now).total_seconds() / 3600))
+            await inbox.notify(
+                ctx,
+                [claim.user_id],
+                "deal_expiring",
+                f"你的「{claim.deal.title}」券将在 {hours} 小时内过期，记得去用",
+                subject=("Deal", claim.deal_id),
+                dedupe_key=f"deal_expiring:claim:{claim.id}",
             )
-    for user_id in {row["user_id"] for row in rows}:
-        await pubsub.publish(services, notifications.TOPIC, user_id, {"userId": user_id})
-    return len(rows)
+    await inbox.announce(ctx, [claim.user_id for claim in claims])
+    return len(claims)

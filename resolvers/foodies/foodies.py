@@ -28,6 +28,7 @@ from resolvers.accounts.accounts import DINER_KIND, write_limit
 from resolvers.foodies import matches
 from resolvers.foodies.matching import Taste, match_score
 from resolvers.meals import meals
+from resolvers.notifications import inbox
 from resolvers.visibility import blocked_either_way
 
 CANDIDATE_CAP = 500  # nearest obfuscated points scored per query: bounded work in dense cities
@@ -54,9 +55,15 @@ async def follow(ctx: Context, user_id: int) -> User:
     if await is_blocked_between(viewer.id, target.id):
         raise UserInputError(ErrorCode.BLOCKED, "You cannot follow this user", "userId")
     try:
-        await Follow.create(follower_id=viewer.id, followee_id=target.id)
+        async with in_transaction("default"):
+            await Follow.create(follower_id=viewer.id, followee_id=target.id)
+            await inbox.notify(
+                ctx, [target.id], "new_follower", f"{viewer.display_name} 关注了你",
+                actor_id=viewer.id, subject=("User", viewer.id),
+            )
     except IntegrityError:
-        pass  # already following: following twice is a no-op
+        return target  # already following: following twice is a no-op (and notifies once)
+    await inbox.announce(ctx, [target.id])
     return target
 
 
@@ -128,15 +135,21 @@ async def send_match_request(ctx: Context, user_id: int, message: str | None) ->
     ).exists():
         raise UserInputError(ErrorCode.DUPLICATE, "A request between you already exists", "userId")
     try:
-        request = await MatchRequest.create(
-            sender_id=viewer.id,
-            recipient_id=target.id,
-            pair=f"{min(viewer.id, target.id)}:{max(viewer.id, target.id)}",
-            message=message,
-        )
+        async with in_transaction("default"):
+            request = await MatchRequest.create(
+                sender_id=viewer.id,
+                recipient_id=target.id,
+                pair=f"{min(viewer.id, target.id)}:{max(viewer.id, target.id)}",
+                message=message,
+            )
+            await inbox.notify(
+                ctx, [target.id], "match_request", f"{viewer.display_name} 想和你约饭",
+                actor_id=viewer.id, subject=("MatchRequest", request.id),
+            )
     except IntegrityError:
         raise UserInputError(ErrorCode.DUPLICATE, "A request between you already exists", "userId") from None
     await pubsub.publish(ctx.services, MATCH_TOPIC, target.id, {"requestId": request.id})
+    await inbox.announce(ctx, [target.id])
     return request
 
 
@@ -147,11 +160,18 @@ async def respond_match_request(ctx: Context, request_id: int, accept: bool) -> 
         raise UserInputError(ErrorCode.NOT_FOUND, "No such request", "requestId")
     status = MatchStatus.ACCEPTED if accept else MatchStatus.DECLINED
     now = datetime.now(UTC)
-    changed = await MatchRequest.filter(id=request.id, status=MatchStatus.PENDING).update(
-        status=status, responded_at=now
-    )
-    if not changed:
-        raise UserInputError(ErrorCode.ALREADY_ANSWERED, "This request was already answered", "requestId")
+    async with in_transaction("default"):
+        changed = await MatchRequest.filter(id=request.id, status=MatchStatus.PENDING).update(
+            status=status, responded_at=now
+        )
+        if not changed:
+            raise UserInputError(ErrorCode.ALREADY_ANSWERED, "This request was already answered", "requestId")
+        answer = f"{viewer.display_name} {'接受' if accept else '婉拒'}了你的约饭请求"
+        await inbox.notify(
+            ctx, [request.sender_id], f"match_{status.value}", answer,
+            actor_id=viewer.id, subject=("MatchRequest", request.id),
+        )
+    await inbox.announce(ctx, [request.sender_id])
     request.status, request.responded_at = status, now
     await matches.answered(ctx, request)
     return request

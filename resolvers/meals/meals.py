@@ -146,9 +146,15 @@ async def join_meal(ctx: Context, meal_id: int) -> tuple[SeatStatus, SharedMeal]
             if existing:  # coming back after leaving: to the end of the line
                 await existing.delete()
             await MealSeat.create(meal_id=meal.id, user_id=viewer.id, status=status)
+            what = {SeatStatus.JOINED: "加入了", SeatStatus.WAITLISTED: "候补了"}.get(status, "申请加入")
+            await notifications.notify(
+                ctx, [meal.host_id], "meal_joined", f"{viewer.display_name} {what}「{meal.title}」",
+                meal.id, actor_id=viewer.id,
+            )
     except IntegrityError:  # the same diner joining twice in parallel: one seat row wins
         raise UserInputError(ErrorCode.ALREADY_JOINED, "You already joined", "mealId") from None
     await _changed(ctx, meal.id, "joined")
+    await notifications.announce(ctx, [meal.host_id])
     return status, await SharedMeal.get(id=meal.id)
 
 
@@ -198,7 +204,11 @@ async def leave_meal(ctx: Context, meal_id: int) -> SharedMeal:
         return await SharedMeal.get(id=meal.id)
     async with in_transaction("default"):
         promoted = await release_seat(ctx, meal, viewer.id, SeatStatus.LEFT, "mealId")
-    await _after_promotion(ctx, meal.id, promoted, "left")
+        await notifications.notify(
+            ctx, [meal.host_id], "meal_left", f"{viewer.display_name} 退出了「{meal.title}」",
+            meal.id, actor_id=viewer.id,
+        )
+    await _after_promotion(ctx, meal.id, promoted, "left", also=[meal.host_id])
     return await SharedMeal.get(id=meal.id)
 
 

@@ -25,6 +25,7 @@ from models.restaurants import Dish, RestaurantStaff, Visibility
 from models.reviews import HelpfulVote, Review, ReviewEdit, ReviewPhoto
 from resolvers import feed, visibility
 from resolvers.accounts.accounts import is_moderator, write_limit
+from resolvers.notifications import inbox
 from resolvers.reviews.photos import usable_photos
 
 MAX_BODY = 2000
@@ -153,8 +154,13 @@ async def vote_helpful(ctx: Context, review_id: int) -> Review:
         async with in_transaction("default"):
             await HelpfulVote.create(review_id=review.id, user_id=viewer.id)
             await Review.filter(id=review.id).update(helpful_count=F("helpful_count") + 1)
+            await inbox.notify(
+                ctx, [review.author_id], "helpful_vote", f"{viewer.display_name} 觉得你的点评有用",
+                actor_id=viewer.id, subject=("Review", review.id),
+            )
     except IntegrityError:
         raise UserInputError(ErrorCode.ALREADY_VOTED, "You already found this helpful", "reviewId") from None
+    await inbox.announce(ctx, [review.author_id])
     return await Review.get(id=review.id)
 
 

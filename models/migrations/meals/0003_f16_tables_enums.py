@@ -7,7 +7,7 @@ from models.meals import MealStatus, ReservationStatus, SeatStatus
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('meals', '0001_initial')]
+    dependencies = [('meals', '0002_f19notify_notification_subject')]
 
     initial = False
 

@@ -1,0 +1,34 @@
+"""The person's own rights through the API (PIPL): a copy of their data, and account deletion.
+
+Both reuse resolvers/accounts/personal_data.py, so the API and the operators' CLI
+(`app.py export-user`, `app.py delete-user`) give the same export and erase the same things.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.context import Context
+from core.errors import ErrorCode, UserInputError
+from models.accounts import User
+from resolvers.accounts.accounts import write_limit
+from resolvers.accounts.login_throttle import LoginThrottle, account_key
+from resolvers.accounts.personal_data import delete_user, export_user
+
+
+async def export_mine(ctx: Context) -> dict[str, Any]:
+    viewer = await write_limit(ctx, "export")  # a heavy read: limited like a write
+    return await export_user(await User.get(id=viewer.id))
+
+
+async def delete_mine(ctx: Context, password: str) -> bool:
+    """The password again (a stolen token alone can't delete); wrong guesses count like sign-ins."""
+    viewer = await write_limit(ctx, "password", fail_closed=True)
+    throttle = LoginThrottle(ctx, account_key(viewer.email))
+    await throttle.admit()
+    if not await ctx.services.passwords.verify(viewer.password_hash, password):
+        await throttle.failed()
+        raise UserInputError(ErrorCode.INVALID_CREDENTIALS, "Wrong password", "password")
+    await throttle.succeeded()
+    await delete_user(ctx.services, viewer)
+    return True
