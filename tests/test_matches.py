@@ -43,10 +43,11 @@ async def test_accepting_tells_the_sender_and_lists_the_match(client):
     assert notes["unreadNotificationCount"] == 1
     assert notes["notifications"]["edges"][0]["node"]["kind"] == "match_accepted"
     assert "小波" in notes["notifications"]["edges"][0]["node"]["message"]
-    # A declined request tells nobody and is no match.
+    # A declined request is no match; the sender is told the answer (and nothing more).
     request = (await gql(client, SEND, {"u": carol_id}, bob))["data"]["sendMatchRequest"]["request"]["id"]
     await gql(client, ANSWER, {"r": request, "a": False}, carol)
-    assert (await gql(client, NOTES, token=bob))["data"]["unreadNotificationCount"] == 0
+    told = (await gql(client, NOTES, token=bob))["data"]["notifications"]["edges"]
+    assert [e["node"]["kind"] for e in told] == ["match_declined", "match_request"]
     # Carol asks Alice later: Alice's matches are Carol then Bob, one per page.
     await match(client, carol, alice, alice_id)
     first = (await gql(client, MATCHES, token=alice))["data"]["matches"]

@@ -69,8 +69,8 @@ async def test_helpful_vote_and_meal_joins_and_leaves_notify(client):
     count, got = await notes(client, host)
     assert [n["kind"] for n in got] == ["meal_left", "meal_joined", "meal_joined"]
     assert count == 3 and "候补了" in got[1]["message"]
-    # The waitlisted diner moved up, and is told.
-    assert [n["kind"] for n in (await notes(client, waiting))[1]] == ["promoted"]
+    # The waitlisted diner is offered the freed seat (issue 16: nobody is seated without accepting).
+    assert [n["kind"] for n in (await notes(client, waiting))[1]] == ["seat_offered"]
 
 
 async def test_preferences_turn_a_kind_off_and_unknown_kinds_are_refused(client):

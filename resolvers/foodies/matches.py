@@ -21,7 +21,6 @@ from models.accounts import User
 from models.foodies import MatchRequest, MatchStatus
 from resolvers import visibility
 from resolvers.accounts.accounts import write_limit
-from resolvers.meals import notifications
 
 ANSWER_TOPIC = "match-answered"
 
@@ -38,14 +37,9 @@ def pair_of(a: int, b: int) -> str:
 
 
 async def answered(ctx: Context, request: MatchRequest) -> None:
-    """After an answer is stored: tell the sender (a notification, then live) when accepted."""
+    """After an answer is stored (its notification went with it): tell the sender live when accepted."""
     if request.status != MatchStatus.ACCEPTED:
         return
-    recipient = await User.get(id=request.recipient_id)
-    await notifications.notify(
-        ctx, [request.sender_id], "match_accepted", f"{recipient.display_name} 接受了你的饭搭子请求"[:300]
-    )
-    await notifications.announce(ctx, [request.sender_id])
     await pubsub.publish(ctx.services, ANSWER_TOPIC, request.sender_id, {"requestId": request.id})
 
 

@@ -25,6 +25,18 @@ KINDS: dict[str, str] = {
     "report_resolved": "A moderator decided on something you reported",
     "content_moderated": "A moderator acted on your content or account",
     "message": "A new message in one of your conversations",
+    # tables (issue 16)
+    "seat_offered": "A seat freed up in a meal you waitlisted for: accept it before the offer lapses",
+    "offer_lapsed": "A seat offer you did not answer in time went to the next diner",
+    "reservation_proposed": "The restaurant proposed another time for your meal's table",
+    "meal_time_changed": "A meal you are going to moved to a new time",
+    "meal_changed": "A poll in your meal closed and changed its time, restaurant or dishes",
+    "reservation_requested": "Staff: a shared meal asks your restaurant for a table",
+    "booking_new": "Staff: a new booking at your restaurant",
+    "booking_cancelled": "Staff: a booking at your restaurant was cancelled",
+    "booking_confirmed": "The restaurant confirmed your booking",
+    "booking_declined": "The restaurant declined your booking",
+    "booking_proposed": "The restaurant proposed another time for your booking",
 }
 
 
