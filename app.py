@@ -107,6 +107,24 @@ def metrics_authorized(request: Request, token: str) -> bool:
     return hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
 
 
+async def migration_status(settings: Settings, state: dict[str, Any]) -> str:
+    """"ok", or the pending migrations: a deploy that forgot `migrate` is not ready.
+    Once ok it stays ok (a running process never gains migrations), so the check costs once."""
+    from models.migrate import pending_migrations
+
+    if state.get("migrated"):
+        return "ok"
+    try:
+        pending = await pending_migrations(settings)
+    except Exception as error:  # noqa: BLE001 - any failure means not ready
+        return f"error: {type(error).__name__}: {error}"[:200]
+    state["migrated"] = not pending
+    if not pending:
+        return "ok"
+    more = f" and {len(pending) - 3} more" if len(pending) > 3 else ""
+    return f"pending: {', '.join(pending[:3])}{more}; run `python app.py migrate`"
+
+
 def create_app(settings: Settings) -> Starlette:
     state: dict[str, Any] = {}
     schema = build_schema(settings)
@@ -117,6 +135,7 @@ def create_app(settings: Settings) -> Starlette:
 
     async def readyz(request: Request) -> Response:
         results = await check_dependencies(state["services"])
+        results["migrations"] = await migration_status(settings, state)
         ok = all(v == "ok" for v in results.values())
         return JSONResponse({"ready": ok, "checks": results}, status_code=200 if ok else 503)
 
@@ -208,8 +227,14 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_makemigrations(settings: Settings, args: argparse.Namespace) -> int:
-    from models.migrate import makemigrations
+    from models import installed_apps
+    from models.migrate import makemigrations, unknown_apps
 
+    unknown = unknown_apps(args.apps)
+    if unknown:
+        known = ", ".join(label for label, _ in installed_apps())
+        print(f"error: unknown app(s): {', '.join(unknown)}; installed apps: {known}", file=sys.stderr)
+        return 2
     asyncio.run(makemigrations(settings, args.apps))
     return 0
 
@@ -219,12 +244,16 @@ def cmd_create_user(settings: Settings, args: argparse.Namespace) -> int:
     from models.accounts import Role
     from resolvers.accounts.accounts import create_account
 
+    password = read_password(args)
+    if password is None:
+        return 2
+
     async def action(services: Any) -> int:
         try:
             user = await create_account(
                 services,
                 args.email,
-                args.password,
+                password,
                 args.name or args.email.split("@")[0],
                 Role(args.role),
             )
@@ -236,6 +265,24 @@ def cmd_create_user(settings: Settings, args: argparse.Namespace) -> int:
         return 0
 
     return asyncio.run(_with_orm(settings, action))
+
+
+def read_password(args: argparse.Namespace) -> str | None:
+    """--password, else --password-stdin, else a prompt (twice) on a terminal."""
+    import getpass
+
+    if args.password is not None:
+        return args.password
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        print("error: no terminal to prompt for the password: use --password-stdin", file=sys.stderr)
+        return None
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Password (again): "):
+        print("error: the passwords differ", file=sys.stderr)
+        return None
+    return first
 
 
 def cmd_seed_demo(settings: Settings, args: argparse.Namespace) -> int:
@@ -315,11 +362,43 @@ def cmd_export_schema(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _pending_before_serve(settings: Settings) -> list[str]:
+    """Pending migrations; an unreachable database is not "pending" (/readyz will say so)."""
+    from tortoise import Tortoise, connections
+
+    from models.migrate import pending_migrations
+
+    await Tortoise.init(config=tortoise_config(settings, pool_max=2))
+    try:
+        try:
+            await connections.get("default").execute_query("SELECT 1")
+        except Exception as error:  # noqa: BLE001 - serve anyway; the app answers 503 until it is back
+            log.warning("database not reachable (%s): migrations not checked", error)
+            return []
+        return await pending_migrations(settings)
+    finally:
+        await Tortoise.close_connections()
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import os
 
     import uvicorn
 
+    pending = asyncio.run(_pending_before_serve(settings))
+    if pending:
+        print(
+            f"error: the database has {len(pending)} pending migration(s) ({', '.join(pending[:5])}"
+            f"{' ...' if len(pending) > 5 else ''}): run `python app.py migrate` first",
+            file=sys.stderr,
+        )
+        return 1
+    if args.workers > 1 and not settings.redis_url:
+        log.warning(
+            "--workers %d without REDIS_URL: each worker has its own in-process Redis, so rate limits, "
+            "subscriptions, sessions and persisted queries are not shared; set REDIS_URL",
+            args.workers,
+        )
     # Workers re-read settings from the environment; default the public URL to our address.
     os.environ.setdefault("PUBLIC_BASE_URL", f"http://{args.host}:{args.port}")
     uvicorn.run(
@@ -342,42 +421,86 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def port_number(raw: str) -> int:
+    """A TCP port: uvicorn would otherwise log :99999 and listen somewhere else."""
+    try:
+        value = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {raw!r}") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be between 1 and 65535, got {value}")
+    return value
+
+
+def positive_int(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {raw!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows a default only when there is one to show (not for flags and unset options)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default in (None, False, [], argparse.SUPPRESS):
+            return action.help
+        return super()._get_help_string(action)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="app.py", description="Tablemates API")
-    sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="serve the API")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
-    serve.set_defaults(func=cmd_serve)
-    worker = sub.add_parser("worker", help="run the scheduled jobs (unpaid-claim release ...)")
+    """Every command and option has a help text; defaults are shown by the formatter."""
+    parser = argparse.ArgumentParser(
+        prog="app.py",
+        description="Tablemates API: serve it, migrate its database, manage accounts and demo data.",
+        epilog="Settings come from environment variables (README, Configuration). "
+        "`python app.py COMMAND --help` explains a command.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, text: str, func: Any) -> argparse.ArgumentParser:
+        cmd = sub.add_parser(
+            name, help=text, description=text, formatter_class=HelpFormatter
+        )
+        cmd.set_defaults(func=func)
+        return cmd
+
+    serve = command("serve", "serve the API over HTTP and WebSocket (refuses pending migrations)", cmd_serve)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: all interfaces)")
+    serve.add_argument("--port", type=port_number, default=8000, help="TCP port, 1-65535 (make run: PORT=)")
+    serve.add_argument(
+        "--workers", type=positive_int, default=1, help="worker processes; more than 1 needs REDIS_URL"
+    )
+    worker = command("worker", "run the scheduled jobs (unpaid-claim release ...)", cmd_worker)
     worker.add_argument("--once", action="store_true", help="run each job once and exit")
-    worker.set_defaults(func=cmd_worker)
-    sub.add_parser("migrate", help="bring the database to the latest schema").set_defaults(func=cmd_migrate)
-    make = sub.add_parser("makemigrations", help="(developers) write migrations for model changes")
-    make.add_argument("apps", nargs="*")
-    make.set_defaults(func=cmd_makemigrations)
-    create = sub.add_parser("create-user", help="create a user with a role")
-    create.add_argument("--email", required=True)
-    create.add_argument("--password", required=True)
-    create.add_argument("--name")
-    create.add_argument("--role", choices=["diner", "restaurant", "moderator", "admin"], default="diner")
-    create.set_defaults(func=cmd_create_user)
-    seed = sub.add_parser("seed-demo", help="fill the database with a demo city")
-    seed.add_argument("--seed", type=int, default=7)
-    seed.add_argument("--diners", type=int, default=400)
-    seed.add_argument("--if-empty", action="store_true", help="skip when users already exist")
-    seed.set_defaults(func=cmd_seed_demo)
-    export = sub.add_parser("export-user", help="print a user's own data as JSON")
-    export.add_argument("--email", required=True)
-    export.set_defaults(func=cmd_export_user)
-    delete = sub.add_parser("delete-user", help="delete an account and its personal data")
-    delete.add_argument("--email", required=True)
+    command("migrate", "bring the database to the latest schema", cmd_migrate)
+    make = command("makemigrations", "(developers) write migrations for model changes", cmd_makemigrations)
+    make.add_argument("apps", nargs="*", help="app labels to check (default: all installed apps)")
+    create = command("create-user", "create a user with a role", cmd_create_user)
+    create.add_argument("--email", required=True, help="the sign-in email")
+    secret = create.add_mutually_exclusive_group()
+    secret.add_argument(
+        "--password", help="the password (visible in shell history and `ps`: prefer the prompt or stdin)"
+    )
+    secret.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    create.add_argument("--name", help="display name (default: the email's local part)")
+    create.add_argument(
+        "--role", choices=["diner", "restaurant", "moderator", "admin"], default="diner", help="account role"
+    )
+    seed = command("seed-demo", "fill the database with a demo city (again: nothing to do)", cmd_seed_demo)
+    seed.add_argument("--seed", type=int, default=7, help="random seed: the same seed gives the same city")
+    seed.add_argument("--diners", type=int, default=400, help="how many demo diners to create")
+    seed.add_argument("--if-empty", action="store_true", help="skip when any user exists")
+    export = command("export-user", "print a user's own data as JSON", cmd_export_user)
+    export.add_argument("--email", required=True, help="the account's email")
+    delete = command("delete-user", "delete an account and its personal data", cmd_delete_user)
+    delete.add_argument("--email", required=True, help="the account's email")
     delete.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")
-    delete.set_defaults(func=cmd_delete_user)
-    sdl = sub.add_parser("export-schema", help="write the GraphQL SDL (default: schema.graphql)")
-    sdl.add_argument("--output", default="schema.graphql")
-    sdl.set_defaults(func=cmd_export_schema)
+    sdl = command("export-schema", "write the GraphQL SDL", cmd_export_schema)
+    sdl.add_argument("--output", default="schema.graphql", help="file to write")
     return parser
 
 
