@@ -35,6 +35,7 @@ from schema.view import GraphQLEndpoint
 from settings import Settings, SettingsError
 
 log = logging.getLogger("tablemates")
+access_log = logging.getLogger("tablemates.http")
 GC_GEN0_THRESHOLD = 20_000
 
 
@@ -67,8 +68,27 @@ class RequestIdMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            elapsed = time.perf_counter() - started
             HTTP_REQUESTS.labels(scope["method"], route, str(status)).inc()
-            HTTP_LATENCY.labels(route).observe(time.perf_counter() - started)
+            HTTP_LATENCY.labels(route).observe(elapsed)
+            # The access line (uvicorn's own is off): no query string, it may hold a document.
+            client = scope.get("client")
+            access_log.info(
+                "%s %s %d %.1fms [request %s]",
+                scope["method"],
+                scope["path"],
+                status,
+                elapsed * 1000,
+                request_id,
+                extra={
+                    "request_id": request_id,
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": status,
+                    "duration_ms": round(elapsed * 1000, 2),
+                    "client": client[0] if client else None,
+                },
+            )
 
 
 class LateBoundEndpoint:
@@ -408,6 +428,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         log_level="info",
+        access_log=False,  # RequestIdMiddleware writes the access line, with duration and request id
         # JSON logs: let uvicorn's loggers flow into the root JSON handler each worker sets up.
         log_config=None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
         timeout_graceful_shutdown=10,

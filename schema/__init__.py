@@ -13,6 +13,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from schema.cost import QueryCostLimiter
+from schema.error_log import LoggedSchema
 from schema.errors import ClassifyErrors
 from schema.ids import resolve_global_id
 from schema.input_guard import RejectUnstorableText
@@ -70,7 +71,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     extra = [m.extensions(settings) for m in modules if hasattr(m, "extensions")]
     for more in extra:
         extensions.extend(more)
-    schema = strawberry.Schema(
+    schema = LoggedSchema(  # client errors at INFO, not strawberry's ERROR + traceback
         query=query,
         mutation=_merged("Mutation", modules),
         subscription=_merged("Subscription", modules),
