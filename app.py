@@ -373,6 +373,29 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(_with_orm(settings, action))
 
 
+def cmd_register_queries(settings: Settings, args: argparse.Namespace) -> int:
+    """Allow-list the operations of a folder of .graphql files (PERSISTED_QUERIES=allowlist)."""
+    from pathlib import Path
+
+    from schema.persisted import register_folder
+
+    if not settings.redis_url:
+        print("error: register-queries needs REDIS_URL (the allow-list lives in Redis)", file=sys.stderr)
+        return 2
+
+    async def action(services: Any) -> int:
+        lines, errors = await register_folder(services, build_schema(settings), Path(args.folder))
+        for line in errors:
+            print(f"error: {line}", file=sys.stderr)
+        for line in lines:
+            print(line)
+        if not errors:
+            print(f"registered {len(lines)} document(s)")
+        return 1 if errors else 0
+
+    return asyncio.run(_with_orm(settings, action))
+
+
 def cmd_export_schema(settings: Settings, args: argparse.Namespace) -> int:
     """Write the SDL, so clients and reviewers see the API contract as a file (schema.graphql)."""
     from pathlib import Path
@@ -520,6 +543,11 @@ def build_parser() -> argparse.ArgumentParser:
     delete = command("delete-user", "delete an account and its personal data", cmd_delete_user)
     delete.add_argument("--email", required=True, help="the account's email")
     delete.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")
+    register = command(
+        "register-queries", "allow-list every .graphql file of a folder (PERSISTED_QUERIES=allowlist)",
+        cmd_register_queries,
+    )
+    register.add_argument("folder", help="folder of .graphql files, one operation document per file")
     sdl = command("export-schema", "write the GraphQL SDL", cmd_export_schema)
     sdl.add_argument("--output", default="schema.graphql", help="file to write")
     return parser

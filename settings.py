@@ -71,6 +71,7 @@ class Settings:
     image_decode_wait_seconds: int = 20
     upload_url_ttl_seconds: int = 900
     upload_cleanup_interval_seconds: int = 600
+    persisted_queries: str = "apq"  # off | apq | allowlist (core/persisted_queries.py)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -120,6 +121,9 @@ class Settings:
             raise SettingsError(
                 f"REDIS_URL must start with redis://, rediss:// or unix://, got {redis_url!r}"
             )
+        persisted_queries = env.get("PERSISTED_QUERIES", "apq") or "apq"
+        if persisted_queries not in ("off", "apq", "allowlist"):
+            raise SettingsError(f"PERSISTED_QUERIES must be off, apq or allowlist, got {persisted_queries!r}")
         if not secret:
             try:
                 secret = development_secret(data_dir)
@@ -172,6 +176,7 @@ class Settings:
             session_recheck_seconds=_int(env, "SESSION_RECHECK_SECONDS", cls.session_recheck_seconds),
             job_interval_seconds=_int(env, "JOB_INTERVAL_SECONDS", cls.job_interval_seconds),
             **_upload_settings(env),
+            persisted_queries=persisted_queries,
             extra={k: v for k, v in env.items() if k.startswith("TABLEMATES_")},
         )
 

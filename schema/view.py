@@ -20,6 +20,7 @@ from resolvers.accounts.accounts import authenticate
 from resolvers.accounts.live_sessions import LiveSessions
 from schema.http_body import decode_body, error_response, is_request_error, read_capped_body
 from schema.live import SessionBoundHandler
+from schema.persisted import resolve_persisted
 from schema.unavailable import mark_unavailable
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
@@ -67,6 +68,15 @@ class GraphQLEndpoint(GraphQL):
         except HTTPException as error:
             response = error_response(error)
         await response(scope, receive, send)
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """A GET carrying a persisted-query hash is an operation, not a browser visit."""
+        return "extensions" not in request.query_params and super().should_render_graphql_ide(request)
+
+    async def parse_http_body(self, request: Any) -> Any:
+        """Persisted queries (APQ / allow-list) fill in or refuse the document before it runs."""
+        data = await super().parse_http_body(request)
+        return await resolve_persisted(self.services, data)
 
     def decode_json(self, data: str | bytes) -> object:
         return decode_body(data)
