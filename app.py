@@ -23,6 +23,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tortoise.contrib.starlette import RegisterTortoise
 
+from core import tracing
 from core.health import check_dependencies
 from core.logs import configure_logging
 from core.metrics import DB_POOL, HTTP_LATENCY, HTTP_REQUESTS, REGISTRY, observe_query
@@ -182,6 +183,9 @@ def create_app(settings: Settings) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         querylog.install(settings.slow_query_ms, observe_query)
+        provider = tracing.provider_from_env() if tracing.wanted() else None
+        if provider is not None:
+            tracing.enable(provider)
         async with RegisterTortoise(app, config=tortoise_config(settings)):
             async with open_services(settings) as services:
                 state["services"] = services
@@ -201,6 +205,8 @@ def create_app(settings: Settings) -> Starlette:
                 gc.set_threshold(GC_GEN0_THRESHOLD, 20, 20)
                 async with jobs.in_process(services):
                     yield
+        if provider is not None:
+            provider.shutdown()  # flushes the spans still queued for export
 
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
