@@ -30,6 +30,7 @@ class Settings:
     media_root: Path = Path("data/media")
     s3_bucket: str | None = None
     s3_endpoint_url: str | None = None
+    s3_public_endpoint_url: str | None = None  # what clients reach, when it differs (compose)
     s3_region: str = "us-east-1"
     public_base_url: str = "http://127.0.0.1:8000"
     public_media: bool = False
@@ -146,6 +147,7 @@ class Settings:
             media_root=Path(env.get("MEDIA_ROOT") or data_dir / "media").resolve(),
             s3_bucket=env.get("S3_BUCKET") or None,
             s3_endpoint_url=env.get("S3_ENDPOINT_URL") or None,
+            s3_public_endpoint_url=env.get("S3_PUBLIC_ENDPOINT_URL") or None,
             s3_region=env.get("S3_REGION", "us-east-1"),
             public_base_url=env.get("PUBLIC_BASE_URL", "").rstrip("/") or cls.public_base_url,
             public_media=_bool(env, "PUBLIC_MEDIA", False),
