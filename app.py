@@ -19,7 +19,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tortoise.contrib.starlette import RegisterTortoise
 
@@ -146,6 +146,15 @@ async def migration_status(settings: Settings, state: dict[str, Any]) -> str:
     return f"pending: {', '.join(pending[:3])}{more}; run `python app.py migrate`"
 
 
+def graphiql_routes(settings: Settings) -> list[Mount]:
+    """GraphiQL's vendored scripts and styles, where GraphiQL itself is on (INTROSPECTION)."""
+    from starlette.staticfiles import StaticFiles
+
+    from schema.graphiql import STATIC_DIR, STATIC_URL
+
+    return [Mount(STATIC_URL, StaticFiles(directory=STATIC_DIR))] if settings.introspection else []
+
+
 def create_app(settings: Settings) -> Starlette:
     state: dict[str, Any] = {}
     schema = build_schema(settings)
@@ -215,6 +224,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/readyz", readyz),
         *([Route("/metrics", metrics)] if metrics_exposed(settings) else []),
         Route("/payments/webhook", payment_webhook, methods=["POST"]),
+        *graphiql_routes(settings),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.add_middleware(UnavailableMiddleware)  # a lost PostgreSQL/Redis answers 503, not 500
