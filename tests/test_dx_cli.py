@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from app import build_parser, create_app
+from app import build_parser
 from settings import Settings
 from tests.conftest import BACKEND, _create_postgres_database, _drop_postgres_database
 from tests.helpers import gql, unique_email
@@ -62,11 +62,26 @@ async def test_serve_refuses_pending_migrations_and_readyz_reports_them(settings
         assert "pending migration" in result.stderr and "python app.py migrate" in result.stderr
         assert "Traceback" not in result.stderr
 
-        app = create_app(replace(fresh, job_interval_seconds=0))
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-                response = await http.get("/readyz")
+        # Started some other way (uvicorn directly: `serve` would refuse), /readyz says why it is not ready.
+        # A separate process: Tortoise is global, a second app in this one would close the suite's.
+        port = free_port()
+        env = {**server_env(fresh, fresh.redis_url), "JOB_INTERVAL_SECONDS": "0"}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", "app:asgi", "--port", str(port)],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    response = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5)
+                    break
+                except httpx.HTTPError:
+                    assert time.monotonic() < deadline and process.poll() is None
+                    time.sleep(0.2)
+        finally:
+            process.terminate()
+            process.wait(timeout=15)
         assert response.status_code == 503
         status = response.json()["checks"]["migrations"]
         assert status.startswith("pending: accounts.") and "app.py migrate" in status
