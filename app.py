@@ -19,10 +19,11 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tortoise.contrib.starlette import RegisterTortoise
 
+from core import tracing
 from core.health import check_dependencies
 from core.logs import configure_logging
 from core.metrics import DB_POOL, HTTP_LATENCY, HTTP_REQUESTS, REGISTRY, observe_query
@@ -35,6 +36,7 @@ from schema.view import GraphQLEndpoint
 from settings import Settings, SettingsError
 
 log = logging.getLogger("tablemates")
+access_log = logging.getLogger("tablemates.http")
 GC_GEN0_THRESHOLD = 20_000
 
 
@@ -67,8 +69,27 @@ class RequestIdMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            elapsed = time.perf_counter() - started
             HTTP_REQUESTS.labels(scope["method"], route, str(status)).inc()
-            HTTP_LATENCY.labels(route).observe(time.perf_counter() - started)
+            HTTP_LATENCY.labels(route).observe(elapsed)
+            # The access line (uvicorn's own is off): no query string, it may hold a document.
+            client = scope.get("client")
+            access_log.info(
+                "%s %s %d %.1fms [request %s]",
+                scope["method"],
+                scope["path"],
+                status,
+                elapsed * 1000,
+                request_id,
+                extra={
+                    "request_id": request_id,
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": status,
+                    "duration_ms": round(elapsed * 1000, 2),
+                    "client": client[0] if client else None,
+                },
+            )
 
 
 class LateBoundEndpoint:
@@ -107,6 +128,33 @@ def metrics_authorized(request: Request, token: str) -> bool:
     return hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
 
 
+async def migration_status(settings: Settings, state: dict[str, Any]) -> str:
+    """"ok", or the pending migrations: a deploy that forgot `migrate` is not ready.
+    Once ok it stays ok (a running process never gains migrations), so the check costs once."""
+    from models.migrate import pending_migrations
+
+    if state.get("migrated"):
+        return "ok"
+    try:
+        pending = await pending_migrations(settings)
+    except Exception as error:  # noqa: BLE001 - any failure means not ready
+        return f"error: {type(error).__name__}: {error}"[:200]
+    state["migrated"] = not pending
+    if not pending:
+        return "ok"
+    more = f" and {len(pending) - 3} more" if len(pending) > 3 else ""
+    return f"pending: {', '.join(pending[:3])}{more}; run `python app.py migrate`"
+
+
+def graphiql_routes(settings: Settings) -> list[Mount]:
+    """GraphiQL's vendored scripts and styles, where GraphiQL itself is on (INTROSPECTION)."""
+    from starlette.staticfiles import StaticFiles
+
+    from schema.graphiql import STATIC_DIR, STATIC_URL
+
+    return [Mount(STATIC_URL, StaticFiles(directory=STATIC_DIR))] if settings.introspection else []
+
+
 def create_app(settings: Settings) -> Starlette:
     state: dict[str, Any] = {}
     schema = build_schema(settings)
@@ -117,6 +165,7 @@ def create_app(settings: Settings) -> Starlette:
 
     async def readyz(request: Request) -> Response:
         results = await check_dependencies(state["services"])
+        results["migrations"] = await migration_status(settings, state)
         ok = all(v == "ok" for v in results.values())
         return JSONResponse({"ready": ok, "checks": results}, status_code=200 if ok else 503)
 
@@ -154,6 +203,9 @@ def create_app(settings: Settings) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         querylog.install(settings.slow_query_ms, observe_query)
+        provider = tracing.provider_from_env() if tracing.wanted() else None
+        if provider is not None:
+            tracing.enable(provider)
         async with RegisterTortoise(app, config=tortoise_config(settings)):
             async with open_services(settings) as services:
                 state["services"] = services
@@ -173,6 +225,8 @@ def create_app(settings: Settings) -> Starlette:
                 gc.set_threshold(GC_GEN0_THRESHOLD, 20, 20)
                 async with jobs.in_process(services):
                     yield
+        if provider is not None:
+            provider.shutdown()  # flushes the spans still queued for export
 
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
@@ -182,6 +236,7 @@ def create_app(settings: Settings) -> Starlette:
         *([Route("/metrics", metrics)] if metrics_exposed(settings) else []),
         Route("/payments/webhook", payment_webhook, methods=["POST"]),
         Route("/payments/{provider:str}/notify", provider_notification, methods=["POST"]),
+        *graphiql_routes(settings),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.add_middleware(UnavailableMiddleware)  # a lost PostgreSQL/Redis answers 503, not 500
@@ -220,8 +275,14 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_makemigrations(settings: Settings, args: argparse.Namespace) -> int:
-    from models.migrate import makemigrations
+    from models import installed_apps
+    from models.migrate import makemigrations, unknown_apps
 
+    unknown = unknown_apps(args.apps)
+    if unknown:
+        known = ", ".join(label for label, _ in installed_apps())
+        print(f"error: unknown app(s): {', '.join(unknown)}; installed apps: {known}", file=sys.stderr)
+        return 2
     asyncio.run(makemigrations(settings, args.apps))
     return 0
 
@@ -231,12 +292,16 @@ def cmd_create_user(settings: Settings, args: argparse.Namespace) -> int:
     from models.accounts import Role
     from resolvers.accounts.accounts import create_account
 
+    password = read_password(args)
+    if password is None:
+        return 2
+
     async def action(services: Any) -> int:
         try:
             user = await create_account(
                 services,
                 args.email,
-                args.password,
+                password,
                 args.name or args.email.split("@")[0],
                 Role(args.role),
             )
@@ -248,6 +313,24 @@ def cmd_create_user(settings: Settings, args: argparse.Namespace) -> int:
         return 0
 
     return asyncio.run(_with_orm(settings, action))
+
+
+def read_password(args: argparse.Namespace) -> str | None:
+    """--password, else --password-stdin, else a prompt (twice) on a terminal."""
+    import getpass
+
+    if args.password is not None:
+        return args.password
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        print("error: no terminal to prompt for the password: use --password-stdin", file=sys.stderr)
+        return None
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Password (again): "):
+        print("error: the passwords differ", file=sys.stderr)
+        return None
+    return first
 
 
 def cmd_seed_demo(settings: Settings, args: argparse.Namespace) -> int:
@@ -343,6 +426,29 @@ def cmd_reconcile(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(_with_orm(settings, action))
 
 
+def cmd_register_queries(settings: Settings, args: argparse.Namespace) -> int:
+    """Allow-list the operations of a folder of .graphql files (PERSISTED_QUERIES=allowlist)."""
+    from pathlib import Path
+
+    from schema.persisted import register_folder
+
+    if not settings.redis_url:
+        print("error: register-queries needs REDIS_URL (the allow-list lives in Redis)", file=sys.stderr)
+        return 2
+
+    async def action(services: Any) -> int:
+        lines, errors = await register_folder(services, build_schema(settings), Path(args.folder))
+        for line in errors:
+            print(f"error: {line}", file=sys.stderr)
+        for line in lines:
+            print(line)
+        if not errors:
+            print(f"registered {len(lines)} document(s)")
+        return 1 if errors else 0
+
+    return asyncio.run(_with_orm(settings, action))
+
+
 def cmd_export_schema(settings: Settings, args: argparse.Namespace) -> int:
     """Write the SDL, so clients and reviewers see the API contract as a file (schema.graphql)."""
     from pathlib import Path
@@ -352,11 +458,43 @@ def cmd_export_schema(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _pending_before_serve(settings: Settings) -> list[str]:
+    """Pending migrations; an unreachable database is not "pending" (/readyz will say so)."""
+    from tortoise import Tortoise, connections
+
+    from models.migrate import pending_migrations
+
+    await Tortoise.init(config=tortoise_config(settings, pool_max=2))
+    try:
+        try:
+            await connections.get("default").execute_query("SELECT 1")
+        except Exception as error:  # noqa: BLE001 - serve anyway; the app answers 503 until it is back
+            log.warning("database not reachable (%s): migrations not checked", error)
+            return []
+        return await pending_migrations(settings)
+    finally:
+        await Tortoise.close_connections()
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import os
 
     import uvicorn
 
+    pending = asyncio.run(_pending_before_serve(settings))
+    if pending:
+        print(
+            f"error: the database has {len(pending)} pending migration(s) ({', '.join(pending[:5])}"
+            f"{' ...' if len(pending) > 5 else ''}): run `python app.py migrate` first",
+            file=sys.stderr,
+        )
+        return 1
+    if args.workers > 1 and not settings.redis_url:
+        log.warning(
+            "--workers %d without REDIS_URL: each worker has its own in-process Redis, so rate limits, "
+            "subscriptions, sessions and persisted queries are not shared; set REDIS_URL",
+            args.workers,
+        )
     # Workers re-read settings from the environment; default the public URL to our address.
     os.environ.setdefault("PUBLIC_BASE_URL", f"http://{args.host}:{args.port}")
     uvicorn.run(
@@ -366,6 +504,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         log_level="info",
+        access_log=False,  # RequestIdMiddleware writes the access line, with duration and request id
         # JSON logs: let uvicorn's loggers flow into the root JSON handler each worker sets up.
         log_config=None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
         timeout_graceful_shutdown=10,
@@ -379,46 +518,97 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def port_number(raw: str) -> int:
+    """A TCP port: uvicorn would otherwise log :99999 and listen somewhere else."""
+    try:
+        value = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {raw!r}") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be between 1 and 65535, got {value}")
+    return value
+
+
+def positive_int(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {raw!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows a default only when there is one to show (not for flags and unset options)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default in (None, False, [], argparse.SUPPRESS):
+            return action.help
+        return super()._get_help_string(action)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="app.py", description="Tablemates API")
-    sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="serve the API")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
-    serve.set_defaults(func=cmd_serve)
-    worker = sub.add_parser("worker", help="run the scheduled jobs (unpaid-claim release ...)")
+    """Every command and option has a help text; defaults are shown by the formatter."""
+    parser = argparse.ArgumentParser(
+        prog="app.py",
+        description="Tablemates API: serve it, migrate its database, manage accounts and demo data.",
+        epilog="Settings come from environment variables (README, Configuration). "
+        "`python app.py COMMAND --help` explains a command.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, text: str, func: Any) -> argparse.ArgumentParser:
+        cmd = sub.add_parser(
+            name, help=text, description=text, formatter_class=HelpFormatter
+        )
+        cmd.set_defaults(func=func)
+        return cmd
+
+    serve = command("serve", "serve the API over HTTP and WebSocket (refuses pending migrations)", cmd_serve)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: all interfaces)")
+    serve.add_argument("--port", type=port_number, default=8000, help="TCP port, 1-65535 (make run: PORT=)")
+    serve.add_argument(
+        "--workers", type=positive_int, default=1, help="worker processes; more than 1 needs REDIS_URL"
+    )
+    worker = command("worker", "run the scheduled jobs (unpaid-claim release ...)", cmd_worker)
     worker.add_argument("--once", action="store_true", help="run each job once and exit")
-    worker.set_defaults(func=cmd_worker)
-    sub.add_parser("migrate", help="bring the database to the latest schema").set_defaults(func=cmd_migrate)
-    make = sub.add_parser("makemigrations", help="(developers) write migrations for model changes")
-    make.add_argument("apps", nargs="*")
-    make.set_defaults(func=cmd_makemigrations)
-    create = sub.add_parser("create-user", help="create a user with a role")
-    create.add_argument("--email", required=True)
-    create.add_argument("--password", required=True)
-    create.add_argument("--name")
-    create.add_argument("--role", choices=["diner", "restaurant", "moderator", "admin"], default="diner")
-    create.set_defaults(func=cmd_create_user)
-    seed = sub.add_parser("seed-demo", help="fill the database with a demo city")
-    seed.add_argument("--seed", type=int, default=7)
-    seed.add_argument("--diners", type=int, default=400)
-    seed.add_argument("--if-empty", action="store_true", help="skip when users already exist")
-    seed.set_defaults(func=cmd_seed_demo)
-    export = sub.add_parser("export-user", help="print a user's own data as JSON")
-    export.add_argument("--email", required=True)
-    export.set_defaults(func=cmd_export_user)
-    delete = sub.add_parser("delete-user", help="delete an account and its personal data")
-    delete.add_argument("--email", required=True)
+    command("migrate", "bring the database to the latest schema", cmd_migrate)
+    make = command("makemigrations", "(developers) write migrations for model changes", cmd_makemigrations)
+    make.add_argument("apps", nargs="*", help="app labels to check (default: all installed apps)")
+    create = command("create-user", "create a user with a role", cmd_create_user)
+    create.add_argument("--email", required=True, help="the sign-in email")
+    secret = create.add_mutually_exclusive_group()
+    secret.add_argument(
+        "--password", help="the password (visible in shell history and `ps`: prefer the prompt or stdin)"
+    )
+    secret.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    create.add_argument("--name", help="display name (default: the email's local part)")
+    create.add_argument(
+        "--role", choices=["diner", "restaurant", "moderator", "admin"], default="diner", help="account role"
+    )
+    seed = command("seed-demo", "fill the database with a demo city (again: nothing to do)", cmd_seed_demo)
+    seed.add_argument("--seed", type=int, default=7, help="random seed: the same seed gives the same city")
+    seed.add_argument("--diners", type=int, default=400, help="how many demo diners to create")
+    seed.add_argument("--if-empty", action="store_true", help="skip when any user exists")
+    export = command("export-user", "print a user's own data as JSON", cmd_export_user)
+    export.add_argument("--email", required=True, help="the account's email")
+    delete = command("delete-user", "delete an account and its personal data", cmd_delete_user)
+    delete.add_argument("--email", required=True, help="the account's email")
     delete.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")
-    delete.set_defaults(func=cmd_delete_user)
-    rec = sub.add_parser("reconcile", help="list mismatches with the payment provider for one day (UTC)")
-    rec.add_argument("--provider", required=True, choices=["wechatpay", "alipay"])
-    rec.add_argument("--date", required=True, help="YYYY-MM-DD")
-    rec.set_defaults(func=cmd_reconcile)
-    sdl = sub.add_parser("export-schema", help="write the GraphQL SDL (default: schema.graphql)")
-    sdl.add_argument("--output", default="schema.graphql")
-    sdl.set_defaults(func=cmd_export_schema)
+    rec = command(
+        "reconcile", "list mismatches with the payment provider for one day (UTC); exit 1 if any",
+        cmd_reconcile,
+    )
+    rec.add_argument("--provider", required=True, choices=["wechatpay", "alipay"], help="the provider to ask")
+    rec.add_argument("--date", required=True, help="the day, YYYY-MM-DD (UTC)")
+    register = command(
+        "register-queries", "allow-list every .graphql file of a folder (PERSISTED_QUERIES=allowlist)",
+        cmd_register_queries,
+    )
+    register.add_argument("folder", help="folder of .graphql files, one operation document per file")
+    sdl = command("export-schema", "write the GraphQL SDL", cmd_export_schema)
+    sdl.add_argument("--output", default="schema.graphql", help="file to write")
     return parser
 
 

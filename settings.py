@@ -31,6 +31,7 @@ class Settings:
     media_root: Path = Path("data/media")
     s3_bucket: str | None = None
     s3_endpoint_url: str | None = None
+    s3_public_endpoint_url: str | None = None  # what clients reach, when it differs (compose)
     s3_region: str = "us-east-1"
     public_base_url: str = "http://127.0.0.1:8000"
     public_media: bool = False
@@ -91,6 +92,7 @@ class Settings:
     apns_ca_file: str | None = None
     # The version of the location notice a diner consents to (PIPL): a new notice, a new consent.
     location_notice_version: str = "2026-01"
+    persisted_queries: str = "apq"  # off | apq | allowlist (core/persisted_queries.py)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -143,6 +145,9 @@ class Settings:
         payment_provider = env.get("PAYMENT_PROVIDER", "test")
         if payment_provider not in PAYMENT_PROVIDERS:
             raise SettingsError(f"PAYMENT_PROVIDER must be one of {', '.join(PAYMENT_PROVIDERS)}")
+        persisted_queries = env.get("PERSISTED_QUERIES", "apq") or "apq"
+        if persisted_queries not in ("off", "apq", "allowlist"):
+            raise SettingsError(f"PERSISTED_QUERIES must be off, apq or allowlist, got {persisted_queries!r}")
         if not secret:
             try:
                 secret = development_secret(data_dir)
@@ -165,6 +170,7 @@ class Settings:
             media_root=Path(env.get("MEDIA_ROOT") or data_dir / "media").resolve(),
             s3_bucket=env.get("S3_BUCKET") or None,
             s3_endpoint_url=env.get("S3_ENDPOINT_URL") or None,
+            s3_public_endpoint_url=env.get("S3_PUBLIC_ENDPOINT_URL") or None,
             s3_region=env.get("S3_REGION", "us-east-1"),
             public_base_url=env.get("PUBLIC_BASE_URL", "").rstrip("/") or cls.public_base_url,
             public_media=_bool(env, "PUBLIC_MEDIA", False),
@@ -197,6 +203,7 @@ class Settings:
             job_interval_seconds=_int(env, "JOB_INTERVAL_SECONDS", cls.job_interval_seconds),
             **_upload_settings(env),
             **_push_settings(env),
+            persisted_queries=persisted_queries,
             extra={k: v for k, v in env.items() if k.startswith("TABLEMATES_")},
             payment_provider=payment_provider,
             allow_test_payments=_bool(env, "ALLOW_TEST_PAYMENTS", False),

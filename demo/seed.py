@@ -97,7 +97,11 @@ def city_point(rng: random.Random) -> tuple[float, float]:
 async def seed_demo(
     services: Services, seed: int = 7, diners: int = 400, only_if_empty: bool = False
 ) -> bool:
+    """Seed once: a database already holding the demo city (or, with only_if_empty, any user)
+    is left alone, so running it twice is harmless."""
     if only_if_empty and await User.exists():
+        return False
+    if await User.filter(email__endswith="@demo.tablemates.cn").exists():
         return False
     state = SeedState(rng=random.Random(seed), services=services)
     await _seed_diners(state, diners)

@@ -14,7 +14,11 @@ def make_storage(settings: Settings) -> Storage:
 
         assert settings.s3_bucket is not None  # checked by Settings
         return S3Storage(
-            settings.s3_bucket, settings.s3_endpoint_url, settings.s3_region, settings.public_media
+            settings.s3_bucket,
+            settings.s3_endpoint_url,
+            settings.s3_region,
+            settings.public_media,
+            public_endpoint_url=settings.s3_public_endpoint_url,
         )
     from media.local import LocalStorage
 

@@ -21,11 +21,21 @@ class S3Storage:
         endpoint_url: str | None,
         region: str,
         public: bool = False,
+        public_endpoint_url: str | None = None,
     ) -> None:
         self.bucket = bucket
         self.endpoint_url = endpoint_url
         self.public = public
-        self.client = boto3.client(
+        self.client = self._client(endpoint_url, region)
+        # URLs handed to clients (presigned uploads, downloads) name the address phones reach,
+        # e.g. a compose-internal http://s3:9000 behind https://media.example.com; a signature
+        # covers the host, so they are signed by a client for that address.
+        self.public_endpoint_url = public_endpoint_url or endpoint_url
+        self.signer = self._client(public_endpoint_url, region) if public_endpoint_url else self.client
+
+    @staticmethod
+    def _client(endpoint_url: str | None, region: str) -> object:
+        return boto3.client(
             "s3",
             endpoint_url=endpoint_url,
             region_name=region,
@@ -46,7 +56,7 @@ class S3Storage:
     ) -> PresignedUpload:
         expires_in = max(1, int((expires_at - datetime.now(UTC)).total_seconds()))
         post = await asyncio.to_thread(
-            self.client.generate_presigned_post,
+            self.signer.generate_presigned_post,
             Bucket=self.bucket,
             Key=key,
             Fields={"Content-Type": content_type},
@@ -89,9 +99,9 @@ class S3Storage:
 
     def url(self, key: str) -> str:
         if self.public:
-            base = self.endpoint_url or f"https://{self.bucket}.s3.amazonaws.com"
+            base = self.public_endpoint_url or f"https://{self.bucket}.s3.amazonaws.com"
             return f"{base.rstrip('/')}/{self.bucket}/{key}"
-        return self.client.generate_presigned_url(
+        return self.signer.generate_presigned_url(
             "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=DOWNLOAD_TTL_SECONDS
         )
 

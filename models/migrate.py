@@ -33,3 +33,28 @@ async def makemigrations(settings: Settings, app_labels: list[str]) -> None:
     # loaded and the autodetector writes migrations for the apps whose models changed.
     del app_labels
     await cli.makemigrations(cli.CLIContext(None, None), (), False, None)
+
+
+async def pending_migrations(settings: Settings) -> list[str]:
+    """Migrations not yet applied ("app.name"), read with Tortoise already initialised."""
+    from tortoise import connections
+    from tortoise.migrations.executor import MigrationExecutor
+
+    apps = tortoise_config(settings, pool_max=2)["apps"]
+    by_connection: dict[str, dict[str, dict]] = {}
+    for label, app in apps.items():
+        if app.get("migrations"):
+            by_connection.setdefault(app.get("default_connection", "default"), {})[label] = app
+    pending: list[str] = []
+    for name, subset in by_connection.items():
+        steps = await MigrationExecutor(connections.get(name), subset).plan()
+        pending += [f"{s.migration.app_label}.{s.migration.name}" for s in steps if not s.backward]
+    return pending
+
+
+def unknown_apps(app_labels: list[str]) -> list[str]:
+    """Labels that name no installed app (makemigrations refuses them)."""
+    from models import installed_apps
+
+    known = {label for label, _ in installed_apps()}
+    return [label for label in app_labels if label not in known]

@@ -13,10 +13,12 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from schema.cost import QueryCostLimiter
+from schema.error_log import LoggedSchema
 from schema.errors import ClassifyErrors
 from schema.ids import resolve_global_id
 from schema.input_guard import RejectUnstorableText
 from schema.observe import ObserveOperations
+from schema.tracing import TraceOperations
 from schema.validation import DocumentLimits, DocumentValidator, GuardedValidation
 from settings import Settings
 
@@ -69,11 +71,12 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: QueryCostLimiter(max_cost=settings.max_query_cost, hide_suggestions=hide_suggestions),
         RejectUnstorableText,
         lambda: ClassifyErrors(expose_internal=settings.env == "development"),
+        TraceOperations,  # a no-op unless OTEL_* turn tracing on (core/tracing.py)
     ]
     extra = [m.extensions(settings) for m in modules if hasattr(m, "extensions")]
     for more in extra:
         extensions.extend(more)
-    schema = strawberry.Schema(
+    schema = LoggedSchema(  # client errors at INFO, not strawberry's ERROR + traceback
         query=query,
         mutation=_merged("Mutation", modules),
         subscription=_merged("Subscription", modules),

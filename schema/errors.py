@@ -69,7 +69,9 @@ class ClassifyErrors(MaskErrors):
             log.warning("store unavailable [request %s]: %r", self._request_id(), original)
             return self._with(error, unavailable.MESSAGE, ErrorCode.UNAVAILABLE.value)
         request_id = self._request_id()
-        log.error("internal error [request %s]", request_id, exc_info=original)
+        log.error(
+            "internal error [request %s]", request_id, exc_info=original, extra={"request_id": request_id}
+        )
         message = str(original) if self.expose_internal else "Internal server error"
         return self._with(error, message, "INTERNAL_SERVER_ERROR", requestId=request_id)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from cross_web import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -18,8 +18,10 @@ from strawberry.types import ExecutionResult
 from core.context import Context, Services
 from resolvers.accounts.accounts import authenticate
 from resolvers.accounts.live_sessions import LiveSessions
+from schema.graphiql import graphiql_html
 from schema.http_body import decode_body, error_response, is_request_error, read_capped_body
 from schema.live import SessionBoundHandler
+from schema.persisted import resolve_persisted
 from schema.unavailable import mark_unavailable
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
@@ -53,6 +55,7 @@ class GraphQLEndpoint(GraphQL):
             multipart_uploads_enabled=False,
         )
         self.services = services
+        self.ide_html: str | None = None
         self.live_sessions = LiveSessions(services)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -67,6 +70,21 @@ class GraphQLEndpoint(GraphQL):
         except HTTPException as error:
             response = error_response(error)
         await response(scope, receive, send)
+
+    async def render_graphql_ide(self, request: Request) -> Response:  # type: ignore[override]
+        """Our vendored GraphiQL with example operations (schema/graphiql.py), not the CDN page."""
+        if self.ide_html is None:
+            self.ide_html = graphiql_html()
+        return HTMLResponse(self.ide_html)
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """A GET carrying a persisted-query hash is an operation, not a browser visit."""
+        return "extensions" not in request.query_params and super().should_render_graphql_ide(request)
+
+    async def parse_http_body(self, request: Any) -> Any:
+        """Persisted queries (APQ / allow-list) fill in or refuse the document before it runs."""
+        data = await super().parse_http_body(request)
+        return await resolve_persisted(self.services, data)
 
     def decode_json(self, data: str | bytes) -> object:
         return decode_body(data)

@@ -59,6 +59,20 @@ def server_env(settings: Settings, redis_url: str | None) -> dict[str, str]:
     return env
 
 
+_migrated: set[str] = set()
+
+
+def ensure_migrated(env: dict[str, str]) -> None:
+    """`serve` refuses pending migrations: migrate a test's database once (the `app` fixture
+    does it too, but a test may start servers without it)."""
+    if env["DATABASE_URL"] in _migrated:
+        return
+    subprocess.run(
+        [sys.executable, "app.py", "migrate"], cwd=ROOT, env=env, check=True, capture_output=True, timeout=120
+    )
+    _migrated.add(env["DATABASE_URL"])
+
+
 @contextmanager
 def running_servers(
     settings: Settings, count: int = 2, extra_env: dict[str, str | None] | None = None, shared_redis: bool = True
@@ -68,6 +82,7 @@ def running_servers(
     redis_url = shared_redis_url(settings) if shared_redis else settings.redis_url
     env = {**server_env(settings, redis_url), **(extra_env or {})}
     env = {name: value for name, value in env.items() if value is not None}
+    ensure_migrated(env)
     processes, urls = [], []
     # A file, not a pipe: nobody reads a pipe while the test runs, and once its 64 KB fill up
     # (tracebacks during an outage) the server blocks on its next log line.

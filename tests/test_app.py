@@ -20,7 +20,7 @@ async def test_healthz_and_readyz(client):
     assert (await client.get("/healthz")).status_code == 200
     ready = await client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json()["checks"] == {"database": "ok", "redis": "ok", "storage": "ok"}
+    assert ready.json()["checks"] == {"database": "ok", "redis": "ok", "storage": "ok", "migrations": "ok"}
 
 
 async def test_metrics_are_prometheus_text(client):
