@@ -73,7 +73,14 @@ def main(argv: list[str] | None = None) -> int:
         api.call("mutation { updateProfile(input: {cuisines: [\"sichuan\", \"hotpot\"]}) { errors { code } } }",
                  token=token)
 
-    step("2. Both share their location (nearbyFoodies searches around your last updateLocation)")
+    step("2. Both agree to the location notice (PIPL), then share their location")
+    notice = api.call("{ locationNotice { version } }")["version"]
+    for token in (mei, lin):
+        api.call(
+            "mutation($v: String!) { grantLocationConsent(noticeVersion: $v) { errors { code message } } }",
+            {"v": notice},
+            token,
+        )
     location = "mutation($a: Float!, $o: Float!) { updateLocation(lat: $a, lng: $o) { errors { code message } } }"
     api.call(location, {"a": lat, "o": lng}, mei)
     api.call(location, {"a": lat + 0.01, "o": lng + 0.01}, lin)
