@@ -25,6 +25,7 @@ DOMAIN_APPS: tuple[tuple[str, str], ...] = (
     ("meals", "models.meals"),
     ("deals", "models.deals"),
     ("moderation", "models.moderation"),
+    ("trust", "models.trust"),
 )
 
 

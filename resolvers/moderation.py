@@ -26,6 +26,7 @@ from models.meals import RestaurantEvent, SharedMeal
 from models.moderation import AuditEntry, Report, ReportReason, ReportStatus
 from models.restaurants import Restaurant, Visibility
 from models.reviews import Photo, Review
+from models.trust import ReviewReply
 from resolvers import feed
 from resolvers import visibility as seen
 from resolvers.accounts import sessions
@@ -51,6 +52,7 @@ class Target:
 TARGETS: dict[str, Target] = {
     "Review": Target(Review, "author_id", "review"),
     "Photo": Target(Photo, "owner_id"),
+    "ReviewReply": Target(ReviewReply, "author_id"),
     "SharedMeal": Target(SharedMeal, "host_id", "meal"),
     "RestaurantEvent": Target(RestaurantEvent, "created_by_id", "event"),
     "Deal": Target(Deal, "created_by_id"),

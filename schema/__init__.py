@@ -20,7 +20,7 @@ from schema.observe import ObserveOperations
 from schema.validation import DocumentLimits, DocumentValidator, GuardedValidation
 from settings import Settings
 
-DOMAINS = ("accounts", "foodies", "restaurants", "reviews", "feed", "meals", "deals", "moderation")
+DOMAINS = ("accounts", "foodies", "restaurants", "reviews", "feed", "meals", "deals", "moderation", "trust")
 
 
 def _domain_modules() -> list[object]:

@@ -39,6 +39,7 @@ from resolvers.accounts.accounts import write_limit
 from resolvers.deals import attribution, vouchers
 from resolvers.restaurants.access import require_staff
 from resolvers.restaurants.restaurants import MAX_PRICE_CENTS
+from resolvers.reviews import ratings
 
 PAY_WITHIN = timedelta(minutes=15)
 REFERRAL_CREDIT_CENTS = 500  # ¥5 per redeemed voucher, whatever the source said
@@ -323,6 +324,9 @@ async def redeem(ctx: Context, typed_code: str, bill_cents: int | None) -> Claim
         )
         if not used:  # a parallel redemption won
             raise UserInputError(ErrorCode.ALREADY_REDEEMED, "This voucher was already used", "code")
+        # Issue 15: the visit verifies the diner's reviews there; the bill counts toward 人均.
+        await ratings.verify_visits(claim.user_id, deal.restaurant_id, now)
+        await ratings.record_bill(deal.restaurant_id, bill_cents)
         if await attribution.credit_due(claim):
             await ReferralCredit.create(
                 user_id=claim.referrer_id, claim_id=claim.id, amount_cents=REFERRAL_CREDIT_CENTS
