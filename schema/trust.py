@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from schema.restaurants import RestaurantNode
     from schema.reviews import ReviewNode
 
+
 @strawberry.type
 class RatingCount:
     stars: int

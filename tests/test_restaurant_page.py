@@ -69,7 +69,7 @@ async def test_summary_counts_visible_reviews_and_spend(client, services):
     await gql(client, MODERATE, {"r": report["report"]["id"], "a": "RESTORE_CONTENT"}, moderator)
     assert await summary(client, restaurant) == got
 
-    edited = (await gql(client, EDIT, {"id": r1["id"], "i": {"rating": 4, "spendCents": 12000}}, tokens[0]))
+    edited = await gql(client, EDIT, {"id": r1["id"], "i": {"rating": 4, "spendCents": 12000}}, tokens[0])
     assert edited["data"]["updateReview"]["review"] == {"rating": 4, "spendCents": 12000}
     after_edit = await summary(client, restaurant)
     assert stars(after_edit) == {5: 0, 4: 1, 3: 1, 2: 0, 1: 1} and after_edit["averageSpendCents"] == 9000
@@ -89,7 +89,9 @@ async def test_author_deletes_review_counts_follow_and_audit_keeps_it(client, se
     done = await gql(client, DELETE, {"id": row["id"]}, author)
     assert done["data"]["deleteReview"] == {"deletedId": row["id"], "errors": []}
     assert (await summary(client, restaurant))["reviewCount"] == 0
-    dish_view = await gql(client, "query($id: ID!) { dish(id: $id) { reviewCount averageRating } }", {"id": dish})
+    dish_view = await gql(
+        client, "query($id: ID!) { dish(id: $id) { reviewCount averageRating } }", {"id": dish}
+    )
     assert dish_view["data"]["dish"] == {"reviewCount": 0, "averageRating": None}
     node = await gql(client, "query($id: ID!) { node(id: $id) { id } }", {"id": row["id"]})
     assert node["data"]["node"] is None
@@ -122,8 +124,11 @@ async def test_redeemed_voucher_verifies_reviews_and_weighs_more(client):
     assert got["averageSpendCents"] == 20000
     later = await review(client, diner, other_dish, 4)
     assert later["verified"] is True and later["verifiedAt"] is not None
-    node = await gql(client, "query($id: ID!) { node(id: $id) { ... on Review { verified verifiedAt } } }",
-                     {"id": before["id"]})
+    node = await gql(
+        client,
+        "query($id: ID!) { node(id: $id) { ... on Review { verified verifiedAt } } }",
+        {"id": before["id"]},
+    )
     assert node["data"]["node"]["verified"] is True
     verified = await gql(client, LIST, {"id": restaurant, "s": "NEWEST", "f": {"verifiedOnly": True}})
     conn = verified["data"]["restaurant"]["reviews"]
@@ -134,7 +139,10 @@ async def test_sorts_filters_and_totals(client):
     owner, restaurant = await open_restaurant(client, *random_spot())
     dish = await add_dish(client, owner, restaurant)
     people = [(await register(client))[0] for _ in range(5)]
-    rows = [await review(client, token, dish, rating) for token, rating in zip(people, [3, 5, 1, 4, 5], strict=True)]
+    rows = [
+        await review(client, token, dish, rating)
+        for token, rating in zip(people, [3, 5, 1, 4, 5], strict=True)
+    ]
     await gql(client, VOTE, {"id": rows[2]["id"]}, people[0])
     await gql(client, VOTE, {"id": rows[2]["id"]}, people[1])
     await gql(client, VOTE, {"id": rows[0]["id"]}, people[1])
@@ -166,7 +174,9 @@ async def test_sorts_filters_and_totals(client):
     assert dish_list["data"]["dish"]["reviews"]["totalCount"] == 1
     bad = await gql(client, LIST, {"id": restaurant, "s": "NEWEST", "f": {"rating": 9}}, expect_errors=True)
     assert bad["data"] is None or bad["errors"]
-    broken = await gql(client, LIST, {"id": restaurant, "s": "HIGHEST", "after": "eyJ4Ijox"}, expect_errors=True)
+    broken = await gql(
+        client, LIST, {"id": restaurant, "s": "HIGHEST", "after": "eyJ4Ijox"}, expect_errors=True
+    )
     assert broken["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 
@@ -185,7 +195,15 @@ async def test_page_signature_dishes_and_upcoming(client):
     event = await gql(
         client,
         "mutation($i: RestaurantEventInput!) { createRestaurantEvent(input: $i) { errors { code } } }",
-        {"i": {"restaurantId": restaurant, "title": "品鉴会", "startsAt": soon, "endsAt": ends, "capacity": 5}},
+        {
+            "i": {
+                "restaurantId": restaurant,
+                "title": "品鉴会",
+                "startsAt": soon,
+                "endsAt": ends,
+                "capacity": 5,
+            }
+        },
         owner,
     )
     assert event["data"]["createRestaurantEvent"]["errors"] == []

@@ -96,5 +96,3 @@ async def upcoming_meals(ctx: Context, restaurant_id: int, first: int) -> list[S
         .order_by("starts_at", "id")
         .limit(max(0, min(first, MAX_UPCOMING)))
     )
-
-

@@ -110,5 +110,3 @@ async def for_review(ctx: Context, review_id: int) -> ReviewReply | None:
     """The reply under a review, if the viewer may see it."""
     row = await ctx.loaders.get(load_by_review).load(review_id)
     return row if await visibility.visible(ctx, row) else None
-
-
