@@ -220,9 +220,13 @@ async def queue(
         page = await newest_first(query, first, after)
         counts = await _open_counts(page.items)
         return Page(
-            [(r, counts[(r.target_type, r.target_id)]) for r in page.items], page.cursors, page.has_next_page
+            [(r, counts[(r.target_type, r.target_id)]) for r in page.items],
+            page.cursors,
+            page.has_next_page,
+            count=page.count,
         )
     size = page_size(first)
+    whole = query
     cutoff, start = _queue_cursor(after)
     if cutoff is not None:
         query = query.filter(id__lte=cutoff)
@@ -242,6 +246,7 @@ async def queue(
         items=[(r, per_target[(r.target_type, r.target_id)]) for r in window],
         cursors=[encode_cursor([cutoff, *urgency(r)]) for r in window],
         has_next_page=len(ordered) > size,
+        count=whole.count,
     )
 
 

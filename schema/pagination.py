@@ -53,5 +53,5 @@ def to_connection(page: Page[Any], convert: Callable[[Any], T], total: Total = N
             end_cursor=page.end_cursor,
             start_cursor=page.cursors[0] if page.cursors else None,
         ),
-        total=total,
+        total=total if total is not None else page.count,
     )

@@ -75,7 +75,7 @@ class RestaurantNode(ModelNode, kind=Restaurant):
         self, info: Info, first: int | None = 50, after: str | None = None
     ) -> Connection[DishNode]:
         rows = await info.context.loaders.get(restaurants.load_dishes_by_restaurant).load(self.model.id)
-        return to_connection(restaurants.page_of_list(rows, first, after), DishNode.from_model)
+        return to_connection(restaurants.page_of_list(rows, first, after), DishNode.from_model, len(rows))
 
     @strawberry.field(description="The viewer's role here (OWNER/STAFF), null for everyone else.")
     async def my_role(self, info: Info) -> StaffRoleEnum | None:  # type: ignore[valid-type]
@@ -127,8 +127,7 @@ class RestaurantNode(ModelNode, kind=Restaurant):
         from resolvers.restaurants import page
         from schema.reviews import PhotoNode
 
-        found = await page.gallery(self.model.id, first, after)
-        return to_connection(found, PhotoNode.from_model, page.gallery_total(self.model.id))
+        return to_connection(await page.gallery(self.model.id, first, after), PhotoNode.from_model)
 
     @strawberry.field(description="Signature dishes: most reviewed, or best rated (2+ reviews).")
     async def signature_dishes(

@@ -220,3 +220,27 @@ async def test_page_signature_dishes_and_upcoming(client):
     assert got["deals"] == [{"id": deal}]
     assert got["upcomingEvents"] == [{"title": "品鉴会"}] and got["upcomingMeals"] == [{"title": "拼桌"}]
     assert got["photos"] == {"totalCount": 0, "edges": []}
+
+
+TOTALS = """{ me { followers { totalCount } } notifications { totalCount } myClaims { totalCount }
+  matchRequests { totalCount } }"""
+
+
+async def test_total_count_on_other_connections(client, services):
+    owner, restaurant = await open_restaurant(client, *random_spot())
+    await add_dish(client, owner, restaurant)
+    await add_dish(client, owner, restaurant, name="凉面")
+    dishes = "query($id: ID!) { restaurant(id: $id) { dishes(first: 1) { totalCount edges { node { id } } } } }"
+    got = (await gql(client, dishes, {"id": restaurant}))["data"]["restaurant"]["dishes"]
+    assert got["totalCount"] == 2 and len(got["edges"]) == 1
+    diner, _, _ = await register(client)
+    totals = (await gql(client, TOTALS, token=diner))["data"]
+    assert totals == {
+        "me": {"followers": {"totalCount": 0}},  # the followersCount counter
+        "notifications": {"totalCount": 0},
+        "myClaims": {"totalCount": 0},
+        "matchRequests": {"totalCount": 0},
+    }
+    moderator, _ = await account_with_role(client, services)
+    queue = await gql(client, "{ moderationQueue { totalCount } auditLog { totalCount } }", token=moderator)
+    assert all(isinstance(v["totalCount"], int) for v in queue["data"].values())

@@ -6,7 +6,7 @@ nothing here counts reviews per request.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -51,13 +51,6 @@ def _gallery(restaurant_id: int) -> object:
 
 async def gallery(restaurant_id: int, first: int | None, after: str | None) -> Page[Photo]:
     return await newest_first(_gallery(restaurant_id), first, after)
-
-
-def gallery_total(restaurant_id: int) -> Callable[[], Awaitable[int]]:
-    async def total() -> int:
-        return await _gallery(restaurant_id).count()  # type: ignore[attr-defined]
-
-    return total
 
 
 def signature_dishes(dishes: list[Dish], by: SignatureSort, first: int) -> list[Dish]:

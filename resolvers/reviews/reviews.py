@@ -20,7 +20,6 @@ from core.atomic import update_returning
 from core.context import Context
 from core.errors import Collector, ErrorCode, UserInputError
 from core.loaders import group_by_key
-from core.pagination import Page, newest_first
 from models.moderation import AuditEntry
 from models.restaurants import Dish, RestaurantStaff, Visibility
 from models.reviews import HelpfulVote, Review, ReviewEdit, ReviewPhoto
@@ -242,10 +241,6 @@ async def delete_review(ctx: Context, review_id: int) -> int:
 
 def average_rating(dish: Dish) -> float | None:
     return round(dish.rating_sum / dish.review_count, 2) if dish.review_count else None
-
-
-async def dish_reviews(dish_id: int, first: int | None, after: str | None) -> Page[Review]:
-    return await newest_first(Review.filter(visibility.reviews_q(), dish_id=dish_id), first, after)
 
 
 def can_read_history(ctx: Context, review: Review) -> bool:
