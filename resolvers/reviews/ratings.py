@@ -86,6 +86,19 @@ async def _ensure_row(restaurant_id: int) -> None:
     )
 
 
+async def lock(restaurant_id: int | None) -> None:
+    """Take the restaurant's counter row lock first, in every transaction that writes its reviews
+    or redeems a voucher there: one lock order (counters, then review rows, then the dish) so no
+    two such writers deadlock, and a review being written and a redemption verifying it run one
+    after the other (the later one sees the other's row)."""
+    if restaurant_id is None:
+        return
+    await _ensure_row(restaurant_id)
+    await update_returning(
+        "restaurant_ratings", "review_count = review_count", "restaurant_id = ?", [restaurant_id], "id"
+    )
+
+
 async def _add(restaurant_id: int, deltas: dict[str, int]) -> None:
     if not deltas:
         return
@@ -120,6 +133,7 @@ async def first_visit(user_id: int, restaurant_id: int) -> datetime | None:
 async def verify_visits(user_id: int, restaurant_id: int, at: datetime) -> None:
     """A redemption verifies the diner's earlier reviews there. Inside its transaction: each
     review row turns verified once (the WHERE), and its weight moves from what the row holds."""
+    await lock(restaurant_id)
     rows = await update_returning(
         "reviews",
         "verified = ?",

@@ -86,6 +86,7 @@ async def create_review(ctx: Context, dish_id: int, fields: ReviewFields) -> Rev
     assert fields.rating is not None
     try:
         async with in_transaction("default"):
+            await ratings.lock(dish.restaurant_id)
             visited = await ratings.first_visit(viewer_id, dish.restaurant_id)
             review = await Review.create(
                 author_id=viewer_id,
@@ -123,7 +124,8 @@ async def update_review(ctx: Context, review_id: int, fields: ReviewFields) -> R
         raise UserInputError(ErrorCode.NOT_FOUND, "No such review of yours", "reviewId")
     photos = None if fields.photo_ids is None else await usable_photos(viewer_id, fields.photo_ids, review.id)
     async with in_transaction("default"):
-        # Lock the review first; rating, body and visibility come back as they are now.
+        await ratings.lock(review.restaurant_id)
+        # Lock the review; rating, body and visibility come back as they are now.
         locked = await update_returning(
             "reviews",
             "edit_count = edit_count + 1",
@@ -152,7 +154,15 @@ async def update_review(ctx: Context, review_id: int, fields: ReviewFields) -> R
         await ratings.move(before["restaurant_id"], old, new)
         if photos is not None:
             await _link_photos(review.id, [p.id for p in photos])
-    return await Review.get(id=review.id)
+    return await _still_there(review.id)
+
+
+async def _still_there(review_id: int) -> Review:
+    """The review after a write; its author may have deleted it since (then: NOT_FOUND)."""
+    row = await Review.get_or_none(id=review_id)
+    if row is None:
+        raise UserInputError(ErrorCode.NOT_FOUND, "This review was deleted", "reviewId")
+    return row
 
 
 async def vote_helpful(ctx: Context, review_id: int) -> Review:
@@ -168,7 +178,7 @@ async def vote_helpful(ctx: Context, review_id: int) -> Review:
             await Review.filter(id=review.id).update(helpful_count=F("helpful_count") + 1)
     except IntegrityError:
         raise UserInputError(ErrorCode.ALREADY_VOTED, "You already found this helpful", "reviewId") from None
-    return await Review.get(id=review.id)
+    return await _still_there(review.id)
 
 
 async def set_visibility(review_id: int, visibility: Visibility) -> Review | None:
@@ -178,7 +188,9 @@ async def set_visibility(review_id: int, visibility: Visibility) -> Review | Non
     the row it changed (an edit in flight has either committed its rating or waits for us).
     """
     showing = visibility == Visibility.VISIBLE
+    restaurant_id = await Review.filter(id=review_id).first().values_list("restaurant_id", flat=True)
     async with in_transaction("default"):
+        await ratings.lock(restaurant_id)  # type: ignore[arg-type]
         crossed = await update_returning(
             "reviews",
             "visibility = ?",
@@ -210,7 +222,9 @@ async def delete_review(ctx: Context, review_id: int) -> int:
     """The author deletes their review for good; its counts leave with it (from the row as the
     locking statement found it), and moderators keep a copy in the audit log."""
     viewer = await write_limit(ctx, "review-delete")
+    restaurant_id = await Review.filter(id=review_id).first().values_list("restaurant_id", flat=True)
     async with in_transaction("default"):
+        await ratings.lock(restaurant_id)  # type: ignore[arg-type]
         locked = await update_returning(
             "reviews",
             "edit_count = edit_count",
