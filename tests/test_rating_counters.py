@@ -110,3 +110,18 @@ async def test_verification_races_hide_and_edit(client, services):
     assert want["verifiedReviewCount"] == len(diners)
     assert await visible_summary(client, restaurant) == want
     assert (await summary(client, restaurant))["averageSpendCents"] == 5000
+
+
+async def test_review_written_while_the_voucher_is_redeemed_is_verified(client):
+    owner, restaurant, deal = await a_deal(client, perUserLimit=1, quantity=50)
+    dish = await add_dish(client, owner, restaurant)
+    diners = [(await register(client))[0] for _ in range(6)]
+    codes = [code_of(await claim(client, token, deal)) for token in diners]
+    results = await asyncio.gather(
+        *(gql(client, REVIEW, {"i": {"dishId": dish, "rating": 4}}, token) for token in diners),
+        *(gql(client, REDEEM, {"c": code}, owner) for code in codes),
+    )
+    assert all(not r["data"][next(iter(r["data"]))]["errors"] for r in results)
+    want = await expected(client, restaurant)
+    assert want["verifiedReviewCount"] == len(diners)
+    assert await visible_summary(client, restaurant) == want

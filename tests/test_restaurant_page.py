@@ -230,7 +230,9 @@ async def test_total_count_on_other_connections(client, services):
     owner, restaurant = await open_restaurant(client, *random_spot())
     await add_dish(client, owner, restaurant)
     await add_dish(client, owner, restaurant, name="凉面")
-    dishes = "query($id: ID!) { restaurant(id: $id) { dishes(first: 1) { totalCount edges { node { id } } } } }"
+    dishes = (
+        "query($id: ID!) { restaurant(id: $id) { dishes(first: 1) { totalCount edges { node { id } } } } }"
+    )
     got = (await gql(client, dishes, {"id": restaurant}))["data"]["restaurant"]["dishes"]
     assert got["totalCount"] == 2 and len(got["edges"]) == 1
     diner, _, _ = await register(client)
@@ -244,3 +246,25 @@ async def test_total_count_on_other_connections(client, services):
     moderator, _ = await account_with_role(client, services)
     queue = await gql(client, "{ moderationQueue { totalCount } auditLog { totalCount } }", token=moderator)
     assert all(isinstance(v["totalCount"], int) for v in queue["data"].values())
+
+
+async def test_gallery_and_with_photos_filter(client, services):
+    from tests.media_helpers import upload_photo
+
+    owner, restaurant = await open_restaurant(client, *random_spot())
+    dish = await add_dish(client, owner, restaurant)
+    shooter, _, _ = await register(client)
+    plain, _, _ = await register(client)
+    photo = await upload_photo(client, shooter)
+    with_photo = await review(client, shooter, dish, 5, photoIds=[photo["id"]])
+    await review(client, plain, dish, 4)
+    got = (await gql(client, PAGE, {"id": restaurant}))["data"]["restaurant"]["photos"]
+    assert got == {"totalCount": 1, "edges": [{"node": {"id": photo["id"]}}]}
+    listed = await gql(client, LIST, {"id": restaurant, "s": "NEWEST", "f": {"withPhotos": True}})
+    conn = listed["data"]["restaurant"]["reviews"]
+    assert conn["totalCount"] == 1 and [e["node"]["id"] for e in conn["edges"]] == [with_photo["id"]]
+    # the review leaves (hidden): so does its photo, from the gallery and the filter
+    moderator, _ = await account_with_role(client, services)
+    report = (await gql(client, REPORT, {"t": with_photo["id"], "r": "SPAM"}, plain))["data"]["reportContent"]
+    await gql(client, MODERATE, {"r": report["report"]["id"], "a": "HIDE_CONTENT"}, moderator)
+    assert (await gql(client, PAGE, {"id": restaurant}))["data"]["restaurant"]["photos"]["totalCount"] == 0
