@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -24,6 +24,9 @@ class Page(Generic[T]):
     # Where the next page starts when rows read for this page were left out (not visible):
     # without it a page of only hidden rows says "more" but gives no cursor to get there.
     resume_after: str | None = None
+    # Counts every row of the list (not just this page), run only if a client asks (totalCount).
+    # Left out by `only`: a list filtered after the query has no SQL count.
+    count: Callable[[], Awaitable[int]] | None = None
 
     @property
     def end_cursor(self) -> str | None:
@@ -67,6 +70,7 @@ async def newest_first(queryset: Any, first: int | None, after: str | None) -> P
     from tortoise.expressions import Q
 
     size = page_size(first)
+    whole = queryset
     key = decode_cursor(after, 2)
     if key is not None:
         try:
@@ -81,6 +85,7 @@ async def newest_first(queryset: Any, first: int | None, after: str | None) -> P
         items=items,
         cursors=[encode_cursor([row.created_at, row.id]) for row in items],
         has_next_page=len(rows) > size,
+        count=whole.count,
     )
 
 

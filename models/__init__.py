@@ -32,6 +32,7 @@ DOMAIN_APPS: tuple[tuple[str, str], ...] = (
     ("tables", "models.tables"),
     ("notifications", "models.notifications"),
     ("privacy", "models.privacy"),
+    ("trust", "models.trust"),
 )
 
 

@@ -48,6 +48,11 @@ class Review(Model):
     visibility = fields.CharEnumField(Visibility, max_length=16, default=Visibility.VISIBLE)
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
     updated_at = fields.DatetimeField(auto_now=True)
+    # What the author says they spent per person (人均), when they say it.
+    spend_cents = fields.IntField(null=True)
+    # Computed, never claimed: the author redeemed a voucher here (see resolvers/reviews/ratings).
+    verified = fields.BooleanField(default=False)
+    verified_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "reviews"

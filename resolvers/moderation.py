@@ -27,6 +27,7 @@ from models.meals import RestaurantEvent, SharedMeal
 from models.moderation import AuditEntry, Report, ReportReason, ReportStatus
 from models.restaurants import Restaurant, Visibility
 from models.reviews import Photo, Review
+from models.trust import ReviewReply
 from resolvers import feed
 from resolvers import visibility as seen
 from resolvers.accounts import sessions
@@ -53,6 +54,7 @@ class Target:
 TARGETS: dict[str, Target] = {
     "Review": Target(Review, "author_id", "review"),
     "Photo": Target(Photo, "owner_id"),
+    "ReviewReply": Target(ReviewReply, "author_id"),
     "SharedMeal": Target(SharedMeal, "host_id", "meal"),
     "RestaurantEvent": Target(RestaurantEvent, "created_by_id", "event"),
     "Deal": Target(Deal, "created_by_id"),
@@ -259,9 +261,13 @@ async def queue(
         page = await newest_first(query, first, after)
         counts = await _open_counts(page.items)
         return Page(
-            [(r, counts[(r.target_type, r.target_id)]) for r in page.items], page.cursors, page.has_next_page
+            [(r, counts[(r.target_type, r.target_id)]) for r in page.items],
+            page.cursors,
+            page.has_next_page,
+            count=page.count,
         )
     size = page_size(first)
+    whole = query
     cutoff, start = _queue_cursor(after)
     if cutoff is not None:
         query = query.filter(id__lte=cutoff)
@@ -281,6 +287,7 @@ async def queue(
         items=[(r, per_target[(r.target_type, r.target_id)]) for r in window],
         cursors=[encode_cursor([cutoff, *urgency(r)]) for r in window],
         has_next_page=len(ordered) > size,
+        count=whole.count,
     )
 
 

@@ -11,6 +11,7 @@ attribution sources, mutations that look an object up) and a SQL condition (`*_q
 - review: visible, its author not suspended and not blocked either way with the viewer.
 - photo: its owner and moderators see it; others only when it is visible and on a visible review
   (an upload not yet on a review is private).
+- review reply: visible, under a review the viewer may see; moderators see every reply.
 - deal, event: visible, at a visible restaurant. Live deals are also active and in their window.
 - shared meal: visible, at a visible restaurant, host visible to the viewer (not suspended, not
   blocked either way); followers-only meals only for the host's followers and its current
@@ -43,6 +44,7 @@ from models.moderation import Report
 from models.restaurants import Restaurant, RestaurantStaff, Visibility
 from models.reviews import Photo, Review, ReviewPhoto
 from models.tables import Booking, BookingSlot
+from models.trust import ReviewReply
 from resolvers.accounts.accounts import is_moderator
 
 VISIBLE = Visibility.VISIBLE
@@ -216,6 +218,20 @@ async def can_see_photo(ctx: Context, photo: Photo | None) -> bool:
         return False
     review_id = await ctx.loaders.get(load_photo_reviews).load(photo.id)
     return review_id is not None and await can_see_review(ctx, await _load(ctx, Review, review_id))
+
+
+def replies_q(prefix: str = "") -> Q:
+    return _at(prefix, visibility=VISIBLE) & reviews_q(f"{prefix}review__")
+
+
+async def can_see_reply(ctx: Context, reply: ReviewReply | None) -> bool:
+    if reply is None:
+        return False
+    if is_moderator(ctx.viewer):
+        return True
+    if reply.visibility != VISIBLE:
+        return False
+    return await can_see_review(ctx, await _load(ctx, Review, reply.review_id))
 
 
 # ------------------------------------------------------------------ deals and events
@@ -411,6 +427,7 @@ RULES: dict[type[Model], Check] = {
     Restaurant: can_see_restaurant,
     Review: can_see_review,
     Photo: can_see_photo,
+    ReviewReply: can_see_reply,
     Deal: can_see_deal,
     RestaurantEvent: can_see_event,
     SharedMeal: can_see_meal,
@@ -426,6 +443,7 @@ STANDING: dict[type[Model], Callable[[], Q]] = {
     Restaurant: restaurants_q,
     Review: reviews_q,
     Photo: photos_q,
+    ReviewReply: replies_q,
     Deal: deals_q,
     RestaurantEvent: events_q,
     SharedMeal: meals_q,

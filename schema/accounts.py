@@ -129,7 +129,10 @@ async def _follow_connection(
     ids = [f.follower_id if followers else f.followee_id for f in page.items]
     users = await visibility.fetch_many(info.context, User, ids)
     shown = Page(users, page.cursors, page.has_next_page).only([u is not None for u in users])
-    return to_connection(shown, UserNode.from_model)
+    counts = foodies.load_follower_counts if followers else foodies.load_following_counts
+    return to_connection(
+        shown, UserNode.from_model, lambda: info.context.loaders.get(counts).load(user_id)
+    )
 
 
 @strawberry.type

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Generic, TypeVar
 
 import strawberry
@@ -30,12 +30,21 @@ class Edge(Generic[T]):
 class Connection(Generic[T]):
     edges: list[Edge[T]]
     page_info: PageInfo
-    total_count: int | None = strawberry.field(
-        default=None, description="Total items, where cheap to know; null otherwise."
+    # A number, or a function counting them: called only when a client selects totalCount.
+    total: strawberry.Private[int | Callable[[], Awaitable[int]] | None] = None
+
+    @strawberry.field(
+        description="Total items: from a maintained counter where one exists, else one COUNT run "
+        "only when this field is selected; null where not known."
     )
+    async def total_count(self) -> int | None:
+        return await self.total() if callable(self.total) else self.total
 
 
-def to_connection(page: Page[Any], convert: Callable[[Any], T], total: int | None = None) -> Any:
+Total = int | Callable[[], Awaitable[int]] | None
+
+
+def to_connection(page: Page[Any], convert: Callable[[Any], T], total: Total = None) -> Any:
     edges = [Edge(cursor=c, node=convert(item)) for item, c in zip(page.items, page.cursors, strict=True)]
     return Connection(
         edges=edges,
@@ -44,5 +53,5 @@ def to_connection(page: Page[Any], convert: Callable[[Any], T], total: int | Non
             end_cursor=page.end_cursor,
             start_cursor=page.cursors[0] if page.cursors else None,
         ),
-        total_count=total,
+        total=total if total is not None else page.count,
     )

@@ -21,11 +21,16 @@ from schema.ids import decode
 from schema.nodes import ModelNode, listed
 from schema.pagination import Connection, to_connection
 from schema.payloads import Payload, payload_mutation
+from schema.review_lists import ReviewFilter, ReviewSort, SignatureDishSort
 
 if TYPE_CHECKING:
     from schema.deals import DealNode
     from schema.hours import OpeningHours
-    from schema.reviews import ReviewNode
+    from schema.meals import RestaurantEventNode, SharedMealNode
+    from schema.reviews import PhotoNode, ReviewNode
+    from schema.trust import RatingSummary
+
+Lazy = strawberry.lazy
 
 StaffRoleEnum = strawberry.enum(StaffRole, name="StaffRole")
 SearchSort = strawberry.enum(search.Sort, name="SearchSort", description="Order of search results.")
@@ -73,7 +78,7 @@ class RestaurantNode(ModelNode, kind=Restaurant):
         self, info: Info, first: int | None = 50, after: str | None = None
     ) -> Connection[DishNode]:
         rows = await info.context.loaders.get(restaurants.load_dishes_by_restaurant).load(self.model.id)
-        return to_connection(restaurants.page_of_list(rows, first, after), DishNode.from_model)
+        return to_connection(restaurants.page_of_list(rows, first, after), DishNode.from_model, len(rows))
 
     @strawberry.field(description="The viewer's role here (OWNER/STAFF), null for everyone else.")
     async def my_role(self, info: Info) -> StaffRoleEnum | None:  # type: ignore[valid-type]
@@ -117,6 +122,67 @@ class RestaurantNode(ModelNode, kind=Restaurant):
 
         return await live_deals(info, self.model.id)
 
+    # ---- the restaurant page (issue 15: schema/trust.py, resolvers/restaurants/page.py)
+
+    @strawberry.field(description="Rating, review count, distribution and 人均 from visible reviews.")
+    async def rating_summary(self, info: Info) -> Annotated[RatingSummary, Lazy("schema.trust")]:
+        from schema.trust import rating_summary
+
+        return await rating_summary(info, self.model.id)
+
+    @strawberry.field(description="Visible reviews of all its dishes, sorted and filtered.")
+    async def reviews(
+        self,
+        info: Info,
+        sort: ReviewSort = ReviewSort.NEWEST,  # type: ignore[valid-type]
+        filter: ReviewFilter | None = None,
+        first: int | None = 20,
+        after: str | None = None,
+    ) -> Connection[Annotated[ReviewNode, Lazy("schema.reviews")]]:
+        from schema.trust import review_connection
+
+        return await review_connection(info, {"restaurant_id": self.model.id}, sort, filter, first, after)
+
+    @strawberry.field(description="Photo gallery: photos on its visible reviews, newest first.")
+    async def photos(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[Annotated[PhotoNode, Lazy("schema.reviews")]]:
+        from resolvers.restaurants import page
+        from schema.reviews import PhotoNode
+
+        return to_connection(await page.gallery(self.model.id, first, after), PhotoNode.from_model)
+
+    @strawberry.field(description="Signature dishes: most reviewed, or best rated (2+ reviews).")
+    async def signature_dishes(
+        self,
+        info: Info,
+        by: SignatureDishSort = SignatureDishSort.MOST_REVIEWED,  # type: ignore[valid-type]
+        first: int = 3,
+    ) -> list[DishNode]:
+        from resolvers.restaurants import page
+
+        rows = await info.context.loaders.get(restaurants.load_dishes_by_restaurant).load(self.model.id)
+        return [DishNode.from_model(d) for d in page.signature_dishes(rows, page.SignatureSort(by), first)]
+
+    @strawberry.field(description="Its events still to come, soonest first.")
+    async def upcoming_events(
+        self, info: Info, first: int = 5
+    ) -> list[Annotated[RestaurantEventNode, Lazy("schema.meals")]]:
+        from resolvers.restaurants import page
+        from schema.meals import RestaurantEventNode
+
+        return [RestaurantEventNode.from_model(e) for e in await page.upcoming_events(self.model.id, first)]
+
+    @strawberry.field(description="Public shared meals there still to come, soonest first.")
+    async def upcoming_meals(
+        self, info: Info, first: int = 5
+    ) -> list[Annotated[SharedMealNode, Lazy("schema.meals")]]:
+        from resolvers.restaurants import page
+        from schema.meals import SharedMealNode
+
+        rows = await page.upcoming_meals(info.context, self.model.id, first)
+        return [SharedMealNode.from_model(m) for m in rows]
+
 
 @strawberry.type(name="Dish")
 class DishNode(ModelNode, loader=restaurants.load_dishes):
@@ -141,14 +207,18 @@ class DishNode(ModelNode, loader=restaurants.load_dishes):
         row = await visibility.fetch(info.context, Restaurant, self.model.restaurant_id)
         return RestaurantNode.from_model(row) if row else None
 
-    @strawberry.field(description="Visible reviews, newest first.")
+    @strawberry.field(description="Visible reviews, newest first unless sorted otherwise.")
     async def reviews(
-        self, info: Info, first: int | None = 20, after: str | None = None
+        self,
+        info: Info,
+        first: int | None = 20,
+        after: str | None = None,
+        sort: ReviewSort = ReviewSort.NEWEST,  # type: ignore[valid-type]
+        filter: ReviewFilter | None = None,
     ) -> Connection[Annotated[ReviewNode, strawberry.lazy("schema.reviews")]]:
-        from schema.reviews import ReviewNode
+        from schema.trust import review_connection
 
-        page = await reviews.dish_reviews(info.context, self.model.id, first, after)
-        return to_connection(page, ReviewNode.from_model)
+        return await review_connection(info, {"dish_id": self.model.id}, sort, filter, first, after)
 
 
 @strawberry.input

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -22,6 +23,9 @@ from schema.ids import decode, encode
 from schema.nodes import ModelNode
 from schema.payloads import Payload, payload_mutation
 from schema.restaurants import DishNode, RestaurantNode
+
+if TYPE_CHECKING:
+    from schema.trust import ReviewReplyNode
 
 
 @strawberry.type(name="Photo")
@@ -71,7 +75,18 @@ class ReviewNode(ModelNode, kind=Review):
     edit_count: int
     created_at: datetime
     updated_at: datetime
+    spend_cents: int | None = strawberry.field(description="What the author spent per person, if said.")
+    verified: bool = strawberry.field(
+        description="The author redeemed a voucher at this restaurant (computed by the server)."
+    )
+    verified_at: datetime | None = strawberry.field(description="When that visit was.")
     model: strawberry.Private[Review]
+
+    @strawberry.field(description="The restaurant's public reply, if any.")
+    async def reply(self, info: Info) -> Annotated[ReviewReplyNode, strawberry.lazy("schema.trust")] | None:
+        from schema.trust import reply_of
+
+        return await reply_of(info, self.model.id)
 
     @strawberry.field
     async def author(self, info: Info) -> UserNode | None:
@@ -139,6 +154,7 @@ class ReviewInput:
     rating: int
     body: str = ""
     photo_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
+    spend_cents: int | None = strawberry.field(default=None, description="Spend per person (人均), cents.")
 
 
 @strawberry.input
@@ -146,6 +162,7 @@ class ReviewUpdateInput:
     rating: int | None = None
     body: str | None = None
     photo_ids: list[strawberry.ID] | None = None
+    spend_cents: int | None = None
 
 
 @strawberry.type
@@ -181,7 +198,10 @@ class Mutation:
     @payload_mutation(description="One review per diner per dish; edit it with updateReview.")
     async def create_review(self, info: Info, input: ReviewInput) -> ReviewPayload:
         fields = reviews.ReviewFields(
-            rating=input.rating, body=input.body, photo_ids=_photo_ids(input.photo_ids)
+            rating=input.rating,
+            body=input.body,
+            photo_ids=_photo_ids(input.photo_ids),
+            spend_cents=input.spend_cents,
         )
         row = await reviews.create_review(info.context, decode(input.dish_id, "Dish", "dishId"), fields)
         return ReviewPayload(review=ReviewNode.from_model(row))
@@ -191,7 +211,10 @@ class Mutation:
         self, info: Info, review_id: strawberry.ID, input: ReviewUpdateInput
     ) -> ReviewPayload:
         fields = reviews.ReviewFields(
-            rating=input.rating, body=input.body, photo_ids=_photo_ids(input.photo_ids)
+            rating=input.rating,
+            body=input.body,
+            photo_ids=_photo_ids(input.photo_ids),
+            spend_cents=input.spend_cents,
         )
         row = await reviews.update_review(info.context, decode(review_id, "Review", "reviewId"), fields)
         return ReviewPayload(review=ReviewNode.from_model(row))

@@ -39,6 +39,7 @@ class World:
     rival_staff: str
     moderator: str
     conversation: str = ""
+    reply: str = ""
 
 
 async def build_world(client, services) -> World:
@@ -132,8 +133,17 @@ async def build_world(client, services) -> World:
     conversation = (
         await gql(client, "query($m: ID!) { mealConversation(mealId: $m) { id } }", {"m": meal}, diner)
     )["data"]["mealConversation"]["id"]
+    reply = (
+        await gql(
+            client,
+            'mutation($r: ID!) { replyToReview(reviewId: $r, body: "谢谢") { reply { id } } }',
+            {"r": review},
+            owner,
+        )
+    )["data"]["replyToReview"]["reply"]["id"]
     return World(
         conversation=conversation,
+        reply=reply,
         owner=owner,
         restaurant=restaurant,
         dish=dish,
@@ -231,6 +241,19 @@ def mutation_cases(w: World) -> dict[str, tuple[str, dict]]:
         "updateReview": (
             "mutation($r: ID!) { updateReview(reviewId: $r, input: {rating: 1}) { ERR } }",
             {"r": w.review},
+        ),
+        "deleteReview": ("mutation($r: ID!) { deleteReview(reviewId: $r) { ERR } }", {"r": w.review}),
+        "replyToReview": (
+            'mutation($r: ID!) { replyToReview(reviewId: $r, body: "x") { ERR } }',
+            {"r": w.review},
+        ),
+        "updateReviewReply": (
+            'mutation($r: ID!) { updateReviewReply(replyId: $r, body: "x") { ERR } }',
+            {"r": w.reply},
+        ),
+        "deleteReviewReply": (
+            "mutation($r: ID!) { deleteReviewReply(replyId: $r) { ERR } }",
+            {"r": w.reply},
         ),
         "voteReviewHelpful": (
             "mutation($r: ID!) { voteReviewHelpful(reviewId: $r) { ERR } }",
@@ -433,6 +456,7 @@ async def test_others_get_errors_never_data(client, services, attacker):
     if attacker == "author_self":
         allowed |= {
             "updateReview",
+            "deleteReview",  # their own: deleting it here would only end the check below
             "leaveSharedMeal",
             "cancelSharedMeal",
             "requestReservation",

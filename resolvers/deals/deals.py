@@ -44,6 +44,7 @@ from resolvers.deals.conditions import Conditions, check_claim, check_redeem
 from resolvers.deals.conditions import check as check_conditions
 from resolvers.restaurants.access import require_staff
 from resolvers.restaurants.restaurants import MAX_PRICE_CENTS
+from resolvers.reviews import ratings
 
 log = logging.getLogger("tablemates.payments")
 PAY_WITHIN = timedelta(minutes=15)
@@ -428,6 +429,9 @@ async def redeem(
             redemptions=1,
             revenue_cents=claim.amount_cents,
         )
+        # Issue 15: the visit verifies the diner's reviews there; the bill counts toward 人均.
+        await ratings.verify_visits(claim.user_id, deal.restaurant_id, now)
+        await ratings.record_bill(deal.restaurant_id, bill_cents)
         if await attribution.credit_due(claim):
             await ReferralCredit.create(
                 user_id=claim.referrer_id, claim_id=claim.id, amount_cents=REFERRAL_CREDIT_CENTS

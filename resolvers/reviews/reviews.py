@@ -20,17 +20,19 @@ from core.atomic import update_returning
 from core.context import Context
 from core.errors import Collector, ErrorCode, UserInputError
 from core.loaders import group_by_key
-from core.pagination import Page, newest_first
+from models.moderation import AuditEntry
 from models.restaurants import Dish, RestaurantStaff, Visibility
 from models.reviews import HelpfulVote, Review, ReviewEdit, ReviewPhoto
 from resolvers import feed, visibility
 from resolvers.accounts.accounts import is_moderator, write_limit
 from resolvers.notifications import inbox
+from resolvers.reviews import ratings
 from resolvers.reviews.photos import usable_photos
 
 MAX_BODY = 2000
 MAX_PHOTOS = 9
 FEED_KIND = "review"
+MAX_SPEND_CENTS = 10_000_000
 
 
 @dataclass
@@ -38,6 +40,7 @@ class ReviewFields:
     rating: int | None
     body: str | None
     photo_ids: list[int] | None
+    spend_cents: int | None = None
 
 
 def _check(fields: ReviewFields, collector: Collector, creating: bool) -> None:
@@ -52,6 +55,8 @@ def _check(fields: ReviewFields, collector: Collector, creating: bool) -> None:
         fields.photo_ids = list(dict.fromkeys(fields.photo_ids))
         if len(fields.photo_ids) > MAX_PHOTOS:
             collector.add("photoIds", ErrorCode.OUT_OF_RANGE, f"At most {MAX_PHOTOS} photos")
+    if fields.spend_cents is not None and not 1 <= fields.spend_cents <= MAX_SPEND_CENTS:
+        collector.add("spendCents", ErrorCode.OUT_OF_RANGE, "Spend per person is 0.01 to 100 000.00")
 
 
 async def review_limit(ctx: Context) -> int:
@@ -82,17 +87,23 @@ async def create_review(ctx: Context, dish_id: int, fields: ReviewFields) -> Rev
     assert fields.rating is not None
     try:
         async with in_transaction("default"):
+            await ratings.lock(dish.restaurant_id)
+            visited = await ratings.first_visit(viewer_id, dish.restaurant_id)
             review = await Review.create(
                 author_id=viewer_id,
                 dish_id=dish_id,
                 restaurant_id=dish.restaurant_id,
                 rating=fields.rating,
                 body=fields.body or "",
+                spend_cents=fields.spend_cents,
+                verified=visited is not None,
+                verified_at=visited,
             )
             await _link_photos(review.id, [p.id for p in photos])
             await Dish.filter(id=dish_id).update(
                 rating_sum=F("rating_sum") + fields.rating, review_count=F("review_count") + 1
             )
+            await ratings.move(dish.restaurant_id, None, ratings.Share.of(review))
             await feed.publish(FEED_KIND, review.id, viewer_id, dish.restaurant_id)
     except IntegrityError:  # a parallel request made the same review (or took a photo) first
         raise UserInputError(
@@ -114,13 +125,14 @@ async def update_review(ctx: Context, review_id: int, fields: ReviewFields) -> R
         raise UserInputError(ErrorCode.NOT_FOUND, "No such review of yours", "reviewId")
     photos = None if fields.photo_ids is None else await usable_photos(viewer_id, fields.photo_ids, review.id)
     async with in_transaction("default"):
-        # Lock the review first; rating, body and visibility come back as they are now.
+        await ratings.lock(review.restaurant_id)
+        # Lock the review; rating, body and visibility come back as they are now.
         locked = await update_returning(
             "reviews",
             "edit_count = edit_count + 1",
             "id = ? AND visibility != ?",
             [review.id, Visibility.REMOVED.value],
-            "rating, body, visibility",
+            f"body, dish_id, {ratings.SHARE_COLUMNS}",
         )
         if not locked:
             raise UserInputError(ErrorCode.NOT_FOUND, "No such review of yours", "reviewId")
@@ -136,11 +148,22 @@ async def update_review(ctx: Context, review_id: int, fields: ReviewFields) -> R
         delta = (fields.rating - before["rating"]) if fields.rating is not None else 0
         if delta and before["visibility"] == Visibility.VISIBLE.value:
             await Dish.filter(id=review.dish_id).update(rating_sum=F("rating_sum") + delta)
-        changes = {"rating": fields.rating, "body": fields.body}
-        await Review.filter(id=review.id).update(**{k: v for k, v in changes.items() if v is not None})
+        changes = {"rating": fields.rating, "body": fields.body, "spend_cents": fields.spend_cents}
+        changes = {k: v for k, v in changes.items() if v is not None}
+        await Review.filter(id=review.id).update(**changes)
+        old, new = ratings.Share.of(before), ratings.Share.of(before | changes)
+        await ratings.move(before["restaurant_id"], old, new)
         if photos is not None:
             await _link_photos(review.id, [p.id for p in photos])
-    return await Review.get(id=review.id)
+    return await _still_there(review.id)
+
+
+async def _still_there(review_id: int) -> Review:
+    """The review after a write; its author may have deleted it since (then: NOT_FOUND)."""
+    row = await Review.get_or_none(id=review_id)
+    if row is None:
+        raise UserInputError(ErrorCode.NOT_FOUND, "This review was deleted", "reviewId")
+    return row
 
 
 async def vote_helpful(ctx: Context, review_id: int) -> Review:
@@ -161,7 +184,7 @@ async def vote_helpful(ctx: Context, review_id: int) -> Review:
     except IntegrityError:
         raise UserInputError(ErrorCode.ALREADY_VOTED, "You already found this helpful", "reviewId") from None
     await inbox.announce(ctx, [review.author_id])
-    return await Review.get(id=review.id)
+    return await _still_there(review.id)
 
 
 async def set_visibility(review_id: int, visibility: Visibility) -> Review | None:
@@ -171,19 +194,25 @@ async def set_visibility(review_id: int, visibility: Visibility) -> Review | Non
     the row it changed (an edit in flight has either committed its rating or waits for us).
     """
     showing = visibility == Visibility.VISIBLE
+    restaurant_id = await Review.filter(id=review_id).first().values_list("restaurant_id", flat=True)
     async with in_transaction("default"):
+        await ratings.lock(restaurant_id)  # type: ignore[arg-type]
         crossed = await update_returning(
             "reviews",
             "visibility = ?",
             "id = ? AND visibility != ?" if showing else "id = ? AND visibility = ?",
             [visibility.value, review_id, Visibility.VISIBLE.value],
-            "rating, dish_id",
+            f"dish_id, {ratings.SHARE_COLUMNS}",
         )
         if crossed:
             sign = 1 if showing else -1
             await Dish.filter(id=crossed[0]["dish_id"]).update(
                 rating_sum=F("rating_sum") + sign * crossed[0]["rating"],
                 review_count=F("review_count") + sign,
+            )
+            share = ratings.Share.of(crossed[0] | {"visibility": Visibility.VISIBLE.value})
+            await ratings.move(
+                crossed[0]["restaurant_id"], None if showing else share, share if showing else None
             )
         elif not showing:  # hidden <-> removed: no count moves, and never from visible here
             await Review.filter(id=review_id, visibility__not=Visibility.VISIBLE).update(
@@ -195,14 +224,43 @@ async def set_visibility(review_id: int, visibility: Visibility) -> Review | Non
     return review
 
 
+async def delete_review(ctx: Context, review_id: int) -> int:
+    """The author deletes their review for good; its counts leave with it (from the row as the
+    locking statement found it), and moderators keep a copy in the audit log."""
+    viewer = await write_limit(ctx, "review-delete")
+    restaurant_id = await Review.filter(id=review_id).first().values_list("restaurant_id", flat=True)
+    async with in_transaction("default"):
+        await ratings.lock(restaurant_id)  # type: ignore[arg-type]
+        locked = await update_returning(
+            "reviews",
+            "edit_count = edit_count",
+            "id = ? AND author_id = ?",
+            [review_id, viewer.id],
+            f"body, dish_id, {ratings.SHARE_COLUMNS}",
+        )
+        if not locked:
+            raise UserInputError(ErrorCode.NOT_FOUND, "No such review of yours", "reviewId")
+        row = locked[0]
+        share = ratings.Share.of(row)
+        if share is not None:
+            await Dish.filter(id=row["dish_id"]).update(
+                rating_sum=F("rating_sum") - share.rating, review_count=F("review_count") - 1
+            )
+            await ratings.move(row["restaurant_id"], share, None)
+        await feed.set_visible(FEED_KIND, review_id, False)
+        await AuditEntry.create(
+            moderator_id=None,
+            action="AUTHOR_DELETED",
+            target_type="Review",
+            target_id=review_id,
+            note=f"deleted by its author (user {viewer.id}); rating {row['rating']}: {row['body']}"[:1000],
+        )
+        await Review.filter(id=review_id).delete()
+    return review_id
+
+
 def average_rating(dish: Dish) -> float | None:
     return round(dish.rating_sum / dish.review_count, 2) if dish.review_count else None
-
-
-async def dish_reviews(ctx: Context, dish_id: int, first: int | None, after: str | None) -> Page[Review]:
-    return await newest_first(
-        Review.filter(await visibility.listed_reviews_q(ctx), dish_id=dish_id), first, after
-    )
 
 
 def can_read_history(ctx: Context, review: Review) -> bool:

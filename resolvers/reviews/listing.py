@@ -1,0 +1,111 @@
+"""Review lists of a restaurant or a dish: four sorts, three filters, and their totals.
+
+Sorts are keyset-paged (core/keyset.py). MOST_HELPFUL puts verified reviews first, then helpful
+votes. Totals come from the maintained counters when a counter answers exactly that question
+(no filter, one rating, verified only), otherwise from one COUNT, run only when asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from tortoise.expressions import Q, Subquery
+
+from core.context import Context
+from core.errors import ErrorCode, UserInputError
+from core.keyset import Key, keyset_page
+from core.pagination import Page
+from models.restaurants import Dish, Visibility
+from models.reviews import Review, ReviewPhoto
+from models.trust import RestaurantRating
+from resolvers import visibility
+
+
+class ReviewSort(StrEnum):
+    NEWEST = "NEWEST"
+    MOST_HELPFUL = "MOST_HELPFUL"
+    HIGHEST = "HIGHEST"
+    LOWEST = "LOWEST"
+
+
+_NEWEST = (Key("created_at", kind=datetime), Key("id"))
+SORT_KEYS: dict[ReviewSort, tuple[Key, ...]] = {
+    ReviewSort.NEWEST: _NEWEST,
+    ReviewSort.MOST_HELPFUL: (Key("verified", kind=bool), Key("helpful_count"), *_NEWEST),
+    ReviewSort.HIGHEST: (Key("rating"), *_NEWEST),
+    ReviewSort.LOWEST: (Key("rating", descending=False), *_NEWEST),
+}
+
+
+@dataclass(frozen=True)
+class ReviewFilter:
+    with_photos: bool = False
+    verified_only: bool = False
+    rating: int | None = None
+
+    def check(self) -> None:
+        if self.rating is not None and not 1 <= self.rating <= 5:
+            raise UserInputError(ErrorCode.OUT_OF_RANGE, "Rating is 1 to 5", "rating")
+
+    def q(self) -> Q:
+        condition = Q()
+        if self.with_photos:
+            shown = ReviewPhoto.filter(photo__visibility=Visibility.VISIBLE).values("review_id")
+            condition &= Q(id__in=Subquery(shown))
+        if self.verified_only:
+            condition &= Q(verified=True)
+        if self.rating is not None:
+            condition &= Q(rating=self.rating)
+        return condition
+
+
+def _query(scope: dict[str, int], filters: ReviewFilter, shown: Q | None = None) -> object:
+    return Review.filter(shown if shown is not None else visibility.reviews_q(), filters.q(), **scope)
+
+
+async def review_page(
+    ctx: Context,
+    scope: dict[str, int],
+    sort: ReviewSort,
+    filters: ReviewFilter,
+    first: int | None,
+    after: str | None,
+) -> Page[Review]:
+    """`scope` is {"restaurant_id": id} or {"dish_id": id}; authors blocked either way are left out
+    (the totals come from the shared counters, so they may count them)."""
+    filters.check()
+    shown = await visibility.listed_reviews_q(ctx)
+    return await keyset_page(_query(scope, filters, shown), SORT_KEYS[sort], first, after)
+
+
+def review_total(scope: dict[str, int], filters: ReviewFilter) -> Callable[[], Awaitable[int]]:
+    """How many reviews the list holds, computed only when called (totalCount selected)."""
+
+    async def total() -> int:
+        counter = await _from_counter(scope, filters)
+        return counter if counter is not None else await _query(scope, filters).count()  # type: ignore[attr-defined]
+
+    return total
+
+
+async def _from_counter(scope: dict[str, int], filters: ReviewFilter) -> int | None:
+    if filters.with_photos:
+        return None
+    if "dish_id" in scope:
+        if filters.verified_only or filters.rating is not None:
+            return None
+        dish = await Dish.get_or_none(id=scope["dish_id"])
+        return dish.review_count if dish else 0
+    if filters.verified_only and filters.rating is not None:
+        return None
+    row = await RestaurantRating.get_or_none(restaurant_id=scope["restaurant_id"])
+    if row is None:
+        return 0
+    if filters.verified_only:
+        return row.verified_count
+    if filters.rating is not None:
+        return int(getattr(row, f"stars_{filters.rating}"))
+    return row.review_count

@@ -1,0 +1,163 @@
+"""Restaurant rating counters and verified visits.
+
+Each visible review contributes a `Share` to its restaurant's `restaurant_ratings` row: one to
+the count and to its star bucket, its rating to the plain sum, rating x weight to the weighted
+sum (a verified review weighs VERIFIED_WEIGHT, others 1), and its stated spend per person to the
+人均 sums. Every change moves the counters by the difference between the share the review had and
+the share it has, in one UPDATE of increments in the transaction that changes the review; the old
+share always comes from the review row as that transaction's own UPDATE/DELETE ... RETURNING
+found it (under its row lock), never from a copy read earlier. So hides, restores, edits,
+deletions and verifications in parallel each move the counters exactly once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from tortoise import connections
+from tortoise.expressions import F
+
+from core.atomic import update_returning
+from models.deals import Claim, ClaimStatus
+from models.restaurants import Visibility
+from models.reviews import Review
+from models.trust import RestaurantRating
+
+# A review by someone who redeemed a voucher at the restaurant counts twice in its rating.
+VERIFIED_WEIGHT = 2
+# Columns a counted review returns from its RETURNING clause.
+SHARE_COLUMNS = "rating, verified, spend_cents, visibility, restaurant_id"
+_ZEROS = (
+    "review_count, rating_sum, weighted_sum, weight_total, verified_count, stars_1, stars_2, "
+    "stars_3, stars_4, stars_5, review_spend_sum, review_spend_count, bill_sum, bill_count"
+)
+
+
+@dataclass(frozen=True)
+class Share:
+    """What one visible review adds to its restaurant's counters."""
+
+    rating: int
+    verified: bool
+    spend_cents: int | None
+
+    @classmethod
+    def of(cls, row: dict[str, Any] | Any) -> Share | None:
+        """The share of a review row (dict from RETURNING, or a model); None unless visible."""
+        get = row.get if isinstance(row, dict) else lambda name: getattr(row, name)
+        if str(get("visibility")) not in (Visibility.VISIBLE.value, str(Visibility.VISIBLE)):
+            return None
+        return cls(int(get("rating")), bool(get("verified")), get("spend_cents"))
+
+    def columns(self) -> dict[str, int]:
+        weight = VERIFIED_WEIGHT if self.verified else 1
+        counted = {
+            "review_count": 1,
+            "rating_sum": self.rating,
+            "weighted_sum": self.rating * weight,
+            "weight_total": weight,
+            "verified_count": int(self.verified),
+            f"stars_{self.rating}": 1,
+        }
+        if self.spend_cents is not None:
+            counted |= {"review_spend_sum": self.spend_cents, "review_spend_count": 1}
+        return counted
+
+
+def _difference(old: Share | None, new: Share | None) -> dict[str, int]:
+    deltas: dict[str, int] = {}
+    for share, sign in ((old, -1), (new, 1)):
+        for column, value in (share.columns() if share else {}).items():
+            deltas[column] = deltas.get(column, 0) + sign * value
+    return {column: delta for column, delta in deltas.items() if delta}
+
+
+async def _ensure_row(restaurant_id: int) -> None:
+    conn = connections.get("default")
+    dialect = conn.capabilities.dialect
+    mark = "$1" if dialect == "postgres" else "?"
+    zeros = ", ".join("0" for _ in _ZEROS.split(","))
+    await conn.execute_query(
+        f"INSERT INTO restaurant_ratings (restaurant_id, {_ZEROS}) VALUES ({mark}, {zeros}) "
+        "ON CONFLICT (restaurant_id) DO NOTHING",
+        [restaurant_id],
+    )
+
+
+async def lock(restaurant_id: int | None) -> None:
+    """Take the restaurant's counter row lock first, in every transaction that writes its reviews
+    or redeems a voucher there: one lock order (counters, then review rows, then the dish) so no
+    two such writers deadlock, and a review being written and a redemption verifying it run one
+    after the other (the later one sees the other's row)."""
+    if restaurant_id is None:
+        return
+    await _ensure_row(restaurant_id)
+    await update_returning(
+        "restaurant_ratings", "review_count = review_count", "restaurant_id = ?", [restaurant_id], "id"
+    )
+
+
+async def _add(restaurant_id: int, deltas: dict[str, int]) -> None:
+    if not deltas:
+        return
+    await _ensure_row(restaurant_id)
+    await RestaurantRating.filter(restaurant_id=restaurant_id).update(
+        **{column: F(column) + delta for column, delta in deltas.items()}
+    )
+
+
+async def move(restaurant_id: int, old: Share | None, new: Share | None) -> None:
+    """A review went from share `old` to share `new` (None: not counted). Inside its transaction."""
+    await _add(restaurant_id, _difference(old, new))
+
+
+async def record_bill(restaurant_id: int, bill_cents: int | None) -> None:
+    """A redeemed voucher's bill counts toward 人均 (one bill = one diner: vouchers don't record
+    party size). Inside the redemption's transaction."""
+    if bill_cents:
+        await _add(restaurant_id, {"bill_sum": bill_cents, "bill_count": 1})
+
+
+async def first_visit(user_id: int, restaurant_id: int) -> datetime | None:
+    """When the diner first redeemed a voucher at the restaurant (None: never)."""
+    claim = (
+        await Claim.filter(user_id=user_id, deal__restaurant_id=restaurant_id, status=ClaimStatus.REDEEMED)
+        .order_by("redeemed_at")
+        .first()
+    )
+    return claim.redeemed_at if claim else None
+
+
+async def verify_visits(user_id: int, restaurant_id: int, at: datetime) -> None:
+    """A redemption verifies the diner's earlier reviews there. Inside its transaction: each
+    review row turns verified once (the WHERE), and its weight moves from what the row holds."""
+    await lock(restaurant_id)
+    rows = await update_returning(
+        "reviews",
+        "verified = ?",
+        "author_id = ? AND restaurant_id = ? AND verified = ?",
+        [True, user_id, restaurant_id, False],
+        f"id, {SHARE_COLUMNS}",
+    )
+    if rows:
+        await Review.filter(id__in=[row["id"] for row in rows]).update(verified_at=at)
+    for row in rows:
+        new = Share.of(row)
+        if new is not None:
+            await move(restaurant_id, Share(new.rating, False, new.spend_cents), new)
+
+
+def weighted_average(row: RestaurantRating | None) -> float | None:
+    if row is None or not row.weight_total:
+        return None
+    return round(row.weighted_sum / row.weight_total, 2)
+
+
+def spend_per_person(row: RestaurantRating | None) -> int | None:
+    """人均 in cents: stated spends and redeemed bills together, each one diner."""
+    if row is None:
+        return None
+    count = row.review_spend_count + row.bill_count
+    return round((row.review_spend_sum + row.bill_sum) / count) if count else None
