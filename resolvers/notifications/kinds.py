@@ -37,6 +37,7 @@ KINDS: dict[str, str] = {
     "booking_confirmed": "The restaurant confirmed your booking",
     "booking_declined": "The restaurant declined your booking",
     "booking_proposed": "The restaurant proposed another time for your booking",
+    "review_reply": "The restaurant replied to your review",
 }
 
 
