@@ -67,3 +67,16 @@ def check_visible_text(text: str, field: str, collector: Collector, multiline: b
         shown = ", ".join(dict.fromkeys(found[:5]))
         message = f"Invisible or direction-changing characters are not allowed ({shown})"
         collector.add(field, ErrorCode.INVALID, message)
+
+
+def check_title(title: str, collector: Collector, field: str = "title", most: int = 120) -> str:
+    """A listing's title (deal, event, meal): trimmed, required, at most `most` characters, and
+    nothing invisible (what others see is what was typed). Returns the trimmed title."""
+    title = title.strip()
+    if not title:
+        collector.add(field, ErrorCode.INVALID, "Title is required")
+    elif len(title) > most:
+        collector.add(field, ErrorCode.TOO_LONG, f"At most {most} characters")
+    else:
+        check_visible_text(title, field, collector)
+    return title

@@ -359,3 +359,36 @@ async def test_bios_and_restaurant_names_refuse_overrides_but_keep_line_breaks(c
     assert payload["restaurant"] is None and [(e["field"], e["code"]) for e in payload["errors"]] == [
         ("name", "INVALID")
     ]
+
+
+async def test_meal_event_and_deal_titles_refuse_direction_overrides(client):
+    """One title rule for every listing others browse (core.text.check_title)."""
+    owner, restaurant = await open_restaurant(client, *random_spot())
+    starts = (datetime.now(UTC) + timedelta(days=2)).isoformat()
+    ends = (datetime.now(UTC) + timedelta(days=9)).isoformat()
+    title = "周五\u202e火锅局"
+    meal = await gql(
+        client,
+        "mutation($i: SharedMealInput!) { createSharedMeal(input: $i) { meal { id } errors { field code } } }",
+        {"i": {"restaurantId": restaurant, "title": title, "startsAt": starts, "capacity": 4}},
+        owner,
+    )
+    event = await gql(
+        client,
+        "mutation($i: RestaurantEventInput!) { createRestaurantEvent(input: $i) { event { id } errors { field code } } }",
+        {"i": {"restaurantId": restaurant, "title": title, "startsAt": starts, "endsAt": ends, "capacity": 10}},
+        owner,
+    )
+    deal = await gql(
+        client,
+        "mutation($i: DealInput!) { createDeal(input: $i) { deal { id } errors { field code } } }",
+        {
+            "i": {
+                "restaurantId": restaurant, "title": title, "priceCents": 9900, "originalPriceCents": 15800,
+                "quantity": 10, "perUserLimit": 1, "startsAt": starts, "endsAt": ends,
+            }
+        },
+        owner,
+    )
+    for body, name in ((meal, "createSharedMeal"), (event, "createRestaurantEvent"), (deal, "createDeal")):
+        assert ("title", "INVALID") in [(e["field"], e["code"]) for e in body["data"][name]["errors"]], name

@@ -26,6 +26,7 @@ from core.nearby import near
 from core.pagination import Page, newest_first
 from core.payments import PaymentError, refund_or_log
 from core.schedule import check_window, utc
+from core.text import check_title
 from models.deals import (
     Claim,
     ClaimStatus,
@@ -72,11 +73,7 @@ class DealFields:
 
 
 def _check(fields: DealFields, collector: Collector) -> None:
-    fields.title = fields.title.strip()
-    if not fields.title:
-        collector.add("title", ErrorCode.INVALID, "Title is required")
-    elif len(fields.title) > 120:
-        collector.add("title", ErrorCode.TOO_LONG, "At most 120 characters")
+    fields.title = check_title(fields.title, collector)
     if len(fields.terms) > 4000:
         collector.add("terms", ErrorCode.TOO_LONG, "At most 4000 characters")
     if not 0 <= fields.price_cents <= MAX_PRICE_CENTS:

@@ -15,6 +15,7 @@ from core.errors import Collector, ErrorCode, UserInputError
 from core.nearby import near
 from core.pagination import Page
 from core.schedule import check_start, check_window, utc
+from core.text import check_title
 from models.meals import EventRsvp, RestaurantEvent
 from resolvers import feed, visibility
 from resolvers.accounts.accounts import write_limit
@@ -38,11 +39,7 @@ class EventFields:
 
 
 def _check(fields: EventFields, collector: Collector) -> None:
-    fields.title = fields.title.strip()
-    if not fields.title:
-        collector.add("title", ErrorCode.INVALID, "Title is required")
-    elif len(fields.title) > 120:
-        collector.add("title", ErrorCode.TOO_LONG, "At most 120 characters")
+    fields.title = check_title(fields.title, collector)
     if len(fields.description) > 4000:
         collector.add("description", ErrorCode.TOO_LONG, "At most 4000 characters")
     if not 1 <= fields.capacity <= MAX_CAPACITY:

@@ -28,6 +28,7 @@ from core.loaders import Loaders, group_by_key
 from core.nearby import near
 from core.pagination import Page
 from core.schedule import check_start, utc
+from core.text import check_title
 from models.meals import Audience, MealSeat, MealStatus, ReservationStatus, SeatStatus, SharedMeal
 from models.restaurants import Restaurant, Visibility
 from resolvers import feed, visibility
@@ -55,11 +56,7 @@ class MealFields:
 
 
 def _check(fields: MealFields, collector: Collector) -> None:
-    fields.title = fields.title.strip()
-    if not fields.title:
-        collector.add("title", ErrorCode.INVALID, "Title is required")
-    elif len(fields.title) > 120:
-        collector.add("title", ErrorCode.TOO_LONG, "At most 120 characters")
+    fields.title = check_title(fields.title, collector)
     if len(fields.description) > 2000:
         collector.add("description", ErrorCode.TOO_LONG, "At most 2000 characters")
     if not 2 <= fields.capacity <= 20:
