@@ -154,8 +154,7 @@ class Mutation:
     ) -> FavouriteItemPayload:
         type_name, pk = decode_any(target_id, "targetId")
         in_list = decode(list_id, "FavouriteList", "listId") if list_id is not None else None
-        item = await lists.save(info.context, type_name, pk, in_list)
-        owner_list = await FavouriteList.get(id=item.list_id)
+        item, owner_list = await lists.save(info.context, type_name, pk, in_list)
         return FavouriteItemPayload(
             item=FavouriteItemNode.from_model(item), list=FavouriteListNode.from_model(owner_list)
         )

@@ -182,6 +182,10 @@ async def test_bad_input_is_a_user_error(client):
     assert codes(await gql(client, SAVE, {"t": restaurant, "l": restaurant}, diner), "saveFavourite") == [
         ("listId", "INVALID_ID")
     ]
+    private_meal = {"restaurantId": restaurant, "title": "私局", "capacity": 3, "visibility": "FOLLOWERS"}
+    private_meal["startsAt"] = (datetime.now(UTC) + timedelta(days=2)).isoformat()
+    made = ok(await gql(client, MEAL, {"i": private_meal}, diner), "createSharedMeal")["meal"]["id"]
+    assert codes(await gql(client, SAVE, {"t": made}, diner), "saveFavourite") == [("targetId", "INVALID")]
     anonymous = await gql(client, SAVE, {"t": restaurant}, expect_errors=True)
     assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     mine = await gql(client, MINE, {"n": 1}, expect_errors=True)

@@ -22,7 +22,7 @@ from core.pagination import Page, newest_first
 from core.text import check_title
 from models.accounts import User
 from models.favourites import FavouriteItem, FavouriteKind, FavouriteList
-from models.meals import SharedMeal
+from models.meals import Audience, SharedMeal
 from models.restaurants import Dish, Restaurant
 from resolvers import visibility
 from resolvers.accounts.accounts import write_limit
@@ -95,21 +95,28 @@ async def delete_list(ctx: Context, list_id: int) -> int:
     return row.id
 
 
-async def save(ctx: Context, type_name: str, target_id: int, list_id: int | None) -> FavouriteItem:
+async def save(
+    ctx: Context, type_name: str, target_id: int, list_id: int | None
+) -> tuple[FavouriteItem, FavouriteList]:
+    """The saved item and its list. A followers-only meal is refused: lists show only what any
+    reader of a shared link may see (resolvers/visibility.py), so it would never appear."""
     viewer = await write_limit(ctx, "favourites")
     if type_name not in TARGETS:
         raise UserInputError(ErrorCode.INVALID_ID, "Save a restaurant, a dish or a shared meal", "targetId")
     kind, model, column = TARGETS[type_name]
-    if await visibility.get(ctx, model, target_id) is None:
+    target = await visibility.get(ctx, model, target_id)
+    if target is None:
         raise UserInputError(ErrorCode.NOT_FOUND, "Nothing to save here", "targetId")
+    if isinstance(target, SharedMeal) and target.audience != Audience.PUBLIC:
+        raise UserInputError(ErrorCode.INVALID, "Only public meals can be saved", "targetId")
     target_list = await own_list(ctx, list_id) if list_id is not None else await default_list(viewer)
     try:
-        return await FavouriteItem.create(list_id=target_list.id, kind=kind, **{column: target_id})
+        item = await FavouriteItem.create(list_id=target_list.id, kind=kind, **{column: target_id})
     except IntegrityError:  # saved already (maybe concurrently): the one item stays
         item = await FavouriteItem.get_or_none(list_id=target_list.id, **{column: target_id})
     if item is None:  # the list was deleted meanwhile
         raise UserInputError(ErrorCode.NOT_FOUND, "No such list", "listId")
-    return item
+    return item, target_list
 
 
 async def remove(ctx: Context, item_id: int) -> int:
