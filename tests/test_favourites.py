@@ -190,3 +190,17 @@ async def test_bad_input_is_a_user_error(client):
     assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     mine = await gql(client, MINE, {"n": 1}, expect_errors=True)
     assert mine["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_concurrent_first_saves_share_one_default_list_and_one_item(client):
+    import asyncio
+
+    owner, restaurant, dish, _, _, meal_id, diner, _ = await saved_world(client)
+    other_dish = await add_dish(client, owner, restaurant, name="鸭肠")
+    targets = [restaurant, dish, meal_id, other_dish, restaurant, dish]
+    saved = await asyncio.gather(*(gql(client, SAVE, {"t": t}, diner) for t in targets))
+    payloads = [ok(body, "saveFavourite") for body in saved]
+    assert len({p["list"]["id"] for p in payloads}) == 1
+    assert payloads[0]["item"]["id"] == payloads[4]["item"]["id"]
+    mine = (await gql(client, MINE, {"n": 10}, diner))["data"]["myFavouriteLists"]
+    assert mine["totalCount"] == 1 and mine["edges"][0]["node"]["items"]["totalCount"] == 4
