@@ -1,12 +1,13 @@
 """Things that happen at restaurants (meals, events, deals) near a point, nearest first.
 
 The spatial index holds restaurants; the rows at the nearest restaurants within the radius are
-sorted by (distance, start, id) and paged with keyset cursors on that key.
+sorted by (distance, start, id) and paged with keyset cursors on that key. `totalCount` is one
+COUNT of the same query over the same restaurants, run only when a client selects it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -17,6 +18,7 @@ from core.pagination import Page, decode_cursor, encode_cursor, page_size
 RESTAURANT_KIND = "restaurant"
 MAX_RADIUS_KM = 50.0
 MAX_RESTAURANTS = 1000
+MAX_ROWS = 2000  # candidate rows read per page (the nearest MAX_RESTAURANTS restaurants' rows)
 T = TypeVar("T")
 
 
@@ -31,12 +33,13 @@ async def near(
     lat: float,
     lng: float,
     radius_km: float,
-    fetch: Callable[[list[int]], Awaitable[Sequence[T]]],
+    select: Callable[[list[int]], Any],
     start_of: Callable[[T], datetime],
     first: int | None,
     after: str | None,
 ) -> Page[tuple[T, float]]:
-    """`fetch(restaurant_ids)` returns the candidate rows (each with `restaurant_id` and `id`)."""
+    """`select(restaurant_ids)` is the query of candidate rows (each with `restaurant_id` and
+    `id`): read for the page, counted for `totalCount`."""
     check_coordinates(lat, lng)
     check_radius(radius_km)
     size = page_size(first)
@@ -49,7 +52,7 @@ async def near(
             raise BadRequestError("Malformed cursor") from None
     hits = await ctx.services.geo.within(RESTAURANT_KIND, lat, lng, radius_km, limit=MAX_RESTAURANTS)
     distance = {h.object_id: h.distance_km for h in hits}
-    rows = await fetch(list(distance))
+    rows: Sequence[T] = await select(list(distance)).limit(MAX_ROWS)
 
     def sort_key(row: Any) -> tuple[float, str, int]:
         return (round(distance[row.restaurant_id], 6), start_of(row).isoformat(), row.id)
@@ -62,6 +65,7 @@ async def near(
         items=[(row, distance[row.restaurant_id]) for row in window],
         cursors=[encode_cursor(list(sort_key(row))) for row in window],
         has_next_page=len(ordered) > size,
+        count=select(list(distance)).count,
     )
 
 

@@ -105,7 +105,8 @@ async def seed_demo(
         return False
     state = SeedState(rng=random.Random(seed), services=services)
     await _seed_diners(state, diners)
-    for domain in ("foodies", "restaurants", "reviews", "meals", "deals", "moderation", "tables", "trust"):
+    steps = ("foodies", "restaurants", "reviews", "meals", "deals", "moderation", "tables", "trust")
+    for domain in (*steps, "favourites"):
         module_name = f"demo.{domain}"
         if importlib.util.find_spec(module_name):
             await importlib.import_module(module_name).seed(state)

@@ -33,3 +33,9 @@ class GeoIndex(Protocol):
     ) -> list[Hit]:
         """Points within radius_km, ordered by (distance, id), strictly after `after`."""
         ...
+
+    async def within_subquery(self, kind: str, lat: float, lng: float, radius_km: float) -> str:
+        """SQL `(SELECT object_id ...)` of the points within radius_km (the same edge as
+        `within`), for a COUNT that filters another table by it. Values are inlined as numeric
+        literals: callers pass checked floats."""
+        ...

@@ -115,3 +115,12 @@ class PostgisGeoIndex(PointStore):
         sql, params = compile_for_asyncpg(within_statement(kind, lat, lng, radius_km, limit, after, exclude))
         rows = await self._read_conn().execute_query_dict(sql, params)
         return [Hit(row["distance_m"] / 1000.0, row["object_id"]) for row in rows]
+
+    async def within_subquery(self, kind: str, lat: float, lng: float, radius_km: float) -> str:
+        if not KIND_NAME.fullmatch(kind):
+            raise ValueError(f"not a kind name: {kind!r}")
+        here = f"ST_SetSRID(ST_MakePoint({float(lng)!r}, {float(lat)!r}), 4326)::geography"
+        return (
+            f"(SELECT object_id FROM geo_points WHERE kind = '{kind}' "
+            f"AND ST_DWithin(geog, {here}, {float(radius_km) * 1000.0!r}, false))"
+        )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
-from geo.distance import bounding_boxes, distance_km
+from geo.distance import EARTH_RADIUS_M, bounding_boxes, distance_km
 from geo.index import Hit
 from geo.store import PointStore
 
@@ -19,6 +20,18 @@ CANDIDATES = (
     "WHERE r.min_kind >= ? AND r.max_kind <= ? AND ({boxes})"
 )
 BOX = "(r.max_lat >= ? AND r.min_lat <= ? AND r.max_lng >= ? AND r.min_lng <= ?)"
+# distance_km() in SQL (SQLite's math functions), for counts over a radius without reading rows.
+HALF_DLAT = "sin((radians(g.lat) - {p1}) / 2)"
+HALF_DLNG = "sin(radians(g.lng - {lng}) / 2)"
+HAVERSINE_KM = (
+    f"2 * {{earth_m}} * asin(min(1.0, sqrt({HALF_DLAT} * {HALF_DLAT}"
+    f" + cos({{p1}}) * cos(radians(g.lat)) * {HALF_DLNG} * {HALF_DLNG}))) / 1000.0"
+)
+
+
+def _number(value: float) -> str:
+    """A float as an SQL literal (repr is exact and never quotes)."""
+    return repr(float(value))
 
 
 class SqliteGeoIndex(PointStore):
@@ -95,3 +108,18 @@ class SqliteGeoIndex(PointStore):
                 hits.append(hit)
         hits.sort()
         return hits[:limit]
+
+    async def within_subquery(self, kind: str, lat: float, lng: float, radius_km: float) -> str:
+        code = await self._kind_code(kind)
+        if code is None:
+            return "(SELECT NULL WHERE 0)"
+        boxes = []
+        for box in bounding_boxes(lat, lng, radius_km):
+            values = [_number(v) for v in (box.min_lat, box.max_lat, box.min_lng, box.max_lng)]
+            boxes.append(BOX.replace("?", "{}").format(*values))
+        distance = HAVERSINE_KM.format(
+            earth_m=_number(EARTH_RADIUS_M), p1=_number(math.radians(lat)), lng=_number(lng)
+        )
+        candidates = CANDIDATES.replace("g.object_id, g.lat, g.lng", "g.object_id")
+        candidates = candidates.replace("?", str(int(code)))
+        return f"({candidates.format(boxes=' OR '.join(boxes))} AND {distance} <= {_number(radius_km)})"

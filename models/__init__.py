@@ -33,6 +33,7 @@ DOMAIN_APPS: tuple[tuple[str, str], ...] = (
     ("notifications", "models.notifications"),
     ("privacy", "models.privacy"),
     ("trust", "models.trust"),
+    ("favourites", "models.favourites"),
 )
 
 

@@ -21,6 +21,12 @@ attribution sources, mutations that look an object up) and a SQL condition (`*_q
   vanishes for both when either blocks the other. Moderators get no access of their own.
 - message: visible, sender not blocked either way, and the viewer a member who had not left
   when it was sent. Moderators see a message only once it is reported (never browse).
+- dish: not archived, at a visible restaurant.
+- favourite list: its owner only (node(), lists of lists); through its share link anyone,
+  anonymous too, while the owner is visible to them (not suspended, not blocked either way).
+- favourite item: as its list, and only while its target stands for the reader: restaurant and
+  dish as above, shared meal as in lists of meals (public audience, host not blocked either way:
+  a list may be shared, so it never shows a followers-only meal).
 """
 
 from __future__ import annotations
@@ -38,10 +44,11 @@ from core.loaders import rows_of
 from models.accounts import User
 from models.conversations import Conversation, ConversationKind, ConversationMember, Message
 from models.deals import Deal, DealStatus
+from models.favourites import FavouriteItem, FavouriteKind, FavouriteList
 from models.foodies import Block, Follow
 from models.meals import Audience, MealSeat, MealStatus, RestaurantEvent, SeatStatus, SharedMeal
 from models.moderation import Report
-from models.restaurants import Restaurant, RestaurantStaff, Visibility
+from models.restaurants import Dish, Restaurant, RestaurantStaff, Visibility
 from models.reviews import Photo, Review, ReviewPhoto
 from models.tables import Booking, BookingSlot
 from models.trust import ReviewReply
@@ -179,6 +186,14 @@ async def can_see_restaurant(ctx: Context, restaurant: Restaurant | None) -> boo
 
 async def _restaurant_ok(ctx: Context, restaurant_id: int) -> bool:
     return restaurant_ok(await _load(ctx, Restaurant, restaurant_id))
+
+
+def dishes_q(prefix: str = "") -> Q:
+    return _at(prefix, archived=False) & restaurants_q(f"{prefix}restaurant__")
+
+
+async def can_see_dish(ctx: Context, dish: Dish | None) -> bool:
+    return dish is not None and not dish.archived and await _restaurant_ok(ctx, dish.restaurant_id)
 
 
 # ------------------------------------------------------------------ reviews and photos
@@ -418,6 +433,40 @@ async def can_see_slot(ctx: Context, slot: BookingSlot | None) -> bool:
     return slot is not None and await _restaurant_ok(ctx, slot.restaurant_id)
 
 
+# ------------------------------------------------------------------ favourites (issue 15)
+
+
+async def can_see_favourite_list(ctx: Context, favourites: FavouriteList | None) -> bool:
+    """By ID: the owner only (a shared list is read through its link, `can_read_shared_list`)."""
+    return favourites is not None and ctx.viewer is not None and favourites.owner_id == ctx.viewer.id
+
+
+async def can_read_shared_list(ctx: Context, favourites: FavouriteList | None) -> bool:
+    """Through its share link: anyone to whom the owner is visible."""
+    if favourites is None or favourites.share_token_hash is None:
+        return False
+    return await can_see_user(ctx, await _load(ctx, User, favourites.owner_id))
+
+
+async def favourite_items_q(ctx: Context) -> Q:
+    """SQL: the items of a list the reader is shown (targets that still stand for them)."""
+    meal = meals_q("meal__") & Q(meal__audience=Audience.PUBLIC)
+    hidden = await blocked(ctx)
+    if hidden:
+        meal &= ~Q(meal__host_id__in=sorted(hidden))
+    return (
+        (Q(kind=FavouriteKind.RESTAURANT) & restaurants_q("restaurant__"))
+        | (Q(kind=FavouriteKind.DISH) & dishes_q("dish__"))
+        | (Q(kind=FavouriteKind.SHARED_MEAL) & meal)
+    )
+
+
+async def can_see_favourite_item(ctx: Context, item: FavouriteItem | None) -> bool:
+    if item is None or not await can_see_favourite_list(ctx, await _load(ctx, FavouriteList, item.list_id)):
+        return False
+    return await FavouriteItem.filter(await favourite_items_q(ctx), id=item.id).exists()
+
+
 # ------------------------------------------------------------------ by id, for every relation
 
 Check = Callable[[Context, Any], Awaitable[bool]]
@@ -435,6 +484,9 @@ RULES: dict[type[Model], Check] = {
     Message: can_see_message,
     Booking: can_see_booking,
     BookingSlot: can_see_slot,
+    Dish: can_see_dish,
+    FavouriteList: can_see_favourite_list,
+    FavouriteItem: can_see_favourite_item,
 }
 
 # Viewer-independent SQL forms: does the object still stand (attribution at redemption).
@@ -448,6 +500,7 @@ STANDING: dict[type[Model], Callable[[], Q]] = {
     RestaurantEvent: events_q,
     SharedMeal: meals_q,
     Message: messages_standing_q,
+    Dish: dishes_q,
 }
 
 

@@ -25,7 +25,7 @@ from settings import Settings
 DOMAINS = (
     "accounts", "foodies", "restaurants", "reviews", "feed", "meals", "deals", "moderation",
     "vouchers", "matches", "conversations", "search", "hours", "tables", "notifications", "privacy",
-    "trust",
+    "trust", "favourites",
 )
 
 

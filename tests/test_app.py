@@ -177,10 +177,15 @@ def test_seed_demo_is_deterministic(tmp_path):
                 "SELECT author_id, dish_id, rating, body FROM reviews ORDER BY id"
             ).fetchall()
             dishes = conn.execute("SELECT count(*) FROM dishes").fetchone()[0]
-            return users, places, reviews, dishes
+            favourites = conn.execute(
+                "SELECT l.owner_id, l.name, i.kind, i.restaurant_id, i.dish_id, i.meal_id "
+                "FROM favourite_items i JOIN favourite_lists l ON l.id = i.list_id ORDER BY i.id"
+            ).fetchall()
+            return users, places, reviews, dishes, favourites
 
     first, second = seeded("a"), seeded("b")
-    users, places, reviews, dishes = first
+    users, places, reviews, dishes, favourites = first
+    assert len({row[0] for row in favourites}) == 12 and {row[2] for row in favourites} >= {"restaurant", "dish"}
     assert len(users) == 60 and first == second
     assert any("\u4e00" <= ch <= "\u9fff" for row in users for ch in row[1])  # Chinese names
     assert len(places) >= 20 and dishes >= 100 and len(reviews) >= 50

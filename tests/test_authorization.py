@@ -40,6 +40,8 @@ class World:
     moderator: str
     conversation: str = ""
     reply: str = ""
+    favourite_list: str = ""
+    favourite_item: str = ""
 
 
 async def build_world(client, services) -> World:
@@ -141,9 +143,19 @@ async def build_world(client, services) -> World:
             owner,
         )
     )["data"]["replyToReview"]["reply"]["id"]
+    saved = (
+        await gql(
+            client,
+            "mutation($t: ID!) { saveFavourite(targetId: $t) { item { id } list { id } } }",
+            {"t": restaurant},
+            diner,
+        )
+    )["data"]["saveFavourite"]
     return World(
         conversation=conversation,
         reply=reply,
+        favourite_list=saved["list"]["id"],
+        favourite_item=saved["item"]["id"],
         owner=owner,
         restaurant=restaurant,
         dish=dish,
@@ -372,6 +384,32 @@ def mutation_cases(w: World) -> dict[str, tuple[str, dict]]:
             "mutation($m: ID!) { answerProposedTime(requestId: $m, accept: true) { ERR } }",
             {"m": w.meal},
         ),
+        # favourites (issue 15): someone else's list or item
+        "createFavouriteList": ('mutation { createFavouriteList(name: "我的") { ERR } }', {}),
+        "renameFavouriteList": (
+            'mutation($l: ID!) { renameFavouriteList(listId: $l, name: "抢") { ERR } }',
+            {"l": w.favourite_list},
+        ),
+        "deleteFavouriteList": (
+            "mutation($l: ID!) { deleteFavouriteList(listId: $l) { ERR } }",
+            {"l": w.favourite_list},
+        ),
+        "saveFavourite": (
+            "mutation($t: ID!, $l: ID!) { saveFavourite(targetId: $t, listId: $l) { ERR } }",
+            {"t": w.restaurant, "l": w.favourite_list},
+        ),
+        "removeFavourite": (
+            "mutation($i: ID!) { removeFavourite(itemId: $i) { ERR } }",
+            {"i": w.favourite_item},
+        ),
+        "shareFavouriteList": (
+            "mutation($l: ID!) { shareFavouriteList(listId: $l) { ERR } }",
+            {"l": w.favourite_list},
+        ),
+        "unshareFavouriteList": (
+            "mutation($l: ID!) { unshareFavouriteList(listId: $l) { ERR } }",
+            {"l": w.favourite_list},
+        ),
     }
     return {
         name: (doc.replace("ERR", "errors { code }").replace("SOON", soon).replace("LATER", later), variables)
@@ -448,6 +486,7 @@ async def test_others_get_errors_never_data(client, services, attacker):
         "shareDeal",
         "recordDealView",
         "createSharedMeal",
+        "createFavouriteList",  # a list of their own
     }
     if attacker != "author_self":
         allowed |= {"voteReviewHelpful"}
@@ -469,6 +508,12 @@ async def test_others_get_errors_never_data(client, services, attacker):
             "createReview",
             "sendMessage",
             "markConversationRead",
+            "renameFavouriteList",  # their own list and item
+            "deleteFavouriteList",
+            "saveFavourite",
+            "removeFavourite",
+            "shareFavouriteList",
+            "unshareFavouriteList",
         }
     leaks = {}
     for name, (document, variables) in mutation_cases(w).items():
@@ -514,7 +559,7 @@ async def test_private_fields_refuse_others(client, services):
             hidden = body.get("data") is not None and all(v is None for v in body["data"].values())
             assert codes & {"UNAUTHENTICATED", "FORBIDDEN"} or hidden, (name, token is None, body)
     # Objects only their owner may load come back null for others.
-    for global_id in (w.claim, w.match_request, w.conversation):
+    for global_id in (w.claim, w.match_request, w.conversation, w.favourite_list, w.favourite_item):
         body = await gql(client, "query($id: ID!) { node(id: $id) { id } }", {"id": global_id}, w.rival_staff)
         assert body["data"]["node"] is None
     notes = await gql(client, "{ notifications { edges { node { id } } } }", token=w.other)

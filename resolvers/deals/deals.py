@@ -16,6 +16,7 @@ from enum import StrEnum
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from core.atomic import update_returning
@@ -475,10 +476,10 @@ async def deals_nearby(
 ) -> Page[tuple[Deal, float]]:
     now = datetime.now(UTC)
 
-    async def fetch(restaurant_ids: list[int]) -> list[Deal]:
-        return await Deal.filter(visibility.live_deals_q(now), restaurant_id__in=restaurant_ids).limit(2000)
+    def select(restaurant_ids: list[int]) -> QuerySet[Deal]:
+        return Deal.filter(visibility.live_deals_q(now), restaurant_id__in=restaurant_ids)
 
-    return await near(ctx, lat, lng, radius_km, fetch, lambda d: d.ends_at, first, after)
+    return await near(ctx, lat, lng, radius_km, select, lambda d: d.ends_at, first, after)
 
 
 async def my_claims(ctx: Context, first: int | None, after: str | None) -> Page[Claim]:

@@ -262,6 +262,10 @@ def _taste(user: User) -> Taste:
     )
 
 
+async def _none() -> int:
+    return 0
+
+
 async def nearby_foodies(
     ctx: Context, radius_km: float, first: int | None, after: str | None
 ) -> Page[FoodieMatch]:
@@ -271,7 +275,7 @@ async def nearby_foodies(
     size = page_size(first)
     cursor = decode_cursor(after, 2)
     if viewer.lat is None or viewer.lng is None:
-        return Page(items=[], cursors=[], has_next_page=False)
+        return Page(items=[], cursors=[], has_next_page=False, count=_none)
     excluded = [viewer.id, *await blocked_either_way(viewer.id)]
     hits = await ctx.services.geo.within(
         DINER_KIND, viewer.lat, viewer.lng, radius_km, limit=CANDIDATE_CAP, exclude=excluded
@@ -302,10 +306,13 @@ async def nearby_foodies(
         for neg_score, uid, distance, shared in window[:size]
         if uid in page_users
     ]
+    # totalCount: the candidates scoring keeps (discoverable, not suspended), as one COUNT.
+    counted = User.filter(visibility.active_users_q(), discoverable=True, id__in=[h.object_id for h in hits])
     return Page(
         items=items,
         cursors=[encode_cursor([m.score, m.user.id]) for m in items],
         has_next_page=len(window) > size,
+        count=counted.count,
     )
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from core.context import Context
@@ -139,12 +140,11 @@ async def load_my_rsvps(viewer_id: int, keys: Sequence[int]) -> list[bool]:
 async def events_nearby(
     ctx: Context, lat: float, lng: float, radius_km: float, first: int | None, after: str | None
 ) -> Page[tuple[RestaurantEvent, float]]:
-    async def fetch(restaurant_ids: list[int]) -> list[RestaurantEvent]:
-        return await RestaurantEvent.filter(
-            visibility.events_q(),
-            restaurant_id__in=restaurant_ids,
-            cancelled=False,
-            ends_at__gt=datetime.now(UTC),
-        ).limit(2000)
+    now = datetime.now(UTC)
 
-    return await near(ctx, lat, lng, radius_km, fetch, lambda e: e.starts_at, first, after)
+    def select(restaurant_ids: list[int]) -> QuerySet[RestaurantEvent]:
+        return RestaurantEvent.filter(
+            visibility.events_q(), restaurant_id__in=restaurant_ids, cancelled=False, ends_at__gt=now
+        )
+
+    return await near(ctx, lat, lng, radius_km, select, lambda e: e.starts_at, first, after)

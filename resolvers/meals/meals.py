@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from core import pubsub
@@ -418,12 +419,11 @@ async def meals_nearby(
     left out)."""
     listed = await visibility.listed_meals_q(ctx)
 
-    async def fetch(restaurant_ids: list[int]) -> list[SharedMeal]:
-        return await SharedMeal.filter(
-            listed,
-            restaurant_id__in=restaurant_ids,
-            status=MealStatus.OPEN,
-            starts_at__gt=datetime.now(UTC),
-        ).limit(2000)
+    now = datetime.now(UTC)
 
-    return await near(ctx, lat, lng, radius_km, fetch, lambda m: m.starts_at, first, after)
+    def select(restaurant_ids: list[int]) -> QuerySet[SharedMeal]:
+        return SharedMeal.filter(
+            listed, restaurant_id__in=restaurant_ids, status=MealStatus.OPEN, starts_at__gt=now
+        )
+
+    return await near(ctx, lat, lng, radius_km, select, lambda m: m.starts_at, first, after)

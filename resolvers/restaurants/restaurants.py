@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import RawSQL
 from tortoise.transactions import in_transaction
 
 from core.context import Context
@@ -257,6 +258,12 @@ async def restaurants_nearby(
         raise BadRequestError("Malformed cursor") from None
     items: list[tuple[Restaurant, float]] = []
     cursors: list[str] = []
+
+    async def count() -> int:
+        """totalCount: one COUNT of the visible restaurants inside the same radius."""
+        inside = await ctx.services.geo.within_subquery(RESTAURANT_KIND, lat, lng, radius_km)
+        return await _public_restaurants().filter(id__in=RawSQL(inside)).count()
+
     batch = size + 1
     for _ in range(SCAN_ROUNDS):
         hits = await ctx.services.geo.within(RESTAURANT_KIND, lat, lng, radius_km, limit=batch, after=last)
@@ -264,15 +271,15 @@ async def restaurants_nearby(
         for hit in hits:
             if hit.object_id in rows:
                 if len(items) == size:
-                    return Page(items, cursors, has_next_page=True)
+                    return Page(items, cursors, has_next_page=True, count=count)
                 items.append((rows[hit.object_id], hit.distance_km))
                 cursors.append(encode_cursor([hit.distance_km, hit.object_id]))
             last = hit
         if len(hits) < batch:
-            return Page(items, cursors, has_next_page=False)
+            return Page(items, cursors, has_next_page=False, count=count)
         batch = SCAN_BATCH
     resume = encode_cursor([last.distance_km, last.object_id]) if last else None
-    return Page(items, cursors, has_next_page=True, resume_after=resume)
+    return Page(items, cursors, has_next_page=True, resume_after=resume, count=count)
 
 
 async def get_restaurant(ctx: Context, restaurant_id: int) -> Restaurant | None:

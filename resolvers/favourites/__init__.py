@@ -1,0 +1,1 @@
+"""Favourites: diners' lists of saved restaurants, dishes and shared meals (issue 15)."""
