@@ -103,12 +103,9 @@ def _match(p: Params, column: str, tokens: list[str]) -> str:
     return f"d.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH {p(f'{column} : ({expression})')})"
 
 
-def statement(kind: str, c: Criteria, p: Params, now: datetime, ids: list[int] | None) -> str:
-    """The search as one SELECT (without ORDER/LIMIT): id, restaurant_id, rsum, rcount, name_hit."""
+def _filters(kind: str, c: Criteria, p: Params, now: datetime, ids: list[int] | None) -> list[str]:
+    """The WHERE conditions every row of the search meets (token match included)."""
     visible = Visibility.VISIBLE.value
-    # SQLite's `?` are positional: parameters are taken in the order they appear in the text
-    # (the SELECT list, then WHERE, then the outer WHERE).
-    name_hit = f"CASE WHEN {_match(p, 'name_tokens', c.tokens)} THEN 1 ELSE 0 END" if c.tokens else "0"
     where = [f"d.kind = '{kind}'", "r.archived = false", f"r.visibility = '{visible}'"]
     if c.tokens:
         where.append(_match(p, "tokens", c.tokens))
@@ -121,40 +118,79 @@ def statement(kind: str, c: Criteria, p: Params, now: datetime, ids: list[int] |
         level = "d.price_level" if kind == "restaurant" else "r_doc.price_level"
         where.append(f"{level} IN ({', '.join(str(int(x)) for x in c.price_levels)})")
     if c.max_price_cents is not None and kind == "dish":
-        where.append(f"x.price_cents <= {p(c.max_price_cents)}")
+        where.append(f"d.price_cents <= {p(c.max_price_cents)}")
     if c.has_live_deal:
         where.append(
             "EXISTS (SELECT 1 FROM deals l WHERE l.restaurant_id = r.id "
             f"AND l.status = '{DealStatus.ACTIVE.value}' AND l.visibility = '{visible}' "
             f"AND l.starts_at <= {p(now)} AND l.ends_at > {p(now)})"
         )
+    if c.min_rating is not None:
+        where.append(f"d.rating_weight > 0 AND d.rating_sum >= {p(c.min_rating)} * d.rating_weight")
+    return where
+
+
+def _select(kind: str, c: Criteria, where: list[str], name_hit: int) -> str:
+    """One SELECT over the documents (the sort keys live on the document: migration 0002)."""
     if kind == "restaurant":
         source = "search_docs d JOIN restaurants r ON r.id = d.object_id"
-        menu = "FROM dishes x WHERE x.restaurant_id = r.id AND x.archived = false"
-        ratings = f"(SELECT SUM(x.rating_sum) {menu}) AS rsum, (SELECT SUM(x.review_count) {menu}) AS rcount"
     else:
         source = (
             "search_docs d JOIN dishes x ON x.id = d.object_id AND x.archived = false "
-            "JOIN restaurants r ON r.id = x.restaurant_id"
+            "JOIN restaurants r ON r.id = d.restaurant_id"
         )
         if c.price_levels:
             source += " JOIN search_docs r_doc ON r_doc.kind = 'restaurant' AND r_doc.object_id = r.id"
-        ratings = "x.rating_sum AS rsum, x.review_count AS rcount"
-    inner = (
-        f"SELECT d.object_id AS id, d.restaurant_id AS restaurant_id, r.created_at AS created_at, "
-        f"{ratings}, {name_hit} AS name_hit FROM {source} WHERE {' AND '.join(where)}"
+    return (
+        f"SELECT d.object_id AS id, d.restaurant_id AS restaurant_id, d.rating_sum AS rating_sum, "
+        f"d.rating_weight AS rating_weight, d.review_count AS review_count, {name_hit} AS name_hit "
+        f"FROM {source} WHERE {' AND '.join(where)}"
     )
-    outer = [] if c.min_rating is None else [f"s.rcount > 0 AND s.rsum >= {p(c.min_rating)} * s.rcount"]
-    return f"SELECT s.* FROM ({inner}) s" + (f" WHERE {outer[0]}" if outer else "")
 
 
+# Written as in the index search_docs_rated (models/migrations/search/0002), so it is used.
+RATING_KEY = "(CASE WHEN {t}rating_weight > 0 THEN {t}rating_sum * 1.0 / {t}rating_weight ELSE -1 END)"
+# Each sort in the documents' index order ({t}: table, {id}: the object id column there).
 ORDER = {
-    Sort.RELEVANCE: "s.name_hit DESC, COALESCE(s.rcount, 0) DESC, s.id DESC",
-    Sort.POPULARITY: "COALESCE(s.rcount, 0) DESC, s.id DESC",
-    Sort.RATING: "CASE WHEN s.rcount > 0 THEN s.rsum * 1.0 / s.rcount ELSE -1 END DESC, "
-    "COALESCE(s.rcount, 0) DESC, s.id DESC",
-    Sort.DISTANCE: "s.id",
+    Sort.POPULARITY: "{t}review_count DESC, {t}{id} DESC",
+    Sort.RATING: RATING_KEY + " DESC, {t}review_count DESC, {t}{id} DESC",
+    Sort.DISTANCE: "{t}{id}",
 }
+
+
+def _ordered(select: str, sort: Sort, limit: int, page: str | None = None) -> str:
+    """A SELECT read in the sort's index order up to `limit` rows, then (page given) that page
+    of them in the same order; without a page, the rows for a UNION (which orders them)."""
+    inner = ORDER[sort].format(t="d.", id="object_id")
+    read = f"SELECT * FROM ({select} ORDER BY {inner} LIMIT {int(limit)}) q"
+    return read if page is None else f"{read} ORDER BY {ORDER[sort].format(t='q.', id='id')} {page}"
+
+
+def paged(
+    kind: str, c: Criteria, p: Params, now: datetime, ids: list[int] | None, offset: int, limit: int
+) -> str:
+    """Rows [offset, offset+limit) of the search, in the sort's order, as one statement.
+
+    Every sort is an index order on the document (search_docs_popular / _rated), so a very
+    common word is read in order and the read stops at the page: the work is bounded by the
+    page depth (MAX_OFFSET), not by how many documents hold the word. RELEVANCE is name
+    matches first: each half is read in popularity order up to offset+limit rows, then merged.
+    DISTANCE reads up to DISTANCE_CAP rows in the radius (ordered in Python).
+    """
+    depth = int(offset) + int(limit)
+    page = f"LIMIT {int(limit)} OFFSET {int(offset)}"
+    if c.sort is Sort.DISTANCE:
+        return _ordered(_select(kind, c, _filters(kind, c, p, now, ids), 0), Sort.DISTANCE, DISTANCE_CAP, "")
+    if c.sort is not Sort.RELEVANCE or not c.tokens:  # a cuisine alone has no name to match
+        sort = Sort.RATING if c.sort is Sort.RATING else Sort.POPULARITY
+        return _ordered(_select(kind, c, _filters(kind, c, p, now, ids), 0), sort, depth, page)
+    # SQLite's `?` are positional: each half's parameters are taken in the order they appear.
+    halves = []
+    for hit, name in ((1, "{}"), (0, "NOT ({})")):
+        where = [*_filters(kind, c, p, now, ids), name.format(_match(p, "name_tokens", c.tokens))]
+        halves.append(_ordered(_select(kind, c, where, hit), Sort.POPULARITY, depth))
+    order = ORDER[Sort.POPULARITY].format(t="s.", id="id")
+    return f"SELECT * FROM ({' UNION ALL '.join(halves)}) s ORDER BY s.name_hit DESC, {order} {page}"
 
 
 async def _read(
@@ -163,14 +199,11 @@ async def _read(
     """Rows [offset, offset+limit) of the search in its order."""
     p = Params(is_postgres())
     ids = sorted(near) if near is not None else None
-    sql = statement(kind, c, p, now, ids)
+    found = await rows(paged(kind, c, p, now, ids, offset, limit), p)
     if c.sort is Sort.DISTANCE:
         assert near is not None
-        found = await rows(f"{sql} ORDER BY s.id LIMIT {DISTANCE_CAP}", p)
         found.sort(key=lambda row: (near[row["restaurant_id"]], row["id"]))
         found = found[offset : offset + limit]
-    else:
-        found = await rows(f"{sql} ORDER BY {ORDER[c.sort]} LIMIT {int(limit)} OFFSET {int(offset)}", p)
     return [Hit(r["id"], r["restaurant_id"], near.get(r["restaurant_id"]) if near else None) for r in found]
 
 
