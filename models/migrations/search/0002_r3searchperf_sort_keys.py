@@ -54,6 +54,8 @@ def _changed(*columns: str) -> str:
 _DISH_CHANGED = _changed("rating_sum", "review_count")
 _RESTAURANT_CHANGED = _changed("weighted_sum", "weight_total", "review_count")
 POSTGRES = [
+    # RELEVANCE reads name matches apart: a rare name word must not walk a sort index.
+    "CREATE INDEX search_docs_names_gin ON search_docs USING GIN (name_array)",
     f"CREATE FUNCTION search_docs_dish_counts() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {_DISH_SET} "
     "RETURN NULL; END $$",
     f"CREATE FUNCTION search_docs_restaurant_counts() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
@@ -96,6 +98,7 @@ async def backward(apps, schema_editor) -> None:  # noqa: ANN001
     for name in ("search_docs_popular", "search_docs_rated"):
         await client.execute_script(f"DROP INDEX IF EXISTS {name}")
     if postgres:
+        await client.execute_script("DROP INDEX IF EXISTS search_docs_names_gin")
         await client.execute_script("DROP TRIGGER IF EXISTS dishes_search_counts ON dishes")
         for suffix in ("ai", "au"):
             await client.execute_script(
@@ -118,8 +121,8 @@ class Migration(migrations.Migration):
     initial = False
 
     operations = [
-        ops.AddField(model_name="SearchDoc", name="rating_sum", field=fields.IntField(default=0)),
-        ops.AddField(model_name="SearchDoc", name="rating_weight", field=fields.IntField(default=0)),
-        ops.AddField(model_name="SearchDoc", name="review_count", field=fields.IntField(default=0)),
+        ops.AddField(model_name="SearchDoc", name="rating_sum", field=fields.IntField(default=0, db_default=0)),
+        ops.AddField(model_name="SearchDoc", name="rating_weight", field=fields.IntField(default=0, db_default=0)),
+        ops.AddField(model_name="SearchDoc", name="review_count", field=fields.IntField(default=0, db_default=0)),
         ops.RunPython(forward, backward),
     ]
