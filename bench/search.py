@@ -7,7 +7,7 @@ Generates restaurants (names from a Chinese/English vocabulary, points around �
 dishes each and their search documents with the app's own tokenizer (bulk inserts, not the API,
 so generating 50 000 / 500 000 takes minutes, not hours), then times `searchRestaurants` and
 `searchDishes` through a real `app.py serve`, and the statement the resolver builds
-(resolvers/search/search.paged) run bare on the same database.
+(resolvers/search/search.ordered: one or two statements) run bare on the same database.
 """
 
 from __future__ import annotations
@@ -25,8 +25,7 @@ from bench.common import report, server, summary
 from models import tortoise_config
 from models.accounts import User
 from models.search import dish_doc, price_level, restaurant_doc
-from resolvers.search.search import Criteria, Sort, check_criteria, paged
-from resolvers.search.sql import Params
+from resolvers.search.search import Criteria, Sort, check_criteria, ordered
 from settings import Settings
 
 PLACES = ["重庆", "成都", "老", "小", "川味", "蜀", "巴山", "Golden", "Lucky", "Old Town", "锦里", "宽窄"]
@@ -126,9 +125,7 @@ async def bare(cases: list[tuple[str, Criteria]]) -> list[float]:
         ids = None
         if c.lat is not None:
             ids = [h.object_id for h in await geo.within("restaurant", c.lat, c.lng, c.radius_km, limit=1000)]
-        p = Params(postgres)
-        sql = paged(kind, c, p, datetime.now(UTC), ids, 0, 21)
-        await connections.get("default").execute_query_dict(sql, p.values)
+        await ordered(kind, c, datetime.now(UTC), ids, 0, 21)
         timings.append((time.perf_counter() - started) * 1000)
     return timings
 

@@ -11,7 +11,7 @@ restaurant's own time zone and holidays, so it is checked in Python on the rows 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import Enum
 
@@ -33,6 +33,7 @@ GEO_CAP = 1000  # nearest restaurants a radius search considers
 DISTANCE_CAP = 5000  # rows a DISTANCE sort orders in Python
 SCAN_ROUNDS = 5  # "open now": batches read past closed places per page
 SCAN_BATCH = 100
+SCAN_CAP = 2000  # documents a sort's index walk looks at before a rare word takes the exact read
 RESTAURANT_KIND = "restaurant"
 
 
@@ -130,13 +131,13 @@ def _filters(kind: str, c: Criteria, p: Params, now: datetime, ids: list[int] | 
     return where
 
 
-def _select(kind: str, c: Criteria, where: list[str], name_hit: int) -> str:
-    """One SELECT over the documents (the sort keys live on the document: migration 0002)."""
+def _select(kind: str, c: Criteria, where: list[str], name_hit: int, docs: str = "search_docs") -> str:
+    """One SELECT over the documents `docs` (the sort keys live on the document: migration 0002)."""
     if kind == "restaurant":
-        source = "search_docs d JOIN restaurants r ON r.id = d.object_id"
+        source = f"{docs} d JOIN restaurants r ON r.id = d.object_id"
     else:
         source = (
-            "search_docs d JOIN dishes x ON x.id = d.object_id AND x.archived = false "
+            f"{docs} d JOIN dishes x ON x.id = d.object_id AND x.archived = false "
             "JOIN restaurants r ON r.id = d.restaurant_id"
         )
         if c.price_levels:
@@ -158,48 +159,72 @@ ORDER = {
 }
 
 
-def _ordered(select: str, sort: Sort, limit: int, page: str | None = None) -> str:
-    """A SELECT read in the sort's index order up to `limit` rows, then (page given) that page
-    of them in the same order; without a page, the rows for a UNION (which orders them)."""
-    inner = ORDER[sort].format(t="d.", id="object_id")
-    read = f"SELECT * FROM ({select} ORDER BY {inner} LIMIT {int(limit)}) q"
-    return read if page is None else f"{read} ORDER BY {ORDER[sort].format(t='q.', id='id')} {page}"
+def _part(kind: str, c: Criteria, p: Params, now: datetime, ids: list[int] | None, part: Part) -> str:
+    """The first `part.depth` rows of (a half of) the search in `part.sort`'s order.
 
-
-def paged(
-    kind: str, c: Criteria, p: Params, now: datetime, ids: list[int] | None, offset: int, limit: int
-) -> str:
-    """Rows [offset, offset+limit) of the search, in the sort's order, as one statement.
-
-    Every sort is an index order on the document (search_docs_popular / _rated), so a very
-    common word is read in order and the read stops at the page: the work is bounded by the
-    page depth (MAX_OFFSET), not by how many documents hold the word. RELEVANCE is name
-    matches first: each half is read in popularity order up to offset+limit rows, then merged.
-    DISTANCE reads up to DISTANCE_CAP rows in the radius (ordered in Python).
+    Capped: only the first SCAN_CAP documents of the kind in the sort's index order are looked
+    at, so a very common word costs a short index walk, never its whole posting list. When that
+    yields fewer than `depth` rows the word is rare there, and the exact read is used: the match
+    set (GIN / FTS5) then sorted; `OFFSET 0` keeps PostgreSQL from walking the sort index instead.
     """
-    depth = int(offset) + int(limit)
-    page = f"LIMIT {int(limit)} OFFSET {int(offset)}"
+    where = _filters(kind, c, p, now, ids)
+    if part.name is not None:  # SQLite's `?` are positional: in the order they appear
+        match = _match(p, "name_tokens", c.tokens)
+        where.append(match if part.name else f"NOT ({match})")
+    hit = 1 if part.name else 0
+    if part.capped:
+        order = ORDER[part.sort].format(t="", id="object_id")
+        docs = f"(SELECT * FROM search_docs WHERE kind = '{kind}' ORDER BY {order} LIMIT {SCAN_CAP})"
+        inner = ORDER[part.sort].format(t="d.", id="object_id")
+        return f"{_select(kind, c, where, hit, docs)} ORDER BY {inner} LIMIT {int(part.depth)}"
+    fence = " OFFSET 0" if p.postgres else ""  # SQLite takes OFFSET only after a LIMIT
+    outer = ORDER[part.sort].format(t="q.", id="id")
+    return f"SELECT * FROM ({_select(kind, c, where, hit)}{fence}) q ORDER BY {outer} LIMIT {int(part.depth)}"
+
+
+@dataclass(frozen=True)
+class Part:
+    sort: Sort
+    depth: int
+    name: bool | None = None  # RELEVANCE halves: name matches (True) or the others (False)
+    capped: bool = True
+
+
+async def _first(kind: str, c: Criteria, now: datetime, ids: list[int] | None, part: Part) -> list[dict]:
+    """The part's rows: the capped read, or (when it comes up short) the exact one."""
+    for capped in (True, False) if part.capped else (False,):
+        p = Params(is_postgres())
+        found = await rows(_part(kind, c, p, now, ids, replace(part, capped=capped)), p)
+        if len(found) >= part.depth:
+            break
+    return found
+
+
+async def ordered(
+    kind: str, c: Criteria, now: datetime, ids: list[int] | None, offset: int, limit: int
+) -> list[dict]:
+    """Rows [offset, offset+limit) of the search in its order (DISTANCE: up to DISTANCE_CAP rows
+    in id order, ordered by the caller). Work is bounded by the page depth (MAX_OFFSET) and
+    SCAN_CAP, not by how many documents hold a word. RELEVANCE is name matches first, each half
+    in popularity order; the other half is read only when the first does not fill the page."""
+    depth = offset + limit
     if c.sort is Sort.DISTANCE:
-        return _ordered(_select(kind, c, _filters(kind, c, p, now, ids), 0), Sort.DISTANCE, DISTANCE_CAP, "")
+        return await _first(kind, c, now, ids, Part(Sort.DISTANCE, DISTANCE_CAP, capped=False))
     if c.sort is not Sort.RELEVANCE or not c.tokens:  # a cuisine alone has no name to match
         sort = Sort.RATING if c.sort is Sort.RATING else Sort.POPULARITY
-        return _ordered(_select(kind, c, _filters(kind, c, p, now, ids), 0), sort, depth, page)
-    # SQLite's `?` are positional: each half's parameters are taken in the order they appear.
-    halves = []
-    for hit, name in ((1, "{}"), (0, "NOT ({})")):
-        where = [*_filters(kind, c, p, now, ids), name.format(_match(p, "name_tokens", c.tokens))]
-        halves.append(_ordered(_select(kind, c, where, hit), Sort.POPULARITY, depth))
-    order = ORDER[Sort.POPULARITY].format(t="s.", id="id")
-    return f"SELECT * FROM ({' UNION ALL '.join(halves)}) s ORDER BY s.name_hit DESC, {order} {page}"
+        return (await _first(kind, c, now, ids, Part(sort, depth)))[offset:depth]
+    found = await _first(kind, c, now, ids, Part(Sort.POPULARITY, depth, name=True))
+    if len(found) < depth:
+        found += await _first(kind, c, now, ids, Part(Sort.POPULARITY, depth - len(found), name=False))
+    return found[offset:depth]
 
 
 async def _read(
     kind: str, c: Criteria, now: datetime, near: dict[int, float] | None, offset: int, limit: int
 ) -> list[Hit]:
     """Rows [offset, offset+limit) of the search in its order."""
-    p = Params(is_postgres())
     ids = sorted(near) if near is not None else None
-    found = await rows(paged(kind, c, p, now, ids, offset, limit), p)
+    found = await ordered(kind, c, now, ids, offset, limit)
     if c.sort is Sort.DISTANCE:
         assert near is not None
         found.sort(key=lambda row: (near[row["restaurant_id"]], row["id"]))

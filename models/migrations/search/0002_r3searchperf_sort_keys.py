@@ -19,8 +19,9 @@ from tortoise.migrations import operations as ops
 # matches them (resolvers/search/search.RATING_KEY).
 RATING_KEY = "(CASE WHEN rating_weight > 0 THEN rating_sum * 1.0 / rating_weight ELSE -1 END)"
 INDEXES = [
-    "CREATE INDEX search_docs_popular ON search_docs (kind, review_count DESC, id DESC)",
-    f"CREATE INDEX search_docs_rated ON search_docs (kind, {RATING_KEY} DESC, review_count DESC, id DESC)",
+    "CREATE INDEX search_docs_popular ON search_docs (kind, review_count DESC, object_id DESC)",
+    "CREATE INDEX search_docs_rated ON search_docs "
+    f"(kind, {RATING_KEY} DESC, review_count DESC, object_id DESC)",
 ]
 BACKFILL = [
     "UPDATE search_docs SET "
@@ -54,8 +55,15 @@ def _changed(*columns: str) -> str:
 _DISH_CHANGED = _changed("rating_sum", "review_count")
 _RESTAURANT_CHANGED = _changed("weighted_sum", "weight_total", "review_count")
 POSTGRES = [
-    # RELEVANCE reads name matches apart: a rare name word must not walk a sort index.
-    "CREATE INDEX search_docs_names_gin ON search_docs USING GIN (name_array)",
+    # One GIN per kind (a search is always of one kind): a word common among dishes (担担面) costs
+    # nothing in a restaurant search. Names get theirs too: RELEVANCE reads name matches apart.
+    *(
+        f"CREATE INDEX search_docs_{column}_{kind}_gin ON search_docs USING GIN ({column}) "
+        f"WHERE kind = '{kind}'"
+        for column in ("token_array", "name_array")
+        for kind in ("restaurant", "dish")
+    ),
+    "DROP INDEX IF EXISTS search_docs_tokens_gin",
     f"CREATE FUNCTION search_docs_dish_counts() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {_DISH_SET} "
     "RETURN NULL; END $$",
     f"CREATE FUNCTION search_docs_restaurant_counts() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
@@ -98,7 +106,12 @@ async def backward(apps, schema_editor) -> None:  # noqa: ANN001
     for name in ("search_docs_popular", "search_docs_rated"):
         await client.execute_script(f"DROP INDEX IF EXISTS {name}")
     if postgres:
-        await client.execute_script("DROP INDEX IF EXISTS search_docs_names_gin")
+        for column in ("token_array", "name_array"):
+            for kind in ("restaurant", "dish"):
+                await client.execute_script(f"DROP INDEX IF EXISTS search_docs_{column}_{kind}_gin")
+        await client.execute_script(
+            "CREATE INDEX search_docs_tokens_gin ON search_docs USING GIN (token_array)"
+        )
         await client.execute_script("DROP TRIGGER IF EXISTS dishes_search_counts ON dishes")
         for suffix in ("ai", "au"):
             await client.execute_script(
@@ -121,8 +134,14 @@ class Migration(migrations.Migration):
     initial = False
 
     operations = [
-        ops.AddField(model_name="SearchDoc", name="rating_sum", field=fields.IntField(default=0, db_default=0)),
-        ops.AddField(model_name="SearchDoc", name="rating_weight", field=fields.IntField(default=0, db_default=0)),
-        ops.AddField(model_name="SearchDoc", name="review_count", field=fields.IntField(default=0, db_default=0)),
+        ops.AddField(
+            model_name="SearchDoc", name="rating_sum", field=fields.IntField(default=0, db_default=0)
+        ),
+        ops.AddField(
+            model_name="SearchDoc", name="rating_weight", field=fields.IntField(default=0, db_default=0)
+        ),
+        ops.AddField(
+            model_name="SearchDoc", name="review_count", field=fields.IntField(default=0, db_default=0)
+        ),
         ops.RunPython(forward, backward),
     ]
