@@ -164,3 +164,14 @@ async def test_rating_sorts_follow_the_restaurant_page_and_review_changes(client
     assert body["data"]["updateReview"]["errors"] == []
     assert await ids(client, RESTAURANTS, find, q=word, sort="RATING", **here) == [first, second]
     assert await ids(client, RESTAURANTS, find, q=word, min=2.0, **here) == [first]
+
+
+async def test_the_capped_index_walk_falls_back_to_the_exact_read(client, monkeypatch):
+    """With a cap of one document the capped read always comes up short: the fallback alone must
+    give the same pages, sorts and filters (PostgreSQL; SQLite always reads exactly)."""
+    from resolvers.search import search
+
+    monkeypatch.setattr(search, "SCAN_CAP", 1)
+    await test_filters_and_sorts(client)
+    await test_relevance_puts_name_matches_first_and_pages(client)
+    await test_rating_sorts_follow_the_restaurant_page_and_review_changes(client)

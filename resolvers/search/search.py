@@ -162,10 +162,12 @@ ORDER = {
 def _part(kind: str, c: Criteria, p: Params, now: datetime, ids: list[int] | None, part: Part) -> str:
     """The first `part.depth` rows of (a half of) the search in `part.sort`'s order.
 
-    Capped: only the first SCAN_CAP documents of the kind in the sort's index order are looked
-    at, so a very common word costs a short index walk, never its whole posting list. When that
+    Capped (PostgreSQL): only the first SCAN_CAP documents of the kind in the sort's index order
+    are looked at, so a very common word costs a short index walk, never its whole posting list;
+    the rows found are the first matches in the sort's order, so the page is exact. When that
     yields fewer than `depth` rows the word is rare there, and the exact read is used: the match
-    set (GIN / FTS5) then sorted; `OFFSET 0` keeps PostgreSQL from walking the sort index instead.
+    set (GIN / FTS5) then sorted; `OFFSET 0` keeps PostgreSQL from walking the sort index instead
+    (its estimates for `@>` on a rare word, or a NOT of one, are far off).
     """
     where = _filters(kind, c, p, now, ids)
     if part.name is not None:  # SQLite's `?` are positional: in the order they appear
@@ -192,8 +194,10 @@ class Part:
 
 async def _first(kind: str, c: Criteria, now: datetime, ids: list[int] | None, part: Part) -> list[dict]:
     """The part's rows: the capped read, or (when it comes up short) the exact one."""
-    for capped in (True, False) if part.capped else (False,):
-        p = Params(is_postgres())
+    postgres = is_postgres()
+    # SQLite materializes the FTS5 match set whichever way it reads, so a cap saves it nothing.
+    for capped in (True, False) if part.capped and postgres else (False,):
+        p = Params(postgres)
         found = await rows(_part(kind, c, p, now, ids, replace(part, capped=capped)), p)
         if len(found) >= part.depth:
             break
