@@ -7,7 +7,7 @@ Generates restaurants (names from a Chinese/English vocabulary, points around �
 dishes each and their search documents with the app's own tokenizer (bulk inserts, not the API,
 so generating 50 000 / 500 000 takes minutes, not hours), then times `searchRestaurants` and
 `searchDishes` through a real `app.py serve`, and the statement the resolver builds
-(resolvers/search/search.statement) run bare on the same database.
+(resolvers/search/search.ordered: one or two statements) run bare on the same database.
 """
 
 from __future__ import annotations
@@ -25,8 +25,7 @@ from bench.common import report, server, summary
 from models import tortoise_config
 from models.accounts import User
 from models.search import dish_doc, price_level, restaurant_doc
-from resolvers.search.search import ORDER, Criteria, Sort, check_criteria, statement
-from resolvers.search.sql import Params
+from resolvers.search.search import Criteria, Sort, check_criteria, ordered
 from settings import Settings
 
 PLACES = ["重庆", "成都", "老", "小", "川味", "蜀", "巴山", "Golden", "Lucky", "Old Town", "锦里", "宽窄"]
@@ -59,15 +58,21 @@ async def generate(restaurants: int, per: int, seed: int) -> None:
         f"rating_sum, review_count, created_at) VALUES ({mark(10)})"
     )
     s_sql = (
-        "INSERT INTO search_docs (kind, object_id, restaurant_id, name_tokens, tokens, price_cents, price_level) "
-        f"VALUES ({mark(7)})"
+        "INSERT INTO search_docs (kind, object_id, restaurant_id, name_tokens, tokens, price_cents, price_level, "
+        f"rating_sum, rating_weight, review_count) VALUES ({mark(10)})"
+    )
+    # The restaurant page's counters (the search document copies them: search migration 0002).
+    t_sql = (
+        "INSERT INTO restaurant_ratings (restaurant_id, review_count, rating_sum, weighted_sum, weight_total, "
+        "verified_count, stars_1, stars_2, stars_3, stars_4, stars_5, review_spend_sum, review_spend_count, "
+        f"bill_sum, bill_count) VALUES ({mark(5)}, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)"
     )
     g_sql = f"INSERT INTO geo_points (kind, object_id, lat, lng) VALUES ({mark(4)})"
     start = (await conn.execute_query_dict("SELECT COALESCE(MAX(id), 0) AS m FROM restaurants"))[0]["m"]
     dish_start = (await conn.execute_query_dict("SELECT COALESCE(MAX(id), 0) AS m FROM dishes"))[0]["m"]
     batch = 1000
     for base in range(0, restaurants, batch):
-        rows, dishes, docs, points = [], [], [], []
+        rows, dishes, docs, points, totals = [], [], [], [], []
         for i in range(base, min(base + batch, restaurants)):
             rid = start + i + 1
             name = f"{rng.choice(PLACES)}{rng.choice(KINDS)}{i}"
@@ -77,18 +82,21 @@ async def generate(restaurants: int, per: int, seed: int) -> None:
                          False, "visible", now])  # fmt: skip
             points.append(["restaurant", rid, lat, lng])
             menu = [(rng.choice(DISHES), rng.randrange(800, 30000)) for _ in range(per)]
+            rsum = rcount = 0
             for j, (dish, price) in enumerate(menu):
                 did = dish_start + i * per + j + 1
                 reviews = rng.randrange(0, 40)
-                dishes.append(
-                    [rid, dish, "", price, "CNY", "[]", False, reviews * rng.randint(2, 5), reviews, now]
-                )
+                stars = reviews * rng.randint(2, 5)
+                rsum, rcount = rsum + stars, rcount + reviews
+                dishes.append([rid, dish, "", price, "CNY", "[]", False, stars, reviews, now])
                 doc = dish_doc(dish, [], "", name)
-                docs.append(["dish", did, rid, doc["name_tokens"], doc["tokens"], price, 0])
+                docs.append(["dish", did, rid, doc["name_tokens"], doc["tokens"], price, 0, stars, reviews, reviews])
             mean = sum(p for _, p in menu) // per if per else 0
             doc = restaurant_doc(name, text, [d for d, _ in menu])
-            docs.append(["restaurant", rid, rid, doc["name_tokens"], doc["tokens"], mean, price_level(mean)])
-        for sql, values in ((r_sql, rows), (d_sql, dishes), (s_sql, docs), (g_sql, points)):
+            level = price_level(mean)
+            docs.append(["restaurant", rid, rid, doc["name_tokens"], doc["tokens"], mean, level, rsum, rcount, rcount])
+            totals.append([rid, rcount, rsum, rsum, rcount])
+        for sql, values in ((r_sql, rows), (d_sql, dishes), (s_sql, docs), (g_sql, points), (t_sql, totals)):
             await conn.execute_many(sql, values)
         print(f"  {base + len(rows)} restaurants", flush=True)
     if postgres:
@@ -117,10 +125,7 @@ async def bare(cases: list[tuple[str, Criteria]]) -> list[float]:
         ids = None
         if c.lat is not None:
             ids = [h.object_id for h in await geo.within("restaurant", c.lat, c.lng, c.radius_km, limit=1000)]
-        p = Params(postgres)
-        sql = statement(kind, c, p, datetime.now(UTC), ids)
-        order = "s.id LIMIT 5000" if c.sort is Sort.DISTANCE else f"{ORDER[c.sort]} LIMIT 21"
-        await connections.get("default").execute_query_dict(f"{sql} ORDER BY {order}", p.values)
+        await ordered(kind, c, datetime.now(UTC), ids, 0, 21)
         timings.append((time.perf_counter() - started) * 1000)
     return timings
 

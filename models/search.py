@@ -22,6 +22,11 @@ class SearchDoc(Model):
     # Restaurants: mean menu price (cents) and its level 1-4; dishes: their price, level 0.
     price_cents = fields.IntField(default=0)
     price_level = fields.SmallIntField(default=0)
+    # Sort keys, copied by triggers from the counters they mirror (migration 0002): a dish's
+    # rating sum / review count, a restaurant's weighted sum / weight total (restaurant_ratings).
+    rating_sum = fields.IntField(default=0, db_default=0)
+    rating_weight = fields.IntField(default=0, db_default=0)
+    review_count = fields.IntField(default=0, db_default=0)
 
     class Meta:
         table = "search_docs"

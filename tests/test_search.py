@@ -131,3 +131,47 @@ async def test_bad_search_input_is_a_user_error(client):
     for variables in bad:
         body = await gql(client, RESTAURANTS, variables, expect_errors=True)
         assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", (variables, body)
+
+
+UPDATE_REVIEW = "mutation($r: ID!, $i: ReviewUpdateInput!) { updateReview(reviewId: $r, input: $i) { errors { code } } }"
+PAGE_RATING = "query($id: ID!) { restaurant(id: $id) { ratingSummary { averageRating reviewCount } } }"
+
+
+async def test_rating_sorts_follow_the_restaurant_page_and_review_changes(client):
+    """Rating and popularity are the restaurant page's own counters (kept on the search document
+    by the statements that move them): a review edit moves the rating, and reviews of a dish since
+    taken off the menu still count, as they do on the page."""
+    lat, lng = random_spot()
+    here = {"lat": lat, "lng": lng, "r": 3.0}
+    word = f"q{uuid.uuid4().hex[:8]}"
+    owner, first = await open_restaurant(client, lat, lng, name=f"串串 {word}")
+    other_owner, second = await open_restaurant(client, *east(lat, lng, 1), name=f"串串 {word}")
+    gone = await add_dish(client, owner, first, "兔头", 2000)
+    kept = await add_dish(client, other_owner, second, "冒菜", 2000)
+    diner, _, _ = await register(client)
+    made = {}
+    for dish, rating in ((gone, 3), (kept, 4)):
+        body = await gql(client, REVIEW.replace("errors { code }", "review { id } errors { code }"),
+                         {"i": {"dishId": dish, "rating": rating, "body": "好吃"}}, diner)  # fmt: skip
+        made[dish] = body["data"]["createReview"]["review"]["id"]
+    find = "searchRestaurants"
+    assert await ids(client, RESTAURANTS, find, q=word, sort="RATING", **here) == [second, first]
+    await gql(client, ARCHIVE_DISH, {"d": gone}, owner)
+    page = (await gql(client, PAGE_RATING, {"id": first}))["data"]["restaurant"]["ratingSummary"]
+    assert page == {"averageRating": 3.0, "reviewCount": 1}
+    assert await ids(client, RESTAURANTS, find, q=word, min=2.5, **here) == [second, first]
+    body = await gql(client, UPDATE_REVIEW, {"r": made[kept], "i": {"rating": 1}}, diner)
+    assert body["data"]["updateReview"]["errors"] == []
+    assert await ids(client, RESTAURANTS, find, q=word, sort="RATING", **here) == [first, second]
+    assert await ids(client, RESTAURANTS, find, q=word, min=2.0, **here) == [first]
+
+
+async def test_the_capped_index_walk_falls_back_to_the_exact_read(client, monkeypatch):
+    """With a cap of one document the capped read always comes up short: the fallback alone must
+    give the same pages, sorts and filters (PostgreSQL; SQLite always reads exactly)."""
+    from resolvers.search import search
+
+    monkeypatch.setattr(search, "SCAN_CAP", 1)
+    await test_filters_and_sorts(client)
+    await test_relevance_puts_name_matches_first_and_pages(client)
+    await test_rating_sorts_follow_the_restaurant_page_and_review_changes(client)

@@ -11,7 +11,7 @@ restaurant's own time zone and holidays, so it is checked in Python on the rows 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import Enum
 
@@ -33,6 +33,7 @@ GEO_CAP = 1000  # nearest restaurants a radius search considers
 DISTANCE_CAP = 5000  # rows a DISTANCE sort orders in Python
 SCAN_ROUNDS = 5  # "open now": batches read past closed places per page
 SCAN_BATCH = 100
+SCAN_CAP = 2000  # documents a sort's index walk looks at before a rare word takes the exact read
 RESTAURANT_KIND = "restaurant"
 
 
@@ -103,12 +104,9 @@ def _match(p: Params, column: str, tokens: list[str]) -> str:
     return f"d.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH {p(f'{column} : ({expression})')})"
 
 
-def statement(kind: str, c: Criteria, p: Params, now: datetime, ids: list[int] | None) -> str:
-    """The search as one SELECT (without ORDER/LIMIT): id, restaurant_id, rsum, rcount, name_hit."""
+def _filters(kind: str, c: Criteria, p: Params, now: datetime, ids: list[int] | None) -> list[str]:
+    """The WHERE conditions every row of the search meets (token match included)."""
     visible = Visibility.VISIBLE.value
-    # SQLite's `?` are positional: parameters are taken in the order they appear in the text
-    # (the SELECT list, then WHERE, then the outer WHERE).
-    name_hit = f"CASE WHEN {_match(p, 'name_tokens', c.tokens)} THEN 1 ELSE 0 END" if c.tokens else "0"
     where = [f"d.kind = '{kind}'", "r.archived = false", f"r.visibility = '{visible}'"]
     if c.tokens:
         where.append(_match(p, "tokens", c.tokens))
@@ -121,56 +119,120 @@ def statement(kind: str, c: Criteria, p: Params, now: datetime, ids: list[int] |
         level = "d.price_level" if kind == "restaurant" else "r_doc.price_level"
         where.append(f"{level} IN ({', '.join(str(int(x)) for x in c.price_levels)})")
     if c.max_price_cents is not None and kind == "dish":
-        where.append(f"x.price_cents <= {p(c.max_price_cents)}")
+        where.append(f"d.price_cents <= {p(c.max_price_cents)}")
     if c.has_live_deal:
         where.append(
             "EXISTS (SELECT 1 FROM deals l WHERE l.restaurant_id = r.id "
             f"AND l.status = '{DealStatus.ACTIVE.value}' AND l.visibility = '{visible}' "
             f"AND l.starts_at <= {p(now)} AND l.ends_at > {p(now)})"
         )
+    if c.min_rating is not None:
+        where.append(f"d.rating_weight > 0 AND d.rating_sum >= {p(c.min_rating)} * d.rating_weight")
+    return where
+
+
+def _select(kind: str, c: Criteria, where: list[str], name_hit: int, docs: str = "search_docs") -> str:
+    """One SELECT over the documents `docs` (the sort keys live on the document: migration 0002)."""
     if kind == "restaurant":
-        source = "search_docs d JOIN restaurants r ON r.id = d.object_id"
-        menu = "FROM dishes x WHERE x.restaurant_id = r.id AND x.archived = false"
-        ratings = f"(SELECT SUM(x.rating_sum) {menu}) AS rsum, (SELECT SUM(x.review_count) {menu}) AS rcount"
+        source = f"{docs} d JOIN restaurants r ON r.id = d.object_id"
     else:
         source = (
-            "search_docs d JOIN dishes x ON x.id = d.object_id AND x.archived = false "
-            "JOIN restaurants r ON r.id = x.restaurant_id"
+            f"{docs} d JOIN dishes x ON x.id = d.object_id AND x.archived = false "
+            "JOIN restaurants r ON r.id = d.restaurant_id"
         )
         if c.price_levels:
             source += " JOIN search_docs r_doc ON r_doc.kind = 'restaurant' AND r_doc.object_id = r.id"
-        ratings = "x.rating_sum AS rsum, x.review_count AS rcount"
-    inner = (
-        f"SELECT d.object_id AS id, d.restaurant_id AS restaurant_id, r.created_at AS created_at, "
-        f"{ratings}, {name_hit} AS name_hit FROM {source} WHERE {' AND '.join(where)}"
+    return (
+        f"SELECT d.object_id AS id, d.restaurant_id AS restaurant_id, d.rating_sum AS rating_sum, "
+        f"d.rating_weight AS rating_weight, d.review_count AS review_count, {name_hit} AS name_hit "
+        f"FROM {source} WHERE {' AND '.join(where)}"
     )
-    outer = [] if c.min_rating is None else [f"s.rcount > 0 AND s.rsum >= {p(c.min_rating)} * s.rcount"]
-    return f"SELECT s.* FROM ({inner}) s" + (f" WHERE {outer[0]}" if outer else "")
 
 
+# Written as in the index search_docs_rated (models/migrations/search/0002), so it is used.
+RATING_KEY = "(CASE WHEN {t}rating_weight > 0 THEN {t}rating_sum * 1.0 / {t}rating_weight ELSE -1 END)"
+# Each sort in the documents' index order ({t}: table, {id}: the object id column there).
 ORDER = {
-    Sort.RELEVANCE: "s.name_hit DESC, COALESCE(s.rcount, 0) DESC, s.id DESC",
-    Sort.POPULARITY: "COALESCE(s.rcount, 0) DESC, s.id DESC",
-    Sort.RATING: "CASE WHEN s.rcount > 0 THEN s.rsum * 1.0 / s.rcount ELSE -1 END DESC, "
-    "COALESCE(s.rcount, 0) DESC, s.id DESC",
-    Sort.DISTANCE: "s.id",
+    Sort.POPULARITY: "{t}review_count DESC, {t}{id} DESC",
+    Sort.RATING: RATING_KEY + " DESC, {t}review_count DESC, {t}{id} DESC",
+    Sort.DISTANCE: "{t}{id}",
 }
+
+
+def _part(kind: str, c: Criteria, p: Params, now: datetime, ids: list[int] | None, part: Part) -> str:
+    """The first `part.depth` rows of (a half of) the search in `part.sort`'s order.
+
+    Capped (PostgreSQL): only the first SCAN_CAP documents of the kind in the sort's index order
+    are looked at, so a very common word costs a short index walk, never its whole posting list;
+    the rows found are the first matches in the sort's order, so the page is exact. When that
+    yields fewer than `depth` rows the word is rare there, and the exact read is used: the match
+    set (GIN / FTS5) then sorted; `OFFSET 0` keeps PostgreSQL from walking the sort index instead
+    (its estimates for `@>` on a rare word, or a NOT of one, are far off).
+    """
+    where = _filters(kind, c, p, now, ids)
+    if part.name is not None:  # SQLite's `?` are positional: in the order they appear
+        match = _match(p, "name_tokens", c.tokens)
+        where.append(match if part.name else f"NOT ({match})")
+    hit = 1 if part.name else 0
+    if part.capped:
+        order = ORDER[part.sort].format(t="", id="object_id")
+        docs = f"(SELECT * FROM search_docs WHERE kind = '{kind}' ORDER BY {order} LIMIT {SCAN_CAP})"
+        inner = ORDER[part.sort].format(t="d.", id="object_id")
+        return f"{_select(kind, c, where, hit, docs)} ORDER BY {inner} LIMIT {int(part.depth)}"
+    fence = " OFFSET 0" if p.postgres else ""  # SQLite takes OFFSET only after a LIMIT
+    outer = ORDER[part.sort].format(t="q.", id="id")
+    return f"SELECT * FROM ({_select(kind, c, where, hit)}{fence}) q ORDER BY {outer} LIMIT {int(part.depth)}"
+
+
+@dataclass(frozen=True)
+class Part:
+    sort: Sort
+    depth: int
+    name: bool | None = None  # RELEVANCE halves: name matches (True) or the others (False)
+    capped: bool = True
+
+
+async def _first(kind: str, c: Criteria, now: datetime, ids: list[int] | None, part: Part) -> list[dict]:
+    """The part's rows: the capped read, or (when it comes up short) the exact one."""
+    postgres = is_postgres()
+    # SQLite materializes the FTS5 match set whichever way it reads, so a cap saves it nothing.
+    for capped in (True, False) if part.capped and postgres else (False,):
+        p = Params(postgres)
+        found = await rows(_part(kind, c, p, now, ids, replace(part, capped=capped)), p)
+        if len(found) >= part.depth:
+            break
+    return found
+
+
+async def ordered(
+    kind: str, c: Criteria, now: datetime, ids: list[int] | None, offset: int, limit: int
+) -> list[dict]:
+    """Rows [offset, offset+limit) of the search in its order (DISTANCE: up to DISTANCE_CAP rows
+    in id order, ordered by the caller). Work is bounded by the page depth (MAX_OFFSET) and
+    SCAN_CAP, not by how many documents hold a word. RELEVANCE is name matches first, each half
+    in popularity order; the other half is read only when the first does not fill the page."""
+    depth = offset + limit
+    if c.sort is Sort.DISTANCE:
+        return await _first(kind, c, now, ids, Part(Sort.DISTANCE, DISTANCE_CAP, capped=False))
+    if c.sort is not Sort.RELEVANCE or not c.tokens:  # a cuisine alone has no name to match
+        sort = Sort.RATING if c.sort is Sort.RATING else Sort.POPULARITY
+        return (await _first(kind, c, now, ids, Part(sort, depth)))[offset:depth]
+    found = await _first(kind, c, now, ids, Part(Sort.POPULARITY, depth, name=True))
+    if len(found) < depth:
+        found += await _first(kind, c, now, ids, Part(Sort.POPULARITY, depth - len(found), name=False))
+    return found[offset:depth]
 
 
 async def _read(
     kind: str, c: Criteria, now: datetime, near: dict[int, float] | None, offset: int, limit: int
 ) -> list[Hit]:
     """Rows [offset, offset+limit) of the search in its order."""
-    p = Params(is_postgres())
     ids = sorted(near) if near is not None else None
-    sql = statement(kind, c, p, now, ids)
+    found = await ordered(kind, c, now, ids, offset, limit)
     if c.sort is Sort.DISTANCE:
         assert near is not None
-        found = await rows(f"{sql} ORDER BY s.id LIMIT {DISTANCE_CAP}", p)
         found.sort(key=lambda row: (near[row["restaurant_id"]], row["id"]))
         found = found[offset : offset + limit]
-    else:
-        found = await rows(f"{sql} ORDER BY {ORDER[c.sort]} LIMIT {int(limit)} OFFSET {int(offset)}", p)
     return [Hit(r["id"], r["restaurant_id"], near.get(r["restaurant_id"]) if near else None) for r in found]
 
 
