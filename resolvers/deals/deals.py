@@ -18,10 +18,10 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from core.atomic import update_returning
+from core.atomic import execute, update_returning
 from core.context import Context, Services
 from core.errors import Collector, ErrorCode, UserInputError
-from core.loaders import group_by_key
+from core.loaders import group_by_key, rows_of
 from core.nearby import near
 from core.pagination import Page, newest_first
 from core.payments import PaymentError, refund_or_log
@@ -37,7 +37,7 @@ from models.deals import (
     SourceType,
     UserDealCount,
 )
-from models.restaurants import Visibility
+from models.restaurants import Restaurant, Visibility
 from resolvers import visibility
 from resolvers.accounts.accounts import write_limit
 from resolvers.deals import attribution, rollup, vouchers
@@ -162,9 +162,9 @@ def _availability_error(deal: Deal, now: datetime) -> UserInputError | None:
 async def release_unpaid(deal_id: int | None = None) -> int:
     """Cancel claims not paid in time and give their stock back.
 
-    A scheduled job (resolvers/jobs.py) runs it for every deal; a claim also runs it for its
-    deal first, so stock due back is never refused. Each claim expires in its own conditional
-    update, so two workers (or a worker and a claim) never return the same stock twice.
+    A scheduled job (resolvers/jobs.py) runs it for every deal (not the claim path: it cost a
+    statement per claim). Each claim expires in its own conditional update, so two workers never
+    return the same stock twice.
     """
     query = Claim.filter(status=ClaimStatus.PENDING_PAYMENT, pay_by__lt=datetime.now(UTC))
     if deal_id is not None:
@@ -184,6 +184,13 @@ async def _return_stock(deal_id: int, user_id: int) -> None:
     # Same lock order as a claim (the user's row, then the deal's), so the two never deadlock.
     await UserDealCount.filter(deal_id=deal_id, user_id=user_id).update(held=F("held") - 1)
     await Deal.filter(id=deal_id).update(claimed_count=F("claimed_count") - 1)
+
+
+_HOLD = (
+    "INSERT INTO user_deal_counts (deal_id, user_id, held) VALUES (?, ?, 1) "
+    "ON CONFLICT (deal_id, user_id) DO UPDATE SET held = user_deal_counts.held + 1 "
+    "WHERE user_deal_counts.held < ? RETURNING held"
+)
 
 
 async def claim_deal(ctx: Context, deal_id: int, key: str, source: attribution.Attribution | None) -> Claim:
@@ -206,12 +213,8 @@ async def claim_deal(ctx: Context, deal_id: int, key: str, source: attribution.A
     if problem:
         raise problem
     await check_claim(Conditions.from_json(deal.conditions), deal.restaurant_id, viewer.id)
-    await release_unpaid(deal.id)
+    # Unpaid claims past their time are released by the job runner (resolvers/jobs.py), not here.
     source = source or attribution.DIRECT
-    try:
-        await UserDealCount.get_or_create(deal_id=deal.id, user_id=viewer.id)
-    except IntegrityError:
-        pass  # a parallel claim made the row
     try:
         return await _claim(ctx, deal, viewer.id, key, source, now)
     except (UserInputError, IntegrityError) as error:
@@ -229,9 +232,8 @@ async def _claim(
 ) -> Claim:
     paid = deal.price_cents > 0
     async with in_transaction("default"):
-        mine = await UserDealCount.filter(
-            deal_id=deal.id, user_id=user_id, held__lt=deal.per_user_limit
-        ).update(held=F("held") + 1)
+        # The user's row made or bumped in one statement, below the limit only.
+        mine = await execute(_HOLD, [deal.id, user_id, deal.per_user_limit])
         if not mine:
             raise UserInputError(
                 ErrorCode.LIMIT_REACHED, f"At most {deal.per_user_limit} per person", "dealId"
@@ -276,7 +278,10 @@ async def _claim(
             valid_until=use_window(deal)[1],
         )
         if not paid:
-            await rollup.issued(made.id)
+            # The restaurant was loaded for this request by the visibility check: its zone too.
+            place = await ctx.loaders.get(rows_of(Restaurant)).load(deal.restaurant_id)
+            zone = place.timezone if place else None
+            await rollup.bump(deal.restaurant_id, source.type, claims=1, zone=zone)
         return made
 
 
