@@ -40,7 +40,7 @@ from models.deals import (
 from models.restaurants import Restaurant, Visibility
 from resolvers import visibility
 from resolvers.accounts.accounts import write_limit
-from resolvers.deals import attribution, rollup, vouchers
+from resolvers.deals import attribution, gate, rollup, vouchers
 from resolvers.deals.conditions import Conditions, check_claim, check_redeem
 from resolvers.deals.conditions import check as check_conditions
 from resolvers.restaurants.access import require_staff
@@ -146,6 +146,7 @@ async def set_status(ctx: Context, deal_id: int, status: DealStatus) -> Deal:
     # Checked in the statement itself: a parallel "end" can't be undone by a stale "resume".
     if not await Deal.filter(id=deal.id, status__not=DealStatus.ENDED).update(status=status):
         raise UserInputError(ErrorCode.DEAL_INACTIVE, "An ended deal stays ended", "dealId")
+    await gate.forget(ctx.services, deal.id)
     return await Deal.get(id=deal.id)
 
 
@@ -159,7 +160,7 @@ def _availability_error(deal: Deal, now: datetime) -> UserInputError | None:
     return None
 
 
-async def release_unpaid(deal_id: int | None = None) -> int:
+async def release_unpaid(deal_id: int | None = None, services: Services | None = None) -> int:
     """Cancel claims not paid in time and give their stock back.
 
     A scheduled job (resolvers/jobs.py) runs it for every deal (not the claim path: it cost a
@@ -177,6 +178,10 @@ async def release_unpaid(deal_id: int | None = None) -> int:
             ):
                 await _return_stock(claim.deal_id, claim.user_id)
                 released += 1
+            else:
+                continue
+        if services is not None:  # after the commit: the stock is claimable again at once
+            await gate.give_back(services, claim.deal_id, claim.user_id)
     return released
 
 
@@ -194,17 +199,49 @@ _HOLD = (
 
 
 async def claim_deal(ctx: Context, deal_id: int, key: str, source: attribution.Attribution | None) -> Claim:
+    """Claim through the Redis gate (resolvers/deals/gate.py): sold out and over the limit are
+    answered there without SQL; what it lets through is decided by the database."""
     viewer = ctx.require_viewer()
     key = key.strip()
     if not 1 <= len(key) <= 64:
         raise UserInputError(ErrorCode.INVALID, "idempotencyKey is 1 to 64 characters", "idempotencyKey")
-    existing = await Claim.get_or_none(user_id=viewer.id, idempotency_key=key)
+    # Limited stock: when Redis (the limiter) is down, refuse rather than run unthrottled.
+    await write_limit(ctx, "claim", fail_closed=True)
+    services = ctx.services
+    verdict, limit = await gate.take(services, deal_id, viewer.id, key)
+    if verdict == gate.Verdict.MISSING and await gate.build(services, deal_id):
+        verdict, limit = await gate.take(services, deal_id, viewer.id, key)  # claims meanwhile: SQL
+    if verdict == gate.Verdict.LIMIT:
+        raise UserInputError(ErrorCode.LIMIT_REACHED, f"At most {limit} per person", "dealId")
+    if verdict == gate.Verdict.SOLD_OUT:
+        raise UserInputError(ErrorCode.SOLD_OUT, "Sold out", "dealId")
+    took = verdict == gate.Verdict.OK
+    try:
+        made, new = await _claim_checked(ctx, viewer.id, deal_id, key, source)
+    except UserInputError as error:
+        if took:  # what the database did not take goes back (its refusal corrects the gate)
+            code = error.errors[0][1]
+            stock, held = {ErrorCode.LIMIT_REACHED: (1, 0), ErrorCode.SOLD_OUT: (0, 1)}.get(code, (1, 1))
+            await gate.give_back(services, deal_id, viewer.id, stock=stock, held=held, idem=key)
+        raise
+    except BaseException:
+        if took:
+            await gate.give_back(services, deal_id, viewer.id, idem=key)
+        raise
+    if took and not new:  # a claim made earlier with this key: nothing was taken now
+        await gate.give_back(services, deal_id, viewer.id)
+    return made
+
+
+async def _claim_checked(
+    ctx: Context, user_id: int, deal_id: int, key: str, source: attribution.Attribution | None
+) -> tuple[Claim, bool]:
+    """The claim the key names (made now: True; earlier: False), after every check."""
+    existing = await Claim.get_or_none(user_id=user_id, idempotency_key=key)
     if existing is not None:
         if existing.deal_id != deal_id:
             raise UserInputError(ErrorCode.DUPLICATE, "This key was used for another deal", "idempotencyKey")
-        return existing
-    # Limited stock: when Redis (the limiter) is down, refuse rather than run unthrottled.
-    await write_limit(ctx, "claim", fail_closed=True)
+        return existing, False
     deal = await visibility.get(ctx, Deal, deal_id)
     if deal is None:
         raise UserInputError(ErrorCode.NOT_FOUND, "No such deal", "dealId")
@@ -212,16 +249,16 @@ async def claim_deal(ctx: Context, deal_id: int, key: str, source: attribution.A
     problem = _availability_error(deal, now)
     if problem:
         raise problem
-    await check_claim(Conditions.from_json(deal.conditions), deal.restaurant_id, viewer.id)
+    await check_claim(Conditions.from_json(deal.conditions), deal.restaurant_id, user_id)
     # Unpaid claims past their time are released by the job runner (resolvers/jobs.py), not here.
     source = source or attribution.DIRECT
     try:
-        return await _claim(ctx, deal, viewer.id, key, source, now)
+        return await _claim(ctx, deal, user_id, key, source, now), True
     except (UserInputError, IntegrityError) as error:
         # A parallel retry with the same key may have won: same key, same claim.
-        winner = await Claim.get_or_none(user_id=viewer.id, idempotency_key=key)
+        winner = await Claim.get_or_none(user_id=user_id, idempotency_key=key)
         if winner is not None and winner.deal_id == deal.id:
-            return winner
+            return winner, False
         if isinstance(error, IntegrityError):
             raise UserInputError(ErrorCode.UNAVAILABLE, "Please try again", "dealId") from None
         raise
@@ -368,6 +405,7 @@ async def refund_claim(ctx: Context, claim_id: int) -> Claim:
             raise await _not_returnable(claim_id, viewer.id)
         refunded = rows[0]
         await _return_stock(refunded["deal_id"], viewer.id)
+    await gate.give_back(ctx.services, refunded["deal_id"], viewer.id)
     if refunded["status"] == ClaimStatus.REFUNDED.value and refunded["payment_intent"]:
         await refund_or_log(ctx.services.payments, refunded["payment_intent"], refunded["amount_cents"])
     return await Claim.get(id=claim_id)
