@@ -31,9 +31,9 @@ async def test_claim_statement_counts_and_no_pool_reset(client):
     print("\nissued", len(issued.statements), *issued.statements, sep="\n  ")
     assert resets(issued.statements) == [], issued.statements
     work = [s for s in issued.statements if s.strip().rstrip(";") not in ("BEGIN", "COMMIT")]
-    # idempotency lookup, deal, restaurant, per-user upsert, stock UPDATE, claim INSERT, rollup
-    # upsert (+ the payload's `deal { remaining }` the test asks for)
-    assert len(work) <= 8, work
+    # the claim: deal with its restaurant, per-user upsert, stock UPDATE, claim INSERT, rollup
+    # upsert (5); plus the payload's `deal { remaining }` the test asks for
+    assert len(work) <= 6, work
     assert over_limit.statements == [] and sold_out.statements == []
 
 

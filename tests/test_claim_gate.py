@@ -69,3 +69,15 @@ async def test_retries_return_the_claim_even_when_the_gate_says_sold_out(client,
     rebuilt = await claim(client, token, deal, key)
     assert rebuilt["errors"] == [] and rebuilt["claim"]["id"] == made["claim"]["id"]
     await refused_without_sql(client, token, deal, "LIMIT_REACHED")
+
+
+async def test_a_key_used_for_another_deal_is_refused_and_takes_no_stock(client):
+    owner, restaurant, first_deal = await a_deal(client)
+    _, _, other_deal = await a_deal(client, owner, restaurant, quantity=1)
+    token, someone = (await register(client))[0], (await register(client))[0]
+    key = uuid.uuid4().hex
+    assert (await claim(client, token, first_deal, key))["errors"] == []
+    reused = await claim(client, token, other_deal, key)
+    assert reused["errors"][0]["code"] == "DUPLICATE"
+    assert (await claim(client, someone, other_deal))["errors"] == []  # its one voucher was left
+    assert (await claim(client, token, other_deal))["errors"][0]["code"] == "SOLD_OUT"

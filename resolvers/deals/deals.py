@@ -217,7 +217,7 @@ async def claim_deal(ctx: Context, deal_id: int, key: str, source: attribution.A
         raise UserInputError(ErrorCode.SOLD_OUT, "Sold out", "dealId")
     took = verdict == gate.Verdict.OK
     try:
-        made, new = await _claim_checked(ctx, viewer.id, deal_id, key, source)
+        made, new = await _claim_checked(ctx, viewer.id, deal_id, key, source, unseen=took)
     except UserInputError as error:
         if took:  # what the database did not take goes back (its refusal corrects the gate)
             code = error.errors[0][1]
@@ -233,16 +233,39 @@ async def claim_deal(ctx: Context, deal_id: int, key: str, source: attribution.A
     return made
 
 
+def _duplicate() -> UserInputError:
+    return UserInputError(ErrorCode.DUPLICATE, "This key was used for another deal", "idempotencyKey")
+
+
+async def _deal_with_restaurant(ctx: Context, deal_id: int) -> Deal | None:
+    """The deal read fresh with its restaurant in one statement, if the viewer may see it (the
+    restaurant primes the request's loader, which the visibility rule reads)."""
+    deal = await Deal.filter(id=deal_id).select_related("restaurant").first()
+    if deal is None:
+        return None
+    ctx.loaders.get(rows_of(Restaurant)).prime(deal.restaurant_id, deal.restaurant)
+    return deal if await visibility.visible(ctx, deal) else None
+
+
 async def _claim_checked(
-    ctx: Context, user_id: int, deal_id: int, key: str, source: attribution.Attribution | None
+    ctx: Context,
+    user_id: int,
+    deal_id: int,
+    key: str,
+    source: attribution.Attribution | None,
+    unseen: bool,
 ) -> tuple[Claim, bool]:
-    """The claim the key names (made now: True; earlier: False), after every check."""
-    existing = await Claim.get_or_none(user_id=user_id, idempotency_key=key)
-    if existing is not None:
-        if existing.deal_id != deal_id:
-            raise UserInputError(ErrorCode.DUPLICATE, "This key was used for another deal", "idempotencyKey")
-        return existing, False
-    deal = await visibility.get(ctx, Deal, deal_id)
+    """The claim the key names (made now: True; earlier: False), after every check.
+
+    `unseen`: the gate (which knows every key of this deal) had not seen the key, so no lookup
+    first; a key used for another deal then fails the claim's unique index (DUPLICATE below)."""
+    if not unseen:
+        existing = await Claim.get_or_none(user_id=user_id, idempotency_key=key)
+        if existing is not None:
+            if existing.deal_id != deal_id:
+                raise _duplicate()
+            return existing, False
+    deal = await _deal_with_restaurant(ctx, deal_id)
     if deal is None:
         raise UserInputError(ErrorCode.NOT_FOUND, "No such deal", "dealId")
     now = datetime.now(UTC)
@@ -259,6 +282,8 @@ async def _claim_checked(
         winner = await Claim.get_or_none(user_id=user_id, idempotency_key=key)
         if winner is not None and winner.deal_id == deal.id:
             return winner, False
+        if winner is not None:
+            raise _duplicate() from None
         if isinstance(error, IntegrityError):
             raise UserInputError(ErrorCode.UNAVAILABLE, "Please try again", "dealId") from None
         raise
