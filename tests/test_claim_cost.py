@@ -9,6 +9,8 @@ from tests.test_deals import a_deal, claim
 from tests.wire_sql import count_wire
 
 POSTGRES = BACKEND == "services"
+CLAIM_ONLY = """mutation CLAIM_ONLY($d: ID!, $k: String!) {
+  claimDeal(dealId: $d, idempotencyKey: $k) { claim { id } errors { code } } }"""
 RESETS = ("RESET ALL", "UNLISTEN", "pg_advisory_unlock_all", "CLOSE ALL")
 
 
@@ -43,3 +45,18 @@ async def test_a_plain_query_sends_no_reset(client):
         await gql(client, "{ me { id displayName } }", token=token)
     assert resets(wire.statements) == [], wire.statements
     assert len(wire.statements) <= 2, wire.statements
+
+
+async def test_five_claims_with_one_document_are_validated_once(client, app):
+    """Issue 18 found validation (6 ms) run on every request: per-request limiter rules defeated
+    the cache. The document text is the key, whatever the variables and the viewer."""
+    validator = app.state.schema.document_validator
+    _, _, deal = await a_deal(client, quantity=10)
+    document = CLAIM_ONLY.replace("CLAIM_ONLY", "ClaimValidatedOnce")  # a text no other test sends
+    before = None
+    for _ in range(5):
+        token = (await register(client))[0]
+        body = await gql(client, document, {"d": deal, "k": "same-key"}, token)
+        assert body["data"]["claimDeal"]["errors"] == []
+        before = validator.runs if before is None else before
+    assert validator.runs == before
