@@ -81,3 +81,17 @@ async def test_a_key_used_for_another_deal_is_refused_and_takes_no_stock(client)
     assert reused["errors"][0]["code"] == "DUPLICATE"
     assert (await claim(client, someone, other_deal))["errors"] == []  # its one voucher was left
     assert (await claim(client, token, other_deal))["errors"][0]["code"] == "SOLD_OUT"
+
+
+async def test_without_a_shared_redis_claims_take_the_sql_path(client, services):
+    """`serve --workers N` without REDIS_URL: per-worker gates could refuse stock a refund gave
+    back in another worker, so the gate (and the viewer cache) are off and SQL decides."""
+    from tests.conftest import override_settings
+
+    _, _, deal = await a_deal(client, quantity=1)
+    holder, other = (await register(client))[0], (await register(client))[0]
+    with override_settings(services, shared_redis_caches=False):
+        assert (await claim(client, holder, deal))["errors"] == []
+        with count_wire(POSTGRES) as wire:
+            assert (await claim(client, other, deal))["errors"][0]["code"] == "SOLD_OUT"
+        assert wire.statements

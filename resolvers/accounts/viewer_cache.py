@@ -40,6 +40,8 @@ def _key(services: Services, user_id: int) -> str:
 
 async def generation(services: Services, user_id: int) -> str | None:
     """The user's current generation, or None when Redis can't tell (then: no cache)."""
+    if not services.settings.shared_redis_caches:
+        return None
     try:
         return str(await services.redis.get(_key(services, user_id)) or "0")
     except (RedisError, OSError):
