@@ -21,10 +21,15 @@ async def flush_gates(services) -> int:
     return len(keys)
 
 
+def besides_authentication(statements: list[str]) -> list[str]:
+    """Embedded (no REDIS_URL) reads the viewer each request; a shared Redis caches it."""
+    return [s for s in statements if POSTGRES or 'FROM "sessions"' not in s]
+
+
 async def refused_without_sql(client, token, deal, code, key=None):
     with count_wire(POSTGRES, expect_some=False) as wire:
         assert (await claim(client, token, deal, key))["errors"][0]["code"] == code
-    assert wire.statements == [], wire.statements
+    assert besides_authentication(wire.statements) == [], wire.statements
 
 
 async def test_gate_is_rebuilt_from_the_database_after_a_flush(client, services):

@@ -20,7 +20,8 @@ async def test_a_known_token_costs_no_database_read(client):
     assert (await gql(client, ME, token=token))["data"]["me"]["id"] == user_id
     with count_wire(POSTGRES, expect_some=False) as wire:
         assert (await gql(client, ME, token=token))["data"]["me"]["id"] == user_id
-    assert wire.statements == []
+    # Only with a shared Redis (services); embedded reads it each time (see viewer_cache.py).
+    assert len(wire.statements) == (0 if POSTGRES else 1), wire.statements
 
 
 @pytest.mark.parametrize("action", ACTIONS)

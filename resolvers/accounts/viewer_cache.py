@@ -7,7 +7,8 @@ location edits) bumps before it answers. Each request reads the generation (one 
 ~0.1 ms) and uses its copy only if the generation is unchanged, so a revocation takes effect on
 the next request in every process, not after the cache time. Writers bump after their commit;
 readers read the generation before the database, so a copy is never tagged newer than its data.
-With Redis unreachable nothing is cached (every request reads the database, as before).
+With Redis unreachable, or without REDIS_URL (an in-process fakeredis that `app.py delete-user`
+in another process could not bump), nothing is cached: every request reads the database.
 """
 
 from __future__ import annotations
@@ -40,8 +41,9 @@ def _key(services: Services, user_id: int) -> str:
 
 async def generation(services: Services, user_id: int) -> str | None:
     """The user's current generation, or None when Redis can't tell (then: no cache)."""
-    if not services.settings.shared_redis_caches:
-        return None
+    settings = services.settings
+    if not (settings.redis_url and settings.shared_redis_caches):
+        return None  # in-process fakeredis: other processes (the CLI's delete-user) can't bump it
     try:
         return str(await services.redis.get(_key(services, user_id)) or "0")
     except (RedisError, OSError):
