@@ -495,6 +495,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             "subscriptions, sessions and persisted queries are not shared; set REDIS_URL",
             args.workers,
         )
+        os.environ["SHARED_REDIS_CACHES"] = "0"  # claim gate and viewer cache off (issue 18)
     # Workers re-read settings from the environment; default the public URL to our address.
     os.environ.setdefault("PUBLIC_BASE_URL", f"http://{args.host}:{args.port}")
     uvicorn.run(

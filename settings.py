@@ -55,6 +55,9 @@ class Settings:
     log_format: str = "text"
     trust_forwarded_for: bool = False
     redis_namespace: str = "tm"
+    # Claim gate and viewer cache (issue 18) are right only when every worker shares one Redis;
+    # `serve --workers N` without REDIS_URL turns them off (each worker has its own fakeredis).
+    shared_redis_caches: bool = True
     slow_query_ms: int = 200
     rate_limit_uploads_per_hour: int = 60
     rate_limit_messages_per_minute: int = 30
@@ -163,6 +166,7 @@ class Settings:
             log_format=log_format,
             trust_forwarded_for=_bool(env, "TRUST_FORWARDED_FOR", False),
             redis_namespace=env.get("REDIS_NAMESPACE", "tm") or "tm",
+            shared_redis_caches=_bool(env, "SHARED_REDIS_CACHES", True),
             slow_query_ms=_int(env, "SLOW_QUERY_MS", cls.slow_query_ms),
             secret_key=secret,
             token_ttl_seconds=_int(env, "TOKEN_TTL_SECONDS", cls.token_ttl_seconds),

@@ -42,6 +42,10 @@ def installed_apps() -> list[tuple[str, str]]:
     return [(label, module) for label, module in DOMAIN_APPS if importlib.util.find_spec(module)]
 
 
+async def keep_session(connection: object) -> None:
+    """asyncpg pool `reset`: nothing to undo (see _connection)."""
+
+
 def _connection(url: str, settings: Settings, pool_max: int) -> Any:
     if settings.is_postgres:
         from tortoise.backends.base.config_generator import expand_db_url
@@ -51,6 +55,11 @@ def _connection(url: str, settings: Settings, pool_max: int) -> Any:
         # JIT compiles for hundreds of ms on queries that run in a few: never worth it for OLTP.
         connection["credentials"]["server_settings"] = {"jit": "off"}
         connection["credentials"]["minsize"] = 1
+        # No `RESET ALL; UNLISTEN *; CLOSE ALL; pg_advisory_unlock_all()` each time a connection
+        # goes back to the pool (asyncpg's default: one more round trip per statement outside a
+        # transaction). Nothing here changes session state (no SET, LISTEN, cursors or advisory
+        # locks on pooled connections); asyncpg still rolls back an open transaction itself.
+        connection["credentials"]["reset"] = keep_session
         # asyncpg's pool replaces a closed connection on the next acquire, so a restart of
         # PostgreSQL heals by itself; while it is down, a connect gives up after this many seconds
         # (asyncpg's default is 60) and the request answers 503 (core/unavailable.py).

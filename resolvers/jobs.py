@@ -37,7 +37,11 @@ class Job:
 
 JOBS: tuple[Job, ...] = (
     # Unpaid claims past their payment window give their stock back, claimed-for or not.
-    Job("release-unpaid-claims", lambda services: release_unpaid(), lambda s: s.job_interval_seconds or 30),
+    Job(
+        "release-unpaid-claims",
+        lambda services: release_unpaid(services=services),
+        lambda s: s.job_interval_seconds or 30,
+    ),
     # Upload URLs never confirmed, and objects no pending photo awaits, are deleted.
     Job("cleanup-uploads", cleanup_uploads, lambda s: s.upload_cleanup_interval_seconds),
     # Vouchers past their use window: EXPIRED, or REFUNDED (过期自动退) exactly once.

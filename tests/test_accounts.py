@@ -182,6 +182,11 @@ async def test_suspended_users_token_stops_working_at_once(client, services):
     user = await User.get(email=email)
     user.suspended_until = datetime.now(UTC) + timedelta(days=1)
     await user.save(update_fields=["suspended_until"])
+    # Written past the app's own paths (moderate bumps it itself, see test_viewer_cache.py): such a
+    # writer drops the viewer's cached copy by bumping its generation (issue 18).
+    from resolvers.accounts import viewer_cache
+
+    await viewer_cache.changed(services, user.id)
     assert (await gql(client, ME, token=token))["data"]["me"] is None
     login = (await gql(client, LOGIN, {"email": email, "password": "correct horse battery"}))["data"]["login"]
     assert login["errors"][0]["code"] == "ACCOUNT_SUSPENDED"

@@ -16,6 +16,7 @@ from core.nearby import check_coordinates
 from core.text import check_visible_text
 from geo.privacy import obfuscate
 from models.accounts import Role, User
+from resolvers.accounts import viewer_cache
 from resolvers.accounts.login_throttle import LoginThrottle, account_key
 from resolvers.accounts.sessions import Session, authenticate, end_all_sessions, end_session, open_session
 from resolvers.foodies.tastes import BUDGET_RANGE, CUISINES, DIETARY, MAX_TAGS, SPICE_RANGE
@@ -208,6 +209,7 @@ async def update_profile(ctx: Context, changes: ProfileChanges) -> User:
         viewer.last_active_at = datetime.now(UTC)
         await viewer.save(update_fields=[*updates.keys(), "last_active_at"])
         await sync_diner_point(ctx, viewer)
+    await viewer_cache.changed(ctx.services, viewer.id)
     return viewer
 
 
@@ -233,6 +235,7 @@ async def update_location(ctx: Context, lat: float, lng: float) -> User:
         viewer.last_active_at = now
         await viewer.save(update_fields=["lat", "lng", "location_updated_at", "last_active_at"])
         await sync_diner_point(ctx, viewer)
+    await viewer_cache.changed(ctx.services, viewer.id)
     return viewer
 
 

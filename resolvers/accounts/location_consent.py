@@ -17,6 +17,7 @@ from core.context import Context
 from core.errors import ErrorCode, UserInputError
 from models.accounts import User
 from models.privacy import LocationConsent
+from resolvers.accounts import viewer_cache
 from resolvers.accounts.accounts import DINER_KIND, Session, register, write_limit
 
 
@@ -79,6 +80,7 @@ async def withdraw(ctx: Context) -> User:
         await LocationConsent.filter(user_id=viewer.id, withdrawn_at__isnull=True).update(withdrawn_at=now)
         await User.filter(id=viewer.id).update(lat=None, lng=None, location_updated_at=None)
         await ctx.services.geo.remove(DINER_KIND, viewer.id)
+    await viewer_cache.changed(ctx.services, viewer.id)
     viewer.lat = viewer.lng = viewer.location_updated_at = None
     return viewer
 

@@ -2,7 +2,8 @@
 
 Every ending is announced on Redis (`session-ended`), so each app process closes the user's
 open WebSockets at once (resolvers/accounts/live_sessions.py); HTTP requests stop at `authenticate`,
-which checks the row and the user's token version on every request.
+which checks the row and the user's token version on every request (through a copy kept a few
+seconds in resolvers/accounts/viewer_cache.py, dropped at once by every change to the user).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from core import pubsub
 from core.context import Services
 from core.tokens import issue_token, read_token
 from models.accounts import DeviceSession, User
+from resolvers.accounts import viewer_cache
 
 ENDED_TOPIC = "session-ended"
 ALL = "all"  # one channel for every user: each process subscribes once
@@ -46,6 +48,10 @@ async def authenticate(services: Services, token: str | None) -> User | None:
     claims = read_token(services.settings.secret_key, token)
     if claims is None:
         return None
+    current = await viewer_cache.generation(services, claims.user_id)  # before the database
+    cached = viewer_cache.get(token, current)
+    if cached is not None:
+        return cached
     if claims.session_id is None:  # tokens minted by tools (bench): version-checked only
         user = await User.get_or_none(id=claims.user_id)
     else:
@@ -58,6 +64,7 @@ async def authenticate(services: Services, token: str | None) -> User | None:
     if user is None or user.token_version != claims.version or user.is_suspended(datetime.now(UTC)):
         return None
     user.session_id = claims.session_id
+    viewer_cache.keep(token, current, user)
     return user
 
 
@@ -80,5 +87,7 @@ async def end_all_sessions(services: Services, user_id: int, **user_changes: obj
 
 
 async def announce_ended(services: Services, user_id: int, session_id: int | None = None) -> None:
-    """Tell every process to close the user's sockets (of one session, or all of them)."""
+    """Tell every process to close the user's sockets (of one session, or all of them), and to
+    stop using its cached copy of the user (after the caller's commit, before it answers)."""
+    await viewer_cache.changed(services, user_id)
     await pubsub.publish(services, ENDED_TOPIC, ALL, {"userId": user_id, "sessionId": session_id})

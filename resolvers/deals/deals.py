@@ -19,10 +19,10 @@ from tortoise.expressions import F
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from core.atomic import update_returning
+from core.atomic import execute, update_returning
 from core.context import Context, Services
 from core.errors import Collector, ErrorCode, UserInputError
-from core.loaders import group_by_key
+from core.loaders import group_by_key, rows_of
 from core.nearby import near
 from core.pagination import Page, newest_first
 from core.payments import PaymentError, refund_or_log
@@ -38,10 +38,10 @@ from models.deals import (
     SourceType,
     UserDealCount,
 )
-from models.restaurants import Visibility
+from models.restaurants import Restaurant, Visibility
 from resolvers import visibility
 from resolvers.accounts.accounts import write_limit
-from resolvers.deals import attribution, rollup, vouchers
+from resolvers.deals import attribution, gate, rollup, vouchers
 from resolvers.deals.conditions import Conditions, check_claim, check_redeem
 from resolvers.deals.conditions import check as check_conditions
 from resolvers.restaurants.access import require_staff
@@ -147,6 +147,7 @@ async def set_status(ctx: Context, deal_id: int, status: DealStatus) -> Deal:
     # Checked in the statement itself: a parallel "end" can't be undone by a stale "resume".
     if not await Deal.filter(id=deal.id, status__not=DealStatus.ENDED).update(status=status):
         raise UserInputError(ErrorCode.DEAL_INACTIVE, "An ended deal stays ended", "dealId")
+    await gate.forget(ctx.services, deal.id)
     return await Deal.get(id=deal.id)
 
 
@@ -160,12 +161,12 @@ def _availability_error(deal: Deal, now: datetime) -> UserInputError | None:
     return None
 
 
-async def release_unpaid(deal_id: int | None = None) -> int:
+async def release_unpaid(deal_id: int | None = None, services: Services | None = None) -> int:
     """Cancel claims not paid in time and give their stock back.
 
-    A scheduled job (resolvers/jobs.py) runs it for every deal; a claim also runs it for its
-    deal first, so stock due back is never refused. Each claim expires in its own conditional
-    update, so two workers (or a worker and a claim) never return the same stock twice.
+    A scheduled job (resolvers/jobs.py) runs it for every deal (not the claim path: it cost a
+    statement per claim). Each claim expires in its own conditional update, so two workers never
+    return the same stock twice.
     """
     query = Claim.filter(status=ClaimStatus.PENDING_PAYMENT, pay_by__lt=datetime.now(UTC))
     if deal_id is not None:
@@ -178,6 +179,10 @@ async def release_unpaid(deal_id: int | None = None) -> int:
             ):
                 await _return_stock(claim.deal_id, claim.user_id)
                 released += 1
+            else:
+                continue
+        if services is not None:  # after the commit: the stock is claimable again at once
+            await gate.give_back(services, claim.deal_id, claim.user_id)
     return released
 
 
@@ -187,39 +192,99 @@ async def _return_stock(deal_id: int, user_id: int) -> None:
     await Deal.filter(id=deal_id).update(claimed_count=F("claimed_count") - 1)
 
 
+_HOLD = (
+    "INSERT INTO user_deal_counts (deal_id, user_id, held) VALUES (?, ?, 1) "
+    "ON CONFLICT (deal_id, user_id) DO UPDATE SET held = user_deal_counts.held + 1 "
+    "WHERE user_deal_counts.held < ? RETURNING held"
+)
+
+
 async def claim_deal(ctx: Context, deal_id: int, key: str, source: attribution.Attribution | None) -> Claim:
+    """Claim through the Redis gate (resolvers/deals/gate.py): sold out and over the limit are
+    answered there without SQL; what it lets through is decided by the database."""
     viewer = ctx.require_viewer()
     key = key.strip()
     if not 1 <= len(key) <= 64:
         raise UserInputError(ErrorCode.INVALID, "idempotencyKey is 1 to 64 characters", "idempotencyKey")
-    existing = await Claim.get_or_none(user_id=viewer.id, idempotency_key=key)
-    if existing is not None:
-        if existing.deal_id != deal_id:
-            raise UserInputError(ErrorCode.DUPLICATE, "This key was used for another deal", "idempotencyKey")
-        return existing
     # Limited stock: when Redis (the limiter) is down, refuse rather than run unthrottled.
     await write_limit(ctx, "claim", fail_closed=True)
-    deal = await visibility.get(ctx, Deal, deal_id)
+    services = ctx.services
+    verdict, limit = await gate.take(services, deal_id, viewer.id, key)
+    if verdict == gate.Verdict.MISSING and await gate.build(services, deal_id):
+        verdict, limit = await gate.take(services, deal_id, viewer.id, key)  # claims meanwhile: SQL
+    if verdict == gate.Verdict.LIMIT:
+        raise UserInputError(ErrorCode.LIMIT_REACHED, f"At most {limit} per person", "dealId")
+    if verdict == gate.Verdict.SOLD_OUT:
+        raise UserInputError(ErrorCode.SOLD_OUT, "Sold out", "dealId")
+    took = verdict == gate.Verdict.OK
+    try:
+        made, new = await _claim_checked(ctx, viewer.id, deal_id, key, source, unseen=took)
+    except UserInputError as error:
+        if took:  # what the database did not take goes back (its refusal corrects the gate)
+            code = error.errors[0][1]
+            stock, held = {ErrorCode.LIMIT_REACHED: (1, 0), ErrorCode.SOLD_OUT: (0, 1)}.get(code, (1, 1))
+            await gate.give_back(services, deal_id, viewer.id, stock=stock, held=held, idem=key)
+        raise
+    except BaseException:
+        if took:
+            await gate.give_back(services, deal_id, viewer.id, idem=key)
+        raise
+    if took and not new:  # a claim made earlier with this key: nothing was taken now
+        await gate.give_back(services, deal_id, viewer.id)
+    return made
+
+
+def _duplicate() -> UserInputError:
+    return UserInputError(ErrorCode.DUPLICATE, "This key was used for another deal", "idempotencyKey")
+
+
+async def _deal_with_restaurant(ctx: Context, deal_id: int) -> Deal | None:
+    """The deal read fresh with its restaurant in one statement, if the viewer may see it (the
+    restaurant primes the request's loader, which the visibility rule reads)."""
+    deal = await Deal.filter(id=deal_id).select_related("restaurant").first()
+    if deal is None:
+        return None
+    ctx.loaders.get(rows_of(Restaurant)).prime(deal.restaurant_id, deal.restaurant)
+    return deal if await visibility.visible(ctx, deal) else None
+
+
+async def _claim_checked(
+    ctx: Context,
+    user_id: int,
+    deal_id: int,
+    key: str,
+    source: attribution.Attribution | None,
+    unseen: bool,
+) -> tuple[Claim, bool]:
+    """The claim the key names (made now: True; earlier: False), after every check.
+
+    `unseen`: the gate (which knows every key of this deal) had not seen the key, so no lookup
+    first; a key used for another deal then fails the claim's unique index (DUPLICATE below)."""
+    if not unseen:
+        existing = await Claim.get_or_none(user_id=user_id, idempotency_key=key)
+        if existing is not None:
+            if existing.deal_id != deal_id:
+                raise _duplicate()
+            return existing, False
+    deal = await _deal_with_restaurant(ctx, deal_id)
     if deal is None:
         raise UserInputError(ErrorCode.NOT_FOUND, "No such deal", "dealId")
     now = datetime.now(UTC)
     problem = _availability_error(deal, now)
     if problem:
         raise problem
-    await check_claim(Conditions.from_json(deal.conditions), deal.restaurant_id, viewer.id)
-    await release_unpaid(deal.id)
+    await check_claim(Conditions.from_json(deal.conditions), deal.restaurant_id, user_id)
+    # Unpaid claims past their time are released by the job runner (resolvers/jobs.py), not here.
     source = source or attribution.DIRECT
     try:
-        await UserDealCount.get_or_create(deal_id=deal.id, user_id=viewer.id)
-    except IntegrityError:
-        pass  # a parallel claim made the row
-    try:
-        return await _claim(ctx, deal, viewer.id, key, source, now)
+        return await _claim(ctx, deal, user_id, key, source, now), True
     except (UserInputError, IntegrityError) as error:
         # A parallel retry with the same key may have won: same key, same claim.
-        winner = await Claim.get_or_none(user_id=viewer.id, idempotency_key=key)
+        winner = await Claim.get_or_none(user_id=user_id, idempotency_key=key)
         if winner is not None and winner.deal_id == deal.id:
-            return winner
+            return winner, False
+        if winner is not None:
+            raise _duplicate() from None
         if isinstance(error, IntegrityError):
             raise UserInputError(ErrorCode.UNAVAILABLE, "Please try again", "dealId") from None
         raise
@@ -230,9 +295,8 @@ async def _claim(
 ) -> Claim:
     paid = deal.price_cents > 0
     async with in_transaction("default"):
-        mine = await UserDealCount.filter(
-            deal_id=deal.id, user_id=user_id, held__lt=deal.per_user_limit
-        ).update(held=F("held") + 1)
+        # The user's row made or bumped in one statement, below the limit only.
+        mine = await execute(_HOLD, [deal.id, user_id, deal.per_user_limit])
         if not mine:
             raise UserInputError(
                 ErrorCode.LIMIT_REACHED, f"At most {deal.per_user_limit} per person", "dealId"
@@ -277,7 +341,10 @@ async def _claim(
             valid_until=use_window(deal)[1],
         )
         if not paid:
-            await rollup.issued(made.id)
+            # The restaurant was loaded for this request by the visibility check: its zone too.
+            place = await ctx.loaders.get(rows_of(Restaurant)).load(deal.restaurant_id)
+            zone = place.timezone if place else None
+            await rollup.bump(deal.restaurant_id, source.type, claims=1, zone=zone)
         return made
 
 
@@ -364,6 +431,7 @@ async def refund_claim(ctx: Context, claim_id: int) -> Claim:
             raise await _not_returnable(claim_id, viewer.id)
         refunded = rows[0]
         await _return_stock(refunded["deal_id"], viewer.id)
+    await gate.give_back(ctx.services, refunded["deal_id"], viewer.id)
     if refunded["status"] == ClaimStatus.REFUNDED.value and refunded["payment_intent"]:
         await refund_or_log(ctx.services.payments, refunded["payment_intent"], refunded["amount_cents"])
     return await Claim.get(id=claim_id)

@@ -1,0 +1,102 @@
+"""The Redis claim gate (resolvers/deals/gate.py): refusals without SQL, rebuilt from the
+database after its keys are lost, stock back at once on refunds, retries still idempotent."""
+
+from __future__ import annotations
+
+import uuid
+
+from tests.conftest import BACKEND
+from tests.helpers import gql, register
+from tests.test_deals import REFUND, a_deal, claim
+from tests.wire_sql import count_wire
+
+POSTGRES = BACKEND == "services"
+
+
+async def flush_gates(services) -> int:
+    """Lose every claim gate of this run's namespace (what a Redis restart would do)."""
+    keys = [k async for k in services.redis.scan_iter(f"{services.settings.redis_namespace}:claim-gate:*")]
+    if keys:
+        await services.redis.delete(*keys)
+    return len(keys)
+
+
+def besides_authentication(statements: list[str]) -> list[str]:
+    """Embedded (no REDIS_URL) reads the viewer each request; a shared Redis caches it."""
+    return [s for s in statements if POSTGRES or 'FROM "sessions"' not in s]
+
+
+async def refused_without_sql(client, token, deal, code, key=None):
+    with count_wire(POSTGRES, expect_some=False) as wire:
+        assert (await claim(client, token, deal, key))["errors"][0]["code"] == code
+    assert besides_authentication(wire.statements) == [], wire.statements
+
+
+async def test_gate_is_rebuilt_from_the_database_after_a_flush(client, services):
+    _, _, deal = await a_deal(client, quantity=2, perUserLimit=1)
+    first, second, third = [(await register(client))[0] for _ in range(3)]
+    for token in (first, second, third):
+        await gql(client, "{ me { id } }", token=token)
+    assert (await claim(client, first, deal))["errors"] == []  # builds the gate
+    assert await flush_gates(services) >= 1
+    assert (await claim(client, first, deal))["errors"][0]["code"] == "LIMIT_REACHED"  # SQL path
+    assert (await claim(client, second, deal))["errors"] == []  # SQL path, then rebuilt
+    await refused_without_sql(client, third, deal, "SOLD_OUT")
+    await refused_without_sql(client, first, deal, "LIMIT_REACHED")
+    node = await gql(client, "query($d: ID!) { node(id: $d) { ... on Deal { remaining } } }", {"d": deal})
+    assert node["data"]["node"]["remaining"] == 0
+
+
+async def test_refunds_give_stock_back_to_the_gate_at_once(client):
+    _, _, deal = await a_deal(client, quantity=1, perUserLimit=1)
+    holder, waiting = (await register(client))[0], (await register(client))[0]
+    await gql(client, "{ me { id } }", token=waiting)
+    made = await claim(client, holder, deal)
+    assert made["errors"] == []
+    await refused_without_sql(client, waiting, deal, "SOLD_OUT")
+    refunded = await gql(client, REFUND, {"c": made["claim"]["id"]}, holder)
+    assert refunded["data"]["refundClaim"]["errors"] == []
+    assert (await claim(client, waiting, deal))["errors"] == []
+    # and the refunder may claim again once stock is back: their count went back too
+    await refused_without_sql(client, holder, deal, "SOLD_OUT")
+
+
+async def test_retries_return_the_claim_even_when_the_gate_says_sold_out(client, services):
+    _, _, deal = await a_deal(client, quantity=1, perUserLimit=1)
+    token = (await register(client))[0]
+    key = uuid.uuid4().hex
+    made = await claim(client, token, deal, key)
+    assert made["errors"] == []
+    again = await claim(client, token, deal, key)
+    assert again["errors"] == [] and again["claim"]["id"] == made["claim"]["id"]
+    await flush_gates(services)
+    await claim(client, (await register(client))[0], deal)  # rebuilds the gate (sold out)
+    rebuilt = await claim(client, token, deal, key)
+    assert rebuilt["errors"] == [] and rebuilt["claim"]["id"] == made["claim"]["id"]
+    await refused_without_sql(client, token, deal, "LIMIT_REACHED")
+
+
+async def test_a_key_used_for_another_deal_is_refused_and_takes_no_stock(client):
+    owner, restaurant, first_deal = await a_deal(client)
+    _, _, other_deal = await a_deal(client, owner, restaurant, quantity=1)
+    token, someone = (await register(client))[0], (await register(client))[0]
+    key = uuid.uuid4().hex
+    assert (await claim(client, token, first_deal, key))["errors"] == []
+    reused = await claim(client, token, other_deal, key)
+    assert reused["errors"][0]["code"] == "DUPLICATE"
+    assert (await claim(client, someone, other_deal))["errors"] == []  # its one voucher was left
+    assert (await claim(client, token, other_deal))["errors"][0]["code"] == "SOLD_OUT"
+
+
+async def test_without_a_shared_redis_claims_take_the_sql_path(client, services):
+    """`serve --workers N` without REDIS_URL: per-worker gates could refuse stock a refund gave
+    back in another worker, so the gate (and the viewer cache) are off and SQL decides."""
+    from tests.conftest import override_settings
+
+    _, _, deal = await a_deal(client, quantity=1)
+    holder, other = (await register(client))[0], (await register(client))[0]
+    with override_settings(services, shared_redis_caches=False):
+        assert (await claim(client, holder, deal))["errors"] == []
+        with count_wire(POSTGRES) as wire:
+            assert (await claim(client, other, deal))["errors"][0]["code"] == "SOLD_OUT"
+        assert wire.statements
