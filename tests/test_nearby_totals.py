@@ -18,7 +18,7 @@ QUERIES = {
     for name in ("restaurantsNearby", "sharedMealsNearby", "eventsNearby", "dealsNearby")
 }
 FOODIES = (
-    "query($after: String) { nearbyFoodies(radiusKm: 3, first: 2, after: $after) { "
+    "query($after: String) { nearbyFoodies(radiusKm: 10, first: 2, after: $after) { "
     + PAGE.replace("node { id }", "node { user { id } }")
     + " } }"
 )
@@ -76,7 +76,8 @@ async def test_nearby_total_counts_match_what_the_pages_hold(client):
         await diner(client, *offset(lat, lng, 0, km))
     shy, _, _ = await diner(client, *offset(lat, lng, 0, 0.7))
     await gql(client, PROFILE, {"i": {"discoverable": False}}, shy)
-    await diner(client, *offset(lat, lng, 0, 6))  # too far
+    # Both ends are obfuscated (privacy cell + offset, up to ~2 km each): margins of 8 km and 15 km.
+    await diner(client, *offset(lat, lng, 0, 25))  # too far
     totals, seen = await paged(client, "nearbyFoodies", FOODIES, {}, me)
     assert totals == {seen} and seen == 4
 
