@@ -129,3 +129,25 @@ async def test_check_in_by_staff_or_voucher_then_private_ratings_once(client):
         {"attended": 1, "noShows": 0, "rated": 1},
         {"attended": 1, "noShows": 0, "rated": 0},
     ]
+
+
+async def test_a_meal_check_in_verifies_the_guests_reviews_there(client):
+    """Issue 15: a visit proven by a check-in (not only a redeemed voucher) verifies reviews."""
+    from tests.helpers import add_dish
+    from tests.test_reviews import review
+
+    owner, restaurant, _ = await a_deal(client)
+    _, _, meal, _ = await host_meal(client, restaurant=restaurant)
+    guest, guest_id, _ = await register(client)
+    await gql(client, JOIN, {"id": meal}, guest)
+    written = await review(client, guest, await add_dish(client, owner, restaurant))
+    assert written["errors"] == []
+    verified = "query($id: ID!) { node(id: $id) { ... on Review { verified verifiedAt } } }"
+    before = (await gql(client, verified, {"id": written["review"]["id"]}, guest))["data"]["node"]
+    assert before == {"verified": False, "verifiedAt": None}
+    await started(meal, 0.25)
+    assert (await gql(client, CHECK_IN, {"m": meal, "u": guest_id}, owner))["data"]["checkInGuest"][
+        "errors"
+    ] == []
+    after = (await gql(client, verified, {"id": written["review"]["id"]}, guest))["data"]["node"]
+    assert after["verified"] is True and after["verifiedAt"] is not None

@@ -23,6 +23,7 @@ from core.atomic import update_returning
 from models.deals import Claim, ClaimStatus
 from models.restaurants import Visibility
 from models.reviews import Review
+from models.tables import MealCheckIn
 from models.trust import RestaurantRating
 
 # A review by someone who redeemed a voucher at the restaurant counts twice in its rating.
@@ -121,17 +122,24 @@ async def record_bill(restaurant_id: int, bill_cents: int | None) -> None:
 
 
 async def first_visit(user_id: int, restaurant_id: int) -> datetime | None:
-    """When the diner first redeemed a voucher at the restaurant (None: never)."""
+    """When the diner first proved a visit to the restaurant: a redeemed voucher, or a check-in
+    at a shared meal there (None: never)."""
     claim = (
         await Claim.filter(user_id=user_id, deal__restaurant_id=restaurant_id, status=ClaimStatus.REDEEMED)
         .order_by("redeemed_at")
         .first()
     )
-    return claim.redeemed_at if claim else None
+    check_in = (
+        await MealCheckIn.filter(user_id=user_id, meal__restaurant_id=restaurant_id)
+        .order_by("created_at")
+        .first()
+    )
+    visits = [claim.redeemed_at if claim else None, check_in.created_at if check_in else None]
+    return min((at for at in visits if at is not None), default=None)
 
 
 async def verify_visits(user_id: int, restaurant_id: int, at: datetime) -> None:
-    """A redemption verifies the diner's earlier reviews there. Inside its transaction: each
+    """A redemption or a meal check-in verifies the diner's earlier reviews there. In its transaction: each
     review row turns verified once (the WHERE), and its weight moves from what the row holds."""
     await lock(restaurant_id)
     rows = await update_returning(

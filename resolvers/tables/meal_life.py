@@ -24,6 +24,7 @@ from models.meals import MealSeat, MealStatus, SeatStatus, SharedMeal
 from models.tables import MealCheckIn, MealRating
 from resolvers.accounts.accounts import write_limit
 from resolvers.restaurants.access import require_staff
+from resolvers.reviews import ratings
 
 MEAL_LENGTH = timedelta(hours=3)
 EARLY_CHECK_IN = timedelta(hours=1)
@@ -99,10 +100,13 @@ async def check_in(ctx: Context, meal_id: int, user_id: int) -> SharedMeal:
         )
     if not await MealSeat.filter(meal_id=meal.id, user_id=user_id, status__in=list(SEATED)).exists():
         raise UserInputError(ErrorCode.NOT_JOINED, "Not seated at this meal", "userId")
-    try:
-        await MealCheckIn.create(meal_id=meal.id, user_id=user_id)
-    except IntegrityError:
-        raise UserInputError(ErrorCode.DUPLICATE, "Already checked in", "userId") from None
+    async with in_transaction("default"):
+        try:
+            await MealCheckIn.create(meal_id=meal.id, user_id=user_id)
+        except IntegrityError:
+            raise UserInputError(ErrorCode.DUPLICATE, "Already checked in", "userId") from None
+        # A check-in proves the visit: the diner's reviews there become verified (issue 15).
+        await ratings.verify_visits(user_id, meal.restaurant_id, now)
     await _publish(ctx.services, meal.id, "checked_in")
     return meal
 
