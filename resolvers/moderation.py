@@ -32,6 +32,7 @@ from resolvers import feed
 from resolvers import visibility as seen
 from resolvers.accounts import sessions
 from resolvers.accounts.accounts import is_moderator, write_limit
+from resolvers.deals import gate
 from resolvers.notifications import inbox
 from resolvers.reviews import reviews
 
@@ -194,6 +195,12 @@ async def apply(ctx: Context, kind: str, pk: int, decision: Decision, report_row
             note=decision.note[:1000],
         )
     await inbox.announce(ctx, told)
+    if action in ("HIDE_CONTENT", "REMOVE_CONTENT") and kind in ("Deal", "Restaurant"):
+        # Claim gates of deals that left the shelf go: claims then answer NOT_FOUND, not SOLD_OUT.
+        at_restaurant = Deal.filter(restaurant_id=pk).values_list("id", flat=True)
+        deal_ids = [pk] if kind == "Deal" else await at_restaurant
+        for deal_id in deal_ids:
+            await gate.forget(ctx.services, deal_id)
     if action == "SUSPEND_USER":  # after commit: the user's open sockets close on every process
         await sessions.announce_ended(ctx.services, getattr(row, TARGETS[kind].author_field))
 

@@ -100,3 +100,22 @@ async def test_without_a_shared_redis_claims_take_the_sql_path(client, services)
         with count_wire(POSTGRES) as wire:
             assert (await claim(client, other, deal))["errors"][0]["code"] == "SOLD_OUT"
         assert wire.statements
+
+
+async def test_a_deal_hidden_by_moderation_is_not_found_not_sold_out(client, services):
+    """Moderation drops the gate, and no gate is built for a deal off the shelf: a sold-out deal
+    that was hidden answers NOT_FOUND like any deal nobody may see."""
+    from tests.helpers import account_with_role
+    from tests.test_moderation import MODERATE, REPORT
+
+    _, _, deal = await a_deal(client, quantity=1, perUserLimit=1)
+    holder, waiting, reporter = (await register(client))[0], (await register(client))[0], (await register(client))[0]
+    await gql(client, "{ me { id } }", token=waiting)  # the viewer cache warm, as for a returning diner
+    assert (await claim(client, holder, deal))["errors"] == []
+    await refused_without_sql(client, waiting, deal, "SOLD_OUT")  # the gate stands
+    report = (await gql(client, REPORT, {"t": deal, "r": "SPAM"}, reporter))["data"]["reportContent"]["report"]
+    moderator, _ = await account_with_role(client, services)
+    hidden = await gql(client, MODERATE, {"r": report["id"], "a": "HIDE_CONTENT"}, moderator)
+    assert hidden["data"]["moderate"]["errors"] == []
+    for _ in range(2):  # and it stays so: the next claim does not rebuild a gate for it
+        assert (await claim(client, waiting, deal))["errors"][0]["code"] == "NOT_FOUND"

@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from redis.exceptions import RedisError
 
 from models.deals import Claim, Deal, UserDealCount
+from resolvers import visibility
 
 if TYPE_CHECKING:
     from core.context import Services
@@ -109,8 +111,12 @@ async def build(services: Services, deal_id: int) -> bool:
     try:
         if not await redis.set(f"{name}:building", 1, nx=True, px=BUILD_LOCK_MS):
             return False
-        deal = await Deal.get_or_none(id=deal_id).values("quantity", "claimed_count", "per_user_limit")
+        # Only a deal on offer now gets a gate: a hidden, paused or ended one (or one at a hidden
+        # restaurant) takes the SQL path, which answers what it is (NOT_FOUND, ...), never SOLD_OUT.
+        on_offer = Deal.filter(visibility.live_deals_q(datetime.now(UTC)), id=deal_id)
+        deal = await on_offer.first().values("quantity", "claimed_count", "per_user_limit")
         if deal is None:
+            await redis.delete(f"{name}:building")
             return False
         held = await UserDealCount.filter(deal_id=deal_id, held__gt=0).values_list("user_id", "held")
         keys = await Claim.filter(deal_id=deal_id).values_list("user_id", "idempotency_key")
