@@ -76,14 +76,21 @@ async def unfollow(ctx: Context, user_id: int) -> User:
     return target
 
 
-async def block(ctx: Context, user_id: int) -> User:
-    """Block: no follows either way, no matching, no pending requests between the two."""
-    viewer = await write_limit(ctx, "block")
+async def _someone_else(viewer: User, user_id: int, verb: str) -> User:
+    """The other person of a block or unblock: any account but one's own (blocking needs no
+    visibility: a blocked person is hidden, and the block must still be undoable)."""
     if user_id == viewer.id:
-        raise UserInputError(ErrorCode.SELF_ACTION, "You cannot block yourself", "userId")
+        raise UserInputError(ErrorCode.SELF_ACTION, f"You cannot {verb} yourself", "userId")
     target = await User.get_or_none(id=user_id)
     if target is None:
         raise UserInputError(ErrorCode.NOT_FOUND, "No such user", "userId")
+    return target
+
+
+async def block(ctx: Context, user_id: int) -> User:
+    """Block: no follows either way, no matching, no pending requests between the two."""
+    viewer = await write_limit(ctx, "block")
+    target = await _someone_else(viewer, user_id, "block")
     async with in_transaction("default"):
         try:
             async with in_transaction("default"):
@@ -111,11 +118,7 @@ async def blocked_page(ctx: Context, first: int | None, after: str | None) -> Pa
 
 async def unblock(ctx: Context, user_id: int) -> User:
     viewer = await write_limit(ctx, "block")
-    if user_id == viewer.id:
-        raise UserInputError(ErrorCode.SELF_ACTION, "You cannot unblock yourself", "userId")
-    target = await User.get_or_none(id=user_id)
-    if target is None:
-        raise UserInputError(ErrorCode.NOT_FOUND, "No such user", "userId")
+    target = await _someone_else(viewer, user_id, "unblock")
     await Block.filter(blocker_id=viewer.id, blocked_id=target.id).delete()
     return target
 
