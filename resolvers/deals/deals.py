@@ -210,8 +210,12 @@ async def claim_deal(ctx: Context, deal_id: int, key: str, source: attribution.A
     await write_limit(ctx, "claim", fail_closed=True)
     services = ctx.services
     verdict, limit = await gate.take(services, deal_id, viewer.id, key)
-    if verdict == gate.Verdict.MISSING and await gate.build(services, deal_id):
-        verdict, limit = await gate.take(services, deal_id, viewer.id, key)  # claims meanwhile: SQL
+    if verdict == gate.Verdict.MISSING:
+        built = await gate.build(services, deal_id)
+        if built == gate.Build.BUILT:
+            verdict, limit = await gate.take(services, deal_id, viewer.id, key)
+        elif built == gate.Build.BUSY:  # a sale's first claims: wait for the one building it
+            verdict, limit = await gate.wait(services, deal_id, viewer.id, key)
     if verdict == gate.Verdict.LIMIT:
         raise UserInputError(ErrorCode.LIMIT_REACHED, f"At most {limit} per person", "dealId")
     if verdict == gate.Verdict.SOLD_OUT:
@@ -231,6 +235,8 @@ async def claim_deal(ctx: Context, deal_id: int, key: str, source: attribution.A
         raise
     if took and not new:  # a claim made earlier with this key: nothing was taken now
         await gate.give_back(services, deal_id, viewer.id)
+    elif new and not took:  # made on the SQL path: its key indexed like the gate's
+        await gate.remember(services, deal_id, viewer.id, key)
     return made
 
 
