@@ -30,6 +30,7 @@ import argparse
 import asyncio
 import hashlib
 import json
+import os
 import statistics
 import time
 import uuid
@@ -97,8 +98,82 @@ async def fire(url: str, requests: list[bytes], connections: int) -> tuple[float
     return time.perf_counter() - started, answers
 
 
+async def timed_fire(
+    url: str, requests: list[bytes], connections: int, pids: list[int]
+) -> tuple[float, list[tuple[int, bytes]], float, float]:
+    """fire(), and the CPU ms per request of the server (`pids`) and of this client."""
+    server_before, client_before = cpu_seconds(pids), time.process_time()
+    wall, answers = await fire(url, requests, connections)
+    server = cpu_seconds(pids) - server_before
+    client = time.process_time() - client_before
+    return wall, answers, 1000 * server / len(requests), 1000 * client / len(requests)
+
+
 async def send_one(url: str, request: bytes) -> tuple[int, bytes]:
     return (await fire(url, [request], 1))[1][0]
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and its descendants (Linux /proc)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as children:
+                    todo.extend(int(c) for c in children.read().split())
+        except OSError:
+            pass
+    return found
+
+
+def cpu_of(pids: list[int]) -> dict[int, float]:
+    """User + system CPU seconds of each of these processes so far."""
+    found = {}
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            found[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except OSError:
+            pass
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    return sum(cpu_of(pids).values())
+
+
+def processes_named(*needles: bytes) -> list[int]:
+    """Processes whose command line holds every needle (a PostgreSQL backend's title names its
+    database: `postgres: postgres tablemates_claims 127.0.0.1(5432) idle`)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                    text = cmdline.read()
+            except OSError:
+                continue
+            if all(needle in text for needle in needles):
+                found.append(int(entry))
+    return found
+
+
+class DatabaseCpu:
+    """CPU the database spent for one target during a burst (its backends or its server)."""
+
+    def __init__(self, *needles: bytes) -> None:
+        self.needles = needles
+
+    def __enter__(self) -> DatabaseCpu:
+        self.before = cpu_of(processes_named(*self.needles))
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        after = cpu_of(processes_named(*self.needles))
+        self.seconds = sum(cpu - self.before.get(pid, 0.0) for pid, cpu in after.items())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -112,6 +187,9 @@ class Outcome:
     issued: int
     refusals: dict[str, int]
     checks: dict[str, object] = field(default_factory=dict)
+    server_cpu_ms: float = 0.0  # the server's processes, per attempt, during the burst
+    client_cpu_ms: float = 0.0
+    database_cpu_ms: float = 0.0
 
     @property
     def rate(self) -> float:
@@ -124,6 +202,9 @@ class Outcome:
             "attempts": self.attempts,
             "wall_s": round(self.wall_s, 3),
             "attempts_per_s": round(self.rate, 1),
+            "server_cpu_ms_per_attempt": round(self.server_cpu_ms, 2),
+            "database_cpu_ms_per_attempt": round(self.database_cpu_ms, 2),
+            "client_cpu_ms_per_attempt": round(self.client_cpu_ms, 2),
             "issued": self.issued,
             "refusals": self.refusals,
             **self.checks,
@@ -133,14 +214,14 @@ class Outcome:
 class Ours:
     name = "tablemates"
 
-    def __init__(self, url: str, settings: Settings) -> None:
-        self.url, self.settings = url, settings
+    def __init__(self, url: str, settings: Settings, pids: list[int]) -> None:
+        self.url, self.settings, self.pids = url, settings, pids
         self.host = urlsplit(url).netloc
 
     async def run(self, users: range, quantity: int, connections: int) -> Outcome:
         from bench.claims import make_deal
 
-        deal_id = await make_deal(quantity)
+        deal_id = await make_deal(quantity, days=30)  # no expiry reminders during the run
         deal = encode("Deal", deal_id)
         requests = []
         for user in users:
@@ -150,7 +231,11 @@ class Ours:
                 "Content-Type": "application/json",
             }
             requests.append(http_request(self.host, "POST", "/graphql", headers, body))
-        wall, answers = await fire(self.url, requests, connections)
+        database = urlsplit(self.settings.database_url).path.strip("/").encode()
+        with DatabaseCpu(b"postgres: ", b" " + database + b" ") as db_cpu:
+            wall, answers, server_cpu, client_cpu = await timed_fire(
+                self.url, requests, connections, self.pids
+            )
         issued, refusals, claims = 0, {}, {}
         for i, (status, raw) in enumerate(answers):
             payload = (json.loads(raw).get("data") or {}).get("claimDeal") if status == 200 else None
@@ -170,7 +255,8 @@ class Ours:
         checks["repeat_same_claim"] = f"{same}/{len(again)}"
         if same != len(again):  # reported, and fails the run at the end (main)
             checks["repeat_answers"] = sorted({raw.decode() for _, raw in again})
-        return Outcome(wall, len(users), issued, refusals, checks)
+        db_ms = 1000 * db_cpu.seconds / len(users)
+        return Outcome(wall, len(users), issued, refusals, checks, server_cpu, client_cpu, db_ms)
 
     async def verify(self, deal_id: int, quantity: int, issued: int, refusals: dict) -> dict[str, object]:
         from models.deals import Claim, Deal
@@ -192,8 +278,8 @@ class Ours:
 class Hmdp:
     name = "hmdp"
 
-    def __init__(self, url: str, redis_url: str) -> None:
-        self.url, self.redis_url = url, redis_url
+    def __init__(self, url: str, redis_url: str, pids: list[int]) -> None:
+        self.url, self.redis_url, self.pids = url, redis_url, pids
         self.host = urlsplit(url).netloc
 
     async def _json(self, method: str, path: str, body: dict | None = None) -> dict:
@@ -229,7 +315,10 @@ class Hmdp:
             http_request(self.host, "POST", path, {"authorization": hashlib.md5(str(u).encode()).hexdigest()})
             for u in users
         ]
-        wall, answers = await fire(self.url, requests, connections)
+        with DatabaseCpu(b"mariadbd") as db_cpu:  # the MariaDB server (hmdp's only user of it here)
+            wall, answers, server_cpu, client_cpu = await timed_fire(
+                self.url, requests, connections, self.pids
+            )
         issued, refusals = 0, {}
         for status, raw in answers:
             answer = json.loads(raw) if status == 200 else {}
@@ -260,7 +349,8 @@ class Hmdp:
             "oversold": max(0, issued - quantity),
             "repeat_answer": repeat,
         }
-        return Outcome(wall, len(users), issued, refusals, checks)
+        db_ms = 1000 * db_cpu.seconds / len(users)  # its stream consumer writes orders after the burst
+        return Outcome(wall, len(users), issued, refusals, checks, server_cpu, client_cpu, db_ms)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -277,21 +367,25 @@ def main() -> None:
     parser.add_argument("--hmdp", help="hmdp's base URL, e.g. http://127.0.0.1:8081")
     parser.add_argument("--hmdp-redis", default="redis://127.0.0.1:6379/4")
     parser.add_argument("--hmdp-first-user", type=int, default=1)
+    parser.add_argument("--pid", type=int, help="with --url: its server's pid (for CPU per attempt)")
+    parser.add_argument("--hmdp-pid", type=int, help="hmdp's server pid (for CPU per attempt)")
     args = parser.parse_args()
     settings = Settings.from_env()
     shapes = [tuple(int(x) for x in shape.split(":")) for shape in args.shapes.split(",")]
 
-    async def bench(url: str) -> None:
+    async def bench(url: str, pid: int | None) -> None:
         from tortoise import Tortoise
 
         from models import tortoise_config
 
         await Tortoise.init(config=tortoise_config(settings))
         try:
-            ours = Ours(url, settings)
-            peer = Hmdp(args.hmdp, args.hmdp_redis) if args.hmdp else None
+            ours = Ours(url, settings, process_tree(pid) if pid else [])
+            hmdp_pids = process_tree(args.hmdp_pid) if args.hmdp_pid else []
+            peer = Hmdp(args.hmdp, args.hmdp_redis, hmdp_pids) if args.hmdp else None
             for users, quantity in shapes:
                 rows, rates = [], {"tablemates": [], "hmdp": []}
+                cpu: dict[str, list[float]] = {"tablemates": [], "hmdp": []}
                 offset = 0
                 failures: list[str] = []
                 for run in range(args.runs):
@@ -302,13 +396,26 @@ def main() -> None:
                         outcome = await target.run(range(first, first + users), quantity, args.connections)
                         rows.append(outcome.row(target.name, run + 1))
                         if "repeat_answers" in outcome.checks:
-                            failures.append(f"{target.name} run {run + 1}: a repeated key did not answer its claim")
+                            failures.append(
+                                f"{target.name} run {run + 1}: a repeated key did not answer its claim"
+                            )
                         rates[target.name].append(outcome.rate)
-                        print(f"  {users}/{quantity} {target.name} run {run + 1}: {outcome.rate:.1f} attempts/s")
+                        cpu[target.name].append(outcome.server_cpu_ms + outcome.database_cpu_ms)
+                        print(
+                            f"  {users}/{quantity} {target.name} run {run + 1}: {outcome.rate:.1f} attempts/s"
+                        )
                     offset += users
                 medians = {name: round(statistics.median(r), 1) for name, r in rates.items() if r}
-                summary = {"users": users, "vouchers": quantity, "connections": args.connections,
-                           "workers": args.workers, "medians": medians}
+                summary = {
+                    "users": users,
+                    "vouchers": quantity,
+                    "connections": args.connections,
+                    "workers": args.workers,
+                    "medians": medians,
+                    "server_and_database_cpu_ms_per_attempt": {
+                        name: round(statistics.median(c), 2) for name, c in cpu.items() if c
+                    },
+                }
                 if len(medians) == 2:
                     summary["ratio_tablemates_over_hmdp"] = round(medians["tablemates"] / medians["hmdp"], 2)
                 print(f"{users} users on {quantity}: {summary}")
@@ -318,10 +425,10 @@ def main() -> None:
             await Tortoise.close_connections()
 
     if args.url:
-        asyncio.run(bench(args.url))
+        asyncio.run(bench(args.url, args.pid))
     else:
-        with server(workers=args.workers) as (url, _):
-            asyncio.run(bench(url))
+        with server(workers=args.workers) as (url, process):
+            asyncio.run(bench(url, process.pid))
 
 
 if __name__ == "__main__":

@@ -210,12 +210,9 @@ async def claim_deal(ctx: Context, deal_id: int, key: str, source: attribution.A
     await write_limit(ctx, "claim", fail_closed=True)
     services = ctx.services
     verdict, limit = await gate.take(services, deal_id, viewer.id, key)
-    if verdict == gate.Verdict.MISSING:
-        built = await gate.build(services, deal_id)
-        if built == gate.Build.BUILT:
-            verdict, limit = await gate.take(services, deal_id, viewer.id, key)
-        elif built == gate.Build.BUSY:  # a sale's first claims: wait for the one building it
-            verdict, limit = await gate.wait(services, deal_id, viewer.id, key)
+    # A sale's first claims: one builds the gate from the database, the others wait for it.
+    if verdict == gate.Verdict.MISSING and await gate.ready(services, deal_id) == gate.Build.BUILT:
+        verdict, limit = await gate.take(services, deal_id, viewer.id, key)
     if verdict == gate.Verdict.LIMIT:
         raise UserInputError(ErrorCode.LIMIT_REACHED, f"At most {limit} per person", "dealId")
     if verdict == gate.Verdict.SOLD_OUT:

@@ -20,7 +20,7 @@ KEY_SECONDS after its last use): the take writes it, and so does a claim made on
 (after its commit). The gate consults it first, so a key that made a claim anywhere is never
 answered SOLD_OUT or LIMIT_REACHED by the gate: the database answers it (that claim, or
 DUPLICATE for another deal), as it would without the gate. Claims that arrive while another
-builds the gate wait for it (`wait`) rather than all taking the SQL path at a sale's start.
+builds the gate wait for it (`ready`) rather than all taking the SQL path at a sale's start.
 """
 
 from __future__ import annotations
@@ -111,8 +111,14 @@ async def take(services: Services, deal_id: int, user_id: int, idem: str) -> tup
         return Verdict.UNKNOWN, 0
     try:
         answer = await _run(
-            services.redis, _TAKE, key(services, deal_id), keys_of(services, user_id),
-            user_id, idem, deal_id, KEY_SECONDS,
+            services.redis,
+            _TAKE,
+            key(services, deal_id),
+            keys_of(services, user_id),
+            user_id,
+            idem,
+            deal_id,
+            KEY_SECONDS,
         )
         answer = answer.decode() if isinstance(answer, bytes) else str(answer)
     except (RedisError, OSError) as error:
@@ -129,8 +135,15 @@ async def give_back(
     """Return what the database did not take (or gave back); a missing gate needs nothing."""
     try:
         await _run(
-            services.redis, _GIVE_BACK, key(services, deal_id), keys_of(services, user_id),
-            user_id, stock, held, idem, deal_id,
+            services.redis,
+            _GIVE_BACK,
+            key(services, deal_id),
+            keys_of(services, user_id),
+            user_id,
+            stock,
+            held,
+            idem,
+            deal_id,
         )
     except (RedisError, OSError) as error:  # the gate is rebuilt within GATE_SECONDS
         log.warning("claim gate give-back failed for deal %s: %s", deal_id, error)
@@ -150,21 +163,35 @@ async def remember(services: Services, deal_id: int, user_id: int, idem: str) ->
         log.warning("claim key index write failed for user %s: %s", user_id, error)
 
 
-async def wait(services: Services, deal_id: int, user_id: int, idem: str) -> tuple[Verdict, int]:
-    """The gate's answer once another claim's build is done (MISSING if it takes too long)."""
+_readying: dict[str, asyncio.Task[Build]] = {}  # gate key -> this process's build (or wait)
+
+
+async def ready(services: Services, deal_id: int) -> Build:
+    """The gate built, by this claim or another: one claim per process builds it or waits for
+    the process that holds the build lock; the others in the process await that one."""
+    name = key(services, deal_id)
+    task = _readying.get(name)
+    if task is None:
+        task = asyncio.ensure_future(_build_or_wait(services, deal_id))
+        _readying[name] = task
+        task.add_done_callback(lambda _: _readying.pop(name, None))
+    return await asyncio.shield(task)
+
+
+async def _build_or_wait(services: Services, deal_id: int) -> Build:
+    built = await build(services, deal_id)
+    name = key(services, deal_id)
     deadline = time.monotonic() + BUILD_WAIT_SECONDS
-    building = f"{key(services, deal_id)}:building"
-    while time.monotonic() < deadline:
+    while built == Build.BUSY and time.monotonic() < deadline:
         await asyncio.sleep(0.005)
-        verdict, limit = await take(services, deal_id, user_id, idem)
-        if verdict != Verdict.MISSING:
-            return verdict, limit
         try:
-            if not await services.redis.exists(building):  # that build gave up: try ours
-                return verdict, limit
+            if await services.redis.exists(name):
+                return Build.BUILT
+            if not await services.redis.exists(f"{name}:building"):  # that build gave up
+                built = await build(services, deal_id)
         except (RedisError, OSError):
-            return Verdict.UNKNOWN, 0
-    return Verdict.MISSING, 0
+            return Build.NONE
+    return Build.NONE if built == Build.BUSY else built
 
 
 async def forget(services: Services, deal_id: int) -> None:
