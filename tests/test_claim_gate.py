@@ -109,11 +109,17 @@ async def test_a_deal_hidden_by_moderation_is_not_found_not_sold_out(client, ser
     from tests.test_moderation import MODERATE, REPORT
 
     _, _, deal = await a_deal(client, quantity=1, perUserLimit=1)
-    holder, waiting, reporter = (await register(client))[0], (await register(client))[0], (await register(client))[0]
+    holder, waiting, reporter = (
+        (await register(client))[0],
+        (await register(client))[0],
+        (await register(client))[0],
+    )
     await gql(client, "{ me { id } }", token=waiting)  # the viewer cache warm, as for a returning diner
     assert (await claim(client, holder, deal))["errors"] == []
     await refused_without_sql(client, waiting, deal, "SOLD_OUT")  # the gate stands
-    report = (await gql(client, REPORT, {"t": deal, "r": "SPAM"}, reporter))["data"]["reportContent"]["report"]
+    report = (await gql(client, REPORT, {"t": deal, "r": "SPAM"}, reporter))["data"]["reportContent"][
+        "report"
+    ]
     moderator, _ = await account_with_role(client, services)
     hidden = await gql(client, MODERATE, {"r": report["id"], "a": "HIDE_CONTENT"}, moderator)
     assert hidden["data"]["moderate"]["errors"] == []
@@ -172,3 +178,30 @@ async def test_a_claim_the_rebuilt_gate_missed_still_answers_its_retry(client, s
     await services.redis.hdel(gate.key(services, pk), f"k:{user}:{key}")  # as if read before it
     again = await claim(client, token, deal, key)
     assert again["errors"] == [] and again["claim"]["id"] == with_sql["claim"]["id"]
+
+
+async def test_database_refusals_leave_no_trace(client, services):
+    """With the gate gone, the database decides (on PostgreSQL a free claim is one statement):
+    a refusal for the per-user limit or for stock moves no counter, a later claim still can."""
+    from models.deals import UserDealCount
+    from schema.ids import decode
+    from tests.test_deals import REFUND
+
+    _, _, deal = await a_deal(client, quantity=1, perUserLimit=1)
+    holder, waiting = (await register(client))[0], (await register(client))[0]
+    made = await claim(client, holder, deal)
+    assert made["errors"] == []
+    for _ in range(2):
+        await flush_gates(services)
+        assert (await claim(client, holder, deal))["errors"][0]["code"] == "LIMIT_REACHED"
+        await flush_gates(services)
+        assert (await claim(client, waiting, deal))["errors"][0]["code"] == "SOLD_OUT"
+    pk = decode(deal, "Deal", "dealId")
+    held = sorted(await UserDealCount.filter(deal_id=pk).values_list("held", flat=True))
+    assert held == [1], held  # the waiting diner's row never moved (rolled back with the refusal)
+    assert (await gql(client, REFUND, {"c": made["claim"]["id"]}, holder))["data"]["refundClaim"][
+        "errors"
+    ] == []
+    await flush_gates(services)
+    again = await claim(client, waiting, deal)
+    assert again["errors"] == [] and again["claim"]["deal"]["remaining"] == 0
