@@ -14,8 +14,10 @@ Runs alternate (ours, peer, ours, peer, ...) so both see the same machine; the m
 and their ratio are printed and written to bench/results/burst-<N>-<Q>.json.
 
 Checked every run, ours: answers issued = claims in the database = the deal's counter = Q from Q
-distinct users, every other answer SOLD_OUT, the gate's stock 0; then the first 10 issued
-requests are sent again (same key) and must answer the same claim (idempotency).
+distinct users, every other answer SOLD_OUT; then the first 10 issued requests are sent again
+(same key) and must answer the same claim (idempotency). Also recorded, per attempt: CPU of the
+server's processes (`--pid`/`--hmdp-pid`, or the `serve` this script starts), of its database
+(PostgreSQL backends of our database; `mariadbd` for hmdp) and of this client.
 The peer (`--hmdp`, a FastAPI Dianping clone: `POST /voucher-order/seckill/{id}` with the login
 token in `authorization`, tokens md5(user id) as its `/user/login` makes them, a Redis Lua gate,
 orders written later from a Redis stream): a fresh seckill voucher per run through its own
