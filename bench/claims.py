@@ -30,7 +30,7 @@ mutation Claim($d: ID!, $k: String!) { claimDeal(dealId: $d, idempotencyKey: $k)
 """
 
 
-async def make_deal(quantity: int) -> int:
+async def make_deal(quantity: int, days: int = 1) -> int:
     tag = uuid.uuid4().hex[:6]
     owner = await User.create(
         email=f"claims-{tag}@bench.tablemates.cn",
@@ -52,7 +52,7 @@ async def make_deal(quantity: int) -> int:
         quantity=quantity,
         per_user_limit=1,
         starts_at=now - timedelta(minutes=1),
-        ends_at=now + timedelta(days=1),
+        ends_at=now + timedelta(days=days),
     )
     return deal.id
 

@@ -109,13 +109,99 @@ async def test_a_deal_hidden_by_moderation_is_not_found_not_sold_out(client, ser
     from tests.test_moderation import MODERATE, REPORT
 
     _, _, deal = await a_deal(client, quantity=1, perUserLimit=1)
-    holder, waiting, reporter = (await register(client))[0], (await register(client))[0], (await register(client))[0]
+    holder, waiting, reporter = (
+        (await register(client))[0],
+        (await register(client))[0],
+        (await register(client))[0],
+    )
     await gql(client, "{ me { id } }", token=waiting)  # the viewer cache warm, as for a returning diner
     assert (await claim(client, holder, deal))["errors"] == []
     await refused_without_sql(client, waiting, deal, "SOLD_OUT")  # the gate stands
-    report = (await gql(client, REPORT, {"t": deal, "r": "SPAM"}, reporter))["data"]["reportContent"]["report"]
+    report = (await gql(client, REPORT, {"t": deal, "r": "SPAM"}, reporter))["data"]["reportContent"][
+        "report"
+    ]
     moderator, _ = await account_with_role(client, services)
     hidden = await gql(client, MODERATE, {"r": report["id"], "a": "HIDE_CONTENT"}, moderator)
     assert hidden["data"]["moderate"]["errors"] == []
     for _ in range(2):  # and it stays so: the next claim does not rebuild a gate for it
         assert (await claim(client, waiting, deal))["errors"][0]["code"] == "NOT_FOUND"
+
+
+async def test_a_key_reused_on_another_sold_out_deal_is_a_duplicate_not_sold_out(client):
+    """The gate knows each person's keys across deals: a key that made a claim elsewhere gets
+    the database's answer (DUPLICATE), as without the gate, whatever the other deal's stock."""
+    owner, restaurant, first_deal = await a_deal(client)
+    _, _, other_deal = await a_deal(client, owner, restaurant, quantity=1)
+    token, someone = (await register(client))[0], (await register(client))[0]
+    key = uuid.uuid4().hex
+    assert (await claim(client, token, first_deal, key))["errors"] == []
+    assert (await claim(client, someone, other_deal))["errors"] == []  # builds its gate, sold out
+    await refused_without_sql(client, token, other_deal, "SOLD_OUT")  # a new key: the gate says so
+    assert (await claim(client, token, other_deal, key))["errors"][0]["code"] == "DUPLICATE"
+    again = await claim(client, token, first_deal, key)  # and the key still names its claim
+    assert again["errors"] == []
+
+
+async def test_claims_racing_the_gate_build_stay_idempotent(client):
+    """A sale's first claims arrive together, before any gate: they wait for the one building
+    it, and every issued key, repeated once the deal is sold out, answers its own claim."""
+    import asyncio
+
+    _, _, deal = await a_deal(client, quantity=5, perUserLimit=1)
+    people = [(await register(client))[0] for _ in range(12)]
+    keys = [uuid.uuid4().hex for _ in people]
+    answers = await asyncio.gather(*(claim(client, t, deal, k) for t, k in zip(people, keys, strict=True)))
+    issued = [(t, k, a["claim"]["id"]) for t, k, a in zip(people, keys, answers, strict=True) if a["claim"]]
+    assert len(issued) == 5
+    assert sorted(a["errors"][0]["code"] for a in answers if not a["claim"]) == ["SOLD_OUT"] * 7
+    for token, key, made in issued:
+        again = await claim(client, token, deal, key)
+        assert again["errors"] == [] and again["claim"]["id"] == made
+
+
+async def test_a_claim_the_rebuilt_gate_missed_still_answers_its_retry(client, services):
+    """The gate is built from a read of the database; a claim committed on the SQL path after
+    that read is not in it. Its key is in the person's index, so the retry still finds it."""
+    from resolvers.deals import gate
+    from schema.ids import decode
+
+    _, _, deal = await a_deal(client, quantity=1, perUserLimit=1)
+    token = (await register(client))[0]
+    key = uuid.uuid4().hex
+    await flush_gates(services)
+    with_sql = await claim(client, token, deal, key)  # builds the gate, or the SQL path
+    assert with_sql["errors"] == []
+    await flush_gates(services)
+    await claim(client, (await register(client))[0], deal)  # rebuilt: sold out
+    pk = decode(deal, "Deal", "dealId")
+    user = decode((await gql(client, "{ me { id } }", token=token))["data"]["me"]["id"], "User", "id")
+    await services.redis.hdel(gate.key(services, pk), f"k:{user}:{key}")  # as if read before it
+    again = await claim(client, token, deal, key)
+    assert again["errors"] == [] and again["claim"]["id"] == with_sql["claim"]["id"]
+
+
+async def test_database_refusals_leave_no_trace(client, services):
+    """With the gate gone, the database decides (on PostgreSQL a free claim is one statement):
+    a refusal for the per-user limit or for stock moves no counter, a later claim still can."""
+    from models.deals import UserDealCount
+    from schema.ids import decode
+    from tests.test_deals import REFUND
+
+    _, _, deal = await a_deal(client, quantity=1, perUserLimit=1)
+    holder, waiting = (await register(client))[0], (await register(client))[0]
+    made = await claim(client, holder, deal)
+    assert made["errors"] == []
+    for _ in range(2):
+        await flush_gates(services)
+        assert (await claim(client, holder, deal))["errors"][0]["code"] == "LIMIT_REACHED"
+        await flush_gates(services)
+        assert (await claim(client, waiting, deal))["errors"][0]["code"] == "SOLD_OUT"
+    pk = decode(deal, "Deal", "dealId")
+    held = sorted(await UserDealCount.filter(deal_id=pk).values_list("held", flat=True))
+    assert held == [1], held  # the waiting diner's row never moved (rolled back with the refusal)
+    assert (await gql(client, REFUND, {"c": made["claim"]["id"]}, holder))["data"]["refundClaim"][
+        "errors"
+    ] == []
+    await flush_gates(services)
+    again = await claim(client, waiting, deal)
+    assert again["errors"] == [] and again["claim"]["deal"]["remaining"] == 0

@@ -210,8 +210,9 @@ async def claim_deal(ctx: Context, deal_id: int, key: str, source: attribution.A
     await write_limit(ctx, "claim", fail_closed=True)
     services = ctx.services
     verdict, limit = await gate.take(services, deal_id, viewer.id, key)
-    if verdict == gate.Verdict.MISSING and await gate.build(services, deal_id):
-        verdict, limit = await gate.take(services, deal_id, viewer.id, key)  # claims meanwhile: SQL
+    # A sale's first claims: one builds the gate from the database, the others wait for it.
+    if verdict == gate.Verdict.MISSING and await gate.ready(services, deal_id) == gate.Build.BUILT:
+        verdict, limit = await gate.take(services, deal_id, viewer.id, key)
     if verdict == gate.Verdict.LIMIT:
         raise UserInputError(ErrorCode.LIMIT_REACHED, f"At most {limit} per person", "dealId")
     if verdict == gate.Verdict.SOLD_OUT:
@@ -231,6 +232,8 @@ async def claim_deal(ctx: Context, deal_id: int, key: str, source: attribution.A
         raise
     if took and not new:  # a claim made earlier with this key: nothing was taken now
         await gate.give_back(services, deal_id, viewer.id)
+    elif new and not took:  # made on the SQL path: its key indexed like the gate's
+        await gate.remember(services, deal_id, viewer.id, key)
     return made
 
 
@@ -290,10 +293,82 @@ async def _claim_checked(
         raise
 
 
+# A free claim on PostgreSQL in one statement (issue 18): the per-user upsert, the stock taken
+# only when the user's row moved, the claim made only when the stock was taken, and the rollup
+# counted only when the claim was made. Every counter still changes in the statement that checks
+# it; a refusal (no row for `hold` or `stock`) is rolled back with the transaction around it.
+_CLAIM_FREE_PG = """
+WITH hold AS (
+  INSERT INTO user_deal_counts (deal_id, user_id, held) VALUES ($1, $2, 1)
+  ON CONFLICT (deal_id, user_id) DO UPDATE SET held = user_deal_counts.held + 1
+  WHERE user_deal_counts.held < $3 RETURNING held
+), stock AS (
+  UPDATE deals SET claimed_count = claimed_count + 1
+  WHERE id = $1 AND claimed_count < quantity AND status = $4 AND visibility = $5 AND ends_at > $6
+    AND EXISTS (SELECT 1 FROM hold)
+  RETURNING id
+), made AS (
+  INSERT INTO claims (deal_id, user_id, idempotency_key, code, status, source_type, source_id,
+                      referrer_id, amount_cents, paid, valid_until, created_at)
+  SELECT $1, $2, $7, $8, $9, $10, $11, $12, 0, false, $13, $6 FROM stock
+  RETURNING *
+), counted AS (
+  INSERT INTO deal_daily_stats (restaurant_id, day, hour, source_type, views, claims, redemptions,
+                                revenue_cents)
+  SELECT $14, $15, $16, $10, 0, 1, 0, 0 FROM made
+  ON CONFLICT (restaurant_id, day, hour, source_type) DO UPDATE
+  SET claims = deal_daily_stats.claims + excluded.claims
+)
+SELECT (SELECT count(*) FROM hold) AS _held, made.* FROM (SELECT 1) AS one LEFT JOIN made ON true
+"""
+
+
+async def _claim_free_in_one_statement(
+    ctx: Context, deal: Deal, user_id: int, key: str, source: attribution.Attribution, now: datetime
+) -> Claim:
+    place = await ctx.loaders.get(rows_of(Restaurant)).load(deal.restaurant_id)
+    day, hour = await rollup.slot(deal.restaurant_id, now, place.timezone if place else None)
+    async with in_transaction("default") as conn:
+        rows = await conn.execute_query_dict(
+            _CLAIM_FREE_PG,
+            [
+                deal.id,
+                user_id,
+                deal.per_user_limit,
+                DealStatus.ACTIVE.value,
+                Visibility.VISIBLE.value,
+                now,
+                key,
+                vouchers.new_code(),
+                ClaimStatus.ISSUED.value,
+                source.type.value,
+                source.source_id,
+                source.referrer_id,
+                use_window(deal)[1],
+                deal.restaurant_id,
+                day,
+                hour,
+            ],
+        )
+        row = dict(rows[0])
+        if not row.pop("_held"):
+            raise UserInputError(
+                ErrorCode.LIMIT_REACHED, f"At most {deal.per_user_limit} per person", "dealId"
+            )
+        if row["id"] is None:  # the user's row moved, the stock did not: rolled back
+            current = await Deal.get(id=deal.id)
+            raise _availability_error(current, now) or UserInputError(
+                ErrorCode.SOLD_OUT, "Sold out", "dealId"
+            )
+    return Claim._init_from_db(**row)
+
+
 async def _claim(
     ctx: Context, deal: Deal, user_id: int, key: str, source: attribution.Attribution, now: datetime
 ) -> Claim:
     paid = deal.price_cents > 0
+    if not paid and ctx.settings.is_postgres:
+        return await _claim_free_in_one_statement(ctx, deal, user_id, key, source, now)
     async with in_transaction("default"):
         # The user's row made or bumped in one statement, below the limit only.
         mine = await execute(_HOLD, [deal.id, user_id, deal.per_user_limit])

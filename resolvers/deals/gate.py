@@ -14,17 +14,27 @@ refuses what the database would refuse, give or take what is in flight:
   release of an unpaid claim, gives back to the gate right after its commit;
 - a retry of a key the gate has seen skips the gate (the database finds the claim it made).
 With Redis unreachable, the gate says nothing and claims take the SQL path.
+
+Keys are also indexed per person, across deals (`claim-keys:<user>`: key -> deal, kept
+KEY_SECONDS after its last use): the take writes it, and so does a claim made on the SQL path
+(after its commit). The gate consults it first, so a key that made a claim anywhere is never
+answered SOLD_OUT or LIMIT_REACHED by the gate: the database answers it (that claim, or
+DUPLICATE for another deal), as it would without the gate. Claims that arrive while another
+builds the gate wait for it (`ready`) rather than all taking the SQL path at a sale's start.
 """
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import logging
+import time
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from redis.exceptions import RedisError
+from redis.exceptions import NoScriptError, RedisError
 
 from models.deals import Claim, Deal, UserDealCount
 from resolvers import visibility
@@ -35,8 +45,12 @@ if TYPE_CHECKING:
 log = logging.getLogger("tablemates.deals")
 GATE_SECONDS = 60
 BUILD_LOCK_MS = 5000
+BUILD_WAIT_SECONDS = 1.0  # a claim waits this long for another's build before the SQL path
+KEY_SECONDS = 86400  # a person's keys are indexed a day after their last use (a retry's life)
 
+# KEYS[1] the deal's gate, KEYS[2] the person's key index; ARGV user, key, deal
 _TAKE = """
+if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 1 then return 'SEEN' end
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'MISSING' end
 if redis.call('HEXISTS', KEYS[1], 'k:' .. ARGV[1] .. ':' .. ARGV[2]) == 1 then return 'SEEN' end
 local limit = tonumber(redis.call('HGET', KEYS[1], 'limit'))
@@ -45,9 +59,15 @@ if tonumber(redis.call('HGET', KEYS[1], 'stock')) <= 0 then return 'SOLD_OUT' en
 redis.call('HINCRBY', KEYS[1], 'stock', -1)
 redis.call('HINCRBY', KEYS[1], 'u:' .. ARGV[1], 1)
 redis.call('HSET', KEYS[1], 'k:' .. ARGV[1] .. ':' .. ARGV[2], 1)
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+redis.call('EXPIRE', KEYS[2], ARGV[4])
 return 'OK'
 """
+# KEYS as _TAKE; ARGV user, stock back, held back, key to forget ('' for none), deal
 _GIVE_BACK = """
+if ARGV[4] ~= '' and redis.call('HGET', KEYS[2], ARGV[4]) == ARGV[5] then
+  redis.call('HDEL', KEYS[2], ARGV[4])
+end
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 if ARGV[2] ~= '0' then redis.call('HINCRBY', KEYS[1], 'stock', tonumber(ARGV[2])) end
 if ARGV[3] ~= '0' then
@@ -57,6 +77,15 @@ end
 if ARGV[4] ~= '' then redis.call('HDEL', KEYS[1], 'k:' .. ARGV[1] .. ':' .. ARGV[4]) end
 return 1
 """
+_SHA = {script: hashlib.sha1(script.encode()).hexdigest() for script in (_TAKE, _GIVE_BACK)}
+
+
+async def _run(redis, script: str, *keys_and_args: object) -> object:  # noqa: ANN001
+    """EVALSHA (the script's text is sent once per Redis, not with every claim)."""
+    try:
+        return await redis.evalsha(_SHA[script], 2, *keys_and_args)
+    except NoScriptError:
+        return await redis.eval(script, 2, *keys_and_args)
 
 
 class Verdict(StrEnum):
@@ -64,7 +93,7 @@ class Verdict(StrEnum):
     SEEN = "SEEN"  # a retry: the database has (or is making) its claim
     LIMIT = "LIMIT"
     SOLD_OUT = "SOLD_OUT"
-    MISSING = "MISSING"  # no gate for this deal yet: the SQL path, then build it
+    MISSING = "MISSING"  # no gate for this deal yet: build it, or wait for its build
     UNKNOWN = "UNKNOWN"  # Redis unreachable: the SQL path
 
 
@@ -72,12 +101,26 @@ def key(services: Services, deal_id: int) -> str:
     return f"{services.settings.redis_namespace}:claim-gate:{deal_id}"
 
 
+def keys_of(services: Services, user_id: int) -> str:
+    return f"{services.settings.redis_namespace}:claim-keys:{user_id}"
+
+
 async def take(services: Services, deal_id: int, user_id: int, idem: str) -> tuple[Verdict, int]:
     """The gate's answer, and the per-person limit when it says LIMIT."""
     if not services.settings.shared_redis_caches:
         return Verdict.UNKNOWN, 0
     try:
-        answer = str(await services.redis.eval(_TAKE, 1, key(services, deal_id), user_id, idem))
+        answer = await _run(
+            services.redis,
+            _TAKE,
+            key(services, deal_id),
+            keys_of(services, user_id),
+            user_id,
+            idem,
+            deal_id,
+            KEY_SECONDS,
+        )
+        answer = answer.decode() if isinstance(answer, bytes) else str(answer)
     except (RedisError, OSError) as error:
         log.warning("claim gate unreachable for deal %s: %s", deal_id, error)
         return Verdict.UNKNOWN, 0
@@ -91,9 +134,64 @@ async def give_back(
 ) -> None:
     """Return what the database did not take (or gave back); a missing gate needs nothing."""
     try:
-        await services.redis.eval(_GIVE_BACK, 1, key(services, deal_id), user_id, stock, held, idem)
+        await _run(
+            services.redis,
+            _GIVE_BACK,
+            key(services, deal_id),
+            keys_of(services, user_id),
+            user_id,
+            stock,
+            held,
+            idem,
+            deal_id,
+        )
     except (RedisError, OSError) as error:  # the gate is rebuilt within GATE_SECONDS
         log.warning("claim gate give-back failed for deal %s: %s", deal_id, error)
+
+
+async def remember(services: Services, deal_id: int, user_id: int, idem: str) -> None:
+    """Index a key whose claim was made on the SQL path (after its commit)."""
+    if not services.settings.shared_redis_caches:
+        return
+    name = keys_of(services, user_id)
+    try:
+        async with services.redis.pipeline(transaction=False) as pipe:
+            pipe.hset(name, idem, deal_id)
+            pipe.expire(name, KEY_SECONDS)
+            await pipe.execute()
+    except (RedisError, OSError) as error:
+        log.warning("claim key index write failed for user %s: %s", user_id, error)
+
+
+_readying: dict[str, asyncio.Task[Build]] = {}  # gate key -> this process's build (or wait)
+
+
+async def ready(services: Services, deal_id: int) -> Build:
+    """The gate built, by this claim or another: one claim per process builds it or waits for
+    the process that holds the build lock; the others in the process await that one."""
+    name = key(services, deal_id)
+    task = _readying.get(name)
+    if task is None:
+        task = asyncio.ensure_future(_build_or_wait(services, deal_id))
+        _readying[name] = task
+        task.add_done_callback(lambda _: _readying.pop(name, None))
+    return await asyncio.shield(task)
+
+
+async def _build_or_wait(services: Services, deal_id: int) -> Build:
+    built = await build(services, deal_id)
+    name = key(services, deal_id)
+    deadline = time.monotonic() + BUILD_WAIT_SECONDS
+    while built == Build.BUSY and time.monotonic() < deadline:
+        await asyncio.sleep(0.005)
+        try:
+            if await services.redis.exists(name):
+                return Build.BUILT
+            if not await services.redis.exists(f"{name}:building"):  # that build gave up
+                built = await build(services, deal_id)
+        except (RedisError, OSError):
+            return Build.NONE
+    return Build.NONE if built == Build.BUSY else built
 
 
 async def forget(services: Services, deal_id: int) -> None:
@@ -104,20 +202,26 @@ async def forget(services: Services, deal_id: int) -> None:
         log.warning("claim gate drop failed for deal %s: %s", deal_id, error)
 
 
-async def build(services: Services, deal_id: int) -> bool:
+class Build(StrEnum):
+    BUILT = "BUILT"
+    BUSY = "BUSY"  # another claim is building it: wait for it
+    NONE = "NONE"  # no gate (not on offer, or Redis failed): the SQL path
+
+
+async def build(services: Services, deal_id: int) -> Build:
     """Build the gate from the database unless another claim is building it (or it exists)."""
     name = key(services, deal_id)
     redis = services.redis
     try:
         if not await redis.set(f"{name}:building", 1, nx=True, px=BUILD_LOCK_MS):
-            return False
+            return Build.BUSY
         # Only a deal on offer now gets a gate: a hidden, paused or ended one (or one at a hidden
         # restaurant) takes the SQL path, which answers what it is (NOT_FOUND, ...), never SOLD_OUT.
         on_offer = Deal.filter(visibility.live_deals_q(datetime.now(UTC)), id=deal_id)
         deal = await on_offer.first().values("quantity", "claimed_count", "per_user_limit")
         if deal is None:
             await redis.delete(f"{name}:building")
-            return False
+            return Build.NONE
         held = await UserDealCount.filter(deal_id=deal_id, held__gt=0).values_list("user_id", "held")
         keys = await Claim.filter(deal_id=deal_id).values_list("user_id", "idempotency_key")
         fields: dict[str, object] = {
@@ -135,7 +239,7 @@ async def build(services: Services, deal_id: int) -> bool:
             pipe.renamenx(staging, name)  # never over a gate built meanwhile
             pipe.delete(staging, f"{name}:building")
             await pipe.execute()
-        return True
+        return Build.BUILT
     except (RedisError, OSError) as error:
         log.warning("claim gate build failed for deal %s: %s", deal_id, error)
-        return False
+        return Build.NONE

@@ -8,7 +8,7 @@ redemption rolled back is not counted.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from core.atomic import execute
@@ -29,6 +29,12 @@ UPSERT = (
 async def time_zone(restaurant_id: int) -> str:
     zones = await Restaurant.filter(id=restaurant_id).values_list("timezone", flat=True)
     return zones[0] if zones else "UTC"
+
+
+async def slot(restaurant_id: int, at: datetime, zone: str | None = None) -> tuple[date, int]:
+    """The restaurant's local day and hour of `at`: the rollup row it counts in."""
+    local = at.astimezone(ZoneInfo(zone or await time_zone(restaurant_id)))
+    return local.date(), local.hour
 
 
 async def bump(
