@@ -209,8 +209,9 @@ async def test_feed_pages_reviews_without_repeats_in_constant_sql(client):
     times = [e["node"]["createdAt"] for e in first]
     assert times == sorted(times, reverse=True)
     assert all(e["node"]["review"]["restaurant"]["id"] == rid for e in first)
-    # Page of 20 and pages of 5 cost the same small number of statements: no N+1.
-    assert max(counts) <= 12 and len(set(counts[:2])) == 1, counts
+    # Page of 20 and pages of 5 cost the same small number of statements: no N+1 (issue 18: at
+    # most 6, the viewer included; tests/test_feed_cost.py counts them as the driver sends them).
+    assert max(counts) <= 6 and len(set(counts[:2])) == 1, counts
 
 
 async def test_reviews_are_rate_limited(client, services):
