@@ -23,10 +23,20 @@ SESSION_FEED = """query($first: Int, $after: String) { feed(first: $first, after
   edges { node { kind review { id rating body author { displayName } dish { name }
     restaurant { name } photos { thumbnailUrl } } } }
   pageInfo { hasNextPage endCursor } } }"""
-EVERY_KIND = """{ feed(first: 50) { edges { node { kind actor { id displayName }
-  review { id author { id } dish { id name } restaurant { id name } photos { id } }
-  sharedMeal { id title host { id } restaurant { id name } }
-  event { id title restaurant { id name } } } } } }"""
+# Every scalar of the content, its author/host and restaurant: the feed must show exactly what
+# node(id:) shows (the rows it joins are built as Tortoise builds rows it reads).
+USER = "{ id displayName bio cuisines dietary spiceLevel budgetLevel role createdAt }"
+PLACE = "{ id name }"
+REVIEW_FIELDS = f"""id rating body helpfulCount editCount createdAt updatedAt spendCents verified
+  verifiedAt author {USER} dish {{ id name priceCents }} restaurant {PLACE} photos {{ id }}"""
+MEAL_FIELDS = f"""id title description startsAt capacity seatsTaken approvalRequired visibility status
+  reservationStatus createdAt seatsLeft phase host {USER} restaurant {PLACE}"""
+EVENT_FIELDS = f"""id title description startsAt endsAt capacity seatsTaken priceCents currency tags
+  cancelled createdAt seatsLeft restaurant {PLACE}"""
+EVERY_KIND = f"""{{ feed(first: 20) {{ edges {{ node {{ kind actor {USER}
+  review {{ {REVIEW_FIELDS} }} sharedMeal {{ {MEAL_FIELDS} }} event {{ {EVENT_FIELDS} }} }} }} }} }}"""
+BY_ID = f"""query($id: ID!) {{ node(id: $id) {{ ... on Review {{ {REVIEW_FIELDS} }}
+  ... on SharedMeal {{ {MEAL_FIELDS} }} ... on RestaurantEvent {{ {EVENT_FIELDS} }} }} }}"""
 
 
 async def write_review(client, token, dish, body="毛肚很新鲜", photo_ids=()):
@@ -122,6 +132,8 @@ async def test_every_kind_shows_under_the_visibility_rules_in_the_same_statement
         "startsAt": later(24),
         "endsAt": later(27),
         "capacity": 5,
+        "priceCents": 9900,
+        "tags": ["品鉴", "川菜"],
     }
     event = (await gql(client, EVENT, {"i": event_input}, owner))["data"]["createRestaurantEvent"]["event"]
     far_event = (await gql(client, EVENT, {"i": {**event_input, "restaurantId": far}}, owner))["data"][
@@ -167,3 +179,6 @@ async def test_every_kind_shows_under_the_visibility_rules_in_the_same_statement
     assert by_id[own]["actor"]["id"] == reader_id
     assert by_id[archived_dish_review]["review"]["dish"] is None  # an archived dish is not shown
     assert len(wire.statements) <= MAX_STATEMENTS, wire.statements
+    for item in items:
+        content = item["review"] or item["sharedMeal"] or item["event"]
+        assert content == (await gql(client, BY_ID, {"id": content["id"]}, reader))["data"]["node"]
