@@ -31,9 +31,10 @@ def free_port() -> int:
 
 @contextmanager
 def server(
-    workers: int = 1, extra_env: dict[str, str] | None = None
+    workers: int = 1, extra_env: dict[str, str] | None = None, root: Path = ROOT
 ) -> Iterator[tuple[str, subprocess.Popen]]:
-    """`app.py serve` against the configured database, quiet logs, limits off for load."""
+    """`app.py serve` against the configured database, quiet logs, limits off for load; `root`
+    another checkout of the code (e.g. a `git worktree` of an earlier commit) to compare with."""
     port = free_port()
     env = {
         **os.environ,
@@ -55,7 +56,7 @@ def server(
             "--workers",
             str(workers),
         ],
-        cwd=ROOT,
+        cwd=root,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

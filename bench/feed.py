@@ -2,6 +2,9 @@
 same query executed in-process with graphql-core on the same resolvers; SQL statements each.
 
     DATABASE_URL=... SECRET_KEY=... uv run python -m bench.feed [--requests 300]
+    # before → after in one run: HTTP servers of this tree and of another checkout, alternating
+    git worktree add /tmp/feed-before e443efc
+    DATABASE_URL=... SECRET_KEY=... REDIS_URL=... uv run python -m bench.feed --against /tmp/feed-before
 
 Adds (once) 60 restaurants, 300 dishes, 3000 reviews with photos by 600 diners, whom diner 1
 follows. Needs a database made by bench.generate.
@@ -14,11 +17,13 @@ import asyncio
 import logging
 import random
 import time
+from contextlib import ExitStack
+from pathlib import Path
 
 import httpx
-from tortoise import Tortoise
+from tortoise import Tortoise, connections
 
-from bench.common import report, server, token_for
+from bench.common import ROOT, report, server, summary, token_for
 from core.context import Context
 from core.services import open_services
 from demo.seed import city_point
@@ -42,8 +47,17 @@ VIEWER = 1
 
 
 async def prepare(services) -> None:  # noqa: ANN001
-    if await Restaurant.filter(name__startswith="基准").exists():
-        return
+    if not await Restaurant.filter(name__startswith="基准").exists():
+        await add_feed(services)
+    if services.settings.is_postgres:
+        # Planner statistics for the rows just added (autovacuum may not have run yet): without
+        # them PostgreSQL sorts every entry instead of reading the newest through the index.
+        await connections.get("default").execute_script(
+            "ANALYZE feed_entries, follows, reviews, review_photos, photos, dishes, restaurants"
+        )
+
+
+async def add_feed(services) -> None:  # noqa: ANN001
     rng = random.Random(11)
     owner = await User.create(
         email="bench-owner@bench.tablemates.cn",
@@ -115,15 +129,16 @@ async def in_process(settings: Settings, requests: int) -> tuple[float, float]:
             await schema.execute(QUERY, context_value=Context(services, viewer))
         counter, sql_log = Counter(), logging.getLogger("tortoise.db_client")
         sql_log.setLevel(logging.DEBUG)
-        sql_log.addHandler(counter)
         started = time.perf_counter()
         for _ in range(requests):
-            # A fresh viewer object each time, as the endpoint loads it per request (1 statement).
+            # A fresh viewer object each time, as the endpoint without the viewer cache (embedded)
+            # loads it per request: 1 statement, not counted below (with Redis it costs none).
             viewer = await User.get(id=VIEWER)
+            sql_log.addHandler(counter)
             result = await schema.execute(QUERY, context_value=Context(services, viewer))
+            sql_log.removeHandler(counter)
             assert not result.errors and len(result.data["feed"]["edges"]) == 20, result.errors
         elapsed = time.perf_counter() - started
-        sql_log.removeHandler(counter)
         return requests / elapsed, counter.count / requests
 
 
@@ -139,11 +154,72 @@ def over_http(settings: Settings, requests: int) -> float:
         return requests / (time.perf_counter() - started)
 
 
+async def prepare_only(settings: Settings) -> None:
+    await Tortoise.init(config=tortoise_config(settings))
+    try:
+        async with open_services(settings) as services:
+            await prepare(services)
+    finally:
+        await Tortoise.close_connections()
+
+
+def against(settings: Settings, other: Path, rounds: int, batch: int) -> list[dict]:
+    """HTTP servers of this tree and of `other` (one worker each, same database and Redis), asked
+    in alternating batches so both see the same machine load; latency per request."""
+    headers = {"Authorization": f"Bearer {token_for(settings, VIEWER)}"}
+    trees = {"this tree": ROOT, f"{other}": other}
+    samples: dict[str, list[float]] = {name: [] for name in trees}
+    busy: dict[str, float] = {name: 0.0 for name in trees}
+    with ExitStack() as stack:
+        clients = {}
+        for name, root in trees.items():
+            url, _ = stack.enter_context(server(root=root))
+            clients[name] = stack.enter_context(httpx.Client(base_url=url, timeout=30))
+        for _ in range(20):
+            for client in clients.values():
+                client.post("/graphql", json={"query": QUERY}, headers=headers)
+        for _ in range(rounds):
+            for name, client in clients.items():
+                started = time.perf_counter()
+                for _ in range(batch):
+                    t0 = time.perf_counter()
+                    response = client.post("/graphql", json={"query": QUERY}, headers=headers)
+                    samples[name].append((time.perf_counter() - t0) * 1000)
+                    assert response.status_code == 200, response.text
+                    assert len(response.json()["data"]["feed"]["edges"]) == 20, response.text
+                busy[name] += time.perf_counter() - started
+    rows = [
+        {
+            "path": f"HTTP, {name}",
+            "requests_per_s": round(len(samples[name]) / busy[name], 1),
+            **summary(samples[name]),
+        }
+        for name in trees
+    ]
+    this, that = rows
+    rows.append(
+        {
+            "path": "ratio this / other",
+            "requests_per_s": round(this["requests_per_s"] / that["requests_per_s"], 2),
+            "p50_ms": round(this["p50_ms"] / that["p50_ms"], 2),
+        }
+    )
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--against", type=Path, help="another checkout: HTTP before/after, alternating")
+    parser.add_argument("--rounds", type=int, default=15, help="with --against: alternations")
+    parser.add_argument("--batch", type=int, default=20, help="with --against: requests per turn")
     args = parser.parse_args()
     settings = Settings.from_env()
+    backend = "postgis" if settings.is_postgres else "sqlite"
+    if args.against is not None:
+        asyncio.run(prepare_only(settings))
+        report(f"feed-ab-{backend}", against(settings, args.against.resolve(), args.rounds, args.batch))
+        return
 
     async def local() -> tuple[float, float]:
         await Tortoise.init(config=tortoise_config(settings))
@@ -154,13 +230,12 @@ def main() -> None:
 
     local_rps, statements = asyncio.run(local())
     http_rps = over_http(settings, args.requests)
-    backend = "postgis" if settings.is_postgres else "sqlite"
     rows = [
         {
             "path": "in-process graphql-core",
             "requests_per_s": round(local_rps, 1),
             "ms_per_request": round(1000 / local_rps, 2),
-            "sql_per_request": round(statements, 2),
+            "sql_per_request": round(statements, 2),  # besides the viewer's
         },
         {
             "path": "HTTP (1 worker, sequential)",

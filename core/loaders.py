@@ -3,11 +3,15 @@
 Domains define `async def load_x(keys) -> list[...]` next to their resolvers and call
 `loaders.get(load_x).load(key)`; the registry keeps one DataLoader per function per request,
 so a list reaching a relation costs one query however long the list is.
+
+A list that already read related rows (one statement joining them, `select_joined`) primes the
+loaders with them (`Loaders.prime`), so the nested fields asking for them send nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -36,6 +40,14 @@ class Loaders:
             self._loaders[cache_key] = loader
         return loader
 
+    def prime(
+        self, batch: Callable[..., Awaitable[Sequence[Any]]], values: Mapping[Any, Any], *bound: Any
+    ) -> None:
+        """Answers already read for `batch`'s keys (None: no such row, as the batch would say);
+        a key the request's loader already holds keeps its answer."""
+        if values:
+            self.get(batch, *bound).prime_many(values)
+
 
 def by_key(rows: Sequence[Any], keys: Sequence[Any], attr: str = "id") -> list[Any]:
     """Order rows to match keys, None where a key has no row."""
@@ -61,3 +73,48 @@ def rows_of(model: Any) -> Callable[[Sequence[Any]], Awaitable[list[Any]]]:
 
     load.__name__ = f"load_{model.__name__}_rows"
     return load
+
+
+@dataclass(frozen=True)
+class Join:
+    """A table LEFT JOINed to a list's rows: `on` is SQL over "base" (the list's row) and the
+    aliases of earlier joins, with literals only (no parameters)."""
+
+    alias: str
+    model: Any
+    on: str
+
+
+async def select_joined(
+    db: Any, queryset: Any, joins: Sequence[Join], order: str
+) -> list[tuple[Any, dict[str, Any]]]:
+    """Run `queryset` (filtered, ordered, limited) with each join's row, in one statement:
+    `SELECT ... FROM (<queryset>) base LEFT JOIN ... ORDER BY <order>`. Returns each row of the
+    queryset's model with {alias: that join's row or None}."""
+    queryset.sql()  # builds queryset.query for db's dialect
+    inner, params = queryset.query.get_parameterized_sql()
+    parts = [("base", queryset.model), *((j.alias, j.model) for j in joins)]
+    columns = ", ".join(
+        f'"{alias}"."{c}" AS "{alias}.{c}"' for alias, model in parts for c in _columns(model)
+    )
+    tables = " ".join(f'LEFT JOIN "{j.model._meta.db_table}" "{j.alias}" ON {j.on}' for j in joins)
+    sql = f'SELECT {columns} FROM ({inner}) "base" {tables} ORDER BY {order}'
+    found = []
+    for row in await db.execute_query_dict(sql, params):
+        base, *rest = (_row(model, alias, row) for alias, model in parts)
+        found.append((base, {j.alias: r for j, r in zip(joins, rest, strict=True)}))
+    return found
+
+
+@cache
+def _columns(model: Any) -> tuple[str, ...]:
+    return tuple(sorted(model._meta.db_fields))
+
+
+def _row(model: Any, alias: str, row: Mapping[str, Any]) -> Any:
+    """The model instance from its aliased columns (None when the LEFT JOIN found none), built
+    as Tortoise builds rows it reads (its converters per field and backend)."""
+    values = {c: row[f"{alias}.{c}"] for c in _columns(model)}
+    if values[model._meta.db_pk_column] is None:
+        return None
+    return model._init_from_db(**values)

@@ -65,8 +65,14 @@ def decode_cursor(cursor: str | None, arity: int) -> list[Any] | None:
     return values
 
 
-async def newest_first(queryset: Any, first: int | None, after: str | None) -> Page[Any]:
-    """Page a Tortoise queryset by (created_at desc, id desc): stable under inserts."""
+async def newest_first(
+    queryset: Any,
+    first: int | None,
+    after: str | None,
+    run: Callable[[Any], Awaitable[list[Any]]] | None = None,
+) -> Page[Any]:
+    """Page a Tortoise queryset by (created_at desc, id desc): stable under inserts. `run` reads
+    the page's (ordered, limited) queryset in place of awaiting it, e.g. joined with more tables."""
     from tortoise.expressions import Q
 
     size = page_size(first)
@@ -79,7 +85,8 @@ async def newest_first(queryset: Any, first: int | None, after: str | None) -> P
         except (TypeError, ValueError):
             raise BadRequestError("Malformed cursor") from None
         queryset = queryset.filter(Q(created_at__lt=created) | Q(created_at=created, id__lt=last_id))
-    rows = await queryset.order_by("-created_at", "-id").limit(size + 1)
+    ordered = queryset.order_by("-created_at", "-id").limit(size + 1)
+    rows = await (run(ordered) if run is not None else ordered)
     items = rows[:size]
     return Page(
         items=items,

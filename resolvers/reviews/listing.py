@@ -17,7 +17,9 @@ from tortoise.expressions import Q, Subquery
 from core.context import Context
 from core.errors import ErrorCode, UserInputError
 from core.keyset import Key, keyset_page
+from core.loaders import rows_of
 from core.pagination import Page
+from models.accounts import User
 from models.restaurants import Dish, Visibility
 from models.reviews import Review, ReviewPhoto
 from models.trust import RestaurantRating
@@ -78,7 +80,12 @@ async def review_page(
     (the totals come from the shared counters, so they may count them)."""
     filters.check()
     shown = await visibility.listed_reviews_q(ctx)
-    return await keyset_page(_query(scope, filters, shown), SORT_KEYS[sort], first, after)
+    query = _query(scope, filters, shown).select_related("author")  # type: ignore[attr-defined]
+    page = await keyset_page(query, SORT_KEYS[sort], first, after)
+    # The authors came with the page: `author` fields (and their visibility checks) read them
+    # from the request's loader without another statement.
+    ctx.loaders.prime(rows_of(User), {review.author_id: review.author for review in page.items})
+    return page
 
 
 def review_total(scope: dict[str, int], filters: ReviewFilter) -> Callable[[], Awaitable[int]]:
