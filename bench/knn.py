@@ -30,6 +30,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 
@@ -139,7 +140,31 @@ def answer(
     return rows
 
 
-def wrk(url: str, seconds: int, connections: int, env: dict[str, str]) -> dict[str, float]:
+def cpu_seconds(root: int) -> float:
+    """User + system CPU of a process and all its descendants (from /proc; clock ticks)."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(stat.parent.name)
+        parents[pid] = int(fields[1])
+        times[pid] = (int(fields[11]) + int(fields[12])) / tick
+    total = 0.0
+    for pid, seconds in times.items():
+        walk = pid
+        while walk in parents and walk != root and walk > 1:
+            walk = parents[walk]
+        if walk == root:
+            total += seconds
+    return total
+
+
+def wrk(url: str, seconds: int, connections: int, env: dict[str, str], pid: int) -> dict[str, float]:
+    cpu_before = cpu_seconds(pid)
     done = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", str(ROOT / "bench" / "knn.lua"), url],
         env=env,
@@ -150,6 +175,11 @@ def wrk(url: str, seconds: int, connections: int, env: dict[str, str]) -> dict[s
     line = next(x for x in done.stdout.splitlines() if x.startswith("RESULT "))
     result = json.loads(line.removeprefix("RESULT "))
     result["requests_per_s"] = round(result["requests"] / result["seconds"], 1)
+    # CPU the server's processes spent per request (PostgreSQL's share not included): steadier
+    # than latency on a shared machine.
+    result["server_cpu_ms_per_request"] = round(
+        (cpu_seconds(pid) - cpu_before) * 1000 / result["requests"], 3
+    )
     return result
 
 
@@ -180,8 +210,12 @@ def main() -> None:
         "RADIUS_KM": repr(args.radius),
     }
     runs: dict[str, list[dict[str, float]]] = {"ours": [], "postgraphile": []}
-    with server(workers=args.workers) as (ours, _), peer(settings.database_url, args.workers) as (theirs, _):
+    with (
+        server(workers=args.workers) as (ours, our_process),
+        peer(settings.database_url, args.workers) as (theirs, their_process),
+    ):
         urls = {"ours": ours, "postgraphile": theirs}
+        pids = {"ours": our_process.pid, "postgraphile": their_process.pid}
         with httpx.Client(timeout=30) as http:
             for lat, lng in city[:20]:
                 mine, peers = (
@@ -194,18 +228,18 @@ def main() -> None:
                 assert same and mine, (lat, lng, mine, peers)
         names = [args.only] if args.only else ["ours", "postgraphile"]
         for name in names:  # warm-up: caches, JIT, pools
-            wrk(urls[name], 3, args.connections, env)
+            wrk(urls[name], 3, args.connections, env, pids[name])
         for run in range(args.runs):
             order = names if run % 2 == 0 else names[::-1]
             for name in order:
-                result = wrk(urls[name], args.seconds, args.connections, env)
+                result = wrk(urls[name], args.seconds, args.connections, env, pids[name])
                 print(f"run {run + 1} {name}: {result}")
                 runs[name].append(result)
     rows = []
     for name in names:
         medians = {
             key: round(statistics.median(r[key] for r in runs[name]), 2)
-            for key in ("requests_per_s", "p50_ms", "p90_ms", "p99_ms")
+            for key in ("requests_per_s", "p50_ms", "p90_ms", "p99_ms", "server_cpu_ms_per_request")
         }
         rows.append(
             {"server": name, **medians, "bad": sum(r["bad"] + r["socket_errors"] for r in runs[name])}
