@@ -52,7 +52,8 @@ class GeoIndex(Protocol):
         `rows` is the caller's SELECT over the table the points index: it returns `id` (the
         points' object_id) and whatever columns the caller reads, with the caller's own
         conditions (who may see a row), values inlined; geo/ joins it by id and knows nothing
-        else of it. `read_past_missing`: the `limit` nearest points that have a row (points
+        else of it; a row starts with the SELECT's columns, in its order. `read_past_missing`:
+        the `limit` nearest points that have a row (points
         without one are read past, inside the index scan); False: the `limit` nearest points,
         each with its row or None.
         """

@@ -99,10 +99,10 @@ def within_statement(kind: str, has_after: bool, has_exclude: bool, rows: str | 
     if has_exclude:
         filters.append(geo_points.c.object_id != all_(EXCLUDE))
     source, columns = geo_points, [geo_points.c.object_id, distance_m.label("distance_m")]
-    if rows is not None:
+    if rows is not None:  # the row's columns first: callers may read them by position
         t = _rows_table(rows)
         source = geo_points.join(t, t.c.id == geo_points.c.object_id)
-        columns.append(literal_column("t.*"))
+        columns.insert(0, literal_column("t.*"))
     knn = (
         select(distance_m.label("d")).select_from(source).where(*filters).order_by(distance_m).limit(LIMIT)
     ).cte("knn")
@@ -126,7 +126,7 @@ def with_rows_statement(kind: str, has_after: bool, has_exclude: bool, rows: str
     hits = within_statement(kind, has_after, has_exclude).subquery("h")
     t = _rows_table(rows)
     return (
-        select(hits.c.object_id, hits.c.distance_m, literal_column("t.*"))
+        select(literal_column("t.*"), hits.c.object_id, hits.c.distance_m)
         .select_from(hits.outerjoin(t, t.c.id == hits.c.object_id))
         .order_by(hits.c.distance_m, hits.c.object_id)
     )

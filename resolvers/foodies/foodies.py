@@ -245,7 +245,8 @@ async def nearest_candidates(
     ctx: Context, viewer: User, radius_km: float, excluded: list[int]
 ) -> list[tuple[Hit, tuple | None]]:
     """The CANDIDATE_CAP nearest diners' points, each with what scoring needs of them (None when
-    they are not discoverable), as plain tuples: one query, no model objects."""
+    they are not discoverable): (id, cuisines, dietary, spice, budget, last active, suspended
+    until) by position, as plain rows: one query, no model objects."""
     postgres = connections.get("default").capabilities.dialect == "postgres"
     found = await ctx.services.geo.within_rows(
         DINER_KIND,
@@ -257,6 +258,8 @@ async def nearest_candidates(
         exclude=excluded,
         read_past_missing=False,
     )
+    if postgres:  # asyncpg decodes every column already (text[], timestamptz): rows as they are
+        return found  # type: ignore[return-value]
     return [
         (
             hit,
