@@ -4,7 +4,10 @@
 
 HTTP: a real `app.py serve` process, one request at a time, random viewers. Bare: the geo
 index's `within` (the KNN + ST_DWithin SQL, or R*Tree + great-circle on SQLite) for the same
-viewer, radius and candidate cap, run in this process on the same database.
+viewer, radius and candidate cap, run in this process on the same database; and "bare with
+rows": `within_rows`, the spatial statement the request now runs (the candidates with their
+scoring columns). For each viewer the three are timed back to back, so all share one window of
+the (shared) machine's load.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from geo import make_geo_index
 from models import tortoise_config
 from models.accounts import User
 from resolvers.accounts.accounts import DINER_KIND
-from resolvers.foodies.foodies import CANDIDATE_CAP
+from resolvers.foodies.foodies import CANDIDATE_CAP, CANDIDATE_ROWS, CANDIDATE_ROWS_PG
 from settings import Settings
 
 QUERY = """
@@ -40,35 +43,44 @@ async def viewers(settings: Settings, count: int, seed: int) -> list[User]:
     return [rows[i] for i in ids if i in rows and rows[i].lat is not None]
 
 
-async def bare(settings: Settings, people: list[User], radius: float) -> tuple[list[float], list[int]]:
+async def measure(
+    settings: Settings, url: str, people: list[User], radius: float
+) -> tuple[list[float], list[float], list[float], list[int]]:
     geo = make_geo_index(settings.is_postgres)
-    timings, sizes = [], []
-    for person in people[:20]:  # warm-up
-        await geo.within(DINER_KIND, person.lat, person.lng, radius, limit=CANDIDATE_CAP, exclude=[person.id])
-    for person in people:
-        started = time.perf_counter()
-        hits = await geo.within(
-            DINER_KIND, person.lat, person.lng, radius, limit=CANDIDATE_CAP, exclude=[person.id]
-        )
-        timings.append((time.perf_counter() - started) * 1000)
-        sizes.append(len(hits))
-    return timings, sizes
-
-
-def over_http(settings: Settings, people: list[User], radius: float) -> list[float]:
-    timings = []
-    with server() as (url, _), httpx.Client(base_url=url, timeout=30) as http:
-        for i, person in enumerate([*people[:20], *people]):
+    rows = CANDIDATE_ROWS_PG if settings.is_postgres else CANDIDATE_ROWS
+    bare_ms, rows_ms, http_ms, sizes = [], [], [], []
+    async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+        for i, person in enumerate([*people[:20], *people]):  # the first 20: warm-up
+            started = time.perf_counter()
+            hits = await geo.within(
+                DINER_KIND, person.lat, person.lng, radius, limit=CANDIDATE_CAP, exclude=[person.id]
+            )
+            bare = (time.perf_counter() - started) * 1000
+            started = time.perf_counter()
+            await geo.within_rows(
+                DINER_KIND,
+                person.lat,
+                person.lng,
+                radius,
+                rows,
+                limit=CANDIDATE_CAP,
+                exclude=[person.id],
+                read_past_missing=False,
+            )
+            with_rows = (time.perf_counter() - started) * 1000
             headers = {"Authorization": f"Bearer {token_for(settings, person.id)}"}
             started = time.perf_counter()
-            response = http.post(
+            response = await http.post(
                 "/graphql", json={"query": QUERY, "variables": {"r": radius}}, headers=headers
             )
             elapsed = (time.perf_counter() - started) * 1000
             assert response.status_code == 200 and "errors" not in response.json(), response.text[:300]
             if i >= 20:
-                timings.append(elapsed)
-    return timings
+                bare_ms.append(bare)
+                rows_ms.append(with_rows)
+                http_ms.append(elapsed)
+                sizes.append(len(hits))
+    return bare_ms, rows_ms, http_ms, sizes
 
 
 def main() -> None:
@@ -79,23 +91,30 @@ def main() -> None:
     args = parser.parse_args()
     settings = Settings.from_env()
 
-    async def prepare() -> tuple[list[User], list[float], list[int], int]:
+    async def run() -> tuple[list[float], list[float], list[float], list[int], int]:
         people = await viewers(settings, args.requests, args.seed)
-        timings, sizes = await bare(settings, people, args.radius)
         total = await User.all().count()
-        await Tortoise.close_connections()
-        return people, timings, sizes, total
+        try:
+            with server() as (url, _):
+                return (*await measure(settings, url, people, args.radius), total)
+        finally:
+            await Tortoise.close_connections()
 
-    people, bare_ms, sizes, total = asyncio.run(prepare())
-    http_ms = over_http(settings, people, args.radius)
-    b, h = summary(bare_ms), summary(http_ms)
+    bare_ms, rows_ms, http_ms, sizes, total = asyncio.run(run())
+    b, w, h = summary(bare_ms), summary(rows_ms), summary(http_ms)
     rows = [
         {"path": "bare spatial query", **b},
+        {"path": "bare spatial query with rows", **w},
         {"path": "nearbyFoodies over HTTP", **h},
         {
             "path": "ratio HTTP/bare",
             "p50_ms": round(h["p50_ms"] / b["p50_ms"], 2),
             "p99_ms": round(h["p99_ms"] / b["p99_ms"], 2),
+        },
+        {
+            "path": "ratio HTTP/bare with rows",
+            "p50_ms": round(h["p50_ms"] / w["p50_ms"], 2),
+            "p99_ms": round(h["p99_ms"] / w["p99_ms"], 2),
         },
     ]
     backend = "postgis" if settings.is_postgres else "sqlite"

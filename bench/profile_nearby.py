@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import os
 import pstats
 import random
 import time
@@ -51,7 +52,7 @@ async def run(requests: int) -> None:
             print(
                 f"in-process p50 {timings[len(timings) // 2]:.1f} ms, p99 {timings[int(len(timings) * 0.99)]:.1f} ms"
             )
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+            pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(int(os.environ.get("PROFILE_LINES", "25")))
     finally:
         await Tortoise.close_connections()
 

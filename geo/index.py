@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True, order=True)
@@ -32,6 +32,31 @@ class GeoIndex(Protocol):
         exclude: Sequence[int] = (),
     ) -> list[Hit]:
         """Points within radius_km, ordered by (distance, id), strictly after `after`."""
+        ...
+
+    async def within_rows(
+        self,
+        kind: str,
+        lat: float,
+        lng: float,
+        radius_km: float,
+        rows: str,
+        *,
+        limit: int = 100,
+        after: Hit | None = None,
+        exclude: Sequence[int] = (),
+        read_past_missing: bool = True,
+    ) -> list[tuple[Hit, Mapping[str, Any] | None]]:
+        """`within`, each point with its row of `rows`, in one round trip on PostgreSQL.
+
+        `rows` is the caller's SELECT over the table the points index: it returns `id` (the
+        points' object_id) and whatever columns the caller reads, with the caller's own
+        conditions (who may see a row), values inlined; geo/ joins it by id and knows nothing
+        else of it; a row starts with the SELECT's columns, in its order. `read_past_missing`:
+        the `limit` nearest points that have a row (points
+        without one are read past, inside the index scan); False: the `limit` nearest points,
+        each with its row or None.
+        """
         ...
 
     async def within_subquery(self, kind: str, lat: float, lng: float, radius_km: float) -> str:

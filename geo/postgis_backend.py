@@ -7,10 +7,27 @@ Tortoise's connection so it shares the request's pool and transaction.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from typing import Any
 
 from geoalchemy2 import Geography
-from sqlalchemy import Float, and_, column, func, literal, literal_column, or_, select, table
+from sqlalchemy import (
+    BigInteger,
+    Float,
+    Integer,
+    all_,
+    and_,
+    bindparam,
+    column,
+    func,
+    literal_column,
+    or_,
+    select,
+    table,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 
 from geo.index import Hit
@@ -36,19 +53,24 @@ UPSERT = (
 )
 
 
-def point(lat: float, lng: float):  # noqa: ANN201 - SQLAlchemy expression
-    return func.ST_SetSRID(func.ST_MakePoint(literal(lng), literal(lat)), 4326).cast(POINT)
+# Values are bound parameters, so each statement shape is built and compiled once (compiling with
+# SQLAlchemy per request cost more CPU than PostgreSQL spent answering; see bench/README.md).
+LAT, LNG = bindparam("lat", type_=Float), bindparam("lng", type_=Float)
+RADIUS_M, LIMIT = bindparam("radius_m", type_=Float), bindparam("limit", type_=Integer)
+AFTER_KM, AFTER_ID = bindparam("after_km", type_=Float), bindparam("after_id", type_=BigInteger)
+EXCLUDE = bindparam("exclude", type_=ARRAY(BigInteger))
 
 
-def within_statement(
-    kind: str,
-    lat: float,
-    lng: float,
-    radius_km: float,
-    limit: int,
-    after: Hit | None,
-    exclude: Sequence[int],
-):  # noqa: ANN201
+def point(lat, lng):  # noqa: ANN001, ANN201 - SQLAlchemy expressions
+    return func.ST_SetSRID(func.ST_MakePoint(lng, lat), 4326).cast(POINT)
+
+
+def _rows_table(rows: str):  # noqa: ANN202
+    """A caller's SELECT (returning `id` = object_id) as the joined table `t`."""
+    return text(rows).columns(column("id")).subquery("t")
+
+
+def within_statement(kind: str, has_after: bool, has_exclude: bool, rows: str | None = None):  # noqa: ANN201
     """Nearest first, ties by id, in two index-friendly steps.
 
     1. `knn`: a pure KNN index scan (`ORDER BY geog <-> here LIMIT n`, no radius: the GiST index
@@ -57,8 +79,11 @@ def within_statement(
        (distance, id). Every point tied at the edge is considered, so the result is exact.
     A single `ST_DWithin(radius) ORDER BY distance, id` would read every point in the radius
     (hundreds of thousands in a dense city) and sort them.
+
+    With `rows`, both steps join the caller's rows (`t`) by id: points without a row are read
+    past inside the index scan, and the answer carries the row's columns.
     """
-    here = point(lat, lng)
+    here = point(LAT, LNG)
     distance_m = geo_points.c.geog.op("<->", return_type=Float)(here)
     # Keyset compares kilometres computed in SQL exactly as Python computes Hit.distance_km.
     distance_km = distance_m / 1000.0
@@ -67,34 +92,57 @@ def within_statement(
     if not KIND_NAME.fullmatch(kind):
         raise ValueError(f"not a kind name: {kind!r}")
     filters = [geo_points.c.kind == literal_column(f"'{kind}'")]
-    if after is not None:
+    if has_after:
         filters.append(
-            or_(
-                distance_km > after.distance_km,
-                and_(distance_km == after.distance_km, geo_points.c.object_id > after.object_id),
-            )
+            or_(distance_km > AFTER_KM, and_(distance_km == AFTER_KM, geo_points.c.object_id > AFTER_ID))
         )
-    if exclude:
-        filters.append(geo_points.c.object_id.not_in(list(exclude)))
-    knn = select(distance_m.label("d")).where(*filters).order_by(distance_m).limit(limit).cte("knn")
-    edge = func.least(select(func.max(knn.c.d)).scalar_subquery(), radius_km * 1000.0)
+    if has_exclude:
+        filters.append(geo_points.c.object_id != all_(EXCLUDE))
+    source, columns = geo_points, [geo_points.c.object_id, distance_m.label("distance_m")]
+    if rows is not None:  # the row's columns first: callers may read them by position
+        t = _rows_table(rows)
+        source = geo_points.join(t, t.c.id == geo_points.c.object_id)
+        columns.insert(0, literal_column("t.*"))
+    knn = (
+        select(distance_m.label("d")).select_from(source).where(*filters).order_by(distance_m).limit(LIMIT)
+    ).cte("knn")
+    edge = func.least(select(func.max(knn.c.d)).scalar_subquery(), RADIUS_M)
     return (
-        select(geo_points.c.object_id, distance_m.label("distance_m"))
+        select(*columns)
+        .select_from(source)
         .where(
             *filters,
             func.ST_DWithin(geo_points.c.geog, here, edge + 0.01, False),
             distance_m <= edge,
-            distance_m <= radius_km * 1000.0,
+            distance_m <= RADIUS_M,
         )
         .order_by(distance_m, geo_points.c.object_id)
-        .limit(limit)
+        .limit(LIMIT)
     )
 
 
-def compile_for_asyncpg(statement) -> tuple[str, list[object]]:  # noqa: ANN001
-    compiled = statement.compile(dialect=_DIALECT, compile_kwargs={"render_postcompile": True})
-    names = compiled.positiontup or []
-    return str(compiled), [compiled.params[name] for name in names]
+def with_rows_statement(kind: str, has_after: bool, has_exclude: bool, rows: str):  # noqa: ANN201
+    """The nearest points (as `within`), each with its row of `rows` or NULLs (a LEFT JOIN)."""
+    hits = within_statement(kind, has_after, has_exclude).subquery("h")
+    t = _rows_table(rows)
+    return (
+        select(literal_column("t.*"), hits.c.object_id, hits.c.distance_m)
+        .select_from(hits.outerjoin(t, t.c.id == hits.c.object_id))
+        .order_by(hits.c.distance_m, hits.c.object_id)
+    )
+
+
+@lru_cache(maxsize=64)
+def compiled(
+    kind: str, has_after: bool, has_exclude: bool, rows: str | None, read_past_missing: bool
+) -> tuple[str, tuple[str, ...], dict[str, Any]]:
+    """SQL text ($n placeholders), parameter names and the constants' values of one shape."""
+    if rows is not None and not read_past_missing:
+        statement = with_rows_statement(kind, has_after, has_exclude, rows)
+    else:
+        statement = within_statement(kind, has_after, has_exclude, rows)
+    result = statement.compile(dialect=_DIALECT)
+    return str(result), tuple(result.positiontup or ()), dict(result.params)
 
 
 class PostgisGeoIndex(PointStore):
@@ -112,9 +160,56 @@ class PostgisGeoIndex(PointStore):
         after: Hit | None = None,
         exclude: Sequence[int] = (),
     ) -> list[Hit]:
-        sql, params = compile_for_asyncpg(within_statement(kind, lat, lng, radius_km, limit, after, exclude))
-        rows = await self._read_conn().execute_query_dict(sql, params)
+        sql, params = self._statement(kind, lat, lng, radius_km, limit, after, exclude, None, True)
+        _, rows = await self._read_conn().execute_query(sql, params)
         return [Hit(row["distance_m"] / 1000.0, row["object_id"]) for row in rows]
+
+    async def within_rows(
+        self,
+        kind: str,
+        lat: float,
+        lng: float,
+        radius_km: float,
+        rows: str,
+        *,
+        limit: int = 100,
+        after: Hit | None = None,
+        exclude: Sequence[int] = (),
+        read_past_missing: bool = True,
+    ) -> list[tuple[Hit, Mapping[str, Any] | None]]:
+        sql, params = self._statement(
+            kind, lat, lng, radius_km, limit, after, exclude, rows, read_past_missing
+        )
+        _, found = await self._read_conn().execute_query(sql, params)
+        return [
+            (Hit(row["distance_m"] / 1000.0, row["object_id"]), row if row["id"] is not None else None)
+            for row in found
+        ]
+
+    @staticmethod
+    def _statement(
+        kind: str,
+        lat: float,
+        lng: float,
+        radius_km: float,
+        limit: int,
+        after: Hit | None,
+        exclude: Sequence[int],
+        rows: str | None,
+        read_past_missing: bool,
+    ) -> tuple[str, list[object]]:
+        sql, names, constants = compiled(kind, after is not None, bool(exclude), rows, read_past_missing)
+        values = {
+            **constants,
+            "lat": float(lat),
+            "lng": float(lng),
+            "radius_m": float(radius_km) * 1000.0,
+            "limit": int(limit),
+            "after_km": after.distance_km if after else None,
+            "after_id": after.object_id if after else None,
+            "exclude": list(exclude),
+        }
+        return sql, [values[name] for name in names]
 
     async def within_subquery(self, kind: str, lat: float, lng: float, radius_km: float) -> str:
         if not KIND_NAME.fullmatch(kind):

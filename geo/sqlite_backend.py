@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from geo.distance import EARTH_RADIUS_M, bounding_boxes, distance_km
 from geo.index import Hit
@@ -108,6 +109,42 @@ class SqliteGeoIndex(PointStore):
                 hits.append(hit)
         hits.sort()
         return hits[:limit]
+
+    async def within_rows(
+        self,
+        kind: str,
+        lat: float,
+        lng: float,
+        radius_km: float,
+        rows: str,
+        *,
+        limit: int = 100,
+        after: Hit | None = None,
+        exclude: Sequence[int] = (),
+        read_past_missing: bool = True,
+    ) -> list[tuple[Hit, Mapping[str, Any] | None]]:
+        """`within`, then the rows of those ids (SQLite is in-process: two reads cost little);
+        reading past points without a row in growing batches until `limit` have one."""
+        found: list[tuple[Hit, Mapping[str, Any] | None]] = []
+        batch = limit if not read_past_missing else limit + 1
+        while True:
+            hits = await self.within(kind, lat, lng, radius_km, limit=batch, after=after, exclude=exclude)
+            by_id = await self._rows(rows, [h.object_id for h in hits])
+            for hit in hits:
+                row = by_id.get(hit.object_id)
+                if row is not None or not read_past_missing:
+                    found.append((hit, row))
+            if not read_past_missing or len(found) >= limit or len(hits) < batch:
+                return found[:limit] if read_past_missing else found
+            after, batch = hits[-1], max(2 * batch, 100)
+
+    async def _rows(self, rows: str, ids: list[int]) -> dict[int, Mapping[str, Any]]:
+        if not ids:
+            return {}
+        found = await self._read_conn().execute_query_dict(
+            f"SELECT * FROM ({rows}) t WHERE t.id IN ({', '.join('?' * len(ids))})", ids
+        )
+        return {row["id"]: row for row in found}
 
     async def within_subquery(self, kind: str, lat: float, lng: float, radius_km: float) -> str:
         code = await self._kind_code(kind)

@@ -20,6 +20,7 @@ from core.errors import BadRequestError, ErrorCode, UserInputError
 from core.loaders import by_key
 from core.nearby import check_radius
 from core.pagination import Page, decode_cursor, encode_cursor, page_size
+from geo import Hit
 from geo.privacy import coarse_km
 from models.accounts import User
 from models.foodies import Block, Follow, MatchRequest, MatchStatus
@@ -212,15 +213,20 @@ class FoodieMatch:
     shared_cuisines: list[str]
 
 
-CANDIDATE_SQL = (
+# What scoring needs of each candidate: the rows geo/ joins with the nearest diners' points, so
+# the candidates and their scoring columns come back in one round trip. `discoverable` as before
+# (points of non-discoverable diners are removed from the index anyway); suspension is checked
+# below, per row, as before (a suspended diner keeps a candidate's place, so the candidates are
+# the CANDIDATE_CAP nearest points whatever their rows say).
+CANDIDATE_ROWS = (
     "SELECT id, cuisines, dietary, spice_level, budget_level, last_active_at, suspended_until "
-    "FROM users WHERE discoverable AND id IN ({ids})"
+    "FROM users WHERE discoverable"
 )
-# PostgreSQL: one array parameter, and tag lists as text[] (decoded in C by asyncpg, not json.loads).
-CANDIDATE_SQL_PG = (
-    "SELECT id, ARRAY(SELECT jsonb_array_elements_text(cuisines)), "
-    "ARRAY(SELECT jsonb_array_elements_text(dietary)), spice_level, budget_level, last_active_at, "
-    "suspended_until FROM users WHERE discoverable AND id = ANY($1::bigint[])"
+# PostgreSQL: tag lists as text[] (decoded in C by asyncpg, not json.loads).
+CANDIDATE_ROWS_PG = (
+    "SELECT id, ARRAY(SELECT jsonb_array_elements_text(cuisines)) AS cuisines, "
+    "ARRAY(SELECT jsonb_array_elements_text(dietary)) AS dietary, spice_level, budget_level, "
+    "last_active_at, suspended_until FROM users WHERE discoverable"
 )
 
 
@@ -235,28 +241,42 @@ def _moment(value: object) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-async def candidate_rows(ids: list[int]) -> dict[int, tuple]:
-    """What scoring needs of each candidate, as plain tuples (one query, no model objects)."""
-    if not ids:
-        return {}
-    conn = connections.get("default")
-    if conn.capabilities.dialect == "postgres":
-        _, rows = await conn.execute_query(CANDIDATE_SQL_PG, [ids])
-    else:
-        _, rows = await conn.execute_query(CANDIDATE_SQL.format(ids=", ".join("?" * len(ids))), ids)
-    result = {}
-    for record in rows:
-        row = tuple(record.values()) if hasattr(record, "values") else tuple(record)
-        result[row[0]] = (
-            row[0],
-            _json_list(row[1]),
-            _json_list(row[2]),
-            row[3],
-            row[4],
-            _moment(row[5]),
-            _moment(row[6]),
+async def nearest_candidates(
+    ctx: Context, viewer: User, radius_km: float, excluded: list[int]
+) -> list[tuple[Hit, tuple | None]]:
+    """The CANDIDATE_CAP nearest diners' points, each with what scoring needs of them (None when
+    they are not discoverable): (id, cuisines, dietary, spice, budget, last active, suspended
+    until) by position, as plain rows: one query, no model objects."""
+    postgres = connections.get("default").capabilities.dialect == "postgres"
+    found = await ctx.services.geo.within_rows(
+        DINER_KIND,
+        viewer.lat,
+        viewer.lng,
+        radius_km,
+        CANDIDATE_ROWS_PG if postgres else CANDIDATE_ROWS,
+        limit=CANDIDATE_CAP,
+        exclude=excluded,
+        read_past_missing=False,
+    )
+    if postgres:  # asyncpg decodes every column already (text[], timestamptz): rows as they are
+        return found  # type: ignore[return-value]
+    return [
+        (
+            hit,
+            None
+            if row is None
+            else (
+                row["id"],
+                _json_list(row["cuisines"]),
+                _json_list(row["dietary"]),
+                row["spice_level"],
+                row["budget_level"],
+                _moment(row["last_active_at"]),
+                _moment(row["suspended_until"]),
+            ),
         )
-    return result
+        for hit, row in found
+    ]
 
 
 def _taste(user: User) -> Taste:
@@ -280,16 +300,13 @@ async def nearby_foodies(
     if viewer.lat is None or viewer.lng is None:
         return Page(items=[], cursors=[], has_next_page=False, count=_none)
     excluded = [viewer.id, *await blocked_either_way(viewer.id)]
-    hits = await ctx.services.geo.within(
-        DINER_KIND, viewer.lat, viewer.lng, radius_km, limit=CANDIDATE_CAP, exclude=excluded
-    )
     # Score from plain tuples: building 500 model objects per request cost more than the SQL.
-    candidates = await candidate_rows([h.object_id for h in hits])
+    candidates = await nearest_candidates(ctx, viewer, radius_km, excluded)
+    hits = [hit for hit, _ in candidates]
     now = datetime.now(UTC)
     mine = _taste(viewer)
     ranked: list[tuple[float, int, float, list[str]]] = []
-    for hit in hits:
-        row = candidates.get(hit.object_id)
+    for hit, row in candidates:
         if row is None or (row[6] is not None and row[6] > now):  # gone, hidden or suspended
             continue
         taste = Taste(frozenset(row[1] or []), frozenset(row[2] or []), row[3], row[4])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import RawSQL
 from tortoise.transactions import in_transaction
@@ -25,8 +26,6 @@ from resolvers.search.index import reindex_restaurant
 
 RESTAURANT_KIND = "restaurant"
 MAX_PRICE_CENTS = 10_000_000  # ¥100,000: a typo guard, not a business rule
-SCAN_ROUNDS = 5  # nearby: reads past hidden restaurants, bounded
-SCAN_BATCH = 100
 
 
 @dataclass
@@ -237,14 +236,26 @@ def _public_restaurants():  # noqa: ANN202 - queryset
     return Restaurant.filter(visibility.restaurants_q())
 
 
+_VISIBLE_ROWS: dict[str, str] = {}
+
+
+def _visible_rows_sql() -> str:
+    """The visible restaurants as one SELECT (visibility.restaurants_q rendered by Tortoise, values
+    inlined: constants), for geo/ to join with the nearest points. Built once per dialect."""
+    dialect = connections.get("default").capabilities.dialect
+    if dialect not in _VISIBLE_ROWS:
+        _VISIBLE_ROWS[dialect] = _public_restaurants().sql(params_inline=True)
+    return _VISIBLE_ROWS[dialect]
+
+
 async def restaurants_nearby(
     ctx: Context, lat: float, lng: float, radius_km: float, first: int | None, after: str | None
 ) -> Page[tuple[Restaurant, float]]:
     """Nearest first, exact distance (restaurants are public places).
 
-    Hidden restaurants stay in the spatial index (moderation may restore them), so the scan
-    reads on past them until the page is full, the radius is exhausted or SCAN_ROUNDS ran out;
-    the cursor then points past the last restaurant read, never back at the start.
+    Hidden restaurants stay in the spatial index (moderation may restore them): the spatial
+    query joins the visible restaurants' rows and reads past the others inside its index scan,
+    so a page is one statement whatever lies hidden between its rows.
     """
     from geo import Hit
 
@@ -256,30 +267,20 @@ async def restaurants_nearby(
         last = Hit(float(key[0]), int(key[1])) if key else None
     except (TypeError, ValueError):
         raise BadRequestError("Malformed cursor") from None
-    items: list[tuple[Restaurant, float]] = []
-    cursors: list[str] = []
 
     async def count() -> int:
         """totalCount: one COUNT of the visible restaurants inside the same radius."""
         inside = await ctx.services.geo.within_subquery(RESTAURANT_KIND, lat, lng, radius_km)
         return await _public_restaurants().filter(id__in=RawSQL(inside)).count()
 
-    batch = size + 1
-    for _ in range(SCAN_ROUNDS):
-        hits = await ctx.services.geo.within(RESTAURANT_KIND, lat, lng, radius_km, limit=batch, after=last)
-        rows = {r.id: r for r in await _public_restaurants().filter(id__in=[h.object_id for h in hits])}
-        for hit in hits:
-            if hit.object_id in rows:
-                if len(items) == size:
-                    return Page(items, cursors, has_next_page=True, count=count)
-                items.append((rows[hit.object_id], hit.distance_km))
-                cursors.append(encode_cursor([hit.distance_km, hit.object_id]))
-            last = hit
-        if len(hits) < batch:
-            return Page(items, cursors, has_next_page=False, count=count)
-        batch = SCAN_BATCH
-    resume = encode_cursor([last.distance_km, last.object_id]) if last else None
-    return Page(items, cursors, has_next_page=True, resume_after=resume, count=count)
+    found = await ctx.services.geo.within_rows(
+        RESTAURANT_KIND, lat, lng, radius_km, _visible_rows_sql(), limit=size + 1, after=last
+    )
+    window = found[:size]
+    # Model objects from the joined columns, as Tortoise builds them from its own queries.
+    items = [(Restaurant._init_from_db(**row), hit.distance_km) for hit, row in window if row is not None]
+    cursors = [encode_cursor([hit.distance_km, hit.object_id]) for hit, _ in window]
+    return Page(items, cursors, has_next_page=len(found) > size, count=count)
 
 
 async def get_restaurant(ctx: Context, restaurant_id: int) -> Restaurant | None:
