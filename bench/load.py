@@ -19,10 +19,12 @@ import re
 import resource
 import shutil
 import subprocess
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from tortoise import Tortoise
 
+from bench import common
 from bench.common import ROOT, report, server, token_for
 from bench.procstats import CpuMeter, RssSampler, postgres_backends, workers
 from models import tortoise_config
@@ -61,7 +63,15 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--name", default="", help="suffix of the results file")
+    parser.add_argument(
+        "--tree",
+        default="",
+        help="serve the app of another checkout (e.g. `git archive BASE | tar -x -C DIR`): before/after "
+        "side by side with the same load client and measures",
+    )
     args = parser.parse_args()
+    if args.tree:
+        common.ROOT = Path(args.tree).resolve()  # server() starts `app.py serve` in common.ROOT
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install wrk")
     settings = Settings.from_env()
@@ -121,6 +131,7 @@ def main() -> None:
         "workers": args.workers,
         "connections": args.connections,
         **({"only": os.environ["ONLY"]} if os.environ.get("ONLY") else {}),
+        **({"tree": args.tree} if args.tree else {}),
         **measured,
         "app_cpu_ms_per_req": round(app_seconds * 1000 / served, 2),
         "db_cpu_ms_per_req": round(db_seconds * 1000 / served, 2) if database else None,
