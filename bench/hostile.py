@@ -4,7 +4,9 @@ documents (each text unique, so no cache helps them), against a real `app.py ser
     uv run python -m bench.hostile --clients 8 --seconds 10
 
 Also prints, in-process, the uncached parse + guard + validation time of each worst-case document
-(the time one request holds the loop in validation). Writes bench/results/hostile.json.
+(the time one request holds the loop in validation), and the resident memory of each serving
+process through both phases (VmRSS sampled every 0.2 s, its peak, and VmHWM; bench/procstats.py).
+Writes bench/results/hostile.json.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from pathlib import Path
 import httpx
 
 from bench.common import ROOT, report, server, summary
+from bench.procstats import RssSampler
 
 USER_FIELDS = "id displayName bio cuisines dietary spiceLevel budgetLevel followersCount followingCount"
 
@@ -115,6 +118,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument(
+        "--workers", type=int, default=1, help="serve --workers (more than 1 needs REDIS_URL)"
+    )
     args = parser.parse_args()
     loop_rows = validation_times()
     report("hostile-validation", loop_rows)
@@ -123,11 +129,15 @@ def main() -> None:
         os.environ.setdefault("MEDIA_ROOT", str(Path(tmp) / "media"))
         subprocess.run([sys.executable, "app.py", "migrate"], cwd=ROOT, check=True, capture_output=True)
         # the limits under test are the defaults: don't let bench.common's load settings loosen them
-        with server(extra_env={"MAX_QUERY_COST": "5000"}) as (url, _process):
-            idle = asyncio.run(probe(url, args.seconds))
-            attacked, statuses = asyncio.run(attack(url, args.clients, args.seconds))
+        with server(workers=args.workers, extra_env={"MAX_QUERY_COST": "5000"}) as (url, process):
+            with RssSampler(process.pid) as idle_memory:
+                idle = asyncio.run(probe(url, args.seconds))
+            idle_rss = idle_memory.result()
+            with RssSampler(process.pid) as attack_memory:
+                attacked, statuses = asyncio.run(attack(url, args.clients, args.seconds))
+            attack_rss = attack_memory.result()
     rows = [
-        {"phase": "idle", "clients": 0, **summary(idle), "max_ms": round(max(idle), 2)},
+        {"phase": "idle", "clients": 0, **summary(idle), "max_ms": round(max(idle), 2), **idle_rss},
         {
             "phase": "under attack",
             "clients": args.clients,
@@ -135,6 +145,7 @@ def main() -> None:
             "max_ms": round(max(attacked), 2),
             "hostile_requests": sum(statuses.values()),
             "statuses": dict(statuses),
+            **attack_rss,
         },
     ]
     report("hostile", rows, {"validation": loop_rows})

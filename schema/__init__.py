@@ -8,18 +8,13 @@ from typing import Annotated
 
 import strawberry
 from strawberry import relay
-from strawberry.extensions import MaxTokensLimiter
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
-from schema.cost import QueryCostLimiter
 from schema.error_log import LoggedSchema
-from schema.errors import ClassifyErrors
 from schema.ids import resolve_global_id
-from schema.input_guard import RejectUnstorableText
-from schema.observe import ObserveOperations
-from schema.tracing import TraceOperations
-from schema.validation import DocumentLimits, DocumentValidator, GuardedValidation
+from schema.pipeline import OperationPipeline
+from schema.validation import DocumentLimits, DocumentValidator
 from settings import Settings
 
 DOMAINS = (
@@ -64,15 +59,18 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     query = merge_types("Query", (_node_query(), *(m.Query for m in modules if hasattr(m, "Query"))))
     validator: list[DocumentValidator] = []  # built once the schema exists (it validates against it)
     hide_suggestions = not settings.introspection
-    # Factories, not instances: strawberry builds fresh extensions per request.
+    # A factory, not an instance: strawberry builds fresh extensions per request. One extension
+    # runs every per-operation step (schema/pipeline.py): logging and metrics, token limit, size
+    # guard with cached parse and validation, query cost, unstorable text, error classification,
+    # tracing; each more extension costs its own hook wrappers on every request.
     extensions: list[object] = [
-        ObserveOperations,
-        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-        lambda: GuardedValidation(validator[0]),  # size guard, cached parse and validation
-        lambda: QueryCostLimiter(max_cost=settings.max_query_cost, hide_suggestions=hide_suggestions),
-        RejectUnstorableText,
-        lambda: ClassifyErrors(expose_internal=settings.env == "development"),
-        TraceOperations,  # a no-op unless OTEL_* turn tracing on (core/tracing.py)
+        lambda: OperationPipeline(
+            validator[0],
+            max_tokens=settings.max_tokens,
+            max_cost=settings.max_query_cost,
+            hide_suggestions=hide_suggestions,
+            expose_internal=settings.env == "development",
+        ),
     ]
     extra = [m.extensions(settings) for m in modules if hasattr(m, "extensions")]
     for more in extra:

@@ -7,7 +7,8 @@ recognised by the field's return type in the schema, not by a field called `edge
 a list, the `first` argument of the field or of the connection it pages (the default page size
 when omitted), the number of ids it was given, or else DEFAULT_PAGE. A query over MAX_QUERY_COST
 is refused before it runs (`QUERY_TOO_COSTLY`); variables that don't coerce are refused as
-`BAD_USER_INPUT`. Operation-level work only: no per-field resolve hook.
+`BAD_USER_INPUT`. Operation-level work only (schema/pipeline.py's on_execute): no per-field
+resolve hook.
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ from graphql import (
     get_named_type,
 )
 from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
-from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
 
 from core.pagination import DEFAULT_PAGE, MAX_PAGE
@@ -160,27 +160,33 @@ def query_cost(
     return CostCalculator(schema, document, coerced).operation(operation)
 
 
-class QueryCostLimiter(SchemaExtension):
-    def __init__(self, max_cost: int, hide_suggestions: bool = False) -> None:
-        super().__init__()
-        self.max_cost = max_cost
-        self.hide_suggestions = hide_suggestions
-
-    def on_execute(self) -> Iterator[None]:  # type: ignore[override]
-        context = self.execution_context
-        document = context.graphql_document
-        operation = _operation(document, context.operation_name) if document is not None else None
-        if document is not None and operation is not None:
-            schema = context.schema._schema
-            coerced = coerce_variables(schema, operation, context.variables, self.hide_suggestions)
-            if isinstance(coerced, list):
-                context.result = ExecutionResult(data=None, errors=coerced)
-            else:
-                cost = CostCalculator(schema, document, coerced).operation(operation)
-                if cost > self.max_cost:
-                    error = GraphQLError(
-                        f"Query cost {cost} exceeds the limit of {self.max_cost}; ask for fewer items",
-                        extensions={"code": "QUERY_TOO_COSTLY", "cost": cost, "limit": self.max_cost},
-                    )
-                    context.result = ExecutionResult(data=None, errors=[error])
-        yield
+def cost_refusal(
+    context: Any, max_cost: int, hide_suggestions: bool, known: dict[str | None, int] | None = None
+) -> ExecutionResult | None:
+    """The refusal of the operation about to run (variables that don't coerce, or over
+    `max_cost`), None to run it. `known` keeps the cost of operations that declare no variables
+    (it then depends on the document alone) by operation name: with the validated document's
+    cache (schema/validation.py), a repeated document is costed once."""
+    document = context.graphql_document
+    operation = _operation(document, context.operation_name) if document is not None else None
+    if document is None or operation is None:
+        return None
+    schema = context.schema._schema
+    cost = None
+    fixed = known is not None and not operation.variable_definitions
+    if fixed:
+        cost = known.get(context.operation_name)  # type: ignore[union-attr]
+    if cost is None:
+        coerced = coerce_variables(schema, operation, context.variables, hide_suggestions)
+        if isinstance(coerced, list):
+            return ExecutionResult(data=None, errors=coerced)
+        cost = CostCalculator(schema, document, coerced).operation(operation)
+        if fixed:
+            known[context.operation_name] = cost  # type: ignore[index]
+    if cost > max_cost:
+        error = GraphQLError(
+            f"Query cost {cost} exceeds the limit of {max_cost}; ask for fewer items",
+            extensions={"code": "QUERY_TOO_COSTLY", "cost": cost, "limit": max_cost},
+        )
+        return ExecutionResult(data=None, errors=[error])
+    return None

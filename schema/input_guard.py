@@ -2,7 +2,8 @@
 surrogates (`"\\ud800"` is valid JSON that Python decodes, but no database driver, and no UTF-8
 response, can encode it).
 
-`unstorable_text` is used at the HTTP edge on the whole decoded body; the extension checks each
+`unstorable_text` is used at the HTTP edge on the whole decoded body; `unstorable_refusal` (run by
+schema/pipeline.py) checks each
 operation's string literals and variables again (WebSocket messages never pass the HTTP edge),
 before anything runs, so no resolver has to remember it and no write is half done.
 """
@@ -10,12 +11,10 @@ before anything runs, so no resolver has to remember it and no write is half don
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 from graphql import ExecutionResult, GraphQLError, StringValueNode, visit
 from graphql.language import Visitor
-from strawberry.extensions import SchemaExtension
 
 _BAD = re.compile("[\x00\ud800-\udfff]")
 MESSAGE = "Text must not contain NUL characters or unpaired UTF-16 surrogates"
@@ -56,14 +55,13 @@ class _LiteralFinder(Visitor):
             self.found = True
 
 
-class RejectUnstorableText(SchemaExtension):
-    def on_execute(self) -> Iterator[None]:  # type: ignore[override]
-        context = self.execution_context
-        finder = _LiteralFinder()
-        query = context.query or ""
-        # Only a document with an escape or a raw bad character can hold one: skip the walk otherwise.
-        if context.graphql_document is not None and ("\\u" in query or _bad_string(query)):
-            visit(context.graphql_document, finder)
-        if finder.found or unstorable_text(context.variables):
-            context.result = ExecutionResult(data=None, errors=[bad_text_error()])
-        yield
+def unstorable_refusal(context: Any) -> ExecutionResult | None:
+    """The refusal of an operation whose literals or variables hold unstorable text, else None."""
+    finder = _LiteralFinder()
+    query = context.query or ""
+    # Only a document with an escape or a raw bad character can hold one: skip the walk otherwise.
+    if context.graphql_document is not None and ("\\u" in query or _bad_string(query)):
+        visit(context.graphql_document, finder)
+    if finder.found or unstorable_text(context.variables):
+        return ExecutionResult(data=None, errors=[bad_text_error()])
+    return None

@@ -61,16 +61,16 @@ class ModelNode(relay.Node):
     @classmethod
     def from_model(cls, row: Any, **given: Any) -> Self:
         values: dict[str, Any] = {"id": row.id, "model": row}
-        for field in cls.__strawberry_definition__.fields:  # type: ignore[attr-defined]
-            name = field.python_name
-            if field.base_resolver is not None or name in values:
-                continue
+        derive = cls.derive
+        for name in _plain_fields(cls):
             if name in given:
                 values[name] = given[name]
-            elif name in cls.derive:
-                values[name] = cls.derive[name](row)
-            elif hasattr(row, name):
-                values[name] = getattr(row, name)
+            elif name in derive:
+                values[name] = derive[name](row)
+            else:
+                value = getattr(row, name, _MISSING)
+                if value is not _MISSING:
+                    values[name] = value
         return cls(**values)
 
     @classmethod
@@ -105,6 +105,23 @@ class ModelNode(relay.Node):
     ) -> list[Self | None]:
         rows = await cls.load_rows(info, [int(i) for i in node_ids])
         return [cls.from_model(r) if r is not None and await cls.visible(info, r) else None for r in rows]
+
+
+_MISSING = object()
+_PLAIN: dict[type, tuple[str, ...]] = {}
+
+
+def _plain_fields(cls: type) -> tuple[str, ...]:
+    """The names `from_model` copies: fields without a resolver, but id and model. Worked out
+    once per node class (every node of every response is built through here)."""
+    names = _PLAIN.get(cls)
+    if names is None:
+        fields = cls.__strawberry_definition__.fields  # type: ignore[attr-defined]
+        names = tuple(
+            f.python_name for f in fields if f.base_resolver is None and f.python_name not in ("id", "model")
+        )
+        _PLAIN[cls] = names
+    return names
 
 
 def in_order(ids: Sequence[int], rows: Iterable[Any]) -> list[Any | None]:

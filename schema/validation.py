@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter, OrderedDict
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from threading import Lock
+from typing import Any
 
 from graphql import (
     DocumentNode,
@@ -39,7 +41,6 @@ from graphql import (
     specified_rules,
     validate,
 )
-from strawberry.extensions import SchemaExtension
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
@@ -116,10 +117,12 @@ def check_shape(document: DocumentNode, limits: DocumentLimits) -> GraphQLError 
 
 @dataclass(frozen=True)
 class Prepared:
-    """A parsed and validated document text: the document (None if it didn't parse) and errors."""
+    """A parsed and validated document text: the document (None if it didn't parse), errors, and
+    the cost of its operations that take no variables (filled in by schema/cost.py)."""
 
     document: DocumentNode | None
     errors: list[GraphQLError]
+    costs: dict[str | None, int] = dataclass_field(default_factory=dict)
 
 
 class DocumentValidator:
@@ -188,36 +191,28 @@ class DocumentValidator:
         return [with_code(e, VALIDATION_FAILED) for e in errors]
 
 
-class GuardedValidation(SchemaExtension):
-    """Size guard before parsing, guarded cached validation, codes on request errors."""
+async def guarded_prepare(validator: DocumentValidator, context: Any) -> Prepared:
+    """on_parse: the size guard before parsing, then the cached parse, guards and validation."""
+    query = context.query or ""
+    limit = validator.limits.max_bytes
+    if len(query) > limit or len(query.encode("utf-8", "surrogatepass")) > limit:
+        raise refused(f"The document is larger than {limit} bytes", PARSE_FAILED, limit=limit)
+    prepared = await validator.prepare(query, context.parse_options.get("max_tokens"))
+    context.graphql_document = prepared.document
+    return prepared
 
-    def __init__(self, validator: DocumentValidator) -> None:
-        super().__init__()
-        self.validator = validator
-        self.prepared: Prepared | None = None
 
-    async def on_parse(self) -> AsyncIterator[None]:  # type: ignore[override]
-        query = self.execution_context.query or ""
-        limit = self.validator.limits.max_bytes
-        if len(query) > limit or len(query.encode("utf-8", "surrogatepass")) > limit:
-            raise refused(f"The document is larger than {limit} bytes", PARSE_FAILED, limit=limit)
-        max_tokens = self.execution_context.parse_options.get("max_tokens")
-        self.prepared = await self.validator.prepare(query, max_tokens)
-        self.execution_context.graphql_document = self.prepared.document
-        yield
+def apply_validation(prepared: Prepared | None, context: Any) -> None:
+    """on_validate: the cached validation's errors stand for strawberry's own validation."""
+    if prepared is not None and context.pre_execution_errors is None:
+        context.pre_execution_errors = prepared.errors
 
-    def on_validate(self) -> Iterator[None]:  # type: ignore[override]
-        context = self.execution_context
-        if self.prepared is not None and context.pre_execution_errors is None:
-            context.pre_execution_errors = self.prepared.errors
-        yield
 
-    def on_operation(self) -> Iterator[None]:  # type: ignore[override]
-        yield
-        result = self.execution_context.result
-        errors = getattr(result, "errors", None)
-        if errors:
-            result.errors = [_with_parse_code(e) for e in errors]  # type: ignore[union-attr]
+def with_parse_codes(result: Any) -> None:
+    """After the operation: codes on syntax errors (graphql-core's parser gives none)."""
+    errors = getattr(result, "errors", None)
+    if errors:
+        result.errors = [_with_parse_code(e) for e in errors]
 
 
 def _with_parse_code(error: GraphQLError) -> GraphQLError:

@@ -16,7 +16,7 @@ from tortoise.transactions import in_transaction
 
 from core import pubsub
 from core.context import Services
-from core.tokens import issue_token, read_token
+from core.tokens import issue_token
 from models.accounts import DeviceSession, User
 from resolvers.accounts import viewer_cache
 
@@ -45,7 +45,7 @@ async def authenticate(services: Services, token: str | None) -> User | None:
     """The user a bearer token speaks for, or None (bad, expired, signed out, revoked, suspended)."""
     if not token:
         return None
-    claims = read_token(services.settings.secret_key, token)
+    claims = viewer_cache.claims(services.settings.secret_key, token)
     if claims is None:
         return None
     current = await viewer_cache.generation(services, claims.user_id)  # before the database

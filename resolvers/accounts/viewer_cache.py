@@ -9,6 +9,9 @@ the next request in every process, not after the cache time. Writers bump after 
 readers read the generation before the database, so a copy is never tagged newer than its data.
 With Redis unreachable, or without REDIS_URL (an in-process fakeredis that `app.py delete-user`
 in another process could not bump), nothing is cached: every request reads the database.
+
+A token's signature is checked once: its claims (signed data, not the state of the user) are
+kept by token text, and only their expiry is checked again on later requests.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from redis.exceptions import RedisError
 
+from core.tokens import TokenClaims, read_token
 from models.accounts import User
 
 if TYPE_CHECKING:
@@ -33,6 +37,25 @@ GENERATION_KEEP_SECONDS = 86_400  # far longer than any copy lives
 
 # token -> (good until (monotonic), generation, user)
 _copies: OrderedDict[str, tuple[float, str, User]] = OrderedDict()
+# (secret, token) -> the claims of a token whose signature was checked
+_verified: OrderedDict[tuple[str, str], TokenClaims] = OrderedDict()
+
+
+def claims(secret: str, token: str) -> TokenClaims | None:
+    """`read_token`, its signature checked once per token text (expiry every time)."""
+    key = (secret, token)
+    found = _verified.get(key)
+    if found is None:
+        found = read_token(secret, token)
+        if found is None:
+            return None  # bad tokens are not kept: only signed ones can fill the table
+        _verified[key] = found
+        while len(_verified) > MAX_ENTRIES:
+            _verified.popitem(last=False)
+    if found.expires_at <= time.time():
+        _verified.pop(key, None)
+        return None
+    return found
 
 
 def _key(services: Services, user_id: int) -> str:
