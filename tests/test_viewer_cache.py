@@ -153,3 +153,19 @@ async def test_a_snapshot_cannot_be_moved_to_another_user_or_edited(client, serv
     with count_wire(POSTGRES) as wire:
         me = (await gql(client, "{ me { id role } }", token=mallory))["data"]["me"]
     assert me == {"id": mallory_id, "role": "DINER"} and wire.statements  # read from the database
+
+
+async def test_the_me_lines_two_counts_are_one_statement(client):
+    """bench/session.lua's `me` line: followersCount and followingCount from one loader."""
+    me_line = "{ me { id displayName followersCount followingCount } }"
+    token, user_id, _ = await register(client)
+    other, other_id, _ = await register(client)
+    follow = "mutation($id: ID!) { follow(userId: $id) { errors { code } } }"
+    assert (await gql(client, follow, {"id": other_id}, token))["data"]["follow"]["errors"] == []
+    assert (await gql(client, follow, {"id": user_id}, other))["data"]["follow"]["errors"] == []
+    await gql(client, me_line, token=token)  # the viewer cached
+    with count_wire(POSTGRES) as wire:
+        me = (await gql(client, me_line, token=token))["data"]["me"]
+    assert (me["followersCount"], me["followingCount"]) == (1, 1)
+    counts = [s for s in wire.statements if "follows" in s.lower()]
+    assert len(counts) == 1, wire.statements
