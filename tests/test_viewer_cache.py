@@ -169,3 +169,20 @@ async def test_the_me_lines_two_counts_are_one_statement(client):
     assert (me["followersCount"], me["followingCount"]) == (1, 1)
     counts = [s for s in wire.statements if "follows" in s.lower()]
     assert len(counts) == 1, wire.statements
+
+
+@pytest.mark.skipif(not POSTGRES, reason="snapshots only with a shared Redis")
+async def test_an_old_snapshot_is_not_trusted(client, monkeypatch):
+    import time
+    from types import SimpleNamespace
+
+    from resolvers.accounts import viewer_cache
+
+    token, user_id, _ = await register(client)
+    assert (await gql(client, ME, token=token))["data"]["me"]["id"] == user_id
+    later = time.time() + viewer_cache.SNAPSHOT_SECONDS + 60
+    monkeypatch.setattr(viewer_cache, "time", SimpleNamespace(time=lambda: later, monotonic=time.monotonic))
+    new_process()
+    with count_wire(POSTGRES) as wire:
+        assert (await gql(client, ME, token=token))["data"]["me"]["id"] == user_id
+    assert wire.statements  # read from the database again (and the snapshot rewritten)

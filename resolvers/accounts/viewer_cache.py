@@ -50,6 +50,9 @@ log = logging.getLogger("tablemates.sessions")
 CACHE_SECONDS = 5.0
 MAX_ENTRIES = 10_000
 GENERATION_KEEP_SECONDS = 86_400  # far longer than any copy lives
+# A snapshot is trusted for at most this long after the read that wrote it: every writer in the
+# app bumps the generation, this bounds what a writer past the app (manual SQL) leaves stale.
+SNAPSHOT_SECONDS = 3600
 MAX_SNAPSHOT_SESSIONS = 32  # sessions one snapshot vouches for (others read the database once)
 # Columns a snapshot carries: all of the row but the password hash (read where it's needed).
 SNAPSHOT_FIELDS = tuple(name for name in User._meta.fields_db_projection if name != "password_hash")
@@ -136,6 +139,9 @@ def _decode(services: Services, user_id: int, found: State) -> dict | None:
         return None
     if not isinstance(content, dict) or content.get("g") != found.generation:
         return None
+    written = content.get("t")
+    if not isinstance(written, int) or not 0 <= time.time() - written < SNAPSHOT_SECONDS:
+        return None
     row = content.get("u")
     if not isinstance(row, dict) or row.get("id") != user_id:
         return None
@@ -188,7 +194,8 @@ async def remember(services: Services, found: State | None, user: User, session_
         elif isinstance(value, Role):
             value = value.value
         row[name] = value
-    body = json.dumps({"g": found.generation, "s": sessions, "u": row}, separators=(",", ":")).encode()
+    content = {"g": found.generation, "t": int(time.time()), "s": sessions, "u": row}
+    body = json.dumps(content, separators=(",", ":")).encode()
     key = _key(services, user.id)
     try:
         async with services.redis.pipeline(transaction=False) as pipe:
