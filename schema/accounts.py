@@ -96,11 +96,11 @@ class UserNode(ModelNode, kind=User):
     # ---- social graph (foodies)
     @strawberry.field
     async def followers_count(self, info: Info) -> int:
-        return await info.context.loaders.get(foodies.load_follower_counts).load(self.model.id)
+        return (await info.context.loaders.get(foodies.load_follow_counts).load(self.model.id))[0]
 
     @strawberry.field
     async def following_count(self, info: Info) -> int:
-        return await info.context.loaders.get(foodies.load_following_counts).load(self.model.id)
+        return (await info.context.loaders.get(foodies.load_follow_counts).load(self.model.id))[1]
 
     @strawberry.field(description="Whether the signed-in viewer follows this user (false when anonymous).")
     async def is_followed_by_me(self, info: Info) -> bool:

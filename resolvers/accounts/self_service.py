@@ -11,7 +11,7 @@ from typing import Any
 from core.context import Context
 from core.errors import ErrorCode, UserInputError
 from models.accounts import User
-from resolvers.accounts.accounts import write_limit
+from resolvers.accounts.accounts import password_hash_of, write_limit
 from resolvers.accounts.login_throttle import LoginThrottle, account_key
 from resolvers.accounts.personal_data import delete_user, export_user
 
@@ -26,7 +26,7 @@ async def delete_mine(ctx: Context, password: str) -> bool:
     viewer = await write_limit(ctx, "password", fail_closed=True)
     throttle = LoginThrottle(ctx, account_key(viewer.email))
     await throttle.admit()
-    if not await ctx.services.passwords.verify(viewer.password_hash, password):
+    if not await ctx.services.passwords.verify(await password_hash_of(viewer.id), password):
         await throttle.failed()
         raise UserInputError(ErrorCode.INVALID_CREDENTIALS, "Wrong password", "password")
     await throttle.succeeded()

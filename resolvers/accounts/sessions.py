@@ -48,19 +48,24 @@ async def authenticate(services: Services, token: str | None) -> User | None:
     claims = viewer_cache.claims(services.settings.secret_key, token)
     if claims is None:
         return None
-    current = await viewer_cache.generation(services, claims.user_id)  # before the database
+    found = await viewer_cache.state(services, claims.user_id)  # before the database
+    current = found.generation if found is not None else None
     cached = viewer_cache.get(token, current)
     if cached is not None:
         return cached
-    if claims.session_id is None:  # tokens minted by tools (bench): version-checked only
+    user = viewer_cache.from_snapshot(services, claims.user_id, claims.session_id, found)
+    from_database = user is None
+    if user is None and claims.session_id is None:  # tokens minted by tools (bench): version-checked only
         user = await User.get_or_none(id=claims.user_id)
-    else:
+    elif user is None:
         row = (
             await DeviceSession.filter(id=claims.session_id, user_id=claims.user_id)
             .select_related("user")
             .first()
         )
         user = row.user if row is not None else None
+    if from_database and user is not None:
+        await viewer_cache.remember(services, found, user, claims.session_id)
     if user is None or user.token_version != claims.version or user.is_suspended(datetime.now(UTC)):
         return None
     user.session_id = claims.session_id

@@ -12,20 +12,36 @@ in another process could not bump), nothing is cached: every request reads the d
 
 A token's signature is checked once: its claims (signed data, not the state of the user) are
 kept by token text, and only their expiry is checked again on later requests.
+
+Round 5: a viewer new to the process costs no SQL when Redis knows them. The generation lives in
+one Redis hash per user (`<namespace>:viewer:<user id>`) next to a *snapshot*: the user's row
+(every column but the password hash) as the last database read saw it, tagged with the
+generation read before that read and with the sessions that read found alive, and signed with
+an HMAC over the key (so over the namespace and user id) under SECRET_KEY. A request reads both
+fields in one HMGET (it replaced the GET); the snapshot is used only if its tag equals the
+current generation, its MAC checks, its id is the token's user and the token's session is one it
+vouches for. Every change bumps the generation (HINCRBY) and drops the snapshot in one MULTI, so
+revocation still takes effect on the next request in every process; a snapshot written late
+(after a bump) carries the old tag and is ignored. The snapshot is written only after a database
+read made under a generation read first (never at login: that read came before any generation).
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
+import hmac
+import json
 import logging
 import time
 from collections import OrderedDict
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from redis.exceptions import RedisError
 
 from core.tokens import TokenClaims, read_token
-from models.accounts import User
+from models.accounts import Role, User
 
 if TYPE_CHECKING:
     from core.context import Services
@@ -34,6 +50,15 @@ log = logging.getLogger("tablemates.sessions")
 CACHE_SECONDS = 5.0
 MAX_ENTRIES = 10_000
 GENERATION_KEEP_SECONDS = 86_400  # far longer than any copy lives
+# A snapshot is trusted for at most this long after the read that wrote it: every writer in the
+# app bumps the generation, this bounds what a writer past the app (manual SQL) leaves stale.
+SNAPSHOT_SECONDS = 3600
+MAX_SNAPSHOT_SESSIONS = 32  # sessions one snapshot vouches for (others read the database once)
+# Columns a snapshot carries: all of the row but the password hash (read where it's needed).
+SNAPSHOT_FIELDS = tuple(name for name in User._meta.fields_db_projection if name != "password_hash")
+_DATETIMES = frozenset(
+    name for name in SNAPSHOT_FIELDS if type(User._meta.fields_map[name]).__name__ == "DatetimeField"
+)
 
 # token -> (good until (monotonic), generation, user)
 _copies: OrderedDict[str, tuple[float, str, User]] = OrderedDict()
@@ -59,18 +84,126 @@ def claims(secret: str, token: str) -> TokenClaims | None:
 
 
 def _key(services: Services, user_id: int) -> str:
-    return f"{services.settings.redis_namespace}:viewer-gen:{user_id}"
+    return f"{services.settings.redis_namespace}:viewer:{user_id}"
 
 
-async def generation(services: Services, user_id: int) -> str | None:
-    """The user's current generation, or None when Redis can't tell (then: no cache)."""
+class State:
+    """What Redis holds for a user: the generation and, maybe, a snapshot (still unparsed)."""
+
+    __slots__ = ("generation", "raw")
+
+    def __init__(self, generation: str, raw: bytes | str | None) -> None:
+        self.generation = generation
+        self.raw = raw
+
+
+async def state(services: Services, user_id: int) -> State | None:
+    """The user's generation and snapshot in one round trip, or None when Redis can't tell
+    (then: no cache)."""
     settings = services.settings
     if not (settings.redis_url and settings.shared_redis_caches):
         return None  # in-process fakeredis: other processes (the CLI's delete-user) can't bump it
     try:
-        return str(await services.redis.get(_key(services, user_id)) or "0")
+        generation, raw = await services.redis.hmget(_key(services, user_id), ("g", "u"))
     except (RedisError, OSError):
         return None
+    if isinstance(generation, bytes):
+        generation = generation.decode()
+    return State(str(generation or "0"), raw)
+
+
+async def generation(services: Services, user_id: int) -> str | None:
+    """The user's current generation, or None when Redis can't tell (then: no cache)."""
+    found = await state(services, user_id)
+    return found.generation if found is not None else None
+
+
+def _mac(services: Services, user_id: int, body: bytes) -> str:
+    key = _key(services, user_id).encode()
+    return hmac.new(services.settings.secret_key.encode(), key + b"\n" + body, hashlib.sha256).hexdigest()
+
+
+def _decode(services: Services, user_id: int, found: State) -> dict | None:
+    """The snapshot's content if this code wrote it for this user under the current generation."""
+    raw = found.raw
+    if not raw:
+        return None
+    if isinstance(raw, str):
+        raw = raw.encode()
+    mac, _, body = raw.partition(b".")
+    if not hmac.compare_digest(mac, _mac(services, user_id, body).encode()):
+        return None
+    try:
+        content = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(content, dict) or content.get("g") != found.generation:
+        return None
+    written = content.get("t")
+    if not isinstance(written, int) or not 0 <= time.time() - written < SNAPSHOT_SECONDS:
+        return None
+    row = content.get("u")
+    if not isinstance(row, dict) or row.get("id") != user_id:
+        return None
+    return content
+
+
+def from_snapshot(
+    services: Services, user_id: int, session_id: int | None, found: State | None
+) -> User | None:
+    """The user as the snapshot has them, if it's valid now and vouches for the session."""
+    if found is None:
+        return None
+    content = _decode(services, user_id, found)
+    if content is None:
+        return None
+    if session_id is not None and session_id not in content.get("s", ()):
+        return None
+    try:
+        row = dict(content["u"])
+        for name in _DATETIMES:
+            if row.get(name) is not None:
+                row[name] = datetime.fromisoformat(row[name])
+        row["role"] = Role(row["role"])
+        if set(row) != set(SNAPSHOT_FIELDS):
+            return None
+        user = User(**row)
+    except (KeyError, TypeError, ValueError):
+        return None
+    user._saved_in_db = True
+    user._partial = True  # no password hash: a save must name its fields
+    return user
+
+
+async def remember(services: Services, found: State | None, user: User, session_id: int | None) -> None:
+    """After a database read made under `found.generation`: write the snapshot, vouching for
+    `session_id` too (with those the current snapshot already vouches for)."""
+    if found is None:
+        return
+    current = _decode(services, user.id, found)
+    sessions = [s for s in (current or {}).get("s", ()) if isinstance(s, int)]
+    if current is not None and (session_id is None or session_id in sessions):
+        return  # nothing new to say
+    if session_id is not None:
+        sessions = [*sessions, session_id][-MAX_SNAPSHOT_SESSIONS:]
+    row = {}
+    for name in SNAPSHOT_FIELDS:
+        value = getattr(user, name)
+        if isinstance(value, datetime):
+            value = value.isoformat()
+        elif isinstance(value, Role):
+            value = value.value
+        row[name] = value
+    content = {"g": found.generation, "t": int(time.time()), "s": sessions, "u": row}
+    body = json.dumps(content, separators=(",", ":")).encode()
+    key = _key(services, user.id)
+    try:
+        async with services.redis.pipeline(transaction=False) as pipe:
+            await pipe.hset(key, "u", _mac(services, user.id, body).encode() + b"." + body).expire(
+                key, GENERATION_KEEP_SECONDS
+            ).execute()
+    except (RedisError, OSError) as error:
+        log.warning("viewer snapshot write failed for user %s: %s", user.id, error)
 
 
 def _copy(user: User) -> User:
@@ -106,6 +239,6 @@ async def changed(services: Services, user_id: int) -> None:
     key = _key(services, user_id)
     try:
         async with services.redis.pipeline(transaction=True) as pipe:
-            await pipe.incr(key).expire(key, GENERATION_KEEP_SECONDS).execute()
+            await pipe.hincrby(key, "g", 1).hdel(key, "u").expire(key, GENERATION_KEEP_SECONDS).execute()
     except (RedisError, OSError) as error:  # then readers can't read it either: no cache
         log.warning("viewer generation bump failed for user %s: %s", user_id, error)
