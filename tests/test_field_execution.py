@@ -13,7 +13,8 @@ from tests.helpers import gql, register
 async def test_every_model_node_id_resolved_directly(app):
     graphql_schema = app.state.schema._schema
     nodes = [
-        t for t in graphql_schema.type_map.values()
+        t
+        for t in graphql_schema.type_map.values()
         if isinstance(getattr((t.extensions or {}).get("strawberry-definition"), "origin", None), type)
         and issubclass(t.extensions["strawberry-definition"].origin, ModelNode)
     ]
