@@ -13,6 +13,8 @@ from strawberry.tools import merge_types
 
 from schema.error_log import LoggedSchema
 from schema.ids import resolve_global_id
+from schema.lean import lean_resolvers
+from schema.nodes import plain_ids
 from schema.pipeline import OperationPipeline
 from schema.validation import DocumentLimits, DocumentValidator
 from settings import Settings
@@ -89,6 +91,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         max_depth=settings.max_query_depth,
         max_aliases=settings.max_aliases,
     )
+    plain_ids(schema._schema)  # every node's `id` resolved directly (schema/nodes.py)
+    lean_resolvers(schema)  # the other fields, where strawberry's wrappers do nothing (schema/lean.py)
     validator.append(DocumentValidator(schema._schema, limits, settings.introspection))
     schema.document_validator = validator[0]  # type: ignore[attr-defined]
     return schema

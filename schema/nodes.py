@@ -16,6 +16,7 @@ from typing import Any, Self
 
 import strawberry
 from strawberry import relay
+from strawberry.relay.utils import to_base64
 
 from resolvers import visibility
 from schema.context import Info
@@ -128,3 +129,30 @@ def in_order(ids: Sequence[int], rows: Iterable[Any]) -> list[Any | None]:
     """Rows of a filtered query, in the order of `ids` (None where filtered out)."""
     found = {row.id: row for row in rows}
     return [found.get(i) for i in ids]
+
+
+def _global_id(root: ModelNode, info: Any) -> str:
+    """A node's `id`, as relay's resolver gives it (base64 of "Type:pk"), without strawberry's
+    per-field wrapping (an Info object, argument conversion, the extension chain, a GlobalID)."""
+    return to_base64(info.parent_type.name, str(root.id))
+
+
+def plain_ids(graphql_schema: Any) -> int:
+    """Resolve the `id` of every ModelNode type with `_global_id` (issue 18: the `id` of each
+    node of a response went through strawberry's full resolver path). Only types that keep
+    relay's `resolve_id` / `resolve_typename` and name their NodeID `id`; returns how many."""
+    done = 0
+    for graphql_type in graphql_schema.type_map.values():
+        definition = getattr(graphql_type, "extensions", None) or {}
+        origin = getattr(definition.get("strawberry-definition"), "origin", None)
+        if not (isinstance(origin, type) and issubclass(origin, ModelNode)):
+            continue
+        if (
+            origin.resolve_id.__func__ is not relay.Node.resolve_id.__func__  # type: ignore[attr-defined]
+            or origin.resolve_typename.__func__ is not relay.Node.resolve_typename.__func__  # type: ignore[attr-defined]
+            or origin.resolve_id_attr() != "id"
+        ):
+            continue
+        graphql_type.fields["id"].resolve = _global_id
+        done += 1
+    return done
