@@ -6,7 +6,7 @@ HTTP: a real `app.py serve` process, one request at a time, random viewers. Bare
 index's `within` (the KNN + ST_DWithin SQL, or R*Tree + great-circle on SQLite) for the same
 viewer, radius and candidate cap, run in this process on the same database; and "bare with
 rows": `within_rows`, the spatial statement the request now runs (the candidates with their
-scoring columns). For each viewer the three are timed back to back, so all share one window of
+scoring columns, the viewer's blocks left out inside it). For each viewer the three are timed back to back, so all share one window of
 the (shared) machine's load.
 """
 
@@ -26,6 +26,7 @@ from models import tortoise_config
 from models.accounts import User
 from resolvers.accounts.accounts import DINER_KIND
 from resolvers.foodies.foodies import CANDIDATE_CAP, CANDIDATE_ROWS, CANDIDATE_ROWS_PG
+from resolvers.visibility import BLOCKED_EITHER_WAY_SQL
 from settings import Settings
 
 QUERY = """
@@ -66,6 +67,8 @@ async def measure(
                 limit=CANDIDATE_CAP,
                 exclude=[person.id],
                 read_past_missing=False,
+                also_exclude=BLOCKED_EITHER_WAY_SQL,
+                also_exclude_of=person.id,
             )
             with_rows = (time.perf_counter() - started) * 1000
             headers = {"Authorization": f"Bearer {token_for(settings, person.id)}"}

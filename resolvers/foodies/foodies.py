@@ -30,7 +30,6 @@ from resolvers.foodies import matches
 from resolvers.foodies.matching import Taste, match_score
 from resolvers.meals import meals
 from resolvers.notifications import inbox
-from resolvers.visibility import blocked_either_way
 
 CANDIDATE_CAP = 500  # nearest obfuscated points scored per query: bounded work in dense cities
 MATCH_TOPIC = "match-request"
@@ -241,12 +240,11 @@ def _moment(value: object) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-async def nearest_candidates(
-    ctx: Context, viewer: User, radius_km: float, excluded: list[int]
-) -> list[tuple[Hit, tuple | None]]:
-    """The CANDIDATE_CAP nearest diners' points, each with what scoring needs of them (None when
-    they are not discoverable): (id, cuisines, dietary, spice, budget, last active, suspended
-    until) by position, as plain rows: one query, no model objects."""
+async def nearest_candidates(ctx: Context, viewer: User, radius_km: float) -> list[tuple[Hit, tuple | None]]:
+    """The CANDIDATE_CAP nearest diners' points but the viewer's and those of people blocked
+    either way (the block rule as SQL, inside the spatial statement), each with what scoring
+    needs of them (None when they are not discoverable): (id, cuisines, dietary, spice, budget,
+    last active, suspended until) by position, as plain rows: one query, no model objects."""
     postgres = connections.get("default").capabilities.dialect == "postgres"
     found = await ctx.services.geo.within_rows(
         DINER_KIND,
@@ -255,8 +253,10 @@ async def nearest_candidates(
         radius_km,
         CANDIDATE_ROWS_PG if postgres else CANDIDATE_ROWS,
         limit=CANDIDATE_CAP,
-        exclude=excluded,
+        exclude=[viewer.id],
         read_past_missing=False,
+        also_exclude=visibility.BLOCKED_EITHER_WAY_SQL,
+        also_exclude_of=viewer.id,
     )
     if postgres:  # asyncpg decodes every column already (text[], timestamptz): rows as they are
         return found  # type: ignore[return-value]
@@ -299,9 +299,8 @@ async def nearby_foodies(
     cursor = decode_cursor(after, 2)
     if viewer.lat is None or viewer.lng is None:
         return Page(items=[], cursors=[], has_next_page=False, count=_none)
-    excluded = [viewer.id, *await blocked_either_way(viewer.id)]
     # Score from plain tuples: building 500 model objects per request cost more than the SQL.
-    candidates = await nearest_candidates(ctx, viewer, radius_km, excluded)
+    candidates = await nearest_candidates(ctx, viewer, radius_km)
     hits = [hit for hit, _ in candidates]
     now = datetime.now(UTC)
     mine = _taste(viewer)
