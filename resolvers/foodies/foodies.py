@@ -304,13 +304,15 @@ async def nearby_foodies(
     hits = [hit for hit, _ in candidates]
     now = datetime.now(UTC)
     mine = _taste(viewer)
-    ranked: list[tuple[float, int, float, list[str]]] = []
+    # (-score, id, exact distance, cuisines): the shown distance and shared cuisines are worked
+    # out below for the page's items only.
+    ranked: list[tuple[float, int, float, frozenset[str]]] = []
     for hit, row in candidates:
         if row is None or (row[6] is not None and row[6] > now):  # gone, hidden or suspended
             continue
         taste = Taste(frozenset(row[1] or []), frozenset(row[2] or []), row[3], row[4])
         score = match_score(mine, taste, hit.distance_km, radius_km, row[5], now)
-        ranked.append((-score, row[0], coarse_km(hit.distance_km), sorted(mine.cuisines & taste.cuisines)))
+        ranked.append((-score, row[0], hit.distance_km, taste.cuisines))
     ranked.sort(key=lambda item: (item[0], item[1]))
     if cursor is not None:
         try:
@@ -321,8 +323,8 @@ async def nearby_foodies(
     window = ranked[: size + 1]
     page_users = {u.id: u for u in await User.filter(id__in=[item[1] for item in window[:size]])}
     items = [
-        FoodieMatch(page_users[uid], distance, -neg_score, shared)
-        for neg_score, uid, distance, shared in window[:size]
+        FoodieMatch(page_users[uid], coarse_km(distance), -neg_score, sorted(mine.cuisines & cuisines))
+        for neg_score, uid, distance, cuisines in window[:size]
         if uid in page_users
     ]
     # totalCount: the candidates scoring keeps (discoverable, not suspended), as one COUNT.
