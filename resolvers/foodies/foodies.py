@@ -27,7 +27,7 @@ from models.foodies import Block, Follow, MatchRequest, MatchStatus
 from resolvers import visibility
 from resolvers.accounts.accounts import DINER_KIND, write_limit
 from resolvers.foodies import matches
-from resolvers.foodies.matching import Taste, match_score
+from resolvers.foodies.matching import Scorer, Taste
 from resolvers.meals import meals
 from resolvers.notifications import inbox
 
@@ -304,15 +304,16 @@ async def nearby_foodies(
     hits = [hit for hit, _ in candidates]
     now = datetime.now(UTC)
     mine = _taste(viewer)
+    score = Scorer(mine, radius_km, now).score
     # (-score, id, exact distance, cuisines): the shown distance and shared cuisines are worked
     # out below for the page's items only.
     ranked: list[tuple[float, int, float, frozenset[str]]] = []
     for hit, row in candidates:
         if row is None or (row[6] is not None and row[6] > now):  # gone, hidden or suspended
             continue
-        taste = Taste(frozenset(row[1] or []), frozenset(row[2] or []), row[3], row[4])
-        score = match_score(mine, taste, hit.distance_km, radius_km, row[5], now)
-        ranked.append((-score, row[0], hit.distance_km, taste.cuisines))
+        cuisines = frozenset(row[1] or ())
+        points = score(cuisines, row[2] or (), row[3], row[4], hit.distance_km, row[5])
+        ranked.append((-points, row[0], hit.distance_km, cuisines))
     ranked.sort(key=lambda item: (item[0], item[1]))
     if cursor is not None:
         try:
