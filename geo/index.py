@@ -46,6 +46,8 @@ class GeoIndex(Protocol):
         after: Hit | None = None,
         exclude: Sequence[int] = (),
         read_past_missing: bool = True,
+        also_exclude: str | None = None,
+        also_exclude_of: int | None = None,
     ) -> list[tuple[Hit, Mapping[str, Any] | None]]:
         """`within`, each point with its row of `rows`, in one round trip on PostgreSQL.
 
@@ -56,6 +58,12 @@ class GeoIndex(Protocol):
         the `limit` nearest points that have a row (points
         without one are read past, inside the index scan); False: the `limit` nearest points,
         each with its row or None.
+
+        `also_exclude`: the caller's SELECT of one column of more object ids to leave out (as
+        `exclude`: before the `limit` nearest are taken), with one named parameter `:of` bound to
+        `also_exclude_of`; on PostgreSQL it runs inside the spatial statement. Such exclusions
+        are the caller's fresh state (a viewer's blocks), so with `also_exclude` the statement
+        reads on the primary, not a lagging replica.
         """
         ...
 

@@ -59,6 +59,7 @@ LAT, LNG = bindparam("lat", type_=Float), bindparam("lng", type_=Float)
 RADIUS_M, LIMIT = bindparam("radius_m", type_=Float), bindparam("limit", type_=Integer)
 AFTER_KM, AFTER_ID = bindparam("after_km", type_=Float), bindparam("after_id", type_=BigInteger)
 EXCLUDE = bindparam("exclude", type_=ARRAY(BigInteger))
+OF = bindparam("of", type_=BigInteger)
 
 
 def point(lat, lng):  # noqa: ANN001, ANN201 - SQLAlchemy expressions
@@ -70,7 +71,15 @@ def _rows_table(rows: str):  # noqa: ANN202
     return text(rows).columns(column("id")).subquery("t")
 
 
-def within_statement(kind: str, has_after: bool, has_exclude: bool, rows: str | None = None):  # noqa: ANN201
+def _also_excluded(also_exclude: str):  # noqa: ANN202
+    """`object_id` not among the caller's SELECT of ids (`:of` bound): evaluated once per
+    statement (an InitPlan array), then checked in the index scan as `exclude` is."""
+    return text(f"geo_points.object_id <> ALL(ARRAY({also_exclude}))").bindparams(OF)
+
+
+def within_statement(  # noqa: ANN201
+    kind: str, has_after: bool, has_exclude: bool, rows: str | None = None, also_exclude: str | None = None
+):
     """Nearest first, ties by id, in two index-friendly steps.
 
     1. `knn`: a pure KNN index scan (`ORDER BY geog <-> here LIMIT n`, no radius: the GiST index
@@ -98,6 +107,8 @@ def within_statement(kind: str, has_after: bool, has_exclude: bool, rows: str | 
         )
     if has_exclude:
         filters.append(geo_points.c.object_id != all_(EXCLUDE))
+    if also_exclude is not None:
+        filters.append(_also_excluded(also_exclude))
     source, columns = geo_points, [geo_points.c.object_id, distance_m.label("distance_m")]
     if rows is not None:  # the row's columns first: callers may read them by position
         t = _rows_table(rows)
@@ -121,9 +132,11 @@ def within_statement(kind: str, has_after: bool, has_exclude: bool, rows: str | 
     )
 
 
-def with_rows_statement(kind: str, has_after: bool, has_exclude: bool, rows: str):  # noqa: ANN201
+def with_rows_statement(  # noqa: ANN201
+    kind: str, has_after: bool, has_exclude: bool, rows: str, also_exclude: str | None = None
+):
     """The nearest points (as `within`), each with its row of `rows` or NULLs (a LEFT JOIN)."""
-    hits = within_statement(kind, has_after, has_exclude).subquery("h")
+    hits = within_statement(kind, has_after, has_exclude, also_exclude=also_exclude).subquery("h")
     t = _rows_table(rows)
     return (
         select(literal_column("t.*"), hits.c.object_id, hits.c.distance_m)
@@ -134,13 +147,18 @@ def with_rows_statement(kind: str, has_after: bool, has_exclude: bool, rows: str
 
 @lru_cache(maxsize=64)
 def compiled(
-    kind: str, has_after: bool, has_exclude: bool, rows: str | None, read_past_missing: bool
+    kind: str,
+    has_after: bool,
+    has_exclude: bool,
+    rows: str | None,
+    read_past_missing: bool,
+    also_exclude: str | None = None,
 ) -> tuple[str, tuple[str, ...], dict[str, Any]]:
     """SQL text ($n placeholders), parameter names and the constants' values of one shape."""
     if rows is not None and not read_past_missing:
-        statement = with_rows_statement(kind, has_after, has_exclude, rows)
+        statement = with_rows_statement(kind, has_after, has_exclude, rows, also_exclude)
     else:
-        statement = within_statement(kind, has_after, has_exclude, rows)
+        statement = within_statement(kind, has_after, has_exclude, rows, also_exclude)
     result = statement.compile(dialect=_DIALECT)
     return str(result), tuple(result.positiontup or ()), dict(result.params)
 
@@ -176,11 +194,16 @@ class PostgisGeoIndex(PointStore):
         after: Hit | None = None,
         exclude: Sequence[int] = (),
         read_past_missing: bool = True,
+        also_exclude: str | None = None,
+        also_exclude_of: int | None = None,
     ) -> list[tuple[Hit, Mapping[str, Any] | None]]:
         sql, params = self._statement(
-            kind, lat, lng, radius_km, limit, after, exclude, rows, read_past_missing
+            kind, lat, lng, radius_km, limit, after, exclude, rows, read_past_missing,
+            also_exclude, also_exclude_of,
         )
-        _, found = await self._read_conn().execute_query(sql, params)
+        # The caller's exclusions are its fresh state (blocks): read them where they were written.
+        connection = self._conn() if also_exclude is not None else self._read_conn()
+        _, found = await connection.execute_query(sql, params)
         return [
             (Hit(row["distance_m"] / 1000.0, row["object_id"]), row if row["id"] is not None else None)
             for row in found
@@ -197,8 +220,12 @@ class PostgisGeoIndex(PointStore):
         exclude: Sequence[int],
         rows: str | None,
         read_past_missing: bool,
+        also_exclude: str | None = None,
+        also_exclude_of: int | None = None,
     ) -> tuple[str, list[object]]:
-        sql, names, constants = compiled(kind, after is not None, bool(exclude), rows, read_past_missing)
+        sql, names, constants = compiled(
+            kind, after is not None, bool(exclude), rows, read_past_missing, also_exclude
+        )
         values = {
             **constants,
             "lat": float(lat),
@@ -208,6 +235,7 @@ class PostgisGeoIndex(PointStore):
             "after_km": after.distance_km if after else None,
             "after_id": after.object_id if after else None,
             "exclude": list(exclude),
+            "of": also_exclude_of,
         }
         return sql, [values[name] for name in names]
 

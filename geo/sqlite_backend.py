@@ -122,9 +122,15 @@ class SqliteGeoIndex(PointStore):
         after: Hit | None = None,
         exclude: Sequence[int] = (),
         read_past_missing: bool = True,
+        also_exclude: str | None = None,
+        also_exclude_of: int | None = None,
     ) -> list[tuple[Hit, Mapping[str, Any] | None]]:
         """`within`, then the rows of those ids (SQLite is in-process: two reads cost little);
-        reading past points without a row in growing batches until `limit` have one."""
+        reading past points without a row in growing batches until `limit` have one.
+        `also_exclude` is one more read first, on the primary (the caller's fresh state)."""
+        if also_exclude is not None:
+            _, more = await self._conn().execute_query(also_exclude, {"of": also_exclude_of})  # type: ignore[arg-type]
+            exclude = [*exclude, *(row[0] for row in more)]
         found: list[tuple[Hit, Mapping[str, Any] | None]] = []
         batch = limit if not read_past_missing else limit + 1
         while True:

@@ -101,6 +101,14 @@ async def blocked_either_way(user_id: int) -> frozenset[int]:
     return (await load_blocked([user_id]))[0]
 
 
+# The same rule as SQL, for a statement that leaves blocked people out itself (nearbyFoodies'
+# spatial statement): everyone `:of` blocked or who blocked `:of`.
+BLOCKED_EITHER_WAY_SQL = (
+    "SELECT blocked_id FROM blocks WHERE blocker_id = :of "
+    "UNION ALL SELECT blocker_id FROM blocks WHERE blocked_id = :of"
+)
+
+
 async def blocked(ctx: Context) -> frozenset[int]:
     """Users blocked either way with the viewer (none when anonymous), read once per request."""
     if ctx.viewer is None:

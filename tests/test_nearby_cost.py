@@ -2,8 +2,8 @@
 
 restaurantsNearby: the spatial statement joins the visible restaurants' rows and reads past the
 hidden ones inside its index scan, so a page is one statement on PostgreSQL. nearbyFoodies: the
-candidates come back with their scoring columns from the spatial statement (blocks, that
-statement, the page's users).
+candidates come back with their scoring columns from the spatial statement, which also leaves out
+the people blocked either way (the block rule as SQL): that statement, then the page's users.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from tests.conftest import BACKEND
 from tests.helpers import account_with_role, gql, open_restaurant, random_spot
 from tests.test_claim_gate import besides_authentication
-from tests.test_foodies import BLOCK, PROFILE, diner, offset
+from tests.test_foodies import BLOCK, PROFILE, UNBLOCK, diner, offset
 from tests.test_restaurants import NEARBY as RESTAURANTS_NEARBY
 from tests.test_restaurants import east
 from tests.test_visibility import moderate
@@ -85,8 +85,31 @@ async def test_nearby_foodies_reads_candidates_with_their_scoring_columns_in_the
         s for s in statements if "geo_points" in s or "geo_kinds" in s
     ]  # (SQLite: a kind's code, cached)
     if POSTGRES:
-        # blocks, the spatial statement with the candidates' rows, the page's users
-        assert len(statements) == 3, statements
-        assert len(spatial) == 1 and "discoverable" in spatial[0], statements
-    else:  # SQLite: the rings; then blocks, the candidates' rows by id, the page's users
+        # the spatial statement (blocks inside it) with the candidates' rows, the page's users
+        assert len(statements) == 2, statements
+        assert len(spatial) == 1 and "discoverable" in spatial[0] and "blocks" in spatial[0], statements
+    else:  # SQLite: blocks, the rings, the candidates' rows by id, the page's users
         assert len(statements) - len(spatial) <= 3, [s[:80] for s in statements]
+
+
+async def test_blocks_inside_the_spatial_statement_hold_both_ways_at_once(client):
+    """The block rule runs inside nearbyFoodies' spatial statement: blocking, being blocked and
+    unblocking each show in the very next page."""
+    lat, lng = random_spot()
+    me, _, _ = await diner(client, lat, lng)
+    mine, mine_id, _ = await diner(client, *offset(lat, lng, 1, 0))
+    theirs, theirs_id, _ = await diner(client, *offset(lat, lng, 0, 1))
+    my_id = (await gql(client, "{ me { id } }", token=me))["data"]["me"]["id"]
+
+    async def listed() -> set[str]:
+        page = (await gql(client, FOODIES, {"r": 5, "first": 10}, me))["data"]["nearbyFoodies"]
+        return {e["node"]["user"]["id"] for e in page["edges"]}
+
+    assert await listed() == {mine_id, theirs_id}
+    await gql(client, BLOCK, {"id": mine_id}, me)  # I block one
+    await gql(client, BLOCK, {"id": my_id}, theirs)  # the other blocks me
+    assert await listed() == set()
+    await gql(client, UNBLOCK, {"id": mine_id}, me)
+    assert await listed() == {mine_id}
+    await gql(client, UNBLOCK, {"id": my_id}, theirs)
+    assert await listed() == {mine_id, theirs_id}

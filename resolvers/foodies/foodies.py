@@ -28,10 +28,9 @@ from models.foodies import Block, Follow, MatchRequest, MatchStatus
 from resolvers import visibility
 from resolvers.accounts.accounts import DINER_KIND, write_limit
 from resolvers.foodies import matches
-from resolvers.foodies.matching import Taste, match_score
+from resolvers.foodies.matching import Scorer, Taste
 from resolvers.meals import meals
 from resolvers.notifications import inbox
-from resolvers.visibility import blocked_either_way
 
 CANDIDATE_CAP = 500  # nearest obfuscated points scored per query: bounded work in dense cities
 MATCH_TOPIC = "match-request"
@@ -242,12 +241,11 @@ def _moment(value: object) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-async def nearest_candidates(
-    ctx: Context, viewer: User, radius_km: float, excluded: list[int]
-) -> list[tuple[Hit, tuple | None]]:
-    """The CANDIDATE_CAP nearest diners' points, each with what scoring needs of them (None when
-    they are not discoverable): (id, cuisines, dietary, spice, budget, last active, suspended
-    until) by position, as plain rows: one query, no model objects."""
+async def nearest_candidates(ctx: Context, viewer: User, radius_km: float) -> list[tuple[Hit, tuple | None]]:
+    """The CANDIDATE_CAP nearest diners' points but the viewer's and those of people blocked
+    either way (the block rule as SQL, inside the spatial statement), each with what scoring
+    needs of them (None when they are not discoverable): (id, cuisines, dietary, spice, budget,
+    last active, suspended until) by position, as plain rows: one query, no model objects."""
     postgres = connections.get("default").capabilities.dialect == "postgres"
     found = await ctx.services.geo.within_rows(
         DINER_KIND,
@@ -256,8 +254,10 @@ async def nearest_candidates(
         radius_km,
         CANDIDATE_ROWS_PG if postgres else CANDIDATE_ROWS,
         limit=CANDIDATE_CAP,
-        exclude=excluded,
+        exclude=[viewer.id],
         read_past_missing=False,
+        also_exclude=visibility.BLOCKED_EITHER_WAY_SQL,
+        also_exclude_of=viewer.id,
     )
     if postgres:  # asyncpg decodes every column already (text[], timestamptz): rows as they are
         return found  # type: ignore[return-value]
@@ -300,19 +300,21 @@ async def nearby_foodies(
     cursor = decode_cursor(after, 2)
     if viewer.lat is None or viewer.lng is None:
         return Page(items=[], cursors=[], has_next_page=False, count=_none)
-    excluded = [viewer.id, *await blocked_either_way(viewer.id)]
     # Score from plain tuples: building 500 model objects per request cost more than the SQL.
-    candidates = await nearest_candidates(ctx, viewer, radius_km, excluded)
+    candidates = await nearest_candidates(ctx, viewer, radius_km)
     hits = [hit for hit, _ in candidates]
     now = datetime.now(UTC)
     mine = _taste(viewer)
-    ranked: list[tuple[float, int, float, list[str]]] = []
+    score = Scorer(mine, radius_km, now).score
+    # (-score, id, exact distance, cuisines): the shown distance and shared cuisines are worked
+    # out below for the page's items only.
+    ranked: list[tuple[float, int, float, frozenset[str]]] = []
     for hit, row in candidates:
         if row is None or (row[6] is not None and row[6] > now):  # gone, hidden or suspended
             continue
-        taste = Taste(frozenset(row[1] or []), frozenset(row[2] or []), row[3], row[4])
-        score = match_score(mine, taste, hit.distance_km, radius_km, row[5], now)
-        ranked.append((-score, row[0], coarse_km(hit.distance_km), sorted(mine.cuisines & taste.cuisines)))
+        cuisines = frozenset(row[1] or ())
+        points = score(cuisines, row[2] or (), row[3], row[4], hit.distance_km, row[5])
+        ranked.append((-points, row[0], hit.distance_km, cuisines))
     ranked.sort(key=lambda item: (item[0], item[1]))
     if cursor is not None:
         try:
@@ -323,8 +325,8 @@ async def nearby_foodies(
     window = ranked[: size + 1]
     page_users = {u.id: u for u in await User.filter(id__in=[item[1] for item in window[:size]])}
     items = [
-        FoodieMatch(page_users[uid], distance, -neg_score, shared)
-        for neg_score, uid, distance, shared in window[:size]
+        FoodieMatch(page_users[uid], coarse_km(distance), -neg_score, sorted(mine.cuisines & cuisines))
+        for neg_score, uid, distance, cuisines in window[:size]
         if uid in page_users
     ]
     # totalCount: the candidates scoring keeps (discoverable, not suspended), as one COUNT.

@@ -3,17 +3,26 @@
 score = 0.55 * taste + 0.30 * proximity + 0.15 * activity, each part in [0, 1]:
 - taste = 0.5 * Jaccard(cuisines) + 0.2 * dietary compatibility
           + 0.15 * spice closeness + 0.15 * budget closeness (unknown values count 0.5)
+- dietary compatibility: 1 when neither has a strict diet (vegetarian, halal...) or both have
+  the same ones, 0.5 when they share some, else 0
 - proximity = 1 - d / radius, with d measured to the candidate's obfuscated point
 - activity = 1 for activity within a day, decaying linearly to 0 at 30 days
+
+The formula is written once, in `Scorer.score`: a request scores up to 500 candidates against
+one viewer, so the viewer's side is worked out once per request (`Scorer(viewer, radius, now)`),
+and each candidate is passed as plain values (no objects built per candidate).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-STRICT_DIETS = {"vegetarian", "vegan", "halal", "kosher"}
+STRICT_DIETS = frozenset({"vegetarian", "vegan", "halal", "kosher"})
 ACTIVITY_WINDOW_DAYS = 30.0
+SPICE_SPAN = 5
+BUDGET_SPAN = 3
 
 
 @dataclass(frozen=True)
@@ -24,44 +33,47 @@ class Taste:
     budget_level: int | None
 
 
-def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    if not a or not b:
-        return 0.0
-    return len(a & b) / len(a | b)
+class Scorer:
+    """The match score of candidates against one viewer, radius and moment."""
 
+    __slots__ = ("budget", "cuisines", "now", "radius_km", "spice", "strict")
 
-def dietary_compatibility(a: frozenset[str], b: frozenset[str]) -> float:
-    """Strict diets (vegetarian, halal...) eat best with people who share them."""
-    strict_a, strict_b = a & STRICT_DIETS, b & STRICT_DIETS
-    if not strict_a and not strict_b:
-        return 1.0
-    if strict_a == strict_b:
-        return 1.0
-    return 0.5 if strict_a & strict_b else 0.0
+    def __init__(self, viewer: Taste, radius_km: float, now: datetime) -> None:
+        self.cuisines = viewer.cuisines
+        self.strict = viewer.dietary & STRICT_DIETS
+        self.spice, self.budget = viewer.spice_level, viewer.budget_level
+        self.radius_km, self.now = radius_km, now
 
-
-def closeness(a: int | None, b: int | None, span: int) -> float:
-    if a is None or b is None:
-        return 0.5
-    return 1.0 - abs(a - b) / span
-
-
-def taste_similarity(a: Taste, b: Taste) -> float:
-    return (
-        0.5 * jaccard(a.cuisines, b.cuisines)
-        + 0.2 * dietary_compatibility(a.dietary, b.dietary)
-        + 0.15 * closeness(a.spice_level, b.spice_level, 5)
-        + 0.15 * closeness(a.budget_level, b.budget_level, 3)
-    )
-
-
-def activity(last_active_at: datetime | None, now: datetime) -> float:
-    if last_active_at is None:
-        return 0.0
-    days = max(0.0, (now - last_active_at).total_seconds() / 86400.0)
-    if days <= 1:
-        return 1.0
-    return max(0.0, 1.0 - (days - 1) / (ACTIVITY_WINDOW_DAYS - 1))
+    def score(
+        self,
+        cuisines: frozenset[str],
+        dietary: Iterable[str],
+        spice_level: int | None,
+        budget_level: int | None,
+        distance_km: float,
+        last_active: datetime | None,
+    ) -> float:
+        mine = self.cuisines
+        jaccard = len(mine & cuisines) / len(mine | cuisines) if mine and cuisines else 0.0
+        strict = STRICT_DIETS.intersection(dietary)
+        if strict == self.strict:  # the same strict diets, or none on either side
+            diet = 1.0
+        else:
+            diet = 0.5 if strict & self.strict else 0.0
+        spice = budget = 0.5  # unknown on either side
+        if self.spice is not None and spice_level is not None:
+            spice = 1.0 - abs(self.spice - spice_level) / SPICE_SPAN
+        if self.budget is not None and budget_level is not None:
+            budget = 1.0 - abs(self.budget - budget_level) / BUDGET_SPAN
+        taste = 0.5 * jaccard + 0.2 * diet + 0.15 * spice + 0.15 * budget
+        radius = self.radius_km
+        proximity = max(0.0, 1.0 - distance_km / radius) if radius > 0 else 0.0
+        if last_active is None:
+            activity = 0.0
+        else:
+            days = max(0.0, (self.now - last_active).total_seconds() / 86400.0)
+            activity = 1.0 if days <= 1 else max(0.0, 1.0 - (days - 1) / (ACTIVITY_WINDOW_DAYS - 1))
+        return round(0.55 * taste + 0.30 * proximity + 0.15 * activity, 6)
 
 
 def match_score(
@@ -72,6 +84,12 @@ def match_score(
     last_active: datetime | None,
     now: datetime,
 ) -> float:
-    proximity = max(0.0, 1.0 - distance_km / radius_km) if radius_km > 0 else 0.0
-    score = 0.55 * taste_similarity(viewer, candidate) + 0.30 * proximity + 0.15 * activity(last_active, now)
-    return round(score, 6)
+    """One candidate's score (`Scorer` when scoring many against one viewer)."""
+    return Scorer(viewer, radius_km, now).score(
+        candidate.cuisines,
+        candidate.dietary,
+        candidate.spice_level,
+        candidate.budget_level,
+        distance_km,
+        last_active,
+    )
