@@ -30,6 +30,7 @@ from core.metrics import DB_POOL, HTTP_LATENCY, HTTP_REQUESTS, REGISTRY, observe
 from core.services import open_services
 from models import querylog, tortoise_config
 from resolvers import jobs
+from resolvers.accounts import viewer_cache
 from schema import build_schema
 from schema.unavailable import UnavailableMiddleware
 from schema.view import GraphQLEndpoint
@@ -209,6 +210,7 @@ def create_app(settings: Settings) -> Starlette:
         async with RegisterTortoise(app, config=tortoise_config(settings)):
             async with open_services(settings) as services:
                 state["services"] = services
+                await viewer_cache.load_database_epoch(services)
                 graphql.handler = GraphQLEndpoint(schema, services, graphiql=settings.introspection)
                 if settings.media_backend == "local":
                     from media.routes import local_media_routes

@@ -3,6 +3,7 @@ change to the user (sign-out, password, suspension, deletion, profile, location)
 
 from __future__ import annotations
 
+import base64
 from contextlib import contextmanager
 
 import pytest
@@ -141,18 +142,41 @@ async def test_a_snapshot_cannot_be_moved_to_another_user_or_edited(client, serv
     redis = services.redis
     mine = viewer_cache._key(services, decode(mallory_id, "User", "id"))
     theirs = viewer_cache._key(services, decode(admin_id, "User", "id"))
-    # The admin's snapshot copied under mallory's key: its MAC names the admin's key.
+    # The admin's snapshot copied under mallory's key: it was sealed for the admin's key.
     await redis.hset(mine, "u", await redis.hget(theirs, "u"))
     new_process()
     assert (await gql(client, ME, token=mallory))["data"]["me"]["id"] == mallory_id
-    # Mallory's own snapshot with the role edited: the MAC no longer matches.
-    raw = (await redis.hget(mine, "u")).replace('"role":"diner"', '"role":"admin"')
-    assert '"role":"admin"' in raw
-    await redis.hset(mine, "u", raw)
+    # Mallory's own snapshot, sealed: nothing of it readable in Redis; one bit flipped and it
+    # no longer opens.
+    raw = await redis.hget(mine, "u")
+    assert "mallory" not in raw and "role" not in raw and "@" not in raw
+    sealed = bytearray(base64.b64decode(raw))
+    sealed[-20] ^= 1
+    await redis.hset(mine, "u", base64.b64encode(bytes(sealed)).decode())
     new_process()
     with count_wire(POSTGRES) as wire:
         me = (await gql(client, "{ me { id role } }", token=mallory))["data"]["me"]
     assert me == {"id": mallory_id, "role": "DINER"} and wire.statements  # read from the database
+
+
+@pytest.mark.skipif(not POSTGRES, reason="snapshots only with a shared Redis")
+async def test_a_snapshot_does_not_answer_for_another_database(client, services):
+    """A database recreated (or another one on the same Redis namespace): user ids start again,
+    and the old database's snapshot of "user 1" must not answer for the new one's."""
+    from resolvers.accounts import viewer_cache
+
+    token, user_id, _ = await register(client, name="first-life")
+    assert (await gql(client, ME, token=token))["data"]["me"]["id"] == user_id  # snapshot sealed
+    url = services.settings.database_url
+    kept = viewer_cache._database_epochs[url]
+    try:
+        viewer_cache._database_epochs[url] = "another database"
+        new_process()
+        with count_wire(POSTGRES) as wire:
+            assert (await gql(client, ME, token=token))["data"]["me"]["id"] == user_id
+        assert wire.statements  # the snapshot did not open: the user read from this database
+    finally:
+        viewer_cache._database_epochs[url] = kept
 
 
 async def test_the_me_lines_two_counts_are_one_statement(client):

@@ -16,10 +16,12 @@ kept by token text, and only their expiry is checked again on later requests.
 Round 5: a viewer new to the process costs no SQL when Redis knows them. The generation lives in
 one Redis hash per user (`<namespace>:viewer:<user id>`) next to a *snapshot*: the user's row
 (every column but the password hash) as the last database read saw it, tagged with the
-generation read before that read and with the sessions that read found alive, and signed with
-an HMAC over the key (so over the namespace and user id) under SECRET_KEY. A request reads both
+generation read before that read and with the sessions that read found alive, and sealed with
+AES-GCM under a key from SECRET_KEY and the database's identity, the hash's key (namespace and
+user id) as associated data: it can't be read from Redis, edited, moved to another user or
+carried over to another database. A request reads both
 fields in one HMGET (it replaced the GET); the snapshot is used only if its tag equals the
-current generation, its MAC checks, its id is the token's user and the token's session is one it
+current generation, it opens, its id is the token's user and the token's session is one it
 vouches for. Every change bumps the generation (HINCRBY) and drops the snapshot in one MULTI, so
 revocation still takes effect on the next request in every process; a snapshot written late
 (after a bump) carries the old tag and is ignored. The snapshot is written only after a database
@@ -28,16 +30,19 @@ read made under a generation read first (never at login: that read came before a
 
 from __future__ import annotations
 
+import base64
 import copy
 import hashlib
-import hmac
 import json
 import logging
+import os
 import time
 from collections import OrderedDict
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from redis.exceptions import RedisError
 
 from core.tokens import TokenClaims, read_token
@@ -118,9 +123,57 @@ async def generation(services: Services, user_id: int) -> str | None:
     return found.generation if found is not None else None
 
 
-def _mac(services: Services, user_id: int, body: bytes) -> str:
-    key = _key(services, user_id).encode()
-    return hmac.new(services.settings.secret_key.encode(), key + b"\n" + body, hashlib.sha256).hexdigest()
+# Per database: a snapshot written for user 42 of one database must never answer for user 42 of
+# another (a database recreated while Redis kept its keys, or two sharing one namespace). The
+# time its first migration ran tells databases apart; read once per process at start-up.
+_database_epochs: dict[str, str] = {}
+_PROCESS_EPOCH = os.urandom(16).hex()  # until (or unless) the database says: nothing is shared
+
+
+async def load_database_epoch(services: Services) -> None:
+    """Called at start-up (app.py): a snapshot is sealed under this database's identity."""
+    from tortoise import connections
+
+    try:
+        rows = await connections.get("default").execute_query_dict(
+            "SELECT min(applied_at) AS first FROM tortoise_migrations"
+        )
+        first = rows[0]["first"] if rows else None
+    except Exception as error:  # noqa: BLE001 - no migrations table (generated schema): no sharing
+        log.info("viewer snapshots stay in this process: %s", error)
+        return
+    if first is not None:
+        _database_epochs[services.settings.database_url] = str(first)
+
+
+def _cipher(services: Services) -> AESGCM:
+    """AES-GCM under a key from SECRET_KEY and the database: Redis holds the snapshot sealed
+    (it carries the viewer's email and raw position), and only this code can write one."""
+    settings = services.settings
+    epoch = _database_epochs.get(settings.database_url, _PROCESS_EPOCH)
+    found = _ciphers.get((settings.secret_key, epoch))
+    if found is None:
+        key = hashlib.sha256(f"viewer-snapshot\n{settings.secret_key}\n{epoch}".encode()).digest()
+        found = _ciphers[(settings.secret_key, epoch)] = AESGCM(key)
+    return found
+
+
+_ciphers: dict[tuple[str, str], AESGCM] = {}
+
+
+def _seal(services: Services, user_id: int, body: bytes) -> str:
+    nonce = os.urandom(12)
+    sealed = _cipher(services).encrypt(nonce, body, _key(services, user_id).encode())
+    return base64.b64encode(nonce + sealed).decode()
+
+
+def _open(services: Services, user_id: int, raw: str) -> bytes | None:
+    """The body if this code sealed it for this user's key under this database, else None."""
+    try:
+        data = base64.b64decode(raw, validate=True)
+        return _cipher(services).decrypt(data[:12], data[12:], _key(services, user_id).encode())
+    except (ValueError, InvalidTag):
+        return None
 
 
 def _decode(services: Services, user_id: int, found: State) -> dict | None:
@@ -128,10 +181,10 @@ def _decode(services: Services, user_id: int, found: State) -> dict | None:
     raw = found.raw
     if not raw:
         return None
-    if isinstance(raw, str):
-        raw = raw.encode()
-    mac, _, body = raw.partition(b".")
-    if not hmac.compare_digest(mac, _mac(services, user_id, body).encode()):
+    if isinstance(raw, bytes):
+        raw = raw.decode("ascii", "replace")
+    body = _open(services, user_id, raw)
+    if body is None:
         return None
     try:
         content = json.loads(body)
@@ -199,7 +252,7 @@ async def remember(services: Services, found: State | None, user: User, session_
     key = _key(services, user.id)
     try:
         async with services.redis.pipeline(transaction=False) as pipe:
-            await pipe.hset(key, "u", _mac(services, user.id, body).encode() + b"." + body).expire(
+            await pipe.hset(key, "u", _seal(services, user.id, body)).expire(
                 key, GENERATION_KEEP_SECONDS
             ).execute()
     except (RedisError, OSError) as error:
