@@ -117,17 +117,12 @@ async def state(services: Services, user_id: int) -> State | None:
     return State(str(generation or "0"), raw)
 
 
-async def generation(services: Services, user_id: int) -> str | None:
-    """The user's current generation, or None when Redis can't tell (then: no cache)."""
-    found = await state(services, user_id)
-    return found.generation if found is not None else None
-
-
 # Per database: a snapshot written for user 42 of one database must never answer for user 42 of
 # another (a database recreated while Redis kept its keys, or two sharing one namespace). The
 # time its first migration ran tells databases apart; read once per process at start-up.
 _database_epochs: dict[str, str] = {}
 _PROCESS_EPOCH = os.urandom(16).hex()  # until (or unless) the database says: nothing is shared
+_ciphers: dict[tuple[str, str], AESGCM] = {}  # (secret, epoch) -> its cipher
 
 
 async def load_database_epoch(services: Services) -> None:
@@ -156,9 +151,6 @@ def _cipher(services: Services) -> AESGCM:
         key = hashlib.sha256(f"viewer-snapshot\n{settings.secret_key}\n{epoch}".encode()).digest()
         found = _ciphers[(settings.secret_key, epoch)] = AESGCM(key)
     return found
-
-
-_ciphers: dict[tuple[str, str], AESGCM] = {}
 
 
 def _seal(services: Services, user_id: int, body: bytes) -> str:
