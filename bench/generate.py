@@ -177,52 +177,38 @@ async def restaurants_postgres(conn, seed: int, count: int, password_hash: str) 
         *owner_row(password_hash),
     )
     rows = restaurant_rows(seed, count, owner_id)
-    with tqdm(total=count, desc="restaurants", unit="restaurant") as bar:
-        next_id = 1
-        while next_id <= count:
-            batch = [next(rows) for _ in range(min(BATCH, count - next_id + 1))]
-            ids = range(next_id, next_id + len(batch))
-            await conn.copy_records_to_table(
-                "restaurants",
-                records=[(i, *r) for i, (r, _) in zip(ids, batch, strict=True)],
-                columns=("id", *RESTAURANT_COLUMNS),
-            )
-            await conn.copy_records_to_table(
-                "geo_points",
-                records=[("restaurant", i, p[0], p[1]) for i, (_, p) in zip(ids, batch, strict=True)],
-                columns=("kind", "object_id", "lat", "lng"),
-            )
-            next_id += len(batch)
-            bar.update(len(batch))
-    await conn.execute(
-        "SELECT setval(pg_get_serial_sequence('restaurants', 'id'), (SELECT max(id) FROM restaurants))"
-    )
-    await conn.execute("ANALYZE restaurants; ANALYZE geo_points")
+    await copy_with_points(conn, "restaurants", RESTAURANT_COLUMNS, "restaurant", rows, count)
 
 
 async def diners_postgres(conn, settings: Settings, seed: int, count: int, password_hash: str) -> None:  # noqa: ANN001
     if await conn.fetchval("SELECT count(*) FROM users"):
         raise SystemExit("the database already holds users: use a fresh database")
     rows = diner_rows(seed, count, password_hash, settings.secret_key)
-    with tqdm(total=count, desc="diners", unit="diner") as bar:
+    await copy_with_points(conn, "users", USER_COLUMNS, "diner", rows, count)
+
+
+async def copy_with_points(conn, table: str, columns, kind: str, rows, count: int) -> None:  # noqa: ANN001
+    """COPY `count` generated (row, point) pairs into `table` (ids from 1) and their points into
+    the spatial index, then move the id sequence past them and analyse both tables."""
+    with tqdm(total=count, desc=table, unit="row") as bar:
         next_id = 1
         while next_id <= count:
             batch = [next(rows) for _ in range(min(BATCH, count - next_id + 1))]
             ids = range(next_id, next_id + len(batch))
             await conn.copy_records_to_table(
-                "users",
+                table,
                 records=[(i, *r) for i, (r, _) in zip(ids, batch, strict=True)],
-                columns=("id", *USER_COLUMNS),
+                columns=("id", *columns),
             )
             await conn.copy_records_to_table(
                 "geo_points",
-                records=[("diner", i, p[0], p[1]) for i, (_, p) in zip(ids, batch, strict=True)],
+                records=[(kind, i, p[0], p[1]) for i, (_, p) in zip(ids, batch, strict=True)],
                 columns=("kind", "object_id", "lat", "lng"),
             )
             next_id += len(batch)
             bar.update(len(batch))
-    await conn.execute("SELECT setval(pg_get_serial_sequence('users', 'id'), (SELECT max(id) FROM users))")
-    await conn.execute("ANALYZE users; ANALYZE geo_points")
+    await conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+    await conn.execute(f"ANALYZE {table}; ANALYZE geo_points")
 
 
 def generate_sqlite(settings: Settings, seed: int, count: int, restaurants: int, password_hash: str) -> None:
