@@ -12,7 +12,7 @@ from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.functions import Count
-from tortoise.queryset import QuerySet
+from tortoise.queryset import QuerySet, ValuesQuery
 from tortoise.transactions import in_transaction
 
 from core import pubsub
@@ -355,16 +355,19 @@ def follows(user_ids: Sequence[int], followers: bool) -> QuerySet[Follow]:
     )
 
 
-async def _counts(followers: bool, keys: Sequence[int]) -> list[int]:
+def _count_rows(followers: bool, keys: Sequence[int]) -> ValuesQuery:
+    """Rows (uid, n): each key's followers (or followees) as `follows` rules them."""
     field = "followee_id" if followers else "follower_id"
-    rows = await follows(keys, followers).annotate(n=Count("id")).group_by(field).values(field, "n")
-    counts = {row[field]: row["n"] for row in rows}
+    return follows(keys, followers).annotate(n=Count("id")).group_by(field).values(uid=field, n="n")
+
+
+async def _counts(followers: bool, keys: Sequence[int]) -> list[int]:
+    counts = {row["uid"]: row["n"] for row in await _count_rows(followers, keys)}
     return [counts.get(key, 0) for key in keys]
 
 
 def _counts_query(followers: bool, keys: Sequence[int]) -> tuple[str, list]:
-    field = "followee_id" if followers else "follower_id"
-    query = follows(keys, followers).annotate(n=Count("id")).group_by(field).values(uid=field, n="n")
+    query = _count_rows(followers, keys)
     query._choose_db_if_not_chosen()
     query._make_query()
     return query.query.get_parameterized_sql()
