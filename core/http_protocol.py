@@ -41,7 +41,8 @@ class CoalescingTransport:
             return
         data = pending[0] if len(pending) == 1 else b"".join(pending)
         pending.clear()
-        self._transport.write(data)
+        if not self._transport.is_closing():  # the peer left meanwhile: nothing to deliver
+            self._transport.write(data)
 
     def close(self) -> None:
         self.flush()  # what was written before close goes out first, as with a plain transport

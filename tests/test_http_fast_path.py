@@ -216,6 +216,9 @@ async def test_one_turns_writes_leave_as_one_send_in_order():
     assert transport.is_closing()  # everything else is the wrapped transport's
     await asyncio.sleep(0)  # the scheduled flush finds nothing left
     assert len(wire.writes) == 3
+    transport.write(b"to a peer that left")
+    await asyncio.sleep(0)
+    assert len(wire.writes) == 3
 
 
 # ------------------------------------------------------------------ the log lines
