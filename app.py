@@ -7,9 +7,9 @@ import asyncio
 import gc
 import hmac
 import logging
+import os
 import sys
 import time
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
@@ -26,7 +26,7 @@ from tortoise.contrib.starlette import RegisterTortoise
 from core import tracing
 from core.health import check_dependencies
 from core.logs import configure_logging
-from core.metrics import DB_POOL, HTTP_LATENCY, HTTP_REQUESTS, REGISTRY, observe_query
+from core.metrics import DB_POOL, HTTP_LATENCY, HTTP_REQUESTS, REGISTRY, labelled, observe_query
 from core.services import open_services
 from models import querylog, tortoise_config
 from resolvers import jobs
@@ -53,7 +53,7 @@ class RequestIdMiddleware:
             return
         headers = dict(scope.get("headers") or [])
         incoming = headers.get(b"x-request-id", b"").decode()[:64]
-        request_id = incoming if incoming.isalnum() else uuid.uuid4().hex[:16]
+        request_id = incoming if incoming.isalnum() else os.urandom(8).hex()  # 16 hex digits
         scope["request_id"] = request_id
         route = scope["path"] if scope["path"] in ("/graphql", "/healthz", "/readyz", "/metrics") else "other"
         started = time.perf_counter()
@@ -71,8 +71,8 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
-            HTTP_REQUESTS.labels(scope["method"], route, str(status)).inc()
-            HTTP_LATENCY.labels(route).observe(elapsed)
+            labelled(HTTP_REQUESTS, scope["method"], route, str(status)).inc()
+            labelled(HTTP_LATENCY, route).observe(elapsed)
             # The access line (uvicorn's own is off): no query string, it may hold a document.
             client = scope.get("client")
             access_log.info(
@@ -479,9 +479,9 @@ async def _pending_before_serve(settings: Settings) -> list[str]:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    import os
-
     import uvicorn
+
+    from core.http_protocol import CoalescingHttpToolsProtocol
 
     pending = asyncio.run(_pending_before_serve(settings))
     if pending:
@@ -507,6 +507,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         log_level="info",
+        http=CoalescingHttpToolsProtocol,  # a response's head and body in one send (core/http_protocol.py)
         access_log=False,  # RequestIdMiddleware writes the access line, with duration and request id
         # JSON logs: let uvicorn's loggers flow into the root JSON handler each worker sets up.
         log_config=None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG,

@@ -193,6 +193,7 @@ def main() -> None:
     parser.add_argument("--points", type=int, default=500)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--only", choices=["ours", "postgraphile"], help="load one server only")
+    parser.add_argument("--name", default="", help="suffix of the results file")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install wrk")
@@ -252,8 +253,9 @@ def main() -> None:
                 "p50_ms": round(rows[0]["p50_ms"] / rows[1]["p50_ms"], 2),
             }
         )
+    suffix = "".join(f"-{part}" for part in (args.only, args.name) if part)
     report(
-        "knn-postgis" if not args.only else f"knn-postgis-{args.only}",
+        f"knn-postgis{suffix}",
         rows,
         {
             "restaurants": restaurants,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 REGISTRY = CollectorRegistry(auto_describe=True)
@@ -43,6 +45,19 @@ SLOW_QUERIES = Counter(
 DB_POOL = Gauge(
     "tablemates_db_pool_connections", "Database pool connections", ["connection", "state"], registry=REGISTRY
 )
+
+
+_CHILDREN: dict[tuple[Any, ...], Any] = {}
+
+
+def labelled(metric: Any, *values: str) -> Any:
+    """`metric.labels(*values)`, looked up once per label set: prometheus_client's `labels`
+    checks and stringifies its arguments and takes a lock on every call (four a request)."""
+    key = (metric, *values)
+    child = _CHILDREN.get(key)
+    if child is None:
+        child = _CHILDREN[key] = metric.labels(*values)
+    return child
 
 
 def observe_query(seconds: float, slow: bool) -> None:

@@ -9,6 +9,10 @@ when omitted), the number of ids it was given, or else DEFAULT_PAGE. A query ove
 is refused before it runs (`QUERY_TOO_COSTLY`); variables that don't coerce are refused as
 `BAD_USER_INPUT`. Operation-level work only (schema/pipeline.py's on_execute): no per-field
 resolve hook.
+
+The cost depends on the variables only through `first` and `ids` arguments. An operation whose
+variables reach neither (restaurantsNearby's `$lat`, `$lng`) is walked once per document: later
+requests still coerce their variables (a refusal is per request), then take the walk's result.
 """
 
 from __future__ import annotations
@@ -29,8 +33,12 @@ from graphql import (
     GraphQLOutputType,
     GraphQLSchema,
     InlineFragmentNode,
+    ListValueNode,
+    ObjectValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    ValueNode,
+    VariableNode,
     get_named_type,
 )
 from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
@@ -46,6 +54,19 @@ def _is_list(type_: GraphQLOutputType) -> bool:
     return isinstance(type_, GraphQLList)
 
 
+PAGING_ARGUMENTS = ("first", "ids")  # the arguments whose values the walk reads
+
+
+def _has_variable(value: ValueNode) -> bool:
+    if isinstance(value, VariableNode):
+        return True
+    if isinstance(value, ListValueNode):
+        return any(_has_variable(item) for item in value.values)
+    if isinstance(value, ObjectValueNode):
+        return any(_has_variable(field.value) for field in value.fields)
+    return False
+
+
 def _is_connection(type_: GraphQLOutputType) -> bool:
     named = get_named_type(type_)
     return isinstance(named, GraphQLObjectType) and "edges" in named.fields and "pageInfo" in named.fields
@@ -57,6 +78,7 @@ class CostCalculator:
     def __init__(self, schema: GraphQLSchema, document: DocumentNode, variables: VariableValues) -> None:
         self.schema = schema
         self.variables = variables
+        self.pages_from_variables = False  # a `first` or `ids` argument took a variable
         self.fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
@@ -112,6 +134,10 @@ class CostCalculator:
     def _arguments(self, definition: GraphQLField, node: FieldNode) -> dict[str, Any]:
         if not definition.args:
             return {}
+        if not self.pages_from_variables:
+            self.pages_from_variables = any(
+                a.name.value in PAGING_ARGUMENTS and _has_variable(a.value) for a in node.arguments or ()
+            )
         try:
             return get_argument_values(definition, node, self.variables)
         except GraphQLError:  # validation passed, so only out-of-range values end here
@@ -164,25 +190,27 @@ def cost_refusal(
     context: Any, max_cost: int, hide_suggestions: bool, known: dict[str | None, int] | None = None
 ) -> ExecutionResult | None:
     """The refusal of the operation about to run (variables that don't coerce, or over
-    `max_cost`), None to run it. `known` keeps the cost of operations that declare no variables
-    (it then depends on the document alone) by operation name: with the validated document's
-    cache (schema/validation.py), a repeated document is costed once."""
+    `max_cost`), None to run it. `known` keeps, by operation name, the cost of operations whose
+    cost depends on the document alone (no variables, or none in a `first` or `ids` argument):
+    with the validated document's cache (schema/validation.py), a repeated document is walked once."""
+    operation_name = context.operation_name
     document = context.graphql_document
-    operation = _operation(document, context.operation_name) if document is not None else None
+    operation = _operation(document, operation_name) if document is not None else None
     if document is None or operation is None:
         return None
     schema = context.schema._schema
-    cost = None
-    fixed = known is not None and not operation.variable_definitions
-    if fixed:
-        cost = known.get(context.operation_name)  # type: ignore[union-attr]
-    if cost is None:
+    cost = known.get(operation_name) if known is not None else None
+    if operation.variable_definitions:  # coerced on every request, whatever is known
         coerced = coerce_variables(schema, operation, context.variables, hide_suggestions)
         if isinstance(coerced, list):
             return ExecutionResult(data=None, errors=coerced)
-        cost = CostCalculator(schema, document, coerced).operation(operation)
-        if fixed:
-            known[context.operation_name] = cost  # type: ignore[index]
+    else:
+        coerced = None
+    if cost is None:
+        calculator = CostCalculator(schema, document, coerced or VariableValues({}, {}))
+        cost = calculator.operation(operation)
+        if known is not None and not calculator.pages_from_variables:
+            known[operation_name] = cost
     if cost > max_cost:
         error = GraphQLError(
             f"Query cost {cost} exceeds the limit of {max_cost}; ask for fewer items",

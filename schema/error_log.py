@@ -16,6 +16,7 @@ import strawberry
 from graphql.error import GraphQLError
 
 from core.errors import AuthError, BadRequestError, UserInputError
+from schema.hooks import LeanExtensionsRunner
 
 log = logging.getLogger("tablemates.errors")
 
@@ -33,6 +34,10 @@ def client_error_code(error: GraphQLError) -> str | None:
 
 
 class LoggedSchema(strawberry.Schema):
+    def create_extensions_runner(self, execution_context: Any, extensions: list[Any]) -> LeanExtensionsRunner:
+        """Hooks entered without per-request wrappers (schema/hooks.py)."""
+        return LeanExtensionsRunner(execution_context=execution_context, extensions=extensions)
+
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         context = getattr(execution_context, "context", None)
         for error in errors:

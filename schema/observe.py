@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from core.metrics import GRAPHQL_LATENCY, GRAPHQL_OPERATIONS
+from core.metrics import GRAPHQL_LATENCY, GRAPHQL_OPERATIONS, labelled
 
 log = logging.getLogger("tablemates.access")
 
@@ -28,8 +28,8 @@ def observe_operation(context: Any, elapsed: float) -> None:
         outcome = "rejected" if kind == "invalid" or context.pre_execution_errors else "error"
     else:
         outcome = "error" if errors else "ok"
-    GRAPHQL_OPERATIONS.labels(name, kind, outcome).inc()
-    GRAPHQL_LATENCY.labels(name).observe(elapsed)
+    labelled(GRAPHQL_OPERATIONS, name, kind, outcome).inc()
+    labelled(GRAPHQL_LATENCY, name).observe(elapsed)
     request_context = context.context
     viewer = getattr(request_context, "viewer", None)
     log.info(

@@ -27,7 +27,7 @@ async def resolve_persisted(services: Services, data: Any) -> Any:
         query = await store(services).resolve(data.query, data.extensions)
     except PersistedQueryError as error:
         raise RequestRefused(error.status, error.message, error.code) from None
-    return replace(data, query=query)
+    return data if query is data.query else replace(data, query=query)
 
 
 async def register_folder(services: Services, schema: Any, folder: Path) -> tuple[list[str], list[str]]:
