@@ -61,12 +61,8 @@ async def follow(ctx: Context, user_id: int) -> User:
         async with in_transaction("default"):
             await Follow.create(follower_id=viewer.id, followee_id=target.id)
             await inbox.notify(
-                ctx,
-                [target.id],
-                "new_follower",
-                f"{viewer.display_name} 关注了你",
-                actor_id=viewer.id,
-                subject=("User", viewer.id),
+                ctx, [target.id], "new_follower", f"{viewer.display_name} 关注了你",
+                actor_id=viewer.id, subject=("User", viewer.id),
             )
     except IntegrityError:
         return target  # already following: following twice is a no-op (and notifies once)
@@ -153,12 +149,8 @@ async def send_match_request(ctx: Context, user_id: int, message: str | None) ->
                 message=message,
             )
             await inbox.notify(
-                ctx,
-                [target.id],
-                "match_request",
-                f"{viewer.display_name} 想和你约饭",
-                actor_id=viewer.id,
-                subject=("MatchRequest", request.id),
+                ctx, [target.id], "match_request", f"{viewer.display_name} 想和你约饭",
+                actor_id=viewer.id, subject=("MatchRequest", request.id),
             )
     except IntegrityError:
         raise UserInputError(ErrorCode.DUPLICATE, "A request between you already exists", "userId") from None
@@ -182,12 +174,8 @@ async def respond_match_request(ctx: Context, request_id: int, accept: bool) -> 
             raise UserInputError(ErrorCode.ALREADY_ANSWERED, "This request was already answered", "requestId")
         answer = f"{viewer.display_name} {'接受' if accept else '婉拒'}了你的约饭请求"
         await inbox.notify(
-            ctx,
-            [request.sender_id],
-            f"match_{status.value}",
-            answer,
-            actor_id=viewer.id,
-            subject=("MatchRequest", request.id),
+            ctx, [request.sender_id], f"match_{status.value}", answer,
+            actor_id=viewer.id, subject=("MatchRequest", request.id),
         )
     await inbox.announce(ctx, [request.sender_id])
     request.status, request.responded_at = status, now
