@@ -76,10 +76,21 @@ SCORE_SQL = (
     f"{_f(m.TASTE_W)} * ({TASTE}) + {_f(m.PROXIMITY_W)} * ({PROXIMITY}) + {_f(m.ACTIVITY_W)} * ({ACTIVITY})"
 )
 
+SCORED_SQL = f"SELECT id, distance_m, {SCORE_SQL} AS score FROM ({PARTS_SQL}) AS parts"
 KEYSET = (
     "WHERE score < CAST(:after_score AS float8) "
     "OR (score = CAST(:after_score AS float8) AND id > CAST(:after_id AS bigint))"
 )
+
+
+def page_sql(has_after: bool) -> str:
+    """The page over `scored`: best first, ties by id, after the cursor, and one more row if a
+    next page exists."""
+    keyset = KEYSET if has_after else ""
+    return (
+        f"SELECT id, distance_m, score FROM scored {keyset} "
+        "ORDER BY score DESC, id LIMIT CAST(:size AS int) + 1"
+    )
 
 
 @cache
@@ -89,13 +100,10 @@ def rank_sql(has_after: bool) -> str:
     row of NULLs and the count when the page is empty. `scored` is read twice (page and count),
     so PostgreSQL computes it once."""
     return f"""
-WITH scored AS (SELECT id, distance_m, {SCORE_SQL} AS score FROM ({PARTS_SQL}) AS parts)
+WITH scored AS ({SCORED_SQL})
 SELECT u.*, page.score AS match_score, page.distance_m AS match_distance_m, kept.n AS match_kept
 FROM (SELECT count(*) AS n FROM scored) AS kept
-LEFT JOIN (
-    SELECT id, distance_m, score FROM scored {KEYSET if has_after else ""}
-    ORDER BY score DESC, id LIMIT CAST(:size AS int) + 1
-) AS page ON true
+LEFT JOIN ({page_sql(has_after)}) AS page ON true
 LEFT JOIN users AS u ON u.id = page.id
 ORDER BY page.score DESC, page.id
 """
