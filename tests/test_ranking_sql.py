@@ -119,7 +119,9 @@ async def test_sql_ranks_and_pages_exactly_as_the_python_scorer(services, scene,
     walked: list[tuple[float, int]] = []
     after = None
     while True:
-        statement = f"WITH {CANDIDATES}, scored AS ({ranking.SCORED_SQL}) {ranking.page_sql(after is not None)}"
+        statement = (
+            f"WITH {CANDIDATES}, scored AS ({ranking.SCORED_SQL}) {ranking.page_sql(after is not None)}"
+        )
         values = {**ranking.rank_values(viewer, radius, NOW, size, after), "rows": rows}
         page = [(row["score"], row["id"]) for row in await _run(statement, values)]
         walked += page[:size]
