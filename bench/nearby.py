@@ -4,10 +4,12 @@
 
 HTTP: a real `app.py serve` process, one request at a time, random viewers. Bare: the geo
 index's `within` (the KNN + ST_DWithin SQL, or R*Tree + great-circle on SQLite) for the same
-viewer, radius and candidate cap, run in this process on the same database; and "bare with
-rows": `within_rows`, the spatial statement the request now runs (the candidates with their
-scoring columns, the viewer's blocks left out inside it). For each viewer the three are timed back to back, so all share one window of
-the (shared) machine's load.
+viewer, radius and candidate cap, run in this process on the same database; "bare with rows":
+`within_rows`, the candidates with their scoring columns (the viewer's blocks left out inside
+it), what rounds 4-5 ran; and on PostgreSQL "the request's statement": `within_ranked`, that
+statement ranked in SQL with the page's users joined, the one statement the request now runs.
+For each viewer they are timed back to back, so all share one window of the (shared) machine's
+load.
 
 `--baseline DIR`: also serve another checkout of the code (e.g. `git worktree add DIR <commit>`)
 and time the same request on it right after ours, for each viewer (before → after in one
@@ -22,6 +24,7 @@ import asyncio
 import random
 import time
 from contextlib import ExitStack
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -33,8 +36,8 @@ from geo import make_geo_index
 from models import tortoise_config
 from models.accounts import User
 from resolvers.accounts.accounts import DINER_KIND
-from resolvers.foodies.foodies import CANDIDATE_CAP, CANDIDATE_ROWS, CANDIDATE_ROWS_PG
-from resolvers.visibility import BLOCKED_EITHER_WAY_SQL
+from resolvers.foodies import ranking
+from resolvers.foodies.foodies import CANDIDATE_CAP, CANDIDATE_ROWS, candidate_options, taste_of
 from settings import Settings
 
 QUERY = """
@@ -63,13 +66,14 @@ async def _post(http: httpx.AsyncClient, settings: Settings, person: User, radiu
 
 async def measure(
     settings: Settings, servers: list[tuple[str, int]], people: list[User], radius: float
-) -> tuple[list[float], list[float], list[list[float]], list[int], list[float]]:
-    """`servers`: (url, pid) of ours, then the baseline's if any. Returns bare, with rows, HTTP
-    per server, candidate counts, and each server's CPU ms per measured request."""
+) -> tuple[list[float], list[float], list[float], list[list[float]], list[int], list[float]]:
+    """`servers`: (url, pid) of ours, then the baseline's if any. Returns bare, with rows, the
+    request's statement, HTTP per server, candidate counts, and each server's CPU ms per measured
+    request."""
     geo = make_geo_index(settings.is_postgres)
-    rows = CANDIDATE_ROWS_PG if settings.is_postgres else CANDIDATE_ROWS
     bare_ms: list[float] = []
     rows_ms: list[float] = []
+    ranked_ms: list[float] = []
     http_ms: list[list[float]] = [[] for _ in servers]
     sizes: list[int] = []
     cpu_start: list[float] = []
@@ -84,23 +88,21 @@ async def measure(
             )
             bare = (time.perf_counter() - started) * 1000
             started = time.perf_counter()
-            await geo.within_rows(
-                DINER_KIND,
-                person.lat,
-                person.lng,
-                radius,
-                rows,
-                limit=CANDIDATE_CAP,
-                exclude=[person.id],
-                read_past_missing=False,
-                also_exclude=BLOCKED_EITHER_WAY_SQL,
-                also_exclude_of=person.id,
-            )
+            at = (DINER_KIND, person.lat, person.lng, radius)
+            await geo.within_rows(*at, CANDIDATE_ROWS, read_past_missing=False, **candidate_options(person))
             with_rows = (time.perf_counter() - started) * 1000
+            started = time.perf_counter()
+            if settings.is_postgres:
+                values = ranking.rank_values(taste_of(person), radius, datetime.now(UTC), 20, None)
+                await geo.within_ranked(
+                    *at, CANDIDATE_ROWS, ranking.rank_sql(False), values, **candidate_options(person)
+                )
+            ranked = (time.perf_counter() - started) * 1000
             elapsed = [await _post(http, settings, person, radius) for http in clients]
             if i >= 20:
                 bare_ms.append(bare)
                 rows_ms.append(with_rows)
+                ranked_ms.append(ranked)
                 for times, ms in zip(http_ms, elapsed, strict=True):
                     times.append(ms)
                 sizes.append(len(hits))
@@ -111,7 +113,7 @@ async def measure(
     finally:
         for http in clients:
             await http.aclose()
-    return bare_ms, rows_ms, http_ms, sizes, cpu_ms
+    return bare_ms, rows_ms, ranked_ms, http_ms, sizes, cpu_ms
 
 
 def main() -> None:
@@ -123,7 +125,9 @@ def main() -> None:
     args = parser.parse_args()
     settings = Settings.from_env()
 
-    async def run() -> tuple[list[float], list[float], list[list[float]], list[int], list[float], int]:
+    async def run() -> tuple[
+        list[float], list[float], list[float], list[list[float]], list[int], list[float], int
+    ]:
         people = await viewers(settings, args.requests, args.seed)
         total = await User.all().count()
         try:
@@ -136,11 +140,16 @@ def main() -> None:
         finally:
             await Tortoise.close_connections()
 
-    bare_ms, rows_ms, http_ms, sizes, cpu_ms, total = asyncio.run(run())
+    bare_ms, rows_ms, ranked_ms, http_ms, sizes, cpu_ms, total = asyncio.run(run())
     b, w, h = summary(bare_ms), summary(rows_ms), summary(http_ms[0])
     rows = [
         {"path": "bare spatial query", **b},
         {"path": "bare spatial query with rows", **w},
+        *(
+            [{"path": "the request's statement (ranked)", **summary(ranked_ms)}]
+            if settings.is_postgres
+            else []
+        ),
         {"path": "nearbyFoodies over HTTP", **h, "server_cpu_ms": round(cpu_ms[0], 2)},
         {
             "path": "ratio HTTP/bare",
@@ -153,6 +162,15 @@ def main() -> None:
             "p99_ms": round(h["p99_ms"] / w["p99_ms"], 2),
         },
     ]
+    if settings.is_postgres:
+        r = summary(ranked_ms)
+        rows.append(
+            {
+                "path": "ratio HTTP/the request's statement",
+                "p50_ms": round(h["p50_ms"] / r["p50_ms"], 2),
+                "p99_ms": round(h["p99_ms"] / r["p99_ms"], 2),
+            }
+        )
     if args.baseline:
         o = summary(http_ms[1])
         rows += [

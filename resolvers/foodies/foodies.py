@@ -237,7 +237,7 @@ def _moment(value: object) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _candidates(viewer: User) -> dict[str, Any]:
+def candidate_options(viewer: User) -> dict[str, Any]:
     """Which points are candidates, as geo/ takes it: the CANDIDATE_CAP nearest diners' but the
     viewer's and those of people blocked either way (the block rule as SQL, inside the spatial
     statement)."""
@@ -261,7 +261,7 @@ async def nearest_candidates(ctx: Context, viewer: User, radius_km: float) -> li
         radius_km,
         CANDIDATE_ROWS,
         read_past_missing=False,
-        **_candidates(viewer),
+        **candidate_options(viewer),
     )
     return [
         (
@@ -282,7 +282,7 @@ async def nearest_candidates(ctx: Context, viewer: User, radius_km: float) -> li
     ]
 
 
-def _taste(user: User) -> Taste:
+def taste_of(user: User) -> Taste:
     return Taste(
         frozenset(user.cuisines or []), frozenset(user.dietary or []), user.spice_level, user.budget_level
     )
@@ -316,7 +316,7 @@ async def _ranked_in_sql(
         CANDIDATE_ROWS,
         ranking.rank_sql(after is not None),
         ranking.rank_values(mine, radius_km, now, size, after),
-        **_candidates(viewer),
+        **candidate_options(viewer),
     )
     found, kept = ranking.page_rows(rows)
     items = [
@@ -373,7 +373,7 @@ async def nearby_foodies(
         raise BadRequestError("Malformed cursor") from None
     if last is not None and math.isnan(last[0]):  # JSON allows NaN; no score is NaN
         raise BadRequestError("Malformed cursor")
-    mine, now = _taste(viewer), datetime.now(UTC)
+    mine, now = taste_of(viewer), datetime.now(UTC)
     postgres = connections.get("default").capabilities.dialect == "postgres"
     rank = _ranked_in_sql if postgres else _ranked_in_python
     window, has_next, kept = await rank(ctx, viewer, mine, radius_km, now, size, last)
