@@ -13,8 +13,9 @@ load.
 
 `--baseline DIR`: also serve another checkout of the code (e.g. `git worktree add DIR <commit>`)
 and time the same request on it right after ours, for each viewer (before → after in one
-window); both servers' CPU per request (from /proc, the app process only) is reported too, which
-is steadier than latency on a shared machine.
+window); both servers' CPU per request (from /proc: the app process, and PostgreSQL's backends
+while the request ran, requests being one at a time) is reported too, which is steadier than
+latency on a shared machine.
 """
 
 from __future__ import annotations
@@ -26,12 +27,13 @@ import time
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 from tortoise import Tortoise
 
 from bench.common import report, server, summary, token_for
-from bench.procstats import cpu_seconds
+from bench.procstats import CpuMeter, cpu_seconds, postgres_backends
 from geo import make_geo_index
 from models import tortoise_config
 from models.accounts import User
@@ -64,12 +66,17 @@ async def _post(http: httpx.AsyncClient, settings: Settings, person: User, radiu
     return elapsed
 
 
+Measured = tuple[
+    list[float], list[float], list[float], list[list[float]], list[int], list[tuple[float, float]]
+]
+
+
 async def measure(
     settings: Settings, servers: list[tuple[str, int]], people: list[User], radius: float
-) -> tuple[list[float], list[float], list[float], list[list[float]], list[int], list[float]]:
-    """`servers`: (url, pid) of ours, then the baseline's if any. Returns bare, with rows, the
-    request's statement, HTTP per server, candidate counts, and each server's CPU ms per measured
-    request."""
+) -> Measured:
+    """`servers`: (url, pid) of ours, then the baseline's if any. Returns the ms of bare, with
+    rows, the request's statement, HTTP per server, candidate counts, and each server's CPU ms
+    per measured request (app, PostgreSQL)."""
     geo = make_geo_index(settings.is_postgres)
     bare_ms: list[float] = []
     rows_ms: list[float] = []
@@ -77,6 +84,9 @@ async def measure(
     http_ms: list[list[float]] = [[] for _ in servers]
     sizes: list[int] = []
     cpu_start: list[float] = []
+    database = urlsplit(settings.database_url).path.lstrip("/") if settings.is_postgres else ""
+    db_cpu = CpuMeter(lambda: postgres_backends(database) if database else [])
+    db_seconds = [0.0 for _ in servers]
     clients = [httpx.AsyncClient(base_url=url, timeout=30) for url, _ in servers]
     try:
         for i, person in enumerate([*people[:20], *people]):  # the first 20: warm-up
@@ -98,7 +108,12 @@ async def measure(
                     *at, CANDIDATE_ROWS, ranking.rank_sql(False), values, **candidate_options(person)
                 )
             ranked = (time.perf_counter() - started) * 1000
-            elapsed = [await _post(http, settings, person, radius) for http in clients]
+            elapsed = []
+            for k, http in enumerate(clients):
+                db_cpu.start()
+                elapsed.append(await _post(http, settings, person, radius))
+                if i >= 20:  # sequential requests: PostgreSQL's CPU meanwhile is this request's
+                    db_seconds[k] += db_cpu.stop()
             if i >= 20:
                 bare_ms.append(bare)
                 rows_ms.append(with_rows)
@@ -107,13 +122,17 @@ async def measure(
                     times.append(ms)
                 sizes.append(len(hits))
         cpu_ms = [
-            (cpu_seconds(pid) - start) * 1000 / len(people)
-            for (_, pid), start in zip(servers, cpu_start, strict=True)
+            ((cpu_seconds(pid) - start) * 1000 / len(people), db * 1000 / len(people))
+            for (_, pid), start, db in zip(servers, cpu_start, db_seconds, strict=True)
         ]
     finally:
         for http in clients:
             await http.aclose()
     return bare_ms, rows_ms, ranked_ms, http_ms, sizes, cpu_ms
+
+
+def _cpu(measured: tuple[float, float]) -> dict[str, float]:
+    return {"server_cpu_ms": round(measured[0], 2), "db_cpu_ms": round(measured[1], 2)}
 
 
 def main() -> None:
@@ -125,9 +144,7 @@ def main() -> None:
     args = parser.parse_args()
     settings = Settings.from_env()
 
-    async def run() -> tuple[
-        list[float], list[float], list[float], list[list[float]], list[int], list[float], int
-    ]:
+    async def run() -> tuple[Measured, int]:
         people = await viewers(settings, args.requests, args.seed)
         total = await User.all().count()
         try:
@@ -136,11 +153,11 @@ def main() -> None:
                 if args.baseline:
                     servers.append(stack.enter_context(server(root=args.baseline.resolve())))
                 found = await measure(settings, [(url, p.pid) for url, p in servers], people, args.radius)
-                return (*found, total)
+                return found, total
         finally:
             await Tortoise.close_connections()
 
-    bare_ms, rows_ms, ranked_ms, http_ms, sizes, cpu_ms, total = asyncio.run(run())
+    (bare_ms, rows_ms, ranked_ms, http_ms, sizes, cpu_ms), total = asyncio.run(run())
     b, w, h = summary(bare_ms), summary(rows_ms), summary(http_ms[0])
     rows = [
         {"path": "bare spatial query", **b},
@@ -150,7 +167,7 @@ def main() -> None:
             if settings.is_postgres
             else []
         ),
-        {"path": "nearbyFoodies over HTTP", **h, "server_cpu_ms": round(cpu_ms[0], 2)},
+        {"path": "nearbyFoodies over HTTP", **h, **_cpu(cpu_ms[0])},
         {
             "path": "ratio HTTP/bare",
             "p50_ms": round(h["p50_ms"] / b["p50_ms"], 2),
@@ -174,7 +191,7 @@ def main() -> None:
     if args.baseline:
         o = summary(http_ms[1])
         rows += [
-            {"path": "baseline over HTTP", **o, "server_cpu_ms": round(cpu_ms[1], 2)},
+            {"path": "baseline over HTTP", **o, **_cpu(cpu_ms[1])},
             {
                 "path": "ratio baseline HTTP/bare",
                 "p50_ms": round(o["p50_ms"] / b["p50_ms"], 2),
