@@ -9,7 +9,7 @@ score = 0.55 * taste + 0.30 * proximity + 0.15 * activity, each part in [0, 1]:
 - activity = 1 for activity within a day, decaying linearly to 0 at 30 days
 
 Candidates are ranked by the unrounded score (`Scorer.raw`), best first, ties by user id; the
-score shown is that value rounded to 6 decimals (`Scorer.score`). Ranking by the raw value keeps
+score shown is that value rounded to 6 decimals (`shown`). Ranking by the raw value keeps
 one order on both backends: PostgreSQL computes the same float operations in the same order
 (`ranking.score_sql`, proved equal bit for bit in tests/test_ranking_sql.py), whereas rounding to
 decimals is done differently by Python and SQL.
@@ -89,20 +89,9 @@ class Scorer:
             activity = 1.0 if days <= 1 else max(0.0, 1.0 - (days - 1) / (ACTIVITY_WINDOW_DAYS - 1))
         return TASTE_W * taste + PROXIMITY_W * proximity + ACTIVITY_W * activity
 
-    def score(
-        self,
-        cuisines: frozenset[str],
-        dietary: Iterable[str],
-        spice_level: int | None,
-        budget_level: int | None,
-        distance_km: float,
-        last_active: datetime | None,
-    ) -> float:
-        """The score as shown."""
-        return shown(self.raw(cuisines, dietary, spice_level, budget_level, distance_km, last_active))
-
 
 def shown(raw: float) -> float:
+    """The score as shown."""
     return round(raw, SHOWN_DIGITS)
 
 
@@ -115,11 +104,6 @@ def match_score(
     now: datetime,
 ) -> float:
     """One candidate's score as shown (`Scorer` when scoring many against one viewer)."""
-    return Scorer(viewer, radius_km, now).score(
-        candidate.cuisines,
-        candidate.dietary,
-        candidate.spice_level,
-        candidate.budget_level,
-        distance_km,
-        last_active,
-    )
+    scorer = Scorer(viewer, radius_km, now)
+    c = candidate
+    return shown(scorer.raw(c.cuisines, c.dietary, c.spice_level, c.budget_level, distance_km, last_active))
