@@ -49,10 +49,13 @@ query Nearby($r: Float) { nearbyFoodies(radiusKm: $r, first: 20) {
 """
 
 
-async def viewers(settings: Settings, count: int, seed: int) -> list[User]:
+async def viewers(settings: Settings, count: int, seed: int, mix: bool = False) -> list[User]:
+    """`count` random viewers with a location; `mix`: users 1-200 (the session mix's tokens,
+    bench/load.py) in random order, as many as `count` allows."""
     await Tortoise.init(config=tortoise_config(settings))
     total = await User.all().count()
-    ids = random.Random(seed).sample(range(1, total + 1), count)
+    population = range(1, min(total, 200) + 1) if mix else range(1, total + 1)
+    ids = random.Random(seed).sample(population, min(count, len(population)))
     rows = {u.id: u for u in await User.filter(id__in=ids)}
     return [rows[i] for i in ids if i in rows and rows[i].lat is not None]
 
@@ -140,12 +143,13 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--radius", type=float, default=5.0)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--mix-viewers", action="store_true", help="the session mix's viewers (users 1-200)")
     parser.add_argument("--baseline", type=Path, help="another checkout to serve and time alongside")
     args = parser.parse_args()
     settings = Settings.from_env()
 
     async def run() -> tuple[Measured, int]:
-        people = await viewers(settings, args.requests, args.seed)
+        people = await viewers(settings, args.requests, args.seed, args.mix_viewers)
         total = await User.all().count()
         try:
             with ExitStack() as stack:
