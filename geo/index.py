@@ -67,6 +67,33 @@ class GeoIndex(Protocol):
         """
         ...
 
+    async def within_ranked(
+        self,
+        kind: str,
+        lat: float,
+        lng: float,
+        radius_km: float,
+        rows: str,
+        rank: str,
+        values: Mapping[str, Any],
+        *,
+        limit: int = 100,
+        exclude: Sequence[int] = (),
+        also_exclude: str | None = None,
+        also_exclude_of: int | None = None,
+    ) -> list[Mapping[str, Any]]:
+        """PostgreSQL only: the caller's `rank` statement over the nearest points, one round trip.
+
+        geo/ writes the spatial part, the `limit` nearest points each with its row of `rows` or
+        NULLs (`within_rows(..., read_past_missing=False)`, exclusions as there), as the CTE
+        `candidates` (the row's columns, `object_id`, `distance_m`); `rank` is the caller's
+        statement reading it (a SELECT, or WITH more CTEs then a SELECT), with its own named
+        parameters (`:name`, cast where PostgreSQL cannot infer the type) bound from `values`.
+        What to select, order and keep is the caller's; the spatial SQL stays here. Each shape
+        (kind, rows, rank, exclusions) is compiled once.
+        """
+        ...
+
     async def within_subquery(self, kind: str, lat: float, lng: float, radius_km: float) -> str:
         """SQL `(SELECT object_id ...)` of the points within radius_km (the same edge as
         `within`), for a COUNT that filters another table by it. Values are inlined as numeric

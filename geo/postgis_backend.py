@@ -36,6 +36,7 @@ from geo.store import PointStore
 KIND_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
 POINT = Geography(geometry_type="POINT", srid=4326)
 _DIALECT = asyncpg_dialect(paramstyle="numeric_dollar")
+_PLACEHOLDER = re.compile(r"\$(\d+)")
 
 geo_points = table(
     "geo_points",
@@ -163,6 +164,22 @@ def compiled(
     return str(result), tuple(result.positiontup or ()), dict(result.params)
 
 
+@lru_cache(maxsize=32)
+def compiled_ranked(
+    kind: str, has_exclude: bool, rows: str, rank: str, also_exclude: str | None
+) -> tuple[str, tuple[str, ...], dict[str, Any], tuple[str, ...]]:
+    """`WITH candidates AS (<the nearest points, each with its row or NULLs>) <rank>`, compiled
+    once per shape: SQL text, geo's parameter names and constants, then the caller's names
+    (numbered after geo's)."""
+    inner, names, constants = compiled(kind, False, has_exclude, rows, False, also_exclude)
+    outer = text(rank).compile(dialect=_DIALECT)
+    shift = len(names)
+    body = _PLACEHOLDER.sub(lambda m: f"${int(m.group(1)) + shift}", str(outer)).strip()
+    # The caller's own CTEs, if any, follow `candidates` in the same WITH.
+    body = f", {body[len('WITH') :].lstrip()}" if body[:5].upper() == "WITH " else f" {body}"
+    return f"WITH candidates AS ({inner}){body}", names, constants, tuple(outer.positiontup or ())
+
+
 class PostgisGeoIndex(PointStore):
     UPSERT = UPSERT
     DELETE = "DELETE FROM geo_points WHERE kind = $1 AND object_id = $2"
@@ -198,16 +215,50 @@ class PostgisGeoIndex(PointStore):
         also_exclude_of: int | None = None,
     ) -> list[tuple[Hit, Mapping[str, Any] | None]]:
         sql, params = self._statement(
-            kind, lat, lng, radius_km, limit, after, exclude, rows, read_past_missing,
-            also_exclude, also_exclude_of,
+            kind,
+            lat,
+            lng,
+            radius_km,
+            limit,
+            after,
+            exclude,
+            rows,
+            read_past_missing,
+            also_exclude,
+            also_exclude_of,
         )
-        # The caller's exclusions are its fresh state (blocks): read them where they were written.
-        connection = self._conn() if also_exclude is not None else self._read_conn()
-        _, found = await connection.execute_query(sql, params)
+        _, found = await self._reader(also_exclude).execute_query(sql, params)
         return [
             (Hit(row["distance_m"] / 1000.0, row["object_id"]), row if row["id"] is not None else None)
             for row in found
         ]
+
+    async def within_ranked(
+        self,
+        kind: str,
+        lat: float,
+        lng: float,
+        radius_km: float,
+        rows: str,
+        rank: str,
+        values: Mapping[str, Any],
+        *,
+        limit: int = 100,
+        exclude: Sequence[int] = (),
+        also_exclude: str | None = None,
+        also_exclude_of: int | None = None,
+    ) -> list[Mapping[str, Any]]:
+        sql, names, constants, caller_names = compiled_ranked(kind, bool(exclude), rows, rank, also_exclude)
+        positional = self._values(
+            names, constants, lat, lng, radius_km, limit, None, exclude, also_exclude_of
+        )
+        reader = self._reader(also_exclude)
+        _, found = await reader.execute_query(sql, [*positional, *(values[n] for n in caller_names)])
+        return found
+
+    def _reader(self, also_exclude: str | None):  # noqa: ANN202 - a Tortoise client
+        """The caller's exclusions are its fresh state (blocks): read them where they were written."""
+        return self._conn() if also_exclude is not None else self._read_conn()
 
     @staticmethod
     def _statement(
@@ -226,6 +277,23 @@ class PostgisGeoIndex(PointStore):
         sql, names, constants = compiled(
             kind, after is not None, bool(exclude), rows, read_past_missing, also_exclude
         )
+        return sql, PostgisGeoIndex._values(
+            names, constants, lat, lng, radius_km, limit, after, exclude, also_exclude_of
+        )
+
+    @staticmethod
+    def _values(
+        names: Sequence[str],
+        constants: Mapping[str, Any],
+        lat: float,
+        lng: float,
+        radius_km: float,
+        limit: int,
+        after: Hit | None,
+        exclude: Sequence[int],
+        also_exclude_of: int | None,
+    ) -> list[object]:
+        """geo's parameters of a compiled shape, in its positional order."""
         values = {
             **constants,
             "lat": float(lat),
@@ -237,7 +305,7 @@ class PostgisGeoIndex(PointStore):
             "exclude": list(exclude),
             "of": also_exclude_of,
         }
-        return sql, [values[name] for name in names]
+        return [values[name] for name in names]
 
     async def within_subquery(self, kind: str, lat: float, lng: float, radius_km: float) -> str:
         if not KIND_NAME.fullmatch(kind):

@@ -144,6 +144,10 @@ class SqliteGeoIndex(PointStore):
                 return found[:limit] if read_past_missing else found
             after, batch = hits[-1], max(2 * batch, 100)
 
+    async def within_ranked(self, *args: Any, **kwargs: Any) -> list[Mapping[str, Any]]:
+        """Not on SQLite: callers rank `within_rows` in Python there."""
+        raise NotImplementedError("within_ranked is PostgreSQL only")
+
     async def _rows(self, rows: str, ids: list[int]) -> dict[int, Mapping[str, Any]]:
         if not ids:
             return {}

@@ -115,6 +115,48 @@ async def test_nearby_pages_never_repeat_and_count_sql(client):
     assert scores == sorted(scores, reverse=True)
 
 
+async def test_nearby_pages_walk_the_whole_ranking_in_order(client):
+    """Pages of 2 through the keyset cursor give exactly the one long page: the same people in
+    the same order with the same score, distance and shared cuisines, nobody skipped or repeated
+    (both backends rank by the unrounded score, ties by id); totalCount on each page is what
+    they hold. The suspended and the undiscoverable take no place in it."""
+    from models.accounts import User
+
+    rng = random.Random(11)
+    lat, lng = random_spot(rng)
+    me, _, _ = await diner(client, lat, lng, cuisines=("sichuan", "bbq"), spiceLevel=3, dietary=["halal"])
+    for i in range(11):
+        _, _, email = await diner(
+            client,
+            *offset(lat, lng, rng.uniform(-2, 2), rng.uniform(-2, 2)),
+            cuisines=rng.sample(["sichuan", "bbq", "hotpot", "french"], rng.randint(1, 3)),
+            spiceLevel=rng.choice([3, 3, 0]),
+            dietary=rng.choice([["halal"], [], ["vegan", "halal"]]),
+        )
+        if i == 3:
+            await User.filter(email=email).update(suspended_until=datetime.now(UTC) + timedelta(days=1))
+    shy, _, _ = await diner(client, *offset(lat, lng, 0.5, 0.5))
+    await gql(client, PROFILE, {"i": {"discoverable": False}}, shy)
+    counted = NEARBY.replace("edges {", "totalCount edges {", 1)
+
+    def shown(page):
+        return [e["node"] for e in page["edges"]]
+
+    whole = (await gql(client, counted, {"r": 8, "first": 100}, me))["data"]["nearbyFoodies"]
+    assert whole["totalCount"] == 10 and len(whole["edges"]) == 10 and not whole["pageInfo"]["hasNextPage"]
+    scores = [e["node"]["score"] for e in whole["edges"]]
+    assert scores == sorted(scores, reverse=True)
+    walked, after, totals = [], None, set()
+    while True:
+        page = (await gql(client, counted, {"r": 8, "first": 2, "after": after}, me))["data"]["nearbyFoodies"]
+        walked += shown(page)
+        totals.add(page["totalCount"])
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert walked == shown(whole) and totals == {10}
+
+
 async def test_nearby_needs_sign_in_and_sane_radius(client):
     body = await gql(client, NEARBY, {"r": 5}, expect_errors=True)
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"

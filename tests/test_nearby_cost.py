@@ -3,7 +3,8 @@
 restaurantsNearby: the spatial statement joins the visible restaurants' rows and reads past the
 hidden ones inside its index scan, so a page is one statement on PostgreSQL. nearbyFoodies: the
 candidates come back with their scoring columns from the spatial statement, which also leaves out
-the people blocked either way (the block rule as SQL): that statement, then the page's users.
+the people blocked either way (the block rule as SQL), ranks them and joins the page's users and
+the count: one statement on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -85,11 +86,38 @@ async def test_nearby_foodies_reads_candidates_with_their_scoring_columns_in_the
         s for s in statements if "geo_points" in s or "geo_kinds" in s
     ]  # (SQLite: a kind's code, cached)
     if POSTGRES:
-        # the spatial statement (blocks inside it) with the candidates' rows, the page's users
-        assert len(statements) == 2, statements
+        # one statement: the spatial part (blocks inside it) with the candidates' rows, ranked,
+        # the page's users joined; totalCount too when asked (below)
+        assert len(statements) == 1, statements
         assert len(spatial) == 1 and "discoverable" in spatial[0] and "blocks" in spatial[0], statements
+        assert "LEFT JOIN users" in spatial[0], statements
     else:  # SQLite: blocks, the rings, the candidates' rows by id, the page's users
         assert len(statements) - len(spatial) <= 3, [s[:80] for s in statements]
+
+
+async def test_nearby_foodies_total_count_comes_with_the_page(client):
+    """totalCount (the candidates the ranking kept) costs no statement of its own, on the last
+    page and past it too."""
+    lat, lng = random_spot()
+    me, _, _ = await diner(client, lat, lng)
+    for i in range(3):
+        await diner(client, *offset(lat, lng, 1 + i, 0))
+    hidden, _, _ = await diner(client, *offset(lat, lng, 0, 1))
+    await gql(client, PROFILE, {"i": {"discoverable": False}}, hidden)
+    await gql(client, "{ me { id } }", token=me)  # the viewer cached (PostgreSQL: Redis)
+    counted = FOODIES.replace("edges {", "totalCount edges {", 1)
+    after = None
+    for expected_edges in (2, 1, 0):
+        with count_wire(POSTGRES) as wire:
+            variables = {"r": 5, "first": 2, "after": after}
+            page = (await gql(client, counted, variables, me))["data"]["nearbyFoodies"]
+        assert page["totalCount"] == 3 and len(page["edges"]) == expected_edges
+        statements = besides_authentication(wire.statements)
+        if POSTGRES:
+            assert len(statements) == 1, statements
+        else:  # no COUNT: the ranking counts what it kept
+            assert not [s for s in statements if "COUNT" in s.upper()], statements
+        after = page["pageInfo"]["endCursor"] or after
 
 
 async def test_blocks_inside_the_spatial_statement_hold_both_ways_at_once(client):

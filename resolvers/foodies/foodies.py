@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from tortoise import connections
 from tortoise.exceptions import IntegrityError
@@ -27,8 +29,8 @@ from models.accounts import User
 from models.foodies import Block, Follow, MatchRequest, MatchStatus
 from resolvers import visibility
 from resolvers.accounts.accounts import DINER_KIND, write_limit
-from resolvers.foodies import matches
-from resolvers.foodies.matching import Scorer, Taste
+from resolvers.foodies import matches, ranking
+from resolvers.foodies.matching import Scorer, Taste, shown
 from resolvers.meals import meals
 from resolvers.notifications import inbox
 
@@ -216,17 +218,11 @@ class FoodieMatch:
 # What scoring needs of each candidate: the rows geo/ joins with the nearest diners' points, so
 # the candidates and their scoring columns come back in one round trip. `discoverable` as before
 # (points of non-discoverable diners are removed from the index anyway); suspension is checked
-# below, per row, as before (a suspended diner keeps a candidate's place, so the candidates are
-# the CANDIDATE_CAP nearest points whatever their rows say).
+# by the ranking, per row, as before (a suspended diner keeps a candidate's place, so the
+# candidates are the CANDIDATE_CAP nearest points whatever their rows say).
 CANDIDATE_ROWS = (
     "SELECT id, cuisines, dietary, spice_level, budget_level, last_active_at, suspended_until "
     "FROM users WHERE discoverable"
-)
-# PostgreSQL: tag lists as text[] (decoded in C by asyncpg, not json.loads).
-CANDIDATE_ROWS_PG = (
-    "SELECT id, ARRAY(SELECT jsonb_array_elements_text(cuisines)) AS cuisines, "
-    "ARRAY(SELECT jsonb_array_elements_text(dietary)) AS dietary, spice_level, budget_level, "
-    "last_active_at, suspended_until FROM users WHERE discoverable"
 )
 
 
@@ -241,26 +237,32 @@ def _moment(value: object) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def candidate_options(viewer: User) -> dict[str, Any]:
+    """Which points are candidates, as geo/ takes it: the CANDIDATE_CAP nearest diners' but the
+    viewer's and those of people blocked either way (the block rule as SQL, inside the spatial
+    statement)."""
+    return {
+        "limit": CANDIDATE_CAP,
+        "exclude": [viewer.id],
+        "also_exclude": visibility.BLOCKED_EITHER_WAY_SQL,
+        "also_exclude_of": viewer.id,
+    }
+
+
 async def nearest_candidates(ctx: Context, viewer: User, radius_km: float) -> list[tuple[Hit, tuple | None]]:
-    """The CANDIDATE_CAP nearest diners' points but the viewer's and those of people blocked
-    either way (the block rule as SQL, inside the spatial statement), each with what scoring
-    needs of them (None when they are not discoverable): (id, cuisines, dietary, spice, budget,
-    last active, suspended until) by position, as plain rows: one query, no model objects."""
-    postgres = connections.get("default").capabilities.dialect == "postgres"
+    """The candidates' points, each with what scoring needs of them (None when they are not
+    discoverable): (id, cuisines, dietary, spice, budget, last active, suspended until) by
+    position, as plain rows: one query, no model objects. (SQLite's path; PostgreSQL ranks in
+    SQL, `ranking`.)"""
     found = await ctx.services.geo.within_rows(
         DINER_KIND,
         viewer.lat,
         viewer.lng,
         radius_km,
-        CANDIDATE_ROWS_PG if postgres else CANDIDATE_ROWS,
-        limit=CANDIDATE_CAP,
-        exclude=[viewer.id],
+        CANDIDATE_ROWS,
         read_past_missing=False,
-        also_exclude=visibility.BLOCKED_EITHER_WAY_SQL,
-        also_exclude_of=viewer.id,
+        **candidate_options(viewer),
     )
-    if postgres:  # asyncpg decodes every column already (text[], timestamptz): rows as they are
-        return found  # type: ignore[return-value]
     return [
         (
             hit,
@@ -280,7 +282,7 @@ async def nearest_candidates(ctx: Context, viewer: User, radius_km: float) -> li
     ]
 
 
-def _taste(user: User) -> Taste:
+def taste_of(user: User) -> Taste:
     return Taste(
         frozenset(user.cuisines or []), frozenset(user.dietary or []), user.spice_level, user.budget_level
     )
@@ -290,52 +292,106 @@ async def _none() -> int:
     return 0
 
 
+# A ranked item: (unrounded score, user id, exact distance in km, the user).
+Ranked = tuple[float, int, float, User]
+# A page as ranked: its items, whether more follow, how many candidates were kept (totalCount).
+RankedPage = tuple[list[Ranked], bool, int]
+
+
+async def _ranked_in_sql(
+    ctx: Context,
+    viewer: User,
+    mine: Taste,
+    radius_km: float,
+    now: datetime,
+    size: int,
+    after: tuple[float, int] | None,
+) -> RankedPage:
+    """PostgreSQL: the page's items, users included, and the kept count: one statement."""
+    rows = await ctx.services.geo.within_ranked(
+        DINER_KIND,
+        viewer.lat,
+        viewer.lng,
+        radius_km,
+        CANDIDATE_ROWS,
+        ranking.rank_sql(after is not None),
+        ranking.rank_values(mine, radius_km, now, size, after),
+        **candidate_options(viewer),
+    )
+    found, kept = ranking.page_rows(rows)
+    items = [
+        (row["match_score"], row["id"], row["match_distance_m"] / 1000.0, User._init_from_db(**row))
+        for row in found[:size]
+    ]
+    return items, len(found) > size, kept
+
+
+async def _ranked_in_python(
+    ctx: Context,
+    viewer: User,
+    mine: Taste,
+    radius_km: float,
+    now: datetime,
+    size: int,
+    after: tuple[float, int] | None,
+) -> RankedPage:
+    """SQLite: the candidates scored by `Scorer`, then the page's users (one more read)."""
+    raw = Scorer(mine, radius_km, now).raw
+    ranked: list[tuple[float, int, float]] = []  # (-score, id, distance): sorted best first
+    for hit, row in await nearest_candidates(ctx, viewer, radius_km):
+        if row is None or (row[6] is not None and row[6] > now):  # gone, hidden or suspended
+            continue
+        points = raw(frozenset(row[1] or ()), row[2] or (), row[3], row[4], hit.distance_km, row[5])
+        ranked.append((-points, row[0], hit.distance_km))
+    ranked.sort(key=lambda item: (item[0], item[1]))
+    window = ranked
+    if after is not None:
+        last = (-after[0], after[1])
+        window = [item for item in ranked if (item[0], item[1]) > last]
+    users = {u.id: u for u in await User.filter(id__in=[item[1] for item in window[:size]])}
+    items = [(-neg, uid, distance, users[uid]) for neg, uid, distance in window[:size] if uid in users]
+    return items, len(window) > size, len(ranked)
+
+
 async def nearby_foodies(
     ctx: Context, radius_km: float, first: int | None, after: str | None
 ) -> Page[FoodieMatch]:
-    """Diners near the viewer, best match first; everything about them from obfuscated points."""
+    """Diners near the viewer, best match first; everything about them from obfuscated points.
+
+    Ranked by the unrounded score (shown rounded, `matching`), ties by id; the cursor carries
+    that score and id, so pages follow one another without a gap or a repeat.
+    """
     viewer = ctx.require_viewer()
     check_radius(radius_km)
     size = page_size(first)
     cursor = decode_cursor(after, 2)
     if viewer.lat is None or viewer.lng is None:
         return Page(items=[], cursors=[], has_next_page=False, count=_none)
-    # Score from plain tuples: building 500 model objects per request cost more than the SQL.
-    candidates = await nearest_candidates(ctx, viewer, radius_km)
-    hits = [hit for hit, _ in candidates]
-    now = datetime.now(UTC)
-    mine = _taste(viewer)
-    score = Scorer(mine, radius_km, now).score
-    # (-score, id, exact distance, cuisines): the shown distance and shared cuisines are worked
-    # out below for the page's items only.
-    ranked: list[tuple[float, int, float, frozenset[str]]] = []
-    for hit, row in candidates:
-        if row is None or (row[6] is not None and row[6] > now):  # gone, hidden or suspended
-            continue
-        cuisines = frozenset(row[1] or ())
-        points = score(cuisines, row[2] or (), row[3], row[4], hit.distance_km, row[5])
-        ranked.append((-points, row[0], hit.distance_km, cuisines))
-    ranked.sort(key=lambda item: (item[0], item[1]))
-    if cursor is not None:
-        try:
-            last = (-float(cursor[0]), int(cursor[1]))
-        except (TypeError, ValueError):
-            raise BadRequestError("Malformed cursor") from None
-        ranked = [item for item in ranked if (item[0], item[1]) > last]
-    window = ranked[: size + 1]
-    page_users = {u.id: u for u in await User.filter(id__in=[item[1] for item in window[:size]])}
+    try:
+        last = (float(cursor[0]), int(cursor[1])) if cursor is not None else None
+    except (TypeError, ValueError):
+        raise BadRequestError("Malformed cursor") from None
+    if last is not None and math.isnan(last[0]):  # JSON allows NaN; no score is NaN
+        raise BadRequestError("Malformed cursor")
+    mine, now = taste_of(viewer), datetime.now(UTC)
+    postgres = connections.get("default").capabilities.dialect == "postgres"
+    rank = _ranked_in_sql if postgres else _ranked_in_python
+    window, has_next, kept = await rank(ctx, viewer, mine, radius_km, now, size, last)
+    shared = mine.cuisines.intersection
     items = [
-        FoodieMatch(page_users[uid], coarse_km(distance), -neg_score, sorted(mine.cuisines & cuisines))
-        for neg_score, uid, distance, cuisines in window[:size]
-        if uid in page_users
+        FoodieMatch(user, coarse_km(distance), shown(score), sorted(shared(user.cuisines)))
+        for score, _, distance, user in window
     ]
-    # totalCount: the candidates scoring keeps (discoverable, not suspended), as one COUNT.
-    counted = User.filter(visibility.active_users_q(), discoverable=True, id__in=[h.object_id for h in hits])
+
+    async def count() -> int:
+        """totalCount: the candidates the ranking kept (discoverable, not suspended)."""
+        return kept
+
     return Page(
         items=items,
-        cursors=[encode_cursor([m.score, m.user.id]) for m in items],
-        has_next_page=len(window) > size,
-        count=counted.count,
+        cursors=[encode_cursor([score, uid]) for score, uid, _, _ in window],
+        has_next_page=has_next,
+        count=count,
     )
 
 

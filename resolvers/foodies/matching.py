@@ -8,9 +8,16 @@ score = 0.55 * taste + 0.30 * proximity + 0.15 * activity, each part in [0, 1]:
 - proximity = 1 - d / radius, with d measured to the candidate's obfuscated point
 - activity = 1 for activity within a day, decaying linearly to 0 at 30 days
 
-The formula is written once, in `Scorer.score`: a request scores up to 500 candidates against
-one viewer, so the viewer's side is worked out once per request (`Scorer(viewer, radius, now)`),
-and each candidate is passed as plain values (no objects built per candidate).
+Candidates are ranked by the unrounded score (`Scorer.raw`), best first, ties by user id; the
+score shown is that value rounded to 6 decimals (`shown`). Ranking by the raw value keeps
+one order on both backends: PostgreSQL computes the same float operations in the same order
+(`ranking.score_sql`, proved equal bit for bit in tests/test_ranking_sql.py), whereas rounding to
+decimals is done differently by Python and SQL.
+
+The formula is written once, in `Scorer.raw`, with the weights below (the SQL form reads them
+too): a request scores up to 500 candidates against one viewer, so the viewer's side is worked
+out once per request (`Scorer(viewer, radius, now)`), and each candidate is passed as plain values
+(no objects built per candidate).
 """
 
 from __future__ import annotations
@@ -23,6 +30,12 @@ STRICT_DIETS = frozenset({"vegetarian", "vegan", "halal", "kosher"})
 ACTIVITY_WINDOW_DAYS = 30.0
 SPICE_SPAN = 5
 BUDGET_SPAN = 3
+SHOWN_DIGITS = 6
+# Weights: of the score's parts, then of taste's; an unknown spice or budget counts UNKNOWN.
+TASTE_W, PROXIMITY_W, ACTIVITY_W = 0.55, 0.30, 0.15
+JACCARD_W, DIET_W, SPICE_W, BUDGET_W = 0.5, 0.2, 0.15, 0.15
+UNKNOWN = 0.5
+SHARED_DIET = 0.5
 
 
 @dataclass(frozen=True)
@@ -44,7 +57,7 @@ class Scorer:
         self.spice, self.budget = viewer.spice_level, viewer.budget_level
         self.radius_km, self.now = radius_km, now
 
-    def score(
+    def raw(
         self,
         cuisines: frozenset[str],
         dietary: Iterable[str],
@@ -53,19 +66,20 @@ class Scorer:
         distance_km: float,
         last_active: datetime | None,
     ) -> float:
+        """The unrounded score: what candidates are ranked by."""
         mine = self.cuisines
         jaccard = len(mine & cuisines) / len(mine | cuisines) if mine and cuisines else 0.0
         strict = STRICT_DIETS.intersection(dietary)
         if strict == self.strict:  # the same strict diets, or none on either side
             diet = 1.0
         else:
-            diet = 0.5 if strict & self.strict else 0.0
-        spice = budget = 0.5  # unknown on either side
+            diet = SHARED_DIET if strict & self.strict else 0.0
+        spice = budget = UNKNOWN  # unknown on either side
         if self.spice is not None and spice_level is not None:
             spice = 1.0 - abs(self.spice - spice_level) / SPICE_SPAN
         if self.budget is not None and budget_level is not None:
             budget = 1.0 - abs(self.budget - budget_level) / BUDGET_SPAN
-        taste = 0.5 * jaccard + 0.2 * diet + 0.15 * spice + 0.15 * budget
+        taste = JACCARD_W * jaccard + DIET_W * diet + SPICE_W * spice + BUDGET_W * budget
         radius = self.radius_km
         proximity = max(0.0, 1.0 - distance_km / radius) if radius > 0 else 0.0
         if last_active is None:
@@ -73,7 +87,12 @@ class Scorer:
         else:
             days = max(0.0, (self.now - last_active).total_seconds() / 86400.0)
             activity = 1.0 if days <= 1 else max(0.0, 1.0 - (days - 1) / (ACTIVITY_WINDOW_DAYS - 1))
-        return round(0.55 * taste + 0.30 * proximity + 0.15 * activity, 6)
+        return TASTE_W * taste + PROXIMITY_W * proximity + ACTIVITY_W * activity
+
+
+def shown(raw: float) -> float:
+    """The score as shown."""
+    return round(raw, SHOWN_DIGITS)
 
 
 def match_score(
@@ -84,12 +103,7 @@ def match_score(
     last_active: datetime | None,
     now: datetime,
 ) -> float:
-    """One candidate's score (`Scorer` when scoring many against one viewer)."""
-    return Scorer(viewer, radius_km, now).score(
-        candidate.cuisines,
-        candidate.dietary,
-        candidate.spice_level,
-        candidate.budget_level,
-        distance_km,
-        last_active,
-    )
+    """One candidate's score as shown (`Scorer` when scoring many against one viewer)."""
+    scorer = Scorer(viewer, radius_km, now)
+    c = candidate
+    return shown(scorer.raw(c.cuisines, c.dietary, c.spice_level, c.budget_level, distance_km, last_active))
