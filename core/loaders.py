@@ -6,17 +6,30 @@ so a list reaching a relation costs one query however long the list is.
 
 A list that already read related rows (one statement joining them, `select_joined`) primes the
 loaders with them (`Loaders.prime`), so the nested fields asking for them send nothing.
+
+Answers at once when they are held (issue 18): a loader's future for a primed or already read
+key is done, and waiting on it still costs a coroutine per field, and graphql-core a task per
+field when a node has several such. `decide` runs steps (a generator that `yield`s each read it
+needs and gets the answer back) synchronously while every read is already answered, and only
+turns into a coroutine at the first read still pending; `then` and `settle` carry such a
+maybe-pending answer on. A field resolver that returns `then(...)` hands graphql-core a finished
+value when nothing had to be read, which it completes without a task.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from asyncio import Future
+from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
+from types import CoroutineType
 from typing import Any
 
 from strawberry.dataloader import DataLoader
 
+# A computation that yields the reads it waits for (futures or other awaitables) and is sent
+# their answers; its return value is its answer.
+Steps = Generator[Any, Any, Any]
 BatchFn = Callable[[Sequence[Any]], Awaitable[Sequence[Any]]]
 
 
@@ -118,3 +131,53 @@ def _row(model: Any, alias: str, row: Mapping[str, Any]) -> Any:
     if values[model._meta.db_pk_column] is None:
         return None
     return model._init_from_db(**values)
+
+
+# ------------------------------------------------------------------ answers held or pending
+
+
+def pending(value: Any) -> bool:
+    """Whether `value` is a still-pending answer (from `decide`, `now` or `then`), not the answer.
+    (Not `inspect.isawaitable`: a Tortoise model instance is awaitable.)"""
+    return isinstance(value, CoroutineType | Future)
+
+
+def decide(steps: Steps) -> Any:
+    """The steps' answer when every read they yield is already answered (a done future), else a
+    coroutine that waits for the first read still pending and goes on from there."""
+    try:
+        wanted = next(steps)
+        while isinstance(wanted, Future) and wanted.done():
+            wanted = steps.send(wanted.result())
+    except StopIteration as finished:
+        return finished.value
+    return _go_on(steps, wanted)
+
+
+async def _go_on(steps: Steps, wanted: Any) -> Any:
+    try:
+        while True:
+            wanted = steps.send(await wanted)
+    except StopIteration as finished:
+        return finished.value
+
+
+def now(loader: DataLoader[Any, Any], key: Any) -> Any:
+    """The loader's answer for `key` when it holds it (primed or read earlier in the request),
+    else its pending future (the key joins the loader's next batch, as `load` does)."""
+    future = loader.load(key)
+    return future.result() if future.done() else future  # type: ignore[attr-defined]
+
+
+def then(value: Any, use: Callable[[Any], Any]) -> Any:
+    """`use(value)`, after waiting for `value` if it is still pending."""
+    return _then(value, use) if pending(value) else use(value)
+
+
+async def _then(value: Awaitable[Any], use: Callable[[Any], Any]) -> Any:
+    return use(await value)
+
+
+async def settle(value: Any) -> Any:
+    """A maybe-pending answer as an awaitable (for callers that await anyway)."""
+    return await value if pending(value) else value
