@@ -99,38 +99,53 @@ class Join:
 
 
 async def select_joined(
-    db: Any, queryset: Any, joins: Sequence[Join], order: str
+    db: Any, queryset: Any, joins: tuple[Join, ...], order: str
 ) -> list[tuple[Any, dict[str, Any]]]:
     """Run `queryset` (filtered, ordered, limited) with each join's row, in one statement:
     `SELECT ... FROM (<queryset>) base LEFT JOIN ... ORDER BY <order>`. Returns each row of the
     queryset's model with {alias: that join's row or None}."""
-    queryset.sql()  # builds queryset.query for db's dialect
+    queryset._choose_db_if_not_chosen()
+    queryset._make_query()  # queryset.query for db's dialect (as .sql() does, without rendering it)
     inner, params = queryset.query.get_parameterized_sql()
-    parts = [("base", queryset.model), *((j.alias, j.model) for j in joins)]
-    columns = ", ".join(
-        f'"{alias}"."{c}" AS "{alias}.{c}"' for alias, model in parts for c in _columns(model)
-    )
-    tables = " ".join(f'LEFT JOIN "{j.model._meta.db_table}" "{j.alias}" ON {j.on}' for j in joins)
+    columns, tables, parts = _outer(queryset.model, joins)
     sql = f'SELECT {columns} FROM ({inner}) "base" {tables} ORDER BY {order}'
     found = []
     for row in await db.execute_query_dict(sql, params):
-        base, *rest = (_row(model, alias, row) for alias, model in parts)
+        base, *rest = (_row(part, row) for part in parts)
         found.append((base, {j.alias: r for j, r in zip(joins, rest, strict=True)}))
     return found
 
 
+@dataclass(frozen=True)
+class _Part:
+    """One model of a joined statement: its (result column, model column) pairs and the result
+    column of its primary key (None there: the LEFT JOIN found no row)."""
+
+    model: Any
+    keys: tuple[tuple[str, str], ...]
+    pk: str
+
+
 @cache
-def _columns(model: Any) -> tuple[str, ...]:
-    return tuple(sorted(model._meta.db_fields))
+def _outer(model: Any, joins: tuple[Join, ...]) -> tuple[str, str, tuple[_Part, ...]]:
+    """The outer statement's column list and joins, and each model's columns (worked out once)."""
+    named = [("base", model), *((j.alias, j.model) for j in joins)]
+    parts = tuple(_Part(m, _keys(alias, m), f"{alias}.{m._meta.db_pk_column}") for alias, m in named)
+    columns = ", ".join(f'"{alias}"."{c}" AS "{alias}.{c}"' for alias, m in named for _, c in _keys(alias, m))
+    tables = " ".join(f'LEFT JOIN "{j.model._meta.db_table}" "{j.alias}" ON {j.on}' for j in joins)
+    return columns, tables, parts
 
 
-def _row(model: Any, alias: str, row: Mapping[str, Any]) -> Any:
+def _keys(alias: str, model: Any) -> tuple[tuple[str, str], ...]:
+    return tuple((f"{alias}.{c}", c) for c in sorted(model._meta.db_fields))
+
+
+def _row(part: _Part, row: Mapping[str, Any]) -> Any:
     """The model instance from its aliased columns (None when the LEFT JOIN found none), built
     as Tortoise builds rows it reads (its converters per field and backend)."""
-    values = {c: row[f"{alias}.{c}"] for c in _columns(model)}
-    if values[model._meta.db_pk_column] is None:
+    if row[part.pk] is None:
         return None
-    return model._init_from_db(**values)
+    return part.model._init_from_db(**{c: row[key] for key, c in part.keys})
 
 
 # ------------------------------------------------------------------ answers held or pending
