@@ -81,9 +81,9 @@ def _fk(prefix: str) -> str:
     return prefix.removesuffix("__") + "_id" if prefix else "id"
 
 
-def _read(ctx: Context, model: type[Model], pk: int) -> Steps:
-    """The row by id, whatever its state, from the request's loader."""
-    return (yield ctx.loaders.get(rows_of(model)).load(pk))
+def _read(ctx: Context, model: type[Model], pk: int) -> Any:
+    """The read of a row by id, whatever its state, from the request's loader (a rule yields it)."""
+    return ctx.loaders.get(rows_of(model)).load(pk)
 
 
 # ------------------------------------------------------------------ per-request lookups
@@ -205,7 +205,7 @@ def can_see_restaurant(ctx: Context, restaurant: Restaurant | None) -> Steps:
 
 
 def _restaurant_ok(ctx: Context, restaurant_id: int) -> Steps:
-    return restaurant_ok((yield from _read(ctx, Restaurant, restaurant_id)))
+    return restaurant_ok((yield _read(ctx, Restaurant, restaurant_id)))
 
 
 def dishes_q(prefix: str = "") -> Q:
@@ -234,7 +234,7 @@ def can_see_review(ctx: Context, review: Review | None) -> Steps:
         return False
     if review.author_id in (yield from _blocked(ctx)):
         return False
-    author = yield from _read(ctx, User, review.author_id)
+    author = yield _read(ctx, User, review.author_id)
     return author is not None and not _suspended(author)
 
 
@@ -254,7 +254,7 @@ def can_see_photo(ctx: Context, photo: Photo | None) -> Steps:
     review_id = yield ctx.loaders.get(load_photo_reviews).load(photo.id)
     if review_id is None:
         return False
-    return (yield from can_see_review(ctx, (yield from _read(ctx, Review, review_id))))
+    return (yield from can_see_review(ctx, (yield _read(ctx, Review, review_id))))
 
 
 def replies_q(prefix: str = "") -> Q:
@@ -268,7 +268,7 @@ def can_see_reply(ctx: Context, reply: ReviewReply | None) -> Steps:
         return True
     if reply.visibility != VISIBLE:
         return False
-    return (yield from can_see_review(ctx, (yield from _read(ctx, Review, reply.review_id))))
+    return (yield from can_see_review(ctx, (yield _read(ctx, Review, reply.review_id))))
 
 
 # ------------------------------------------------------------------ deals and events
@@ -330,7 +330,7 @@ def can_see_meal(ctx: Context, meal: SharedMeal | None) -> Steps:
         return True
     if meal.visibility != VISIBLE or not (yield from _restaurant_ok(ctx, meal.restaurant_id)):
         return False
-    if not (yield from can_see_user(ctx, (yield from _read(ctx, User, meal.host_id)))):
+    if not (yield from can_see_user(ctx, (yield _read(ctx, User, meal.host_id)))):
         return False
     if meal.audience == Audience.PUBLIC or (viewer is not None and viewer.id == meal.host_id):
         return True
@@ -445,7 +445,7 @@ def can_see_message(ctx: Context, message: Message | None) -> Steps:
         return False
     if message.visibility != VISIBLE or message.sender_id in (yield from _blocked(ctx)):
         return False
-    conversation = yield from _read(ctx, Conversation, message.conversation_id)
+    conversation = yield _read(ctx, Conversation, message.conversation_id)
     return (yield from can_see_conversation(ctx, conversation))
 
 
@@ -502,7 +502,7 @@ async def favourite_items_q(ctx: Context) -> Q:
 def can_see_favourite_item(ctx: Context, item: FavouriteItem | None) -> Steps:
     if item is None:
         return False
-    if not (yield from can_see_favourite_list(ctx, (yield from _read(ctx, FavouriteList, item.list_id)))):
+    if not (yield from can_see_favourite_list(ctx, (yield _read(ctx, FavouriteList, item.list_id)))):
         return False
     standing_for_reader = yield favourite_items_q(ctx)
     return (yield FavouriteItem.filter(standing_for_reader, id=item.id).exists())
@@ -572,7 +572,7 @@ async def fetch_many(ctx: Context, model: type[Model], ids: Sequence[int]) -> li
 
 
 def _fetch(ctx: Context, model: type[Model], pk: int) -> Steps:
-    row = yield from _read(ctx, model, pk)
+    row = yield _read(ctx, model, pk)
     return row if (yield from _visible(ctx, row)) else None
 
 
