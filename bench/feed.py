@@ -49,12 +49,15 @@ VIEWER = 1
 async def prepare(services) -> None:  # noqa: ANN001
     if not await Restaurant.filter(name__startswith="基准").exists():
         await add_feed(services)
+    # Planner statistics for every table the feed data step writes (autovacuum may not have run
+    # yet, and a deployment's would have): without them PostgreSQL sorted every entry instead of
+    # reading the newest through the index, and read all photos for a page's few. SQLite's
+    # planner reads its statistics (sqlite_stat1) the same way.
+    tables = "feed_entries, follows, reviews, review_photos, photos, dishes, restaurants, restaurant_staff"
     if services.settings.is_postgres:
-        # Planner statistics for the rows just added (autovacuum may not have run yet): without
-        # them PostgreSQL sorts every entry instead of reading the newest through the index.
-        await connections.get("default").execute_script(
-            "ANALYZE feed_entries, follows, reviews, review_photos, photos, dishes, restaurants"
-        )
+        await connections.get("default").execute_script(f"ANALYZE {tables}, users, geo_points")
+    else:
+        await connections.get("default").execute_script("ANALYZE")
 
 
 async def add_feed(services) -> None:  # noqa: ANN001

@@ -6,17 +6,30 @@ so a list reaching a relation costs one query however long the list is.
 
 A list that already read related rows (one statement joining them, `select_joined`) primes the
 loaders with them (`Loaders.prime`), so the nested fields asking for them send nothing.
+
+Answers at once when they are held (issue 18): a loader's future for a primed or already read
+key is done, and waiting on it still costs a coroutine per field, and graphql-core a task per
+field when a node has several such. `decide` runs steps (a generator that `yield`s each read it
+needs and gets the answer back) synchronously while every read is already answered, and only
+turns into a coroutine at the first read still pending; `then` and `settle` carry such a
+maybe-pending answer on. A field resolver that returns `then(...)` hands graphql-core a finished
+value when nothing had to be read, which it completes without a task.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from asyncio import Future
+from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
+from types import CoroutineType
 from typing import Any
 
 from strawberry.dataloader import DataLoader
 
+# A computation that yields the reads it waits for (futures or other awaitables) and is sent
+# their answers; its return value is its answer.
+Steps = Generator[Any, Any, Any]
 BatchFn = Callable[[Sequence[Any]], Awaitable[Sequence[Any]]]
 
 
@@ -86,35 +99,100 @@ class Join:
 
 
 async def select_joined(
-    db: Any, queryset: Any, joins: Sequence[Join], order: str
+    db: Any, queryset: Any, joins: tuple[Join, ...], order: str
 ) -> list[tuple[Any, dict[str, Any]]]:
     """Run `queryset` (filtered, ordered, limited) with each join's row, in one statement:
     `SELECT ... FROM (<queryset>) base LEFT JOIN ... ORDER BY <order>`. Returns each row of the
     queryset's model with {alias: that join's row or None}."""
-    queryset.sql()  # builds queryset.query for db's dialect
+    queryset._choose_db_if_not_chosen()
+    queryset._make_query()  # queryset.query for db's dialect (as .sql() does, without rendering it)
     inner, params = queryset.query.get_parameterized_sql()
-    parts = [("base", queryset.model), *((j.alias, j.model) for j in joins)]
-    columns = ", ".join(
-        f'"{alias}"."{c}" AS "{alias}.{c}"' for alias, model in parts for c in _columns(model)
-    )
-    tables = " ".join(f'LEFT JOIN "{j.model._meta.db_table}" "{j.alias}" ON {j.on}' for j in joins)
+    columns, tables, parts = _outer(queryset.model, joins)
     sql = f'SELECT {columns} FROM ({inner}) "base" {tables} ORDER BY {order}'
     found = []
     for row in await db.execute_query_dict(sql, params):
-        base, *rest = (_row(model, alias, row) for alias, model in parts)
+        base, *rest = (_row(part, row) for part in parts)
         found.append((base, {j.alias: r for j, r in zip(joins, rest, strict=True)}))
     return found
 
 
+@dataclass(frozen=True)
+class _Part:
+    """One model of a joined statement: its (result column, model column) pairs and the result
+    column of its primary key (None there: the LEFT JOIN found no row)."""
+
+    model: Any
+    keys: tuple[tuple[str, str], ...]
+    pk: str
+
+
 @cache
-def _columns(model: Any) -> tuple[str, ...]:
-    return tuple(sorted(model._meta.db_fields))
+def _outer(model: Any, joins: tuple[Join, ...]) -> tuple[str, str, tuple[_Part, ...]]:
+    """The outer statement's column list and joins, and each model's columns (worked out once)."""
+    named = [("base", model), *((j.alias, j.model) for j in joins)]
+    parts = tuple(_Part(m, _keys(alias, m), f"{alias}.{m._meta.db_pk_column}") for alias, m in named)
+    columns = ", ".join(f'"{alias}"."{c}" AS "{alias}.{c}"' for alias, m in named for _, c in _keys(alias, m))
+    tables = " ".join(f'LEFT JOIN "{j.model._meta.db_table}" "{j.alias}" ON {j.on}' for j in joins)
+    return columns, tables, parts
 
 
-def _row(model: Any, alias: str, row: Mapping[str, Any]) -> Any:
+def _keys(alias: str, model: Any) -> tuple[tuple[str, str], ...]:
+    return tuple((f"{alias}.{c}", c) for c in sorted(model._meta.db_fields))
+
+
+def _row(part: _Part, row: Mapping[str, Any]) -> Any:
     """The model instance from its aliased columns (None when the LEFT JOIN found none), built
     as Tortoise builds rows it reads (its converters per field and backend)."""
-    values = {c: row[f"{alias}.{c}"] for c in _columns(model)}
-    if values[model._meta.db_pk_column] is None:
+    if row[part.pk] is None:
         return None
-    return model._init_from_db(**values)
+    return part.model._init_from_db(**{c: row[key] for key, c in part.keys})
+
+
+# ------------------------------------------------------------------ answers held or pending
+
+
+def pending(value: Any) -> bool:
+    """Whether `value` is a still-pending answer (from `decide`, `now` or `then`), not the answer.
+    (Not `inspect.isawaitable`: a Tortoise model instance is awaitable.)"""
+    return isinstance(value, CoroutineType | Future)
+
+
+def decide(steps: Steps) -> Any:
+    """The steps' answer when every read they yield is already answered (a done future), else a
+    coroutine that waits for the first read still pending and goes on from there."""
+    try:
+        wanted = next(steps)
+        while isinstance(wanted, Future) and wanted.done():
+            wanted = steps.send(wanted.result())
+    except StopIteration as finished:
+        return finished.value
+    return _go_on(steps, wanted)
+
+
+async def _go_on(steps: Steps, wanted: Any) -> Any:
+    try:
+        while True:
+            wanted = steps.send(await wanted)
+    except StopIteration as finished:
+        return finished.value
+
+
+def now(loader: DataLoader[Any, Any], key: Any) -> Any:
+    """The loader's answer for `key` when it holds it (primed or read earlier in the request),
+    else its pending future (the key joins the loader's next batch, as `load` does)."""
+    future = loader.load(key)
+    return future.result() if future.done() else future  # type: ignore[attr-defined]
+
+
+def then(value: Any, use: Callable[[Any], Any]) -> Any:
+    """`use(value)`, after waiting for `value` if it is still pending."""
+    return _then(value, use) if pending(value) else use(value)
+
+
+async def _then(value: Awaitable[Any], use: Callable[[Any], Any]) -> Any:
+    return use(await value)
+
+
+async def settle(value: Any) -> Any:
+    """A maybe-pending answer as an awaitable (for callers that await anyway)."""
+    return await value if pending(value) else value

@@ -8,7 +8,8 @@ visibility from resolvers/visibility.py's SQL forms) joined with each entry's co
 shared meal or event), actor, restaurant and the review's dish. Those rows prime the request's
 loaders, so the items' fields (visibility checks included) read them without more SQL. With the
 viewer's blocks (read once per request) and the reviews' photos (one loader), a page of reviews
-with author, dish, restaurant and photos costs 3 statements whatever its size.
+with author, dish, restaurant and photos costs 3 statements whatever its size (the photos read
+with the page when the operation asks for them).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from models.restaurants import Dish, Restaurant
 from models.reviews import Review
 from resolvers import visibility
 from resolvers.restaurants.restaurants import load_dishes
+from resolvers.reviews.photos import load_review_photos
 
 NEARBY_KM = 10.0
 RESTAURANT_KIND = "restaurant"
@@ -59,7 +61,12 @@ async def set_visible(kind: str, object_id: int, visible: bool) -> None:
     await FeedEntry.filter(kind=kind, object_id=object_id).update(visible=visible)
 
 
-async def feed_page(ctx: Context, first: int | None, after: str | None) -> Page[FeedEntry]:
+async def feed_page(
+    ctx: Context, first: int | None, after: str | None, photos: bool = False
+) -> Page[FeedEntry]:
+    """A page of the viewer's feed. `photos`: the operation asks for the reviews' photos; they are
+    read with the page (the one statement the items' `photos` fields would send), so every field
+    of every item finds its answer held and completes at once (no task per item)."""
     viewer = ctx.require_viewer()
     db = read_db(ctx)
     followed = Subquery(Follow.filter(follower_id=viewer.id).values("followee_id"))
@@ -74,7 +81,11 @@ async def feed_page(ctx: Context, first: int | None, after: str | None) -> Page[
         _prime(ctx, rows)
         return [entry for entry, _ in rows]
 
-    return await newest_first(query, first, after, run=with_content)
+    page = await newest_first(query, first, after, run=with_content)
+    if photos:
+        reviews = [entry.object_id for entry in page.items if entry.kind == "review"]
+        await ctx.loaders.get(load_review_photos).load_many(reviews)
+    return page
 
 
 def _prime(ctx: Context, rows: list[tuple[FeedEntry, dict[str, Any]]]) -> None:

@@ -3,7 +3,13 @@
 Each kind has a predicate on a loaded row (`can_see_*`: node(), relations, notifications,
 attribution sources, mutations that look an object up) and a SQL condition (`*_q`: a Tortoise
 `Q` for lists, counts, nearby queries and the feed). A new relation or list calls `fetch` /
-`fetch_many` or filters with the `Q`; it never restates a rule.
+`fetch_many` (or `fetch_now`) or filters with the `Q`; it never restates a rule.
+
+The predicates are steps (core/loaders.py `decide`): each `yield`s the reads it needs (the
+request's loaders: rows by id, the viewer's blocks, audiences) where it would `await` them. So a
+rule over rows the request already holds (a list primed its loaders) decides at once, and a
+relation field can hand graphql-core its finished value instead of a coroutine (`fetch_now`);
+a rule that must read goes on as a coroutine from its first pending read, batched as before.
 
 - user: not suspended (deleted accounts are suspended for good), not blocked either way with
   the viewer; always visible to themselves and to moderators.
@@ -32,7 +38,7 @@ attribution sources, mutations that look an object up) and a SQL condition (`*_q
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,7 +46,7 @@ from tortoise.expressions import Q
 from tortoise.models import Model
 
 from core.context import Context
-from core.loaders import rows_of
+from core.loaders import Steps, decide, pending, rows_of, settle
 from models.accounts import User
 from models.conversations import Conversation, ConversationKind, ConversationMember, Message
 from models.deals import Deal, DealStatus
@@ -75,8 +81,9 @@ def _fk(prefix: str) -> str:
     return prefix.removesuffix("__") + "_id" if prefix else "id"
 
 
-async def _load(ctx: Context, model: type[Model], pk: int) -> Any:
-    return await ctx.loaders.get(rows_of(model)).load(pk)
+def _read(ctx: Context, model: type[Model], pk: int) -> Any:
+    """The read of a row by id, whatever its state, from the request's loader (a rule yields it)."""
+    return ctx.loaders.get(rows_of(model)).load(pk)
 
 
 # ------------------------------------------------------------------ per-request lookups
@@ -109,11 +116,15 @@ BLOCKED_EITHER_WAY_SQL = (
 )
 
 
-async def blocked(ctx: Context) -> frozenset[int]:
-    """Users blocked either way with the viewer (none when anonymous), read once per request."""
+def _blocked(ctx: Context) -> Steps:
     if ctx.viewer is None:
         return frozenset()
-    return await ctx.loaders.get(load_blocked).load(ctx.viewer.id)
+    return (yield ctx.loaders.get(load_blocked).load(ctx.viewer.id))
+
+
+async def blocked(ctx: Context) -> frozenset[int]:
+    """Users blocked either way with the viewer (none when anonymous), read once per request."""
+    return await settle(decide(_blocked(ctx)))
 
 
 async def load_audience(viewer_id: int, host_ids: Sequence[int]) -> list[bool]:
@@ -154,13 +165,13 @@ def active_users_q(prefix: str = "") -> Q:
     return _at(prefix, suspended_until__isnull=True) | _at(prefix, suspended_until__lte=datetime.now(UTC))
 
 
-async def can_see_user(ctx: Context, user: User | None) -> bool:
+def can_see_user(ctx: Context, user: User | None) -> Steps:
     viewer = ctx.viewer
     if user is None:
         return False
     if viewer is not None and (viewer.id == user.id or is_moderator(viewer)):
         return True
-    return not _suspended(user) and user.id not in await blocked(ctx)
+    return not _suspended(user) and user.id not in (yield from _blocked(ctx))
 
 
 async def users_q(ctx: Context, prefix: str = "") -> Q:
@@ -188,20 +199,21 @@ def restaurant_ok(restaurant: Restaurant | None) -> bool:
     return restaurant is not None and not restaurant.archived and restaurant.visibility == VISIBLE
 
 
-async def can_see_restaurant(ctx: Context, restaurant: Restaurant | None) -> bool:
+def can_see_restaurant(ctx: Context, restaurant: Restaurant | None) -> Steps:
+    yield from ()  # reads nothing
     return restaurant_ok(restaurant)
 
 
-async def _restaurant_ok(ctx: Context, restaurant_id: int) -> bool:
-    return restaurant_ok(await _load(ctx, Restaurant, restaurant_id))
+def _restaurant_ok(ctx: Context, restaurant_id: int) -> Steps:
+    return restaurant_ok((yield _read(ctx, Restaurant, restaurant_id)))
 
 
 def dishes_q(prefix: str = "") -> Q:
     return _at(prefix, archived=False) & restaurants_q(f"{prefix}restaurant__")
 
 
-async def can_see_dish(ctx: Context, dish: Dish | None) -> bool:
-    return dish is not None and not dish.archived and await _restaurant_ok(ctx, dish.restaurant_id)
+def can_see_dish(ctx: Context, dish: Dish | None) -> Steps:
+    return dish is not None and not dish.archived and (yield from _restaurant_ok(ctx, dish.restaurant_id))
 
 
 # ------------------------------------------------------------------ reviews and photos
@@ -217,12 +229,12 @@ async def listed_reviews_q(ctx: Context) -> Q:
     return reviews_q() & ~Q(author_id__in=sorted(hidden)) if hidden else reviews_q()
 
 
-async def can_see_review(ctx: Context, review: Review | None) -> bool:
+def can_see_review(ctx: Context, review: Review | None) -> Steps:
     if review is None or review.visibility != VISIBLE:
         return False
-    if review.author_id in await blocked(ctx):
+    if review.author_id in (yield from _blocked(ctx)):
         return False
-    author = await _load(ctx, User, review.author_id)
+    author = yield _read(ctx, User, review.author_id)
     return author is not None and not _suspended(author)
 
 
@@ -231,7 +243,7 @@ def photos_q(prefix: str = "") -> Q:
     return _at(prefix, visibility=VISIBLE)
 
 
-async def can_see_photo(ctx: Context, photo: Photo | None) -> bool:
+def can_see_photo(ctx: Context, photo: Photo | None) -> Steps:
     viewer = ctx.viewer
     if photo is None:
         return False
@@ -239,22 +251,24 @@ async def can_see_photo(ctx: Context, photo: Photo | None) -> bool:
         return True
     if photo.visibility != VISIBLE:
         return False
-    review_id = await ctx.loaders.get(load_photo_reviews).load(photo.id)
-    return review_id is not None and await can_see_review(ctx, await _load(ctx, Review, review_id))
+    review_id = yield ctx.loaders.get(load_photo_reviews).load(photo.id)
+    if review_id is None:
+        return False
+    return (yield from can_see_review(ctx, (yield _read(ctx, Review, review_id))))
 
 
 def replies_q(prefix: str = "") -> Q:
     return _at(prefix, visibility=VISIBLE) & reviews_q(f"{prefix}review__")
 
 
-async def can_see_reply(ctx: Context, reply: ReviewReply | None) -> bool:
+def can_see_reply(ctx: Context, reply: ReviewReply | None) -> Steps:
     if reply is None:
         return False
     if is_moderator(ctx.viewer):
         return True
     if reply.visibility != VISIBLE:
         return False
-    return await can_see_review(ctx, await _load(ctx, Review, reply.review_id))
+    return (yield from can_see_review(ctx, (yield _read(ctx, Review, reply.review_id))))
 
 
 # ------------------------------------------------------------------ deals and events
@@ -269,17 +283,23 @@ def live_deals_q(now: datetime) -> Q:
     return deals_q() & Q(status=DealStatus.ACTIVE, starts_at__lte=now, ends_at__gt=now)
 
 
-async def can_see_deal(ctx: Context, deal: Deal | None) -> bool:
-    return deal is not None and deal.visibility == VISIBLE and await _restaurant_ok(ctx, deal.restaurant_id)
+def can_see_deal(ctx: Context, deal: Deal | None) -> Steps:
+    return (
+        deal is not None
+        and deal.visibility == VISIBLE
+        and (yield from _restaurant_ok(ctx, deal.restaurant_id))
+    )
 
 
 def events_q(prefix: str = "") -> Q:
     return _at(prefix, visibility=VISIBLE) & restaurants_q(f"{prefix}restaurant__")
 
 
-async def can_see_event(ctx: Context, event: RestaurantEvent | None) -> bool:
+def can_see_event(ctx: Context, event: RestaurantEvent | None) -> Steps:
     return (
-        event is not None and event.visibility == VISIBLE and await _restaurant_ok(ctx, event.restaurant_id)
+        event is not None
+        and event.visibility == VISIBLE
+        and (yield from _restaurant_ok(ctx, event.restaurant_id))
     )
 
 
@@ -302,23 +322,23 @@ async def listed_meals_q(ctx: Context) -> Q:
     return condition & ~Q(host_id__in=sorted(hidden)) if hidden else condition
 
 
-async def can_see_meal(ctx: Context, meal: SharedMeal | None) -> bool:
+def can_see_meal(ctx: Context, meal: SharedMeal | None) -> Steps:
     viewer = ctx.viewer
     if meal is None:
         return False
     if is_moderator(viewer):
         return True
-    if meal.visibility != VISIBLE or not await _restaurant_ok(ctx, meal.restaurant_id):
+    if meal.visibility != VISIBLE or not (yield from _restaurant_ok(ctx, meal.restaurant_id)):
         return False
-    if not await can_see_user(ctx, await _load(ctx, User, meal.host_id)):
+    if not (yield from can_see_user(ctx, (yield _read(ctx, User, meal.host_id)))):
         return False
     if meal.audience == Audience.PUBLIC or (viewer is not None and viewer.id == meal.host_id):
         return True
     if viewer is None:
         return False
-    if await ctx.loaders.get(load_audience, viewer.id).load(meal.host_id):
+    if (yield ctx.loaders.get(load_audience, viewer.id).load(meal.host_id)):
         return True
-    return await ctx.loaders.get(load_membership, viewer.id).load(meal.id)
+    return (yield ctx.loaders.get(load_membership, viewer.id).load(meal.id))
 
 
 # ------------------------------------------------------------------ feed
@@ -362,18 +382,24 @@ async def load_direct_others(viewer_id: int, keys: Sequence[int]) -> list[int | 
     return [found.get(key) for key in keys]
 
 
-async def membership(ctx: Context, conversation_id: int) -> ConversationMember | None:
+def _membership(ctx: Context, conversation_id: int) -> Steps:
     if ctx.viewer is None:
         return None
-    return await ctx.loaders.get(load_memberships, ctx.viewer.id).load(conversation_id)
+    return (yield ctx.loaders.get(load_memberships, ctx.viewer.id).load(conversation_id))
 
 
-async def can_see_conversation(ctx: Context, conversation: Conversation | None) -> bool:
-    if conversation is None or ctx.viewer is None or await membership(ctx, conversation.id) is None:
+async def membership(ctx: Context, conversation_id: int) -> ConversationMember | None:
+    return await settle(decide(_membership(ctx, conversation_id)))
+
+
+def can_see_conversation(ctx: Context, conversation: Conversation | None) -> Steps:
+    if conversation is None or ctx.viewer is None:
+        return False
+    if (yield from _membership(ctx, conversation.id)) is None:
         return False
     if conversation.kind == ConversationKind.DIRECT:
-        other = await ctx.loaders.get(load_direct_others, ctx.viewer.id).load(conversation.id)
-        return other not in await blocked(ctx)
+        other = yield ctx.loaders.get(load_direct_others, ctx.viewer.id).load(conversation.id)
+        return other not in (yield from _blocked(ctx))
     return True
 
 
@@ -409,43 +435,47 @@ async def load_reported_messages(keys: Sequence[int]) -> list[bool]:
     return [key in reported for key in keys]
 
 
-async def can_see_message(ctx: Context, message: Message | None) -> bool:
+def can_see_message(ctx: Context, message: Message | None) -> Steps:
     if message is None or ctx.viewer is None:
         return False
-    if is_moderator(ctx.viewer) and await ctx.loaders.get(load_reported_messages).load(message.id):
+    if is_moderator(ctx.viewer) and (yield ctx.loaders.get(load_reported_messages).load(message.id)):
         return True
-    member = await membership(ctx, message.conversation_id)
+    member = yield from _membership(ctx, message.conversation_id)
     if member is None or (member.left_after is not None and message.id > member.left_after):
         return False
-    if message.visibility != VISIBLE or message.sender_id in await blocked(ctx):
+    if message.visibility != VISIBLE or message.sender_id in (yield from _blocked(ctx)):
         return False
-    return await can_see_conversation(ctx, await _load(ctx, Conversation, message.conversation_id))
+    conversation = yield _read(ctx, Conversation, message.conversation_id)
+    return (yield from can_see_conversation(ctx, conversation))
 
 
 def messages_standing_q() -> Q:
     return Q(visibility=VISIBLE) & active_users_q("sender__")
+
+
 # ------------------------------------------------------------------ tables (issue 16)
 
 
-async def can_see_booking(ctx: Context, booking: Booking | None) -> bool:
+def can_see_booking(ctx: Context, booking: Booking | None) -> Steps:
     """A booking: its diner, the restaurant's staff, moderators."""
     viewer = ctx.viewer
     if booking is None or viewer is None:
         return False
     if booking.user_id == viewer.id or is_moderator(viewer):
         return True
-    return await RestaurantStaff.filter(restaurant_id=booking.restaurant_id, user_id=viewer.id).exists()
+    return (yield RestaurantStaff.filter(restaurant_id=booking.restaurant_id, user_id=viewer.id).exists())
 
 
-async def can_see_slot(ctx: Context, slot: BookingSlot | None) -> bool:
-    return slot is not None and await _restaurant_ok(ctx, slot.restaurant_id)
+def can_see_slot(ctx: Context, slot: BookingSlot | None) -> Steps:
+    return slot is not None and (yield from _restaurant_ok(ctx, slot.restaurant_id))
 
 
 # ------------------------------------------------------------------ favourites (issue 15)
 
 
-async def can_see_favourite_list(ctx: Context, favourites: FavouriteList | None) -> bool:
+def can_see_favourite_list(ctx: Context, favourites: FavouriteList | None) -> Steps:
     """By ID: the owner only (a shared list is read through its link, `can_read_shared_list`)."""
+    yield from ()  # reads nothing
     return favourites is not None and ctx.viewer is not None and favourites.owner_id == ctx.viewer.id
 
 
@@ -453,7 +483,7 @@ async def can_read_shared_list(ctx: Context, favourites: FavouriteList | None) -
     """Through its share link: anyone to whom the owner is visible."""
     if favourites is None or favourites.share_token_hash is None:
         return False
-    return await can_see_user(ctx, await _load(ctx, User, favourites.owner_id))
+    return await fetch(ctx, User, favourites.owner_id) is not None
 
 
 async def favourite_items_q(ctx: Context) -> Q:
@@ -469,15 +499,18 @@ async def favourite_items_q(ctx: Context) -> Q:
     )
 
 
-async def can_see_favourite_item(ctx: Context, item: FavouriteItem | None) -> bool:
-    if item is None or not await can_see_favourite_list(ctx, await _load(ctx, FavouriteList, item.list_id)):
+def can_see_favourite_item(ctx: Context, item: FavouriteItem | None) -> Steps:
+    if item is None:
         return False
-    return await FavouriteItem.filter(await favourite_items_q(ctx), id=item.id).exists()
+    if not (yield from can_see_favourite_list(ctx, (yield _read(ctx, FavouriteList, item.list_id)))):
+        return False
+    standing_for_reader = yield favourite_items_q(ctx)
+    return (yield FavouriteItem.filter(standing_for_reader, id=item.id).exists())
 
 
 # ------------------------------------------------------------------ by id, for every relation
 
-Check = Callable[[Context, Any], Awaitable[bool]]
+Check = Callable[[Context, Any], Steps]  # the rule's steps; their answer is a bool
 
 RULES: dict[type[Model], Check] = {
     User: can_see_user,
@@ -512,14 +545,24 @@ STANDING: dict[type[Model], Callable[[], Q]] = {
 }
 
 
+def _visible(ctx: Context, row: Any) -> Steps:
+    return row is not None and (yield from RULES[type(row)](ctx, row))
+
+
 async def visible(ctx: Context, row: Any) -> bool:
     """The rule of the row's kind."""
-    return row is not None and await RULES[type(row)](ctx, row)
+    return await settle(decide(_visible(ctx, row)))
 
 
 async def keep_visible(ctx: Context, rows: Sequence[Any]) -> list[Any]:
-    """Rows the viewer may see, None in place of the others (checked together: one batch)."""
-    flags = await asyncio.gather(*(visible(ctx, row) for row in rows))
+    """Rows the viewer may see, None in place of the others. Every rule runs up to its first
+    pending read before any waits, so their reads share one batch per loader; only those still
+    waiting are gathered."""
+    flags = [decide(_visible(ctx, row)) for row in rows]
+    waiting = [i for i, flag in enumerate(flags) if pending(flag)]
+    if waiting:
+        for i, ok in zip(waiting, await asyncio.gather(*(flags[i] for i in waiting)), strict=True):
+            flags[i] = ok
     return [row if ok else None for row, ok in zip(rows, flags, strict=True)]
 
 
@@ -528,14 +571,21 @@ async def fetch_many(ctx: Context, model: type[Model], ids: Sequence[int]) -> li
     return await keep_visible(ctx, rows)
 
 
+def _fetch(ctx: Context, model: type[Model], pk: int) -> Steps:
+    row = yield _read(ctx, model, pk)
+    return row if (yield from _visible(ctx, row)) else None
+
+
+def fetch_now(ctx: Context, model: type[Model], pk: int | None) -> Any:
+    """`fetch`'s answer itself when the request's loaders already hold what the rule reads (the
+    row and, e.g., the viewer's blocks), else an awaitable of it. A relation field returns it
+    (through `core.loaders.then`): graphql-core completes a finished value without a task."""
+    return None if pk is None else decide(_fetch(ctx, model, pk))
+
+
 async def fetch(ctx: Context, model: type[Model], pk: int | None) -> Any:
     """The object if the viewer may see it, else None: what every relation field returns."""
-    if pk is None:
-        return None
-    # One row: its loader's future and its rule awaited directly (the same rule and batch as
-    # fetch_many, without the two gathers and the task per field that a list of one costs).
-    row = await ctx.loaders.get(rows_of(model)).load(pk)
-    return row if await visible(ctx, row) else None
+    return await settle(fetch_now(ctx, model, pk))
 
 
 async def standing(model: type[Model], pk: int) -> bool:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
+from typing import Any
 
 import strawberry
 
+from core.loaders import then
 from models.accounts import User
 from models.feed import FeedEntry
 from models.meals import RestaurantEvent, SharedMeal
@@ -14,7 +16,9 @@ from models.reviews import Review
 from resolvers import feed, visibility
 from schema.accounts import UserNode
 from schema.context import Info
+from schema.lookahead import selects
 from schema.meals import RestaurantEventNode, SharedMealNode
+from schema.nodes import ModelNode
 from schema.pagination import Connection, to_connection
 from schema.reviews import ReviewNode
 
@@ -36,31 +40,29 @@ class FeedItem:
     def from_model(cls, entry: FeedEntry) -> FeedItem:
         return cls(kind=FeedItemKind(entry.kind), created_at=entry.created_at, entry=entry)
 
+    # Each answer itself when resolvers/feed.py primed the loaders with the page's rows (no task
+    # for graphql-core to make), else an awaitable of it (core/loaders.py `then`).
     @strawberry.field(description="Who posted it (null for restaurant events).")
-    async def actor(self, info: Info) -> UserNode | None:
-        user = await visibility.fetch(info.context, User, self.entry.actor_id)
-        return UserNode.from_model(user) if user else None
+    def actor(self, info: Info) -> UserNode | None:
+        return then(visibility.fetch_now(info.context, User, self.entry.actor_id), UserNode.of)
 
     @strawberry.field(description="The review, when kind is REVIEW.")
-    async def review(self, info: Info) -> ReviewNode | None:
-        if self.entry.kind != "review":
-            return None
-        row = await visibility.fetch(info.context, Review, self.entry.object_id)
-        return ReviewNode.from_model(row) if row else None
+    def review(self, info: Info) -> ReviewNode | None:
+        return self._content(info, "review", Review, ReviewNode)
 
     @strawberry.field(description="The shared meal, when kind is SHARED_MEAL.")
-    async def shared_meal(self, info: Info) -> SharedMealNode | None:
-        if self.entry.kind != "meal":
-            return None
-        row = await visibility.fetch(info.context, SharedMeal, self.entry.object_id)
-        return SharedMealNode.from_model(row) if row else None
+    def shared_meal(self, info: Info) -> SharedMealNode | None:
+        return self._content(info, "meal", SharedMeal, SharedMealNode)
 
     @strawberry.field(description="The restaurant event, when kind is EVENT.")
-    async def event(self, info: Info) -> RestaurantEventNode | None:
-        if self.entry.kind != "event":
+    def event(self, info: Info) -> RestaurantEventNode | None:
+        return self._content(info, "event", RestaurantEvent, RestaurantEventNode)
+
+    def _content(self, info: Info, kind: str, model: type[Any], node: type[ModelNode]) -> Any:
+        """The entry's content as `node` when the entry is of `kind` and the viewer may see it."""
+        if self.entry.kind != kind:
             return None
-        row = await visibility.fetch(info.context, RestaurantEvent, self.entry.object_id)
-        return RestaurantEventNode.from_model(row) if row else None
+        return then(visibility.fetch_now(info.context, model, self.entry.object_id), node.of)
 
 
 @strawberry.type
@@ -71,5 +73,6 @@ class Query:
     async def feed(
         self, info: Info, first: int | None = 20, after: str | None = None
     ) -> Connection[FeedItem]:
-        page = await feed.feed_page(info.context, first, after)
+        photos = selects(info, "edges", "node", "review", "photos")
+        page = await feed.feed_page(info.context, first, after, photos=photos)
         return to_connection(page, FeedItem.from_model)

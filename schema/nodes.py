@@ -75,6 +75,11 @@ class ModelNode(relay.Node):
         return cls(**values)
 
     @classmethod
+    def of(cls, row: Any) -> Self | None:
+        """`from_model`, None for no row (a relation the viewer may not see)."""
+        return None if row is None else cls.from_model(row)
+
+    @classmethod
     def from_hit(cls, hit: tuple[Any, float]) -> Self:
         """A (row, distance km) pair from a nearby search."""
         row, distance = hit

@@ -10,6 +10,7 @@ from strawberry import relay
 from strawberry.scalars import JSON
 
 from core.errors import AuthError
+from core.loaders import now, then
 from models.accounts import User
 from models.restaurants import Restaurant
 from models.reviews import Photo, Review, ReviewEdit
@@ -51,6 +52,10 @@ class PhotoNode(ModelNode, kind=Photo):
         return info.context.services.storage.url(key) if key else None
 
 
+def _photo_nodes(rows: list[Photo]) -> list[PhotoNode]:
+    return [PhotoNode.from_model(p) for p in rows]
+
+
 @strawberry.type
 class ReviewVersion:
     """A review as it was before an edit."""
@@ -88,25 +93,24 @@ class ReviewNode(ModelNode, kind=Review):
 
         return await reply_of(info, self.model.id)
 
+    # Relations: the answer itself when the request's loaders hold it (a list or the feed primed
+    # them), else an awaitable (core/loaders.py `then`): graphql-core makes no task for the former.
     @strawberry.field
-    async def author(self, info: Info) -> UserNode | None:
-        user = await visibility.fetch(info.context, User, self.model.author_id)
-        return UserNode.from_model(user) if user else None
+    def author(self, info: Info) -> UserNode | None:
+        return then(visibility.fetch_now(info.context, User, self.model.author_id), UserNode.of)
 
     @strawberry.field
-    async def dish(self, info: Info) -> DishNode | None:
-        row = await info.context.loaders.get(restaurants.load_dishes).load(self.model.dish_id)
-        return DishNode.from_model(row) if row else None
+    def dish(self, info: Info) -> DishNode | None:
+        return then(now(info.context.loaders.get(restaurants.load_dishes), self.model.dish_id), DishNode.of)
 
     @strawberry.field
-    async def restaurant(self, info: Info) -> RestaurantNode | None:
-        row = await visibility.fetch(info.context, Restaurant, self.model.restaurant_id)
-        return RestaurantNode.from_model(row) if row else None
+    def restaurant(self, info: Info) -> RestaurantNode | None:
+        found = visibility.fetch_now(info.context, Restaurant, self.model.restaurant_id)
+        return then(found, RestaurantNode.of)
 
     @strawberry.field(description="Up to 9 photos, in the author's order.")
-    async def photos(self, info: Info) -> list[PhotoNode]:
-        rows = await info.context.loaders.get(photos.load_review_photos).load(self.model.id)
-        return [PhotoNode.from_model(p) for p in rows]
+    def photos(self, info: Info) -> list[PhotoNode]:
+        return then(now(info.context.loaders.get(photos.load_review_photos), self.model.id), _photo_nodes)
 
     @strawberry.field(description="Whether the viewer voted this review helpful.")
     async def voted_helpful_by_me(self, info: Info) -> bool:
