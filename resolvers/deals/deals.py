@@ -41,7 +41,7 @@ from models.deals import (
 from models.restaurants import Restaurant, Visibility
 from resolvers import visibility
 from resolvers.accounts.accounts import write_limit
-from resolvers.deals import attribution, gate, rollup, vouchers
+from resolvers.deals import attribution, gate, reads, rollup, vouchers
 from resolvers.deals.conditions import Conditions, check_claim, check_redeem
 from resolvers.deals.conditions import check as check_conditions
 from resolvers.restaurants.access import require_staff
@@ -244,7 +244,7 @@ def _duplicate() -> UserInputError:
 async def _deal_with_restaurant(ctx: Context, deal_id: int) -> Deal | None:
     """The deal read fresh with its restaurant in one statement, if the viewer may see it (the
     restaurant primes the request's loader, which the visibility rule reads)."""
-    deal = await Deal.filter(id=deal_id).select_related("restaurant").first()
+    deal = await reads.deal_with_restaurant(deal_id)
     if deal is None:
         return None
     ctx.loaders.get(rows_of(Restaurant)).prime(deal.restaurant_id, deal.restaurant)
