@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from tortoise.exceptions import IntegrityError
+from tortoise import connections
+from tortoise.exceptions import IntegrityError, OperationalError
 from tortoise.expressions import F
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
@@ -214,7 +215,7 @@ async def claim_deal(ctx: Context, deal_id: int, key: str, source: attribution.A
     if verdict == gate.Verdict.MISSING and await gate.ready(services, deal_id) == gate.Build.BUILT:
         verdict, limit = await gate.take(services, deal_id, viewer.id, key)
     if verdict == gate.Verdict.LIMIT:
-        raise UserInputError(ErrorCode.LIMIT_REACHED, f"At most {limit} per person", "dealId")
+        raise _over_limit(limit)
     if verdict == gate.Verdict.SOLD_OUT:
         raise UserInputError(ErrorCode.SOLD_OUT, "Sold out", "dealId")
     took = verdict == gate.Verdict.OK
@@ -235,6 +236,10 @@ async def claim_deal(ctx: Context, deal_id: int, key: str, source: attribution.A
     elif new and not took:  # made on the SQL path: its key indexed like the gate's
         await gate.remember(services, deal_id, viewer.id, key)
     return made
+
+
+def _over_limit(limit: int) -> UserInputError:
+    return UserInputError(ErrorCode.LIMIT_REACHED, f"At most {limit} per person", "dealId")
 
 
 def _duplicate() -> UserInputError:
@@ -293,24 +298,31 @@ async def _claim_checked(
         raise
 
 
-# A free claim on PostgreSQL in one statement (issue 18): the per-user upsert, the stock taken
-# only when the user's row moved, the claim made only when the stock was taken, and the rollup
-# counted only when the claim was made. Every counter still changes in the statement that checks
-# it; a refusal (no row for `hold` or `stock`) is rolled back with the transaction around it.
+# A free claim on PostgreSQL in one statement, and no transaction around it (issue 18): a
+# statement is atomic, and it writes nothing unless it makes the claim. The user's row is read
+# and locked first (`prior`: the same lock order as `_return_stock`, user then deal, so a refund
+# and a claim never deadlock), the stock taken only below the per-user limit, then the user's
+# row moved, the claim made and the rollup counted each only when the step before it happened.
+# Every counter still changes in the statement that checks it. One case is left: a claim by the
+# same person whose user row another statement inserted meanwhile (no row to lock in `prior`)
+# has taken the stock when `hold` finds that row at the limit; then `_raced` divides by zero,
+# which aborts the statement, so the stock goes back with it (answered LIMIT_REACHED).
 _CLAIM_FREE_PG = """
-WITH hold AS (
-  INSERT INTO user_deal_counts (deal_id, user_id, held) VALUES ($1, $2, 1)
-  ON CONFLICT (deal_id, user_id) DO UPDATE SET held = user_deal_counts.held + 1
-  WHERE user_deal_counts.held < $3 RETURNING held
+WITH prior AS (
+  SELECT held FROM user_deal_counts WHERE deal_id = $1 AND user_id = $2 FOR UPDATE
 ), stock AS (
   UPDATE deals SET claimed_count = claimed_count + 1
   WHERE id = $1 AND claimed_count < quantity AND status = $4 AND visibility = $5 AND ends_at > $6
-    AND EXISTS (SELECT 1 FROM hold)
+    AND COALESCE((SELECT held FROM prior), 0) < $3
   RETURNING id
+), hold AS (
+  INSERT INTO user_deal_counts (deal_id, user_id, held) SELECT $1, $2, 1 FROM stock
+  ON CONFLICT (deal_id, user_id) DO UPDATE SET held = user_deal_counts.held + 1
+  WHERE user_deal_counts.held < $3 RETURNING held
 ), made AS (
   INSERT INTO claims (deal_id, user_id, idempotency_key, code, status, source_type, source_id,
                       referrer_id, amount_cents, paid, valid_until, created_at)
-  SELECT $1, $2, $7, $8, $9, $10, $11, $12, 0, false, $13, $6 FROM stock
+  SELECT $1, $2, $7, $8, $9, $10, $11, $12, 0, false, $13, $6 FROM hold
   RETURNING *
 ), counted AS (
   INSERT INTO deal_daily_stats (restaurant_id, day, hour, source_type, views, claims, redemptions,
@@ -319,8 +331,13 @@ WITH hold AS (
   ON CONFLICT (restaurant_id, day, hour, source_type) DO UPDATE
   SET claims = deal_daily_stats.claims + excluded.claims
 )
-SELECT (SELECT count(*) FROM hold) AS _held, made.* FROM (SELECT 1) AS one LEFT JOIN made ON true
+SELECT COALESCE((SELECT held FROM prior), 0) >= $3 AS _over,
+       CASE WHEN (SELECT count(*) FROM stock) > (SELECT count(*) FROM hold)
+            THEN 1 / (SELECT count(*) FROM hold)::int END AS _raced,
+       made.*
+FROM (SELECT 1) AS one LEFT JOIN made ON true
 """
+_DIVISION_BY_ZERO = "22012"  # SQLSTATE of `_raced`
 
 
 async def _claim_free_in_one_statement(
@@ -328,8 +345,8 @@ async def _claim_free_in_one_statement(
 ) -> Claim:
     place = await ctx.loaders.get(rows_of(Restaurant)).load(deal.restaurant_id)
     day, hour = await rollup.slot(deal.restaurant_id, now, place.timezone if place else None)
-    async with in_transaction("default") as conn:
-        rows = await conn.execute_query_dict(
+    try:
+        rows = await connections.get("default").execute_query_dict(
             _CLAIM_FREE_PG,
             [
                 deal.id,
@@ -350,16 +367,17 @@ async def _claim_free_in_one_statement(
                 hour,
             ],
         )
-        row = dict(rows[0])
-        if not row.pop("_held"):
-            raise UserInputError(
-                ErrorCode.LIMIT_REACHED, f"At most {deal.per_user_limit} per person", "dealId"
-            )
-        if row["id"] is None:  # the user's row moved, the stock did not: rolled back
-            current = await Deal.get(id=deal.id)
-            raise _availability_error(current, now) or UserInputError(
-                ErrorCode.SOLD_OUT, "Sold out", "dealId"
-            )
+    except OperationalError as error:
+        if getattr(error.__cause__, "sqlstate", None) == _DIVISION_BY_ZERO:
+            raise _over_limit(deal.per_user_limit) from None
+        raise
+    row = dict(rows[0])
+    del row["_raced"]
+    if row.pop("_over"):
+        raise _over_limit(deal.per_user_limit)
+    if row["id"] is None:  # nothing written: not on offer any more, or sold out
+        current = await Deal.get(id=deal.id)
+        raise _availability_error(current, now) or UserInputError(ErrorCode.SOLD_OUT, "Sold out", "dealId")
     return Claim._init_from_db(**row)
 
 
@@ -373,9 +391,7 @@ async def _claim(
         # The user's row made or bumped in one statement, below the limit only.
         mine = await execute(_HOLD, [deal.id, user_id, deal.per_user_limit])
         if not mine:
-            raise UserInputError(
-                ErrorCode.LIMIT_REACHED, f"At most {deal.per_user_limit} per person", "dealId"
-            )
+            raise _over_limit(deal.per_user_limit)
         # On offer and in stock, checked in the statement that takes the stock (a deal paused
         # or removed after the checks above issues nothing).
         stock = await Deal.filter(
