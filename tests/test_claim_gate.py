@@ -245,3 +245,25 @@ async def test_a_claim_racing_its_own_first_claim_takes_no_stock(client, service
     assert answer["errors"][0]["code"] == "LIMIT_REACHED", answer
     assert (await Deal.get(id=pk)).claimed_count == 0
     assert await Claim.filter(deal_id=pk).count() == 0
+
+
+async def test_the_write_budget_rides_in_the_gates_round_trip(client, services):
+    """A claim counts against the person's per-minute write budget (RATE_LIMITED past it, on
+    every backend); with a gate, the gate's script counts it: one Redis round trip for both."""
+    from tests.conftest import override_settings
+    from tests.test_viewer_cache import redis_round_trips
+
+    _, _, deal = await a_deal(client, quantity=10, perUserLimit=5)
+    token = (await register(client))[0]
+    await gql(client, "{ me { id } }", token=token)  # the viewer known: the gate is what remains
+    with override_settings(services, rate_limit_writes_per_minute=2):
+        assert (await claim(client, token, deal))["errors"] == []  # builds the gate
+        with redis_round_trips(services) as sent:
+            assert (await claim(client, token, deal))["errors"] == []
+        limited = await claim(client, token, deal)
+    assert limited["errors"][0]["code"] == "RATE_LIMITED", limited
+    assert limited["errors"][0]["message"] == "Too many requests; try again in 60 seconds"
+    if POSTGRES:  # authentication's HMGET, then the gate's EVALSHA; no limiter pipeline
+        assert sent == ["HMGET", "EVALSHA"], sent
+    # refused before the gate took anything: the stock and the person's count are untouched
+    assert (await claim(client, (await register(client))[0], deal))["claim"]["deal"]["remaining"] == 7

@@ -41,7 +41,7 @@ from models.deals import (
 )
 from models.restaurants import Restaurant, Visibility
 from resolvers import visibility
-from resolvers.accounts.accounts import write_limit
+from resolvers.accounts.accounts import write_limit, write_window
 from resolvers.deals import attribution, gate, reads, rollup, vouchers
 from resolvers.deals.conditions import Conditions, check_claim, check_redeem
 from resolvers.deals.conditions import check as check_conditions
@@ -207,13 +207,19 @@ async def claim_deal(ctx: Context, deal_id: int, key: str, source: attribution.A
     key = key.strip()
     if not 1 <= len(key) <= 64:
         raise UserInputError(ErrorCode.INVALID, "idempotencyKey is 1 to 64 characters", "idempotencyKey")
-    # Limited stock: when Redis (the limiter) is down, refuse rather than run unthrottled.
-    await write_limit(ctx, "claim", fail_closed=True)
     services = ctx.services
-    verdict, limit = await gate.take(services, deal_id, viewer.id, key)
+    # The write budget is counted by the gate's script, in its round trip (issue 18)...
+    writes = write_window(ctx)
+    verdict, limit = await gate.take(services, deal_id, viewer.id, key, writes)
+    if verdict == gate.Verdict.RATE_LIMITED and writes is not None:
+        raise writes.refusal()
+    if verdict == gate.Verdict.UNKNOWN:
+        # ... or, with no gate to ask, by the limiter. Limited stock: when Redis is down, refuse
+        # rather than run unthrottled.
+        await write_limit(ctx, "claim", fail_closed=True)
     # A sale's first claims: one builds the gate from the database, the others wait for it.
     if verdict == gate.Verdict.MISSING and await gate.ready(services, deal_id) == gate.Build.BUILT:
-        verdict, limit = await gate.take(services, deal_id, viewer.id, key)
+        verdict, limit = await gate.take(services, deal_id, viewer.id, key)  # counted already
     if verdict == gate.Verdict.LIMIT:
         raise _over_limit(limit)
     if verdict == gate.Verdict.SOLD_OUT:
