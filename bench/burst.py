@@ -37,9 +37,10 @@ import statistics
 import time
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
-from bench.common import report, server, token_for
+from bench.common import ROOT, report, server, token_for
 from schema.ids import encode
 from settings import Settings
 
@@ -371,6 +372,11 @@ def main() -> None:
     parser.add_argument("--hmdp-first-user", type=int, default=1)
     parser.add_argument("--pid", type=int, help="with --url: its server's pid (for CPU per attempt)")
     parser.add_argument("--hmdp-pid", type=int, help="hmdp's server pid (for CPU per attempt)")
+    parser.add_argument("--name", default="", help="suffix of the results files (burst-N-Q-<name>.json)")
+    parser.add_argument(
+        "--tree",
+        help="serve the app of another checkout (e.g. `git archive BASE | tar -x -C DIR`): before/after",
+    )
     args = parser.parse_args()
     settings = Settings.from_env()
     shapes = [tuple(int(x) for x in shape.split(":")) for shape in args.shapes.split(",")]
@@ -421,7 +427,8 @@ def main() -> None:
                 if len(medians) == 2:
                     summary["ratio_tablemates_over_hmdp"] = round(medians["tablemates"] / medians["hmdp"], 2)
                 print(f"{users} users on {quantity}: {summary}")
-                report(f"burst-{users}-{quantity}", rows, {"summary": summary})
+                suffix = f"-{args.name}" if args.name else ""
+                report(f"burst-{users}-{quantity}{suffix}", rows, {"summary": summary})
                 assert not failures, failures
         finally:
             await Tortoise.close_connections()
@@ -429,7 +436,8 @@ def main() -> None:
     if args.url:
         asyncio.run(bench(args.url, args.pid))
     else:
-        with server(workers=args.workers) as (url, process):
+        root = Path(args.tree).resolve() if args.tree else ROOT
+        with server(workers=args.workers, root=root) as (url, process):
             asyncio.run(bench(url, process.pid))
 
 

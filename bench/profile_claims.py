@@ -29,7 +29,7 @@ from schema.ids import encode
 from settings import Settings
 
 
-async def run(users: int, quantity: int, first: int, top: int) -> None:
+async def run(users: int, quantity: int, first: int, top: int, dump: str | None = None) -> None:
     settings = Settings.from_env()
     application = create_app(settings)
     async with application.router.lifespan_context(application):
@@ -51,7 +51,7 @@ async def run(users: int, quantity: int, first: int, top: int) -> None:
                 return bool(answer["data"]["claimDeal"]["claim"]), took, cpu
 
             await once(first)  # the gate built, caches warm; not profiled
-            profiler = cProfile.Profile() if top else None
+            profiler = cProfile.Profile() if top or dump else None
             if profiler:
                 profiler.enable()
             results = [await once(u) for u in range(first + 1, first + users)]
@@ -66,7 +66,12 @@ async def run(users: int, quantity: int, first: int, top: int) -> None:
         wall, cpu = 1000 * sum(r[1] for r in rows) / n, 1000 * sum(r[2] for r in rows) / n
         print(f"{name} {len(rows)}: mean {wall:.2f} ms wall, {cpu:.2f} ms CPU of this process ({label})")
     if profiler:
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(top)
+        stats = pstats.Stats(profiler)
+        print(f"Python calls per attempt: {stats.total_calls / max(1, len(results)):.0f} (profiled)")
+        if dump:
+            stats.dump_stats(dump)
+        if top:
+            stats.sort_stats("cumulative").print_stats(top)
 
 
 def main() -> None:
@@ -75,8 +80,9 @@ def main() -> None:
     parser.add_argument("--quantity", type=int, default=100)
     parser.add_argument("--first-user", type=int, default=6001)
     parser.add_argument("--top", type=int, default=60, help="cProfile's top entries; 0: no profile")
+    parser.add_argument("--dump", help="write cProfile's stats to this file (for pstats / snakeviz)")
     args = parser.parse_args()
-    asyncio.run(run(args.users, args.quantity, args.first_user, args.top))
+    asyncio.run(run(args.users, args.quantity, args.first_user, args.top, args.dump))
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 
 import redis.asyncio as redis_asyncio
 from redis.exceptions import RedisError
@@ -16,6 +17,28 @@ from core.errors import ErrorCode, UserInputError
 from core.metrics import REDIS_ERRORS
 
 log = logging.getLogger("tablemates.ratelimit")
+
+
+@dataclass(frozen=True)
+class Window:
+    """One action's count in its fixed window, for a Redis script that counts it itself in its
+    own round trip (the claim gate), exactly as `RateLimiter.add` would: `INCR key`, then
+    `EXPIRE key expiry`; past `limit` the action is refused with `refusal()`."""
+
+    key: str
+    limit: int
+    window_seconds: int
+
+    @property
+    def expiry(self) -> int:
+        return self.window_seconds + 1
+
+    def refusal(self) -> UserInputError:
+        return _too_many(self.window_seconds)
+
+
+def _too_many(window_seconds: int) -> UserInputError:
+    return UserInputError(ErrorCode.RATE_LIMITED, f"Too many requests; try again in {window_seconds} seconds")
 
 
 class RateLimiter:
@@ -44,7 +67,7 @@ class RateLimiter:
         try:
             pipe = self.redis.pipeline()
             pipe.incr(key)
-            pipe.expire(key, window_seconds + 1)
+            pipe.expire(key, window_seconds + 1)  # as Window.expiry
             count, _ = await pipe.execute()
         except (RedisError, OSError) as error:
             self._unavailable(error, fail_closed)
@@ -74,6 +97,10 @@ class RateLimiter:
         if not self.enabled or limit <= 0:
             return
         if await self.add(bucket, window_seconds, fail_closed=fail_closed) > limit:
-            raise UserInputError(
-                ErrorCode.RATE_LIMITED, f"Too many requests; try again in {window_seconds} seconds"
-            )
+            raise _too_many(window_seconds)
+
+    def window(self, bucket: str, limit: int, window_seconds: int = 60) -> Window | None:
+        """What `hit` would count, for a script to count in its own round trip (None: no limit)."""
+        if not self.enabled or limit <= 0:
+            return None
+        return Window(self._key(bucket, window_seconds), limit, window_seconds)

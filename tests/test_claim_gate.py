@@ -205,3 +205,65 @@ async def test_database_refusals_leave_no_trace(client, services):
     await flush_gates(services)
     again = await claim(client, waiting, deal)
     assert again["errors"] == [] and again["claim"]["deal"]["remaining"] == 0
+
+
+async def test_a_claim_racing_its_own_first_claim_takes_no_stock(client, services, settings):
+    """PostgreSQL: a free claim is one statement without a transaction around it; the person's
+    row is read and locked first. When another statement inserts that row (the same person's
+    concurrent first claim) after this one read it, this one finds it at the limit only after
+    taking the stock: the statement then aborts itself, so the stock and every counter stay as
+    they were, and the answer is LIMIT_REACHED."""
+    if not POSTGRES:
+        return
+    import asyncio
+
+    import asyncpg
+
+    from models.deals import Claim, Deal
+    from schema.ids import decode
+
+    _, _, deal = await a_deal(client, quantity=5, perUserLimit=1)
+    token, user, _ = await register(client)
+    pk, user_id = decode(deal, "Deal", "dealId"), decode(user, "User", "id")
+    other = await asyncpg.connect(settings.database_url)
+    try:
+        # the other claim, mid-flight: the deal's row locked, the person's row inserted
+        rival = other.transaction()
+        await rival.start()
+        await other.execute("UPDATE deals SET claimed_count = claimed_count WHERE id = $1", pk)
+        await other.execute(
+            "INSERT INTO user_deal_counts (deal_id, user_id, held) VALUES ($1, $2, 1)", pk, user_id
+        )
+        await flush_gates(services)  # the SQL path: the database decides
+        mine = asyncio.ensure_future(claim(client, token, deal))
+        await asyncio.sleep(0.5)  # this claim waits for the deal's row
+        assert not mine.done()
+        await rival.commit()
+        answer = await asyncio.wait_for(mine, 10)
+    finally:
+        await other.close()
+    assert answer["errors"][0]["code"] == "LIMIT_REACHED", answer
+    assert (await Deal.get(id=pk)).claimed_count == 0
+    assert await Claim.filter(deal_id=pk).count() == 0
+
+
+async def test_the_write_budget_rides_in_the_gates_round_trip(client, services):
+    """A claim counts against the person's per-minute write budget (RATE_LIMITED past it, on
+    every backend); with a gate, the gate's script counts it: one Redis round trip for both."""
+    from tests.conftest import override_settings
+    from tests.test_viewer_cache import redis_round_trips
+
+    _, _, deal = await a_deal(client, quantity=10, perUserLimit=5)
+    token = (await register(client))[0]
+    await gql(client, "{ me { id } }", token=token)  # the viewer known: the gate is what remains
+    with override_settings(services, rate_limit_writes_per_minute=2):
+        assert (await claim(client, token, deal))["errors"] == []  # builds the gate
+        with redis_round_trips(services) as sent:
+            assert (await claim(client, token, deal))["errors"] == []
+        limited = await claim(client, token, deal)
+    assert limited["errors"][0]["code"] == "RATE_LIMITED", limited
+    assert limited["errors"][0]["message"] == "Too many requests; try again in 60 seconds"
+    if POSTGRES:  # authentication's HMGET, then the gate's EVALSHA; no limiter pipeline
+        assert sent == ["HMGET", "EVALSHA"], sent
+    # refused before the gate took anything: the stock and the person's count are untouched
+    assert (await claim(client, (await register(client))[0], deal))["claim"]["deal"]["remaining"] == 7

@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 from core.payments import webhook_body
 from models.deals import Claim, Deal
+from models.restaurants import Restaurant
+from resolvers.deals.reads import deal_with_restaurant
 from schema.ids import decode
 from tests.helpers import add_dish, gql, open_restaurant, random_spot, register
 
@@ -304,3 +306,16 @@ async def test_deals_nearby_lists_only_deals_on_offer(client):
     edges = (await gql(client, query, {"lat": lat, "lng": lng}))["data"]["dealsNearby"]["edges"]
     assert [e["node"]["id"] for e in edges] == [live]
     assert 0.5 < edges[0]["node"]["distanceKm"] < 1.5 and future
+
+
+async def test_the_claims_deal_read_matches_the_orm_read(client):
+    """resolvers/deals/reads.py reads a deal and its restaurant with SQL built once per process:
+    every column of both comes back as Tortoise's select_related read gives it."""
+    _, _, deal_id = await a_deal(client)
+    pk = decode(deal_id, "Deal", "id")
+    expected = await Deal.filter(id=pk).select_related("restaurant").first()
+    found = await deal_with_restaurant(pk)
+    for model, mine, theirs in ((Deal, found, expected), (Restaurant, found.restaurant, expected.restaurant)):
+        for name in model._meta.fields_db_projection:
+            assert getattr(mine, name) == getattr(theirs, name), (model.__name__, name)
+    assert await deal_with_restaurant(pk + 10_000_000) is None

@@ -120,8 +120,11 @@ async def test_when_redis_is_down_reads_work_writes_fail_open_logins_and_claims_
         owner,
     )
     deal_id = deal["data"]["createDeal"]["deal"]["id"]
-    working = services.limiter.redis
-    services.limiter.redis = redis_asyncio.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+    # Redis down for the limiter and for everything else that shares it (the claim gate counts
+    # the write budget in its own script, so a claim would still pass with only one of them down)
+    working = services.limiter.redis, services.redis
+    down = redis_asyncio.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+    services.limiter.redis = services.redis = down
     failures_before = services.limiter.failures
     try:
         read = await gql(client, "{ me { id } cuisineTags { tag } }", token=token)
@@ -144,8 +147,8 @@ async def test_when_redis_is_down_reads_work_writes_fail_open_logins_and_claims_
         )
         assert claim["data"]["claimDeal"]["errors"][0]["code"] == "UNAVAILABLE"
     finally:
-        await services.limiter.redis.aclose()
-        services.limiter.redis = working
+        await down.aclose()
+        services.limiter.redis, services.redis = working
     assert services.limiter.failures > failures_before
 
 

@@ -217,3 +217,16 @@ async def test_trends_daily_series_and_heatmap_in_restaurant_time(client, servic
     too_long = {**span, "from": "2020-01-01"}
     bad = await gql(client, TRENDS, too_long, owner, expect_errors=True)
     assert bad["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+def test_voucher_codes_use_every_symbol_in_every_place():
+    """resolvers/deals/vouchers.new_code: 60 random bits, 5 per character, read at once; each
+    of the 12 places takes each of the 32 symbols (so no place is stuck or biased to a few),
+    and a code reads back through the forgiving form a diner types."""
+    from resolvers.deals.vouchers import ALPHABET, LENGTH, display, new_code, normalise
+
+    codes = [new_code() for _ in range(4000)]
+    assert len(set(codes)) == len(codes)
+    for place in range(LENGTH):
+        assert {code[place] for code in codes} == set(ALPHABET), place
+    assert all(len(code) == LENGTH and normalise(display(code).lower()) == code for code in codes)

@@ -13,6 +13,7 @@ from core.context import Context, Services
 from core.errors import Collector, ErrorCode, UserInputError
 from core.loaders import rows_of
 from core.nearby import check_coordinates
+from core.ratelimit import Window
 from core.text import check_visible_text
 from geo.privacy import obfuscate
 from models.accounts import Role, User
@@ -139,6 +140,19 @@ async def password_hash_of(user_id: int) -> str | None:
     return await User.filter(id=user_id).first().values_list("password_hash", flat=True)
 
 
+def _write_bucket(user_id: int) -> str:
+    return f"write:{user_id}"
+
+
+def write_window(ctx: Context) -> Window | None:
+    """The viewer's per-minute write budget as `write_limit` counts it, for a Redis script that
+    counts it in its own round trip (the claim gate's); None when writes are not limited."""
+    viewer = ctx.require_viewer()
+    return ctx.services.limiter.window(
+        _write_bucket(viewer.id), ctx.settings.rate_limit_writes_per_minute, 60
+    )
+
+
 async def write_limit(
     ctx: Context, action: str, *, per_hour: int | None = None, fail_closed: bool = False
 ) -> User:
@@ -147,7 +161,7 @@ async def write_limit(
     viewer = ctx.require_viewer()
     limiter = ctx.services.limiter
     await limiter.hit(
-        f"write:{viewer.id}", ctx.settings.rate_limit_writes_per_minute, 60, fail_closed=fail_closed
+        _write_bucket(viewer.id), ctx.settings.rate_limit_writes_per_minute, 60, fail_closed=fail_closed
     )
     if per_hour is not None:
         await limiter.hit(f"{action}:{viewer.id}", per_hour, 3600, fail_closed=fail_closed)

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from tortoise.exceptions import IntegrityError
+from tortoise import connections
+from tortoise.exceptions import IntegrityError, OperationalError
 from tortoise.expressions import F
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
@@ -40,8 +41,8 @@ from models.deals import (
 )
 from models.restaurants import Restaurant, Visibility
 from resolvers import visibility
-from resolvers.accounts.accounts import write_limit
-from resolvers.deals import attribution, gate, rollup, vouchers
+from resolvers.accounts.accounts import write_limit, write_window
+from resolvers.deals import attribution, gate, reads, rollup, vouchers
 from resolvers.deals.conditions import Conditions, check_claim, check_redeem
 from resolvers.deals.conditions import check as check_conditions
 from resolvers.restaurants.access import require_staff
@@ -206,15 +207,21 @@ async def claim_deal(ctx: Context, deal_id: int, key: str, source: attribution.A
     key = key.strip()
     if not 1 <= len(key) <= 64:
         raise UserInputError(ErrorCode.INVALID, "idempotencyKey is 1 to 64 characters", "idempotencyKey")
-    # Limited stock: when Redis (the limiter) is down, refuse rather than run unthrottled.
-    await write_limit(ctx, "claim", fail_closed=True)
     services = ctx.services
-    verdict, limit = await gate.take(services, deal_id, viewer.id, key)
+    # The write budget is counted by the gate's script, in its round trip (issue 18)...
+    writes = write_window(ctx)
+    verdict, limit = await gate.take(services, deal_id, viewer.id, key, writes)
+    if verdict == gate.Verdict.RATE_LIMITED and writes is not None:
+        raise writes.refusal()
+    if verdict == gate.Verdict.UNKNOWN:
+        # ... or, with no gate to ask, by the limiter. Limited stock: when Redis is down, refuse
+        # rather than run unthrottled.
+        await write_limit(ctx, "claim", fail_closed=True)
     # A sale's first claims: one builds the gate from the database, the others wait for it.
     if verdict == gate.Verdict.MISSING and await gate.ready(services, deal_id) == gate.Build.BUILT:
-        verdict, limit = await gate.take(services, deal_id, viewer.id, key)
+        verdict, limit = await gate.take(services, deal_id, viewer.id, key)  # counted already
     if verdict == gate.Verdict.LIMIT:
-        raise UserInputError(ErrorCode.LIMIT_REACHED, f"At most {limit} per person", "dealId")
+        raise _over_limit(limit)
     if verdict == gate.Verdict.SOLD_OUT:
         raise UserInputError(ErrorCode.SOLD_OUT, "Sold out", "dealId")
     took = verdict == gate.Verdict.OK
@@ -237,6 +244,10 @@ async def claim_deal(ctx: Context, deal_id: int, key: str, source: attribution.A
     return made
 
 
+def _over_limit(limit: int) -> UserInputError:
+    return UserInputError(ErrorCode.LIMIT_REACHED, f"At most {limit} per person", "dealId")
+
+
 def _duplicate() -> UserInputError:
     return UserInputError(ErrorCode.DUPLICATE, "This key was used for another deal", "idempotencyKey")
 
@@ -244,7 +255,7 @@ def _duplicate() -> UserInputError:
 async def _deal_with_restaurant(ctx: Context, deal_id: int) -> Deal | None:
     """The deal read fresh with its restaurant in one statement, if the viewer may see it (the
     restaurant primes the request's loader, which the visibility rule reads)."""
-    deal = await Deal.filter(id=deal_id).select_related("restaurant").first()
+    deal = await reads.deal_with_restaurant(deal_id)
     if deal is None:
         return None
     ctx.loaders.get(rows_of(Restaurant)).prime(deal.restaurant_id, deal.restaurant)
@@ -293,24 +304,31 @@ async def _claim_checked(
         raise
 
 
-# A free claim on PostgreSQL in one statement (issue 18): the per-user upsert, the stock taken
-# only when the user's row moved, the claim made only when the stock was taken, and the rollup
-# counted only when the claim was made. Every counter still changes in the statement that checks
-# it; a refusal (no row for `hold` or `stock`) is rolled back with the transaction around it.
+# A free claim on PostgreSQL in one statement, and no transaction around it (issue 18): a
+# statement is atomic, and it writes nothing unless it makes the claim. The user's row is read
+# and locked first (`prior`: the same lock order as `_return_stock`, user then deal, so a refund
+# and a claim never deadlock), the stock taken only below the per-user limit, then the user's
+# row moved, the claim made and the rollup counted each only when the step before it happened.
+# Every counter still changes in the statement that checks it. One case is left: a claim by the
+# same person whose user row another statement inserted meanwhile (no row to lock in `prior`)
+# has taken the stock when `hold` finds that row at the limit; then `_raced` divides by zero,
+# which aborts the statement, so the stock goes back with it (answered LIMIT_REACHED).
 _CLAIM_FREE_PG = """
-WITH hold AS (
-  INSERT INTO user_deal_counts (deal_id, user_id, held) VALUES ($1, $2, 1)
-  ON CONFLICT (deal_id, user_id) DO UPDATE SET held = user_deal_counts.held + 1
-  WHERE user_deal_counts.held < $3 RETURNING held
+WITH prior AS (
+  SELECT held FROM user_deal_counts WHERE deal_id = $1 AND user_id = $2 FOR UPDATE
 ), stock AS (
   UPDATE deals SET claimed_count = claimed_count + 1
   WHERE id = $1 AND claimed_count < quantity AND status = $4 AND visibility = $5 AND ends_at > $6
-    AND EXISTS (SELECT 1 FROM hold)
+    AND COALESCE((SELECT held FROM prior), 0) < $3
   RETURNING id
+), hold AS (
+  INSERT INTO user_deal_counts (deal_id, user_id, held) SELECT $1, $2, 1 FROM stock
+  ON CONFLICT (deal_id, user_id) DO UPDATE SET held = user_deal_counts.held + 1
+  WHERE user_deal_counts.held < $3 RETURNING held
 ), made AS (
   INSERT INTO claims (deal_id, user_id, idempotency_key, code, status, source_type, source_id,
                       referrer_id, amount_cents, paid, valid_until, created_at)
-  SELECT $1, $2, $7, $8, $9, $10, $11, $12, 0, false, $13, $6 FROM stock
+  SELECT $1, $2, $7, $8, $9, $10, $11, $12, 0, false, $13, $6 FROM hold
   RETURNING *
 ), counted AS (
   INSERT INTO deal_daily_stats (restaurant_id, day, hour, source_type, views, claims, redemptions,
@@ -319,8 +337,13 @@ WITH hold AS (
   ON CONFLICT (restaurant_id, day, hour, source_type) DO UPDATE
   SET claims = deal_daily_stats.claims + excluded.claims
 )
-SELECT (SELECT count(*) FROM hold) AS _held, made.* FROM (SELECT 1) AS one LEFT JOIN made ON true
+SELECT COALESCE((SELECT held FROM prior), 0) >= $3 AS _over,
+       CASE WHEN (SELECT count(*) FROM stock) > (SELECT count(*) FROM hold)
+            THEN 1 / (SELECT count(*) FROM hold)::int END AS _raced,
+       made.*
+FROM (SELECT 1) AS one LEFT JOIN made ON true
 """
+_DIVISION_BY_ZERO = "22012"  # SQLSTATE of `_raced`
 
 
 async def _claim_free_in_one_statement(
@@ -328,8 +351,8 @@ async def _claim_free_in_one_statement(
 ) -> Claim:
     place = await ctx.loaders.get(rows_of(Restaurant)).load(deal.restaurant_id)
     day, hour = await rollup.slot(deal.restaurant_id, now, place.timezone if place else None)
-    async with in_transaction("default") as conn:
-        rows = await conn.execute_query_dict(
+    try:
+        rows = await connections.get("default").execute_query_dict(
             _CLAIM_FREE_PG,
             [
                 deal.id,
@@ -350,16 +373,17 @@ async def _claim_free_in_one_statement(
                 hour,
             ],
         )
-        row = dict(rows[0])
-        if not row.pop("_held"):
-            raise UserInputError(
-                ErrorCode.LIMIT_REACHED, f"At most {deal.per_user_limit} per person", "dealId"
-            )
-        if row["id"] is None:  # the user's row moved, the stock did not: rolled back
-            current = await Deal.get(id=deal.id)
-            raise _availability_error(current, now) or UserInputError(
-                ErrorCode.SOLD_OUT, "Sold out", "dealId"
-            )
+    except OperationalError as error:
+        if getattr(error.__cause__, "sqlstate", None) == _DIVISION_BY_ZERO:
+            raise _over_limit(deal.per_user_limit) from None
+        raise
+    row = dict(rows[0])
+    del row["_raced"]
+    if row.pop("_over"):
+        raise _over_limit(deal.per_user_limit)
+    if row["id"] is None:  # nothing written: not on offer any more, or sold out
+        current = await Deal.get(id=deal.id)
+        raise _availability_error(current, now) or UserInputError(ErrorCode.SOLD_OUT, "Sold out", "dealId")
     return Claim._init_from_db(**row)
 
 
@@ -373,9 +397,7 @@ async def _claim(
         # The user's row made or bumped in one statement, below the limit only.
         mine = await execute(_HOLD, [deal.id, user_id, deal.per_user_limit])
         if not mine:
-            raise UserInputError(
-                ErrorCode.LIMIT_REACHED, f"At most {deal.per_user_limit} per person", "dealId"
-            )
+            raise _over_limit(deal.per_user_limit)
         # On offer and in stock, checked in the statement that takes the stock (a deal paused
         # or removed after the checks above issues nothing).
         stock = await Deal.filter(

@@ -21,6 +21,9 @@ KEY_SECONDS after its last use): the take writes it, and so does a claim made on
 answered SOLD_OUT or LIMIT_REACHED by the gate: the database answers it (that claim, or
 DUPLICATE for another deal), as it would without the gate. Claims that arrive while another
 builds the gate wait for it (`ready`) rather than all taking the SQL path at a sale's start.
+
+The take also counts the person's write budget (core/ratelimit.Window), first and in the same
+round trip: a claim is one Redis round trip besides authentication, not two.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from resolvers import visibility
 
 if TYPE_CHECKING:
     from core.context import Services
+    from core.ratelimit import Window
 
 log = logging.getLogger("tablemates.deals")
 GATE_SECONDS = 60
@@ -48,8 +52,15 @@ BUILD_LOCK_MS = 5000
 BUILD_WAIT_SECONDS = 1.0  # a claim waits this long for another's build before the SQL path
 KEY_SECONDS = 86400  # a person's keys are indexed a day after their last use (a retry's life)
 
-# KEYS[1] the deal's gate, KEYS[2] the person's key index; ARGV user, key, deal
+# KEYS[1] the deal's gate, KEYS[2] the person's key index, KEYS[3] the person's write window
+# (core/ratelimit.Window: counted as RateLimiter.add counts it, first, when its limit ARGV[5] is
+# not 0); ARGV user, key, deal, key index lifetime, write limit, write window expiry
 _TAKE = """
+if ARGV[5] ~= '0' then
+  local writes = redis.call('INCR', KEYS[3])
+  redis.call('EXPIRE', KEYS[3], ARGV[6])
+  if writes > tonumber(ARGV[5]) then return 'RATE_LIMITED' end
+end
 if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 1 then return 'SEEN' end
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'MISSING' end
 if redis.call('HEXISTS', KEYS[1], 'k:' .. ARGV[1] .. ':' .. ARGV[2]) == 1 then return 'SEEN' end
@@ -78,18 +89,20 @@ if ARGV[4] ~= '' then redis.call('HDEL', KEYS[1], 'k:' .. ARGV[1] .. ':' .. ARGV
 return 1
 """
 _SHA = {script: hashlib.sha1(script.encode()).hexdigest() for script in (_TAKE, _GIVE_BACK)}
+_KEYS = {_TAKE: 3, _GIVE_BACK: 2}
 
 
 async def _run(redis, script: str, *keys_and_args: object) -> object:  # noqa: ANN001
     """EVALSHA (the script's text is sent once per Redis, not with every claim)."""
     try:
-        return await redis.evalsha(_SHA[script], 2, *keys_and_args)
+        return await redis.evalsha(_SHA[script], _KEYS[script], *keys_and_args)
     except NoScriptError:
-        return await redis.eval(script, 2, *keys_and_args)
+        return await redis.eval(script, _KEYS[script], *keys_and_args)
 
 
 class Verdict(StrEnum):
     OK = "OK"  # taken: the claim goes on to the database
+    RATE_LIMITED = "RATE_LIMITED"  # past the person's write budget (nothing else checked)
     SEEN = "SEEN"  # a retry: the database has (or is making) its claim
     LIMIT = "LIMIT"
     SOLD_OUT = "SOLD_OUT"
@@ -105,20 +118,27 @@ def keys_of(services: Services, user_id: int) -> str:
     return f"{services.settings.redis_namespace}:claim-keys:{user_id}"
 
 
-async def take(services: Services, deal_id: int, user_id: int, idem: str) -> tuple[Verdict, int]:
-    """The gate's answer, and the per-person limit when it says LIMIT."""
+async def take(
+    services: Services, deal_id: int, user_id: int, idem: str, writes: Window | None = None
+) -> tuple[Verdict, int]:
+    """The gate's answer, and the per-person limit when it says LIMIT. `writes`: the person's
+    write budget, counted first in the same round trip (UNKNOWN: not counted)."""
     if not services.settings.shared_redis_caches:
         return Verdict.UNKNOWN, 0
+    gate = key(services, deal_id)
     try:
         answer = await _run(
             services.redis,
             _TAKE,
-            key(services, deal_id),
+            gate,
             keys_of(services, user_id),
+            writes.key if writes else gate,  # not touched without a limit
             user_id,
             idem,
             deal_id,
             KEY_SECONDS,
+            writes.limit if writes else 0,
+            writes.expiry if writes else 0,
         )
         answer = answer.decode() if isinstance(answer, bytes) else str(answer)
     except (RedisError, OSError) as error:

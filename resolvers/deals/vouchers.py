@@ -14,7 +14,10 @@ LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"})
 
 
 def new_code() -> str:
-    return "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+    # 60 random bits read once, 5 per character (32 symbols): the same uniform code as a choice
+    # per character, with one call to the system's random source instead of twelve.
+    bits = secrets.randbits(5 * LENGTH)
+    return "".join(ALPHABET[(bits >> shift) & 31] for shift in range(0, 5 * LENGTH, 5))
 
 
 def normalise(typed: str) -> str | None:
