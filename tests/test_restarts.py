@@ -166,7 +166,9 @@ async def test_postgres_and_redis_restarts_under_load_answer_503_and_recover(set
                 diners = [asyncio.create_task(load.diner(t)) for t in tokens]
                 try:
                     await asyncio.sleep(1.0)
-                    redis_failures, redis_recovery = await outage(load, rd.kill, rd.start)
+                    # Long enough for a claim's two Redis asks (the gate, then the limiter it
+                    # falls back to), each retried for up to ~1 s, to both meet the outage.
+                    redis_failures, redis_recovery = await outage(load, rd.kill, rd.start, down_for=3.5)
                     pg_failures, pg_recovery = await outage(
                         load, pg.kill, pg.start, lambda: other_routes_while_down(http, local)
                     )
