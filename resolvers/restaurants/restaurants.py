@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from tortoise import connections
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import RawSQL
 from tortoise.transactions import in_transaction
 
 from core.context import Context
@@ -271,7 +270,7 @@ async def restaurants_nearby(
     async def count() -> int:
         """totalCount: one COUNT of the visible restaurants inside the same radius."""
         inside = await ctx.services.geo.within_subquery(RESTAURANT_KIND, lat, lng, radius_km)
-        return await _public_restaurants().filter(id__in=RawSQL(inside)).count()
+        return await _public_restaurants().filter(id__in=inside).count()
 
     found = await ctx.services.geo.within_rows(
         RESTAURANT_KIND, lat, lng, radius_km, _visible_rows_sql(), limit=size + 1, after=last
