@@ -23,11 +23,19 @@ class SqlFragment(Term):
         if len(self.parts) != len(values) + 1:
             raise ValueError(f"{len(values)} values for {len(self.parts) - 1} marks")
         self.values = values
+        self.bound = True
+
+    def inlined(self) -> SqlFragment:
+        """The same fragment with its values written as literals: for a statement that should be
+        planned for its own values every time (see restaurants' count)."""
+        copy = SqlFragment(MARK.join(self.parts), *self.values)
+        copy.bound = False
+        return copy
 
     def get_sql(self, ctx: SqlContext) -> str:
-        """Each value through the query's parameterizer (inlined as a literal only where the
-        query is rendered without one), in text order, so numbering follows placement."""
+        """Each value through the query's parameterizer (a literal where the query is rendered
+        without one, or `inlined`), in text order, so numbering follows placement."""
         out = [self.parts[0]]
         for value, part in zip(self.values, self.parts[1:], strict=True):
-            out += (ValueWrapper(value).get_sql(ctx), part)
+            out += (ValueWrapper(value, allow_parametrize=self.bound).get_sql(ctx), part)
         return "".join(out)
