@@ -89,7 +89,7 @@ def main() -> None:
         "DISHES": ",".join(asyncio.run(dish_ids())) or encode("Dish", 1),
     }
     database = urlsplit(settings.database_url).path.lstrip("/") if settings.is_postgres else ""
-    with server(workers=args.workers) as (url, process):
+    with server(workers=args.workers, root=common.ROOT) as (url, process):
         subprocess.run(
             ["wrk", "-t2", "-c8", "-d3s", "-s", str(ROOT / "bench/session.lua"), url],
             env=env,

@@ -6,6 +6,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from geo.fragment import SqlFragment
+
 
 @dataclass(frozen=True, order=True)
 class Hit:
@@ -94,8 +96,9 @@ class GeoIndex(Protocol):
         """
         ...
 
-    async def within_subquery(self, kind: str, lat: float, lng: float, radius_km: float) -> str:
+    async def within_subquery(self, kind: str, lat: float, lng: float, radius_km: float) -> SqlFragment:
         """SQL `(SELECT object_id ...)` of the points within radius_km (the same edge as
-        `within`), for a COUNT that filters another table by it. Values are inlined as numeric
-        literals: callers pass checked floats."""
+        `within`), to filter another table by in a Tortoise query (`id__in=fragment`). The point
+        and radius are bound parameters of that query, so its text is the same for every point
+        (prepared once per connection on PostgreSQL)."""
         ...

@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 
+from geo.fragment import SqlFragment
 from geo.index import Hit
 from geo.store import PointStore
 
@@ -307,11 +308,14 @@ class PostgisGeoIndex(PointStore):
         }
         return [values[name] for name in names]
 
-    async def within_subquery(self, kind: str, lat: float, lng: float, radius_km: float) -> str:
+    async def within_subquery(self, kind: str, lat: float, lng: float, radius_km: float) -> SqlFragment:
         if not KIND_NAME.fullmatch(kind):
             raise ValueError(f"not a kind name: {kind!r}")
-        here = f"ST_SetSRID(ST_MakePoint({float(lng)!r}, {float(lat)!r}), 4326)::geography"
-        return (
-            f"(SELECT object_id FROM geo_points WHERE kind = '{kind}' "
-            f"AND ST_DWithin(geog, {here}, {float(radius_km) * 1000.0!r}, false))"
+        # The kind stays a literal (the partial GiST index of that kind, as in `within_statement`).
+        return SqlFragment(
+            f"(SELECT object_id FROM geo_points WHERE kind = '{kind}' AND ST_DWithin(geog, "
+            "ST_SetSRID(ST_MakePoint({}::float8, {}::float8), 4326)::geography, {}::float8, false))",
+            float(lng),
+            float(lat),
+            float(radius_km) * 1000.0,
         )

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from geo.distance import EARTH_RADIUS_M, bounding_boxes, distance_km
+from geo.fragment import MARK, SqlFragment
 from geo.index import Hit
 from geo.store import PointStore
 
@@ -30,9 +32,19 @@ HAVERSINE_KM = (
 )
 
 
+POINT_MARK = re.compile(r"\{(p1|lng)\}")
+
+
 def _number(value: float) -> str:
     """A float as an SQL literal (repr is exact and never quotes)."""
     return repr(float(value))
+
+
+def _haversine(p1: float, lng: float) -> tuple[str, list[float]]:
+    """HAVERSINE_KM with the point's values as fragment marks, and those values in text order."""
+    template = HAVERSINE_KM.replace("{earth_m}", _number(EARTH_RADIUS_M))
+    point = {"p1": p1, "lng": lng}
+    return POINT_MARK.sub(MARK, template), [point[name] for name in POINT_MARK.findall(template)]
 
 
 class SqliteGeoIndex(PointStore):
@@ -156,17 +168,16 @@ class SqliteGeoIndex(PointStore):
         )
         return {row["id"]: row for row in found}
 
-    async def within_subquery(self, kind: str, lat: float, lng: float, radius_km: float) -> str:
+    async def within_subquery(self, kind: str, lat: float, lng: float, radius_km: float) -> SqlFragment:
         code = await self._kind_code(kind)
         if code is None:
-            return "(SELECT NULL WHERE 0)"
-        boxes = []
+            return SqlFragment("(SELECT NULL WHERE 0)")
+        boxes, values = [], []
         for box in bounding_boxes(lat, lng, radius_km):
-            values = [_number(v) for v in (box.min_lat, box.max_lat, box.min_lng, box.max_lng)]
-            boxes.append(BOX.replace("?", "{}").format(*values))
-        distance = HAVERSINE_KM.format(
-            earth_m=_number(EARTH_RADIUS_M), p1=_number(math.radians(lat)), lng=_number(lng)
-        )
+            boxes.append(BOX.replace("?", MARK))
+            values += (float(v) for v in (box.min_lat, box.max_lat, box.min_lng, box.max_lng))
+        distance, point = _haversine(math.radians(lat), float(lng))
         candidates = CANDIDATES.replace("g.object_id, g.lat, g.lng", "g.object_id")
         candidates = candidates.replace("?", str(int(code)))
-        return f"({candidates.format(boxes=' OR '.join(boxes))} AND {distance} <= {_number(radius_km)})"
+        template = f"({candidates.format(boxes=' OR '.join(boxes))} AND {distance} <= {MARK})"
+        return SqlFragment(template, *values, *point, float(radius_km))

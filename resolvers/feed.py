@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tortoise.expressions import Q, RawSQL, Subquery
+from tortoise.expressions import Q, Subquery
 
 from core.context import Context
 from core.loaders import Join, rows_of, select_joined
@@ -73,7 +73,7 @@ async def feed_page(
     audience = Q(actor_id=viewer.id) | Q(actor_id__in=followed)
     if viewer.lat is not None and viewer.lng is not None:
         nearby = await ctx.services.geo.within_subquery(RESTAURANT_KIND, viewer.lat, viewer.lng, NEARBY_KM)
-        audience |= Q(restaurant_id__in=RawSQL(nearby), audience="public")
+        audience |= Q(restaurant_id__in=nearby, audience="public")
     query = FeedEntry.filter(audience, await visibility.feed_q(ctx)).using_db(db)
 
     async def with_content(page: Any) -> list[FeedEntry]:

@@ -182,3 +182,30 @@ async def test_every_kind_shows_under_the_visibility_rules_in_the_same_statement
     for item in items:
         content = item["review"] or item["sharedMeal"] or item["event"]
         assert content == (await gql(client, BY_ID, {"id": content["id"]}, reader))["data"]["node"]
+
+
+async def test_the_feed_statement_text_is_the_same_wherever_the_viewer_stands(client):
+    """The viewer's point and the radius are bound parameters of the page's statement, not
+    literals in it: readers at different places send the same SQL text (so PostgreSQL prepares
+    it once per connection and may reuse its plan), and each still sees its own neighbourhood."""
+    spots = [random_spot(), random_spot()]
+    seen, sent = [], []
+    for i, (lat, lng) in enumerate(spots):
+        owner, rid = await open_restaurant(client, lat, lng, name=f"近处{i}")
+        dish = await add_dish(client, owner, rid, f"菜{i}")
+        author, _, _ = await register(client, name=f"路人{i}")
+        await write_review(client, author, dish, f"路过{i}")
+        reader, _ = await located_reader(client, *east(lat, lng, 2 + i))
+        await gql(client, SESSION_FEED, {"first": 1}, reader)  # the viewer is then known (cached)
+        feed, statements = await page(client, reader, 20)
+        seen.append([edge["node"]["review"]["body"] for edge in feed["edges"]])
+        sent.append([sql_text(s) for s in statements])
+    assert seen == [["路过0"], ["路过1"]]
+    assert sent[0] == sent[1], sent
+    for lat, lng in spots:
+        assert not any(repr(lng) in s or repr(lat) in s for s in sent[0]), sent[0]
+
+
+def sql_text(statement: str) -> str:
+    """The statement's text (SQLite's count is Tortoise's log, `<sql>: <values>`)."""
+    return statement if POSTGRES else statement.split(": [")[0].split(": None")[0]

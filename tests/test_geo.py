@@ -142,3 +142,27 @@ def test_obfuscated_point_is_stable_and_coarse(lat, lng):
 def test_coarse_km_rounds_up_to_whole_km(d):
     shown = coarse_km(d)
     assert shown == int(shown) and shown >= 1 and shown >= d - 1e-6 and shown - d < 1 + 1e-6
+
+
+async def test_within_subquery_binds_the_point_unless_inlined(services):
+    """The point and radius are parameters of the query the fragment is placed in (numbered
+    after the query's own), or literals once `inlined`; both select the same points."""
+    from models.restaurants import Restaurant
+
+    lat, lng = 31.2345, 121.4567
+    await services.geo.upsert("restaurant", 10**12 + uuid.uuid4().int % 10**9, lat, lng)
+    inside = await services.geo.within_subquery("restaurant", lat, lng, 5.0)
+
+    def rendered(queryset):  # noqa: ANN001, ANN202
+        queryset._choose_db_if_not_chosen()
+        queryset._make_query()
+        return queryset.query.get_parameterized_sql()
+
+    bound, values = rendered(Restaurant.filter(archived=False, id__in=inside))
+    assert repr(lng) not in bound and values[0] is False and lng in values, (bound, values)
+    inlined, literal_values = rendered(Restaurant.filter(archived=False, id__in=inside.inlined()))
+    assert repr(lng) in inlined and literal_values == [False], (inlined, literal_values)
+    assert (
+        await Restaurant.filter(id__in=inside).count()
+        == await Restaurant.filter(id__in=inside.inlined()).count()
+    )
