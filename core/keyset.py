@@ -45,20 +45,39 @@ def _after(keys: Sequence[Key], values: Sequence[Any]) -> Q:
     return Q(*levels, join_type="OR")
 
 
-async def keyset_page(query: Any, keys: Sequence[Key], first: int | None, after: str | None) -> Page[Any]:
-    size = page_size(first)
+def cursor_values(keys: Sequence[Key], after: str | None) -> list[Any] | None:
+    """The sort key values the cursor holds (None: from the start)."""
     raw = decode_cursor(after, len(keys))
-    if raw is not None:
-        try:
-            values = [_value(key, v) for key, v in zip(keys, raw, strict=True)]
-        except (TypeError, ValueError):
-            raise BadRequestError("Malformed cursor") from None
-        query = query.filter(_after(keys, values))
-    order = [f"{'-' if key.descending else ''}{key.field}" for key in keys]
-    rows = await query.order_by(*order).limit(size + 1)
-    items = rows[:size]
+    if raw is None:
+        return None
+    try:
+        return [_value(key, v) for key, v in zip(keys, raw, strict=True)]
+    except (TypeError, ValueError):
+        raise BadRequestError("Malformed cursor") from None
+
+
+def after_q(keys: Sequence[Key], values: Sequence[Any]) -> Q:
+    """Rows beyond the cursor's `values` (or `Slot`s of them, core/loaders.py)."""
+    return _after(keys, values)
+
+
+def ordering(keys: Sequence[Key]) -> list[str]:
+    return [f"{'-' if key.descending else ''}{key.field}" for key in keys]
+
+
+def page_of(rows: Sequence[Any], keys: Sequence[Key], size: int) -> Page[Any]:
+    """The page from up to `size + 1` rows read in order (the extra one: there is a next page)."""
+    items = list(rows[:size])
     return Page(
         items=items,
         cursors=[encode_cursor([getattr(row, key.field) for key in keys]) for row in items],
         has_next_page=len(rows) > size,
     )
+
+
+async def keyset_page(query: Any, keys: Sequence[Key], first: int | None, after: str | None) -> Page[Any]:
+    size = page_size(first)
+    values = cursor_values(keys, after)
+    if values is not None:
+        query = query.filter(after_q(keys, values))
+    return page_of(await query.order_by(*ordering(keys)).limit(size + 1), keys, size)
