@@ -88,8 +88,10 @@ def rows_of(model: Any) -> Callable[[Sequence[Any]], Awaitable[list[Any]]]:
     """The batch function loading `model` rows by id, whatever their state (one per model, so
     every caller shares the request's loader). Visibility is applied by resolvers/visibility."""
 
+    read = by_ids(model)
+
     async def load(keys: Sequence[Any]) -> list[Any]:
-        return by_key(await model.filter(id__in=list(keys)), keys)
+        return by_key(await read.rows(len(keys), {"ids": list(keys)}), keys)
 
     load.__name__ = f"load_{model.__name__}_rows"
     return load
@@ -226,6 +228,11 @@ class Shaped:
         sql, params = _rendered(self, db.capabilities.dialect, shape)
         return sql, [p.value(values) if isinstance(p, _Bind) else p for p in params]
 
+    async def rows(self, shape: Hashable, values: Mapping[str, Any]) -> list[Any]:
+        """The model's rows, built as Tortoise builds the rows it reads."""
+        init = self.model._init_from_db
+        return [init(**row) for row in await self.dicts(shape, values)]
+
     async def dicts(self, shape: Hashable, values: Mapping[str, Any]) -> list[dict[str, Any]]:
         """The rows as dicts of column values (for `values()` / `values_list()` queries)."""
         db = self.db()
@@ -251,6 +258,14 @@ def _rendered(read: Shaped, dialect: str, shape: Hashable) -> tuple[str, tuple[A
         sql, params = _render(read.build(shape))
         found = _RENDERED[key] = (sql, tuple(params))
     return found
+
+
+@cache
+def by_ids(model: Any, **conditions: Any) -> Shaped:
+    """`model`'s rows with the given ids (and `conditions`, fixed values), rendered once per
+    number of ids: `await by_ids(Dish, archived=False).rows(len(ids), {"ids": ids})`. (Cached:
+    one read per model and conditions, so its renderings are kept once.)"""
+    return Shaped(model, lambda many: model.filter(id__in=Slot("ids", many=many), **conditions))
 
 
 # ------------------------------------------------------------------ answers held or pending
