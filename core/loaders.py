@@ -247,8 +247,10 @@ class Shaped:
 
 
 # One entry per (read, dialect, shape): the reads are module-level constants and their shapes a
-# few choices each, so this stays small.
+# few choices each (a page size a client picks among them), so this stays small; past KEEP
+# entries a new shape is rendered each time, as without it, rather than kept.
 _RENDERED: dict[tuple[Any, ...], tuple[str, tuple[Any, ...]]] = {}
+KEEP = 4096
 
 
 def _rendered(read: Shaped, dialect: str, shape: Hashable) -> tuple[str, tuple[Any, ...]]:
@@ -256,7 +258,9 @@ def _rendered(read: Shaped, dialect: str, shape: Hashable) -> tuple[str, tuple[A
     found = _RENDERED.get(key)
     if found is None:
         sql, params = _render(read.build(shape))
-        found = _RENDERED[key] = (sql, tuple(params))
+        found = (sql, tuple(params))
+        if len(_RENDERED) < KEEP:
+            _RENDERED[key] = found
     return found
 
 

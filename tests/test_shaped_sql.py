@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pypika_tortoise.context import SqlContext
 
+from core import loaders
 from core.keyset import after_q, ordering
 from core.loaders import Shaped, Slot, _render, by_ids
 from models.accounts import User
@@ -65,6 +66,20 @@ async def test_a_shape_is_built_once_and_takes_new_values_every_call(services):
     assert built == [2, 1]
     assert first[0] == second[0] != third[0]
     assert (first[1], second[1], third[1]) == ([1, 2, "甲"], [7, 8, "乙"], [9, "丙"])
+
+
+async def test_shapes_past_the_kept_number_are_rendered_each_time(services, monkeypatch):
+    built: list[int] = []
+
+    def build(many: int) -> object:
+        built.append(many)
+        return User.filter(id__in=Slot("ids", many=many))
+
+    read = Shaped(User, build)
+    monkeypatch.setattr(loaders, "KEEP", len(loaders._RENDERED))
+    db = read.db()
+    assert [read.sql(db, 1, {"ids": [pk]})[1] for pk in (4, 5, 6)] == [[4], [5], [6]]
+    assert built == [1, 1, 1]
 
 
 def test_a_slot_outside_a_parameterized_rendering_refuses():
