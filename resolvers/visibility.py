@@ -234,14 +234,10 @@ def reviews_q(prefix: str = "", now: Any = None) -> Q:
     return _at(prefix, visibility=VISIBLE) & active_users_q(f"{prefix}author__", now)
 
 
-async def listed_reviews_q(ctx: Context) -> Q:
-    """SQL: reviews a list shows the viewer (authors blocked either way left out)."""
-    return reviews_listed_q(sorted(await blocked(ctx)))
-
-
-def reviews_listed_q(hidden: Any, now: Any = None) -> Q:
-    """`listed_reviews_q` for a viewer blocked either way with `hidden` (ids, or a `Slot` of
-    them; empty: nobody), suspensions as of `now` (see active_users_q)."""
+def listed_reviews_q(hidden: Any, now: Any = None) -> Q:
+    """SQL: reviews a list shows a viewer blocked either way with `hidden` (`blocked(ctx)`'s ids
+    sorted, or a `Slot` of them; empty: nobody), those authors left out; suspensions as of `now`
+    (see active_users_q)."""
     return reviews_q(now=now) & ~Q(author_id__in=hidden) if hidden else reviews_q(now=now)
 
 

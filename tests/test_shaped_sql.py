@@ -44,7 +44,7 @@ async def test_every_review_page_shape_is_the_statement_tortoise_builds_from_its
         cursor = _cursor(sort, at - timedelta(hours=1)) if after else None
         shape = _PageShape(scope, sort, filters, 10, after, len(hidden))
         kept = _PAGE.sql(db, shape, {"scope": 5, "now": at, "hidden": hidden, "after": cursor})
-        query = _query({scope: 5}, filters, visibility.reviews_listed_q(hidden, at))
+        query = _query({scope: 5}, filters, visibility.listed_reviews_q(hidden, at))
         if after:
             query = query.filter(after_q(keys, cursor))
         built = _render(query.order_by(*ordering(keys)).limit(11))

@@ -112,7 +112,7 @@ def _page_query(shape: _PageShape) -> object:
     fields = Review._meta.fields_map
     hidden = Slot("hidden", many=shape.hidden) if shape.hidden else ()
     now = Slot("now", User._meta.fields_map["suspended_until"])
-    query = _query({shape.scope: Slot("scope")}, shape.filters, visibility.reviews_listed_q(hidden, now))
+    query = _query({shape.scope: Slot("scope")}, shape.filters, visibility.listed_reviews_q(hidden, now))
     if shape.after:
         after = [Slot("after", fields[key.field], index=i) for i, key in enumerate(keys)]
         query = query.filter(after_q(keys, after))  # type: ignore[attr-defined]
