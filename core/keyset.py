@@ -1,8 +1,10 @@
 """Keyset pagination over any sort order: a cursor holds the sort key of the last row seen.
 
-`keyset_page(query, keys, first, after)` orders by `keys` (the last must be unique, e.g. id) and
-starts after the cursor with the usual expansion: k1 beyond, or k1 equal and k2 beyond, ...
-Stable under inserts, one indexed query per page, no OFFSET.
+A page orders by `keys` (`ordering`; the last must be unique, e.g. id) and starts after the
+cursor (`cursor_values`) with the usual expansion (`after_q`): k1 beyond, or k1 equal and k2
+beyond, ... Stable under inserts, one indexed query per page, no OFFSET. `page_of` turns the
+`size + 1` rows read into the page. (The pieces are apart so a list can render its statement
+once per shape with `Slot`s for the cursor's values: resolvers/reviews/listing.py.)
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 from tortoise.expressions import Q
 
 from core.errors import BadRequestError
-from core.pagination import Page, decode_cursor, encode_cursor, page_size
+from core.pagination import Page, decode_cursor, encode_cursor
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,8 @@ def _value(key: Key, raw: Any) -> Any:
     raise ValueError(raw)
 
 
-def _after(keys: Sequence[Key], values: Sequence[Any]) -> Q:
+def after_q(keys: Sequence[Key], values: Sequence[Any]) -> Q:
+    """Rows beyond the cursor's `values` (or `Slot`s of them, core/loaders.py)."""
     levels: list[Q] = []
     equal: dict[str, Any] = {}
     for key, value in zip(keys, values, strict=True):
@@ -45,18 +48,24 @@ def _after(keys: Sequence[Key], values: Sequence[Any]) -> Q:
     return Q(*levels, join_type="OR")
 
 
-async def keyset_page(query: Any, keys: Sequence[Key], first: int | None, after: str | None) -> Page[Any]:
-    size = page_size(first)
+def cursor_values(keys: Sequence[Key], after: str | None) -> list[Any] | None:
+    """The sort key values the cursor holds (None: from the start)."""
     raw = decode_cursor(after, len(keys))
-    if raw is not None:
-        try:
-            values = [_value(key, v) for key, v in zip(keys, raw, strict=True)]
-        except (TypeError, ValueError):
-            raise BadRequestError("Malformed cursor") from None
-        query = query.filter(_after(keys, values))
-    order = [f"{'-' if key.descending else ''}{key.field}" for key in keys]
-    rows = await query.order_by(*order).limit(size + 1)
-    items = rows[:size]
+    if raw is None:
+        return None
+    try:
+        return [_value(key, v) for key, v in zip(keys, raw, strict=True)]
+    except (TypeError, ValueError):
+        raise BadRequestError("Malformed cursor") from None
+
+
+def ordering(keys: Sequence[Key]) -> list[str]:
+    return [f"{'-' if key.descending else ''}{key.field}" for key in keys]
+
+
+def page_of(rows: Sequence[Any], keys: Sequence[Key], size: int) -> Page[Any]:
+    """The page from up to `size + 1` rows read in order (the extra one: there is a next page)."""
+    items = list(rows[:size])
     return Page(
         items=items,
         cursors=[encode_cursor([getattr(row, key.field) for key in keys]) for row in items],

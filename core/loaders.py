@@ -7,6 +7,11 @@ so a list reaching a relation costs one query however long the list is.
 A list that already read related rows (one statement joining them, `select_joined`) primes the
 loaders with them (`Loaders.prime`), so the nested fields asking for them send nothing.
 
+Statements rendered once per shape (issue 18, round 7): building a Tortoise query (its `Q`s
+resolved, pypika copied, rendered) costs more than running it on the hot reads. A read whose
+text depends only on a few choices (`shape`) builds its query once per shape with `Slot`s where
+its values go, keeps the SQL and parameter list, and later only binds the values (`Shaped`).
+
 Answers at once when they are held (issue 18): a loader's future for a primed or already read
 key is done, and waiting on it still costs a coroutine per field, and graphql-core a task per
 field when a node has several such. `decide` runs steps (a generator that `yield`s each read it
@@ -19,12 +24,14 @@ value when nothing had to be read, which it completes without a task.
 from __future__ import annotations
 
 from asyncio import Future
-from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Generator, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from types import CoroutineType
 from typing import Any
 
+from pypika_tortoise.context import SqlContext
+from pypika_tortoise.terms import Term
 from strawberry.dataloader import DataLoader
 
 # A computation that yields the reads it waits for (futures or other awaitables) and is sent
@@ -81,8 +88,10 @@ def rows_of(model: Any) -> Callable[[Sequence[Any]], Awaitable[list[Any]]]:
     """The batch function loading `model` rows by id, whatever their state (one per model, so
     every caller shares the request's loader). Visibility is applied by resolvers/visibility."""
 
+    read = by_ids(model)
+
     async def load(keys: Sequence[Any]) -> list[Any]:
-        return by_key(await model.filter(id__in=list(keys)), keys)
+        return by_key(await read.rows(len(keys), {"ids": list(keys)}), keys)
 
     load.__name__ = f"load_{model.__name__}_rows"
     return load
@@ -104,10 +113,14 @@ async def select_joined(
     """Run `queryset` (filtered, ordered, limited) with each join's row, in one statement:
     `SELECT ... FROM (<queryset>) base LEFT JOIN ... ORDER BY <order>`. Returns each row of the
     queryset's model with {alias: that join's row or None}."""
-    queryset._choose_db_if_not_chosen()
-    queryset._make_query()  # queryset.query for db's dialect (as .sql() does, without rendering it)
-    inner, params = queryset.query.get_parameterized_sql()
-    columns, tables, parts = _outer(queryset.model, joins)
+    inner, params = _render(queryset)
+    return await _select_joined(db, queryset.model, inner, params, joins, order)
+
+
+async def _select_joined(
+    db: Any, model: Any, inner: str, params: Sequence[Any], joins: tuple[Join, ...], order: str
+) -> list[tuple[Any, dict[str, Any]]]:
+    columns, tables, parts = _outer(model, joins)
     sql = f'SELECT {columns} FROM ({inner}) "base" {tables} ORDER BY {order}'
     found = []
     for row in await db.execute_query_dict(sql, params):
@@ -146,6 +159,117 @@ def _row(part: _Part, row: Mapping[str, Any]) -> Any:
     if row[part.pk] is None:
         return None
     return part.model._init_from_db(**{c: row[key] for key, c in part.keys})
+
+
+def _render(queryset: Any) -> tuple[str, list[Any]]:
+    """The queryset's SQL and parameters for its database's dialect (as `.sql()` renders it)."""
+    queryset._choose_db_if_not_chosen()
+    queryset._make_query()
+    return queryset.query.get_parameterized_sql()  # type: ignore[no-any-return]
+
+
+# ------------------------------------------------------------------ statements rendered once
+
+
+class Slot(Term):  # type: ignore[misc]
+    """Where a value goes in a query rendered once per shape: stands in a Tortoise filter as the
+    value would (`Review.filter(dish_id=Slot("dish"))`, `id__in=Slot("ids", many=3)`) and renders
+    as bound parameters. `Shaped` binds `values[name]` (`index`: its item there; `many`: its
+    first `many` items, one parameter each) through `field`'s conversion (the model's field the
+    filter compares with, None: the value as it is), as Tortoise converts a filter's value."""
+
+    def __init__(
+        self, name: str, field: Any = None, *, index: int | None = None, many: int | None = None
+    ) -> None:
+        super().__init__()
+        self.name, self.field, self.index, self.many = name, field, index, many
+
+    def get_sql(self, ctx: SqlContext) -> str:
+        if ctx.parameterizer is None:
+            raise TypeError(f"Slot {self.name!r} outside a parameterized rendering")
+        if self.many is None:
+            return ctx.parameterizer.create_param(_Bind(self, None)).get_sql(ctx)  # type: ignore[no-any-return]
+        marks = (ctx.parameterizer.create_param(_Bind(self, i)).get_sql(ctx) for i in range(self.many))
+        return f"({','.join(marks)})"
+
+
+@dataclass(frozen=True, eq=False)
+class _Bind:
+    """A parameter of a rendered statement taken from a slot's value (item `index` of many)."""
+
+    slot: Slot
+    index: int | None
+
+    def value(self, values: Mapping[str, Any]) -> Any:
+        value = values[self.slot.name]
+        if self.slot.index is not None:
+            value = value[self.slot.index]
+        if self.index is not None:
+            value = value[self.index]
+        field = self.slot.field
+        return value if field is None else field.to_db_value(value, field.model)
+
+
+@dataclass(frozen=True)
+class Shaped:
+    """A read rendered once per shape: `build(shape)` returns the Tortoise query for `shape` (any
+    hashable naming every choice that changes the statement's text: sort, filters, page size,
+    how many ids) with `Slot`s for its values. Its SQL is kept per shape and database dialect;
+    `sql(shape, values)` gives the statement and its bound parameters."""
+
+    model: Any
+    build: Callable[[Any], Any]
+
+    def db(self) -> Any:
+        """The connection the model's reads go to (as a queryset of it would choose)."""
+        return self.model._choose_db()
+
+    def sql(self, db: Any, shape: Hashable, values: Mapping[str, Any]) -> tuple[str, list[Any]]:
+        sql, params = _rendered(self, db.capabilities.dialect, shape)
+        return sql, [p.value(values) if isinstance(p, _Bind) else p for p in params]
+
+    async def rows(self, shape: Hashable, values: Mapping[str, Any]) -> list[Any]:
+        """The model's rows, built as Tortoise builds the rows it reads."""
+        init = self.model._init_from_db
+        return [init(**row) for row in await self.dicts(shape, values)]
+
+    async def dicts(self, shape: Hashable, values: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """The rows as dicts of column values (for `values()` / `values_list()` queries)."""
+        db = self.db()
+        return await db.execute_query_dict(*self.sql(db, shape, values))  # type: ignore[no-any-return]
+
+    async def joined(
+        self, shape: Hashable, values: Mapping[str, Any], joins: tuple[Join, ...], order: str
+    ) -> list[tuple[Any, dict[str, Any]]]:
+        """As `select_joined` over the shape's query (its model's rows with each join's row)."""
+        db = self.db()
+        return await _select_joined(db, self.model, *self.sql(db, shape, values), joins, order)
+
+
+# One entry per (read, dialect, shape): the reads are module-level constants and their shapes a
+# few choices each (a page size a client picks among them), so this stays small; past KEEP
+# entries a new shape is rendered each time, as without it, rather than kept.
+_RENDERED: dict[tuple[Any, ...], tuple[str, tuple[Any, ...]]] = {}
+KEEP = 4096
+
+
+def _rendered(read: Shaped, dialect: str, shape: Hashable) -> tuple[str, tuple[Any, ...]]:
+    key = (read, dialect, shape)
+    found = _RENDERED.get(key)
+    if found is None:
+        sql, params = _render(read.build(shape))
+        found = (sql, tuple(params))
+        if len(_RENDERED) < KEEP:
+            _RENDERED[key] = found
+    return found
+
+
+@cache
+def by_ids(model: Any, **conditions: Any) -> Shaped:
+    """`model`'s rows with the given ids (and `conditions`, fixed values), rendered once per
+    number of ids: `await by_ids(Dish, archived=False).rows(len(ids), {"ids": ids})`. (Cached:
+    one read per model and conditions, so its renderings are kept once.)"""
+    return Shaped(model, lambda many: model.filter(id__in=Slot("ids", many=many), **conditions))
 
 
 # ------------------------------------------------------------------ answers held or pending

@@ -46,7 +46,7 @@ from tortoise.expressions import Q
 from tortoise.models import Model
 
 from core.context import Context
-from core.loaders import Steps, decide, pending, rows_of, settle
+from core.loaders import Shaped, Slot, Steps, decide, pending, rows_of, settle
 from models.accounts import User
 from models.conversations import Conversation, ConversationKind, ConversationMember, Message
 from models.deals import Deal, DealStatus
@@ -89,14 +89,23 @@ def _read(ctx: Context, model: type[Model], pk: int) -> Any:
 # ------------------------------------------------------------------ per-request lookups
 
 
+def _blocks_query(many: int) -> Any:
+    ids = Slot("ids", many=many)
+    return Block.filter(Q(blocker_id__in=ids) | Q(blocked_id__in=ids)).values("blocker_id", "blocked_id")
+
+
+# Read on most requests (every list or rule that leaves blocked people out): rendered once per
+# number of keys.
+_BLOCKS = Shaped(Block, _blocks_query)
+
+
 async def load_blocked(keys: Sequence[int]) -> list[frozenset[int]]:
     """For each user, everyone they blocked or who blocked them."""
     ids = list(keys)
-    rows = await Block.filter(Q(blocker_id__in=ids) | Q(blocked_id__in=ids)).values_list(
-        "blocker_id", "blocked_id"
-    )
+    rows = await _BLOCKS.dicts(len(ids), {"ids": ids})
     found: dict[int, set[int]] = {key: set() for key in ids}
-    for blocker, blocked_id in rows:
+    for row in rows:
+        blocker, blocked_id = row["blocker_id"], row["blocked_id"]
         if blocker in found:
             found[blocker].add(blocked_id)
         if blocked_id in found:
@@ -160,9 +169,11 @@ def _suspended(user: User) -> bool:
     return user.is_suspended(datetime.now(UTC))
 
 
-def active_users_q(prefix: str = "") -> Q:
-    """SQL: the user at `prefix` is not suspended (suspensions end by time, so read now)."""
-    return _at(prefix, suspended_until__isnull=True) | _at(prefix, suspended_until__lte=datetime.now(UTC))
+def active_users_q(prefix: str = "", now: Any = None) -> Q:
+    """SQL: the user at `prefix` is not suspended (suspensions end by time: `now`, read now when
+    not given; a statement rendered once passes a `Slot`)."""
+    now = datetime.now(UTC) if now is None else now
+    return _at(prefix, suspended_until__isnull=True) | _at(prefix, suspended_until__lte=now)
 
 
 def can_see_user(ctx: Context, user: User | None) -> Steps:
@@ -219,14 +230,15 @@ def can_see_dish(ctx: Context, dish: Dish | None) -> Steps:
 # ------------------------------------------------------------------ reviews and photos
 
 
-def reviews_q(prefix: str = "") -> Q:
-    return _at(prefix, visibility=VISIBLE) & active_users_q(f"{prefix}author__")
+def reviews_q(prefix: str = "", now: Any = None) -> Q:
+    return _at(prefix, visibility=VISIBLE) & active_users_q(f"{prefix}author__", now)
 
 
-async def listed_reviews_q(ctx: Context) -> Q:
-    """SQL: reviews a list shows the viewer (authors blocked either way left out)."""
-    hidden = await blocked(ctx)
-    return reviews_q() & ~Q(author_id__in=sorted(hidden)) if hidden else reviews_q()
+def listed_reviews_q(hidden: Any, now: Any = None) -> Q:
+    """SQL: reviews a list shows a viewer blocked either way with `hidden` (`blocked(ctx)`'s ids
+    sorted, or a `Slot` of them; empty: nobody), those authors left out; suspensions as of `now`
+    (see active_users_q)."""
+    return reviews_q(now=now) & ~Q(author_id__in=hidden) if hidden else reviews_q(now=now)
 
 
 def can_see_review(ctx: Context, review: Review | None) -> Steps:

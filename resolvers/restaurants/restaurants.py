@@ -11,7 +11,7 @@ from tortoise.transactions import in_transaction
 
 from core.context import Context
 from core.errors import BadRequestError, Collector, ErrorCode, UserInputError
-from core.loaders import by_key, group_by_key
+from core.loaders import by_ids, by_key, group_by_key
 from core.nearby import check_coordinates, check_radius
 from core.pagination import Page, decode_cursor, encode_cursor, page_size
 from core.text import check_visible_text
@@ -297,7 +297,7 @@ async def get_dish(ctx: Context, dish_id: int) -> Dish | None:
 
 
 async def load_dishes(keys: Sequence[int]) -> list[Dish | None]:
-    return by_key(await Dish.filter(id__in=list(keys), archived=False), keys)
+    return by_key(await by_ids(Dish, archived=False).rows(len(keys), {"ids": list(keys)}), keys)
 
 
 async def load_dishes_by_restaurant(keys: Sequence[int]) -> list[list[Dish]]:

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
+from functools import cache
 
 from tortoise.expressions import Q, Subquery
 
 from core.context import Context
 from core.errors import ErrorCode, UserInputError
-from core.keyset import Key, keyset_page
-from core.loaders import rows_of
-from core.pagination import Page
+from core.keyset import Key, after_q, cursor_values, ordering, page_of
+from core.loaders import Join, Shaped, Slot, rows_of
+from core.pagination import Page, page_size
 from models.accounts import User
 from models.restaurants import Dish, Visibility
 from models.reviews import Review, ReviewPhoto
@@ -79,13 +80,53 @@ async def review_page(
     """`scope` is {"restaurant_id": id} or {"dish_id": id}; authors blocked either way are left out
     (the totals come from the shared counters, so they may count them)."""
     filters.check()
-    shown = await visibility.listed_reviews_q(ctx)
-    query = _query(scope, filters, shown).select_related("author")  # type: ignore[attr-defined]
-    page = await keyset_page(query, SORT_KEYS[sort], first, after)
+    keys = SORT_KEYS[sort]
+    size = page_size(first)
+    values = cursor_values(keys, after)
+    hidden = sorted(await visibility.blocked(ctx))
+    [(field, scoped)] = scope.items()
+    shape = _PageShape(field, sort, filters, size, values is not None, len(hidden))
+    bound = {"scope": scoped, "now": datetime.now(UTC), "hidden": hidden, "after": values}
+    found = await _PAGE.joined(shape, bound, _AUTHOR, _order(keys))
     # The authors came with the page: `author` fields (and their visibility checks) read them
     # from the request's loader without another statement.
-    ctx.loaders.prime(rows_of(User), {review.author_id: review.author for review in page.items})
-    return page
+    ctx.loaders.prime(rows_of(User), {review.author_id: joined["author"] for review, joined in found})
+    return page_of([review for review, _ in found], keys, size)
+
+
+@dataclass(frozen=True)
+class _PageShape:
+    """What changes a review page's statement text (its values are bound: core/loaders.py)."""
+
+    scope: str
+    sort: ReviewSort
+    filters: ReviewFilter
+    size: int
+    after: bool
+    hidden: int
+
+
+def _page_query(shape: _PageShape) -> object:
+    """The page's query with `Slot`s for its values (rendered once per shape)."""
+    keys = SORT_KEYS[shape.sort]
+    fields = Review._meta.fields_map
+    hidden = Slot("hidden", many=shape.hidden) if shape.hidden else ()
+    now = Slot("now", User._meta.fields_map["suspended_until"])
+    query = _query({shape.scope: Slot("scope")}, shape.filters, visibility.listed_reviews_q(hidden, now))
+    if shape.after:
+        after = [Slot("after", fields[key.field], index=i) for i, key in enumerate(keys)]
+        query = query.filter(after_q(keys, after))  # type: ignore[attr-defined]
+    return query.order_by(*ordering(keys)).limit(shape.size + 1)  # type: ignore[attr-defined]
+
+
+_PAGE = Shaped(Review, _page_query)
+_AUTHOR = (Join("author", User, '"author"."id" = "base"."author_id"'),)
+
+
+@cache
+def _order(keys: tuple[Key, ...]) -> str:
+    """The page's order over the joined statement's "base" rows."""
+    return ", ".join(f'"base"."{key.field}" {"DESC" if key.descending else "ASC"}' for key in keys)
 
 
 def review_total(scope: dict[str, int], filters: ReviewFilter) -> Callable[[], Awaitable[int]]:
