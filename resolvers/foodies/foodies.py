@@ -298,56 +298,53 @@ Ranked = tuple[float, int, float, User]
 RankedPage = tuple[list[Ranked], bool, int]
 
 
-async def _ranked_in_sql(
-    ctx: Context,
-    viewer: User,
-    mine: Taste,
-    radius_km: float,
-    now: datetime,
-    size: int,
-    after: tuple[float, int] | None,
-) -> RankedPage:
+@dataclass(frozen=True)
+class RankAsk:
+    """One page of the ranking, as either backend's ranking takes it."""
+
+    viewer: User
+    mine: Taste  # the viewer's taste
+    radius_km: float
+    now: datetime
+    size: int
+    after: tuple[float, int] | None  # the cursor: (unrounded score, user id) of the last item
+
+
+async def _ranked_in_sql(ctx: Context, ask: RankAsk) -> RankedPage:
     """PostgreSQL: the page's items, users included, and the kept count: one statement."""
     rows = await ctx.services.geo.within_ranked(
         DINER_KIND,
-        viewer.lat,
-        viewer.lng,
-        radius_km,
+        ask.viewer.lat,
+        ask.viewer.lng,
+        ask.radius_km,
         CANDIDATE_ROWS,
-        ranking.rank_sql(after is not None),
-        ranking.rank_values(mine, radius_km, now, size, after),
-        **candidate_options(viewer),
+        ranking.rank_sql(ask.after is not None),
+        ranking.rank_values(ask.mine, ask.radius_km, ask.now, ask.size, ask.after),
+        **candidate_options(ask.viewer),
     )
     found, kept = ranking.page_rows(rows)
     items = [
         (row["match_score"], row["id"], row["match_distance_m"] / 1000.0, User._init_from_db(**row))
-        for row in found[:size]
+        for row in found[: ask.size]
     ]
-    return items, len(found) > size, kept
+    return items, len(found) > ask.size, kept
 
 
-async def _ranked_in_python(
-    ctx: Context,
-    viewer: User,
-    mine: Taste,
-    radius_km: float,
-    now: datetime,
-    size: int,
-    after: tuple[float, int] | None,
-) -> RankedPage:
+async def _ranked_in_python(ctx: Context, ask: RankAsk) -> RankedPage:
     """SQLite: the candidates scored by `Scorer`, then the page's users (one more read)."""
-    raw = Scorer(mine, radius_km, now).raw
+    raw = Scorer(ask.mine, ask.radius_km, ask.now).raw
     ranked: list[tuple[float, int, float]] = []  # (-score, id, distance): sorted best first
-    for hit, row in await nearest_candidates(ctx, viewer, radius_km):
-        if row is None or (row[6] is not None and row[6] > now):  # gone, hidden or suspended
+    for hit, row in await nearest_candidates(ctx, ask.viewer, ask.radius_km):
+        if row is None or (row[6] is not None and row[6] > ask.now):  # gone, hidden or suspended
             continue
         points = raw(frozenset(row[1] or ()), row[2] or (), row[3], row[4], hit.distance_km, row[5])
         ranked.append((-points, row[0], hit.distance_km))
     ranked.sort(key=lambda item: (item[0], item[1]))
     window = ranked
-    if after is not None:
-        last = (-after[0], after[1])
+    if ask.after is not None:
+        last = (-ask.after[0], ask.after[1])
         window = [item for item in ranked if (item[0], item[1]) > last]
+    size = ask.size
     users = {u.id: u for u in await User.filter(id__in=[item[1] for item in window[:size]])}
     items = [(-neg, uid, distance, users[uid]) for neg, uid, distance in window[:size] if uid in users]
     return items, len(window) > size, len(ranked)
@@ -376,7 +373,7 @@ async def nearby_foodies(
     mine, now = taste_of(viewer), datetime.now(UTC)
     postgres = connections.get("default").capabilities.dialect == "postgres"
     rank = _ranked_in_sql if postgres else _ranked_in_python
-    window, has_next, kept = await rank(ctx, viewer, mine, radius_km, now, size, last)
+    window, has_next, kept = await rank(ctx, RankAsk(viewer, mine, radius_km, now, size, last))
     shared = mine.cuisines.intersection
     items = [
         FoodieMatch(user, coarse_km(distance), shown(score), sorted(shared(user.cuisines)))
