@@ -61,7 +61,9 @@ def scenes(draw):
                 diets,
                 st.none() | st.integers(0, 5),
                 st.none() | st.integers(1, 4),
-                st.sampled_from([0.0, radius * 1000.0]) | st.floats(0, radius * 1200.0),
+                # Distances as PostGIS's `<->` gives them, in metres: never subnormal (a
+                # subnormal divided by 1 000 is an underflow error in PostgreSQL, 0 in Python).
+                st.sampled_from([0.0, radius * 1000.0]) | st.floats(0, radius * 1200.0, allow_subnormal=False),
                 idle,
                 st.booleans(),
             ),
