@@ -82,17 +82,19 @@ def _also_excluded(also_exclude: str):  # noqa: ANN202
 def within_statement(  # noqa: ANN201
     kind: str, has_after: bool, has_exclude: bool, rows: str | None = None, also_exclude: str | None = None
 ):
-    """Nearest first, ties by id, in two index-friendly steps.
+    """Nearest first, ties by id, from one KNN index scan.
 
-    1. `knn`: a pure KNN index scan (`ORDER BY geog <-> here LIMIT n`, no radius: the GiST index
-       returns rows in distance order and stops after n) gives the distance of the n-th point.
-    2. The answer: points within min(radius, that distance), a small index range, ordered by
-       (distance, id). Every point tied at the edge is considered, so the result is exact.
-    A single `ST_DWithin(radius) ORDER BY distance, id` would read every point in the radius
-    (hundreds of thousands in a dense city) and sort them.
+    The inner query is a pure KNN scan (`ORDER BY geog <-> here`, no radius: the GiST index
+    returns rows in distance order) that stops after n rows plus every row tied with the n-th
+    (`FETCH FIRST n ROWS WITH TIES`). Those are exactly the points within min(radius, the n-th
+    distance) once the outer query drops what lies past the radius; it then orders them by
+    (distance, id). A single `ST_DWithin(radius) ORDER BY distance, id` would read every point
+    in the radius (hundreds of thousands in a dense city) and sort them; the earlier two-step
+    form (KNN for the n-th distance, then an `ST_DWithin` range scan up to it) read the range's
+    bounding box again, ~7x the rows in a dense centre (bench/README.md, section 17).
 
-    With `rows`, both steps join the caller's rows (`t`) by id: points without a row are read
-    past inside the index scan, and the answer carries the row's columns.
+    With `rows`, the scan joins the caller's rows (`t`) by id: points without a row are read
+    past inside the scan, and the answer carries the row's columns.
     """
     here = point(LAT, LNG)
     distance_m = geo_points.c.geog.op("<->", return_type=Float)(here)
@@ -116,20 +118,21 @@ def within_statement(  # noqa: ANN201
         t = _rows_table(rows)
         source = geo_points.join(t, t.c.id == geo_points.c.object_id)
         columns.insert(0, literal_column("t.*"))
-    knn = (
-        select(distance_m.label("d")).select_from(source).where(*filters).order_by(distance_m).limit(LIMIT)
-    ).cte("knn")
-    edge = func.least(select(func.max(knn.c.d)).scalar_subquery(), RADIUS_M)
-    return (
+    nearest = (
         select(*columns)
         .select_from(source)
-        .where(
-            *filters,
-            func.ST_DWithin(geo_points.c.geog, here, edge + 0.01, False),
-            distance_m <= edge,
-            distance_m <= RADIUS_M,
-        )
-        .order_by(distance_m, geo_points.c.object_id)
+        .where(*filters)
+        .order_by(distance_m)
+        .fetch(LIMIT, with_ties=True)
+        .subquery("k")
+    )
+    # With `rows`, `k.*` is the row's columns, then object_id and distance_m, as callers read them.
+    answer = [literal_column("k.*")] if rows is not None else [nearest.c.object_id, nearest.c.distance_m]
+    return (
+        select(*answer)
+        .select_from(nearest)
+        .where(nearest.c.distance_m <= RADIUS_M)
+        .order_by(nearest.c.distance_m, nearest.c.object_id)
         .limit(LIMIT)
     )
 
