@@ -115,6 +115,21 @@ async def test_upsert_moves_a_point_and_exclude_filters(services):
     assert await services.geo.within(kind, 30.0, 104.0, 5, exclude=[2]) == []
 
 
+async def test_points_tied_at_the_edge_of_a_page_come_by_id(services):
+    """Points at one spot tie on distance: the page cut between them keeps the lowest ids,
+    whatever order the index returns them in, and the next page starts after the cut."""
+    kind = f"t{uuid.uuid4().hex[:10]}"
+    await services.geo.upsert(kind, 50, 30.004, 104.0)  # ~0.45 km
+    for object_id in (9, 3, 7, 1, 5):  # one spot ~1.1 km north, inserted out of order
+        await services.geo.upsert(kind, object_id, 30.01, 104.0)
+    await services.geo.upsert(kind, 2, 30.02, 104.0)  # ~2.2 km
+    first = await services.geo.within(kind, 30.0, 104.0, 5, limit=3)
+    assert [h.object_id for h in first] == [50, 1, 3]
+    rest = await services.geo.within(kind, 30.0, 104.0, 5, limit=10, after=first[-1])
+    assert [h.object_id for h in rest] == [5, 7, 9, 2]
+    assert [h.object_id for h in await services.geo.within(kind, 30.0, 104.0, 1.5, limit=10)] == [50, 1, 3, 5, 7, 9]
+
+
 @given(lat=st.floats(-85, 85), lng=longitudes)
 def test_bounding_boxes_contain_the_circle(lat, lng):
     radius = 50.0
