@@ -31,7 +31,7 @@ from types import CoroutineType
 from typing import Any
 
 from pypika_tortoise.context import SqlContext
-from pypika_tortoise.terms import Term
+from pypika_tortoise.terms import Term, ValueWrapper
 from strawberry.dataloader import DataLoader
 
 # A computation that yields the reads it waits for (futures or other awaitables) and is sent
@@ -165,7 +165,16 @@ def _render(queryset: Any) -> tuple[str, list[Any]]:
     """The queryset's SQL and parameters for its database's dialect (as `.sql()` renders it)."""
     queryset._choose_db_if_not_chosen()
     queryset._make_query()
-    return queryset.query.get_parameterized_sql()  # type: ignore[no-any-return]
+    query = queryset.query
+    # LIMIT and OFFSET as literals (Tortoise binds them): with the page size bound, PostgreSQL's
+    # generic plan guesses 10 % of the table and picks a seq scan + sort, so it plans every
+    # execution afresh (~1.7 ms for the feed's page); with the size written, the text is one per
+    # page size and the cached generic plan is the custom one (bench/README.md, sections 15.1, 17).
+    for name in ("_limit", "_offset"):
+        wrapped = getattr(query, name, None)
+        if wrapped is not None and isinstance(wrapped.value, int):
+            setattr(query, name, ValueWrapper(int(wrapped.value), allow_parametrize=False))
+    return query.get_parameterized_sql()  # type: ignore[no-any-return]
 
 
 # ------------------------------------------------------------------ statements rendered once
