@@ -35,6 +35,7 @@ from geo.index import Hit
 from geo.store import PointStore
 
 KIND_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
+OUTER_COLUMN = re.compile(r'"[a-z_][a-z0-9_]*"\."[a-z_][a-z0-9_]*"')
 POINT = Geography(geometry_type="POINT", srid=4326)
 _DIALECT = asyncpg_dialect(paramstyle="numeric_dollar")
 _PLACEHOLDER = re.compile(r"\$(\d+)")
@@ -311,12 +312,19 @@ class PostgisGeoIndex(PointStore):
         }
         return [values[name] for name in names]
 
-    async def within_subquery(self, kind: str, lat: float, lng: float, radius_km: float) -> SqlFragment:
+    async def within_subquery(
+        self, kind: str, lat: float, lng: float, radius_km: float, per_row: str | None = None
+    ) -> SqlFragment:
         if not KIND_NAME.fullmatch(kind):
             raise ValueError(f"not a kind name: {kind!r}")
+        if per_row is not None and not OUTER_COLUMN.fullmatch(per_row):
+            raise ValueError(f"not a quoted column: {per_row!r}")
+        # Correlated with the outer row's column, the subquery can't be hashed: PostgreSQL looks
+        # up that row's point by (kind, object_id) and checks its distance, per row it tests.
+        this_row = f" AND object_id = {per_row}" if per_row else ""
         # The kind stays a literal (the partial GiST index of that kind, as in `within_statement`).
         return SqlFragment(
-            f"(SELECT object_id FROM geo_points WHERE kind = '{kind}' AND ST_DWithin(geog, "
+            f"(SELECT object_id FROM geo_points WHERE kind = '{kind}'{this_row} AND ST_DWithin(geog, "
             "ST_SetSRID(ST_MakePoint({}::float8, {}::float8), 4326)::geography, {}::float8, false))",
             float(lng),
             float(lat),

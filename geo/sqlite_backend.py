@@ -168,7 +168,9 @@ class SqliteGeoIndex(PointStore):
         )
         return {row["id"]: row for row in found}
 
-    async def within_subquery(self, kind: str, lat: float, lng: float, radius_km: float) -> SqlFragment:
+    async def within_subquery(
+        self, kind: str, lat: float, lng: float, radius_km: float, per_row: str | None = None
+    ) -> SqlFragment:
         code = await self._kind_code(kind)
         if code is None:
             return SqlFragment("(SELECT NULL WHERE 0)")

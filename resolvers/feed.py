@@ -72,7 +72,11 @@ async def feed_page(
     followed = Subquery(Follow.filter(follower_id=viewer.id).values("followee_id"))
     audience = Q(actor_id=viewer.id) | Q(actor_id__in=followed)
     if viewer.lat is not None and viewer.lng is not None:
-        nearby = await ctx.services.geo.within_subquery(RESTAURANT_KIND, viewer.lat, viewer.lng, NEARBY_KM)
+        # Per entry: the page stops after a few entries, where the set of every restaurant
+        # within 10 km of a dense city's centre would be built first (geo's `per_row`).
+        nearby = await ctx.services.geo.within_subquery(
+            RESTAURANT_KIND, viewer.lat, viewer.lng, NEARBY_KM, per_row='"feed_entries"."restaurant_id"'
+        )
         audience |= Q(restaurant_id__in=nearby, audience="public")
     query = FeedEntry.filter(audience, await visibility.feed_q(ctx)).using_db(db)
 
