@@ -12,6 +12,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from schema.error_log import LoggedSchema
+from schema.fast_leaves import FastLeavesExecutionContext
 from schema.ids import resolve_global_id
 from schema.lean import lean_resolvers
 from schema.nodes import plain_ids
@@ -83,6 +84,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         subscription=_merged("Subscription", modules),
         extensions=extensions,
         config=StrawberryConfig(relay_max_results=100),
+        # plain leaf fields completed without graphql-core's per-field objects (schema/fast_leaves.py)
+        execution_context_class=FastLeavesExecutionContext if settings.fast_leaves else None,
     )
     limits = DocumentLimits(
         max_bytes=settings.max_document_bytes,

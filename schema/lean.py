@@ -33,6 +33,7 @@ def _attribute(name: str) -> Callable[..., Any]:
         return getattr(source, name)
 
     resolve._is_default = True  # type: ignore[attr-defined]  # as strawberry marks its own
+    resolve._attribute = name  # type: ignore[attr-defined]  # read directly by schema/fast_leaves.py
     return resolve
 
 
