@@ -219,3 +219,36 @@ async def test_within_subquery_per_row_checks_each_row_not_the_set_inside(servic
     assert not any("hashed SubPlan" in line or "Hash" in line for line in lines), lines
     with pytest.raises(ValueError):
         await services.geo.within_subquery("restaurant", lat, lng, 10.0, per_row="restaurant_id; --")
+
+
+@pytest.mark.skipif(BACKEND != "services", reason="PostgreSQL's own distance order as the reference")
+async def test_pages_follow_postgis_distance_order_through_symmetric_ties(services):
+    """Points placed symmetrically around the viewer (the same distance east and west, north and
+    south) and stacked on one spot: pages of 3 walk them exactly in PostgreSQL's own (`<->`
+    distance, id) order, whatever order the KNN index (chord lengths) meets them in."""
+    from tortoise import connections
+
+    kind = f"s{uuid.uuid4().hex[:10]}"
+    lat, lng = 30.5, 104.05
+    object_id = 0
+    for step in range(1, 7):
+        for dlat, dlng in ((0, 1), (0, -1), (1, 0), (-1, 0), (1, 1), (-1, -1)):
+            object_id += 1
+            await services.geo.upsert(kind, 1000 - object_id, lat + dlat * step * 0.002, lng + dlng * step * 0.002)
+    for _ in range(4):
+        object_id += 1
+        await services.geo.upsert(kind, 1000 - object_id, lat + 0.004, lng)
+    _, rows = await connections.get("default").execute_query(
+        "SELECT object_id FROM geo_points WHERE kind = $1 ORDER BY "
+        "geog <-> ST_SetSRID(ST_MakePoint($2, $3), 4326)::geography, object_id",
+        [kind, lng, lat],
+    )
+    expected = [row["object_id"] for row in rows]
+    paged, after = [], None
+    while True:
+        batch = await services.geo.within(kind, lat, lng, 50, limit=3, after=after)
+        paged += [h.object_id for h in batch]
+        if len(batch) < 3:
+            break
+        after = batch[-1]
+    assert paged == expected
