@@ -13,12 +13,14 @@ that to end in `getattr(source, name)` and `coerce_output_value`.
   resolver (marked `_parent_named`: the value is that function of the parent type's name and
   the source, the same function the resolver calls);
 - the field has no arguments and its type, after one NonNull, is a scalar or an enum.
-Its value then goes straight to the type's `coerce_output_value`. Whenever anything is unusual —
-the value is None, awaitable or an exception, reading or coercing it raises, the coercion gives
-None or Undefined — the field goes through graphql-core's `execute_field` as before, which reads
-it again and produces exactly graphql-core's result, error, path and null propagation. Every
-other field (objects, lists, resolvers, meta fields) goes through `execute_field` unchanged; the
-response keeps the selection's order (results are stored in the grouped field set's order).
+Its value then goes straight to the type's `coerce_output_value`; None of a nullable field is
+null (graphql-core's answer, no error), and `__typename` is the object type's name. Whenever
+anything is unusual — None of a non-null field, an awaitable or an exception, reading or
+coercing raises, the coercion gives None or Undefined — the field goes through graphql-core's
+`execute_field` as before, which reads it again and produces exactly graphql-core's result,
+error, path and null propagation. Every other field (objects, lists, resolvers, other meta
+fields) goes through `execute_field` unchanged; the response keeps the selection's order
+(results are stored in the grouped field set's order).
 
 What is worked out per field is cached per object type (`_LEAVES`, for the schema's life); what
 is worked out per selection (which response names are plain leaves, and how to read them) is
@@ -53,8 +55,9 @@ from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import Path, Undefined, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-# How to read a plain leaf from its source, and how to coerce what was read.
-Leaf = tuple[Callable[[Any], Any], Callable[[Any], Any]]
+# How to read a plain leaf from its source, how to coerce what was read, and whether the field
+# is nullable (None then completes as null, as graphql-core completes it, without an error).
+Leaf = tuple[Callable[[Any], Any], Callable[[Any], Any], bool]
 # One step per response name: (response name, field group, leaf or None for execute_field).
 Step = tuple[str, FieldDetailsList, Leaf | None]
 
@@ -66,25 +69,32 @@ _LEAVES: WeakKeyDictionary[GraphQLObjectType, dict[str, Leaf | None]] = WeakKeyD
 
 def _leaf(parent_type: GraphQLObjectType, field_name: str, field: Any) -> Leaf | None:
     """How to complete `parent_type.field_name` directly, or None if it is not a plain leaf."""
+    type_name = parent_type.name
+    if field_name == "__typename":  # what Apollo-style clients add to every selection
+
+        def typename(source: Any) -> str:
+            return type_name
+
+        return typename, str, False
     if field is None or field.args:
         return None
     field_type = field.type
-    if isinstance(field_type, GraphQLNonNull):
+    nullable = not isinstance(field_type, GraphQLNonNull)
+    if not nullable:
         field_type = field_type.of_type
     if not isinstance(field_type, GraphQLScalarType | GraphQLEnumType):
         return None
     resolve = field.resolve
     name = getattr(resolve, "_attribute", None)
     if isinstance(name, str):
-        return attrgetter(name), field_type.coerce_output_value
+        return attrgetter(name), field_type.coerce_output_value, nullable
     parent_named = getattr(resolve, "_parent_named", None)
     if callable(parent_named):
-        type_name = parent_type.name
 
         def read(source: Any) -> Any:
             return parent_named(type_name, source)
 
-        return read, field_type.coerce_output_value
+        return read, field_type.coerce_output_value, nullable
     return None
 
 
@@ -153,9 +163,12 @@ class FastLeavesExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 if leaf is not None:
                     try:
                         value = leaf[0](source_value)
-                        if value is not None and (
-                            type(value) in _PLAIN_TYPES
-                            or not (is_awaitable(value) or isinstance(value, Exception))
+                        if value is None:
+                            if leaf[2]:  # nullable: null, as graphql-core completes it
+                                results[response_name] = None
+                                continue
+                        elif type(value) in _PLAIN_TYPES or not (
+                            is_awaitable(value) or isinstance(value, Exception)
                         ):
                             coerced = leaf[1](value)
                             if coerced is not None and coerced is not Undefined:
