@@ -3,7 +3,7 @@
     DATABASE_URL=... SECRET_KEY=... uv run python -m bench.nearby [--requests 300] [--radius 5]
 
 HTTP: a real `app.py serve` process, one request at a time, random viewers. Bare: the geo
-index's `within` (the KNN + ST_DWithin SQL, or R*Tree + great-circle on SQLite) for the same
+index's `within` (one KNN scan in SQL, or R*Tree + great-circle on SQLite) for the same
 viewer, radius and candidate cap, run in this process on the same database; "bare with rows":
 `within_rows`, the candidates with their scoring columns (the viewer's blocks left out inside
 it), what rounds 4-5 ran; and on PostgreSQL "the request's statement": `within_ranked`, that
