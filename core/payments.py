@@ -101,20 +101,6 @@ class RealProvider(Protocol):
     async def aclose(self) -> None: ...
 
 
-async def refund_or_log(provider: PaymentProvider, intent_id: str, amount_cents: int) -> bool:
-    """Ask the provider to refund; a failure is logged (reconciliation lists it), never a 500.
-
-    Callers have already recorded the refund in the claim's own conditional update, and
-    providers deduplicate by the refund number derived from the intent, so a retry is safe.
-    """
-    try:
-        await provider.refund(intent_id, amount_cents)
-    except PaymentError as error:
-        log.error("refund of %s (%d cents) failed at the provider: %s", intent_id, amount_cents, error)
-        return False
-    return True
-
-
 def to_cents(amount: str) -> int:
     """Exact cents from a decimal string ("99.00"); anything else is refused."""
     try:

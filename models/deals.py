@@ -141,3 +141,23 @@ class ReferralCredit(Model):
 
     class Meta:
         table = "referral_credits"
+
+
+class RefundRetry(Model):
+    """A refund the provider did not take: retried with back-off until it goes through.
+
+    The provider was down, timed out or refused; the `retry-refunds` job asks again. The claim
+    is already REFUNDED/EXPIRED in our books; providers deduplicate by the refund number derived
+    from the intent, so a retry after a lost answer is still one refund."""
+
+    id = fields.BigIntField(primary_key=True)
+    claim = fields.OneToOneField("deals.Claim", related_name="refund_retry", on_delete=fields.CASCADE)
+    payment_intent = fields.CharField(max_length=64)
+    amount_cents = fields.IntField()
+    attempts = fields.IntField(default=0)
+    next_attempt_at = fields.DatetimeField(db_index=True)
+    last_error = fields.CharField(max_length=200, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "refund_retries"

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from core.context import Services
 from resolvers.deals.deals import release_unpaid
+from resolvers.deals.refunds import retry_refunds
 from resolvers.deals.voucher_life import expire_vouchers, remind_expiring
 from resolvers.notifications.push import drain as drain_push
 from resolvers.reviews.upload_cleanup import cleanup_uploads
@@ -46,6 +47,8 @@ JOBS: tuple[Job, ...] = (
     Job("cleanup-uploads", cleanup_uploads, lambda s: s.upload_cleanup_interval_seconds),
     # Vouchers past their use window: EXPIRED, or REFUNDED (过期自动退) exactly once.
     Job("expire-vouchers", expire_vouchers, lambda s: s.job_interval_seconds or 30),
+    # Refunds the provider did not take are asked again, with back-off, until they go through.
+    Job("retry-refunds", retry_refunds, lambda s: s.job_interval_seconds or 30),
     # One reminder per voucher a few days before it expires.
     Job("remind-expiring-vouchers", remind_expiring, lambda s: (s.job_interval_seconds or 30) * 10),
     # Meals whose time is over are written COMPLETED; waitlist offers past their time lapse and

@@ -19,8 +19,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from core.providers import make_payments
-from models.deals import Claim
+from models.deals import Claim, RefundRetry
 from resolvers.deals.reconcile import reconcile
+from resolvers.deals.refunds import retry_refunds
+from resolvers.jobs import JOBS
 from settings import Settings, SettingsError
 from tests.helpers import gql, register
 from tests.payment_standins import AlipayStandIn, WeChatPayStandIn, new_key, write_env_files
@@ -203,6 +205,42 @@ async def test_reconcile_lists_lost_notifications_and_failed_refunds(client, ser
     assert found[lost["payment"]["intentId"]] == "paid at the provider, not here"
     assert found[refunded["payment"]["intentId"]] == "refund missing at the provider"
     assert await reconcile(services, name, date.today() - timedelta(days=3)) == []
+
+
+async def test_a_refund_the_provider_did_not_take_is_asked_again_until_it_goes_through(
+    client, services, provider
+):
+    """The provider is down when a diner returns a paid voucher: the claim is REFUNDED at once,
+    the refund waits, the job asks again with back-off (nothing while it is still down, nothing
+    before it is due again), then the money goes back exactly once and nothing is left."""
+    name, standin = provider
+    _, diner, claim = await paid_claim(client, name, standin, price=4500)
+    assert (await notify(client, name, payment_of(name, standin, claim)))[0]
+    intent = claim["payment"]["intentId"]
+    standin.down = True
+    refund = (await gql(client, REFUND, {"c": claim["id"]}, diner))["data"]["refundClaim"]
+    assert refund["errors"] == [] and refund["claim"]["status"] == "REFUNDED"
+    assert standin.orders[intent].refunded == 0
+    waiting = await RefundRetry.get(payment_intent=intent)
+    assert (waiting.amount_cents, waiting.attempts) == (4500, 0) and waiting.last_error
+
+    soon = datetime.now(UTC) + timedelta(minutes=2)  # due (first retry after a minute)
+    assert (await retry_refunds(services, now=soon)).retried >= 1
+    again = await RefundRetry.get(payment_intent=intent)
+    assert again.attempts == 1 and again.next_attempt_at > soon  # backed off
+    before_due = await retry_refunds(services, now=soon + timedelta(seconds=30))
+    assert (await RefundRetry.get(payment_intent=intent)).attempts == 1, before_due
+    assert standin.orders[intent].refunded == 0
+
+    standin.down = False
+    await retry_refunds(services, now=soon + timedelta(hours=1))
+    assert standin.orders[intent].refunded == 4500
+    assert not await RefundRetry.exists(payment_intent=intent)
+    await retry_refunds(services, now=soon + timedelta(days=1))  # nothing more for it
+    assert standin.orders[intent].refunded == 4500
+    found = {m.intent_id for m in await reconcile(services, name, datetime.now(UTC).date())}
+    assert intent not in found
+    assert any(job.name == "retry-refunds" and job.run is retry_refunds for job in JOBS)  # scheduled
 
 
 async def test_reconcile_command(settings, services, standins, tmp_path, client):

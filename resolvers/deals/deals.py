@@ -26,7 +26,7 @@ from core.errors import Collector, ErrorCode, UserInputError
 from core.loaders import group_by_key, rows_of
 from core.nearby import near
 from core.pagination import Page, newest_first
-from core.payments import PaymentError, refund_or_log
+from core.payments import PaymentError
 from core.schedule import check_window, utc
 from core.text import check_title
 from models.deals import (
@@ -42,7 +42,7 @@ from models.deals import (
 from models.restaurants import Restaurant, Visibility
 from resolvers import visibility
 from resolvers.accounts.accounts import write_limit, write_window
-from resolvers.deals import attribution, gate, reads, rollup, vouchers
+from resolvers.deals import attribution, gate, reads, refunds, rollup, vouchers
 from resolvers.deals.conditions import Conditions, check_claim, check_redeem
 from resolvers.deals.conditions import check as check_conditions
 from resolvers.restaurants.access import require_staff
@@ -488,7 +488,7 @@ async def confirm_payment(
             return PaymentOutcome.UNKNOWN
         return PaymentOutcome.ALREADY_PAID if claim.paid else PaymentOutcome.WRONG_AMOUNT
     if ClaimStatus(rows[0]["status"]) not in (ClaimStatus.ISSUED, ClaimStatus.REDEEMED):
-        await refund_or_log(services.payments, intent_id, rows[0]["amount_cents"])
+        await refunds.refund(services, rows[0]["id"], intent_id, rows[0]["amount_cents"])
     return PaymentOutcome.CONFIRMED
 
 
@@ -530,7 +530,7 @@ async def refund_claim(ctx: Context, claim_id: int) -> Claim:
         await _return_stock(refunded["deal_id"], viewer.id)
     await gate.give_back(ctx.services, refunded["deal_id"], viewer.id)
     if refunded["status"] == ClaimStatus.REFUNDED.value and refunded["payment_intent"]:
-        await refund_or_log(ctx.services.payments, refunded["payment_intent"], refunded["amount_cents"])
+        await refunds.refund(ctx.services, claim_id, refunded["payment_intent"], refunded["amount_cents"])
     return await Claim.get(id=claim_id)
 
 

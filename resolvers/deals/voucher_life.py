@@ -18,8 +18,8 @@ from tortoise.transactions import in_transaction
 
 from core.atomic import update_returning
 from core.context import Context, Services
-from core.payments import refund_or_log
 from models.deals import Claim, ClaimStatus
+from resolvers.deals import refunds
 from resolvers.notifications import inbox
 
 log = logging.getLogger("tablemates.vouchers")
@@ -57,7 +57,7 @@ async def expire_vouchers(services: Services) -> Expired:
         )
         for row in rows:
             if row["status"] == ClaimStatus.REFUNDED.value and row["payment_intent"]:
-                await refund_or_log(services.payments, row["payment_intent"], row["amount_cents"])
+                await refunds.refund(services, row["id"], row["payment_intent"], row["amount_cents"])
                 done.refunded += 1
                 log.info("voucher %s refunded on expiry", row["id"])
             else:
