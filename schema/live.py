@@ -1,4 +1,5 @@
-"""graphql-transport-ws connections that close when their user's session ends (4403)."""
+"""graphql-transport-ws connections that close when their user's session ends (4403), and that
+are closed with 1013 (Try Again Later) when a store is down while they connect."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from typing import Any
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage
 
+from core import unavailable
 from resolvers.accounts.live_sessions import LiveSessions
 
 SESSION_ENDED = 4403  # graphql-transport-ws: Forbidden
+TRY_AGAIN_LATER = 1013  # RFC 6455's registry: the server is overloaded or a dependency is down
 
 
 class SessionBoundHandler(BaseGraphQLTransportWSHandler[Any, Any]):
@@ -20,8 +23,15 @@ class SessionBoundHandler(BaseGraphQLTransportWSHandler[Any, Any]):
         return self.view.live_sessions  # type: ignore[attr-defined]
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
-        since = await self._live.start()  # before authenticating: no revocation slips between
-        await super().handle_connection_init(message)
+        try:
+            since = await self._live.start()  # before authenticating: no revocation slips between
+            await super().handle_connection_init(message)
+        except Exception as error:
+            if not unavailable.is_unavailable(error):
+                raise
+            # As HTTP answers 503 + Retry-After: the client reconnects after a wait, no error logged.
+            await self.websocket.close(code=TRY_AGAIN_LATER, reason=unavailable.MESSAGE)
+            return
         viewer = getattr(self.context, "viewer", None)
         if self.connection_acknowledged and viewer is not None:
             await self._live.add(self, viewer, since)

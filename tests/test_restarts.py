@@ -19,8 +19,10 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+from httpx_ws import WebSocketDisconnect, aconnect_ws
 
 from core import payments
+from schema.live import TRY_AGAIN_LATER
 from settings import Settings
 from tests.conftest import BACKEND
 from tests.helpers import open_restaurant, random_spot, register
@@ -169,9 +171,13 @@ async def test_postgres_and_redis_restarts_under_load_answer_503_and_recover(set
                     # Long enough for a claim's two Redis asks (the gate, then the limiter it
                     # falls back to), each retried for up to ~1 s, to both meet the outage.
                     redis_failures, redis_recovery = await outage(load, rd.kill, rd.start, down_for=3.5)
-                    pg_failures, pg_recovery = await outage(
-                        load, pg.kill, pg.start, lambda: other_routes_while_down(http, local)
-                    )
+                    newcomer = (await register(http))[0]  # signed up, never seen by the app since
+
+                    async def while_pg_down() -> None:
+                        await other_routes_while_down(http, local)
+                        await socket_while_down(http, url, newcomer)
+
+                    pg_failures, pg_recovery = await outage(load, pg.kill, pg.start, while_pg_down)
                     load.running = False
                     await asyncio.wait_for(asyncio.gather(*diners), 30)
                 finally:
@@ -196,6 +202,19 @@ async def test_postgres_and_redis_restarts_under_load_answer_503_and_recover(set
             f"{redis_recovery:.2f} s; PostgreSQL outage: {len(pg_failures)} refused, back in "
             f"{pg_recovery:.2f} s; claims stored {len(keys)}"
         )
+
+
+async def socket_while_down(http: httpx.AsyncClient, base: str, token: str) -> None:
+    """A subscription socket whose viewer must be read while PostgreSQL is down is closed with
+    1013 (Try Again Later), as HTTP answers 503: not left hanging, not an internal error."""
+    async with aconnect_ws(f"{base}/graphql", http, subprotocols=["graphql-transport-ws"]) as ws:
+        await ws.send_json({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
+        try:
+            message = await asyncio.wait_for(ws.receive_json(), 8)
+        except WebSocketDisconnect as closed:
+            assert closed.code == TRY_AGAIN_LATER, (closed.code, closed.reason)
+            return
+        raise AssertionError(f"socket not closed while the store is down: {message}")
 
 
 async def other_routes_while_down(http: httpx.AsyncClient, settings: Settings) -> None:
