@@ -16,7 +16,7 @@ from models.deals import Claim
 from resolvers import job_queue
 from resolvers.deals import voucher_life
 from schema.ids import decode
-from tests.helpers import gql, register
+from tests.helpers import gql, open_restaurant, random_spot, register
 from tests.test_correctness_money import pay, refunds_of
 from tests.test_deals import REFUND, a_deal, claim, iso
 
@@ -230,3 +230,18 @@ def test_voucher_codes_use_every_symbol_in_every_place():
     for place in range(LENGTH):
         assert {code[place] for code in codes} == set(ALPHABET), place
     assert all(len(code) == LENGTH and normalise(display(code).lower()) == code for code in codes)
+
+
+async def test_parallel_redemptions_of_a_new_customer_deal_let_one_through(client):
+    """Two vouchers of one new-customer deal, redeemed at the same moment at two tills: the diner
+    is a new customer for the first only (the check runs after the diner's redemptions are
+    serialized, inside the redeeming transaction)."""
+    owner, restaurant = await open_restaurant(client, *random_spot())
+    _, _, newbies = await a_deal(client, owner, restaurant, perUserLimit=2, conditions={"newCustomersOnly": True})
+    for _ in range(3):  # three diners, each with two vouchers redeemed in parallel
+        diner, _, _ = await register(client)
+        codes = [(await claim(client, diner, newbies))["claim"]["code"] for _ in range(2)]
+        results = await asyncio.gather(*(redeem(client, owner, code) for code in codes))
+        redeemed = [r for r in results if r["errors"] == [] and r["claim"]["status"] == "REDEEMED"]
+        refused = [r["errors"][0]["code"] for r in results if r["errors"]]
+        assert (len(redeemed), refused) == (1, ["NEW_CUSTOMERS_ONLY"]), results

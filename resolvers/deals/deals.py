@@ -20,7 +20,7 @@ from tortoise.expressions import F
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from core.atomic import execute, update_returning
+from core.atomic import execute, lock_row, update_returning
 from core.context import Context, Services
 from core.errors import Collector, ErrorCode, UserInputError
 from core.loaders import group_by_key, rows_of
@@ -577,8 +577,12 @@ async def redeem(
         raise UserInputError(ErrorCode.VOUCHER_NOT_YET_VALID, "This voucher is not usable yet", "code")
     zone = await rollup.time_zone(deal.restaurant_id)
     rules = Conditions.from_json(deal.conditions)
-    await check_redeem(rules, claim, deal.restaurant_id, zone, now, party_size)
     async with in_transaction("default"):
+        # The diner's redemptions one at a time (their row's lock), then the rules that read
+        # their earlier redemptions (new customers only, one per table, stacking) see every
+        # redemption committed before: two tills can't both let a "new customer" in.
+        await lock_row("users", claim.user_id, "id")
+        await check_redeem(rules, claim, deal.restaurant_id, zone, now, party_size)
         used = await Claim.filter(id=claim.id, status=ClaimStatus.ISSUED, valid_until__gt=now).update(
             status=ClaimStatus.REDEEMED, redeemed_at=now, redeemed_by_id=viewer.id, bill_cents=bill_cents
         )
