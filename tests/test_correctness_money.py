@@ -12,7 +12,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from core.payments import webhook_body
-from models.deals import Claim
+from models.deals import Claim, RefundRetry
 from schema.ids import decode
 from tests.helpers import gql, register
 from tests.test_deals import REFUND, a_deal, claim
@@ -87,6 +87,30 @@ async def test_paid_voucher_refunded_once_even_when_the_webhook_repeats(client, 
     await gql(client, REFUND, {"c": held["claim"]["id"]}, diner)
     assert await pay(client, services, intent) == 200
     assert refunds_of(services, intent) == [(intent, 5000)]
+
+
+async def test_a_refund_is_owed_in_the_claims_own_commit_before_the_provider_is_asked(
+    client, services, monkeypatch
+):
+    """The debt is written with the claim's REFUNDED status, so a crash between the commit and the
+    provider call leaves it for the retry job; once the provider takes it, nothing is owed."""
+    _, _, deal = await a_deal(client, priceCents=6600, quantity=5)
+    diner, _, _ = await register(client)
+    held = await claim(client, diner, deal)
+    intent = held["claim"]["payment"]["intentId"]
+    assert await pay(client, services, intent) == 200
+    owed_when_asked: list[bool] = []
+    asked = services.payments.refund
+
+    async def watching(intent_id: str, amount_cents: int) -> None:
+        owed_when_asked.append(await RefundRetry.exists(payment_intent=intent_id))
+        await asked(intent_id, amount_cents)
+
+    monkeypatch.setattr(services.payments, "refund", watching)
+    refund = (await gql(client, REFUND, {"c": held["claim"]["id"]}, diner))["data"]["refundClaim"]
+    assert refund["claim"]["status"] == "REFUNDED"
+    assert owed_when_asked == [True] and refunds_of(services, intent) == [(intent, 6600)]
+    assert not await RefundRetry.exists(payment_intent=intent)  # settled
 
 
 async def test_unpaid_claims_give_stock_back_on_schedule_and_late_payment_is_refunded(client, services):

@@ -482,13 +482,18 @@ async def confirm_payment(
         )
         if rows and ClaimStatus(rows[0]["status"]) == ClaimStatus.ISSUED:
             await rollup.issued(rows[0]["id"])
+        # Money that landed on a claim ended without a voucher goes back: owed from this commit.
+        ended = (ClaimStatus.ISSUED, ClaimStatus.REDEEMED)
+        money_back = bool(rows) and ClaimStatus(rows[0]["status"]) not in ended
+        if money_back:
+            await refunds.owe(rows[0]["id"], intent_id, rows[0]["amount_cents"])
     if not rows:
         claim = await Claim.get_or_none(payment_intent=intent_id) if intent_id else None
         if claim is None:
             return PaymentOutcome.UNKNOWN
         return PaymentOutcome.ALREADY_PAID if claim.paid else PaymentOutcome.WRONG_AMOUNT
-    if ClaimStatus(rows[0]["status"]) not in (ClaimStatus.ISSUED, ClaimStatus.REDEEMED):
-        await refunds.refund(services, rows[0]["id"], intent_id, rows[0]["amount_cents"])
+    if money_back:
+        await refunds.pay(services, rows[0]["id"], intent_id, rows[0]["amount_cents"])
     return PaymentOutcome.CONFIRMED
 
 
@@ -528,9 +533,12 @@ async def refund_claim(ctx: Context, claim_id: int) -> Claim:
             raise await _not_returnable(claim_id, viewer.id)
         refunded = rows[0]
         await _return_stock(refunded["deal_id"], viewer.id)
+        money_back = refunded["status"] == ClaimStatus.REFUNDED.value and refunded["payment_intent"]
+        if money_back:
+            await refunds.owe(claim_id, refunded["payment_intent"], refunded["amount_cents"])
     await gate.give_back(ctx.services, refunded["deal_id"], viewer.id)
-    if refunded["status"] == ClaimStatus.REFUNDED.value and refunded["payment_intent"]:
-        await refunds.refund(ctx.services, claim_id, refunded["payment_intent"], refunded["amount_cents"])
+    if money_back:
+        await refunds.pay(ctx.services, claim_id, refunded["payment_intent"], refunded["amount_cents"])
     return await Claim.get(id=claim_id)
 
 

@@ -1,9 +1,12 @@
-"""Refunds that reach the provider: asked at once, and asked again with back-off until taken.
+"""Refunds that reach the provider: owed in the claim's own commit, asked at once, and asked
+again with back-off until taken.
 
-A claim's refund is written in our books first (the claim's own conditional update: REFUNDED,
-or EXPIRED-and-refunded); the provider is asked after. If it is down, times out or refuses, the
-refund waits in `refund_retries` and the `retry-refunds` job asks again (1, 2, 4 ... minutes,
-at most 6 h apart) until it goes through, so an outage does not keep a diner's money;
+A claim's refund is written in our books by the claim's own conditional update (REFUNDED, or
+EXPIRED-and-refunded); `owe` records the debt in `refund_retries` in that same transaction, so
+from the commit on the refund is either settled or still owed, whatever crashes in between.
+After the commit `pay` asks the provider and settles the debt (the row goes) when it takes the
+refund. If the provider is down, times out or refuses, or the process died before asking, the
+`retry-refunds` job asks again (1, 2, 4 ... minutes, at most 6 h apart) until it goes through;
 reconciliation lists it as "refund missing at the provider" meanwhile. Providers deduplicate by
 the refund number derived from the intent, so asking again after a lost answer is one refund.
 """
@@ -14,7 +17,6 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
 from core.context import Services
@@ -29,30 +31,29 @@ LEASE_SECONDS = 120  # a row a crashed worker took and never finished is due aga
 BATCH = 100
 
 
-async def refund(services: Services, claim_id: int, intent_id: str, amount_cents: int) -> bool:
-    """Ask the provider to refund the claim's payment; if it does not take it, keep the refund
-    for the job to ask again. Never raises: the claim is already refunded in our books."""
+async def owe(claim_id: int, intent_id: str, amount_cents: int) -> None:
+    """Record the refund as owed, inside the transaction that ends the claim. Not due for the job
+    until the lease passes: `pay` asks first, right after the commit."""
+    due = datetime.now(UTC) + timedelta(seconds=LEASE_SECONDS)
+    # One per claim (unique): a claim's money goes back once, from the one update that ends it.
+    await RefundRetry.create(
+        claim_id=claim_id, payment_intent=intent_id, amount_cents=amount_cents, next_attempt_at=due
+    )
+
+
+async def pay(services: Services, claim_id: int, intent_id: str, amount_cents: int) -> bool:
+    """After the commit: ask the provider for an owed refund; settled when it takes it, else left
+    for the job (from a minute on). Never raises: the claim is already refunded in our books."""
     try:
         await services.payments.refund(intent_id, amount_cents)
     except PaymentError as error:
         log.error("refund of %s (%d cents) failed at the provider: %s", intent_id, amount_cents, error)
-        await _keep(claim_id, intent_id, amount_cents, str(error))
+        due = datetime.now(UTC) + timedelta(seconds=RETRY_BASE_SECONDS)
+        still_owed = RefundRetry.filter(claim_id=claim_id, attempts=0)
+        await still_owed.update(next_attempt_at=due, last_error=str(error)[:200])
         return False
+    await RefundRetry.filter(claim_id=claim_id).delete()
     return True
-
-
-async def _keep(claim_id: int, intent_id: str, amount_cents: int, error: str) -> None:
-    due = datetime.now(UTC) + timedelta(seconds=RETRY_BASE_SECONDS)
-    try:  # one row per claim: a second failure of the same refund keeps the first row
-        await RefundRetry.create(
-            claim_id=claim_id,
-            payment_intent=intent_id,
-            amount_cents=amount_cents,
-            next_attempt_at=due,
-            last_error=error[:200],
-        )
-    except IntegrityError:
-        pass
 
 
 @dataclass

@@ -38,30 +38,32 @@ async def expire_vouchers(services: Services) -> Expired:
     now = datetime.now(UTC)
     done = Expired()
     while True:
-        rows = await update_returning(
-            "claims",
-            "status = CASE WHEN paid AND deal_id IN (SELECT id FROM deals WHERE refund_on_expiry) "
-            "THEN ? ELSE ? END, ended_at = ?",
-            "id IN (SELECT id FROM claims WHERE status = ? AND valid_until <= ? ORDER BY id LIMIT ?)"
-            " AND status = ?",
-            [
-                ClaimStatus.REFUNDED.value,
-                ClaimStatus.EXPIRED.value,
-                now,
-                ClaimStatus.ISSUED.value,
-                now,
-                BATCH,
-                ClaimStatus.ISSUED.value,
-            ],
-            "id, status, payment_intent, amount_cents",
-        )
-        for row in rows:
-            if row["status"] == ClaimStatus.REFUNDED.value and row["payment_intent"]:
-                await refunds.refund(services, row["id"], row["payment_intent"], row["amount_cents"])
-                done.refunded += 1
-                log.info("voucher %s refunded on expiry", row["id"])
-            else:
-                done.expired += 1
+        async with in_transaction("default"):  # the refunds owed in the same commit as the batch
+            rows = await update_returning(
+                "claims",
+                "status = CASE WHEN paid AND deal_id IN (SELECT id FROM deals WHERE refund_on_expiry) "
+                "THEN ? ELSE ? END, ended_at = ?",
+                "id IN (SELECT id FROM claims WHERE status = ? AND valid_until <= ? ORDER BY id LIMIT ?)"
+                " AND status = ?",
+                [
+                    ClaimStatus.REFUNDED.value,
+                    ClaimStatus.EXPIRED.value,
+                    now,
+                    ClaimStatus.ISSUED.value,
+                    now,
+                    BATCH,
+                    ClaimStatus.ISSUED.value,
+                ],
+                "id, status, payment_intent, amount_cents",
+            )
+            owed = [r for r in rows if r["status"] == ClaimStatus.REFUNDED.value and r["payment_intent"]]
+            for row in owed:
+                await refunds.owe(row["id"], row["payment_intent"], row["amount_cents"])
+        for row in owed:
+            await refunds.pay(services, row["id"], row["payment_intent"], row["amount_cents"])
+            log.info("voucher %s refunded on expiry", row["id"])
+        done.refunded += len(owed)
+        done.expired += len(rows) - len(owed)
         if len(rows) < BATCH:
             return done
 
