@@ -40,12 +40,20 @@ async def update_returning(
     return await conn.execute_query_dict(_sql(conn, statement), list(values))
 
 
-async def lock_row(table: str, row_id: int, columns: str) -> dict[str, Any] | None:
-    """Lock one row for the rest of the transaction and return its current columns."""
+async def lock_row(
+    table: str, row_id: int, columns: str, *, strength: str = "UPDATE"
+) -> dict[str, Any] | None:
+    """Lock one row for the rest of the transaction and return its current columns.
+
+    `strength="NO KEY UPDATE"` (PostgreSQL) still serializes every writer that locks the row, but
+    lets others insert rows referencing it: their foreign-key checks take KEY SHARE, which FOR
+    UPDATE blocks (a lock on a diner's row then deadlocks with their review being written)."""
+    if strength not in ("UPDATE", "NO KEY UPDATE"):
+        raise ValueError(f"not a row lock: {strength!r}")
     conn = connections.get("default")
     if conn.capabilities.dialect == "postgres":
         rows = await conn.execute_query_dict(
-            f"SELECT {columns} FROM {table} WHERE id = $1 FOR UPDATE", [row_id]
+            f"SELECT {columns} FROM {table} WHERE id = $1 FOR {strength}", [row_id]
         )
     else:
         rows = await update_returning(table, "id = id", "id = ?", [row_id], columns)

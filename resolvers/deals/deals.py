@@ -588,8 +588,9 @@ async def redeem(
     async with in_transaction("default"):
         # The diner's redemptions one at a time (their row's lock), then the rules that read
         # their earlier redemptions (new customers only, one per table, stacking) see every
-        # redemption committed before: two tills can't both let a "new customer" in.
-        await lock_row("users", claim.user_id, "id")
+        # redemption committed before: two tills can't both let a "new customer" in. NO KEY
+        # UPDATE: the diner's review written at the same moment still passes its FK check.
+        await lock_row("users", claim.user_id, "id", strength="NO KEY UPDATE")
         await check_redeem(rules, claim, deal.restaurant_id, zone, now, party_size)
         used = await Claim.filter(id=claim.id, status=ClaimStatus.ISSUED, valid_until__gt=now).update(
             status=ClaimStatus.REDEEMED, redeemed_at=now, redeemed_by_id=viewer.id, bill_cents=bill_cents
