@@ -144,11 +144,12 @@ class ReferralCredit(Model):
 
 
 class RefundRetry(Model):
-    """A refund the provider did not take: retried with back-off until it goes through.
+    """A refund owed to a diner: asked of the provider until it goes through, then deleted.
 
-    The provider was down, timed out or refused; the `retry-refunds` job asks again. The claim
-    is already REFUNDED/EXPIRED in our books; providers deduplicate by the refund number derived
-    from the intent, so a retry after a lost answer is still one refund."""
+    Written in the transaction that ends the claim (REFUNDED in our books), deleted once the
+    provider takes the refund; while the provider is down, times out or refuses, the
+    `retry-refunds` job asks again with back-off. Providers deduplicate by the refund number
+    derived from the intent, so a retry after a lost answer is still one refund."""
 
     id = fields.BigIntField(primary_key=True)
     claim = fields.OneToOneField("deals.Claim", related_name="refund_retry", on_delete=fields.CASCADE)

@@ -17,17 +17,14 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from tortoise.expressions import F
-
 from core.context import Services
+from core.outbox import LEASE_SECONDS, backoff, take
 from core.payments import PaymentError
 from models.deals import RefundRetry
-from resolvers.notifications.push import backoff
 
 log = logging.getLogger("tablemates.refunds")
 
 RETRY_BASE_SECONDS = 60
-LEASE_SECONDS = 120  # a row a crashed worker took and never finished is due again after this
 BATCH = 100
 
 
@@ -70,11 +67,7 @@ async def retry_refunds(services: Services, now: datetime | None = None, limit: 
     due = await RefundRetry.filter(next_attempt_at__lte=now).order_by("next_attempt_at", "id").limit(limit)
     for row in due:
         attempt = row.attempts + 1
-        # Taken by one process: the attempt counted and a lease set, only if nobody took it first.
-        taken = await RefundRetry.filter(id=row.id, attempts=row.attempts, next_attempt_at__lte=now).update(
-            attempts=F("attempts") + 1, next_attempt_at=now + timedelta(seconds=LEASE_SECONDS)
-        )
-        if taken != 1:
+        if not await take(RefundRetry.filter(id=row.id), row.attempts, now):
             summary.skipped += 1
             continue
         mine = RefundRetry.filter(id=row.id, attempts=attempt)

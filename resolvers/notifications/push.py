@@ -16,18 +16,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from core.context import Context, Services
 from core.errors import ErrorCode, UserInputError
+from core.outbox import backoff, take
 from core.push import Outcome, PushMessage
 from models.meals import Notification
 from models.notifications import DeliveryStatus, Platform, PushDelivery, PushDevice
 
 TITLE = "Tablemates"
-LEASE_SECONDS = 120  # a claimed row a crashed worker never finished is due again after this
-MAX_BACKOFF_SECONDS = 6 * 3600
 BATCH = 100
 # APNs tokens are hex (32 bytes today, longer allowed); vendor tokens are URL-safe text.
 TOKEN_SHAPES = {
@@ -100,18 +98,6 @@ class DrainSummary:
     skipped: int = 0  # claimed by another worker first
 
 
-def backoff(settings_base: int, attempt: int) -> int:
-    """Seconds before the next attempt after `attempt` failed ones (1, 2, ...)."""
-    return min(settings_base * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS)
-
-
-async def _claim(row: PushDelivery, now: datetime) -> bool:
-    claimed = await PushDelivery.filter(
-        id=row.id, status=DeliveryStatus.PENDING, attempts=row.attempts, next_attempt_at__lte=now
-    ).update(attempts=F("attempts") + 1, next_attempt_at=now + timedelta(seconds=LEASE_SECONDS))
-    return claimed == 1
-
-
 async def drain(services: Services, limit: int = BATCH) -> DrainSummary:
     """Send every due outbox row once (the push job)."""
     settings = services.settings
@@ -124,7 +110,7 @@ async def drain(services: Services, limit: int = BATCH) -> DrainSummary:
         .select_related("device", "notification")
     )
     for row in due:
-        if not await _claim(row, now):
+        if not await take(PushDelivery.filter(id=row.id, status=DeliveryStatus.PENDING), row.attempts, now):
             summary.skipped += 1
             continue
         attempt = row.attempts + 1

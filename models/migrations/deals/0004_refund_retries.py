@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
                 ('last_error', fields.CharField(default='', max_length=200)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'refund_retries', 'app': 'deals', 'pk_attr': 'id', 'table_description': 'A refund the provider did not take: retried with back-off until it goes through.'},
+            options={'table': 'refund_retries', 'app': 'deals', 'pk_attr': 'id', 'table_description': 'A refund owed to a diner: asked of the provider until it goes through, then deleted.'},
             bases=['Model'],
         ),
     ]
