@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
 from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -202,8 +203,14 @@ class GraphQLEndpoint(GraphQL):
         return sub_response
 
     def encode_json(self, data: object) -> str:  # type: ignore[override]
-        """UTF-8 as is: Chinese text stays readable and 3x smaller than \\u escapes."""
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        """UTF-8 as is: Chinese text stays readable and 3x smaller than \\u escapes. orjson writes
+        a feed page ~10x faster than `json.dumps`; what it refuses (an int past 64 bits from a
+        custom scalar, a non-string key) is written by `json` as before. Text, not bytes: the
+        WebSocket and streaming transports send what this returns as text frames."""
+        try:
+            return orjson.dumps(data).decode()
+        except TypeError:
+            return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:  # type: ignore[override]
         response = super().create_response(response_data, sub_response)

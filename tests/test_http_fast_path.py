@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -238,3 +239,14 @@ async def test_the_access_line_and_the_operation_line_are_written(client, caplog
     fresh = await client.post("/graphql", json={"query": QUERY})
     generated = fresh.headers["x-request-id"]
     assert len(generated) == 16 and int(generated, 16) >= 0
+
+
+def test_responses_are_written_by_orjson_and_what_it_refuses_by_json():
+    """UTF-8 as is (not \\u escapes), the same JSON value; an int past 64 bits (orjson refuses
+    it) still answers, written by `json`."""
+    endpoint = view.GraphQLEndpoint.__new__(view.GraphQLEndpoint)
+    data = {"data": {"restaurant": {"name": "小龙坎火锅", "rating": 4.5, "tags": ["麻辣", None]}}}
+    text = endpoint.encode_json(data)
+    assert isinstance(text, str) and "小龙坎火锅" in text and "\\u" not in text
+    assert json.loads(text) == data
+    assert json.loads(endpoint.encode_json({"n": 2**70})) == {"n": 2**70}
