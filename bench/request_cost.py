@@ -249,7 +249,7 @@ async def measure(args: argparse.Namespace) -> list[dict[str, Any]]:
                 }
             )
             if args.profile:
-                pstats.Stats(profile).sort_stats(args.profile).print_stats(40)
+                pstats.Stats(profile).sort_stats(args.profile).print_stats(int(os.environ.get("PROFILE_TOP", "40")))
     return rows
 
 

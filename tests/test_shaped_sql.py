@@ -14,12 +14,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from pypika_tortoise.context import SqlContext
+from tortoise.expressions import Q
 
 from core import loaders
 from core.keyset import after_q, ordering
 from core.loaders import Shaped, Slot, _render, by_ids
 from models.accounts import User
-from models.reviews import Review
+from models.reviews import Review, ReviewPhoto
 from resolvers import visibility
 from resolvers.reviews.listing import _PAGE, SORT_KEYS, ReviewFilter, ReviewSort, _PageShape, _query
 from schema.ids import decode
@@ -103,3 +104,59 @@ async def test_rows_by_id_are_the_rows_tortoise_reads(client):
     for a, b in zip(mine, theirs, strict=True):
         assert {f: getattr(a, f) for f in fields} == {f: getattr(b, f) for f in fields}
         assert a._saved_in_db and type(a.verified) is bool and a.created_at.tzinfo is not None
+
+
+@pytest.mark.parametrize("followers", [True, False])
+async def test_follow_counts_are_the_statement_tortoise_builds_from_their_values(services, followers):
+    from resolvers.foodies import foodies
+
+    shaped = foodies._FOLLOWER_COUNTS if followers else foodies._FOLLOWING_COUNTS
+    at = datetime.now(UTC)
+    for ids in ([4], [4, 9, 12]):
+        kept = shaped.sql(shaped.db(), len(ids), {"ids": ids, "now": at})
+        built = _render(foodies._count_rows(followers, ids, at))
+        assert (kept[0], list(kept[1])) == (built[0], list(built[1])), (followers, ids)
+
+
+async def test_review_photos_are_the_statement_tortoise_builds_from_their_values(services):
+    from resolvers.reviews import photos
+
+    for ids in ([4], [4, 9, 12]):
+        kept = photos._REVIEW_PHOTOS.sql(photos._REVIEW_PHOTOS.db(), len(ids), {"ids": ids})
+        built = _render(ReviewPhoto.filter(visibility.photos_q("photo__"), review_id__in=ids))
+        assert (kept[0], list(kept[1])) == (built[0], list(built[1])), ids
+
+
+async def test_every_feed_page_shape_is_the_statement_tortoise_builds_from_its_values(services):
+    from resolvers import feed
+
+    db = feed._PAGE.db()
+    near = await services.geo.within_subquery(
+        "restaurant", 30.65, 104.06, feed.NEARBY_KM, per_row='"feed_entries"."restaurant_id"'
+    )
+    at = datetime.now(UTC)
+    for located, moderator, hidden, after in itertools.product(
+        (False, True), (False, True), ([], [3], [3, 9]), (False, True)
+    ):
+        values = {
+            "viewer": 7,
+            "near": near.values if located else (),
+            "hidden": [] if moderator else hidden,
+            "now": at,
+            "after": (at - timedelta(hours=1), 42) if after else None,
+        }
+        shape = feed._PageShape(
+            near.shape() if located else None,
+            len(values["near"]),
+            moderator,
+            len(values["hidden"]),
+            after,
+            20,
+        )
+        kept = feed._PAGE.sql(db, shape, values)
+        query = feed._entries(shape, values)
+        if after:
+            created, last = values["after"]
+            query = query.filter(Q(created_at__lt=created) | Q(created_at=created, id__lt=last))
+        built = _render(query.order_by("-created_at", "-id").limit(21))
+        assert (kept[0], list(kept[1])) == (built[0], list(built[1])), (located, moderator, hidden, after)

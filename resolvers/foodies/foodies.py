@@ -8,6 +8,7 @@ import re
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from tortoise import connections
@@ -20,7 +21,7 @@ from tortoise.transactions import in_transaction
 from core import pubsub
 from core.context import Context
 from core.errors import BadRequestError, ErrorCode, UserInputError
-from core.loaders import by_key
+from core.loaders import Shaped, Slot, by_key
 from core.nearby import check_radius
 from core.pagination import Page, decode_cursor, encode_cursor, page_size
 from geo import Hit
@@ -61,8 +62,12 @@ async def follow(ctx: Context, user_id: int) -> User:
         async with in_transaction("default"):
             await Follow.create(follower_id=viewer.id, followee_id=target.id)
             await inbox.notify(
-                ctx, [target.id], "new_follower", f"{viewer.display_name} 关注了你",
-                actor_id=viewer.id, subject=("User", viewer.id),
+                ctx,
+                [target.id],
+                "new_follower",
+                f"{viewer.display_name} 关注了你",
+                actor_id=viewer.id,
+                subject=("User", viewer.id),
             )
     except IntegrityError:
         return target  # already following: following twice is a no-op (and notifies once)
@@ -149,8 +154,12 @@ async def send_match_request(ctx: Context, user_id: int, message: str | None) ->
                 message=message,
             )
             await inbox.notify(
-                ctx, [target.id], "match_request", f"{viewer.display_name} 想和你约饭",
-                actor_id=viewer.id, subject=("MatchRequest", request.id),
+                ctx,
+                [target.id],
+                "match_request",
+                f"{viewer.display_name} 想和你约饭",
+                actor_id=viewer.id,
+                subject=("MatchRequest", request.id),
             )
     except IntegrityError:
         raise UserInputError(ErrorCode.DUPLICATE, "A request between you already exists", "userId") from None
@@ -174,8 +183,12 @@ async def respond_match_request(ctx: Context, request_id: int, accept: bool) -> 
             raise UserInputError(ErrorCode.ALREADY_ANSWERED, "This request was already answered", "requestId")
         answer = f"{viewer.display_name} {'接受' if accept else '婉拒'}了你的约饭请求"
         await inbox.notify(
-            ctx, [request.sender_id], f"match_{status.value}", answer,
-            actor_id=viewer.id, subject=("MatchRequest", request.id),
+            ctx,
+            [request.sender_id],
+            f"match_{status.value}",
+            answer,
+            actor_id=viewer.id,
+            subject=("MatchRequest", request.id),
         )
     await inbox.announce(ctx, [request.sender_id])
     request.status, request.responded_at = status, now
@@ -395,23 +408,24 @@ async def nearby_foodies(
 # ----------------------------------------------------------------- loaders
 
 
-def follows(user_ids: Sequence[int], followers: bool) -> QuerySet[Follow]:
+def follows(user_ids: Any, followers: bool, now: Any = None) -> QuerySet[Follow]:
     """Followers (or followees) of the users that count: the one rule for lists and counts.
 
     A suspended person on the other side vanishes from both, so a count never says more than
-    its list shows.
+    its list shows. (`user_ids` and `now` may be `Slot`s: the counts' statement is rendered once.)
     """
     mine, other = ("followee", "follower") if followers else ("follower", "followee")
-    now = datetime.now(UTC)
-    return Follow.filter(**{f"{mine}_id__in": list(user_ids)}).filter(
+    now = datetime.now(UTC) if now is None else now
+    ids = user_ids if isinstance(user_ids, Slot) else list(user_ids)
+    return Follow.filter(**{f"{mine}_id__in": ids}).filter(
         Q(**{f"{other}__suspended_until__isnull": True}) | Q(**{f"{other}__suspended_until__lte": now})
     )
 
 
-def _count_rows(followers: bool, keys: Sequence[int]) -> ValuesQuery:
+def _count_rows(followers: bool, keys: Any, now: Any = None) -> ValuesQuery:
     """Rows (uid, n): each key's followers (or followees) as `follows` rules them."""
     field = "followee_id" if followers else "follower_id"
-    return follows(keys, followers).annotate(n=Count("id")).group_by(field).values(uid=field, n="n")
+    return follows(keys, followers, now).annotate(n=Count("id")).group_by(field).values(uid=field, n="n")
 
 
 async def _counts(followers: bool, keys: Sequence[int]) -> list[int]:
@@ -419,24 +433,33 @@ async def _counts(followers: bool, keys: Sequence[int]) -> list[int]:
     return [counts.get(key, 0) for key in keys]
 
 
-def _counts_query(followers: bool, keys: Sequence[int]) -> tuple[str, list]:
-    query = _count_rows(followers, keys)
-    query._choose_db_if_not_chosen()
-    query._make_query()
-    return query.query.get_parameterized_sql()
+def _counts_shaped(followers: bool) -> Shaped:
+    """`_count_rows` rendered once per number of keys (a profile's counts are on most requests)."""
+    now = Slot("now", User._meta.fields_map["suspended_until"])
+    return Shaped(Follow, lambda many: _count_rows(followers, Slot("ids", many=many), now))
+
+
+_FOLLOWER_COUNTS, _FOLLOWING_COUNTS = _counts_shaped(True), _counts_shaped(False)
+
+
+@lru_cache(maxsize=64)
+def _both_counts_sql(first: str, second: str, shift: int | None) -> str:
+    """The two counts as one UNION ALL; on PostgreSQL the second's $n numbered after the first's."""
+    if shift is not None:
+        second = re.sub(r"\$(\d+)", lambda m: f"${int(m.group(1)) + shift}", second)
+    return f"SELECT 0 AS kind, * FROM ({first}) AS a UNION ALL SELECT 1 AS kind, * FROM ({second}) AS b"
 
 
 async def load_follow_counts(keys: Sequence[int]) -> list[tuple[int, int]]:
     """(followers, following) of each key in one statement: the two counts of `_counts`, as
     `follows` rules them, sent as one UNION ALL (a profile asks for both)."""
-    (first, first_values), (second, second_values) = _counts_query(True, keys), _counts_query(False, keys)
-    conn = connections.get("default")
-    if conn.capabilities.dialect == "postgres":  # number the second query's $n after the first's
-        shift = len(first_values)
-        second = re.sub(r"\$(\d+)", lambda m: f"${int(m.group(1)) + shift}", second)
-    rows = await conn.execute_query_dict(
-        f"SELECT 0 AS kind, * FROM ({first}) AS a UNION ALL SELECT 1 AS kind, * FROM ({second}) AS b",
-        [*first_values, *second_values],
+    db = _FOLLOWER_COUNTS.db()
+    values = {"ids": list(keys), "now": datetime.now(UTC)}
+    first, first_values = _FOLLOWER_COUNTS.sql(db, len(keys), values)
+    second, second_values = _FOLLOWING_COUNTS.sql(db, len(keys), values)
+    shift = len(first_values) if db.capabilities.dialect == "postgres" else None
+    rows = await db.execute_query_dict(
+        _both_counts_sql(first, second, shift), [*first_values, *second_values]
     )
     counts = {(row["kind"], row["uid"]): row["n"] for row in rows}
     return [(counts.get((0, key), 0), counts.get((1, key), 0)) for key in keys]

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from core.context import Context, Services
 from core.errors import ErrorCode, UserInputError
-from core.loaders import group_by_key
+from core.loaders import Join, Shaped, Slot
 from media.decode import DecodePool, PoolBusy, TooCostly
 from media.images import (
     ALLOWED_TYPES,
@@ -169,11 +169,21 @@ async def usable_photos(viewer_id: int, photo_ids: Sequence[int], review_id: int
     return result
 
 
+def _review_photos_query(many: int) -> object:
+    return ReviewPhoto.filter(visibility.photos_q("photo__"), review_id__in=Slot("ids", many=many))
+
+
+# On every page that shows reviews: rendered once per number of reviews, the photo joined.
+_REVIEW_PHOTOS = Shaped(ReviewPhoto, _review_photos_query)
+_PHOTO = (Join("photo", Photo, '"photo"."id" = "base"."photo_id"'),)
+
+
 async def load_review_photos(keys: Sequence[int]) -> list[list[Photo]]:
     """Visible photos of each review, in their order (one query joins the link and the photo)."""
-    links = (
-        await ReviewPhoto.filter(visibility.photos_q("photo__"), review_id__in=list(keys))
-        .select_related("photo")
-        .order_by("position")
-    )
-    return [[link.photo for link in group] for group in group_by_key(links, keys, "review_id")]
+    ids = list(keys)
+    links = await _REVIEW_PHOTOS.joined(len(ids), {"ids": ids}, _PHOTO, '"base"."position", "base"."id"')
+    found: dict[int, list[Photo]] = {key: [] for key in ids}
+    for link, joined in links:
+        if joined["photo"] is not None:
+            found[link.review_id].append(joined["photo"])
+    return [found[key] for key in ids]
