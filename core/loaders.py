@@ -248,10 +248,16 @@ class Shaped:
         return await db.execute_query_dict(*self.sql(db, shape, values))  # type: ignore[no-any-return]
 
     async def joined(
-        self, shape: Hashable, values: Mapping[str, Any], joins: tuple[Join, ...], order: str
+        self,
+        shape: Hashable,
+        values: Mapping[str, Any],
+        joins: tuple[Join, ...],
+        order: str,
+        db: Any = None,
     ) -> list[tuple[Any, dict[str, Any]]]:
-        """As `select_joined` over the shape's query (its model's rows with each join's row)."""
-        db = self.db()
+        """As `select_joined` over the shape's query (its model's rows with each join's row), on
+        `db` (default: where the model's reads go)."""
+        db = self.db() if db is None else db
         return await _select_joined(db, self.model, *self.sql(db, shape, values), joins, order)
 
 

@@ -65,6 +65,30 @@ def decode_cursor(cursor: str | None, arity: int) -> list[Any] | None:
     return values
 
 
+def newest_first_cursor(after: str | None) -> tuple[datetime, int] | None:
+    """The (created_at, id) a `newest_first` cursor carries."""
+    key = decode_cursor(after, 2)
+    if key is None:
+        return None
+    try:
+        return datetime.fromisoformat(key[0]), int(key[1])
+    except (TypeError, ValueError):
+        raise BadRequestError("Malformed cursor") from None
+
+
+def newest_first_page(
+    rows: list[Any], size: int, count: Callable[[], Awaitable[int]] | None = None
+) -> Page[Any]:
+    """The page of `rows` read newest first (`size` + 1 of them: is there a next page?)."""
+    items = rows[:size]
+    return Page(
+        items=items,
+        cursors=[encode_cursor([row.created_at, row.id]) for row in items],
+        has_next_page=len(rows) > size,
+        count=count,
+    )
+
+
 async def newest_first(
     queryset: Any,
     first: int | None,
@@ -77,23 +101,13 @@ async def newest_first(
 
     size = page_size(first)
     whole = queryset
-    key = decode_cursor(after, 2)
+    key = newest_first_cursor(after)
     if key is not None:
-        try:
-            created = datetime.fromisoformat(key[0])
-            last_id = int(key[1])
-        except (TypeError, ValueError):
-            raise BadRequestError("Malformed cursor") from None
+        created, last_id = key
         queryset = queryset.filter(Q(created_at__lt=created) | Q(created_at=created, id__lt=last_id))
     ordered = queryset.order_by("-created_at", "-id").limit(size + 1)
     rows = await (run(ordered) if run is not None else ordered)
-    items = rows[:size]
-    return Page(
-        items=items,
-        cursors=[encode_cursor([row.created_at, row.id]) for row in items],
-        has_next_page=len(rows) > size,
-        count=whole.count,
-    )
+    return newest_first_page(rows, size, whole.count)
 
 
 async def newest_by(queryset: Any, field: str, first: int | None, after: str | None) -> Page[Any]:

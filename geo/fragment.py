@@ -37,5 +37,17 @@ class SqlFragment(Term):
         without one, or `inlined`), in text order, so numbering follows placement."""
         out = [self.parts[0]]
         for value, part in zip(self.values, self.parts[1:], strict=True):
-            out += (ValueWrapper(value, allow_parametrize=self.bound).get_sql(ctx), part)
+            # A term (a `core.loaders.Slot`: a statement rendered once per shape) renders itself.
+            term = value if isinstance(value, Term) else ValueWrapper(value, allow_parametrize=self.bound)
+            out += (term.get_sql(ctx), part)
         return "".join(out)
+
+    def shape(self) -> tuple[str, ...]:
+        """The text around the values: fragments with equal shapes differ in values only."""
+        return self.parts
+
+    def with_values(self, *values: object) -> SqlFragment:
+        """The same text with other values (e.g. `Slot`s)."""
+        copy = SqlFragment(MARK.join(self.parts), *values)
+        copy.bound = self.bound
+        return copy

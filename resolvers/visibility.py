@@ -190,12 +190,18 @@ async def users_q(ctx: Context, prefix: str = "") -> Q:
     viewer = ctx.viewer
     if is_moderator(viewer):
         return Q()
-    condition = active_users_q(prefix)
-    hidden = await blocked(ctx)
+    return users_rule(prefix, viewer.id if viewer else None, sorted(await blocked(ctx)))
+
+
+def users_rule(prefix: str, viewer_id: Any, hidden: Any, now: Any = None) -> Q:
+    """`users_q` for a viewer who is no moderator, from its values (`viewer_id` None: anonymous;
+    `hidden`: the ids blocked either way, empty: none), or `Slot`s of them in a statement
+    rendered once."""
+    condition = active_users_q(prefix, now)
     if hidden:
-        condition &= ~Q(**{f"{_fk(prefix)}__in": sorted(hidden)})
-    if viewer is not None:
-        condition |= Q(**{_fk(prefix): viewer.id})
+        condition &= ~Q(**{f"{_fk(prefix)}__in": hidden})
+    if viewer_id is not None:
+        condition |= Q(**{_fk(prefix): viewer_id})
     return condition
 
 
@@ -356,11 +362,12 @@ def can_see_meal(ctx: Context, meal: SharedMeal | None) -> Steps:
 # ------------------------------------------------------------------ feed
 
 
-async def feed_q(ctx: Context) -> Q:
-    """SQL: feed entries the viewer may see (each item's content is checked again on output)."""
+def feed_rule(actors: Q) -> Q:
+    """SQL: feed entries the viewer may see (each item's content is checked again on output),
+    `actors` the rule for their actors (`users_q`'s, or `users_rule` of `Slot`s)."""
     return (
         Q(visible=True)
-        & (Q(actor_id__isnull=True) | await users_q(ctx, "actor__"))
+        & (Q(actor_id__isnull=True) | actors)
         & (Q(restaurant_id__isnull=True) | restaurants_q("restaurant__"))
     )
 
