@@ -108,7 +108,7 @@ async def measure(
             if settings.is_postgres:
                 values = ranking.rank_values(taste_of(person), radius, datetime.now(UTC), 20, None)
                 await geo.within_ranked(
-                    *at, CANDIDATE_ROWS, ranking.rank_sql(False), values, **candidate_options(person)
+                    *at, ranking.rank_sql(False), values, **candidate_options(person)
                 )
             ranked = (time.perf_counter() - started) * 1000
             elapsed = []

@@ -75,7 +75,6 @@ class GeoIndex(Protocol):
         lat: float,
         lng: float,
         radius_km: float,
-        rows: str,
         rank: str,
         values: Mapping[str, Any],
         *,
@@ -86,13 +85,15 @@ class GeoIndex(Protocol):
     ) -> list[Mapping[str, Any]]:
         """PostgreSQL only: the caller's `rank` statement over the nearest points, one round trip.
 
-        geo/ writes the spatial part, the `limit` nearest points each with its row of `rows` or
-        NULLs (`within_rows(..., read_past_missing=False)`, exclusions as there), as the CTE
-        `candidates` (the row's columns, `object_id`, `distance_m`); `rank` is the caller's
-        statement reading it (a SELECT, or WITH more CTEs then a SELECT), with its own named
-        parameters (`:name`, cast where PostgreSQL cannot infer the type) bound from `values`.
-        What to select, order and keep is the caller's; the spatial SQL stays here. Each shape
-        (kind, rows, rank, exclusions) is compiled once.
+        geo/ writes the spatial part, the `limit` nearest points (exclusions as `within_rows`)
+        each with its card, as the CTE `candidates` (`object_id`, `distance_m`, `card`). A card
+        is a point's jsonb column holding what the kind's ranking reads, kept by the kind's
+        owner (the diners' by triggers on users: models/migrations/foodies/0003): the KNN scan
+        fetches each point's row anyway, so the candidates cost no lookup of their own rows.
+        `rank` is the caller's statement reading `candidates` (a SELECT, or WITH more CTEs then
+        a SELECT), with its own named parameters (`:name`, cast where PostgreSQL cannot infer
+        the type) bound from `values`. What to select, order and keep is the caller's; the
+        spatial SQL stays here. Each shape (kind, rank, exclusions) is compiled once.
         """
         ...
 

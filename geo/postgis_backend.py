@@ -48,6 +48,7 @@ geo_points = table(
     column("lat"),
     column("lng"),
     column("geog", POINT),
+    column("card"),
 )
 
 UPSERT = (
@@ -81,7 +82,12 @@ def _also_excluded(also_exclude: str):  # noqa: ANN202
 
 
 def within_statement(  # noqa: ANN201
-    kind: str, has_after: bool, has_exclude: bool, rows: str | None = None, also_exclude: str | None = None
+    kind: str,
+    has_after: bool,
+    has_exclude: bool,
+    rows: str | None = None,
+    also_exclude: str | None = None,
+    card: bool = False,
 ):
     """Nearest first, ties by id, from one KNN index scan.
 
@@ -95,7 +101,8 @@ def within_statement(  # noqa: ANN201
     bounding box again, ~7x the rows in a dense centre (bench/README.md, section 17).
 
     With `rows`, the scan joins the caller's rows (`t`) by id: points without a row are read
-    past inside the scan, and the answer carries the row's columns.
+    past inside the scan, and the answer carries the row's columns. With `card`, each point's
+    card comes with it (read with the point the scan fetches anyway: no lookup).
     """
     here = point(LAT, LNG)
     distance_m = geo_points.c.geog.op("<->", return_type=Float)(here)
@@ -115,6 +122,8 @@ def within_statement(  # noqa: ANN201
     if also_exclude is not None:
         filters.append(_also_excluded(also_exclude))
     source, columns = geo_points, [geo_points.c.object_id, distance_m.label("distance_m")]
+    if card:
+        columns.append(geo_points.c.card)
     if rows is not None:  # the row's columns first: callers may read them by position
         t = _rows_table(rows)
         source = geo_points.join(t, t.c.id == geo_points.c.object_id)
@@ -129,6 +138,8 @@ def within_statement(  # noqa: ANN201
     )
     # With `rows`, `k.*` is the row's columns, then object_id and distance_m, as callers read them.
     answer = [literal_column("k.*")] if rows is not None else [nearest.c.object_id, nearest.c.distance_m]
+    if card and rows is None:
+        answer.append(nearest.c.card)
     return (
         select(*answer)
         .select_from(nearest)
@@ -159,24 +170,25 @@ def compiled(
     rows: str | None,
     read_past_missing: bool,
     also_exclude: str | None = None,
+    card: bool = False,
 ) -> tuple[str, tuple[str, ...], dict[str, Any]]:
     """SQL text ($n placeholders), parameter names and the constants' values of one shape."""
     if rows is not None and not read_past_missing:
         statement = with_rows_statement(kind, has_after, has_exclude, rows, also_exclude)
     else:
-        statement = within_statement(kind, has_after, has_exclude, rows, also_exclude)
+        statement = within_statement(kind, has_after, has_exclude, rows, also_exclude, card)
     result = statement.compile(dialect=_DIALECT)
     return str(result), tuple(result.positiontup or ()), dict(result.params)
 
 
 @lru_cache(maxsize=32)
 def compiled_ranked(
-    kind: str, has_exclude: bool, rows: str, rank: str, also_exclude: str | None
+    kind: str, has_exclude: bool, rank: str, also_exclude: str | None
 ) -> tuple[str, tuple[str, ...], dict[str, Any], tuple[str, ...]]:
-    """`WITH candidates AS (<the nearest points, each with its row or NULLs>) <rank>`, compiled
-    once per shape: SQL text, geo's parameter names and constants, then the caller's names
-    (numbered after geo's)."""
-    inner, names, constants = compiled(kind, False, has_exclude, rows, False, also_exclude)
+    """`WITH candidates AS (<the nearest points, each with its card>) <rank>`, compiled once per
+    shape: SQL text, geo's parameter names and constants, then the caller's names (numbered
+    after geo's)."""
+    inner, names, constants = compiled(kind, False, has_exclude, None, True, also_exclude, card=True)
     outer = text(rank).compile(dialect=_DIALECT)
     shift = len(names)
     body = _PLACEHOLDER.sub(lambda m: f"${int(m.group(1)) + shift}", str(outer)).strip()
@@ -244,7 +256,6 @@ class PostgisGeoIndex(PointStore):
         lat: float,
         lng: float,
         radius_km: float,
-        rows: str,
         rank: str,
         values: Mapping[str, Any],
         *,
@@ -253,7 +264,7 @@ class PostgisGeoIndex(PointStore):
         also_exclude: str | None = None,
         also_exclude_of: int | None = None,
     ) -> list[Mapping[str, Any]]:
-        sql, names, constants, caller_names = compiled_ranked(kind, bool(exclude), rows, rank, also_exclude)
+        sql, names, constants, caller_names = compiled_ranked(kind, bool(exclude), rank, also_exclude)
         positional = self._values(
             names, constants, lat, lng, radius_km, limit, None, exclude, also_exclude_of
         )

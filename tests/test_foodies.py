@@ -6,6 +6,8 @@ import asyncio
 import random
 from datetime import UTC, datetime, timedelta
 
+from tortoise import connections
+
 from tests.conftest import count_sql
 from tests.helpers import gql, random_spot, register
 
@@ -79,6 +81,45 @@ async def test_suspended_users_vanish_from_matching(client):
     assert len((await gql(client, NEARBY, {"r": 5}, me))["data"]["nearbyFoodies"]["edges"]) == 1
     await User.filter(email=email).update(suspended_until=datetime.now(UTC) + timedelta(days=3))
     assert (await gql(client, NEARBY, {"r": 5}, me))["data"]["nearbyFoodies"]["edges"] == []
+
+
+async def test_the_ranking_follows_tastes_activity_and_suspensions_changed_after_the_point(client):
+    """The scoring columns are read beside the points on PostgreSQL (a card kept by triggers on
+    users): tastes changed later, a suspension lifted, and a raw UPDATE all reach the ranking."""
+    from models.accounts import User
+
+    lat, lng = random_spot()
+    me, _, _ = await diner(client, lat, lng, cuisines=("sichuan", "hotpot"), spiceLevel=5)
+    first, first_id, first_email = await diner(
+        client, *offset(lat, lng, 1, 0), cuisines=("sichuan", "hotpot")
+    )
+    second, second_id, _ = await diner(client, *offset(lat, lng, 0, 1), cuisines=("french",))
+
+    async def ranked() -> list[str]:
+        edges = (await gql(client, NEARBY, {"r": 5}, me))["data"]["nearbyFoodies"]["edges"]
+        return [e["node"]["user"]["id"] for e in edges]
+
+    assert await ranked() == [first_id, second_id]
+    await gql(client, PROFILE, {"i": {"cuisines": ["french"]}}, first)
+    await gql(client, PROFILE, {"i": {"cuisines": ["hotpot", "sichuan"], "spiceLevel": 5}}, second)
+    assert await ranked() == [second_id, first_id]
+    await User.filter(email=first_email).update(suspended_until=datetime.now(UTC) + timedelta(days=1))
+    assert await ranked() == [second_id]
+    await User.filter(email=first_email).update(suspended_until=datetime.now(UTC) - timedelta(seconds=1))
+    await gql(client, PROFILE, {"i": {"discoverable": False}}, second)
+    assert await ranked() == [first_id]
+    await User.filter(email=first_email).update(
+        cuisines=["hotpot", "sichuan"], spice_level=5, budget_level=None
+    )
+    await gql(client, PROFILE, {"i": {"discoverable": True}}, second)
+    await gql(client, MOVE, {"lat": lat, "lng": lng}, second)  # moved onto me, and active now
+    assert await ranked() == [second_id, first_id]
+    if connections.get("default").capabilities.dialect == "postgres":  # every card is its row's
+        _, stale = await connections.get("default").execute_query(
+            "SELECT g.object_id FROM geo_points AS g JOIN users AS u ON u.id = g.object_id "
+            "WHERE g.kind = 'diner' AND g.card IS DISTINCT FROM diner_card(u)"
+        )
+        assert stale == []
 
 
 async def test_nearby_pages_never_repeat_and_count_sql(client):

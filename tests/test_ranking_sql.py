@@ -29,12 +29,12 @@ pytestmark = pytest.mark.skipif(BACKEND != "services", reason="PostgreSQL ranks 
 
 NOW = datetime(2026, 12, 4, 12, 0, 0, 123456, tzinfo=UTC)
 DIALECT = asyncpg_dialect(paramstyle="numeric_dollar")
-# The candidates as geo/ gives them (the row's columns, then the point's), from JSON: floats and
-# timestamps written exactly (repr, isoformat with microseconds) and read back exactly.
+# The candidates as geo/ gives them (object_id, distance_m, card), each card made by the
+# production `diner_card` from a `users` row read from JSON: floats and timestamps written
+# exactly (repr, isoformat with microseconds) and read back exactly, through the card.
 CANDIDATES = """candidates AS (
-    SELECT * FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS c(
-        id bigint, cuisines jsonb, dietary jsonb, spice_level smallint, budget_level smallint,
-        last_active_at timestamptz, suspended_until timestamptz, object_id bigint, distance_m float8))"""
+    SELECT c.object_id, c.distance_m, diner_card(jsonb_populate_record(NULL::users, c.person)) AS card
+    FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS c(object_id bigint, distance_m float8, person jsonb))"""
 
 tags = st.lists(st.sampled_from(sorted(CUISINES)), max_size=6, unique=True)
 diets = st.lists(st.sampled_from(sorted(DIETARY)), max_size=4, unique=True)
@@ -80,10 +80,11 @@ def _row(uid: int, profile: tuple) -> dict:
     cuisines, dietary, spice, budget, distance_m, days, suspended = profile
     last = None if days is None else (NOW - timedelta(days=days)).isoformat()
     until = (NOW + timedelta(hours=1)).isoformat() if suspended else None
-    return {
+    person = {
         "id": uid, "cuisines": cuisines, "dietary": dietary, "spice_level": spice, "budget_level": budget,
-        "last_active_at": last, "suspended_until": until, "object_id": uid, "distance_m": distance_m,
+        "last_active_at": last, "suspended_until": until, "discoverable": True,
     }  # fmt: skip
+    return {"object_id": uid, "distance_m": distance_m, "person": person}
 
 
 async def _run(sql: str, values: dict) -> list:

@@ -330,7 +330,6 @@ async def _ranked_in_sql(ctx: Context, ask: RankAsk) -> RankedPage:
         ask.viewer.lat,
         ask.viewer.lng,
         ask.radius_km,
-        CANDIDATE_ROWS,
         ranking.rank_sql(ask.after is not None),
         ranking.rank_values(ask.mine, ask.radius_km, ask.now, ask.size, ask.after),
         **candidate_options(ask.viewer),

@@ -1,10 +1,12 @@
 """nearbyFoodies ranked by PostgreSQL: the page, its users and the count in the spatial statement.
 
-geo/ gives the CANDIDATE_CAP nearest diners' points with their rows (the CTE `candidates`,
-blocks and the viewer left out inside its KNN); the statement here scores them, keeps the
-discoverable and unsuspended ones, orders them by (unrounded score desc, id), applies the keyset
-cursor and returns the page's users' full rows, their score and distance, and how many
-candidates were kept (totalCount). 20 rows leave PostgreSQL instead of 500, and no second read.
+geo/ gives the CANDIDATE_CAP nearest diners' points with their cards (the CTE `candidates`,
+blocks and the viewer left out inside its KNN; a card holds the scoring columns of the diner's
+row, kept beside the point by triggers, so no row is looked up per candidate); the statement
+here scores them, keeps the discoverable and unsuspended ones, orders them by (unrounded score
+desc, id), applies the keyset cursor and returns the page's users' full rows, their score and
+distance, and how many candidates were kept (totalCount). 20 rows leave PostgreSQL instead of
+500, and no second read.
 
 `SCORE_SQL` is `matching.Scorer.raw` written as SQL: the same float8 operations in the same
 order with the same constants, so the value is bit for bit Python's (tests/test_ranking_sql.py);
@@ -31,14 +33,26 @@ def _f(value: float) -> str:
 
 # Per candidate: n = its cuisines, d = its cuisines the viewer lacks (`jsonb - text[]` drops
 # every element in the array), so |mine ∩ theirs| = n - d and |mine ∪ theirs| = :k + d.
+# The candidates' columns from their cards (geo's `candidates`: object_id, distance_m, card; a
+# diner's card is `diner_card(users)`, models/migrations/foodies/0003): timestamps and levels
+# are read back exactly as the row holds them. No card (no user row) or not discoverable: out.
+CARDS_SQL = """
+SELECT c.object_id AS id, c.distance_m, c.card -> 'cuisines' AS cuisines, c.card -> 'dietary' AS dietary,
+       CAST(c.card ->> 'spice_level' AS int) AS spice_level,
+       CAST(c.card ->> 'budget_level' AS int) AS budget_level,
+       CAST(c.card ->> 'last_active_at' AS timestamptz) AS last_active_at,
+       CAST(c.card ->> 'suspended_until' AS timestamptz) AS suspended_until
+FROM candidates AS c
+WHERE CAST(c.card ->> 'discoverable' AS boolean)
+"""
+
 PARTS_SQL = f"""
 SELECT c.id, c.distance_m, c.dietary, c.spice_level, c.budget_level,
        jsonb_array_length(c.cuisines) AS n,
        jsonb_array_length(c.cuisines - CAST(:cuisines AS text[])) AS d,
        EXTRACT(EPOCH FROM CAST(:now AS timestamptz) - c.last_active_at)::float8 / {_f(86400.0)} AS idle_days
-FROM candidates AS c
-WHERE c.id IS NOT NULL
-  AND (c.suspended_until IS NULL OR c.suspended_until <= CAST(:now AS timestamptz))
+FROM ({CARDS_SQL}) AS c
+WHERE c.suspended_until IS NULL OR c.suspended_until <= CAST(:now AS timestamptz)
 """
 
 JACCARD = (
