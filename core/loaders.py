@@ -4,7 +4,7 @@ Domains define `async def load_x(keys) -> list[...]` next to their resolvers and
 `loaders.get(load_x).load(key)`; the registry keeps one DataLoader per function per request,
 so a list reaching a relation costs one query however long the list is.
 
-A list that already read related rows (one statement joining them, `select_joined`) primes the
+A list that already read related rows (one statement joining them, `Shaped.joined`) primes the
 loaders with them (`Loaders.prime`), so the nested fields asking for them send nothing.
 
 Statements rendered once per shape (issue 18, round 7): building a Tortoise query (its `Q`s
@@ -105,16 +105,6 @@ class Join:
     alias: str
     model: Any
     on: str
-
-
-async def select_joined(
-    db: Any, queryset: Any, joins: tuple[Join, ...], order: str
-) -> list[tuple[Any, dict[str, Any]]]:
-    """Run `queryset` (filtered, ordered, limited) with each join's row, in one statement:
-    `SELECT ... FROM (<queryset>) base LEFT JOIN ... ORDER BY <order>`. Returns each row of the
-    queryset's model with {alias: that join's row or None}."""
-    inner, params = _render(queryset)
-    return await _select_joined(db, queryset.model, inner, params, joins, order)
 
 
 async def _select_joined(
@@ -255,8 +245,9 @@ class Shaped:
         order: str,
         db: Any = None,
     ) -> list[tuple[Any, dict[str, Any]]]:
-        """As `select_joined` over the shape's query (its model's rows with each join's row), on
-        `db` (default: where the model's reads go)."""
+        """The shape's query with each join's row, in one statement: `SELECT ... FROM (<query>)
+        base LEFT JOIN ... ORDER BY <order>`; each row of the model with {alias: that join's row
+        or None}, on `db` (default: where the model's reads go)."""
         db = self.db() if db is None else db
         return await _select_joined(db, self.model, *self.sql(db, shape, values), joins, order)
 

@@ -89,14 +89,8 @@ def newest_first_page(
     )
 
 
-async def newest_first(
-    queryset: Any,
-    first: int | None,
-    after: str | None,
-    run: Callable[[Any], Awaitable[list[Any]]] | None = None,
-) -> Page[Any]:
-    """Page a Tortoise queryset by (created_at desc, id desc): stable under inserts. `run` reads
-    the page's (ordered, limited) queryset in place of awaiting it, e.g. joined with more tables."""
+async def newest_first(queryset: Any, first: int | None, after: str | None) -> Page[Any]:
+    """Page a Tortoise queryset by (created_at desc, id desc): stable under inserts."""
     from tortoise.expressions import Q
 
     size = page_size(first)
@@ -106,8 +100,7 @@ async def newest_first(
         created, last_id = key
         queryset = queryset.filter(Q(created_at__lt=created) | Q(created_at=created, id__lt=last_id))
     ordered = queryset.order_by("-created_at", "-id").limit(size + 1)
-    rows = await (run(ordered) if run is not None else ordered)
-    return newest_first_page(rows, size, whole.count)
+    return newest_first_page(await ordered, size, whole.count)
 
 
 async def newest_by(queryset: Any, field: str, first: int | None, after: str | None) -> Page[Any]:

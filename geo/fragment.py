@@ -45,9 +45,3 @@ class SqlFragment(Term):
     def shape(self) -> tuple[str, ...]:
         """The text around the values: fragments with equal shapes differ in values only."""
         return self.parts
-
-    def with_values(self, *values: object) -> SqlFragment:
-        """The same text with other values (e.g. `Slot`s)."""
-        copy = SqlFragment(MARK.join(self.parts), *values)
-        copy.bound = self.bound
-        return copy

@@ -228,8 +228,9 @@ class FoodieMatch:
     shared_cuisines: list[str]
 
 
-# What scoring needs of each candidate: the rows geo/ joins with the nearest diners' points, so
-# the candidates and their scoring columns come back in one round trip. `discoverable` as before
+# What scoring needs of each candidate on SQLite (PostgreSQL reads it from the points' cards,
+# `ranking.CARDS_SQL`): the rows geo/ joins with the nearest diners' points, so the candidates
+# and their scoring columns come back in one round trip. `discoverable` as before
 # (points of non-discoverable diners are removed from the index anyway); suspension is checked
 # by the ranking, per row, as before (a suspended diner keeps a candidate's place, so the
 # candidates are the CANDIDATE_CAP nearest points whatever their rows say).
