@@ -276,10 +276,122 @@ async def test_subscriptions_keep_graphql_cores_path(execute_field_calls):
     assert execute_field_calls[("Thing", "name")] == 0
 
 
+# Plain object fields (lists of non-null objects and single objects read by attribute), against
+# strawberry's own execution context on the same schema: data, errors and their paths.
+
+
+@strawberry.type
+class Box:
+    name: str
+    note: str | None = None
+
+    @strawberry.field
+    async def later(self) -> str:
+        if self.name == "boom":
+            raise ValueError("late failure")
+        return "ok" if self.name != "none" else None  # type: ignore[return-value]
+
+
+@strawberry.type
+class Shelf(ModelNode):
+    id: strawberry.relay.NodeID[int]
+    boxes: list[Box]
+    top: Box | None = None
+    base: Box | None = None
+
+
+SHELVES: list[object] = []
+
+
+@strawberry.type
+class ShelfQuery:
+    @strawberry.field
+    def shelves(self) -> list[Shelf] | None:
+        return SHELVES  # type: ignore[return-value]
+
+    @strawberry.field
+    def shelf_list(self) -> list[Shelf | None]:
+        return SHELVES  # type: ignore[return-value]
+
+
+def shelf_schema(context_class: type) -> strawberry.Schema:
+    schema = strawberry.Schema(query=ShelfQuery, execution_context_class=context_class)
+    plain_ids(schema._schema)
+    lean_resolvers(schema)
+    return schema
+
+
+SHELF_DOCUMENTS = (
+    "{ shelves { id boxes { name note } top { name } } }",
+    "{ shelves { boxes { name later } base { later } } }",
+    "{ shelfList { id boxes { name later } top { name later } } }",
+)
+
+
+def box(name: str) -> Box:
+    return Box(name=name, note=None if len(name) % 2 else "注")
+
+
+@pytest.mark.parametrize(
+    "shelves",
+    [
+        pytest.param(lambda: [Shelf(id=1, boxes=[box("a"), box("bb")], top=box("t")), Shelf(id=2, boxes=[])], id="plain"),
+        pytest.param(lambda: [Shelf(id=1, boxes=[box("a"), Box(name=None)])], id="non-null leaf None in an item"),  # type: ignore[arg-type]
+        pytest.param(lambda: [Shelf(id=1, boxes=[box("a"), None])], id="None item in a non-null list"),
+        pytest.param(lambda: [Shelf(id=1, boxes=(box("a"), box("b")), top=Box(name=None))], id="tuple, None in one object"),  # type: ignore[arg-type]
+        pytest.param(lambda: [Shelf(id=1, boxes=iter([box("a")]))], id="an iterator, not a list"),  # type: ignore[arg-type]
+        pytest.param(lambda: [Shelf(id=1, boxes=[box("boom"), box("a"), box("none")], base=box("boom"))], id="late errors"),
+        pytest.param(lambda: [Shelf(id=1, boxes=[box("a")]), Thing(id=2, name="x")], id="an item of another type"),
+        pytest.param(lambda: [Shelf(id=1, boxes=ValueError("bad boxes"))], id="an exception as the value"),  # type: ignore[arg-type]
+    ],
+)
+async def test_plain_object_fields_answer_as_graphql_core_does(shelves, execute_field_calls):
+    fast_schema, slow_schema = shelf_schema(FastLeavesExecutionContext), shelf_schema(StrawberryGraphQLCoreExecutionContext)
+    for document in SHELF_DOCUMENTS:
+        SHELVES[:] = shelves()  # fresh values each time: an iterator is read once
+        fast = await fast_schema.execute(document)
+        SHELVES[:] = shelves()
+        slow = await slow_schema.execute(document)
+        assert fast.data == slow.data, document
+        assert [(e.message, e.path, e.locations) for e in fast.errors or []] == [
+            (e.message, e.path, e.locations) for e in slow.errors or []
+        ], document
+
+
+async def test_plain_object_fields_skip_execute_field(execute_field_calls):
+    SHELVES[:] = [Shelf(id=i, boxes=[box("a"), box("bb")], top=box("t")) for i in range(3)]
+    schema = shelf_schema(FastLeavesExecutionContext)
+    result = await schema.execute("{ shelves { boxes { name later } top { name } } }")
+    assert not result.errors and result.data["shelves"][2]["boxes"][1] == {"name": "bb", "later": "ok"}
+    assert execute_field_calls[("Shelf", "boxes")] == 0 and execute_field_calls[("Shelf", "top")] == 0
+    assert execute_field_calls[("Box", "later")] == 6  # a resolver: graphql-core's path
+    assert execute_field_calls[("ShelfQuery", "shelves")] == 1  # a resolver too
+
+
+async def test_a_connections_edges_and_nodes_skip_execute_field(app, client, execute_field_calls):
+    _, near, lat, lng = await a_feed(client)
+    variables = {"id": near, "lat": lat, "lng": lng}
+    await gql(client, RESTAURANT, variables)
+    execute_field_calls.clear()
+    body = await gql(client, RESTAURANT, variables)
+    assert body["data"]["restaurantsNearby"]["edges"]
+    assert execute_field_calls[("RestaurantConnection", "edges")] == 0
+    assert execute_field_calls[("RestaurantConnection", "pageInfo")] == 0
+    assert execute_field_calls[("RestaurantEdge", "node")] == 0
+
+
 def test_graphql_cores_execute_fields_is_the_one_copied():
-    """schema/fast_leaves.py restates graphql-core 3.3.2's loop; an upgrade that changes it must
-    be looked at (and this digest renewed) before the copy can be trusted."""
-    source = inspect.getsource(Executor.execute_fields)
-    assert hashlib.sha256(source.encode()).hexdigest() == (
-        "797f54fbd779b4e381b688bce8e249abffa2e057974676e5f5ef3cefc0ff654c"
-    )
+    """schema/fast_leaves.py restates graphql-core 3.3.2's loop and, for plain object fields, the
+    error handling of execute_field, complete_iterable_value, complete_list_item_value and
+    complete_object_value; an upgrade that changes any of them must be looked at (and these
+    digests renewed) before the copy can be trusted."""
+    digests = {
+        "execute_fields": "797f54fbd779b4e381b688bce8e249abffa2e057974676e5f5ef3cefc0ff654c",
+        "execute_field": "5281dc836ecc24a07af71f0174a0deeec566966af66df08a8c929b7b68491602",
+        "complete_iterable_value": "bdb49d2d91f1e31265faafd19688f0e68b9b4c92ee8e69431cc67d75c793e431",
+        "complete_list_item_value": "8883b4d65a1ae09935ff6f982cf6dfc235500681929ea58a7dabb121fae691d1",
+        "complete_object_value": "55e77f58eca1ddc437115408e708ce769b2cb195d9923fa7cecb49abd894da6e",
+    }
+    for name, digest in digests.items():
+        source = inspect.getsource(getattr(Executor, name))
+        assert hashlib.sha256(source.encode()).hexdigest() == digest, name
