@@ -326,8 +326,8 @@ class FastLeavesExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     )
                     if value is not _FALLBACK:
                         results[response_name] = value
-                        if value is not None and type(value) is not dict and type(value) is not list:
-                            append_awaitable(response_name)  # an awaitable: _awaiting's coroutine
+                        if is_awaitable(value):  # _awaiting's coroutine
+                            append_awaitable(response_name)
                         continue
                 if leaf is not None:
                     try:
