@@ -34,6 +34,9 @@ class User(Model):
     discoverable = fields.BooleanField(default=True)
     timezone = fields.CharField(max_length=64, default="Asia/Shanghai")
     suspended_until = fields.DatetimeField(null=True)
+    # Their reviews are out of the dish and restaurant counters (suspended; see
+    # resolvers/reviews/withdrawal.py). Set and cleared only by that module's conditional updates.
+    counts_withdrawn = fields.BooleanField(default=False)
     # Bumped to revoke every token issued before (logout everywhere, suspension).
     token_version = fields.IntField(default=0)
     last_active_at = fields.DatetimeField(null=True, db_index=True)

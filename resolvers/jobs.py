@@ -21,6 +21,7 @@ from resolvers.deals.refunds import retry_refunds
 from resolvers.deals.voucher_life import expire_vouchers, remind_expiring
 from resolvers.notifications.push import drain as drain_push
 from resolvers.reviews.upload_cleanup import cleanup_uploads
+from resolvers.reviews.withdrawal import settle_suspensions
 from resolvers.tables.meal_life import complete_due
 from resolvers.tables.offers import lapse_due
 from settings import Settings
@@ -55,6 +56,8 @@ JOBS: tuple[Job, ...] = (
     # the seat moves on (issue 16). Every 30 s at most often: offers last minutes, meals hours.
     Job("complete-meals", complete_due, lambda s: max(s.job_interval_seconds, 30)),
     Job("lapse-seat-offers", lapse_due, lambda s: max(s.job_interval_seconds, 30)),
+    # Suspended diners' reviews out of the counters, back once the suspension has ended.
+    Job("settle-suspensions", settle_suspensions, lambda s: s.job_interval_seconds or 30),
     # The push outbox: due deliveries sent, failures retried with back-off.
     Job("drain-push-outbox", drain_push, lambda s: s.push_interval_seconds),
 )

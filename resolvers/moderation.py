@@ -3,7 +3,8 @@
 Content types share one `Visibility` column: HIDE_CONTENT sets HIDDEN, REMOVE_CONTENT sets
 REMOVED, RESTORE_CONTENT sets VISIBLE; every public list, count and feed reads only VISIBLE rows.
 SUSPEND_USER suspends the target user (or the content's author) and bumps their token version,
-so their token stops working on the next request.
+so their token stops working on the next request; their reviews leave the dish and restaurant
+ratings until the suspension ends (resolvers/reviews/withdrawal.py).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from resolvers.accounts import sessions
 from resolvers.accounts.accounts import is_moderator, write_limit
 from resolvers.deals import gate
 from resolvers.notifications import inbox
-from resolvers.reviews import reviews
+from resolvers.reviews import reviews, withdrawal
 
 MAX_SUSPEND_DAYS = 3650
 BURST_ACCOUNT_AGE = timedelta(hours=24)
@@ -180,6 +181,8 @@ async def apply(ctx: Context, kind: str, pk: int, decision: Decision, report_row
                 raise UserInputError(ErrorCode.OUT_OF_RANGE, f"1 to {MAX_SUSPEND_DAYS} days", "suspendDays")
             until = datetime.now(UTC) + timedelta(days=days) if action == "SUSPEND_USER" else None
             await _suspend(user_id, until)
+            # Their reviews leave the ratings while suspended (a review-bomber's stars with them).
+            await (withdrawal.withdraw(user_id) if until else withdrawal.restore(user_id))
         status = ReportStatus.DISMISSED if action == "DISMISS" else ReportStatus.ACTIONED
         told = await _tell_outcome(ctx, kind, pk, getattr(row, TARGETS[kind].author_field), action)
         if action != "UNSUSPEND_USER" and action != "RESTORE_CONTENT":

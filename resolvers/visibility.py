@@ -14,7 +14,9 @@ a rule that must read goes on as a coroutine from its first pending read, batche
 - user: not suspended (deleted accounts are suspended for good), not blocked either way with
   the viewer; always visible to themselves and to moderators.
 - restaurant: not archived, not hidden or removed by moderation.
-- review: visible, its author not suspended and not blocked either way with the viewer.
+- review: visible, its author not suspended and not blocked either way with the viewer, and
+  the author's reviews not withdrawn from the ratings (resolvers/reviews/withdrawal.py: set with
+  a suspension, cleared when it ends; so what a list shows is what the counters count).
 - photo: its owner and moderators see it; others only when it is visible and on a visible review
   (an upload not yet on a review is private).
 - review reply: visible, under a review the viewer may see; moderators see every reply.
@@ -237,7 +239,8 @@ def can_see_dish(ctx: Context, dish: Dish | None) -> Steps:
 
 
 def reviews_q(prefix: str = "", now: Any = None) -> Q:
-    return _at(prefix, visibility=VISIBLE) & active_users_q(f"{prefix}author__", now)
+    author = f"{prefix}author__"
+    return _at(prefix, visibility=VISIBLE) & active_users_q(author, now) & _at(author, counts_withdrawn=False)
 
 
 def listed_reviews_q(hidden: Any, now: Any = None) -> Q:
@@ -253,7 +256,7 @@ def can_see_review(ctx: Context, review: Review | None) -> Steps:
     if review.author_id in (yield from _blocked(ctx)):
         return False
     author = yield _read(ctx, User, review.author_id)
-    return author is not None and not _suspended(author)
+    return author is not None and not _suspended(author) and not author.counts_withdrawn
 
 
 def photos_q(prefix: str = "") -> Q:

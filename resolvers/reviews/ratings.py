@@ -21,15 +21,19 @@ from tortoise.expressions import F
 
 from core.atomic import update_returning
 from models.deals import Claim, ClaimStatus
-from models.restaurants import Visibility
+from models.restaurants import Dish, Visibility
 from models.reviews import Review
 from models.tables import MealCheckIn
 from models.trust import RestaurantRating
 
 # A review by someone who redeemed a voucher at the restaurant counts twice in its rating.
 VERIFIED_WEIGHT = 2
-# Columns a counted review returns from its RETURNING clause.
-SHARE_COLUMNS = "rating, verified, spend_cents, visibility, restaurant_id"
+# Columns a counted review returns from its RETURNING clause; the author's flag is read by the
+# same statement, after the caller's counter lock (see resolvers/reviews/withdrawal.py).
+SHARE_COLUMNS = (
+    "rating, verified, spend_cents, visibility, restaurant_id, "
+    "(SELECT u.counts_withdrawn FROM users u WHERE u.id = reviews.author_id) AS author_withdrawn"
+)
 _ZEROS = (
     "review_count, rating_sum, weighted_sum, weight_total, verified_count, stars_1, stars_2, "
     "stars_3, stars_4, stars_5, review_spend_sum, review_spend_count, bill_sum, bill_count"
@@ -45,10 +49,16 @@ class Share:
     spend_cents: int | None
 
     @classmethod
-    def of(cls, row: dict[str, Any] | Any) -> Share | None:
-        """The share of a review row (dict from RETURNING, or a model); None unless visible."""
+    def of(cls, row: dict[str, Any] | Any, author_withdrawn: bool | None = None) -> Share | None:
+        """The share of a review row (dict from RETURNING, or a model); None unless it counts:
+        visible, and its author's reviews not withdrawn (suspended). A dict carries the flag
+        (SHARE_COLUMNS); a model's caller passes it."""
         get = row.get if isinstance(row, dict) else lambda name: getattr(row, name)
         if str(get("visibility")) not in (Visibility.VISIBLE.value, str(Visibility.VISIBLE)):
+            return None
+        if author_withdrawn is None:
+            author_withdrawn = bool(row.get("author_withdrawn")) if isinstance(row, dict) else False
+        if author_withdrawn:
             return None
         return cls(int(get("rating")), bool(get("verified")), get("spend_cents"))
 
@@ -100,7 +110,7 @@ async def lock(restaurant_id: int | None) -> None:
     )
 
 
-async def _add(restaurant_id: int, deltas: dict[str, int]) -> None:
+async def add(restaurant_id: int, deltas: dict[str, int]) -> None:
     if not deltas:
         return
     await _ensure_row(restaurant_id)
@@ -111,14 +121,24 @@ async def _add(restaurant_id: int, deltas: dict[str, int]) -> None:
 
 async def move(restaurant_id: int, old: Share | None, new: Share | None) -> None:
     """A review went from share `old` to share `new` (None: not counted). Inside its transaction."""
-    await _add(restaurant_id, _difference(old, new))
+    await add(restaurant_id, _difference(old, new))
+
+
+async def move_dish(dish_id: int, old: Share | None, new: Share | None) -> None:
+    """The dish's plain counters (review count, rating sum) by the same difference of shares."""
+    count = (new is not None) - (old is not None)
+    rating = (new.rating if new else 0) - (old.rating if old else 0)
+    if count or rating:
+        await Dish.filter(id=dish_id).update(
+            review_count=F("review_count") + count, rating_sum=F("rating_sum") + rating
+        )
 
 
 async def record_bill(restaurant_id: int, bill_cents: int | None) -> None:
     """A redeemed voucher's bill counts toward 人均 (one bill = one diner: vouchers don't record
     party size). Inside the redemption's transaction."""
     if bill_cents:
-        await _add(restaurant_id, {"bill_sum": bill_cents, "bill_count": 1})
+        await add(restaurant_id, {"bill_sum": bill_cents, "bill_count": 1})
 
 
 async def first_visit(user_id: int, restaurant_id: int) -> datetime | None:

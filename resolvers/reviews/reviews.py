@@ -2,7 +2,8 @@
 
 Dish.rating_sum/review_count and Review.helpful_count are changed by atomic increments in the
 same transaction as the row they count, so concurrent writers can't lose an update; content
-that moderation hides leaves the counts (see set_visibility). A delta always comes from the
+that moderation hides leaves the counts (see set_visibility), as do a suspended author's reviews
+(withdrawal.py). A delta always comes from the
 review row as the same transaction's UPDATE found it (RETURNING, under the row's lock), never
 from a copy read before: parallel edits and moderation of one review run one after the other.
 """
@@ -26,7 +27,7 @@ from models.reviews import HelpfulVote, Review, ReviewEdit, ReviewPhoto
 from resolvers import feed, visibility
 from resolvers.accounts.accounts import is_moderator, write_limit
 from resolvers.notifications import inbox
-from resolvers.reviews import ratings
+from resolvers.reviews import ratings, withdrawal
 from resolvers.reviews.photos import usable_photos
 
 MAX_BODY = 2000
@@ -87,6 +88,7 @@ async def create_review(ctx: Context, dish_id: int, fields: ReviewFields) -> Rev
     assert fields.rating is not None
     try:
         async with in_transaction("default"):
+            withdrawn = await withdrawal.lock_author(viewer_id)  # first: lock order (withdrawal.py)
             await ratings.lock(dish.restaurant_id)
             visited = await ratings.first_visit(viewer_id, dish.restaurant_id)
             review = await Review.create(
@@ -100,10 +102,9 @@ async def create_review(ctx: Context, dish_id: int, fields: ReviewFields) -> Rev
                 verified_at=visited,
             )
             await _link_photos(review.id, [p.id for p in photos])
-            await Dish.filter(id=dish_id).update(
-                rating_sum=F("rating_sum") + fields.rating, review_count=F("review_count") + 1
-            )
-            await ratings.move(dish.restaurant_id, None, ratings.Share.of(review))
+            share = ratings.Share.of(review, author_withdrawn=withdrawn)
+            await ratings.move_dish(dish_id, None, share)
+            await ratings.move(dish.restaurant_id, None, share)
             await feed.publish(FEED_KIND, review.id, viewer_id, dish.restaurant_id)
     except IntegrityError:  # a parallel request made the same review (or took a photo) first
         raise UserInputError(
@@ -145,13 +146,11 @@ async def update_review(ctx: Context, review_id: int, fields: ReviewFields) -> R
         await ReviewEdit.create(
             review_id=review.id, rating=before["rating"], body=before["body"], photo_ids=list(old_photos)
         )
-        delta = (fields.rating - before["rating"]) if fields.rating is not None else 0
-        if delta and before["visibility"] == Visibility.VISIBLE.value:
-            await Dish.filter(id=review.dish_id).update(rating_sum=F("rating_sum") + delta)
         changes = {"rating": fields.rating, "body": fields.body, "spend_cents": fields.spend_cents}
         changes = {k: v for k, v in changes.items() if v is not None}
         await Review.filter(id=review.id).update(**changes)
         old, new = ratings.Share.of(before), ratings.Share.of(before | changes)
+        await ratings.move_dish(before["dish_id"], old, new)
         await ratings.move(before["restaurant_id"], old, new)
         if photos is not None:
             await _link_photos(review.id, [p.id for p in photos])
@@ -194,9 +193,12 @@ async def set_visibility(review_id: int, visibility: Visibility) -> Review | Non
     the row it changed (an edit in flight has either committed its rating or waits for us).
     """
     showing = visibility == Visibility.VISIBLE
-    restaurant_id = await Review.filter(id=review_id).first().values_list("restaurant_id", flat=True)
+    found = await Review.filter(id=review_id).first().values_list("restaurant_id", "author_id")
+    restaurant_id, author_id = found if found else (None, None)
     async with in_transaction("default"):
-        await ratings.lock(restaurant_id)  # type: ignore[arg-type]
+        if author_id is not None:  # first: showing it again must not race a withdrawal
+            await withdrawal.lock_author(author_id)
+        await ratings.lock(restaurant_id)
         crossed = await update_returning(
             "reviews",
             "visibility = ?",
@@ -205,15 +207,10 @@ async def set_visibility(review_id: int, visibility: Visibility) -> Review | Non
             f"dish_id, {ratings.SHARE_COLUMNS}",
         )
         if crossed:
-            sign = 1 if showing else -1
-            await Dish.filter(id=crossed[0]["dish_id"]).update(
-                rating_sum=F("rating_sum") + sign * crossed[0]["rating"],
-                review_count=F("review_count") + sign,
-            )
             share = ratings.Share.of(crossed[0] | {"visibility": Visibility.VISIBLE.value})
-            await ratings.move(
-                crossed[0]["restaurant_id"], None if showing else share, share if showing else None
-            )
+            old, new = (None, share) if showing else (share, None)
+            await ratings.move_dish(crossed[0]["dish_id"], old, new)
+            await ratings.move(crossed[0]["restaurant_id"], old, new)
         elif not showing:  # hidden <-> removed: no count moves, and never from visible here
             await Review.filter(id=review_id, visibility__not=Visibility.VISIBLE).update(
                 visibility=visibility
@@ -242,11 +239,8 @@ async def delete_review(ctx: Context, review_id: int) -> int:
             raise UserInputError(ErrorCode.NOT_FOUND, "No such review of yours", "reviewId")
         row = locked[0]
         share = ratings.Share.of(row)
-        if share is not None:
-            await Dish.filter(id=row["dish_id"]).update(
-                rating_sum=F("rating_sum") - share.rating, review_count=F("review_count") - 1
-            )
-            await ratings.move(row["restaurant_id"], share, None)
+        await ratings.move_dish(row["dish_id"], share, None)
+        await ratings.move(row["restaurant_id"], share, None)
         await feed.set_visible(FEED_KIND, review_id, False)
         await AuditEntry.create(
             moderator_id=None,
