@@ -96,11 +96,11 @@ class UserNode(ModelNode, kind=User):
     # ---- social graph (foodies)
     @strawberry.field
     async def followers_count(self, info: Info) -> int:
-        return (await info.context.loaders.get(foodies.load_follow_counts).load(self.model.id))[0]
+        return (await foodies.follow_counts(info.context, self.model.id))[0]
 
     @strawberry.field
     async def following_count(self, info: Info) -> int:
-        return (await info.context.loaders.get(foodies.load_follow_counts).load(self.model.id))[1]
+        return (await foodies.follow_counts(info.context, self.model.id))[1]
 
     @strawberry.field(description="Whether the signed-in viewer follows this user (false when anonymous).")
     async def is_followed_by_me(self, info: Info) -> bool:
@@ -129,10 +129,12 @@ async def _follow_connection(
     ids = [f.follower_id if followers else f.followee_id for f in page.items]
     users = await visibility.fetch_many(info.context, User, ids)
     shown = Page(users, page.cursors, page.has_next_page).only([u is not None for u in users])
-    counts = foodies.load_follower_counts if followers else foodies.load_following_counts
-    return to_connection(
-        shown, UserNode.from_model, lambda: info.context.loaders.get(counts).load(user_id)
-    )
+    index = 0 if followers else 1
+
+    async def total() -> int:
+        return (await foodies.follow_counts(info.context, user_id))[index]
+
+    return to_connection(shown, UserNode.from_model, total)
 
 
 @strawberry.type

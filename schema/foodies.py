@@ -9,8 +9,9 @@ from enum import Enum
 import strawberry
 from strawberry import relay
 
+from models.accounts import User
 from models.foodies import MatchRequest, MatchStatus
-from resolvers.accounts import accounts
+from resolvers import visibility
 from resolvers.foodies import foodies
 from schema.accounts import UserNode
 from schema.context import Info
@@ -47,19 +48,20 @@ class MatchRequestNode(ModelNode, loader=foodies.load_match_requests):
 
     @classmethod
     async def visible(cls, info: Info, row: MatchRequest) -> bool:
+        """One's own requests, while the other person is someone the viewer may see."""
         viewer = info.context.viewer
-        return viewer is not None and viewer.id in (row.sender_id, row.recipient_id)
-    async def _user(self, info: Info, user_id: int) -> UserNode:
-        user = await info.context.loaders.get(accounts.load_users).load(user_id)
-        return UserNode.from_model(user)
+        if viewer is None or viewer.id not in (row.sender_id, row.recipient_id):
+            return False
+        other = row.recipient_id if viewer.id == row.sender_id else row.sender_id
+        return await visibility.fetch(info.context, User, other) is not None
 
-    @strawberry.field
-    async def sender(self, info: Info) -> UserNode:
-        return await self._user(info, self.model.sender_id)
+    @strawberry.field(description="Null once the viewer may no longer see them (blocked, suspended).")
+    async def sender(self, info: Info) -> UserNode | None:
+        return UserNode.of(await visibility.fetch(info.context, User, self.model.sender_id))
 
-    @strawberry.field
-    async def recipient(self, info: Info) -> UserNode:
-        return await self._user(info, self.model.recipient_id)
+    @strawberry.field(description="Null once the viewer may no longer see them (blocked, suspended).")
+    async def recipient(self, info: Info) -> UserNode | None:
+        return UserNode.of(await visibility.fetch(info.context, User, self.model.recipient_id))
 
 
 @strawberry.type

@@ -78,7 +78,7 @@ async def review_connection(
 
     wanted = filters.domain() if filters else listing.ReviewFilter()
     found = await listing.review_page(info.context, scope, listing.ReviewSort(sort), wanted, first, after)
-    return to_connection(found, ReviewNode.from_model, listing.review_total(scope, wanted))
+    return to_connection(found, ReviewNode.from_model, listing.review_total(info.context, scope, wanted))
 
 
 @strawberry.type(name="ReviewReply")

@@ -19,11 +19,13 @@ from tortoise.queryset import QuerySet, ValuesQuery
 from tortoise.transactions import in_transaction
 
 from core import pubsub
+from core.atomic import lock_row
 from core.context import Context
-from core.errors import BadRequestError, ErrorCode, UserInputError
+from core.errors import BadRequestError, Collector, ErrorCode, UserInputError
 from core.loaders import Shaped, Slot, by_key
 from core.nearby import check_radius
 from core.pagination import Page, decode_cursor, encode_cursor, page_size
+from core.text import check_visible_text
 from geo import Hit
 from geo.privacy import coarse_km
 from models.accounts import User
@@ -47,6 +49,14 @@ async def _visible_user(ctx: Context, user_id: int, field: str = "userId") -> Us
     return user
 
 
+async def _lock_pair(a: int, b: int) -> None:
+    """Both people's rows locked, lower id first, at the start of a transaction: a block and a
+    follow or match request between the same two run one after the other, so neither slips in
+    beside a block (the later one sees it; the block's clean-up sees the earlier one)."""
+    for user_id in sorted((a, b)):
+        await lock_row("users", user_id, "id", strength="NO KEY UPDATE")
+
+
 async def is_blocked_between(a: int, b: int) -> bool:
     return await Block.filter(Q(blocker_id=a, blocked_id=b) | Q(blocker_id=b, blocked_id=a)).exists()
 
@@ -60,6 +70,9 @@ async def follow(ctx: Context, user_id: int) -> User:
         raise UserInputError(ErrorCode.BLOCKED, "You cannot follow this user", "userId")
     try:
         async with in_transaction("default"):
+            await _lock_pair(viewer.id, target.id)
+            if await is_blocked_between(viewer.id, target.id):  # a block that won the race
+                raise UserInputError(ErrorCode.BLOCKED, "You cannot follow this user", "userId")
             await Follow.create(follower_id=viewer.id, followee_id=target.id)
             await inbox.notify(
                 ctx,
@@ -100,6 +113,7 @@ async def block(ctx: Context, user_id: int) -> User:
     viewer = await write_limit(ctx, "block")
     target = await _someone_else(viewer, user_id, "block")
     async with in_transaction("default"):
+        await _lock_pair(viewer.id, target.id)
         try:
             async with in_transaction("default"):
                 await Block.create(blocker_id=viewer.id, blocked_id=target.id)
@@ -136,8 +150,11 @@ async def send_match_request(ctx: Context, user_id: int, message: str | None) ->
     if user_id == viewer.id:
         raise UserInputError(ErrorCode.SELF_ACTION, "You cannot match with yourself", "userId")
     message = (message or "").strip()
+    collector = Collector()
     if len(message) > 300:
-        raise UserInputError(ErrorCode.TOO_LONG, "At most 300 characters", "message")
+        collector.add("message", ErrorCode.TOO_LONG, "At most 300 characters")
+    check_visible_text(message, "message", collector, multiline=True)
+    collector.raise_if_any()
     target = await _visible_user(ctx, user_id)
     if await is_blocked_between(viewer.id, target.id):
         raise UserInputError(ErrorCode.BLOCKED, "You cannot send a request to this user", "userId")
@@ -147,6 +164,9 @@ async def send_match_request(ctx: Context, user_id: int, message: str | None) ->
         raise UserInputError(ErrorCode.DUPLICATE, "A request between you already exists", "userId")
     try:
         async with in_transaction("default"):
+            await _lock_pair(viewer.id, target.id)
+            if await is_blocked_between(viewer.id, target.id):  # a block that won the race
+                raise UserInputError(ErrorCode.BLOCKED, "You cannot send a request to this user", "userId")
             request = await MatchRequest.create(
                 sender_id=viewer.id,
                 recipient_id=target.id,
@@ -203,6 +223,8 @@ async def match_requests_page(
 
     viewer = ctx.require_viewer()
     query = MatchRequest.filter(**({"recipient_id": viewer.id} if incoming else {"sender_id": viewer.id}))
+    # Only requests with someone the viewer may see (not blocked either way, not suspended).
+    query = query.filter(await visibility.users_q(ctx, "sender__" if incoming else "recipient__"))
     if status is not None:
         query = query.filter(status=status)
     return await newest_first(query, first, after)
@@ -408,29 +430,49 @@ async def nearby_foodies(
 # ----------------------------------------------------------------- loaders
 
 
-def follows(user_ids: Any, followers: bool, now: Any = None) -> QuerySet[Follow]:
+def follows(user_ids: Any, followers: bool, now: Any = None, hidden: Sequence[int] = ()) -> QuerySet[Follow]:
     """Followers (or followees) of the users that count: the one rule for lists and counts.
 
-    A suspended person on the other side vanishes from both, so a count never says more than
-    its list shows. (`user_ids` and `now` may be `Slot`s: the counts' statement is rendered once.)
+    A suspended person on the other side vanishes from both, and so does anyone in `hidden` (the
+    viewer's blocks either way), so a count never says more than its list shows. (`user_ids`
+    and `now` may be `Slot`s: the counts' statement is rendered once.)
     """
     mine, other = ("followee", "follower") if followers else ("follower", "followee")
     now = datetime.now(UTC) if now is None else now
     ids = user_ids if isinstance(user_ids, Slot) else list(user_ids)
-    return Follow.filter(**{f"{mine}_id__in": ids}).filter(
+    query = Follow.filter(**{f"{mine}_id__in": ids}).filter(
         Q(**{f"{other}__suspended_until__isnull": True}) | Q(**{f"{other}__suspended_until__lte": now})
     )
+    return query.exclude(**{f"{other}_id__in": list(hidden)}) if hidden else query
 
 
-def _count_rows(followers: bool, keys: Any, now: Any = None) -> ValuesQuery:
+def _count_rows(followers: bool, keys: Any, now: Any = None, hidden: Sequence[int] = ()) -> ValuesQuery:
     """Rows (uid, n): each key's followers (or followees) as `follows` rules them."""
     field = "followee_id" if followers else "follower_id"
-    return follows(keys, followers, now).annotate(n=Count("id")).group_by(field).values(uid=field, n="n")
+    counted = follows(keys, followers, now, hidden).annotate(n=Count("id")).group_by(field)
+    return counted.values(uid=field, n="n")
 
 
-async def _counts(followers: bool, keys: Sequence[int]) -> list[int]:
-    counts = {row["uid"]: row["n"] for row in await _count_rows(followers, keys)}
+async def _counts(followers: bool, keys: Sequence[int], hidden: Sequence[int] = ()) -> list[int]:
+    counts = {row["uid"]: row["n"] for row in await _count_rows(followers, keys, hidden=hidden)}
     return [counts.get(key, 0) for key in keys]
+
+
+async def load_follow_counts_hiding(hidden: tuple[int, ...], keys: Sequence[int]) -> list[tuple[int, int]]:
+    """(followers, following) for a viewer with blocks: those people left out of both, as the
+    lists leave them out. Use as ctx.loaders.get(load_follow_counts_hiding, hidden)."""
+    followers, following = await _counts(True, keys, hidden), await _counts(False, keys, hidden)
+    return list(zip(followers, following, strict=True))
+
+
+async def follow_counts(ctx: Context, user_id: int) -> tuple[int, int]:
+    """The user's (followers, following) as the viewer's lists show them."""
+    viewer = ctx.viewer
+    # One's own lists hold no one blocked: a block ends follows both ways.
+    hidden = () if viewer is None or viewer.id == user_id else tuple(sorted(await visibility.blocked(ctx)))
+    if hidden:
+        return await ctx.loaders.get(load_follow_counts_hiding, hidden).load(user_id)
+    return await ctx.loaders.get(load_follow_counts).load(user_id)
 
 
 def _counts_shaped(followers: bool) -> Shaped:
@@ -465,14 +507,6 @@ async def load_follow_counts(keys: Sequence[int]) -> list[tuple[int, int]]:
     return [(counts.get((0, key), 0), counts.get((1, key), 0)) for key in keys]
 
 
-async def load_follower_counts(keys: Sequence[int]) -> list[int]:
-    return await _counts(True, keys)
-
-
-async def load_following_counts(keys: Sequence[int]) -> list[int]:
-    return await _counts(False, keys)
-
-
 async def load_is_followed_by(viewer_id: int, keys: Sequence[int]) -> list[bool]:
     """Does the viewer follow each key? Use as ctx.loaders.get(load_is_followed_by, viewer.id)."""
     followed = set(
@@ -488,7 +522,8 @@ async def follow_page(
 ) -> Page[Follow]:
     from core.pagination import newest_first
 
-    return await newest_first(follows([user_id], followers), first, after)
+    hidden = sorted(await visibility.blocked(ctx))
+    return await newest_first(follows([user_id], followers, hidden=hidden), first, after)
 
 
 async def load_match_requests(keys: Sequence[int]) -> list[MatchRequest | None]:

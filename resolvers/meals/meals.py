@@ -29,7 +29,7 @@ from core.loaders import Loaders, group_by_key
 from core.nearby import near
 from core.pagination import Page
 from core.schedule import check_start, utc
-from core.text import check_title
+from core.text import check_title, check_visible_text
 from models.meals import Audience, MealSeat, MealStatus, ReservationStatus, SeatStatus, SharedMeal
 from models.restaurants import Restaurant, Visibility
 from resolvers import feed, visibility
@@ -60,6 +60,7 @@ def _check(fields: MealFields, collector: Collector) -> None:
     fields.title = check_title(fields.title, collector)
     if len(fields.description) > 2000:
         collector.add("description", ErrorCode.TOO_LONG, "At most 2000 characters")
+    check_visible_text(fields.description, "description", collector, multiline=True)
     if not 2 <= fields.capacity <= 20:
         collector.add("capacity", ErrorCode.OUT_OF_RANGE, "Capacity is 2 to 20, host included")
     check_start(fields.starts_at, "startsAt", collector)

@@ -176,8 +176,11 @@ def _check_dish(fields: DishFields, collector: Collector, creating: bool) -> Non
         fields.tags = list(dict.fromkeys(t.strip() for t in fields.tags if t.strip()))
         if len(fields.tags) > 12 or any(len(t) > 24 for t in fields.tags):
             collector.add("tags", ErrorCode.OUT_OF_RANGE, "At most 12 tags of 24 characters")
-    if fields.description is not None and len(fields.description) > 500:
-        collector.add("description", ErrorCode.TOO_LONG, "At most 500 characters")
+        check_visible_text("".join(fields.tags), "tags", collector)
+    if fields.description is not None:
+        if len(fields.description) > 500:
+            collector.add("description", ErrorCode.TOO_LONG, "At most 500 characters")
+        check_visible_text(fields.description, "description", collector, multiline=True)
 
 
 async def add_dish(ctx: Context, restaurant_id: int, fields: DishFields) -> Dish:

@@ -78,7 +78,7 @@ async def review_page(
     after: str | None,
 ) -> Page[Review]:
     """`scope` is {"restaurant_id": id} or {"dish_id": id}; authors blocked either way are left out
-    (the totals come from the shared counters, so they may count them)."""
+    (and out of `review_total` too)."""
     filters.check()
     keys = SORT_KEYS[sort]
     size = page_size(first)
@@ -129,12 +129,17 @@ def _order(keys: tuple[Key, ...]) -> str:
     return ", ".join(f'"base"."{key.field}" {"DESC" if key.descending else "ASC"}' for key in keys)
 
 
-def review_total(scope: dict[str, int], filters: ReviewFilter) -> Callable[[], Awaitable[int]]:
-    """How many reviews the list holds, computed only when called (totalCount selected)."""
+def review_total(ctx: Context, scope: dict[str, int], filters: ReviewFilter) -> Callable[[], Awaitable[int]]:
+    """How many reviews the list holds for this viewer, computed only when called (totalCount
+    selected): the shared counter, unless the viewer has blocked (or been blocked by) someone,
+    whose reviews the list leaves out; then a COUNT under the list's own rule."""
 
     async def total() -> int:
-        counter = await _from_counter(scope, filters)
-        return counter if counter is not None else await _query(scope, filters).count()  # type: ignore[attr-defined]
+        hidden = sorted(await visibility.blocked(ctx))
+        counter = None if hidden else await _from_counter(scope, filters)
+        if counter is not None:
+            return counter
+        return await _query(scope, filters, visibility.listed_reviews_q(hidden)).count()  # type: ignore[attr-defined]
 
     return total
 

@@ -21,6 +21,7 @@ from core.atomic import update_returning
 from core.context import Context
 from core.errors import Collector, ErrorCode, UserInputError
 from core.loaders import group_by_key
+from core.text import check_visible_text
 from models.moderation import AuditEntry
 from models.restaurants import Dish, RestaurantStaff, Visibility
 from models.reviews import HelpfulVote, Review, ReviewEdit, ReviewPhoto
@@ -52,6 +53,7 @@ def _check(fields: ReviewFields, collector: Collector, creating: bool) -> None:
         fields.body = fields.body.strip()
         if len(fields.body) > MAX_BODY:
             collector.add("body", ErrorCode.TOO_LONG, f"At most {MAX_BODY} characters")
+        check_visible_text(fields.body, "body", collector, multiline=True)
     if fields.photo_ids is not None:
         fields.photo_ids = list(dict.fromkeys(fields.photo_ids))
         if len(fields.photo_ids) > MAX_PHOTOS:
