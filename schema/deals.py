@@ -9,13 +9,14 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry import relay
 
-from core.errors import ErrorCode, UserInputError
+from core.errors import AuthError, ErrorCode, UserInputError
 from models.deals import Claim, ClaimStatus, Deal, DealStatus, SourceType
 from models.restaurants import Restaurant
 from resolvers import visibility
-from resolvers.deals import attribution, deals, insights, rollup, vouchers
+from resolvers.deals import attribution, deals, insights, merchant, rollup, vouchers
 from resolvers.deals.conditions import Conditions, fine_print
 from schema.context import Info
+from schema.errors import UserError, user_errors
 from schema.ids import decode, decode_any
 from schema.nodes import ModelNode
 from schema.pagination import Connection, to_connection
@@ -175,6 +176,13 @@ class ClaimNode(ModelNode, kind=Claim, private_to="user_id"):
 
 
 @strawberry.type
+class VoucherCheck:
+    usable: bool = strawberry.field(description="redeemVoucher would take it now.")
+    problem: UserError | None = strawberry.field(description="Why not: the code redeemVoucher would answer.")
+    claim: ClaimNode | None = strawberry.field(description="The voucher, when it is this restaurant's.")
+
+
+@strawberry.type
 class SourceFunnel:
     type: AttributionSource
     views: int
@@ -277,6 +285,41 @@ class Query:
         self, info: Info, first: int | None = 20, after: str | None = None
     ) -> Connection[ClaimNode]:
         return to_connection(await deals.my_claims(info.context, first, after), ClaimNode.from_model)
+
+    @strawberry.field(description="The restaurants you work at (owner or staff), oldest first.")
+    async def my_restaurants(self, info: Info) -> list[RestaurantNode]:
+        return [RestaurantNode.from_model(r) for r in await merchant.my_restaurants(info.context)]
+
+    @strawberry.field(
+        description="Owner/staff only: every deal of the restaurant (paused, ended and moderated "
+        "too), newest first, optionally one status."
+    )
+    async def managed_deals(
+        self,
+        info: Info,
+        restaurant_id: strawberry.ID,
+        status: DealStatusEnum | None = None,  # type: ignore[valid-type]
+        first: int | None = 20,
+        after: str | None = None,
+    ) -> Connection[DealNode]:
+        pk = decode(restaurant_id, "Restaurant", "restaurantId")
+        try:
+            page = await merchant.managed_deals(info.context, pk, status, first, after)
+        except UserInputError as error:
+            raise AuthError("FORBIDDEN", error.errors[0][2]) from None
+        return to_connection(page, DealNode.from_model)
+
+    @strawberry.field(
+        description="验券, staff of the voucher's restaurant: what redeeming this code would answer "
+        "now, without taking it (the voucher when it is this restaurant's)."
+    )
+    async def voucher_check(self, info: Info, code: str) -> VoucherCheck:
+        found = await merchant.check_voucher(info.context, code)
+        return VoucherCheck(
+            usable=found.problem is None,
+            problem=user_errors(found.problem)[0] if found.problem else None,
+            claim=ClaimNode.from_model(found.claim) if found.claim else None,
+        )
 
     @strawberry.field(description="Owner/staff only: funnel by source and visit economics over [from, to).")
     async def restaurant_insights(

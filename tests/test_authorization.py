@@ -544,6 +544,7 @@ PRIVATE_FIELDS = {
     "edits": "query($v: ID!) { node(id: $v) { ... on Review { edits { rating } } } }",
     "moderationQueue": "{ moderationQueue { edges { node { id } } } }",
     "auditLog": "{ auditLog { edges { node { id } } } }",
+    "managedDeals": "query($r: ID!) { managedDeals(restaurantId: $r) { edges { node { id } } } }",
     "restaurantInsights": 'query($r: ID!) { restaurantInsights(restaurantId: $r, from: "2026-01-01T00:00:00Z", to: "2026-02-01T00:00:00Z") { funnel { views } } }',
 }
 

@@ -12,7 +12,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from core.payments import webhook_body
-from models.deals import Claim, RefundRetry
+from models.deals import Claim, Deal, RefundRetry
 from schema.ids import decode
 from tests.helpers import gql, register
 from tests.test_deals import REFUND, a_deal, claim
@@ -144,3 +144,102 @@ async def test_worker_command_releases_unpaid_claims(client, settings):
     assert done.returncode == 0, done.stderr
     assert "release-unpaid-claims" in json.loads(done.stdout)
     assert (await gql(client, DEAL, {"d": deal}))["data"]["deal"]["remaining"] == 1
+
+
+PAY_BY = """
+mutation($d: ID!, $k: String!) { claimDeal(dealId: $d, idempotencyKey: $k) {
+  claim { id status payment { intentId payBy } } errors { code } } }
+"""
+
+
+async def test_money_landing_after_the_use_window_is_refunded_not_issued(client, services):
+    """A voucher paid after it could last be used would be issued only to expire: the money
+    goes back at once (whatever the deal's 过期自动退 setting) and the stock is returned."""
+    _, _, deal = await a_deal(client, priceCents=4900, quantity=1)
+    diner, _, _ = await register(client)
+    held = await claim(client, diner, deal)
+    intent = held["claim"]["payment"]["intentId"]
+    await Claim.filter(payment_intent=intent).update(valid_until=datetime.now(UTC) - timedelta(seconds=1))
+    assert await pay(client, services, intent) == 200
+    assert await pay(client, services, intent) == 200  # a repeated delivery changes nothing
+    assert refunds_of(services, intent) == [(intent, 4900)]
+    mine = (await gql(client, MINE, token=diner))["data"]["myClaims"]["edges"]
+    assert [e["node"]["status"] for e in mine] == ["REFUNDED"]
+    assert (await gql(client, DEAL, {"d": deal}))["data"]["deal"]["remaining"] == 1
+    assert not await RefundRetry.exists(payment_intent=intent)  # the provider took it
+
+
+async def test_pay_by_never_outlasts_the_use_window(client):
+    ends = datetime.now(UTC) + timedelta(minutes=5)
+    _, _, deal = await a_deal(client, priceCents=4900, endsAt=ends.isoformat())
+    diner, _, _ = await register(client)
+    body = await gql(client, PAY_BY, {"d": deal, "k": "late-1"}, diner)
+    pay_by = datetime.fromisoformat(body["data"]["claimDeal"]["claim"]["payment"]["payBy"])
+    assert pay_by <= ends + timedelta(seconds=1)
+
+
+ARCHIVE = "mutation($r: ID!) { archiveRestaurant(restaurantId: $r) { errors { code } } }"
+KINDS = "{ notifications(first: 20) { edges { node { kind } } } }"
+
+
+async def test_closing_a_restaurant_refunds_its_unused_vouchers(client, services):
+    """闭店退: paid vouchers go back with their money, unpaid and free ones are cancelled, used
+    ones stay used; the deals end; a till racing the closure either redeems or is refused."""
+    owner, restaurant, paid_deal = await a_deal(client, priceCents=8800, quantity=10, perUserLimit=5)
+    _, _, free_deal = await a_deal(client, owner, restaurant, quantity=10, perUserLimit=2)
+    diner, _, _ = await register(client)
+    paid = [await claim(client, diner, paid_deal) for _ in range(3)]
+    for held in paid[:2]:
+        assert await pay(client, services, held["claim"]["payment"]["intentId"]) == 200
+    free = await claim(client, diner, free_deal)
+    used = await gql(client, REDEEM_FOR_CLOSURE, {"c": free["claim"]["code"]}, owner)
+    assert used["data"]["redeemVoucher"]["errors"] == []
+    other = await claim(client, diner, free_deal)
+    closing = await gql(client, ARCHIVE, {"r": restaurant}, owner)
+    assert closing["data"]["archiveRestaurant"]["errors"] == []
+    statuses = {
+        e["node"]["id"]: e["node"]["status"]
+        for e in (await gql(client, MINE, token=diner))["data"]["myClaims"]["edges"]
+    }
+    assert [statuses[p["claim"]["id"]] for p in paid] == ["REFUNDED", "REFUNDED", "CANCELLED"]
+    assert statuses[free["claim"]["id"]] == "REDEEMED"
+    assert statuses[other["claim"]["id"]] == "CANCELLED"
+    for held in paid[:2]:
+        intent = held["claim"]["payment"]["intentId"]
+        assert refunds_of(services, intent) == [(intent, 8800)]
+    # The unpaid one paid later: refunded by the webhook, once.
+    late = paid[2]["claim"]["payment"]["intentId"]
+    assert await pay(client, services, late) == 200
+    assert refunds_of(services, late) == [(late, 8800)]
+    assert not await RefundRetry.exists(payment_intent__in=[p["claim"]["payment"]["intentId"] for p in paid])
+    kinds = [
+        e["node"]["kind"] for e in (await gql(client, KINDS, token=diner))["data"]["notifications"]["edges"]
+    ]
+    assert kinds.count("voucher_refunded") == 1
+    assert await Claim.filter(deal_id=decode(paid_deal, "Deal", "id"), status="issued").count() == 0
+    deals = Deal.filter(restaurant_id=decode(restaurant, "Restaurant", "id"))
+    assert set(await deals.values_list("status", flat=True)) == {"ended"}
+    assert (await Deal.get(id=decode(paid_deal, "Deal", "id"))).claimed_count == 0  # stock back
+    again = await gql(client, REFUND, {"c": paid[0]["claim"]["id"]}, diner)
+    assert again["data"]["refundClaim"]["errors"][0]["code"] == "CANCELLED"
+
+
+REDEEM_FOR_CLOSURE = "mutation($c: String!) { redeemVoucher(code: $c) { errors { code } } }"
+
+
+async def test_a_redemption_racing_the_closure_is_either_used_or_refunded(client, services):
+    owner, restaurant, deal = await a_deal(client, priceCents=3000, quantity=10, perUserLimit=10)
+    diner, _, _ = await register(client)
+    held = [await claim(client, diner, deal) for _ in range(6)]
+    for payload in held:
+        assert await pay(client, services, payload["claim"]["payment"]["intentId"]) == 200
+    codes = [p["claim"]["code"] for p in held]
+    await asyncio.gather(
+        gql(client, ARCHIVE, {"r": restaurant}, owner),
+        *(gql(client, REDEEM_FOR_CLOSURE, {"c": code}, owner) for code in codes),
+    )
+    mine = (await gql(client, MINE, token=diner))["data"]["myClaims"]["edges"]
+    statuses = Counter(e["node"]["status"] for e in mine)
+    assert set(statuses) <= {"REDEEMED", "REFUNDED"} and sum(statuses.values()) == 6
+    refunded = Counter(intent for intent, _ in services.payments.refunds)
+    assert sum(refunded[p["claim"]["payment"]["intentId"]] for p in held) == statuses["REFUNDED"]

@@ -319,3 +319,27 @@ async def test_the_claims_deal_read_matches_the_orm_read(client):
         for name in model._meta.fields_db_projection:
             assert getattr(mine, name) == getattr(theirs, name), (model.__name__, name)
     assert await deal_with_restaurant(pk + 10_000_000) is None
+
+
+STAFF_ADD = """
+mutation($r: ID!, $e: String!) { addRestaurantStaff(restaurantId: $r, email: $e) { errors { code } } }
+"""
+
+
+async def test_staff_cannot_redeem_vouchers_at_their_own_restaurant(client):
+    """刷单: a redemption by the restaurant's own people would fake sales and insights and mark
+    their reviews there as verified visits; a diner's voucher is redeemed as usual."""
+    owner, restaurant, deal = await a_deal(client, perUserLimit=1)
+    waiter, _, waiter_email = await register(client, name="服务员")
+    added = await gql(client, STAFF_ADD, {"r": restaurant, "e": waiter_email}, owner)
+    assert added["data"]["addRestaurantStaff"]["errors"] == []
+    for holder, till in ((owner, waiter), (waiter, owner), (waiter, waiter)):
+        payload = await claim(client, holder, deal)
+        if payload["errors"]:  # the waiter's second try: their limit is one
+            assert payload["errors"][0]["code"] == "LIMIT_REACHED"
+            continue
+        refused = await gql(client, REDEEM, {"c": payload["claim"]["code"]}, till)
+        assert refused["data"]["redeemVoucher"]["errors"][0]["code"] == "OWN_CONTENT"
+    diner, _, _ = await register(client)
+    used = await gql(client, REDEEM, {"c": code_of(await claim(client, diner, deal))}, waiter)
+    assert used["data"]["redeemVoucher"]["errors"] == []

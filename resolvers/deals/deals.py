@@ -29,6 +29,7 @@ from core.pagination import Page, newest_first
 from core.payments import PaymentError
 from core.schedule import check_window, utc
 from core.text import check_title
+from models.accounts import User
 from models.deals import (
     Claim,
     ClaimStatus,
@@ -39,7 +40,7 @@ from models.deals import (
     SourceType,
     UserDealCount,
 )
-from models.restaurants import Restaurant, Visibility
+from models.restaurants import Restaurant, RestaurantStaff, Visibility
 from resolvers import visibility
 from resolvers.accounts.accounts import write_limit, write_window
 from resolvers.deals import attribution, gate, reads, refunds, rollup, vouchers
@@ -434,7 +435,8 @@ async def _claim(
             referrer_id=source.referrer_id,
             amount_cents=deal.price_cents,
             payment_intent=intent.id if intent else None,
-            pay_by=now + PAY_WITHIN if paid else None,
+            # Never payable after the voucher could be used: late money would buy nothing.
+            pay_by=min(now + PAY_WITHIN, use_window(deal)[1]) if paid else None,
             valid_until=use_window(deal)[1],
         )
         if not paid:
@@ -457,43 +459,63 @@ async def confirm_payment(
 ) -> PaymentOutcome:
     """Webhook: the provider says the intent was paid (`amount_cents`, when it says how much).
 
-    The first delivery marks the claim paid, and issues it if it still awaits payment, in one
-    statement that also checks the amount; the status that statement leaves decides: a claim
-    cancelled before the money landed becomes REFUNDED and gets it straight back. Repeated
-    deliveries and wrong amounts match no row and change nothing.
+    The first delivery marks the claim paid, and issues it if it still awaits payment and can
+    still be used, in a conditional update that also checks the amount; the status it leaves
+    decides: a claim cancelled before the money landed, or whose use window ended before
+    it did, becomes REFUNDED and gets it straight back (with its stock). Repeated deliveries and
+    wrong amounts match no row and change nothing.
     """
     amount_check, amount_args = "", []
     if amount_cents is not None:
         amount_check, amount_args = " AND amount_cents = ?", [amount_cents]
+    paid_now = "payment_intent = ? AND NOT paid" + amount_check
+    pending = ClaimStatus.PENDING_PAYMENT.value
+    now = datetime.now(UTC)
     async with in_transaction("default"):
+        # Paid after the voucher's use window ended: refunded with the stock it was holding.
         rows = await update_returning(
             "claims",
-            "paid = TRUE, status = CASE WHEN status = ? THEN ? WHEN status = ? THEN ? ELSE status END",
-            "payment_intent = ? AND NOT paid" + amount_check,
-            [
-                ClaimStatus.PENDING_PAYMENT.value,
-                ClaimStatus.ISSUED.value,
-                ClaimStatus.CANCELLED.value,
-                ClaimStatus.REFUNDED.value,
-                intent_id,
-                *amount_args,
-            ],
-            "id, status, amount_cents",
+            "paid = TRUE, status = ?, ended_at = ?",
+            f"{paid_now} AND status = ? AND valid_until <= ?",
+            [ClaimStatus.REFUNDED.value, now, intent_id, *amount_args, pending, now],
+            "id, deal_id, user_id, status, amount_cents",
         )
-        if rows and ClaimStatus(rows[0]["status"]) == ClaimStatus.ISSUED:
-            await rollup.issued(rows[0]["id"])
+        too_late = bool(rows)
+        if too_late:
+            await _return_stock(rows[0]["deal_id"], rows[0]["user_id"])
+        else:
+            rows = await update_returning(
+                "claims",
+                "paid = TRUE, status = CASE WHEN status = ? THEN ? WHEN status = ? THEN ? ELSE status END",
+                paid_now,
+                [
+                    pending,
+                    ClaimStatus.ISSUED.value,
+                    ClaimStatus.CANCELLED.value,
+                    ClaimStatus.REFUNDED.value,
+                    intent_id,
+                    *amount_args,
+                ],
+                "id, deal_id, user_id, status, amount_cents",
+            )
+        row = rows[0] if rows else None
+        if row and ClaimStatus(row["status"]) == ClaimStatus.ISSUED:
+            await rollup.issued(row["id"])
         # Money that landed on a claim ended without a voucher goes back: owed from this commit.
         ended = (ClaimStatus.ISSUED, ClaimStatus.REDEEMED)
-        money_back = bool(rows) and ClaimStatus(rows[0]["status"]) not in ended
+        money_back = row is not None and ClaimStatus(row["status"]) not in ended
         if money_back:
-            await refunds.owe(rows[0]["id"], intent_id, rows[0]["amount_cents"])
-    if not rows:
+            await refunds.owe(row["id"], intent_id, row["amount_cents"])
+    if row is None:
         claim = await Claim.get_or_none(payment_intent=intent_id) if intent_id else None
         if claim is None:
             return PaymentOutcome.UNKNOWN
         return PaymentOutcome.ALREADY_PAID if claim.paid else PaymentOutcome.WRONG_AMOUNT
+    if too_late:
+        log.warning("payment %s landed after its voucher's use window: refunded", intent_id)
+        await gate.give_back(services, row["deal_id"], row["user_id"])
     if money_back:
-        await refunds.pay(services, rows[0]["id"], intent_id, rows[0]["amount_cents"])
+        await refunds.pay(services, row["id"], intent_id, row["amount_cents"])
     return PaymentOutcome.CONFIRMED
 
 
@@ -550,7 +572,57 @@ async def _not_returnable(claim_id: int, user_id: int) -> UserInputError:
         return UserInputError(
             ErrorCode.REFUND_NOT_ALLOWED, "This deal refunds only on expiry, not on request", "claimId"
         )
-    return UserInputError(ErrorCode.ALREADY_REDEEMED, f"This voucher is {claim.status.value}", "claimId")
+    return _ended(claim.status, "claimId")
+
+
+def _ended(status: ClaimStatus, field: str) -> UserInputError:
+    """Why a voucher that is no longer issued can't be used or returned: the code says which end."""
+    if status == ClaimStatus.REDEEMED:
+        return UserInputError(ErrorCode.ALREADY_REDEEMED, "This voucher was already used", field)
+    if status == ClaimStatus.EXPIRED:
+        return UserInputError(ErrorCode.VOUCHER_EXPIRED, "This voucher has expired", field)
+    return UserInputError(ErrorCode.CANCELLED, f"This voucher was {status.value}", field)
+
+
+async def voucher_at_till(viewer: User, typed_code: str) -> tuple[Claim, Deal]:
+    """The voucher a code names, for staff of its restaurant only (`WRONG_RESTAURANT` for the
+    others: the till learns nothing about another restaurant's vouchers)."""
+    code = vouchers.normalise(typed_code)
+    claim = await Claim.get_or_none(code=code) if code else None
+    if claim is None:
+        raise UserInputError(ErrorCode.NOT_FOUND, "No voucher with this code", "code")
+    deal = await Deal.get(id=claim.deal_id)
+    try:
+        await require_staff(viewer, deal.restaurant_id, field="code")
+    except UserInputError:
+        raise UserInputError(
+            ErrorCode.WRONG_RESTAURANT, "This voucher is for another restaurant", "code"
+        ) from None
+    return claim, deal
+
+
+def till_refusal(claim: Claim, deal: Deal, now: datetime) -> UserInputError | None:
+    """Why the till can't take this voucher now (status and use window), or None."""
+    if claim.status == ClaimStatus.PENDING_PAYMENT:
+        return UserInputError(ErrorCode.PAYMENT_REQUIRED, "This voucher is not paid", "code")
+    if claim.status != ClaimStatus.ISSUED:
+        return _ended(claim.status, "code")
+    if now >= claim.valid_until:
+        return UserInputError(ErrorCode.VOUCHER_EXPIRED, "This voucher is no longer valid", "code")
+    if now < use_window(deal)[0]:
+        return UserInputError(ErrorCode.VOUCHER_NOT_YET_VALID, "This voucher is not usable yet", "code")
+    return None
+
+
+async def own_people(viewer: User, claim: Claim, deal: Deal) -> UserInputError | None:
+    """刷单: staff's own vouchers would fake sales and insights and verify their own reviews."""
+    if claim.user_id == viewer.id or await RestaurantStaff.exists(
+        restaurant_id=deal.restaurant_id, user_id=claim.user_id
+    ):
+        return UserInputError(
+            ErrorCode.OWN_CONTENT, "Staff can't redeem vouchers at their own restaurant", "code"
+        )
+    return None
 
 
 async def redeem(
@@ -563,26 +635,11 @@ async def redeem(
         raise UserInputError(ErrorCode.OUT_OF_RANGE, "Bill out of range", "billCents")
     if party_size is not None and not 1 <= party_size <= 100:
         raise UserInputError(ErrorCode.OUT_OF_RANGE, "Party size is 1 to 100", "partySize")
-    code = vouchers.normalise(typed_code)
-    claim = await Claim.get_or_none(code=code) if code else None
-    if claim is None:
-        raise UserInputError(ErrorCode.NOT_FOUND, "No voucher with this code", "code")
-    deal = await Deal.get(id=claim.deal_id)
-    try:
-        await require_staff(viewer, deal.restaurant_id, field="code")
-    except UserInputError:
-        raise UserInputError(
-            ErrorCode.WRONG_RESTAURANT, "This voucher is for another restaurant", "code"
-        ) from None
+    claim, deal = await voucher_at_till(viewer, typed_code)
     now = datetime.now(UTC)
-    if claim.status == ClaimStatus.REDEEMED:
-        raise UserInputError(ErrorCode.ALREADY_REDEEMED, "This voucher was already used", "code")
-    if claim.status == ClaimStatus.PENDING_PAYMENT:
-        raise UserInputError(ErrorCode.PAYMENT_REQUIRED, "This voucher is not paid", "code")
-    if claim.status != ClaimStatus.ISSUED or now >= claim.valid_until:
-        raise UserInputError(ErrorCode.VOUCHER_EXPIRED, "This voucher is no longer valid", "code")
-    if now < use_window(deal)[0]:
-        raise UserInputError(ErrorCode.VOUCHER_NOT_YET_VALID, "This voucher is not usable yet", "code")
+    problem = till_refusal(claim, deal, now) or await own_people(viewer, claim, deal)
+    if problem:
+        raise problem
     zone = await rollup.time_zone(deal.restaurant_id)
     rules = Conditions.from_json(deal.conditions)
     async with in_transaction("default"):

@@ -38,6 +38,7 @@ KINDS: dict[str, str] = {
     "booking_declined": "The restaurant declined your booking",
     "booking_proposed": "The restaurant proposed another time for your booking",
     "review_reply": "The restaurant replied to your review",
+    "voucher_refunded": "A restaurant closed and your unused voucher was refunded",
 }
 
 

@@ -129,10 +129,14 @@ async def update_restaurant(ctx: Context, restaurant_id: int, fields: Restaurant
 async def archive_restaurant(ctx: Context, restaurant_id: int) -> Restaurant:
     viewer = await write_limit(ctx, "restaurant")
     restaurant = await require_staff(viewer, restaurant_id, owner=True)
+    from resolvers.deals import closure  # deals import this module: resolved at call time
+
     async with in_transaction("default"):
         restaurant.archived = True
         await restaurant.save(update_fields=["archived"])
         await ctx.services.geo.remove(RESTAURANT_KIND, restaurant.id)
+        closed = await closure.end_sales(ctx, restaurant.id)
+    await closure.settle(ctx, closed)
     return restaurant
 
 

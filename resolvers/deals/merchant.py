@@ -1,0 +1,55 @@
+"""What a restaurant's own people need to run their deals: the restaurants they work at, every
+deal of theirs (paused and ended too), and a voucher checked at the till before it is taken.
+
+Staff only (admins too), through `require_staff`; nothing here is visible to diners.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from core.context import Context
+from core.errors import UserInputError
+from core.pagination import Page, newest_first
+from models.deals import Claim, Deal, DealStatus
+from models.restaurants import Restaurant
+from resolvers.accounts.accounts import write_limit
+from resolvers.deals import deals
+from resolvers.restaurants.access import require_staff
+
+
+async def my_restaurants(ctx: Context) -> list[Restaurant]:
+    """The open restaurants the viewer works at (owner or staff), oldest first."""
+    viewer = ctx.require_viewer()
+    return await Restaurant.filter(staff__user_id=viewer.id, archived=False).order_by("id")
+
+
+async def managed_deals(
+    ctx: Context, restaurant_id: int, status: DealStatus | None, first: int | None, after: str | None
+) -> Page[Deal]:
+    """Every deal of the restaurant, newest first, whatever its status or moderation."""
+    await require_staff(ctx.require_viewer(), restaurant_id)
+    query = Deal.filter(restaurant_id=restaurant_id)
+    if status is not None:
+        query = query.filter(status=status)
+    return await newest_first(query, first, after)
+
+
+@dataclass
+class TillCheck:
+    claim: Claim | None  # None when the code names no voucher of this restaurant
+    problem: UserInputError | None  # why it can't be redeemed now; None: it can
+
+
+async def check_voucher(ctx: Context, typed_code: str) -> TillCheck:
+    """验券: what redeeming the code would answer, without taking it (same rate budget as
+    redeeming: a till can't sweep codes through the check)."""
+    viewer = await write_limit(ctx, "redeem")
+    try:
+        claim, deal = await deals.voucher_at_till(viewer, typed_code)
+    except UserInputError as error:
+        return TillCheck(None, error)
+    now = datetime.now(UTC)
+    problem = deals.till_refusal(claim, deal, now) or await deals.own_people(viewer, claim, deal)
+    return TillCheck(claim, problem)

@@ -1,0 +1,92 @@
+"""A restaurant's own people: the restaurants they work at, all their deals, 验券 before redeeming."""
+
+from __future__ import annotations
+
+from tests.helpers import gql, open_restaurant, random_spot, register
+from tests.test_deals import REDEEM, STATUS, a_deal, claim, code_of
+
+MINE = "{ myRestaurants { id name myRole } }"
+MANAGED = """
+query($r: ID!, $s: DealStatus, $after: String) { managedDeals(restaurantId: $r, status: $s, first: 2, after: $after) {
+  totalCount pageInfo { hasNextPage endCursor } edges { node { id status } } } }
+"""
+CHECK = """
+query($c: String!) { voucherCheck(code: $c) { usable problem { code field } claim { id status code deal { id } } } }
+"""
+ADD = "mutation($r: ID!, $e: String!) { addRestaurantStaff(restaurantId: $r, email: $e) { errors { code } } }"
+ARCHIVE = "mutation($r: ID!) { archiveRestaurant(restaurantId: $r) { errors { code } } }"
+
+
+async def test_my_restaurants_lists_where_you_work(client):
+    owner, first = await open_restaurant(client, *random_spot())
+    _, second = await open_restaurant(client, *random_spot(), owner_token=owner)
+    waiter, _, email = await register(client, name="服务员")
+    diner, _, _ = await register(client)
+    assert (await gql(client, ADD, {"r": first, "e": email}, owner))["data"]["addRestaurantStaff"][
+        "errors"
+    ] == []
+    mine = (await gql(client, MINE, token=owner))["data"]["myRestaurants"]
+    assert [(r["id"], r["myRole"]) for r in mine] == [(first, "OWNER"), (second, "OWNER")]
+    assert [
+        (r["id"], r["myRole"]) for r in (await gql(client, MINE, token=waiter))["data"]["myRestaurants"]
+    ] == [(first, "STAFF")]
+    assert (await gql(client, MINE, token=diner))["data"]["myRestaurants"] == []
+    await gql(client, ARCHIVE, {"r": second}, owner)
+    assert [r["id"] for r in (await gql(client, MINE, token=owner))["data"]["myRestaurants"]] == [first]
+    anonymous = await gql(client, MINE, expect_errors=True)
+    assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_managed_deals_show_paused_and_ended_ones_to_staff_only(client):
+    owner, restaurant, live = await a_deal(client)
+    _, _, paused = await a_deal(client, owner, restaurant)
+    _, _, ended = await a_deal(client, owner, restaurant)
+    await gql(client, STATUS, {"d": paused, "s": "PAUSED"}, owner)
+    await gql(client, STATUS, {"d": ended, "s": "ENDED"}, owner)
+    page = (await gql(client, MANAGED, {"r": restaurant}, owner))["data"]["managedDeals"]
+    assert page["totalCount"] == 3 and page["pageInfo"]["hasNextPage"]
+    rest = await gql(client, MANAGED, {"r": restaurant, "after": page["pageInfo"]["endCursor"]}, owner)
+    seen = [e["node"] for e in page["edges"] + rest["data"]["managedDeals"]["edges"]]
+    assert [n["id"] for n in seen] == [ended, paused, live]  # newest first
+    assert [n["status"] for n in seen] == ["ENDED", "PAUSED", "ACTIVE"]
+    only = (await gql(client, MANAGED, {"r": restaurant, "s": "PAUSED"}, owner))["data"]["managedDeals"]
+    assert [e["node"]["id"] for e in only["edges"]] == [paused]
+    diner, _, _ = await register(client)
+    refused = await gql(client, MANAGED, {"r": restaurant}, diner, expect_errors=True)
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN" and refused["data"] is None
+
+
+async def test_voucher_check_answers_what_redeeming_would_without_taking_it(client):
+    owner, restaurant, deal = await a_deal(client)
+    rival, _ = await open_restaurant(client, *random_spot())
+    diner, _, _ = await register(client)
+    code = code_of(await claim(client, diner, deal))
+    for _ in range(2):  # checking twice changes nothing
+        body = (await gql(client, CHECK, {"c": code.lower().replace("-", " ")}, owner))["data"][
+            "voucherCheck"
+        ]
+        assert body["usable"] is True and body["problem"] is None
+        assert (body["claim"]["status"], body["claim"]["code"], body["claim"]["deal"]["id"]) == (
+            "ISSUED",
+            code,
+            deal,
+        )
+    elsewhere = (await gql(client, CHECK, {"c": code}, rival))["data"]["voucherCheck"]
+    assert elsewhere == {
+        "usable": False,
+        "problem": {"code": "WRONG_RESTAURANT", "field": "code"},
+        "claim": None,
+    }
+    unknown = (await gql(client, CHECK, {"c": "0000-0000-0000"}, owner))["data"]["voucherCheck"]
+    assert unknown["problem"]["code"] == "NOT_FOUND" and unknown["claim"] is None
+    assert (await gql(client, REDEEM, {"c": code}, owner))["data"]["redeemVoucher"]["errors"] == []
+    used = (await gql(client, CHECK, {"c": code}, owner))["data"]["voucherCheck"]
+    assert (used["usable"], used["problem"]["code"], used["claim"]["status"]) == (
+        False,
+        "ALREADY_REDEEMED",
+        "REDEEMED",
+    )
+    own = (await gql(client, CHECK, {"c": code_of(await claim(client, owner, deal))}, owner))["data"]
+    assert own["voucherCheck"]["problem"]["code"] == "OWN_CONTENT"
+    diner_try = (await gql(client, CHECK, {"c": code}, diner))["data"]["voucherCheck"]
+    assert diner_try["problem"]["code"] == "WRONG_RESTAURANT" and diner_try["claim"] is None
