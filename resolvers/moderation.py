@@ -18,6 +18,7 @@ from tortoise.expressions import F
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
+from core.atomic import lock_row
 from core.context import Context
 from core.errors import AuthError, BadRequestError, ErrorCode, UserInputError
 from core.pagination import Page, decode_cursor, encode_cursor, newest_first, page_size
@@ -33,6 +34,7 @@ from resolvers import feed
 from resolvers import visibility as seen
 from resolvers.accounts import sessions
 from resolvers.accounts.accounts import is_moderator, write_limit
+from resolvers.accounts.personal_data import FAR_FUTURE
 from resolvers.deals import gate
 from resolvers.notifications import inbox
 from resolvers.reviews import reviews, withdrawal
@@ -44,6 +46,7 @@ BURST_REVIEWS = 5
 REPEAT_WINDOW = timedelta(days=7)
 REPEAT_COUNT = 3
 QUEUE_SCAN = 2000
+MAX_NOTE = 1000
 
 
 @dataclass(frozen=True)
@@ -155,20 +158,43 @@ async def _set_visibility(kind: str, pk: int, visibility: Visibility) -> None:
 
 
 async def _suspend(user_id: int, until: datetime | None) -> None:
-    await User.filter(id=user_id).update(suspended_until=until, token_version=F("token_version") + 1)
+    """Suspend until `until`, or lift a suspension (until=None): lifting one that is not in
+    force is refused in the statement that lifts it (two moderators lift once, audited once)."""
+    if until is not None:
+        await User.filter(id=user_id).update(suspended_until=until, token_version=F("token_version") + 1)
+        return
+    in_force = {"suspended_until__gt": datetime.now(UTC), "suspended_until__lt": FAR_FUTURE}  # not deleted
+    lifted = await User.filter(id=user_id, **in_force).update(
+        suspended_until=None, token_version=F("token_version") + 1
+    )
+    if not lifted:
+        raise UserInputError(ErrorCode.ALREADY_ANSWERED, "This account is not suspended", "action")
+
+
+async def _restore(kind: str, pk: int) -> None:
+    """RESTORE_CONTENT of content already visible is refused (checked under the row's lock), so a
+    repeated or parallel restore neither notifies the author twice nor audits twice."""
+    if kind != "User":
+        current = await lock_row(TARGETS[kind].model._meta.db_table, pk, "visibility")
+        if current is not None and current["visibility"] == Visibility.VISIBLE.value:
+            raise UserInputError(ErrorCode.ALREADY_ANSWERED, "This content is already visible", "action")
+    await _set_visibility(kind, pk, Visibility.VISIBLE)
 
 
 async def apply(ctx: Context, kind: str, pk: int, decision: Decision, report_row: Report | None) -> None:
     moderator = require_moderator(ctx)
+    if len(decision.note) > MAX_NOTE:
+        raise UserInputError(ErrorCode.TOO_LONG, f"At most {MAX_NOTE} characters", "note")
     row = await _target_row(kind, pk)
     action = decision.action
+    audited: tuple[str, int] = (kind, pk)
     async with in_transaction("default"):
         if action == "HIDE_CONTENT":
             await _set_visibility(kind, pk, Visibility.HIDDEN)
         elif action == "REMOVE_CONTENT":
             await _set_visibility(kind, pk, Visibility.REMOVED)
         elif action == "RESTORE_CONTENT":
-            await _set_visibility(kind, pk, Visibility.VISIBLE)
+            await _restore(kind, pk)
         elif action in ("SUSPEND_USER", "UNSUSPEND_USER"):
             user_id = getattr(row, TARGETS[kind].author_field)
             if user_id == moderator.id:
@@ -183,19 +209,22 @@ async def apply(ctx: Context, kind: str, pk: int, decision: Decision, report_row
             await _suspend(user_id, until)
             # Their reviews leave the ratings while suspended (a review-bomber's stars with them).
             await (withdrawal.withdraw(user_id) if until else withdrawal.restore(user_id))
+            audited = ("User", user_id)  # the log names whom, whatever report led there
         status = ReportStatus.DISMISSED if action == "DISMISS" else ReportStatus.ACTIONED
         told = await _tell_outcome(ctx, kind, pk, getattr(row, TARGETS[kind].author_field), action)
         if action != "UNSUSPEND_USER" and action != "RESTORE_CONTENT":
-            await Report.filter(target_type=kind, target_id=pk, status=ReportStatus.OPEN).update(
-                status=status, open_marker=None, resolved_at=datetime.now(UTC)
-            )
+            await _close_reports(kind, pk, status)
+        if action == "SUSPEND_USER" and audited != (kind, pk):
+            # The reports about the person are answered by their suspension too.
+            told += await _tell_outcome(ctx, *audited, None, action)
+            await _close_reports(*audited, status)
         await AuditEntry.create(
             moderator_id=moderator.id,
             action=action,
-            target_type=kind,
-            target_id=pk,
+            target_type=audited[0],
+            target_id=audited[1],
             report_id=report_row.id if report_row else None,
-            note=decision.note[:1000],
+            note=decision.note.strip(),
         )
     await inbox.announce(ctx, told)
     if action in ("HIDE_CONTENT", "REMOVE_CONTENT") and kind in ("Deal", "Restaurant"):
@@ -206,6 +235,12 @@ async def apply(ctx: Context, kind: str, pk: int, decision: Decision, report_row
             await gate.forget(ctx.services, deal_id)
     if action == "SUSPEND_USER":  # after commit: the user's open sockets close on every process
         await sessions.announce_ended(ctx.services, getattr(row, TARGETS[kind].author_field))
+
+
+async def _close_reports(kind: str, pk: int, status: ReportStatus) -> None:
+    await Report.filter(target_type=kind, target_id=pk, status=ReportStatus.OPEN).update(
+        status=status, open_marker=None, resolved_at=datetime.now(UTC)
+    )
 
 
 OUTCOME_FOR_REPORTER = {

@@ -149,3 +149,56 @@ async def test_bursts_and_repeated_text_raise_reports_automatically(client, serv
     assert spammer_id in targets  # burst from a day-old account
     assert ids[2] in targets  # third copy of the same text
     assert all(n["reason"] == "SPAM" for n in automatic if n["targetId"] in targets)
+
+
+async def test_a_suspension_answers_the_reports_about_the_person_and_is_audited_as_such(client, services):
+    """Suspending a review's author also closes the open reports about that account (their
+    reporters hear the outcome), the audit log names the account, and undoing twice is refused
+    once the first undo took effect (one audit entry, one notice each)."""
+    moderator, _ = await account_with_role(client, services)
+    _, _, author_id, review = await reviewed_dish(client)
+    one, two = (await register(client))[0], (await register(client))[0]
+    about_review = (await gql(client, REPORT, {"t": review, "r": "HARASSMENT"}, one))["data"]
+    about_person = (await gql(client, REPORT, {"t": author_id, "r": "HARASSMENT"}, two))["data"]
+    long_note = {"r": about_review["reportContent"]["report"]["id"], "a": "DISMISS", "n": "长" * 1001}
+    too_long = await gql(client, MODERATE, long_note, moderator)
+    assert too_long["data"]["moderate"]["errors"] == [{"field": "note", "code": "TOO_LONG"}]
+    report_id = about_review["reportContent"]["report"]["id"]
+    done = await gql(client, MODERATE, {"r": report_id, "a": "SUSPEND_USER", "n": "骚扰"}, moderator)
+    assert done["data"]["moderate"]["errors"] == []
+    open_ids = [n["targetId"] for n in await queue_ids(client, moderator, type="User")]
+    assert author_id not in open_ids
+    statuses = await queue_ids(client, moderator, s="ACTIONED", type="User")
+    assert about_person["reportContent"]["report"]["id"] in [n["id"] for n in statuses]
+    notes = "{ notifications(first: 10) { edges { node { kind } } } }"
+    told = (await gql(client, notes, token=two))["data"]["notifications"]["edges"]
+    assert [e["node"]["kind"] for e in told] == ["report_resolved"]
+    log = [e["node"] for e in (await gql(client, AUDIT, token=moderator))["data"]["auditLog"]["edges"]]
+    mine = [e for e in log if e["reportId"] == report_id]
+    assert [(e["action"], e["targetType"], e["targetId"]) for e in mine] == [
+        ("SUSPEND_USER", "User", author_id)
+    ]
+    lifts = await asyncio.gather(
+        *(gql(client, MODERATE, {"r": report_id, "a": "UNSUSPEND_USER"}, moderator) for _ in range(3))
+    )
+    codes = sorted(str([e["code"] for e in r["data"]["moderate"]["errors"]]) for r in lifts)
+    assert codes == ["['ALREADY_ANSWERED']", "['ALREADY_ANSWERED']", "[]"]
+    log = [e["node"] for e in (await gql(client, AUDIT, token=moderator))["data"]["auditLog"]["edges"]]
+    assert [e["action"] for e in log if e["reportId"] == report_id] == ["UNSUSPEND_USER", "SUSPEND_USER"]
+
+
+async def test_restoring_content_twice_is_refused(client, services):
+    moderator, _ = await account_with_role(client, services)
+    _, _, _, review = await reviewed_dish(client)
+    reporter, _, _ = await register(client)
+    report = (await gql(client, REPORT, {"t": review, "r": "SPAM"}, reporter))["data"]["reportContent"]
+    report_id = report["report"]["id"]
+    not_hidden = await gql(client, MODERATE, {"r": report_id, "a": "RESTORE_CONTENT"}, moderator)
+    assert not_hidden["data"]["moderate"]["errors"] == [{"field": "action", "code": "ALREADY_ANSWERED"}]
+    await gql(client, MODERATE, {"r": report_id, "a": "HIDE_CONTENT"}, moderator)
+    restores = await asyncio.gather(
+        *(gql(client, MODERATE, {"r": report_id, "a": "RESTORE_CONTENT"}, moderator) for _ in range(3))
+    )
+    assert sum(1 for r in restores if not r["data"]["moderate"]["errors"]) == 1
+    log = [e["node"] for e in (await gql(client, AUDIT, token=moderator))["data"]["auditLog"]["edges"]]
+    assert [e["action"] for e in log if e["reportId"] == report_id] == ["RESTORE_CONTENT", "HIDE_CONTENT"]
