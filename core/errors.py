@@ -70,6 +70,7 @@ class ErrorCode(Enum):
     # tables (issue 16)
     SLOT_FULL = "SLOT_FULL"
     TOO_LATE = "TOO_LATE"
+    TOO_EARLY = "TOO_EARLY"
     POLL_CLOSED = "POLL_CLOSED"
     OFFER_LAPSED = "OFFER_LAPSED"
     # notifications and self-service

@@ -20,6 +20,7 @@ RATE = """
 mutation($m: ID!, $t: Boolean!, $tags: [String!], $g: [GuestRatingInput!]) {
   rateMeal(mealId: $m, thumbsUp: $t, tags: $tags, guests: $g) { rated errors { field code } } }
 """
+CANCEL = "mutation($id: ID!) { cancelSharedMeal(mealId: $id) { meal { status } errors { code } } }"
 WAITING = (
     "query($id: ID!) { sharedMeal(id: $id) { waiting { state reliability { attended noShows rated } } } }"
 )
@@ -69,7 +70,9 @@ async def test_leaving_after_the_start_is_a_no_show_and_promotes_nobody(client, 
     done = await phase(client, meal, host)
     assert (done["phase"], done["status"]) == ("COMPLETED", "COMPLETED")
     late = (await gql(client, LEAVE, {"id": meal}, waiting))["data"]["leaveSharedMeal"]
-    assert late["errors"][0]["code"] == "CANCELLED"
+    assert late["errors"][0]["code"] == "TOO_LATE"  # over, not cancelled
+    over = (await gql(client, CANCEL, {"id": meal}, host))["data"]["cancelSharedMeal"]
+    assert over["errors"][0]["code"] == "TOO_LATE"
     assert (await gql(client, ANSWER, {"m": meal, "u": guest_id, "a": True}, host))["data"][
         "answerJoinRequest"
     ]["errors"]
@@ -82,7 +85,7 @@ async def test_check_in_by_staff_or_voucher_then_private_ratings_once(client):
     stranger, stranger_id, _ = await register(client)
     await gql(client, JOIN, {"id": meal}, guest)
     early = (await gql(client, CHECK_IN, {"m": meal, "u": guest_id}, owner))["data"]["checkInGuest"]
-    assert early["errors"] == [{"field": "mealId", "code": "TOO_LATE"}]
+    assert early["errors"] == [{"field": "mealId", "code": "TOO_EARLY"}]
     await started(meal, 0.25)
     for token, user, code in ((guest, guest_id, "FORBIDDEN"), (owner, stranger_id, "NOT_JOINED")):
         body = (await gql(client, CHECK_IN, {"m": meal, "u": user}, token))["data"]["checkInGuest"]
@@ -151,3 +154,21 @@ async def test_a_meal_check_in_verifies_the_guests_reviews_there(client):
     ] == []
     after = (await gql(client, verified, {"id": written["review"]["id"]}, guest))["data"]["node"]
     assert after["verified"] is True and after["verifiedAt"] is not None
+
+
+async def test_a_meal_under_way_keeps_its_record(client):
+    """Once it started, the host can't cancel it (check-ins and no-shows would vanish) and a
+    checked-in guest leaving early is not turned into a no-show."""
+    owner, restaurant, _ = await a_deal(client)
+    host, _, meal, _ = await host_meal(client, restaurant=restaurant)
+    guest, guest_id, _ = await register(client)
+    await gql(client, JOIN, {"id": meal}, guest)
+    await started(meal, 0.25)
+    refused = (await gql(client, CANCEL, {"id": meal}, host))["data"]["cancelSharedMeal"]
+    assert refused["errors"] == [{"code": "TOO_LATE"}]
+    assert (await phase(client, meal, host))["status"] == "OPEN"
+    body = (await gql(client, CHECK_IN, {"m": meal, "u": guest_id}, owner))["data"]["checkInGuest"]
+    assert body["errors"] == []
+    left = (await gql(client, LEAVE, {"id": meal}, guest))["data"]["leaveSharedMeal"]
+    assert left["errors"][0]["code"] == "TOO_LATE"
+    assert (await phase(client, meal, guest))["myStatus"] == "JOINED"

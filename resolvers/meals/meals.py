@@ -293,6 +293,9 @@ async def answer_join(ctx: Context, meal_id: int, user_id: int, approve: bool) -
 
 async def cancel_meal(ctx: Context, meal_id: int) -> SharedMeal:
     meal = await _hosted(ctx, meal_id)
+    if meal.status == MealStatus.OPEN and meal.starts_at <= datetime.now(UTC):
+        # Under way: who came and who did not is on record (check-ins, no-shows) and stays so.
+        raise UserInputError(ErrorCode.TOO_LATE, "A meal that has started can't be cancelled", "mealId")
     await cancel(ctx, meal)
     return await SharedMeal.get(id=meal.id)
 
@@ -305,6 +308,9 @@ async def cancel(ctx: Context, meal: SharedMeal, **also: object) -> None:
             status=MealStatus.CANCELLED, **also
         )
         if not changed:
+            current = await SharedMeal.get(id=meal.id)
+            if current.status == MealStatus.COMPLETED:
+                raise UserInputError(ErrorCode.TOO_LATE, "This meal is over", "mealId")
             raise UserInputError(ErrorCode.CANCELLED, "Already cancelled", "mealId")
         guests = await MealSeat.filter(meal_id=meal.id, status__in=list(GOING)).values_list(
             "user_id", flat=True

@@ -70,8 +70,13 @@ async def leave_after_start(ctx: Context, meal: SharedMeal, user_id: int) -> Non
     """A guest leaving once the meal began: a no-show; the seat is not handed on."""
     async with in_transaction("default"):
         row = await lock_row("shared_meals", meal.id, "status")
-        if row is None or row["status"] != MealStatus.OPEN.value:
-            raise UserInputError(ErrorCode.CANCELLED, "This meal is over", "mealId")
+        if row is None or row["status"] == MealStatus.CANCELLED.value:
+            raise UserInputError(ErrorCode.CANCELLED, "This meal was cancelled", "mealId")
+        if row["status"] != MealStatus.OPEN.value:
+            raise UserInputError(ErrorCode.TOO_LATE, "This meal is over", "mealId")
+        if await MealCheckIn.exists(meal_id=meal.id, user_id=user_id):
+            # They came: leaving early must not turn a checked-in visit into a no-show.
+            raise UserInputError(ErrorCode.TOO_LATE, "You are checked in at this meal", "mealId")
         moved = await MealSeat.filter(meal_id=meal.id, user_id=user_id, status=SeatStatus.JOINED).update(
             status=SeatStatus.NO_SHOW
         )
@@ -94,9 +99,13 @@ async def check_in(ctx: Context, meal_id: int, user_id: int) -> SharedMeal:
         raise UserInputError(ErrorCode.NOT_FOUND, "No such meal", "mealId")
     await require_staff(viewer, meal.restaurant_id, field="mealId")
     now = datetime.now(UTC)
-    if phase(meal, now) in ("cancelled", "completed") or now < meal.starts_at - EARLY_CHECK_IN:
+    if phase(meal, now) == "cancelled":
+        raise UserInputError(ErrorCode.CANCELLED, "This meal was cancelled", "mealId")
+    if phase(meal, now) == "completed":
+        raise UserInputError(ErrorCode.TOO_LATE, "This meal is over", "mealId")
+    if now < meal.starts_at - EARLY_CHECK_IN:
         raise UserInputError(
-            ErrorCode.TOO_LATE, "Check in from an hour before the meal until it ends", "mealId"
+            ErrorCode.TOO_EARLY, "Check in from an hour before the meal until it ends", "mealId"
         )
     if not await MealSeat.filter(meal_id=meal.id, user_id=user_id, status__in=list(SEATED)).exists():
         raise UserInputError(ErrorCode.NOT_JOINED, "Not seated at this meal", "userId")
