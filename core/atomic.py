@@ -64,3 +64,15 @@ async def execute(statement: str, values: Sequence[Any]) -> list[dict[str, Any]]
     """One statement with `?` placeholders on the current connection (e.g. an upsert)."""
     conn = connections.get("default")
     return await conn.execute_query_dict(_sql(conn, statement), list(values))
+
+
+async def one_at_a_time(name: str) -> None:
+    """Run the rest of the transaction after every other one that called this with `name`
+    (PostgreSQL: a transaction-scoped advisory lock; SQLite's writers are one at a time already).
+
+    For rare human decisions (moderation) whose row locks could otherwise cross."""
+    conn = connections.get("default")
+    if conn.capabilities.dialect == "postgres":
+        await conn.execute_query("SELECT pg_advisory_xact_lock(hashtext($1))", [name])
+    else:  # take the database's write lock now, as lock_row does
+        await conn.execute_query("UPDATE users SET id = id WHERE 0")

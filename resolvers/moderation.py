@@ -10,15 +10,16 @@ ratings until the suspension ends (resolvers/reviews/withdrawal.py).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
+from tortoise.expressions import F, Q
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
-from core.atomic import lock_row
+from core.atomic import one_at_a_time
 from core.context import Context
 from core.errors import AuthError, BadRequestError, ErrorCode, UserInputError
 from core.pagination import Page, decode_cursor, encode_cursor, newest_first, page_size
@@ -67,6 +68,15 @@ TARGETS: dict[str, Target] = {
     "User": Target(User, "id"),
     "Message": Target(Message, "sender_id"),
 }
+
+
+RESTORING = ("RESTORE_CONTENT", "UNSUSPEND_USER")  # the way back: on answered reports too
+
+
+def _erased(row: Model) -> bool:
+    """An account deleted by its owner (suspended for good): no moderation brings it back."""
+    until = getattr(row, "suspended_until", None) if isinstance(row, User) else None
+    return until is not None and until >= FAR_FUTURE
 
 
 def require_moderator(ctx: Context) -> User:
@@ -144,24 +154,28 @@ class Decision:
     suspend_days: int | None = None
 
 
-async def _set_visibility(kind: str, pk: int, visibility: Visibility) -> None:
+async def _set_visibility(kind: str, pk: int, visibility: Visibility) -> bool:
+    """Whether the content changed (a review: whether it crossed the visible line)."""
     if kind == "User":
         raise UserInputError(ErrorCode.INVALID, "People are suspended, not hidden", "action")
     if kind == "Review":
-        await reviews.set_visibility(pk, visibility)
-        return
+        return await reviews.set_visibility(pk, visibility)
     target = TARGETS[kind]
-    await target.model.filter(id=pk).update(visibility=visibility)
+    changed = await target.model.filter(id=pk, visibility__not=visibility).update(visibility=visibility)
     if target.feed_kind:
         row = await target.model.get(id=pk)
         await feed.set_visible(target.feed_kind, pk, seen.in_feed(row))
+    return bool(changed)
 
 
 async def _suspend(user_id: int, until: datetime | None) -> None:
     """Suspend until `until`, or lift a suspension (until=None): lifting one that is not in
     force is refused in the statement that lifts it (two moderators lift once, audited once)."""
     if until is not None:
-        await User.filter(id=user_id).update(suspended_until=until, token_version=F("token_version") + 1)
+        # A shorter suspension never cuts a longer one short (the later end stays).
+        shorter = Q(suspended_until__isnull=True) | Q(suspended_until__lt=until)
+        bump = F("token_version") + 1
+        await User.filter(shorter, id=user_id).update(suspended_until=until, token_version=bump)
         return
     in_force = {"suspended_until__gt": datetime.now(UTC), "suspended_until__lt": FAR_FUTURE}  # not deleted
     lifted = await User.filter(id=user_id, **in_force).update(
@@ -172,23 +186,35 @@ async def _suspend(user_id: int, until: datetime | None) -> None:
 
 
 async def _restore(kind: str, pk: int) -> None:
-    """RESTORE_CONTENT of content already visible is refused (checked under the row's lock), so a
-    repeated or parallel restore neither notifies the author twice nor audits twice."""
-    if kind != "User":
-        current = await lock_row(TARGETS[kind].model._meta.db_table, pk, "visibility")
-        if current is not None and current["visibility"] == Visibility.VISIBLE.value:
-            raise UserInputError(ErrorCode.ALREADY_ANSWERED, "This content is already visible", "action")
-    await _set_visibility(kind, pk, Visibility.VISIBLE)
+    """RESTORE_CONTENT of content already visible is refused by the statement that would show
+    it, so a repeated restore neither notifies the author twice nor audits twice."""
+    if not await _set_visibility(kind, pk, Visibility.VISIBLE):
+        raise UserInputError(ErrorCode.ALREADY_ANSWERED, "This content is already visible", "action")
 
 
 async def apply(ctx: Context, kind: str, pk: int, decision: Decision, report_row: Report | None) -> None:
     moderator = require_moderator(ctx)
     if len(decision.note) > MAX_NOTE:
         raise UserInputError(ErrorCode.TOO_LONG, f"At most {MAX_NOTE} characters", "note")
-    row = await _target_row(kind, pk)
     action = decision.action
+    row = await TARGETS[kind].model.get_or_none(id=pk) if kind in TARGETS else None
+    if (row is None or _erased(row)) and action != "DISMISS":
+        # Deleted since it was reported (or an erased account): nothing left to act on.
+        raise UserInputError(
+            ErrorCode.NOT_FOUND, "What was reported no longer exists: dismiss the report", "reportId"
+        )
+    author_id = getattr(row, TARGETS[kind].author_field) if row is not None else None
     audited: tuple[str, int] = (kind, pk)
     async with in_transaction("default"):
+        # Decisions one at a time: a report is answered once (parallel moderators after the
+        # first are refused) and two decisions never hold each other's rows.
+        await one_at_a_time("moderation")
+        if report_row is not None and action not in RESTORING:
+            current = await Report.filter(id=report_row.id).values_list("status", flat=True)
+            if current != [ReportStatus.OPEN]:
+                raise UserInputError(
+                    ErrorCode.ALREADY_ANSWERED, "This report is already answered", "reportId"
+                )
         if action == "HIDE_CONTENT":
             await _set_visibility(kind, pk, Visibility.HIDDEN)
         elif action == "REMOVE_CONTENT":
@@ -196,27 +222,29 @@ async def apply(ctx: Context, kind: str, pk: int, decision: Decision, report_row
         elif action == "RESTORE_CONTENT":
             await _restore(kind, pk)
         elif action in ("SUSPEND_USER", "UNSUSPEND_USER"):
-            user_id = getattr(row, TARGETS[kind].author_field)
-            if user_id == moderator.id:
+            assert author_id is not None  # an existing row names its author
+            if author_id == moderator.id:
                 raise UserInputError(ErrorCode.SELF_ACTION, "You can't suspend yourself", "action")
-            target_user = await User.get(id=user_id)
+            target_user = await User.get(id=author_id)
+            if _erased(target_user):
+                raise UserInputError(ErrorCode.NOT_FOUND, "This account was deleted", "reportId")
             if is_moderator(target_user) and moderator.role != Role.ADMIN:
                 raise UserInputError(ErrorCode.FORBIDDEN, "Only admins suspend moderators", "action")
             days = decision.suspend_days if decision.suspend_days is not None else 7
             if action == "SUSPEND_USER" and not 1 <= days <= MAX_SUSPEND_DAYS:
                 raise UserInputError(ErrorCode.OUT_OF_RANGE, f"1 to {MAX_SUSPEND_DAYS} days", "suspendDays")
             until = datetime.now(UTC) + timedelta(days=days) if action == "SUSPEND_USER" else None
-            await _suspend(user_id, until)
+            await _suspend(author_id, until)
             # Their reviews leave the ratings while suspended (a review-bomber's stars with them).
-            await (withdrawal.withdraw(user_id) if until else withdrawal.restore(user_id))
-            audited = ("User", user_id)  # the log names whom, whatever report led there
+            await (withdrawal.withdraw(author_id) if until else withdrawal.restore(author_id))
+            audited = ("User", author_id)  # the log names whom, whatever report led there
         status = ReportStatus.DISMISSED if action == "DISMISS" else ReportStatus.ACTIONED
-        told = await _tell_outcome(ctx, kind, pk, getattr(row, TARGETS[kind].author_field), action)
-        if action != "UNSUSPEND_USER" and action != "RESTORE_CONTENT":
+        told = await _tell_outcome(ctx, kind, pk, author_id, action)
+        if action not in RESTORING:
             await _close_reports(kind, pk, status)
         if action == "SUSPEND_USER" and audited != (kind, pk):
-            # The reports about the person are answered by their suspension too.
-            told += await _tell_outcome(ctx, *audited, None, action)
+            # The reports about the person are answered by their suspension too (told once).
+            told += await _tell_outcome(ctx, *audited, None, action, already=told)
             await _close_reports(*audited, status)
         await AuditEntry.create(
             moderator_id=moderator.id,
@@ -233,8 +261,8 @@ async def apply(ctx: Context, kind: str, pk: int, decision: Decision, report_row
         deal_ids = [pk] if kind == "Deal" else await at_restaurant
         for deal_id in deal_ids:
             await gate.forget(ctx.services, deal_id)
-    if action == "SUSPEND_USER":  # after commit: the user's open sockets close on every process
-        await sessions.announce_ended(ctx.services, getattr(row, TARGETS[kind].author_field))
+    if action == "SUSPEND_USER" and author_id is not None:  # after commit: their sockets close
+        await sessions.announce_ended(ctx.services, author_id)
 
 
 async def _close_reports(kind: str, pk: int, status: ReportStatus) -> None:
@@ -258,16 +286,18 @@ OUTCOME_FOR_AUTHOR = {
 }
 
 
-async def _tell_outcome(ctx: Context, kind: str, pk: int, author_id: int | None, action: str) -> list[int]:
+async def _tell_outcome(
+    ctx: Context, kind: str, pk: int, author_id: int | None, action: str, already: Sequence[int] = ()
+) -> list[int]:
     """Inside the decision's transaction: the open reports' reporters and the author hear of it
-    (never who reported: the author's notice names no one)."""
+    (never who reported: the author's notice names no one); `already` told are not told twice."""
     told: list[int] = []
     if action in OUTCOME_FOR_REPORTER:
         reporters = await Report.filter(
             target_type=kind, target_id=pk, status=ReportStatus.OPEN, reporter_id__isnull=False
         ).values_list("reporter_id", flat=True)
         rows = await inbox.notify(
-            ctx, [r for r in reporters if r != author_id], "report_resolved",
+            ctx, [r for r in reporters if r != author_id and r not in already], "report_resolved",
             f"你的举报{OUTCOME_FOR_REPORTER[action]}", subject=(kind, pk),
         )
         told += [r.user_id for r in rows]
@@ -285,8 +315,7 @@ async def moderate(ctx: Context, report_id: int, decision: Decision) -> Report:
     row = await Report.get_or_none(id=report_id)
     if row is None:
         raise UserInputError(ErrorCode.NOT_FOUND, "No such report", "reportId")
-    restoring = decision.action in ("RESTORE_CONTENT", "UNSUSPEND_USER")
-    if row.status != ReportStatus.OPEN and not restoring:
+    if row.status != ReportStatus.OPEN and decision.action not in RESTORING:
         raise UserInputError(
             ErrorCode.ALREADY_ANSWERED, f"This report is already {row.status.value}", "reportId"
         )

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
+from models.accounts import User
+from schema.ids import decode
 from tests.helpers import account_with_role, add_dish, gql, open_restaurant, random_spot, register
 
 REPORT = """
@@ -143,7 +146,10 @@ async def test_bursts_and_repeated_text_raise_reports_automatically(client, serv
         )
     # By target type: other tests' open reports in the shared database can fill a first page.
     automatic = [
-        n for kind in ("User", "Review") for n in await queue_ids(client, moderator, type=kind) if n["automatic"]
+        n
+        for kind in ("User", "Review")
+        for n in await queue_ids(client, moderator, type=kind)
+        if n["automatic"]
     ]
     targets = {n["targetId"] for n in automatic}
     assert spammer_id in targets  # burst from a day-old account
@@ -202,3 +208,88 @@ async def test_restoring_content_twice_is_refused(client, services):
     assert sum(1 for r in restores if not r["data"]["moderate"]["errors"]) == 1
     log = [e["node"] for e in (await gql(client, AUDIT, token=moderator))["data"]["auditLog"]["edges"]]
     assert [e["action"] for e in log if e["reportId"] == report_id] == ["RESTORE_CONTENT", "HIDE_CONTENT"]
+
+
+async def test_a_report_is_answered_once_whatever_moderators_click_at_once(client, services):
+    first, _ = await account_with_role(client, services)
+    second, _ = await account_with_role(client, services)
+    _, _, _, review = await reviewed_dish(client)
+    reporter, _, _ = await register(client)
+    report_id = (await gql(client, REPORT, {"t": review, "r": "SPAM"}, reporter))["data"]["reportContent"][
+        "report"
+    ]["id"]
+    actions = ["HIDE_CONTENT", "DISMISS", "REMOVE_CONTENT", "HIDE_CONTENT", "SUSPEND_USER", "DISMISS"]
+    answers = await asyncio.gather(
+        *(
+            gql(client, MODERATE, {"r": report_id, "a": action}, (first, second)[i % 2])
+            for i, action in enumerate(actions)
+        )
+    )
+    errors = [a["data"]["moderate"]["errors"] for a in answers]
+    assert sorted(str(e) for e in errors).count("[]") == 1
+    assert all(e == [] or e[0]["code"] == "ALREADY_ANSWERED" for e in errors)
+    log = [e["node"] for e in (await gql(client, AUDIT, token=first))["data"]["auditLog"]["edges"]]
+    assert len([e for e in log if e["reportId"] == report_id]) == 1
+    notes = "{ notifications(first: 10) { edges { node { kind } } } }"
+    told = (await gql(client, notes, token=reporter))["data"]["notifications"]["edges"]
+    assert [e["node"]["kind"] for e in told] == ["report_resolved"]
+
+
+async def test_gone_targets_are_dismissed_and_erased_accounts_stay_erased(client, services):
+    moderator, _ = await account_with_role(client, services)
+    _, author, author_id, review = await reviewed_dish(client)
+    reporter, _, _ = await register(client)
+    about_review = (await gql(client, REPORT, {"t": review, "r": "SPAM"}, reporter))["data"]
+    about_author = (await gql(client, REPORT, {"t": author_id, "r": "SPAM"}, reporter))["data"]
+    long = await gql(
+        client,
+        MODERATE,
+        {"r": about_author["reportContent"]["report"]["id"], "a": "SUSPEND_USER", "d": 30},
+        moderator,
+    )
+    assert long["data"]["moderate"]["errors"] == []
+    # A shorter suspension through another report never shortens the longer one.
+    other, _ = await account_with_role(client, services)  # moderators still see the suspended
+    again = (await gql(client, REPORT, {"t": author_id, "r": "HARASSMENT"}, other))["data"]
+    short = await gql(
+        client,
+        MODERATE,
+        {"r": again["reportContent"]["report"]["id"], "a": "SUSPEND_USER", "d": 1},
+        moderator,
+    )
+    assert short["data"]["moderate"]["errors"] == []
+    row = await User.get(id=decode(author_id, "User", "id"))
+    assert row.suspended_until > datetime.now(UTC) + timedelta(days=29)
+    lifted = await gql(
+        client, MODERATE, {"r": again["reportContent"]["report"]["id"], "a": "UNSUSPEND_USER"}, moderator
+    )
+    assert lifted["data"]["moderate"]["errors"] == []
+    # The author deletes their account: the review goes; nothing brings the account back.
+    signed_in = await gql(
+        client,
+        'mutation($e: String!) { login(email: $e, password: "correct horse battery") { token } }',
+        {"e": row.email},
+    )
+    author = signed_in["data"]["login"]["token"]  # suspending and lifting ended the old token
+    gone = await gql(
+        client,
+        'mutation { deleteMyAccount(password: "correct horse battery") { errors { code } } }',
+        token=author,
+    )
+    assert gone["data"]["deleteMyAccount"]["errors"] == []
+    report_id = about_review["reportContent"]["report"]["id"]
+    for action in ("SUSPEND_USER", "HIDE_CONTENT"):
+        refused = await gql(client, MODERATE, {"r": report_id, "a": action}, moderator)
+        assert refused["data"]["moderate"]["errors"] == [{"field": "reportId", "code": "NOT_FOUND"}]
+    done = await gql(client, MODERATE, {"r": report_id, "a": "DISMISS"}, moderator)
+    assert done["data"]["moderate"]["report"]["status"] == "DISMISSED"
+    third, _, _ = await register(client)
+    late = (await gql(client, REPORT, {"t": author_id, "r": "SPAM"}, third))["data"]["reportContent"]
+    assert late["errors"][0]["code"] == "NOT_FOUND"  # an erased account can't be reported either
+    for action in ("SUSPEND_USER", "UNSUSPEND_USER"):
+        refused = await gql(
+            client, MODERATE, {"r": about_author["reportContent"]["report"]["id"], "a": action}, moderator
+        )
+        assert refused["data"]["moderate"]["errors"][0]["code"] in ("NOT_FOUND", "ALREADY_ANSWERED")
+    row = await User.get(id=decode(author_id, "User", "id"))
+    assert row.suspended_until.year == 9999

@@ -188,8 +188,9 @@ async def vote_helpful(ctx: Context, review_id: int) -> Review:
     return await _still_there(review.id)
 
 
-async def set_visibility(review_id: int, visibility: Visibility) -> Review | None:
-    """Moderation: a review that stops being visible leaves its dish's counts (and comes back).
+async def set_visibility(review_id: int, visibility: Visibility) -> bool:
+    """Moderation: a review that stops being visible leaves its dish's counts (and comes back);
+    whether this call moved it across the visible line.
 
     The count moves only when this statement itself crossed the visible line, by the rating of
     the row it changed (an edit in flight has either committed its rating or waits for us).
@@ -220,7 +221,7 @@ async def set_visibility(review_id: int, visibility: Visibility) -> Review | Non
         review = await Review.get_or_none(id=review_id)
         if review is not None:
             await feed.set_visible(FEED_KIND, review.id, showing)
-    return review
+    return bool(crossed)
 
 
 async def delete_review(ctx: Context, review_id: int) -> int:
