@@ -10,6 +10,7 @@ import strawberry
 from strawberry import relay
 
 from core.errors import AuthError, ErrorCode, UserInputError
+from core.loaders import rows_of
 from models.deals import Claim, ClaimStatus, Deal, DealStatus, SourceType
 from models.restaurants import Restaurant
 from resolvers import visibility
@@ -151,9 +152,12 @@ class ClaimNode(ModelNode, kind=Claim, private_to="user_id"):
     def qr_payload(self) -> str:
         return vouchers.qr_payload(self.model.code)
 
-    @strawberry.field
+    @strawberry.field(
+        description="What it is for; shown to whoever sees the voucher (its holder, the till) even "
+        "once the deal or its restaurant left the shelf."
+    )
     async def deal(self, info: Info) -> DealNode | None:
-        row = await visibility.fetch(info.context, Deal, self.model.deal_id)
+        row = await info.context.loaders.get(rows_of(Deal)).load(self.model.deal_id)
         return DealNode.from_model(row) if row else None
 
     @strawberry.field(description="Present while the claim awaits payment.")
@@ -310,11 +314,12 @@ class Query:
         return to_connection(page, DealNode.from_model)
 
     @strawberry.field(
-        description="验券, staff of the voucher's restaurant: what redeeming this code would answer "
-        "now, without taking it (the voucher when it is this restaurant's)."
+        description="验券, staff of the voucher's restaurant: what redeeming this code (with this "
+        "party size) would answer now, conditions included, without taking it (the voucher when "
+        "it is this restaurant's)."
     )
-    async def voucher_check(self, info: Info, code: str) -> VoucherCheck:
-        found = await merchant.check_voucher(info.context, code)
+    async def voucher_check(self, info: Info, code: str, party_size: int | None = None) -> VoucherCheck:
+        found = await merchant.check_voucher(info.context, code, party_size)
         return VoucherCheck(
             usable=found.problem is None,
             problem=user_errors(found.problem)[0] if found.problem else None,

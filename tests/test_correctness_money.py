@@ -169,13 +169,19 @@ async def test_money_landing_after_the_use_window_is_refunded_not_issued(client,
     assert not await RefundRetry.exists(payment_intent=intent)  # the provider took it
 
 
-async def test_pay_by_never_outlasts_the_use_window(client):
-    ends = datetime.now(UTC) + timedelta(minutes=5)
-    _, _, deal = await a_deal(client, priceCents=4900, endsAt=ends.isoformat())
+async def test_paid_vouchers_are_not_sold_in_their_last_minutes(client):
+    """Paying takes up to 15 minutes: a voucher whose use ends sooner is not sold (a free one is)."""
+    soon = datetime.now(UTC) + timedelta(minutes=5)
+    owner, restaurant, deal = await a_deal(client, priceCents=4900, endsAt=soon.isoformat())
     diner, _, _ = await register(client)
-    body = await gql(client, PAY_BY, {"d": deal, "k": "late-1"}, diner)
-    pay_by = datetime.fromisoformat(body["data"]["claimDeal"]["claim"]["payment"]["payBy"])
-    assert pay_by <= ends + timedelta(seconds=1)
+    late = (await gql(client, PAY_BY, {"d": deal, "k": "late-1"}, diner))["data"]["claimDeal"]
+    assert late["errors"] == [{"code": "DEAL_EXPIRED"}]
+    _, _, free = await a_deal(client, owner, restaurant, endsAt=soon.isoformat())
+    assert (await claim(client, diner, free))["claim"]["status"] == "ISSUED"
+    later = datetime.now(UTC) + timedelta(minutes=40)
+    _, _, paid = await a_deal(client, owner, restaurant, priceCents=4900, endsAt=later.isoformat())
+    body = (await gql(client, PAY_BY, {"d": paid, "k": "late-2"}, diner))["data"]["claimDeal"]
+    assert datetime.fromisoformat(body["claim"]["payment"]["payBy"]) <= later
 
 
 ARCHIVE = "mutation($r: ID!) { archiveRestaurant(restaurantId: $r) { errors { code } } }"
@@ -216,6 +222,18 @@ async def test_closing_a_restaurant_refunds_its_unused_vouchers(client, services
         e["node"]["kind"] for e in (await gql(client, KINDS, token=diner))["data"]["notifications"]["edges"]
     ]
     assert kinds.count("voucher_refunded") == 1
+    told = await gql(client, "{ notifications(first: 5) { edges { node { kind message } } } }", token=diner)
+    message = next(
+        e["node"]["message"]
+        for e in told["data"]["notifications"]["edges"]
+        if e["node"]["kind"] == "voucher_refunded"
+    )
+    assert "重庆火锅" in message and "¥176.00" in message and "1 张免费券" in message, message
+    # The holder still sees what each voucher was for, though the deal left the shelf.
+    deals_seen = await gql(
+        client, "{ myClaims(first: 10) { edges { node { deal { id title } } } } }", token=diner
+    )
+    assert all(e["node"]["deal"]["title"] for e in deals_seen["data"]["myClaims"]["edges"])
     assert await Claim.filter(deal_id=decode(paid_deal, "Deal", "id"), status="issued").count() == 0
     deals = Deal.filter(restaurant_id=decode(restaurant, "Restaurant", "id"))
     assert set(await deals.values_list("status", flat=True)) == {"ended"}
@@ -243,3 +261,26 @@ async def test_a_redemption_racing_the_closure_is_either_used_or_refunded(client
     assert set(statuses) <= {"REDEEMED", "REFUNDED"} and sum(statuses.values()) == 6
     refunded = Counter(intent for intent, _ in services.payments.refunds)
     assert sum(refunded[p["claim"]["payment"]["intentId"]] for p in held) == statuses["REFUNDED"]
+
+
+async def test_a_voucher_past_its_use_window_is_not_refunded_before_the_expiry_job(client, services):
+    """Between the end of the use window and the expiry job's run, a voucher of a deal that
+    doesn't refund on expiry is expired: neither refundClaim nor a closing restaurant pays it."""
+    owner, restaurant, deal = await a_deal(
+        client, priceCents=5000, quantity=5, perUserLimit=2, refundAnytime=True
+    )
+    diner, _, _ = await register(client)
+    held = [await claim(client, diner, deal) for _ in range(2)]
+    for payload in held:
+        assert await pay(client, services, payload["claim"]["payment"]["intentId"]) == 200
+    await Claim.filter(deal_id=decode(deal, "Deal", "id")).update(
+        valid_until=datetime.now(UTC) - timedelta(seconds=1)
+    )
+    refused = await gql(client, REFUND, {"c": held[0]["claim"]["id"]}, diner)
+    assert refused["data"]["refundClaim"]["errors"] == [{"code": "VOUCHER_EXPIRED"}]
+    assert (await gql(client, ARCHIVE, {"r": restaurant}, owner))["data"]["archiveRestaurant"]["errors"] == []
+    assert services.payments.refunds == [] or all(
+        r[0] not in [p["claim"]["payment"]["intentId"] for p in held] for r in services.payments.refunds
+    )
+    mine = (await gql(client, MINE, token=diner))["data"]["myClaims"]["edges"]
+    assert {e["node"]["status"] for e in mine} == {"ISSUED"}  # left for the expiry job

@@ -326,20 +326,26 @@ mutation($r: ID!, $e: String!) { addRestaurantStaff(restaurantId: $r, email: $e)
 """
 
 
-async def test_staff_cannot_redeem_vouchers_at_their_own_restaurant(client):
-    """刷单: a redemption by the restaurant's own people would fake sales and insights and mark
-    their reviews there as verified visits; a diner's voucher is redeemed as usual."""
+async def test_staff_cannot_buy_their_own_restaurants_deals(client, services):
+    """刷单: the restaurant's own people can't claim its deals (free or paid, fake sales and
+    insights, money stuck in a voucher nobody would serve); a voucher bought before its holder
+    was hired is served by a colleague, never by its holder."""
     owner, restaurant, deal = await a_deal(client, perUserLimit=1)
+    _, _, paid = await a_deal(client, owner, restaurant, priceCents=8800)
     waiter, _, waiter_email = await register(client, name="服务员")
     added = await gql(client, STAFF_ADD, {"r": restaurant, "e": waiter_email}, owner)
     assert added["data"]["addRestaurantStaff"]["errors"] == []
-    for holder, till in ((owner, waiter), (waiter, owner), (waiter, waiter)):
-        payload = await claim(client, holder, deal)
-        if payload["errors"]:  # the waiter's second try: their limit is one
-            assert payload["errors"][0]["code"] == "LIMIT_REACHED"
-            continue
-        refused = await gql(client, REDEEM, {"c": payload["claim"]["code"]}, till)
-        assert refused["data"]["redeemVoucher"]["errors"][0]["code"] == "OWN_CONTENT"
-    diner, _, _ = await register(client)
-    used = await gql(client, REDEEM, {"c": code_of(await claim(client, diner, deal))}, waiter)
+    for holder in (owner, waiter):
+        for offer in (deal, paid):
+            refused = await claim(client, holder, offer)
+            assert [(e["field"], e["code"]) for e in refused["errors"]] == [("dealId", "OWN_CONTENT")]
+    left = "query($d: ID!) { deal(id: $d) { remaining } }"
+    assert (await gql(client, left, {"d": deal}))["data"]["deal"]["remaining"] == 50  # stock untouched
+    diner, _, diner_email = await register(client)
+    code = code_of(await claim(client, diner, deal))
+    hired = await gql(client, STAFF_ADD, {"r": restaurant, "e": diner_email}, owner)
+    assert hired["data"]["addRestaurantStaff"]["errors"] == []
+    own = await gql(client, REDEEM, {"c": code}, diner)
+    assert own["data"]["redeemVoucher"]["errors"][0]["code"] == "OWN_CONTENT"
+    used = await gql(client, REDEEM, {"c": code}, waiter)
     assert used["data"]["redeemVoucher"]["errors"] == []

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from tests.helpers import gql, open_restaurant, random_spot, register
 from tests.test_deals import REDEEM, STATUS, a_deal, claim, code_of
 
@@ -86,7 +89,43 @@ async def test_voucher_check_answers_what_redeeming_would_without_taking_it(clie
         "ALREADY_REDEEMED",
         "REDEEMED",
     )
-    own = (await gql(client, CHECK, {"c": code_of(await claim(client, owner, deal))}, owner))["data"]
-    assert own["voucherCheck"]["problem"]["code"] == "OWN_CONTENT"
+    # Hired after buying: a colleague serves the voucher, its holder can't take it themselves.
+    waiter, _, email = await register(client)
+    bought = code_of(await claim(client, waiter, deal))
+    assert (await gql(client, ADD, {"r": restaurant, "e": email}, owner))["data"]["addRestaurantStaff"][
+        "errors"
+    ] == []
+    own = (await gql(client, CHECK, {"c": bought}, waiter))["data"]["voucherCheck"]
+    assert own["problem"]["code"] == "OWN_CONTENT"
+    assert (await gql(client, CHECK, {"c": bought}, owner))["data"]["voucherCheck"]["usable"] is True
     diner_try = (await gql(client, CHECK, {"c": code}, diner))["data"]["voucherCheck"]
     assert diner_try["problem"]["code"] == "WRONG_RESTAURANT" and diner_try["claim"] is None
+
+
+async def test_voucher_check_applies_the_deals_conditions(client):
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).isoweekday()  # restaurants' default zone
+    other_day = today % 7 + 1
+    owner, restaurant, weekdays = await a_deal(client, conditions={"validWeekdays": [other_day]})
+    _, _, party = await a_deal(client, owner, restaurant, conditions={"minPartySize": 2})
+    diner, _, _ = await register(client)
+    not_today = code_of(await claim(client, diner, weekdays))
+    body = (await gql(client, CHECK, {"c": not_today}, owner))["data"]["voucherCheck"]
+    assert (body["usable"], body["problem"]["code"]) == (False, "NOT_USABLE_NOW")
+    redeemed = await gql(client, REDEEM, {"c": not_today}, owner)
+    assert redeemed["data"]["redeemVoucher"]["errors"][0]["code"] == "NOT_USABLE_NOW"
+    for_two = code_of(await claim(client, diner, party))
+    checks = {
+        None: ("INVALID", "partySize"),
+        1: ("PARTY_SIZE", "partySize"),
+        0: ("OUT_OF_RANGE", "partySize"),
+    }
+    for size, (code, field) in checks.items():
+        body = (await gql(client, CHECK_PARTY, {"c": for_two, "p": size}, owner))["data"]["voucherCheck"]
+        assert body["problem"] == {"code": code, "field": field}, size
+    fine = (await gql(client, CHECK_PARTY, {"c": for_two, "p": 2}, owner))["data"]["voucherCheck"]
+    assert fine["usable"] is True and fine["problem"] is None
+
+
+CHECK_PARTY = """
+query($c: String!, $p: Int) { voucherCheck(code: $c, partySize: $p) { usable problem { code field } } }
+"""

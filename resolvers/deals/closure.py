@@ -14,12 +14,15 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from tortoise.expressions import F
 
 from core.atomic import update_returning
 from core.context import Context
+from core.payments import from_cents
 from models.deals import ClaimStatus, Deal, DealStatus, UserDealCount
+from models.restaurants import Restaurant
 from resolvers.deals import gate, refunds
 from resolvers.notifications import inbox
 
@@ -48,13 +51,17 @@ async def end_sales(ctx: Context, restaurant_id: int) -> Closure:
     claims = await update_returning(
         "claims",
         "status = CASE WHEN paid THEN ? ELSE ? END, ended_at = ?",
-        "status IN (?, ?) AND deal_id IN (SELECT id FROM deals WHERE restaurant_id = ?)",
+        # Unused and still usable, or awaiting payment; a voucher past its use window is the
+        # expiry job's (refunded only by a 过期自动退 deal).
+        "(status = ? OR (status = ? AND valid_until > ?)) "
+        "AND deal_id IN (SELECT id FROM deals WHERE restaurant_id = ?)",
         [
             ClaimStatus.REFUNDED.value,
             ClaimStatus.CANCELLED.value,
             now,
-            ClaimStatus.ISSUED.value,
             ClaimStatus.PENDING_PAYMENT.value,
+            ClaimStatus.ISSUED.value,
+            now,
             restaurant_id,
         ],
         "id, deal_id, user_id, status, paid, payment_intent, amount_cents",
@@ -69,16 +76,38 @@ async def end_sales(ctx: Context, restaurant_id: int) -> Closure:
         if row["status"] == ClaimStatus.REFUNDED.value and row["payment_intent"]:
             await refunds.owe(row["id"], row["payment_intent"], row["amount_cents"])
             closure.owed.append((row["id"], row["payment_intent"], row["amount_cents"]))
-    closure.holders = sorted({row["user_id"] for row in claims if row["paid"]})
-    if closure.holders:
+    await _tell_holders(ctx, restaurant_id, claims, closure)
+    return closure
+
+
+async def _tell_holders(
+    ctx: Context, restaurant_id: int, claims: list[dict[str, Any]], closure: Closure
+) -> None:
+    """Each holder once, naming the restaurant and what happened to their vouchers."""
+    names = await Restaurant.filter(id=restaurant_id).values_list("name", flat=True)
+    name = names[0] if names else ""
+    refunded: dict[int, list[int]] = {}
+    cancelled: Counter[int] = Counter()
+    for row in claims:
+        if row["status"] == ClaimStatus.REFUNDED.value:
+            refunded.setdefault(row["user_id"], []).append(row["amount_cents"])
+        elif row["amount_cents"] == 0:  # a free voucher (an unpaid order held no money)
+            cancelled[row["user_id"]] += 1
+    for user_id in sorted(set(refunded) | set(cancelled)):
+        parts = []
+        if user_id in refunded:
+            yuan = "¥" + from_cents(sum(refunded[user_id]))
+            parts.append(f"{len(refunded[user_id])} 张未使用的团购券已发起原路退款 {yuan}")
+        if cancelled[user_id]:
+            parts.append(f"{cancelled[user_id]} 张免费券已失效")
         await inbox.notify(
             ctx,
-            closure.holders,
+            [user_id],
             "voucher_refunded",
-            "商家已停业，你未使用的团购券已全额退款",
-            subject=("Restaurant", restaurant_id),
+            f"「{name}」已停业：" + "，".join(parts),
+            dedupe_key=f"voucher_refunded:{restaurant_id}:{user_id}",
         )
-    return closure
+        closure.holders.append(user_id)
 
 
 async def settle(ctx: Context, closure: Closure) -> None:

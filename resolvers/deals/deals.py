@@ -245,6 +245,11 @@ async def claim_deal(ctx: Context, deal_id: int, key: str, source: attribution.A
     return made
 
 
+def _own_restaurant() -> UserInputError:
+    """刷单: the restaurant's own people buying its deals would fake sales and insights."""
+    return UserInputError(ErrorCode.OWN_CONTENT, "Staff can't buy their own restaurant's deals", "dealId")
+
+
 def _over_limit(limit: int) -> UserInputError:
     return UserInputError(ErrorCode.LIMIT_REACHED, f"At most {limit} per person", "dealId")
 
@@ -288,6 +293,9 @@ async def _claim_checked(
     problem = _availability_error(deal, now)
     if problem:
         raise problem
+    if deal.price_cents > 0 and use_window(deal)[1] - now < PAY_WITHIN:
+        # A voucher paid for in the last minutes could hardly be used: not sold.
+        raise UserInputError(ErrorCode.DEAL_EXPIRED, "Too late: this voucher's use ends soon", "dealId")
     await check_claim(Conditions.from_json(deal.conditions), deal.restaurant_id, user_id)
     # Unpaid claims past their time are released by the job runner (resolvers/jobs.py), not here.
     source = source or attribution.DIRECT
@@ -308,7 +316,8 @@ async def _claim_checked(
 # A free claim on PostgreSQL in one statement, and no transaction around it (issue 18): a
 # statement is atomic, and it writes nothing unless it makes the claim. The user's row is read
 # and locked first (`prior`: the same lock order as `_return_stock`, user then deal, so a refund
-# and a claim never deadlock), the stock taken only below the per-user limit, then the user's
+# and a claim never deadlock), the stock taken only below the per-user limit and never by the
+# restaurant's own staff (`own`), then the user's
 # row moved, the claim made and the rollup counted each only when the step before it happened.
 # Every counter still changes in the statement that checks it. One case is left: a claim by the
 # same person whose user row another statement inserted meanwhile (no row to lock in `prior`)
@@ -317,10 +326,12 @@ async def _claim_checked(
 _CLAIM_FREE_PG = """
 WITH prior AS (
   SELECT held FROM user_deal_counts WHERE deal_id = $1 AND user_id = $2 FOR UPDATE
+), own AS (
+  SELECT EXISTS (SELECT 1 FROM restaurant_staff WHERE restaurant_id = $14 AND user_id = $2) AS staff
 ), stock AS (
   UPDATE deals SET claimed_count = claimed_count + 1
   WHERE id = $1 AND claimed_count < quantity AND status = $4 AND visibility = $5 AND ends_at > $6
-    AND COALESCE((SELECT held FROM prior), 0) < $3
+    AND COALESCE((SELECT held FROM prior), 0) < $3 AND NOT (SELECT staff FROM own)
   RETURNING id
 ), hold AS (
   INSERT INTO user_deal_counts (deal_id, user_id, held) SELECT $1, $2, 1 FROM stock
@@ -338,7 +349,7 @@ WITH prior AS (
   ON CONFLICT (restaurant_id, day, hour, source_type) DO UPDATE
   SET claims = deal_daily_stats.claims + excluded.claims
 )
-SELECT COALESCE((SELECT held FROM prior), 0) >= $3 AS _over,
+SELECT COALESCE((SELECT held FROM prior), 0) >= $3 AS _over, (SELECT staff FROM own) AS _staff,
        CASE WHEN (SELECT count(*) FROM stock) > (SELECT count(*) FROM hold)
             THEN 1 / (SELECT count(*) FROM hold)::int END AS _raced,
        made.*
@@ -380,6 +391,8 @@ async def _claim_free_in_one_statement(
         raise
     row = dict(rows[0])
     del row["_raced"]
+    if row.pop("_staff"):
+        raise _own_restaurant()
     if row.pop("_over"):
         raise _over_limit(deal.per_user_limit)
     if row["id"] is None:  # nothing written: not on offer any more, or sold out
@@ -394,6 +407,8 @@ async def _claim(
     paid = deal.price_cents > 0
     if not paid and ctx.settings.is_postgres:
         return await _claim_free_in_one_statement(ctx, deal, user_id, key, source, now)
+    if await RestaurantStaff.exists(restaurant_id=deal.restaurant_id, user_id=user_id):
+        raise _own_restaurant()
     async with in_transaction("default"):
         # The user's row made or bumped in one statement, below the limit only.
         mine = await execute(_HOLD, [deal.id, user_id, deal.per_user_limit])
@@ -519,10 +534,10 @@ async def confirm_payment(
     return PaymentOutcome.CONFIRMED
 
 
-# Returnable by its owner: awaiting payment, or issued and (free, or a 随时退 deal).
+# Returnable by its owner: awaiting payment, or issued, still usable and (free, or a 随时退 deal).
 _RETURNABLE = (
-    "id = ? AND user_id = ? AND (status = ? OR (status = ? AND (NOT paid OR deal_id IN "
-    "(SELECT id FROM deals WHERE refund_anytime))))"
+    "id = ? AND user_id = ? AND (status = ? OR (status = ? AND valid_until > ? AND (NOT paid OR "
+    "deal_id IN (SELECT id FROM deals WHERE refund_anytime))))"
 )
 
 
@@ -535,6 +550,7 @@ async def refund_claim(ctx: Context, claim_id: int) -> Claim:
     refunds, seeing CANCELLED), never in between.
     """
     viewer = await write_limit(ctx, "claim")
+    now = datetime.now(UTC)
     async with in_transaction("default"):
         rows = await update_returning(
             "claims",
@@ -543,11 +559,12 @@ async def refund_claim(ctx: Context, claim_id: int) -> Claim:
             [
                 ClaimStatus.REFUNDED.value,
                 ClaimStatus.CANCELLED.value,
-                datetime.now(UTC),
+                now,
                 claim_id,
                 viewer.id,
                 ClaimStatus.PENDING_PAYMENT.value,
                 ClaimStatus.ISSUED.value,
+                now,
             ],
             "deal_id, status, payment_intent, amount_cents",
         )
@@ -568,10 +585,13 @@ async def _not_returnable(claim_id: int, user_id: int) -> UserInputError:
     claim = await Claim.get_or_none(id=claim_id, user_id=user_id)
     if claim is None:
         return UserInputError(ErrorCode.NOT_FOUND, "No such voucher of yours", "claimId")
+    if claim.status == ClaimStatus.ISSUED and claim.valid_until <= datetime.now(UTC):
+        # Past its use window (the expiry job has not run yet): what expiry gives, not a refund.
+        return UserInputError(ErrorCode.VOUCHER_EXPIRED, "This voucher has expired", "claimId")
     if claim.status == ClaimStatus.ISSUED:
-        return UserInputError(
-            ErrorCode.REFUND_NOT_ALLOWED, "This deal refunds only on expiry, not on request", "claimId"
-        )
+        on_expiry = await Deal.filter(id=claim.deal_id, refund_on_expiry=True).exists()
+        why = "This deal refunds only on expiry, not on request" if on_expiry else "Not refundable"
+        return UserInputError(ErrorCode.REFUND_NOT_ALLOWED, why, "claimId")
     return _ended(claim.status, "claimId")
 
 
@@ -614,14 +634,11 @@ def till_refusal(claim: Claim, deal: Deal, now: datetime) -> UserInputError | No
     return None
 
 
-async def own_people(viewer: User, claim: Claim, deal: Deal) -> UserInputError | None:
-    """刷单: staff's own vouchers would fake sales and insights and verify their own reviews."""
-    if claim.user_id == viewer.id or await RestaurantStaff.exists(
-        restaurant_id=deal.restaurant_id, user_id=claim.user_id
-    ):
-        return UserInputError(
-            ErrorCode.OWN_CONTENT, "Staff can't redeem vouchers at their own restaurant", "code"
-        )
+def own_voucher(viewer: User, claim: Claim) -> UserInputError | None:
+    """Nobody takes their own voucher at the till (staff can't buy their restaurant's deals at
+    all; a voucher bought before its holder was hired is served by a colleague)."""
+    if claim.user_id == viewer.id:
+        return UserInputError(ErrorCode.OWN_CONTENT, "Staff can't redeem their own vouchers", "code")
     return None
 
 
@@ -637,7 +654,7 @@ async def redeem(
         raise UserInputError(ErrorCode.OUT_OF_RANGE, "Party size is 1 to 100", "partySize")
     claim, deal = await voucher_at_till(viewer, typed_code)
     now = datetime.now(UTC)
-    problem = till_refusal(claim, deal, now) or await own_people(viewer, claim, deal)
+    problem = till_refusal(claim, deal, now) or own_voucher(viewer, claim)
     if problem:
         raise problem
     zone = await rollup.time_zone(deal.restaurant_id)

@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from core.context import Context
-from core.errors import UserInputError
+from core.errors import ErrorCode, UserInputError
 from core.pagination import Page, newest_first
 from models.deals import Claim, Deal, DealStatus
 from models.restaurants import Restaurant
 from resolvers.accounts.accounts import write_limit
-from resolvers.deals import deals
+from resolvers.deals import deals, rollup
+from resolvers.deals.conditions import Conditions, check_redeem
 from resolvers.restaurants.access import require_staff
 
 
@@ -42,14 +43,24 @@ class TillCheck:
     problem: UserInputError | None  # why it can't be redeemed now; None: it can
 
 
-async def check_voucher(ctx: Context, typed_code: str) -> TillCheck:
-    """验券: what redeeming the code would answer, without taking it (same rate budget as
-    redeeming: a till can't sweep codes through the check)."""
+async def check_voucher(ctx: Context, typed_code: str, party_size: int | None) -> TillCheck:
+    """验券: what redeeming the code (with this party size) would answer now, conditions
+    included, without taking it (same rate budget as redeeming: a till can't sweep codes)."""
     viewer = await write_limit(ctx, "redeem")
+    if party_size is not None and not 1 <= party_size <= 100:
+        return TillCheck(None, UserInputError(ErrorCode.OUT_OF_RANGE, "Party size is 1 to 100", "partySize"))
     try:
         claim, deal = await deals.voucher_at_till(viewer, typed_code)
     except UserInputError as error:
         return TillCheck(None, error)
     now = datetime.now(UTC)
-    problem = deals.till_refusal(claim, deal, now) or await deals.own_people(viewer, claim, deal)
+    problem = deals.till_refusal(claim, deal, now) or deals.own_voucher(viewer, claim)
+    if problem is None:
+        zone = await rollup.time_zone(deal.restaurant_id)
+        try:
+            await check_redeem(
+                Conditions.from_json(deal.conditions), claim, deal.restaurant_id, zone, now, party_size
+            )
+        except UserInputError as error:
+            problem = error
     return TillCheck(claim, problem)
