@@ -12,7 +12,7 @@ from resolvers.jobs import JOBS, run_job
 from schema.ids import decode
 from tests.helpers import gql, register
 from tests.test_deals import REDEEM, a_deal, claim, code_of
-from tests.test_meals import ANSWER, JOIN, LEAVE, host_meal
+from tests.test_meals import ANSWER, JOIN, LEAVE, REMOVE, host_meal
 
 PHASE = "query($id: ID!) { sharedMeal(id: $id) { phase status seatsTaken waitlistCount myStatus } }"
 CHECK_IN = "mutation($m: ID!, $u: ID!) { checkInGuest(mealId: $m, userId: $u) { meal { id } errors { field code } } }"
@@ -172,3 +172,27 @@ async def test_a_meal_under_way_keeps_its_record(client):
     left = (await gql(client, LEAVE, {"id": meal}, guest))["data"]["leaveSharedMeal"]
     assert left["errors"][0]["code"] == "TOO_LATE"
     assert (await phase(client, meal, guest))["myStatus"] == "JOINED"
+
+
+async def test_a_guest_who_came_keeps_their_seat_and_an_over_meal_moves_nothing(client):
+    """Checked in from an hour before the start: neither leaving nor the host's removal frees
+    that seat; once the meal's time is over (before the job marks it) leaving is TOO_LATE."""
+    owner, restaurant, _ = await a_deal(client)
+    host, _, meal, _ = await host_meal(client, restaurant=restaurant)
+    came, came_id, _ = await register(client)
+    other, _, _ = await register(client)
+    for token in (came, other):
+        await gql(client, JOIN, {"id": meal}, token)
+    await started(meal, -0.5)  # starts in half an hour: check-in is open
+    assert (await gql(client, CHECK_IN, {"m": meal, "u": came_id}, owner))["data"]["checkInGuest"][
+        "errors"
+    ] == []
+    left = (await gql(client, LEAVE, {"id": meal}, came))["data"]["leaveSharedMeal"]
+    assert left["errors"][0]["code"] == "TOO_LATE"
+    removed = (await gql(client, REMOVE, {"m": meal, "u": came_id}, host))["data"]["removeMealGuest"]
+    assert removed["errors"][0]["code"] == "TOO_LATE"
+    assert (await phase(client, meal, came))["myStatus"] == "JOINED"
+    await started(meal, 3.5)  # over, not yet marked COMPLETED by the job
+    late = (await gql(client, LEAVE, {"id": meal}, other))["data"]["leaveSharedMeal"]
+    assert late["errors"][0]["code"] == "TOO_LATE"
+    assert (await phase(client, meal, other))["myStatus"] == "JOINED"  # not turned into a no-show

@@ -111,7 +111,7 @@ async def _lock_open(meal_id: int, field: str = "mealId") -> None:
     if row["status"] == MealStatus.CANCELLED.value:
         raise UserInputError(ErrorCode.CANCELLED, "This meal was cancelled", field)
     if row["status"] == MealStatus.COMPLETED.value:
-        raise UserInputError(ErrorCode.IN_THE_PAST, "This meal is over", field)
+        raise UserInputError(ErrorCode.TOO_LATE, "This meal is over", field)
 
 
 async def _take_seat(meal_id: int) -> bool:
@@ -196,9 +196,10 @@ async def leave_meal(ctx: Context, meal_id: int) -> SharedMeal:
     meal = await visible_meal(ctx, meal_id)
     if meal.host_id == viewer.id:
         raise UserInputError(ErrorCode.FORBIDDEN, "Hosts cancel the meal instead of leaving", "mealId")
-    if meal.starts_at <= datetime.now(UTC):
-        from resolvers.tables import meal_life  # issue 16: after the start, a no-show
+    from resolvers.tables import meal_life  # issue 16: the meal's life builds on meals
 
+    await meal_life.seat_on_record(meal, viewer.id)
+    if meal.starts_at <= datetime.now(UTC):  # after the start, a no-show
         await meal_life.leave_after_start(ctx, meal, viewer.id)
         return await SharedMeal.get(id=meal.id)
     async with in_transaction("default"):
@@ -255,6 +256,9 @@ async def _hosted(ctx: Context, meal_id: int) -> SharedMeal:
 
 async def remove_guest(ctx: Context, meal_id: int, user_id: int) -> SharedMeal:
     meal = await _hosted(ctx, meal_id)
+    from resolvers.tables import meal_life
+
+    await meal_life.seat_on_record(meal, user_id, "userId")
     async with in_transaction("default"):
         promoted = await release_seat(ctx, meal, user_id, SeatStatus.REMOVED, "userId")
         await notifications.notify(ctx, [user_id], "removed", f"你已被移出「{meal.title}」", meal_id=meal.id)

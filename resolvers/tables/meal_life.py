@@ -66,6 +66,15 @@ async def complete_due(services: Services) -> int:
     return done
 
 
+async def seat_on_record(meal: SharedMeal, user_id: int, field: str = "mealId") -> None:
+    """Refuse to free a seat whose story is written: the meal is over, or the guest came (a
+    check-in must not become a no-show, a removal or a seat handed on)."""
+    if datetime.now(UTC) >= meal.starts_at + MEAL_LENGTH:
+        raise UserInputError(ErrorCode.TOO_LATE, "This meal is over", "mealId")
+    if await MealCheckIn.exists(meal_id=meal.id, user_id=user_id):
+        raise UserInputError(ErrorCode.TOO_LATE, "Checked in at this meal: they came", field)
+
+
 async def leave_after_start(ctx: Context, meal: SharedMeal, user_id: int) -> None:
     """A guest leaving once the meal began: a no-show; the seat is not handed on."""
     async with in_transaction("default"):
@@ -74,9 +83,6 @@ async def leave_after_start(ctx: Context, meal: SharedMeal, user_id: int) -> Non
             raise UserInputError(ErrorCode.CANCELLED, "This meal was cancelled", "mealId")
         if row["status"] != MealStatus.OPEN.value:
             raise UserInputError(ErrorCode.TOO_LATE, "This meal is over", "mealId")
-        if await MealCheckIn.exists(meal_id=meal.id, user_id=user_id):
-            # They came: leaving early must not turn a checked-in visit into a no-show.
-            raise UserInputError(ErrorCode.TOO_LATE, "You are checked in at this meal", "mealId")
         moved = await MealSeat.filter(meal_id=meal.id, user_id=user_id, status=SeatStatus.JOINED).update(
             status=SeatStatus.NO_SHOW
         )
