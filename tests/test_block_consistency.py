@@ -4,10 +4,15 @@ other person, and totals count what the viewer's lists show (found by explorator
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
-from tests.helpers import account_with_role, add_dish, gql, open_restaurant, random_spot, register
+from tests.helpers import ADD_DISH, account_with_role, add_dish, gql, open_restaurant, random_spot, register
 from tests.test_blocking import BLOCK, UNBLOCK
+from tests.test_deals import CREATE as DEAL
+from tests.test_deals import iso
+from tests.test_meals import host_meal
 from tests.test_moderation import MODERATE, REPORT
+from tests.test_tables_polls import CREATE as POLL
 
 FOLLOW = "mutation($u: ID!) { follow(userId: $u) { errors { code } } }"
 REQUEST = (
@@ -109,3 +114,35 @@ async def test_invisible_characters_are_refused_in_reviews_and_requests(client):
     assert sent["data"]["sendMatchRequest"]["errors"] == [{"code": "INVALID", "field": "message"}]
     ok = await gql(client, REVIEW, {"i": {"dishId": dish, "rating": 3, "body": "好吃😋\n下次再来"}}, diner)
     assert ok["data"]["createReview"]["errors"] == []
+
+
+async def test_every_list_item_and_free_text_field_refuses_hidden_characters(client):
+    """Each tag judged on its own (an invisible tag can't hide between visible ones), and the
+    other free text others read: poll questions, deal terms, reservation notes."""
+    owner, restaurant = await open_restaurant(client, *random_spot())
+    for tags in (["😀", "\u200d", "😃"], ["a", "\u200c", "b"], ["\U0001f3f4", "\U000e0061\U000e0062"]):
+        dish = {"name": "毛肚", "priceCents": 100, "tags": tags}
+        body = await gql(client, ADD_DISH, {"r": restaurant, "i": dish}, owner)
+        assert body["data"]["addDish"]["errors"] == [{"field": "tags", "code": "INVALID"}], tags
+    host, _, meal, _ = await host_meal(client, restaurant=restaurant)
+    question = {"m": meal, "k": "DISH", "q": "吃啥\u202e", "o": [{"label": "a"}, {"label": "b"}]}
+    asked = (await gql(client, POLL, question, host))["data"]["createMealPoll"]
+    assert {"field": "question", "code": "INVALID"} in asked["errors"]
+    reserved = await gql(client, NOTE, {"m": meal, "n": "靠窗\u200b"}, host)
+    assert reserved["data"]["requestReservation"]["errors"] == [{"field": "note", "code": "INVALID"}]
+    terms = {
+        "restaurantId": restaurant,
+        "title": "套餐",
+        "priceCents": 0,
+        "originalPriceCents": 100,
+        "quantity": 5,
+        "perUserLimit": 1,
+        "terms": "周末可用\U000e0068\U000e0069",
+        "startsAt": iso(timedelta(minutes=-1)),
+        "endsAt": iso(timedelta(days=7)),
+    }
+    made = (await gql(client, DEAL, {"i": terms}, owner))["data"]["createDeal"]
+    assert [(e["field"], e["code"]) for e in made["errors"]] == [("terms", "INVALID")]
+
+
+NOTE = "mutation($m: ID!, $n: String!) { requestReservation(mealId: $m, note: $n) { errors { field code } } }"

@@ -309,6 +309,15 @@ REFUSED_NAMES = [
     "so\u00adft",  # SOFT HYPHEN
     "a\u200db",  # ZWJ between letters: no emoji sequence
     "tab\there",  # control character in a one-line field
+    "Ad\u200cmin",  # ZWNJ between Latin letters: a look-alike, not Persian
+    "\U0001f3f4\U000e0068\U000e0069\U000e0064\U000e0065\U000e0020\U000e0061\U000e0064",  # tags smuggling ASCII
+    "hi\U000e0061\U000e0064",  # tag characters with no flag
+    "a\ufe0f\ufe0e\U000e0101\U000e0102",  # a run of variation selectors: hidden bytes
+    "x\U000e0100",  # an ideographic variation selector after a Latin letter
+    "\u3164",  # HANGUL FILLER: a name that draws nothing
+    "老\u2800王",  # BRAILLE PATTERN BLANK
+    "a\u034fb",  # COMBINING GRAPHEME JOINER
+    "line\u2028break",  # LINE SEPARATOR in a one-line field
 ]
 KEPT_NAMES = [
     "王小明",
@@ -318,6 +327,8 @@ KEPT_NAMES = [
     "\U0001f3f4\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f Scot",  # subdivision flag
     "\u0645\u06cc\u200c\u062e\u0648\u0627\u0645",  # Persian with ZWNJ between letters
     "\u2764\ufe0f\u200d\U0001f525",  # heart on fire (variation selector, then ZWJ)
+    "\u845b\U000e0100城",  # 葛 with its ideographic variation selector (a family name's glyph)
+    "\U0001f3f4\U000e0067\U000e0062\U000e0077\U000e006c\U000e0073\U000e007f",  # Wales
 ]
 
 

@@ -28,7 +28,7 @@ from core.nearby import near
 from core.pagination import Page, newest_first
 from core.payments import PaymentError
 from core.schedule import check_window, utc
-from core.text import check_title
+from core.text import check_title, check_visible_text
 from models.accounts import User
 from models.deals import (
     Claim,
@@ -79,6 +79,7 @@ def _check(fields: DealFields, collector: Collector) -> None:
     fields.title = check_title(fields.title, collector)
     if len(fields.terms) > 4000:
         collector.add("terms", ErrorCode.TOO_LONG, "At most 4000 characters")
+    check_visible_text(fields.terms, "terms", collector, multiline=True)
     if not 0 <= fields.price_cents <= MAX_PRICE_CENTS:
         collector.add("priceCents", ErrorCode.OUT_OF_RANGE, "Price out of range")
     if not 0 < fields.original_price_cents <= MAX_PRICE_CENTS:

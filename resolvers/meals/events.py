@@ -16,7 +16,7 @@ from core.errors import Collector, ErrorCode, UserInputError
 from core.nearby import near
 from core.pagination import Page
 from core.schedule import check_start, check_window, utc
-from core.text import check_title, check_visible_text
+from core.text import check_title, check_visible_text, check_visible_texts
 from models.meals import EventRsvp, RestaurantEvent
 from resolvers import feed, visibility
 from resolvers.accounts.accounts import write_limit
@@ -51,7 +51,7 @@ def _check(fields: EventFields, collector: Collector) -> None:
     fields.tags = list(dict.fromkeys(t.strip() for t in fields.tags if t.strip()))
     if len(fields.tags) > 10 or any(len(t) > 24 for t in fields.tags):
         collector.add("tags", ErrorCode.OUT_OF_RANGE, "At most 10 tags of 24 characters")
-    check_visible_text("".join(fields.tags), "tags", collector)
+    check_visible_texts(fields.tags, "tags", collector)
     check_start(fields.starts_at, "startsAt", collector)
     check_window(fields.starts_at, fields.ends_at, "endsAt", collector)
 

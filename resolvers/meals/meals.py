@@ -332,6 +332,9 @@ async def request_reservation(ctx: Context, meal_id: int, note: str) -> SharedMe
     _require_open(meal)
     if len(note) > 200:
         raise UserInputError(ErrorCode.TOO_LONG, "At most 200 characters", "note")
+    collector = Collector()
+    check_visible_text(note, "note", collector, multiline=True)
+    collector.raise_if_any()
     # Checked in the statement that makes the request: parallel requests make one.
     requested = await SharedMeal.filter(
         id=meal.id,

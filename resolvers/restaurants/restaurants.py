@@ -14,7 +14,7 @@ from core.errors import BadRequestError, Collector, ErrorCode, UserInputError
 from core.loaders import by_ids, by_key, group_by_key
 from core.nearby import check_coordinates, check_radius
 from core.pagination import Page, decode_cursor, encode_cursor, page_size
-from core.text import check_visible_text
+from core.text import check_visible_text, check_visible_texts
 from models.accounts import Role
 from models.restaurants import Dish, Restaurant, RestaurantStaff, StaffRole
 from resolvers import visibility
@@ -180,7 +180,7 @@ def _check_dish(fields: DishFields, collector: Collector, creating: bool) -> Non
         fields.tags = list(dict.fromkeys(t.strip() for t in fields.tags if t.strip()))
         if len(fields.tags) > 12 or any(len(t) > 24 for t in fields.tags):
             collector.add("tags", ErrorCode.OUT_OF_RANGE, "At most 12 tags of 24 characters")
-        check_visible_text("".join(fields.tags), "tags", collector)
+        check_visible_texts(fields.tags, "tags", collector)
     if fields.description is not None:
         if len(fields.description) > 500:
             collector.add("description", ErrorCode.TOO_LONG, "At most 500 characters")

@@ -19,6 +19,7 @@ from core.atomic import lock_row
 from core.context import Context
 from core.errors import Collector, ErrorCode, UserInputError
 from core.schedule import check_start, utc
+from core.text import check_visible_text
 from models.meals import MealSeat, MealStatus, ReservationStatus, SeatStatus, SharedMeal
 from models.restaurants import Dish, Restaurant
 from models.tables import MealPoll, PollKind, PollOption, PollVote
@@ -77,6 +78,7 @@ async def _option(
             row.dish_id, row.label = dish.id, row.label or dish.name
     if len(label) > 120:
         collector.add(f"{field}.label", ErrorCode.TOO_LONG, "At most 120 characters")
+    check_visible_text(label, f"{field}.label", collector)
     return row
 
 
@@ -91,6 +93,7 @@ async def create(
         collector.add("question", ErrorCode.INVALID, "Ask a question")
     elif len(question) > 200:
         collector.add("question", ErrorCode.TOO_LONG, "At most 200 characters")
+    check_visible_text(question, "question", collector)
     if not 2 <= len(options) <= 10:
         collector.add("options", ErrorCode.OUT_OF_RANGE, "2 to 10 options")
     rows = [await _option(meal, kind, i, option, collector) for i, option in enumerate(options[:10])]
