@@ -22,6 +22,8 @@ MATCHES = (
     "{ edges { node { user { id displayName } matchedAt request { status } } } pageInfo { hasNextPage endCursor } } }"
 )
 UNMATCH = "mutation($u: ID!) { unmatch(userId: $u) { user { id } errors { code } } }"
+BLOCK = "mutation($u: ID!) { blockUser(userId: $u) { errors { code } } }"
+UNBLOCK = "mutation($u: ID!) { unblockUser(userId: $u) { errors { code } } }"
 NOTES = "{ unreadNotificationCount notifications { edges { node { kind message } } } }"
 
 
@@ -107,3 +109,25 @@ async def test_answer_reaches_the_sender_on_another_process(settings, app):
                     "status": "ACCEPTED",
                     "recipient": {"displayName": "接收者"},
                 }, message
+
+
+async def test_a_block_ends_the_match_and_hides_its_traces_an_unblock_restores_nothing(client):
+    alice, alice_id, _ = await register(client, name="阿丽")
+    bob, bob_id, _ = await register(client, name="小波")
+    carol, _, _ = await register(client, name="卡罗")
+    await match(client, alice, bob, bob_id)
+    # Carol's request to Alice waits; Alice blocks Carol, then Bob.
+    pending = (await gql(client, SEND, {"u": alice_id}, carol))["data"]["sendMatchRequest"]["request"]["id"]
+    carol_id = (await gql(client, "{ me { id } }", token=carol))["data"]["me"]["id"]
+    for someone in (carol_id, bob_id):
+        assert (await gql(client, BLOCK, {"u": someone}, alice))["data"]["blockUser"]["errors"] == []
+    answered = await gql(client, ANSWER, {"r": pending, "a": True}, alice)
+    assert answered["data"]["respondMatchRequest"]["errors"] == [{"code": "NOT_FOUND"}]
+    notes = (await gql(client, NOTES, token=alice))["data"]
+    assert all("卡罗" not in e["node"]["message"] for e in notes["notifications"]["edges"])
+    assert notes["unreadNotificationCount"] == len(notes["notifications"]["edges"])  # what it shows
+    for someone in (carol_id, bob_id):
+        await gql(client, UNBLOCK, {"u": someone}, alice)
+    assert (await gql(client, MATCHES, {}, alice))["data"]["matches"]["edges"] == []  # not restored
+    again = await gql(client, SEND, {"u": bob_id}, alice)  # free to ask again
+    assert again["data"]["sendMatchRequest"]["errors"] == []

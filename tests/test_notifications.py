@@ -16,6 +16,7 @@ NOTES = """{ unreadNotificationCount notifications(first: 20) { edges { node {
 MARK = "mutation($ids: [ID!]) { markNotificationsRead(ids: $ids) { marked errors { code } } }"
 FOLLOW = "mutation($u: ID!) { follow(userId: $u) { errors { code } } }"
 BLOCK = "mutation($u: ID!) { blockUser(userId: $u) { errors { code } } }"
+UNBLOCK = "mutation($u: ID!) { unblockUser(userId: $u) { errors { code } } }"
 SEND = "mutation($u: ID!) { sendMatchRequest(userId: $u, message: \"一起吃火锅？\") { request { id } errors { code } } }"
 RESPOND = "mutation($r: ID!, $a: Boolean!) { respondMatchRequest(requestId: $r, accept: $a) { errors { code } } }"
 VOTE = "mutation($r: ID!) { voteReviewHelpful(reviewId: $r) { errors { code } } }"
@@ -48,10 +49,12 @@ async def test_follow_match_and_answer_notify_with_actor_and_subject(client):
     assert count == 1 and got[0]["kind"] == "match_accepted" and got[0]["actor"]["id"] == alice_id
     assert got[0]["subject"]["id"] == request
 
-    # A block hides the actor afterwards; the notification stays, naming no one.
+    # A block hides what the other person caused (their name is in the text), list and count.
     await gql(client, BLOCK, {"u": bob_id}, alice)
-    _, got = await notes(client, alice)
-    assert {n["actor"] for n in got} == {None}
+    assert await notes(client, alice) == (0, [])
+    await gql(client, UNBLOCK, {"u": bob_id}, alice)
+    count, got = await notes(client, alice)
+    assert count == 2 and {n["actor"]["id"] for n in got} == {bob_id}
 
 
 async def test_helpful_vote_and_meal_joins_and_leaves_notify(client):

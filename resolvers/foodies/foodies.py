@@ -122,10 +122,12 @@ async def block(ctx: Context, user_id: int) -> User:
         await Follow.filter(
             Q(follower_id=viewer.id, followee_id=target.id) | Q(follower_id=target.id, followee_id=viewer.id)
         ).delete()
+        # A block ends a match and withdraws a pending request (deleted, as unmatching does: an
+        # unblock restores neither, and leaves the two free to ask again).
         await MatchRequest.filter(
             Q(sender_id=viewer.id, recipient_id=target.id) | Q(sender_id=target.id, recipient_id=viewer.id),
-            status=MatchStatus.PENDING,
-        ).update(status=MatchStatus.DECLINED, responded_at=datetime.now(UTC))
+            status__in=[MatchStatus.PENDING, MatchStatus.ACCEPTED],
+        ).delete()
     await meals.part_after_block(ctx, viewer.id, target.id)
     return target
 
@@ -191,7 +193,8 @@ async def send_match_request(ctx: Context, user_id: int, message: str | None) ->
 async def respond_match_request(ctx: Context, request_id: int, accept: bool) -> MatchRequest:
     viewer = await write_limit(ctx, "match")
     request = await MatchRequest.get_or_none(id=request_id, recipient_id=viewer.id)
-    if request is None:
+    # A request from someone hidden from the viewer (blocked, suspended) is not listed: not answerable.
+    if request is None or await visibility.fetch(ctx, User, request.sender_id) is None:
         raise UserInputError(ErrorCode.NOT_FOUND, "No such request", "requestId")
     status = MatchStatus.ACCEPTED if accept else MatchStatus.DECLINED
     now = datetime.now(UTC)

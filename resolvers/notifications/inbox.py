@@ -10,12 +10,14 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 
 from tortoise.exceptions import IntegrityError
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from core import pubsub
 from core.context import Context
 from core.pagination import Page, newest_first
 from models.meals import Notification
+from resolvers import visibility
 from resolvers.notifications import preferences, push
 
 TOPIC = "notifications"
@@ -101,17 +103,24 @@ async def arrivals(ctx: Context) -> AsyncIterator[Notification]:
             yield row
 
 
-async def page(ctx: Context, unread_only: bool, first: int | None, after: str | None) -> Page[Notification]:
+async def _mine(ctx: Context) -> QuerySet[Notification]:
+    """The viewer's notifications, without those caused by someone blocked either way (their
+    name is in the text: a block hides a person everywhere)."""
     viewer = ctx.require_viewer()
     query = Notification.filter(user_id=viewer.id)
+    hidden = await visibility.blocked(ctx)
+    return query.exclude(actor_id__in=sorted(hidden)) if hidden else query
+
+
+async def page(ctx: Context, unread_only: bool, first: int | None, after: str | None) -> Page[Notification]:
+    query = await _mine(ctx)
     if unread_only:
         query = query.filter(read_at__isnull=True)
     return await newest_first(query, first, after)
 
 
 async def unread_count(ctx: Context) -> int:
-    viewer = ctx.require_viewer()
-    return await Notification.filter(user_id=viewer.id, read_at__isnull=True).count()
+    return await (await _mine(ctx)).filter(read_at__isnull=True).count()
 
 
 async def mark_read(ctx: Context, ids: Sequence[int] | None) -> int:
