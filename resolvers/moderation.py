@@ -37,6 +37,7 @@ from resolvers.accounts import sessions
 from resolvers.accounts.accounts import is_moderator, write_limit
 from resolvers.accounts.personal_data import FAR_FUTURE
 from resolvers.deals import gate
+from resolvers.meals import meals
 from resolvers.notifications import inbox
 from resolvers.reviews import reviews, withdrawal
 
@@ -263,6 +264,10 @@ async def apply(ctx: Context, kind: str, pk: int, decision: Decision, report_row
             await gate.forget(ctx.services, deal_id)
     if action == "SUSPEND_USER" and author_id is not None:  # after commit: their sockets close
         await sessions.announce_ended(ctx.services, author_id)
+        # Their meals in the suspension are called off, their seats freed: the tables go on.
+        until = await User.filter(id=author_id).values_list("suspended_until", flat=True)
+        if until and until[0]:
+            await meals.leave_all(ctx, author_id, before=until[0])
 
 
 async def _close_reports(kind: str, pk: int, status: ReportStatus) -> None:

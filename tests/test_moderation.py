@@ -293,3 +293,36 @@ async def test_gone_targets_are_dismissed_and_erased_accounts_stay_erased(client
         assert refused["data"]["moderate"]["errors"][0]["code"] in ("NOT_FOUND", "ALREADY_ANSWERED")
     row = await User.get(id=decode(author_id, "User", "id"))
     assert row.suspended_until.year == 9999
+
+
+async def test_a_suspension_calls_off_the_persons_meals_in_it_and_frees_their_seats(client, services):
+    from tests.test_meals import JOIN, host_meal
+    from tests.test_meals import NOTES as MEAL_NOTES
+
+    moderator, _ = await account_with_role(client, services)
+    host, host_id, meal, _ = await host_meal(client, capacity=2)
+    guest, _, _ = await register(client)
+    await gql(client, JOIN, {"id": meal}, guest)
+    _, _, other_meal, _ = await host_meal(client, capacity=2)
+    seated, seated_id, _ = await register(client)
+    waiting, _, _ = await register(client)
+    await gql(client, JOIN, {"id": other_meal}, seated)
+    assert (await gql(client, JOIN, {"id": other_meal}, waiting))["data"]["joinSharedMeal"][
+        "status"
+    ] == "WAITLISTED"
+    reporter, _, _ = await register(client)
+    for person in (host_id, seated_id):
+        report = (await gql(client, REPORT, {"t": person, "r": "HARASSMENT"}, reporter))["data"][
+            "reportContent"
+        ]
+        done = await gql(
+            client, MODERATE, {"r": report["report"]["id"], "a": "SUSPEND_USER", "d": 30}, moderator
+        )
+        assert done["data"]["moderate"]["errors"] == []
+    status = "query($id: ID!) { sharedMeal(id: $id) { status myStatus } }"
+    told = (await gql(client, MEAL_NOTES, token=guest))["data"]["notifications"]["edges"]
+    assert "meal_cancelled" in [e["node"]["kind"] for e in told]
+    assert (await gql(client, status, {"id": other_meal}, waiting))["data"]["sharedMeal"]["myStatus"] in (
+        "JOINED",
+        "OFFERED",
+    )

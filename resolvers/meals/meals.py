@@ -212,15 +212,23 @@ async def leave_meal(ctx: Context, meal_id: int) -> SharedMeal:
     return await SharedMeal.get(id=meal.id)
 
 
-async def leave_all(ctx: Context, user_id: int) -> None:
-    """Account deletion: leave every open meal the way leaving does, cancel every one hosted."""
-    for meal in await SharedMeal.filter(host_id=user_id, status=MealStatus.OPEN):
+async def leave_all(ctx: Context, user_id: int, before: datetime | None = None) -> None:
+    """Account deletion (every meal) or suspension (meals starting `before` it ends): leave each
+    open meal the way leaving does and cancel each one hosted, so nobody keeps a seat for, or
+    waits at a table with, someone who can't come."""
+    also = {} if before else {"visibility": Visibility.REMOVED}
+    hosted = SharedMeal.filter(host_id=user_id, status=MealStatus.OPEN)
+    if before:  # a meal under way keeps its record
+        hosted = hosted.filter(starts_at__lt=before, starts_at__gt=datetime.now(UTC))
+    for meal in await hosted:
         try:
-            await cancel(ctx, meal, visibility=Visibility.REMOVED)
+            await cancel(ctx, meal, **also)
         except UserInputError:
             pass  # cancelled meanwhile
-    going = list(GOING)
-    for seat in await MealSeat.filter(user_id=user_id, status__in=going).select_related("meal"):
+    going = MealSeat.filter(user_id=user_id, status__in=list(GOING), meal__status=MealStatus.OPEN)
+    if before:
+        going = going.filter(meal__starts_at__lt=before, meal__starts_at__gt=datetime.now(UTC))
+    for seat in await going.select_related("meal"):
         try:
             async with in_transaction("default"):
                 promoted = await release_seat(ctx, seat.meal, user_id, SeatStatus.LEFT, "mealId")
