@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
@@ -12,7 +12,7 @@ from strawberry import relay
 from core.errors import AuthError, ErrorCode, UserInputError
 from core.loaders import rows_of
 from models.deals import Claim, ClaimStatus, Deal, DealStatus, SourceType
-from models.restaurants import Restaurant
+from models.restaurants import Restaurant, Visibility
 from resolvers import visibility
 from resolvers.deals import attribution, deals, insights, merchant, rollup, vouchers
 from resolvers.deals.conditions import Conditions, fine_print
@@ -103,6 +103,18 @@ class DealNode(ModelNode, kind=Deal):
         zone = await rollup.time_zone(self.model.restaurant_id)
         lines = fine_print(Conditions.from_json(self.model.conditions), start, end, zone)
         return [FinePrintLine(code=code, text=text) for code, text in lines]
+
+    @strawberry.field(
+        description="Claimable now: ACTIVE, within its sale window and not taken down by "
+        "moderation (a deal past endsAt stays ACTIVE in `status` until its owner ends it)."
+    )
+    def on_sale(self) -> bool:
+        deal, now = self.model, datetime.now(UTC)
+        return (
+            deal.status == DealStatus.ACTIVE
+            and deal.visibility == Visibility.VISIBLE
+            and deal.starts_at <= now < deal.ends_at
+        )
 
     @strawberry.field
     def remaining(self) -> int:
@@ -290,9 +302,13 @@ class Query:
     ) -> Connection[ClaimNode]:
         return to_connection(await deals.my_claims(info.context, first, after), ClaimNode.from_model)
 
-    @strawberry.field(description="The restaurants you work at (owner or staff), oldest first.")
-    async def my_restaurants(self, info: Info) -> list[RestaurantNode]:
-        return [RestaurantNode.from_model(r) for r in await merchant.my_restaurants(info.context)]
+    @strawberry.field(
+        description="The restaurants you work at (owner or staff), oldest first; closed ones too "
+        "with includeArchived (their deals, insights and trends stay readable)."
+    )
+    async def my_restaurants(self, info: Info, include_archived: bool = False) -> list[RestaurantNode]:
+        rows = await merchant.my_restaurants(info.context, include_archived)
+        return [RestaurantNode.from_model(r) for r in rows]
 
     @strawberry.field(
         description="Owner/staff only: every deal of the restaurant (paused, ended and moderated "

@@ -59,6 +59,9 @@ class RestaurantNode(ModelNode, kind=Restaurant):
     lat: float = strawberry.field(description="Restaurants are public places: exact position.")
     lng: float
     created_at: datetime
+    archived: bool = strawberry.field(
+        description="Closed by its owner: only its own people still see it (myRestaurants)."
+    )
     distance_km: float | None = strawberry.field(
         default=None, description="From the searched point, in nearby queries; null elsewhere."
     )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from models.deals import Deal
+from schema.ids import decode
 from tests.helpers import gql, open_restaurant, random_spot, register
-from tests.test_deals import REDEEM, STATUS, a_deal, claim, code_of
+from tests.test_deals import REDEEM, STATUS, a_deal, claim, code_of, iso
 
 MINE = "{ myRestaurants { id name myRole } }"
 MANAGED = """
@@ -129,3 +131,44 @@ async def test_voucher_check_applies_the_deals_conditions(client):
 CHECK_PARTY = """
 query($c: String!, $p: Int) { voucherCheck(code: $c, partySize: $p) { usable problem { code field } } }
 """
+
+
+async def test_a_closed_restaurants_people_keep_its_records(client, services):
+    """After archiveRestaurant its owner still reads its deals, insights and trends, finds it with
+    includeArchived, and the till answers what became of a voucher, not WRONG_RESTAURANT."""
+    owner, restaurant, deal = await a_deal(client)
+    diner, _, _ = await register(client)
+    code = code_of(await claim(client, diner, deal))
+    await gql(client, ARCHIVE, {"r": restaurant}, owner)
+    assert (await gql(client, MINE, token=owner))["data"]["myRestaurants"] == []
+    closed = "{ myRestaurants(includeArchived: true) { id archived } }"
+    assert (await gql(client, closed, token=owner))["data"]["myRestaurants"] == [
+        {"id": restaurant, "archived": True}
+    ]
+    page = (await gql(client, MANAGED, {"r": restaurant}, owner))["data"]["managedDeals"]
+    assert [(e["node"]["id"], e["node"]["status"]) for e in page["edges"]] == [(deal, "ENDED")]
+    insights = """query($r: ID!, $from: DateTime!, $to: DateTime!) {
+      restaurantInsights(restaurantId: $r, from: $from, to: $to) { funnel { claims } } }"""
+    span = {"r": restaurant, "from": iso(timedelta(days=-30)), "to": iso(timedelta(days=1))}
+    assert "errors" not in await gql(client, insights, span, owner, expect_errors=True)
+    body = (await gql(client, CHECK, {"c": code}, owner))["data"]["voucherCheck"]
+    assert (body["problem"]["code"], body["claim"]["status"]) == ("CANCELLED", "CANCELLED")
+    diner_view = await gql(client, closed, token=diner)
+    assert diner_view["data"]["myRestaurants"] == []
+
+
+async def test_on_sale_says_whether_a_deal_can_be_claimed_now(client):
+    owner, restaurant, live = await a_deal(client)
+    _, _, paused = await a_deal(client, owner, restaurant)
+    await gql(client, STATUS, {"d": paused, "s": "PAUSED"}, owner)
+    _, _, over = await a_deal(client, owner, restaurant)
+    await Deal.filter(id=decode(over, "Deal", "id")).update(
+        ends_at=datetime.now(ZoneInfo("UTC")) - timedelta(minutes=1)
+    )
+    query = "query($r: ID!) { managedDeals(restaurantId: $r) { edges { node { id status onSale } } } }"
+    seen = {
+        e["node"]["id"]: e["node"]
+        for e in (await gql(client, query, {"r": restaurant}, owner))["data"]["managedDeals"]["edges"]
+    }
+    assert (seen[live]["onSale"], seen[paused]["onSale"], seen[over]["onSale"]) == (True, False, False)
+    assert seen[over]["status"] == "ACTIVE"

@@ -614,7 +614,7 @@ async def voucher_at_till(viewer: User, typed_code: str) -> tuple[Claim, Deal]:
         raise UserInputError(ErrorCode.NOT_FOUND, "No voucher with this code", "code")
     deal = await Deal.get(id=claim.deal_id)
     try:
-        await require_staff(viewer, deal.restaurant_id, field="code")
+        await require_staff(viewer, deal.restaurant_id, field="code", archived_too=True)
     except UserInputError:
         raise UserInputError(
             ErrorCode.WRONG_RESTAURANT, "This voucher is for another restaurant", "code"

@@ -53,7 +53,7 @@ class Insights:
 async def restaurant_insights(ctx: Context, restaurant_id: int, start: datetime, end: datetime) -> Insights:
     viewer = ctx.require_viewer()
     try:
-        await require_staff(viewer, restaurant_id)
+        await require_staff(viewer, restaurant_id, archived_too=True)
     except UserInputError:
         raise AuthError("FORBIDDEN", "Only this restaurant's owner and staff see its insights") from None
     if start.tzinfo is None or end.tzinfo is None:

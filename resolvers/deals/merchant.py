@@ -20,17 +20,19 @@ from resolvers.deals.conditions import Conditions, check_redeem
 from resolvers.restaurants.access import require_staff
 
 
-async def my_restaurants(ctx: Context) -> list[Restaurant]:
-    """The open restaurants the viewer works at (owner or staff), oldest first."""
+async def my_restaurants(ctx: Context, archived_too: bool) -> list[Restaurant]:
+    """The restaurants the viewer works at (owner or staff), oldest first; closed ones too when
+    asked (their records stay readable to their people)."""
     viewer = ctx.require_viewer()
-    return await Restaurant.filter(staff__user_id=viewer.id, archived=False).order_by("id")
+    query = Restaurant.filter(staff__user_id=viewer.id)
+    return await (query if archived_too else query.filter(archived=False)).order_by("id")
 
 
 async def managed_deals(
     ctx: Context, restaurant_id: int, status: DealStatus | None, first: int | None, after: str | None
 ) -> Page[Deal]:
     """Every deal of the restaurant, newest first, whatever its status or moderation."""
-    await require_staff(ctx.require_viewer(), restaurant_id)
+    await require_staff(ctx.require_viewer(), restaurant_id, archived_too=True)
     query = Deal.filter(restaurant_id=restaurant_id)
     if status is not None:
         query = query.filter(status=status)

@@ -54,7 +54,7 @@ class Trends:
 async def restaurant_trends(ctx: Context, restaurant_id: int, start: date, end: date) -> Trends:
     viewer = ctx.require_viewer()
     try:
-        await require_staff(viewer, restaurant_id)
+        await require_staff(viewer, restaurant_id, archived_too=True)
     except UserInputError:
         raise AuthError("FORBIDDEN", "Only this restaurant's owner and staff see its insights") from None
     if end < start or (end - start).days >= MAX_DAYS:

@@ -13,14 +13,21 @@ async def staff_role(user: User, restaurant_id: int) -> StaffRole | None:
 
 
 async def require_staff(
-    user: User, restaurant_id: int, *, owner: bool = False, field: str = "restaurantId"
+    user: User,
+    restaurant_id: int,
+    *,
+    owner: bool = False,
+    field: str = "restaurantId",
+    archived_too: bool = False,
 ) -> Restaurant:
     """The restaurant, if `user` is its staff (its owner when owner=True); else a UserError.
 
     Unknown and not-yours answer alike (NOT_FOUND vs FORBIDDEN would leak nothing here, but
-    FORBIDDEN tells honest staff what is wrong).
+    FORBIDDEN tells honest staff what is wrong). `archived_too`: reads of a closed restaurant's
+    records (its deals, insights, trends, vouchers at the till) that its people keep.
     """
-    restaurant = await Restaurant.get_or_none(id=restaurant_id, archived=False)
+    open_only = {} if archived_too else {"archived": False}
+    restaurant = await Restaurant.get_or_none(id=restaurant_id, **open_only)
     if restaurant is None:
         raise UserInputError(ErrorCode.NOT_FOUND, "No such restaurant", field)
     if user.role == Role.ADMIN:
