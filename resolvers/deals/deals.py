@@ -195,8 +195,10 @@ async def _return_stock(deal_id: int, user_id: int) -> None:
     await Deal.filter(id=deal_id).update(claimed_count=F("claimed_count") - 1)
 
 
+# The person's hold made or bumped, below the limit and never for the restaurant's own staff.
 _HOLD = (
-    "INSERT INTO user_deal_counts (deal_id, user_id, held) VALUES (?, ?, 1) "
+    "INSERT INTO user_deal_counts (deal_id, user_id, held) SELECT ?, ?, 1 WHERE NOT EXISTS "
+    "(SELECT 1 FROM restaurant_staff WHERE restaurant_id = ? AND user_id = ?) "
     "ON CONFLICT (deal_id, user_id) DO UPDATE SET held = user_deal_counts.held + 1 "
     "WHERE user_deal_counts.held < ? RETURNING held"
 )
@@ -408,12 +410,12 @@ async def _claim(
     paid = deal.price_cents > 0
     if not paid and ctx.settings.is_postgres:
         return await _claim_free_in_one_statement(ctx, deal, user_id, key, source, now)
-    if await RestaurantStaff.exists(restaurant_id=deal.restaurant_id, user_id=user_id):
-        raise _own_restaurant()
     async with in_transaction("default"):
         # The user's row made or bumped in one statement, below the limit only.
-        mine = await execute(_HOLD, [deal.id, user_id, deal.per_user_limit])
+        mine = await execute(_HOLD, [deal.id, user_id, deal.restaurant_id, user_id, deal.per_user_limit])
         if not mine:
+            if await RestaurantStaff.exists(restaurant_id=deal.restaurant_id, user_id=user_id):
+                raise _own_restaurant()
             raise _over_limit(deal.per_user_limit)
         # On offer and in stock, checked in the statement that takes the stock (a deal paused
         # or removed after the checks above issues nothing).
