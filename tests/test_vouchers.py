@@ -18,7 +18,7 @@ from resolvers.deals import voucher_life
 from schema.ids import decode
 from tests.helpers import gql, open_restaurant, random_spot, register
 from tests.test_correctness_money import pay, refunds_of
-from tests.test_deals import REFUND, a_deal, claim, iso
+from tests.test_deals import REFUND, a_deal, claim, code_of, iso
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 REDEEM = """
@@ -245,3 +245,13 @@ async def test_parallel_redemptions_of_a_new_customer_deal_let_one_through(clien
         redeemed = [r for r in results if r["errors"] == [] and r["claim"]["status"] == "REDEEMED"]
         refused = [r["errors"][0]["code"] for r in results if r["errors"]]
         assert (len(redeemed), refused) == (1, ["NEW_CUSTOMERS_ONLY"]), results
+
+
+async def test_not_combinable_holds_whichever_voucher_the_till_scans_first(client):
+    owner, restaurant, alone = await a_deal(client, conditions={"stackable": False})
+    _, _, combinable = await a_deal(client, owner, restaurant)
+    for first, second in ((alone, combinable), (combinable, alone)):
+        diner, _, _ = await register(client)
+        codes = [code_of(await claim(client, diner, deal)) for deal in (first, second)]
+        assert (await redeem(client, owner, codes[0]))["errors"] == []
+        assert (await redeem(client, owner, codes[1]))["errors"][0]["code"] == "NOT_STACKABLE"

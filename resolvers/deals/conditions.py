@@ -168,5 +168,10 @@ async def check_redeem(
     )
     if conditions.one_per_table and await recent.filter(deal_id=claim.deal_id).exists():
         raise UserInputError(ErrorCode.NOT_STACKABLE, "One per table: one was already used", "code")
-    if not conditions.stackable and await recent.exclude(deal_id=claim.deal_id).exists():
+    # Not combinable either way: this voucher is not stackable, or one used at this visit is not
+    # (the order the till scans them in changes nothing).
+    others = await recent.exclude(deal_id=claim.deal_id).select_related("deal")
+    if others and (
+        not conditions.stackable or any(not Conditions.from_json(o.deal.conditions).stackable for o in others)
+    ):
         raise UserInputError(ErrorCode.NOT_STACKABLE, "Cannot be combined with another voucher", "code")

@@ -4,7 +4,7 @@ Definitions (all over [from, to), staff of the restaurant only):
 - views: deal views recorded; claims: claims made (stock-holding or later refunded/expired
   excluded: only ISSUED or REDEEMED count); redemptions: vouchers redeemed in the range.
 - bySource: the same three numbers per attribution source (DIRECT when none).
-- averageTicketCents: mean bill of redemptions that recorded one.
+- averageTicketCents: mean bill of redemptions that recorded one above zero (as 人均 does).
 - customers: distinct diners with a redemption in the range; a visit is one redemption.
 - repeatCustomerRate: customers with 2+ visits in the range / customers.
 - visitsPerCustomerPerWeek: visits / customers / (range length in weeks).
@@ -89,7 +89,7 @@ async def restaurant_insights(ctx: Context, restaurant_id: int, start: datetime,
         by_source[SourceType(t)].claims += 1
     for row in redeemed:
         by_source[SourceType(row["source_type"])].redemptions += 1
-    bills = [r["bill_cents"] for r in redeemed if r["bill_cents"] is not None]
+    bills = [r["bill_cents"] for r in redeemed if r["bill_cents"]]  # 0: nothing paid, no ticket (as 人均)
     visits = Counter(r["user_id"] for r in redeemed)
     customers = len(visits)
     earlier = (
