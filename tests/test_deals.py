@@ -280,6 +280,12 @@ async def test_insights_match_a_hand_computed_fixture(client):
         await gql(client, REDEEM, {"c": code_of(payload), "b": bill}, owner)
     start = datetime.now(UTC) - timedelta(days=7)
     window = {"r": restaurant, "from": start.isoformat(), "to": (start + timedelta(days=14)).isoformat()}
+    # a's two vouchers at one table are one visit ...
+    data = (await gql(client, INSIGHTS, window, owner))["data"]["restaurantInsights"]
+    assert (data["customers"], data["repeatCustomerRate"], data["visitsPerCustomerPerWeek"]) == (2, 0.0, 0.5)
+    # ... a day apart, two.
+    yesterday = datetime.now(UTC) - timedelta(days=1)
+    await Claim.filter(id=decode(a1["claim"]["id"], "Claim", "id")).update(redeemed_at=yesterday)
     data = (await gql(client, INSIGHTS, window, owner))["data"]["restaurantInsights"]
     assert data["funnel"] == {"views": 3, "claims": 4, "redemptions": 3}
     assert sorted(data["bySource"], key=lambda s: s["type"]) == [

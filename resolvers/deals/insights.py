@@ -5,7 +5,8 @@ Definitions (all over [from, to), staff of the restaurant only):
   excluded: only ISSUED or REDEEMED count); redemptions: vouchers redeemed in the range.
 - bySource: the same three numbers per attribution source (DIRECT when none).
 - averageTicketCents: mean bill of redemptions that recorded one above zero (as 人均 does).
-- customers: distinct diners with a redemption in the range; a visit is one redemption.
+- customers: distinct diners with a redemption in the range; a visit is their redemptions
+  within VISIT_HOURS (3 h) of its first one (two vouchers at one table: one visit).
 - repeatCustomerRate: customers with 2+ visits in the range / customers.
 - visitsPerCustomerPerWeek: visits / customers / (range length in weeks).
 - newCustomers / returningCustomers: customers whose first redemption here is in the range /
@@ -16,13 +17,15 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from core.context import Context
 from core.errors import AuthError, BadRequestError, UserInputError
 from core.replica import read_db
 from core.schedule import utc
 from models.deals import Claim, ClaimStatus, DealView, SourceType
+from resolvers.deals.conditions import VISIT_HOURS
 from resolvers.restaurants.access import require_staff
 
 MAX_RANGE_DAYS = 366
@@ -48,6 +51,19 @@ class Insights:
     visits_per_customer_per_week: float = 0.0
     new_customers: int = 0
     returning_customers: int = 0
+
+
+def _visits(redeemed: list[dict[str, Any]]) -> Counter[int]:
+    """Visits per diner: vouchers redeemed within VISIT_HOURS of the visit's first one are one
+    visit (two vouchers at one table are one visit, as the one-per-table rule counts them)."""
+    visits: Counter[int] = Counter()
+    began: dict[int, datetime] = {}
+    for row in sorted(redeemed, key=lambda r: (r["user_id"], r["redeemed_at"])):
+        user, at = row["user_id"], row["redeemed_at"]
+        if user not in began or at - began[user] >= timedelta(hours=VISIT_HOURS):
+            visits[user] += 1
+            began[user] = at
+    return visits
 
 
 async def restaurant_insights(ctx: Context, restaurant_id: int, start: datetime, end: datetime) -> Insights:
@@ -80,7 +96,7 @@ async def restaurant_insights(ctx: Context, restaurant_id: int, start: datetime,
     redeemed = (
         await Claim.filter(deal__restaurant_id=restaurant_id, redeemed_at__gte=start, redeemed_at__lt=end)
         .using_db(db)
-        .values("user_id", "source_type", "bill_cents")
+        .values("user_id", "source_type", "bill_cents", "redeemed_at")
     )
     by_source = {t: SourceFunnel(type=t) for t in SourceType}
     for t in views:
@@ -90,7 +106,7 @@ async def restaurant_insights(ctx: Context, restaurant_id: int, start: datetime,
     for row in redeemed:
         by_source[SourceType(row["source_type"])].redemptions += 1
     bills = [r["bill_cents"] for r in redeemed if r["bill_cents"]]  # 0: nothing paid, no ticket (as 人均)
-    visits = Counter(r["user_id"] for r in redeemed)
+    visits = _visits(redeemed)
     customers = len(visits)
     earlier = (
         set(
@@ -112,7 +128,7 @@ async def restaurant_insights(ctx: Context, restaurant_id: int, start: datetime,
         repeat_customer_rate=round(sum(1 for v in visits.values() if v >= 2) / customers, 4)
         if customers
         else 0.0,
-        visits_per_customer_per_week=round(len(redeemed) / customers / weeks, 4) if customers else 0.0,
+        visits_per_customer_per_week=round(sum(visits.values()) / customers / weeks, 4) if customers else 0.0,
         new_customers=customers - len(earlier),
         returning_customers=len(earlier),
     )
