@@ -163,3 +163,22 @@ async def test_notification_received_is_live(app, client):
             assert message["payload"]["data"]["notificationReceived"] == {
                 "kind": "new_follower", "message": "阿博 关注了你", "actor": {"id": bob_id}
             }
+
+
+async def test_a_suspended_persons_notifications_leave_the_list_while_suspended(client, services):
+    moderator, _ = await account_with_role(client, services)
+    alice, alice_id, _ = await register(client, name="阿丽")
+    bob, bob_id, _ = await register(client, name="阿博")
+    await gql(client, FOLLOW, {"u": alice_id}, bob)
+    _, _, deal = await a_deal(client, endsAt=iso(timedelta(days=2)))
+    await claim(client, alice, deal)  # a voucher: its reminder has no actor
+    await remind_expiring(services)
+    _, shown = await notes(client, alice)
+    assert {"new_follower", "deal_expiring"} <= {n["kind"] for n in shown}
+    report = (await gql(client, REPORT, {"t": bob_id, "r": "SPAM"}, alice))["data"]["reportContent"]["report"]
+    await gql(client, MODERATE, {"r": report["id"], "a": "SUSPEND_USER"}, moderator)
+    count, shown = await notes(client, alice)
+    kinds = [n["kind"] for n in shown]
+    assert "new_follower" not in kinds and "deal_expiring" in kinds and count == len(shown)
+    await gql(client, MODERATE, {"r": report["id"], "a": "UNSUSPEND_USER"}, moderator)
+    assert "new_follower" in [n["kind"] for n in (await notes(client, alice))[1]]

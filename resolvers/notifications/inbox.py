@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
@@ -104,12 +105,11 @@ async def arrivals(ctx: Context) -> AsyncIterator[Notification]:
 
 
 async def _mine(ctx: Context) -> QuerySet[Notification]:
-    """The viewer's notifications, without those caused by someone blocked either way (their
-    name is in the text: a block hides a person everywhere)."""
+    """The viewer's notifications, without those caused by someone the viewer may not see
+    (blocked either way, suspended: their name is in the text), through the user rule."""
     viewer = ctx.require_viewer()
-    query = Notification.filter(user_id=viewer.id)
-    hidden = await visibility.blocked(ctx)
-    return query.exclude(actor_id__in=sorted(hidden)) if hidden else query
+    actor_seen = Q(actor_id__isnull=True) | await visibility.users_q(ctx, "actor__")
+    return Notification.filter(actor_seen, user_id=viewer.id)
 
 
 async def page(ctx: Context, unread_only: bool, first: int | None, after: str | None) -> Page[Notification]:
