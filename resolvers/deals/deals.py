@@ -607,6 +607,13 @@ def _ended(status: ClaimStatus, field: str) -> UserInputError:
     return UserInputError(ErrorCode.CANCELLED, f"This voucher was {status.value}", field)
 
 
+def party_size_error(party_size: int | None) -> UserInputError | None:
+    """A party size typed at the till out of any table's range (the deal's own bounds come later)."""
+    if party_size is not None and not 1 <= party_size <= 100:
+        return UserInputError(ErrorCode.OUT_OF_RANGE, "Party size is 1 to 100", "partySize")
+    return None
+
+
 async def voucher_at_till(viewer: User, typed_code: str) -> tuple[Claim, Deal]:
     """The voucher a code names, for staff of its restaurant only (`WRONG_RESTAURANT` for the
     others: the till learns nothing about another restaurant's vouchers)."""
@@ -653,8 +660,8 @@ async def redeem(
     viewer = await write_limit(ctx, "redeem")
     if bill_cents is not None and not 0 <= bill_cents <= MAX_PRICE_CENTS:
         raise UserInputError(ErrorCode.OUT_OF_RANGE, "Bill out of range", "billCents")
-    if party_size is not None and not 1 <= party_size <= 100:
-        raise UserInputError(ErrorCode.OUT_OF_RANGE, "Party size is 1 to 100", "partySize")
+    if problem := party_size_error(party_size):
+        raise problem
     claim, deal = await voucher_at_till(viewer, typed_code)
     now = datetime.now(UTC)
     problem = till_refusal(claim, deal, now) or own_voucher(viewer, claim)

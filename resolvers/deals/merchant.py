@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from core.context import Context
-from core.errors import ErrorCode, UserInputError
+from core.errors import UserInputError
 from core.pagination import Page, newest_first
 from models.deals import Claim, Deal, DealStatus
 from models.restaurants import Restaurant
@@ -49,8 +49,8 @@ async def check_voucher(ctx: Context, typed_code: str, party_size: int | None) -
     """验券: what redeeming the code (with this party size) would answer now, conditions
     included, without taking it (same rate budget as redeeming: a till can't sweep codes)."""
     viewer = await write_limit(ctx, "redeem")
-    if party_size is not None and not 1 <= party_size <= 100:
-        return TillCheck(None, UserInputError(ErrorCode.OUT_OF_RANGE, "Party size is 1 to 100", "partySize"))
+    if problem := deals.party_size_error(party_size):
+        return TillCheck(None, problem)
     try:
         claim, deal = await deals.voucher_at_till(viewer, typed_code)
     except UserInputError as error:
