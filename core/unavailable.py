@@ -27,6 +27,10 @@ _CONNECTION_LOST: tuple[type[BaseException], ...] = (
     asyncpg.AdminShutdownError,  # 57P01: terminated by a restart
     asyncpg.CrashShutdownError,  # 57P02: another backend crashed
     asyncpg.TooManyConnectionsError,  # 53300: all slots taken
+    # 40P01, 40001: PostgreSQL rolled the statement or transaction back whole to break a lock
+    # cycle or a serialization conflict; nothing was written, and a retry may well succeed.
+    asyncpg.DeadlockDetectedError,
+    asyncpg.SerializationError,
     redis_errors.ConnectionError,  # includes BusyLoadingError (Redis loading its dataset)
     redis_errors.TimeoutError,
     redis_errors.ReadOnlyError,  # writing to a replica during a failover

@@ -247,6 +247,48 @@ async def test_a_claim_racing_its_own_first_claim_takes_no_stock(client, service
     assert await Claim.filter(deal_id=pk).count() == 0
 
 
+async def test_a_claim_caught_in_a_lock_cycle_runs_again(client, services, settings):
+    """PostgreSQL: a person's first claims racing each other can cross locks (one holds the deal
+    and wants the person's new row, another holds that row and wants the deal). PostgreSQL
+    breaks the cycle by aborting one statement whole; that claim runs again instead of
+    answering a 500, and the counters stay exact."""
+    if not POSTGRES:
+        return
+    import asyncio
+
+    import asyncpg
+
+    from models.deals import Claim, Deal, UserDealCount
+    from schema.ids import decode
+
+    _, _, deal = await a_deal(client, quantity=5, perUserLimit=3)
+    token, user, _ = await register(client)
+    pk, user_id = decode(deal, "Deal", "dealId"), decode(user, "User", "id")
+    assert (await claim(client, token, deal))["errors"] == []
+    other = await asyncpg.connect(settings.database_url)
+    try:
+        rival = other.transaction()
+        await rival.start()
+        await other.execute("SET LOCAL deadlock_timeout = '10s'")  # the claim's side detects it
+        await other.execute("UPDATE deals SET claimed_count = claimed_count WHERE id = $1", pk)
+        await flush_gates(services)
+        mine = asyncio.ensure_future(claim(client, token, deal))
+        await asyncio.sleep(0.5)  # the claim holds the person's row and waits for the deal's
+        assert not mine.done()
+        # the cycle: PostgreSQL aborts the claim's statement, which frees the person's row
+        await other.execute(
+            "SELECT held FROM user_deal_counts WHERE deal_id = $1 AND user_id = $2 FOR UPDATE", pk, user_id
+        )
+        await rival.rollback()
+        answer = await asyncio.wait_for(mine, 10)
+    finally:
+        await other.close()
+    assert answer["errors"] == [], answer
+    assert (await Deal.get(id=pk)).claimed_count == 2
+    assert (await UserDealCount.get(deal_id=pk, user_id=user_id)).held == 2
+    assert await Claim.filter(deal_id=pk).count() == 2
+
+
 async def test_the_write_budget_rides_in_the_gates_round_trip(client, services):
     """A claim counts against the person's per-minute write budget (RATE_LIMITED past it, on
     every backend); with a gate, the gate's script counts it: one Redis round trip for both."""

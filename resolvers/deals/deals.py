@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
+import asyncpg
 from tortoise import connections
 from tortoise.exceptions import IntegrityError, OperationalError
 from tortoise.expressions import F
@@ -325,7 +326,9 @@ async def _claim_checked(
 # Every counter still changes in the statement that checks it. One case is left: a claim by the
 # same person whose user row another statement inserted meanwhile (no row to lock in `prior`)
 # has taken the stock when `hold` finds that row at the limit; then `_raced` divides by zero,
-# which aborts the statement, so the stock goes back with it (answered LIMIT_REACHED).
+# which aborts the statement, so the stock goes back with it (answered LIMIT_REACHED). The same
+# case can also cross locks with a third claim that did lock the new row in `prior` (deal then
+# user against user then deal); PostgreSQL then aborts one statement whole, and it runs again.
 _CLAIM_FREE_PG = """
 WITH prior AS (
   SELECT held FROM user_deal_counts WHERE deal_id = $1 AND user_id = $2 FOR UPDATE
@@ -359,6 +362,7 @@ SELECT COALESCE((SELECT held FROM prior), 0) >= $3 AS _over, (SELECT staff FROM 
 FROM (SELECT 1) AS one LEFT JOIN made ON true
 """
 _DIVISION_BY_ZERO = "22012"  # SQLSTATE of `_raced`
+_ATTEMPTS = 3  # a lock cycle needs a first claim racing two more: a third round is rare already
 
 
 async def _claim_free_in_one_statement(
@@ -366,32 +370,37 @@ async def _claim_free_in_one_statement(
 ) -> Claim:
     place = await ctx.loaders.get(rows_of(Restaurant)).load(deal.restaurant_id)
     day, hour = await rollup.slot(deal.restaurant_id, now, place.timezone if place else None)
-    try:
-        rows = await connections.get("default").execute_query_dict(
-            _CLAIM_FREE_PG,
-            [
-                deal.id,
-                user_id,
-                deal.per_user_limit,
-                DealStatus.ACTIVE.value,
-                Visibility.VISIBLE.value,
-                now,
-                key,
-                vouchers.new_code(),
-                ClaimStatus.ISSUED.value,
-                source.type.value,
-                source.source_id,
-                source.referrer_id,
-                use_window(deal)[1],
-                deal.restaurant_id,
-                day,
-                hour,
-            ],
-        )
-    except OperationalError as error:
-        if getattr(error.__cause__, "sqlstate", None) == _DIVISION_BY_ZERO:
-            raise _over_limit(deal.per_user_limit) from None
-        raise
+    for attempt in range(1, _ATTEMPTS + 1):
+        try:
+            rows = await connections.get("default").execute_query_dict(
+                _CLAIM_FREE_PG,
+                [
+                    deal.id,
+                    user_id,
+                    deal.per_user_limit,
+                    DealStatus.ACTIVE.value,
+                    Visibility.VISIBLE.value,
+                    now,
+                    key,
+                    vouchers.new_code(),
+                    ClaimStatus.ISSUED.value,
+                    source.type.value,
+                    source.source_id,
+                    source.referrer_id,
+                    use_window(deal)[1],
+                    deal.restaurant_id,
+                    day,
+                    hour,
+                ],
+            )
+            break
+        except OperationalError as error:
+            if getattr(error.__cause__, "sqlstate", None) == _DIVISION_BY_ZERO:
+                raise _over_limit(deal.per_user_limit) from None
+            raise
+        except asyncpg.DeadlockDetectedError:  # Tortoise passes SQLSTATE class 40 through as is
+            if attempt == _ATTEMPTS:
+                raise  # answered UNAVAILABLE, "try again" (core/unavailable.py)
     row = dict(rows[0])
     del row["_raced"]
     if row.pop("_staff"):
