@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -60,9 +61,27 @@ def decode_cursor(cursor: str | None, arity: int) -> list[Any] | None:
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, UnicodeDecodeError):
         raise BadRequestError("Malformed cursor") from None
-    if not isinstance(values, list) or len(values) != arity:
+    if not isinstance(values, list) or len(values) != arity or not all(map(_plausible, values)):
         raise BadRequestError("Malformed cursor")
     return values
+
+
+# What a cursor we wrote can hold: ids and counts fit a signed 64-bit column, scores and
+# distances are finite and modest, text is a timestamp or a short key. Anything else was made
+# by hand, and would reach the database only to overflow there (a 500, not a bad request).
+_MAX_INT = 2**63 - 1
+_MAX_FLOAT = 1e15
+_MAX_TEXT = 64
+
+
+def _plausible(value: Any) -> bool:
+    if value is None or isinstance(value, bool):
+        return True
+    if isinstance(value, int):
+        return -_MAX_INT <= value <= _MAX_INT
+    if isinstance(value, float):
+        return math.isfinite(value) and abs(value) <= _MAX_FLOAT
+    return isinstance(value, str) and len(value) <= _MAX_TEXT
 
 
 def newest_first_cursor(after: str | None) -> tuple[datetime, int] | None:

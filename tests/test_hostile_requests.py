@@ -366,3 +366,55 @@ async def test_real_server_caps_bodies_and_keeps_healthz_fast_under_hostile_vali
             await asyncio.gather(*tasks)
     assert statuses and all(status < 500 for status in statuses)
     assert statistics.median(latencies) < 0.25 and max(latencies) < 1.0, latencies
+
+
+def forged_cursor(values: list) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+# Every list that takes `after`, as a diner, a restaurant's visitor or a moderator would page it.
+PAGED = [
+    "feed(after: $a) { edges { cursor } }",
+    "notifications(after: $a) { edges { cursor } }",
+    "myClaims(after: $a) { edges { cursor } }",
+    "matchRequests(after: $a) { edges { cursor } }",
+    "matches(after: $a) { edges { cursor } }",
+    "conversations(after: $a) { edges { cursor } }",
+    "blockedUsers(after: $a) { edges { cursor } }",
+    "myFavouriteLists(after: $a) { edges { cursor } }",
+    "nearbyFoodies(after: $a) { edges { cursor } }",
+    "restaurantsNearby(lat: 31.23, lng: 121.47, after: $a) { edges { cursor } }",
+    "searchRestaurants(query: \"面\", after: $a) { edges { cursor } }",
+    "sharedMealsNearby(lat: 31.23, lng: 121.47, after: $a) { edges { cursor } }",
+    "eventsNearby(lat: 31.23, lng: 121.47, after: $a) { edges { cursor } }",
+    "dealsNearby(lat: 31.23, lng: 121.47, after: $a) { edges { cursor } }",
+    "me { followers(after: $a) { edges { cursor } } following(after: $a) { edges { cursor } } }",
+    "restaurant(id: $r) { dishes(after: $a) { edges { cursor } } photos(after: $a) { edges { cursor } } }",
+    "restaurant(id: $r) { reviews(after: $a) { edges { cursor } } }",
+    "restaurant(id: $r) { reviews(sort: MOST_HELPFUL, after: $a) { edges { cursor } } }",
+    "moderationQueue(after: $a) { edges { cursor } }",
+    "auditLog(after: $a) { edges { cursor } }",
+]
+FORGED_VALUES = [2**63, -(2**63) - 1, 1e308, 10**400, [1], {"id": 1}, "9" * 5000, "2026-13-45"]
+
+
+async def test_forged_cursors_are_bad_requests_on_every_list(client, services):
+    """A cursor is opaque, but a client can write its own: out-of-range numbers, nested values
+    and junk must be a clear BAD_USER_INPUT on every list, never a 500 from the database."""
+    from tests.helpers import account_with_role
+
+    moderator, _ = await account_with_role(client, services)
+    _, restaurant = await open_restaurant(client, *random_spot())
+    for field in PAGED:
+        variables = "$a: String" + (", $r: ID!" if "$r" in field else "")
+        query = f"query({variables}) {{ {field} }}"
+        refused = 0
+        for value in FORGED_VALUES:
+            for arity in (1, 2, 3, 4):
+                body = await gql(
+                    client, query, {"a": forged_cursor([value] * arity), "r": restaurant}, moderator, expect_errors=True
+                )
+                found = [e["extensions"]["code"] for e in body.get("errors", [])]
+                assert "INTERNAL_SERVER_ERROR" not in found, (field, value, arity, body)
+                refused += bool(found) and set(found) == {"BAD_USER_INPUT"}
+        assert refused == len(FORGED_VALUES) * 4, (field, refused)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -399,15 +398,13 @@ async def nearby_foodies(
     viewer = ctx.require_viewer()
     check_radius(radius_km)
     size = page_size(first)
-    cursor = decode_cursor(after, 2)
-    if viewer.lat is None or viewer.lng is None:
-        return Page(items=[], cursors=[], has_next_page=False, count=_none)
+    cursor = decode_cursor(after, 2)  # finite numbers only (core/pagination.py)
     try:
         last = (float(cursor[0]), int(cursor[1])) if cursor is not None else None
     except (TypeError, ValueError):
         raise BadRequestError("Malformed cursor") from None
-    if last is not None and math.isnan(last[0]):  # JSON allows NaN; no score is NaN
-        raise BadRequestError("Malformed cursor")
+    if viewer.lat is None or viewer.lng is None:
+        return Page(items=[], cursors=[], has_next_page=False, count=_none)
     mine, now = taste_of(viewer), datetime.now(UTC)
     postgres = connections.get("default").capabilities.dialect == "postgres"
     rank = _ranked_in_sql if postgres else _ranked_in_python

@@ -327,7 +327,10 @@ def page_of_list(rows: list, first: int | None, after: str | None) -> Page:  # n
     """Keyset page over an id-ordered list already loaded by a DataLoader."""
     size = page_size(first)
     key = decode_cursor(after, 1)
-    start = int(key[0]) if key else 0
+    try:
+        start = int(key[0]) if key else 0
+    except (TypeError, ValueError):
+        raise BadRequestError("Malformed cursor") from None
     rest = [row for row in rows if row.id > start]
     items = rest[:size]
     return Page(items=items, cursors=[encode_cursor([r.id]) for r in items], has_next_page=len(rest) > size)
