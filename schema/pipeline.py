@@ -11,7 +11,7 @@ on_parse: size guard, cached parse, guards and validation (schema/validation.py)
 on_validate: the cached validation's errors;
 on_execute: the query cost limit (schema/cost.py; cached per document for operations without
   variables), then unstorable text in literals and variables (schema/input_guard.py), whose
-  refusal wins when both refuse;
+  refusal wins when both refuse, and several operations without a name, which wins over both;
 on_operation, leaving (innermost first): the span named, errors classified and masked
   (ClassifyErrors, schema/errors.py: this class is one, so streamed results are masked by its
   on_stream_result as before), parse errors given their code, then the operation's log line and
@@ -22,6 +22,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Iterator
+
+from graphql import ExecutionResult, GraphQLError, OperationDefinitionNode
+from strawberry.types import ExecutionContext
 
 from core import tracing
 from schema.cost import cost_refusal
@@ -36,6 +39,18 @@ from schema.validation import (
     guarded_prepare,
     with_parse_codes,
 )
+
+
+def unnamed_among_many(context: ExecutionContext) -> ExecutionResult | None:
+    """The spec's request error for several operations and no `operationName` (strawberry would
+    quietly run the first, so a client's mistake ran an operation it did not pick)."""
+    document = context.graphql_document
+    if document is None or context._provided_operation_name is not None:
+        return None
+    if sum(isinstance(d, OperationDefinitionNode) for d in document.definitions) < 2:
+        return None
+    message = "Must provide operation name if query contains multiple operations."
+    return ExecutionResult(data=None, errors=[GraphQLError(message, extensions={"code": "BAD_REQUEST"})])
 
 
 class OperationPipeline(ClassifyErrors):
@@ -90,6 +105,7 @@ class OperationPipeline(ClassifyErrors):
         costs = self.prepared.costs if self.prepared is not None else None
         refusal = cost_refusal(context, self.max_cost, self.hide_suggestions, costs)
         refusal = unstorable_refusal(context) or refusal
+        refusal = unnamed_among_many(context) or refusal
         if refusal is not None:
             context.result = refusal
         yield

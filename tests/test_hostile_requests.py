@@ -72,6 +72,21 @@ async def test_batches_and_wrong_methods_are_graphql_shaped(client):
     assert put.status_code == 405
 
 
+async def test_several_operations_need_an_operation_name_and_none_runs_without_one(client):
+    token, _, _ = await register(client)
+    document = (
+        'mutation Write { updateProfile(input: {bio: "第一个"}) { errors { code } } } '
+        "query Read { me { bio } }"
+    )
+    auth = {"Authorization": f"Bearer {token}"}
+    unnamed = (await client.post("/graphql", json={"query": document}, headers=auth)).json()
+    assert codes(unnamed) == ["BAD_REQUEST"] and unnamed.get("data") is None, unnamed
+    read = (await client.post("/graphql", json={"query": document, "operationName": "Read"}, headers=auth)).json()
+    assert read["data"]["me"]["bio"] in (None, ""), read  # the unnamed request wrote nothing
+    wrote = await client.post("/graphql", json={"query": document, "operationName": "Write"}, headers=auth)
+    assert wrote.json()["data"]["updateProfile"]["errors"] == []
+
+
 @pytest.mark.parametrize(
     "payload",
     [
