@@ -127,10 +127,29 @@ async def test_bad_search_input_is_a_user_error(client):
         body = await gql(client, DISHES, {"q": query}, expect_errors=True)
         assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", (query, body)
     bad = [{"q": "火锅", "sort": "DISTANCE"}, {"q": "火锅", "lat": 1.0}, {"q": "火锅", "min": 9.0},
-           {"q": "火锅", "levels": [7]}, {"q": "火锅", "after": "bm9wZQ"}]  # fmt: skip
+           {"q": "火锅", "levels": [7]}, {"q": "火锅", "after": "bm9wZQ"},
+           {"q": "火锅", "r": 3.0}]  # fmt: skip
     for variables in bad:
         body = await gql(client, RESTAURANTS, variables, expect_errors=True)
         assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", (variables, body)
+
+
+async def test_a_point_without_a_radius_ranks_across_the_city_and_shows_distances(client):
+    """A diner searching 火锅 from where they stand expects every match, each with its distance,
+    not only those within an unstated 5 km; a radius (or nearest-first) narrows it on request."""
+    lat, lng = random_spot()
+    word = f"zq{uuid.uuid4().hex[:8]}"
+    _, close = await open_restaurant(client, lat, lng, name=f"巷子火锅 {word}")
+    _, far = await open_restaurant(client, *east(lat, lng, 20), name=f"江边火锅 {word}")
+    here = {"q": word, "lat": lat, "lng": lng}
+    body = await gql(client, RESTAURANTS, here)
+    found = {e["node"]["id"]: e["node"]["distanceKm"] for e in body["data"]["searchRestaurants"]["edges"]}
+    assert set(found) == {close, far}
+    assert found[close] < 0.1 and 19.5 < found[far] < 20.5
+    assert await ids(client, RESTAURANTS, "searchRestaurants", **here, r=5.0) == [close]
+    assert await ids(client, RESTAURANTS, "searchRestaurants", **here, sort="DISTANCE") == [close, far]
+    anywhere = await gql(client, RESTAURANTS, {"q": word})
+    assert {e["node"]["distanceKm"] for e in anywhere["data"]["searchRestaurants"]["edges"]} == {None}
 
 
 UPDATE_REVIEW = "mutation($r: ID!, $i: ReviewUpdateInput!) { updateReview(reviewId: $r, input: $i) { errors { code } } }"

@@ -17,9 +17,10 @@ from enum import Enum
 
 from core.context import Context
 from core.errors import Collector, ErrorCode, UserInputError
-from core.nearby import check_coordinates, check_radius
+from core.nearby import MAX_RADIUS_KM, check_coordinates, check_radius
 from core.pagination import Page, decode_cursor, encode_cursor, page_size
 from core.text import check_visible_text
+from geo.distance import distance_km
 from models.deals import DealStatus
 from models.restaurants import Dish, Restaurant, Visibility
 from models.search_tokens import query_tokens
@@ -83,10 +84,14 @@ def check_criteria(c: Criteria) -> None:
         raise UserInputError(ErrorCode.INVALID, "lat and lng go together", "lat")
     if c.lat is not None and c.lng is not None:
         check_coordinates(c.lat, c.lng)
-        c.radius_km = 5.0 if c.radius_km is None else c.radius_km
-        check_radius(c.radius_km)
+        if c.radius_km is None and c.sort is Sort.DISTANCE:
+            c.radius_km = MAX_RADIUS_KM  # nearest first, across the city
+        if c.radius_km is not None:
+            check_radius(c.radius_km)
     elif c.sort is Sort.DISTANCE:
         raise UserInputError(ErrorCode.INVALID, "Sorting by distance needs lat and lng", "sort")
+    elif c.radius_km is not None:
+        raise UserInputError(ErrorCode.INVALID, "radiusKm needs lat and lng", "radiusKm")
     if c.min_rating is not None and not 1 <= c.min_rating <= 5:
         raise UserInputError(ErrorCode.OUT_OF_RANGE, "minRating is between 1 and 5", "minRating")
     if c.price_levels is not None and not all(1 <= level <= 4 for level in c.price_levels):
@@ -251,6 +256,26 @@ async def search(ctx: Context, kind: str, c: Criteria, first: int | None, after:
     if c.lat is not None and c.lng is not None and c.radius_km is not None:
         hits = await ctx.services.geo.within(RESTAURANT_KIND, c.lat, c.lng, c.radius_km, limit=GEO_CAP)
         near = {h.object_id: h.distance_km for h in hits}
+    page = await _page(kind, c, now, near, offset, size)
+    if c.lat is not None and c.lng is not None and near is None:
+        await _with_distances(page.items, c.lat, c.lng)
+    return page
+
+
+async def _with_distances(hits: list[Hit], lat: float, lng: float) -> None:
+    """A point without a radius ranks as usual, anywhere; each hit shows how far it is."""
+    ids = {h.restaurant_id for h in hits}
+    found = await Restaurant.filter(id__in=ids).values_list("id", "lat", "lng") if ids else []
+    places = {pk: (plat, plng) for pk, plat, plng in found}
+    for hit in hits:
+        if hit.restaurant_id in places:
+            hit.distance_km = distance_km(lat, lng, *places[hit.restaurant_id])
+
+
+async def _page(
+    kind: str, c: Criteria, now: datetime, near: dict[int, float] | None, offset: int, size: int
+) -> Page[Hit]:
+    """The page from `offset`: `size` hits, skipping closed places when `openNow` asks."""
     items: list[Hit] = []
     cursors: list[str] = []
     batch = size + 1
