@@ -34,6 +34,10 @@ ENCODER_MARGIN = 8 * 1024 * 1024
 
 # Pillow's own bomb check (~89 Mpx, warning only below 2x) is far above ours: make it a backstop.
 Image.MAX_IMAGE_PIXELS = 100_000_000
+# What Pillow raises on bytes it can't read (NOT_AN_IMAGE), and its bomb check as the header is
+# read (the error beyond 2x MAX_IMAGE_PIXELS; the warning, where warnings are errors): IMAGE_TOO_LARGE.
+UNREADABLE = (UnidentifiedImageError, OSError, SyntaxError)
+BOMB = (Image.DecompressionBombError, Image.DecompressionBombWarning)
 
 
 class ImageRejected(Exception):
@@ -42,6 +46,14 @@ class ImageRejected(Exception):
     def __init__(self, message: str, code: str = "NOT_AN_IMAGE") -> None:
         super().__init__(message)
         self.code = code
+
+
+def _bomb(limits: ImageLimits) -> ImageRejected:
+    return ImageRejected(
+        f"At most {limits.max_pixels // 1_000_000} megapixels and {limits.max_edge} px on the "
+        f"longest side; this image claims over {Image.MAX_IMAGE_PIXELS // 1_000_000} megapixels",
+        "IMAGE_TOO_LARGE",
+    )
 
 
 @dataclass(frozen=True)
@@ -76,7 +88,9 @@ def inspect(raw: bytes, limits: ImageLimits) -> ImageHeader:
     try:
         with Image.open(io.BytesIO(raw)) as probe:
             header = ImageHeader(probe.format or "", probe.width, probe.height, probe.mode)
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError) as error:
+    except BOMB as error:
+        raise _bomb(limits) from error
+    except UNREADABLE as error:
         raise ImageRejected("Not a readable image") from error
     if header.format not in EXTENSIONS:
         raise ImageRejected(f"{header.format or 'Unknown'} images are not accepted")
@@ -156,7 +170,9 @@ def clean_image(raw: bytes, limits: ImageLimits) -> CleanImage:
             image.draft(None, _target(header))
             image.thumbnail((MAX_EDGE, MAX_EDGE))  # loads, then reduce() + resize in place
             upright = ImageOps.exif_transpose(image)
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError) as error:
+    except BOMB as error:
+        raise _bomb(limits) from error
+    except UNREADABLE as error:
         raise ImageRejected("Not a readable image") from error
     # A fresh image from pixels alone carries no info/exif/xmp/icc.
     mode = "RGBA" if upright.mode in ("RGBA", "LA", "P", "PA") and header.format != "JPEG" else "RGB"

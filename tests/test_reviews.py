@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 
 from models.restaurants import Visibility
+from models.reviews import HelpfulVote, Review, ReviewEdit
 from resolvers.reviews import reviews as review_resolvers
 from schema.ids import decode
 from tests.conftest import BACKEND, count_sql, override_settings
 from tests.helpers import add_dish, gql, open_restaurant, random_spot, register
-from tests.media_helpers import upload_photo
+from tests.media_helpers import png_bytes, upload_photo
 from tests.test_claim_gate import besides_authentication
 from tests.wire_sql import count_wire
 
@@ -121,6 +123,102 @@ async def test_helpful_votes_once_and_never_your_own(client):
     assert first["data"]["voteReviewHelpful"]["review"] == {"helpfulCount": 1, "votedHelpfulByMe": True}
     second = await gql(client, VOTE, {"id": rid}, voter)
     assert second["data"]["voteReviewHelpful"]["errors"][0]["code"] == "ALREADY_VOTED"
+
+
+async def test_a_vote_racing_the_reviews_deletion_or_hiding_is_not_found(client, monkeypatch):
+    """The review goes (the author's deleteReview, or moderation) between the vote's visibility
+    check and its write: NOT_FOUND, nothing recorded; only a real second vote is ALREADY_VOTED."""
+    _, _, dish = await a_dish(client)
+    voter, _, _ = await register(client)
+    deleted = (await review(client, (await register(client))[0], dish, 4))["review"]["id"]
+    hidden = (await review(client, (await register(client))[0], dish, 2))["review"]["id"]
+    check = review_resolvers.visibility.get
+    meanwhile = {
+        decode(deleted, "Review", "id"): lambda pk: Review.filter(id=pk).delete(),
+        decode(hidden, "Review", "id"): lambda pk: review_resolvers.set_visibility(pk, Visibility.HIDDEN),
+    }
+
+    async def checked_then_gone(ctx, model, pk):
+        row = await check(ctx, model, pk)
+        if model is Review and pk in meanwhile:
+            await meanwhile.pop(pk)(pk)
+        return row
+
+    monkeypatch.setattr(review_resolvers.visibility, "get", checked_then_gone)
+    for rid in (deleted, hidden):
+        raced = (await gql(client, VOTE, {"id": rid}, voter))["data"]["voteReviewHelpful"]
+        assert [e["code"] for e in raced["errors"]] == ["NOT_FOUND"] and raced["review"] is None
+    assert meanwhile == {}
+    pks = [decode(rid, "Review", "id") for rid in (deleted, hidden)]
+    assert not await HelpfulVote.filter(review_id__in=pks).exists()
+    assert await Review.get(id=pks[1]).values_list("helpful_count", flat=True) == 0
+    # A diner voting twice at once: one vote, the others ALREADY_VOTED.
+    target = (await review(client, (await register(client))[0], dish, 5))["review"]["id"]
+    twice = await asyncio.gather(*(gql(client, VOTE, {"id": target}, voter) for _ in range(4)))
+    codes = sorted(str([e["code"] for e in t["data"]["voteReviewHelpful"]["errors"]]) for t in twice)
+    assert codes == ["['ALREADY_VOTED']"] * 3 + ["[]"], codes
+    again = (await gql(client, VOTE, {"id": target}, voter))["data"]["voteReviewHelpful"]
+    assert [e["code"] for e in again["errors"]] == ["ALREADY_VOTED"]
+    node = await gql(
+        client, "query($id: ID!) { node(id: $id) { ... on Review { helpfulCount } } }", {"id": target}
+    )
+    assert node["data"]["node"]["helpfulCount"] == 1
+
+
+REVIEW_STATE = """query($id: ID!) { node(id: $id) { ... on Review {
+  rating body spendCents editCount updatedAt photos { id } edits { rating body photoIds } } } }"""
+
+
+async def test_an_edit_that_changes_nothing_records_nothing(client):
+    _, _, dish = await a_dish(client)
+    diner, _, _ = await register(client)
+    photos = [(await upload_photo(client, diner, png_bytes(), "image/png"))["id"] for _ in range(2)]
+    created = await gql(
+        client,
+        CREATE,
+        {"i": {"dishId": dish, "rating": 4, "body": "锅底够辣", "photoIds": photos, "spendCents": 8800}},
+        diner,
+    )
+    rid = created["data"]["createReview"]["review"]["id"]
+    before = (await gql(client, REVIEW_STATE, {"id": rid}, diner))["data"]["node"]
+    assert (before["editCount"], before["edits"]) == (0, [])
+    same = {"rating": 4, "body": "锅底够辣", "photoIds": photos, "spendCents": 8800}
+    for unchanged in (same, {"body": "  锅底够辣\n"}, {"photoIds": photos}, {}):
+        edited = (await gql(client, UPDATE, {"id": rid, "i": unchanged}, diner))["data"]["updateReview"]
+        assert edited["errors"] == []
+        assert (edited["review"]["editCount"], edited["review"]["edits"]) == (0, [])
+    assert (await gql(client, REVIEW_STATE, {"id": rid}, diner))["data"]["node"] == before
+    assert not await ReviewEdit.filter(review_id=decode(rid, "Review", "id")).exists()
+    # Putting the same photos in another order is an edit: one version, the order it had.
+    edited = (await gql(client, UPDATE, {"id": rid, "i": {"photoIds": photos[::-1]}}, diner))["data"]
+    assert edited["updateReview"]["errors"] == []
+    after = (await gql(client, REVIEW_STATE, {"id": rid}, diner))["data"]["node"]
+    assert [p["id"] for p in after["photos"]] == photos[::-1] and after["editCount"] == 1
+    assert after["edits"] == [{"rating": 4, "body": "锅底够辣", "photoIds": photos}]
+    assert datetime.fromisoformat(after["updatedAt"]) > datetime.fromisoformat(before["updatedAt"])
+
+
+async def test_a_review_takes_nine_distinct_photos_at_most(client):
+    _, _, dish = await a_dish(client)
+    diner, _, _ = await register(client)
+    photos = [(await upload_photo(client, diner, png_bytes(), "image/png"))["id"] for _ in range(10)]
+    refused = {
+        "OUT_OF_RANGE": photos,  # ten different photos
+        "DUPLICATE": photos[:8] + photos[:1],  # nine ids, eight photos: once deduplicated quietly
+    }
+    for code, ids in refused.items():
+        payload = await review(client, diner, dish, 5, photo_ids=ids)
+        assert [(e["field"], e["code"]) for e in payload["errors"]] == [("photoIds", code)]
+        assert payload["review"] is None
+    assert (await gql(client, DISH, {"id": dish}))["data"]["dish"]["reviewCount"] == 0
+    nine = await review(client, diner, dish, 5, photo_ids=photos[:9])
+    assert nine["errors"] == [] and [p["id"] for p in nine["review"]["photos"]] == photos[:9]
+    rid = nine["review"]["id"]
+    for code, ids in {"OUT_OF_RANGE": photos, "DUPLICATE": [photos[9], photos[9]]}.items():
+        edited = (await gql(client, UPDATE, {"id": rid, "i": {"photoIds": ids}}, diner))["data"]
+        assert [(e["field"], e["code"]) for e in edited["updateReview"]["errors"]] == [("photoIds", code)]
+    state = (await gql(client, REVIEW_STATE, {"id": rid}, diner))["data"]["node"]
+    assert [p["id"] for p in state["photos"]] == photos[:9] and state["editCount"] == 0
 
 
 async def test_counts_stay_right_under_concurrent_writes(client):

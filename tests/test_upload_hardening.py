@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import io
+import struct
 import threading
 import time
+import zlib
 from datetime import UTC, datetime, timedelta
 
 from PIL import Image
@@ -29,6 +31,15 @@ def png(image: Image.Image) -> bytes:
 
 def noise_png(width: int, height: int) -> bytes:
     return png(Image.effect_noise((width, height), 64).convert("L"))
+
+
+def png_claiming(width: int, height: int) -> bytes:
+    """A valid 1x1 PNG whose IHDR (CRC fixed up) claims width x height: under 100 bytes."""
+    raw = bytearray(png(Image.new("1", (1, 1))))
+    assert raw[12:16] == b"IHDR"  # signature (8), chunk length (4), type (4), then 13 bytes of data
+    raw[16:24] = struct.pack(">II", width, height)
+    raw[29:33] = struct.pack(">I", zlib.crc32(raw[12:29]))
+    return bytes(raw)
 
 
 async def upload(client, token: str, data: bytes, content_type: str = "image/png") -> tuple[dict, int]:
@@ -60,6 +71,23 @@ async def test_tiny_file_claiming_a_huge_canvas_is_refused_and_leaves_nothing(cl
     assert await services.storage.read(key) is None
     again = await confirm(client, token, up)  # the refusal is final: the URL is spent
     assert again["errors"][0]["code"] == "NOT_FOUND"
+
+
+async def test_a_decompression_bomb_is_too_large_not_unreadable(client, services):
+    """30000x30000 trips Pillow's own bomb check (DecompressionBombError) as the header is read."""
+    token, _, _ = await register(client)
+    bomb = png_claiming(30000, 30000)
+    with Image.open(io.BytesIO(png_claiming(3, 2))) as fine:  # the patched header reads back
+        assert fine.size == (3, 2)
+    up, status = await upload(client, token, bomb)
+    assert status in (200, 201, 204)
+    key = await upload_key(up)
+    refused = await confirm(client, token, up)
+    assert refused["photo"] is None
+    assert [e["code"] for e in refused["errors"]] == ["IMAGE_TOO_LARGE"], refused["errors"]
+    assert "megapixel" in refused["errors"][0]["message"]
+    assert await services.storage.read(key) is None
+    assert not await Photo.filter(upload_key=key).exists()
 
 
 async def test_canvas_beyond_phone_photo_limits_is_refused(client, services):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
@@ -54,10 +55,11 @@ def _check(fields: ReviewFields, collector: Collector, creating: bool) -> None:
         if len(fields.body) > MAX_BODY:
             collector.add("body", ErrorCode.TOO_LONG, f"At most {MAX_BODY} characters")
         check_visible_text(fields.body, "body", collector, multiline=True)
-    if fields.photo_ids is not None:
-        fields.photo_ids = list(dict.fromkeys(fields.photo_ids))
+    if fields.photo_ids is not None:  # refused as sent: never quietly deduplicated or cut
         if len(fields.photo_ids) > MAX_PHOTOS:
             collector.add("photoIds", ErrorCode.OUT_OF_RANGE, f"At most {MAX_PHOTOS} photos")
+        elif len(set(fields.photo_ids)) != len(fields.photo_ids):
+            collector.add("photoIds", ErrorCode.DUPLICATE, "The same photo is listed twice")
     if fields.spend_cents is not None and not 1 <= fields.spend_cents <= MAX_SPEND_CENTS:
         collector.add("spendCents", ErrorCode.OUT_OF_RANGE, "Spend per person is 0.01 to 100 000.00")
 
@@ -129,10 +131,10 @@ async def update_review(ctx: Context, review_id: int, fields: ReviewFields) -> R
     photos = None if fields.photo_ids is None else await usable_photos(viewer_id, fields.photo_ids, review.id)
     async with in_transaction("default"):
         await ratings.lock(review.restaurant_id)
-        # Lock the review; rating, body and visibility come back as they are now.
+        # Lock the review; rating, body, spend and visibility come back as they are now.
         locked = await update_returning(
             "reviews",
-            "edit_count = edit_count + 1",
+            "edit_count = edit_count",
             "id = ? AND visibility != ?",
             [review.id, Visibility.REMOVED.value],
             f"body, dish_id, {ratings.SHARE_COLUMNS}",
@@ -140,22 +142,29 @@ async def update_review(ctx: Context, review_id: int, fields: ReviewFields) -> R
         if not locked:
             raise UserInputError(ErrorCode.NOT_FOUND, "No such review of yours", "reviewId")
         before = locked[0]
-        old_photos = (
+        old_photos = list(
             await ReviewPhoto.filter(review_id=review.id)
             .order_by("position")
             .values_list("photo_id", flat=True)
         )
-        await ReviewEdit.create(
-            review_id=review.id, rating=before["rating"], body=before["body"], photo_ids=list(old_photos)
-        )
+        # Only what differs from the locked row: an edit that changes nothing records nothing.
         changes = {"rating": fields.rating, "body": fields.body, "spend_cents": fields.spend_cents}
-        changes = {k: v for k, v in changes.items() if v is not None}
-        await Review.filter(id=review.id).update(**changes)
-        old, new = ratings.Share.of(before), ratings.Share.of(before | changes)
-        await ratings.move_dish(before["dish_id"], old, new)
-        await ratings.move(before["restaurant_id"], old, new)
-        if photos is not None:
-            await _link_photos(review.id, [p.id for p in photos])
+        changes = {k: v for k, v in changes.items() if v is not None and v != before[k]}
+        new_photos = None if photos is None else [p.id for p in photos]
+        if new_photos == old_photos:
+            new_photos = None
+        if changes or new_photos is not None:
+            await ReviewEdit.create(
+                review_id=review.id, rating=before["rating"], body=before["body"], photo_ids=old_photos
+            )
+            await Review.filter(id=review.id).update(
+                **changes, edit_count=F("edit_count") + 1, updated_at=datetime.now(UTC)
+            )
+            old, new = ratings.Share.of(before), ratings.Share.of(before | changes)
+            await ratings.move_dish(before["dish_id"], old, new)
+            await ratings.move(before["restaurant_id"], old, new)
+            if new_photos is not None:
+                await _link_photos(review.id, new_photos)
     return await _still_there(review.id)
 
 
@@ -174,15 +183,29 @@ async def vote_helpful(ctx: Context, review_id: int) -> Review:
         raise UserInputError(ErrorCode.NOT_FOUND, "No such review", "reviewId")
     if review.author_id == viewer.id:
         raise UserInputError(ErrorCode.OWN_CONTENT, "You can't vote for your own review", "reviewId")
+    gone = UserInputError(ErrorCode.NOT_FOUND, "No such review", "reviewId")
     try:
         async with in_transaction("default"):
+            # The review row first, locked while still visible: deleted or hidden since the
+            # check above is NOT_FOUND, and it can't go before the vote is in, so the insert's
+            # IntegrityError below is the unique key (a second vote), not a missing review.
+            counted = await update_returning(
+                "reviews",
+                "helpful_count = helpful_count + 1",
+                "id = ? AND visibility = ?",
+                [review.id, Visibility.VISIBLE.value],
+                "id",
+            )
+            if not counted:
+                raise gone
             await HelpfulVote.create(review_id=review.id, user_id=viewer.id)
-            await Review.filter(id=review.id).update(helpful_count=F("helpful_count") + 1)
             await inbox.notify(
                 ctx, [review.author_id], "helpful_vote", f"{viewer.display_name} 觉得你的点评有用",
                 actor_id=viewer.id, subject=("Review", review.id),
             )
     except IntegrityError:
+        if not await HelpfulVote.exists(review_id=review.id, user_id=viewer.id):
+            raise gone from None
         raise UserInputError(ErrorCode.ALREADY_VOTED, "You already found this helpful", "reviewId") from None
     await inbox.announce(ctx, [review.author_id])
     return await _still_there(review.id)
