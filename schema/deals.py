@@ -11,11 +11,13 @@ from strawberry import relay
 
 from core.errors import AuthError, ErrorCode, UserInputError
 from core.loaders import rows_of
+from models.accounts import Role
 from models.deals import Claim, ClaimStatus, Deal, DealStatus, SourceType
 from models.restaurants import Restaurant, Visibility
 from resolvers import visibility
 from resolvers.deals import attribution, deals, insights, merchant, rollup, vouchers
 from resolvers.deals.conditions import Conditions, fine_print
+from resolvers.restaurants import restaurants
 from schema.context import Info
 from schema.errors import UserError, user_errors
 from schema.ids import decode, decode_any
@@ -29,6 +31,12 @@ if TYPE_CHECKING:
 
 DealStatusEnum = strawberry.enum(DealStatus, name="DealStatus")
 ClaimStatusEnum = strawberry.enum(ClaimStatus, name="ClaimStatus")
+ModerationState = strawberry.enum(
+    Visibility,
+    name="ModerationState",
+    description="What moderation left of a piece of content: VISIBLE (untouched or restored), "
+    "HIDDEN or REMOVED (off every public list).",
+)
 
 
 @strawberry.enum
@@ -115,6 +123,20 @@ class DealNode(ModelNode, kind=Deal):
             and deal.visibility == Visibility.VISIBLE
             and deal.starts_at <= now < deal.ends_at
         )
+
+    @strawberry.field(
+        description="Staff of its restaurant (and admins) only, null for everyone else: HIDDEN or "
+        "REMOVED when a moderator took the deal down (then nobody else sees or claims it)."
+    )
+    async def moderation(self, info: Info) -> ModerationState | None:  # type: ignore[valid-type]
+        viewer = info.context.viewer
+        if viewer is None:
+            return None
+        if viewer.role != Role.ADMIN:
+            roles = info.context.loaders.get(restaurants.load_staff_roles, viewer.id)
+            if await roles.load(self.model.restaurant_id) is None:
+                return None
+        return self.model.visibility
 
     @strawberry.field
     def remaining(self) -> int:
@@ -400,7 +422,10 @@ class Mutation:
             deal=DealNode.from_model(await deals.create_deal(info.context, fields))
         )
 
-    @payload_mutation(description="Restaurant staff only: ACTIVE, PAUSED or ENDED (final).")
+    @payload_mutation(
+        description="Restaurant staff only: ACTIVE (not once endsAt has passed: DEAL_EXPIRED), PAUSED "
+        "or ENDED (final: DEAL_INACTIVE after)."
+    )
     async def set_deal_status(
         self, info: Info, deal_id: strawberry.ID, status: DealStatusEnum
     ) -> DealPayload:  # type: ignore[valid-type]

@@ -355,3 +355,84 @@ async def test_staff_cannot_buy_their_own_restaurants_deals(client, services):
     assert own["data"]["redeemVoucher"]["errors"][0]["code"] == "OWN_CONTENT"
     used = await gql(client, REDEEM, {"c": code}, waiter)
     assert used["data"]["redeemVoucher"]["errors"] == []
+
+
+STATUS_FIELD = """
+mutation($d: ID!, $s: DealStatus!) { setDealStatus(dealId: $d, status: $s) {
+  deal { status } errors { field code } } }
+"""
+
+
+async def test_a_deal_past_its_end_or_ended_is_not_put_back_on_offer(client):
+    """setDealStatus(ACTIVE) after endsAt: DEAL_EXPIRED and nothing changes (pausing or ending it
+    still works); an ENDED deal stays ENDED whatever is asked."""
+    owner, restaurant, over = await a_deal(client, title="过期的团购")
+    _, _, ended = await a_deal(client, owner, restaurant)
+    _, _, paused = await a_deal(client, owner, restaurant)
+    pk = decode(over, "Deal", "id")
+    for deal, status in ((over, "PAUSED"), (paused, "PAUSED"), (ended, "ENDED")):
+        assert (await gql(client, STATUS_FIELD, {"d": deal, "s": status}, owner))["data"]["setDealStatus"][
+            "errors"
+        ] == []
+    await Deal.filter(id=pk).update(ends_at=datetime.now(UTC) - timedelta(seconds=1))
+
+    async def answer(deal, status):
+        return (await gql(client, STATUS_FIELD, {"d": deal, "s": status}, owner))["data"]["setDealStatus"]
+
+    refused = await answer(over, "ACTIVE")
+    assert (refused["deal"], refused["errors"]) == (None, [{"field": "dealId", "code": "DEAL_EXPIRED"}])
+    assert (await Deal.get(id=pk)).status == "paused"
+    # Still ACTIVE in the database (its owner never ended it): re-activating is refused too.
+    await Deal.filter(id=pk).update(status="active")
+    assert (await answer(over, "ACTIVE"))["errors"] == [{"field": "dealId", "code": "DEAL_EXPIRED"}]
+    assert (await answer(over, "PAUSED"))["deal"]["status"] == "PAUSED"
+    assert (await answer(over, "ENDED"))["deal"]["status"] == "ENDED"
+    for deal in (over, ended):
+        for status in ("ACTIVE", "PAUSED"):
+            again = await answer(deal, status)
+            assert again["errors"] == [{"field": "dealId", "code": "DEAL_INACTIVE"}], (deal, status)
+        assert (await Deal.get(id=decode(deal, "Deal", "id"))).status == "ended"
+    assert (await answer(paused, "ACTIVE"))["deal"]["status"] == "ACTIVE"  # within its window: fine
+
+
+async def test_repeated_views_by_one_viewer_count_once(client, services):
+    """recordDealView counts one view per deal per viewer (user, else IP) per VIEW_WINDOW_SECONDS:
+    the repeats answer true but leave the funnel (and trends) alone."""
+    from resolvers.deals.deals import VIEW_WINDOW_SECONDS
+
+    owner, restaurant, deal = await a_deal(client)
+    _, _, other = await a_deal(client, owner, restaurant)
+    dish = await add_dish(client, owner, restaurant)
+    author, _, _ = await register(client)
+    review = (await gql(client, REVIEW, {"i": {"dishId": dish, "rating": 5, "body": "很好吃"}}, author))[
+        "data"
+    ]["createReview"]["review"]["id"]
+    a, _, _ = await register(client)
+    b, _, _ = await register(client)
+
+    async def view(token=None, deal=deal, source=None):
+        return (await gql(client, VIEW, {"d": deal, "s": source}, token))["data"]["recordDealView"]
+
+    assert all([await view(a) for _ in range(5)])
+    assert await view(a, source={"type": "REVIEW", "id": review})  # same viewer: not counted again
+    assert await view(a, deal=other)  # another deal: its own view
+    assert await view(b, source={"type": "REVIEW", "id": review})
+    assert all([await view() for _ in range(3)])  # anonymous, one address: one view
+    window = {"r": restaurant, "from": iso(timedelta(days=-1)), "to": iso(timedelta(days=1))}
+
+    async def funnel():
+        data = (await gql(client, INSIGHTS, window, owner))["data"]["restaurantInsights"]
+        return data["funnel"]["views"], {s["type"]: s["views"] for s in data["bySource"]}
+
+    assert await funnel() == (4, {"DIRECT": 3, "REVIEW": 1})
+    # The marks expire after the window: then the same viewer counts again.
+    pattern = f"{services.settings.redis_namespace}:deal-view:{decode(deal, 'Deal', 'id')}:*"
+    marks = [key async for key in services.redis.scan_iter(match=pattern)]
+    assert len(marks) == 3
+    for key in marks:
+        assert 0 < await services.redis.ttl(key) <= VIEW_WINDOW_SECONDS
+    await services.redis.delete(*marks)
+    assert await view(a) and await view(a)
+    assert await funnel() == (5, {"DIRECT": 4, "REVIEW": 1})
+    missing = "RGVhbDo5OTk5OTk5"
+    assert await view(a, deal=missing) is False

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from models.deals import Deal
 from schema.ids import decode
-from tests.helpers import gql, open_restaurant, random_spot, register
+from tests.helpers import account_with_role, gql, open_restaurant, random_spot, register
 from tests.test_deals import REDEEM, STATUS, a_deal, claim, code_of, iso
 
 MINE = "{ myRestaurants { id name myRole } }"
@@ -172,3 +172,57 @@ async def test_on_sale_says_whether_a_deal_can_be_claimed_now(client):
     }
     assert (seen[live]["onSale"], seen[paused]["onSale"], seen[over]["onSale"]) == (True, False, False)
     assert seen[over]["status"] == "ACTIVE"
+
+
+REPORT = "mutation($t: ID!) { reportContent(targetId: $t, reason: SCAM) { report { id } errors { code } } }"
+MODERATE = "mutation($r: ID!, $a: ModerationAction!) { moderate(reportId: $r, action: $a) { errors { code } } }"
+MODERATION = """
+query($r: ID!) { managedDeals(restaurantId: $r) { totalCount edges { node { id status onSale moderation } } } }
+"""
+
+
+async def test_staff_see_why_a_moderated_deal_is_not_selling(client, services):
+    """managedDeals keeps hidden and removed deals, and `moderation` tells the restaurant's own
+    people (and admins) what a moderator did; for everyone else it is null, and the deal is gone."""
+    lat, lng = random_spot()
+    owner, restaurant = await open_restaurant(client, lat, lng)
+    _, _, fine = await a_deal(client, owner, restaurant, title="招牌烤鸭")
+    _, _, hidden = await a_deal(client, owner, restaurant, title="虚假宣传套餐")
+    _, _, removed = await a_deal(client, owner, restaurant, title="违规团购")
+    waiter, _, email = await register(client, name="服务员")
+    assert (await gql(client, ADD, {"r": restaurant, "e": email}, owner))["data"]["addRestaurantStaff"][
+        "errors"
+    ] == []
+    diner, _, _ = await register(client)
+    moderator, _ = await account_with_role(client, services)
+    admin, _ = await account_with_role(client, services, "admin")
+    for deal, action in ((hidden, "HIDE_CONTENT"), (removed, "REMOVE_CONTENT")):
+        report = (await gql(client, REPORT, {"t": deal}, diner))["data"]["reportContent"]
+        assert report["errors"] == [], report
+        done = await gql(client, MODERATE, {"r": report["report"]["id"], "a": action}, moderator)
+        assert done["data"]["moderate"]["errors"] == []
+    expected = [
+        {"id": removed, "status": "ACTIVE", "onSale": False, "moderation": "REMOVED"},
+        {"id": hidden, "status": "ACTIVE", "onSale": False, "moderation": "HIDDEN"},
+        {"id": fine, "status": "ACTIVE", "onSale": True, "moderation": "VISIBLE"},
+    ]
+    for token in (owner, waiter, admin):
+        page = (await gql(client, MODERATION, {"r": restaurant}, token))["data"]["managedDeals"]
+        assert page["totalCount"] == 3 and [e["node"] for e in page["edges"]] == expected
+    # Diners (and a moderator, who is not the restaurant's staff) get null; the moderated deals are
+    # not theirs to see at all.
+    one = "query($d: ID!) { deal(id: $d) { id moderation } }"
+    for token in (diner, moderator, None):
+        assert (await gql(client, one, {"d": fine}, token))["data"]["deal"] == {"id": fine, "moderation": None}
+        for gone in (hidden, removed):
+            assert (await gql(client, one, {"d": gone}, token))["data"]["deal"] is None
+    nearby = "query($lat: Float!, $lng: Float!) { dealsNearby(lat: $lat, lng: $lng) { edges { node { id } } } }"
+    listed = (await gql(client, nearby, {"lat": lat, "lng": lng}, diner))["data"]["dealsNearby"]["edges"]
+    assert [e["node"]["id"] for e in listed] == [fine]
+    on_page = "query($r: ID!) { restaurant(id: $r) { deals { id moderation } } }"
+    assert (await gql(client, on_page, {"r": restaurant}, diner))["data"]["restaurant"]["deals"] == [
+        {"id": fine, "moderation": None}
+    ]
+    assert (await gql(client, on_page, {"r": restaurant}, owner))["data"]["restaurant"]["deals"] == [
+        {"id": fine, "moderation": "VISIBLE"}
+    ]

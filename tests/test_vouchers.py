@@ -194,9 +194,9 @@ async def test_one_reminder_before_a_voucher_expires(client, services):
 
 async def test_trends_daily_series_and_heatmap_in_restaurant_time(client, services):
     owner, restaurant, deal = await a_deal(client, priceCents=2500, quantity=10)
-    viewer, _, _ = await register(client)
     view = "mutation($d: ID!) { recordDealView(dealId: $d) }"
-    for _ in range(3):
+    for _ in range(3):  # three viewers (one viewer's repeats count once: test_deals.py)
+        viewer, _, _ = await register(client)
         assert (await gql(client, view, {"d": deal}, viewer))["data"]["recordDealView"]
     diner, claim_id, _ = await _paid_claim(client, services, deal)
     code = (await gql(client, "{ myClaims { edges { node { code } } } }", token=diner))["data"]["myClaims"]

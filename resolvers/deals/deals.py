@@ -8,6 +8,7 @@ user in the database, so parallel retries with one key make one claim.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 import asyncpg
+from redis.exceptions import RedisError
 from tortoise import connections
 from tortoise.exceptions import IntegrityError, OperationalError
 from tortoise.expressions import F
@@ -25,6 +27,7 @@ from core.atomic import execute, lock_row, update_returning
 from core.context import Context, Services
 from core.errors import Collector, ErrorCode, UserInputError
 from core.loaders import group_by_key, rows_of
+from core.metrics import REDIS_ERRORS
 from core.nearby import near
 from core.pagination import Page, newest_first
 from core.payments import PaymentError
@@ -52,6 +55,7 @@ from resolvers.restaurants.restaurants import MAX_PRICE_CENTS
 from resolvers.reviews import ratings
 
 log = logging.getLogger("tablemates.payments")
+view_log = logging.getLogger("tablemates.deals")
 PAY_WITHIN = timedelta(minutes=15)
 REFERRAL_CREDIT_CENTS = 500  # ¥5 per redeemed voucher, whatever the source said
 MAX_QUANTITY = 100_000
@@ -148,9 +152,16 @@ async def set_status(ctx: Context, deal_id: int, status: DealStatus) -> Deal:
     if deal is None:
         raise UserInputError(ErrorCode.NOT_FOUND, "No such deal", "dealId")
     await require_staff(viewer, deal.restaurant_id, field="dealId")
-    # Checked in the statement itself: a parallel "end" can't be undone by a stale "resume".
-    if not await Deal.filter(id=deal.id, status__not=DealStatus.ENDED).update(status=status):
-        raise UserInputError(ErrorCode.DEAL_INACTIVE, "An ended deal stays ended", "dealId")
+    # Checked in the statement itself: a parallel "end" can't be undone by a stale "resume",
+    # and a deal whose sale window is over can't be put back on offer (pausing or ending it can).
+    now = datetime.now(UTC)
+    changed = Deal.filter(id=deal.id, status__not=DealStatus.ENDED)
+    if status == DealStatus.ACTIVE:
+        changed = changed.filter(ends_at__gt=now)
+    if not await changed.update(status=status):
+        if deal.status == DealStatus.ENDED or await Deal.filter(id=deal.id, status=DealStatus.ENDED).exists():
+            raise UserInputError(ErrorCode.DEAL_INACTIVE, "An ended deal stays ended", "dealId")
+        raise UserInputError(ErrorCode.DEAL_EXPIRED, "This deal's sale window is over", "dealId")
     await gate.forget(ctx.services, deal.id)
     return await Deal.get(id=deal.id)
 
@@ -711,22 +722,54 @@ async def redeem(
     return await Claim.get(id=claim.id)
 
 
+# One counted view per deal per viewer (signed-in user, else IP) per half hour, like a page-view
+# session: a diner reopening the deal, or an app re-sending the view, doesn't inflate the funnel.
+VIEW_WINDOW_SECONDS = 30 * 60
+
+
+def _view_key(ctx: Context, deal_id: int) -> str:
+    who = f"u:{ctx.viewer.id}" if ctx.viewer else f"ip:{ctx.client_ip}"
+    return f"{ctx.settings.redis_namespace}:deal-view:{deal_id}:{who}"
+
+
+async def _first_view(ctx: Context, key: str) -> bool:
+    """Whether this view is the viewer's first of the deal in VIEW_WINDOW_SECONDS: SET NX with
+    its expiry, one round trip. Redis unreachable: counted (views are not worth refusing)."""
+    try:
+        return bool(await ctx.services.redis.set(key, 1, nx=True, ex=VIEW_WINDOW_SECONDS))
+    except (RedisError, OSError) as error:
+        REDIS_ERRORS.labels("deal_view").inc()
+        view_log.warning("deal view dedup unavailable (%s): counted", error)
+        return True
+
+
 async def record_view(ctx: Context, deal_id: int, source: attribution.Attribution | None) -> bool:
+    """Count a view of a deal the viewer may see (False: no such deal for them). A repeat within
+    the window answers True too, and counts nothing (no DealView row, no rollup bump)."""
     viewer = ctx.viewer
     bucket = f"view:{viewer.id}" if viewer else f"view-ip:{ctx.client_ip}"
     await ctx.services.limiter.hit(bucket, 600, 60)
     deal = await visibility.get(ctx, Deal, deal_id)
     if deal is None:
         return False
+    key = _view_key(ctx, deal_id)
+    if not await _first_view(ctx, key):
+        return True
     source = source or attribution.DIRECT
-    async with in_transaction("default"):
-        await DealView.create(
-            deal_id=deal_id,
-            viewer_id=viewer.id if viewer else None,
-            source_type=source.type,
-            source_id=source.source_id,
-        )
-        await rollup.bump(deal.restaurant_id, source.type, views=1)
+    try:
+        async with in_transaction("default"):
+            await DealView.create(
+                deal_id=deal_id,
+                viewer_id=viewer.id if viewer else None,
+                source_type=source.type,
+                source_id=source.source_id,
+            )
+            await rollup.bump(deal.restaurant_id, source.type, views=1)
+    except BaseException:
+        # Nothing was counted: the next view may be (best effort; the key expires anyway).
+        with contextlib.suppress(RedisError, OSError):
+            await ctx.services.redis.delete(key)
+        raise
     return True
 
 
