@@ -1,10 +1,27 @@
-"""Location privacy: others only ever see a stable, coarse point and whole-km distances.
+"""Location privacy: others only see distances to a stable obfuscated point, in whole-km bands.
 
 A diner's indexed point is the centre of the H3 cell (resolution 7, ~5 km^2) holding their
 true position, moved by a stable per-person offset (up to 0.8 km, independent of where in the
-cell they are). It is stable (querying again reveals nothing new) and trilateration against it
-ends at that point, on median ~1 km from the true position. Distances are rounded up to a whole
-km, so answers leak nothing finer either.
+cell they are). It is stable (querying again gives the same point, so averaging many answers
+does not converge on the true position), and on median ~1 km from the true position.
+
+What is shown about another person is a function of their distance band only (`coarse_km`:
+rounded up to a whole km, at least 1): `distanceKm`, and in nearbyFoodies the score, the order,
+the cursor and the radius filter too (the radius is rounded up to whole km, so "within the
+radius" is "band <= radius"; resolvers/foodies/matching.py). Moving one's own position by a few
+metres, or nudging the radius, changes none of them until the band changes. (One exception:
+where more than 500 diners are in the radius, which 500 nearest are scored follows the exact
+distances; that tells where someone ranks among the crowd, not how far they are.)
+
+What this does not promise: band edges are still exact. A client free to set its own position
+anywhere (updateLocation) can search for the places where someone's band flips, each such place
+lying exactly N km from their obfuscated point, and with enough of them fit that point; a single
+answer says only "in (N - 1, N] km", but hundreds of moves can recover the point. The offset is
+what protects the true position (the attack ends at the offset point, ~1 km off on median,
+tests/test_privacy.py); the bands only make each answer coarse and that search slow (every
+probe is a location update, under the per-minute write limit). Knowing the point exactly would also
+name the privacy cell (the point lies within 0.8 km of its cell's centre), which holds the
+true position somewhere in its ~5 km^2.
 
 The offset is an HMAC of (cell, person id) under a key derived from the server's SECRET_KEY:
 derived from public data alone, anyone who trilaterated the offset point could compute the offset
@@ -28,6 +45,9 @@ PRIVACY_RESOLUTION = 7
 
 MAX_OFFSET_KM = 0.8
 KM_PER_DEGREE = 111.2
+# A distance within this of a whole km counts as that km (float noise), here and in the score's
+# band (resolvers/foodies/matching.py and its SQL form, which must compute the band alike).
+BAND_SLACK_KM = 1e-9
 
 
 @lru_cache(maxsize=4)
@@ -50,5 +70,8 @@ def obfuscate(lat: float, lng: float, person: int, *, secret: str) -> tuple[floa
 
 
 def coarse_km(distance_km: float) -> float:
-    """Distance as shown about another person: rounded up to a whole km, at least 1 km."""
-    return float(max(1, math.ceil(distance_km - 1e-9)))
+    """Distance as shown about another person (its band): rounded up to a whole km, at least 1 km.
+
+    Also the radius nearbyFoodies searches (`radiusKm` rounded up the same way), so that whether
+    someone is listed depends on their band only."""
+    return float(max(1, math.ceil(distance_km - BAND_SLACK_KM)))

@@ -157,7 +157,7 @@ async def test_nearby_pages_never_repeat_and_count_sql(client):
 async def test_nearby_pages_walk_the_whole_ranking_in_order(client):
     """Pages of 2 through the keyset cursor give exactly the one long page: the same people in
     the same order with the same score, distance and shared cuisines, nobody skipped or repeated
-    (both backends rank by the unrounded score, ties by id); totalCount on each page is what
+    (both backends rank by the quantised score, ties by id); totalCount on each page is what
     they hold. The suspended and the undiscoverable take no place in it."""
     from models.accounts import User
 

@@ -1,13 +1,24 @@
-"""Location privacy: a trilateration attack through the API must stay ≥ 500 m off (median)."""
+"""Location privacy: a trilateration attack through the API must stay ≥ 500 m off (median), and
+nothing nearbyFoodies shows (distanceKm, score, order, cursor, who is listed) follows the exact
+distance to someone's point: only its whole-km band."""
 
 from __future__ import annotations
 
 import math
 import random
 import statistics
+from datetime import UTC, datetime, timedelta
 
+from hypothesis import given
+from hypothesis import strategies as st
+
+from core.pagination import decode_cursor
 from geo.distance import distance_km
+from geo.privacy import coarse_km, obfuscate
+from resolvers.foodies.matching import SCORE_SCALE, Scorer, Taste
+from resolvers.foodies.tastes import CUISINES, DIETARY
 from tests.helpers import gql, random_spot, register
+from tests.test_foodies import diner, offset
 
 MOVE = "mutation($lat: Float!, $lng: Float!) { updateLocation(lat: $lat, lng: $lng) { errors { code } } }"
 NEARBY = """
@@ -118,3 +129,122 @@ def test_obfuscation_alone_moves_the_median_user_over_500_m():
         lat, lng = rng.uniform(-60, 60), rng.uniform(-180, 180)
         offsets.append(distance_km(lat, lng, *obfuscate(lat, lng, rng.randint(1, 10**9), secret="privacy-test")))
     assert statistics.median(offsets) >= 0.5
+
+
+# ------------------------------------------------------- probing by small moves (quantisation)
+
+PROBE = """
+query($r: Float) {
+  nearbyFoodies(radiusKm: $r, first: 10) {
+    totalCount edges { cursor node { distanceKm score user { id } } }
+  }
+}
+"""
+
+
+async def _their_point(services, email: str, lat: float, lng: float) -> tuple[float, float]:
+    """The target's obfuscated point, as the server indexes it (the test knows the truth)."""
+    from models.accounts import User
+
+    target = await User.get(email=email)
+    return obfuscate(lat, lng, target.id, secret=services.settings.secret_key)
+
+
+async def _seen(client, token: str, target: str, radius: float = 10) -> tuple | None:
+    """What the viewer learns about the target: (distanceKm, score, cursor), or None if unlisted."""
+    page = (await gql(client, PROBE, {"r": radius}, token))["data"]["nearbyFoodies"]
+    edges = [e for e in page["edges"] if e["node"]["user"]["id"] == target]
+    if not edges:
+        return None
+    node = edges[0]["node"]
+    return node["distanceKm"], node["score"], edges[0]["cursor"]
+
+
+async def test_a_viewer_moving_in_50_m_steps_reads_only_the_distance_band(client, services):
+    """The hostile client: it walks away from someone's obfuscated point in 50 m steps, reading
+    distanceKm, score and cursor at each step. With a score continuous in the distance (as it
+    was), two steps gave the distance to the metre (score difference × radius / 0.30) and three
+    positions the point. Now all three are one value per band: 20 steps inside a band read the
+    same thing, so nothing between band edges can be told apart."""
+    rng = random.Random(77)
+    lat, lng = random_spot(rng)
+    _, target, email = await diner(client, lat, lng, cuisines=("sichuan", "hotpot"), spiceLevel=4)
+    plat, plng = await _their_point(services, email, lat, lng)
+    attacker, _, _ = await diner(
+        client, plat, plng, cuisines=("sichuan", "bbq"), spiceLevel=3, name="attacker"
+    )
+
+    by_band: dict[float, set[tuple]] = {}
+    exact_by_band: dict[float, list[float]] = {}
+    for step in range(60):  # 0 to 2.95 km east of their point: bands 1, 2 and 3
+        vlat, vlng = offset(plat, plng, 0.0, 0.05 * step + 0.01)
+        await gql(client, MOVE, {"lat": vlat, "lng": vlng}, attacker)
+        seen = await _seen(client, attacker, target)
+        assert seen is not None
+        shown_km, score, cursor = seen
+        exact = distance_km(vlat, vlng, plat, plng)
+        assert shown_km == coarse_km(exact)  # the band, to the obfuscated point
+        # The cursor carries the score as shown (1/1000ths) and the id: nothing finer.
+        cursor_score, _ = decode_cursor(cursor, 2)
+        assert cursor_score == score and round(score * SCORE_SCALE) == score * SCORE_SCALE
+        by_band.setdefault(shown_km, set()).add(seen)
+        exact_by_band.setdefault(shown_km, []).append(exact)
+
+    assert sorted(by_band) == [1.0, 2.0, 3.0]
+    # One observation per band, whatever the exact distance inside it (≥ 0.9 km of it walked).
+    assert all(len(observations) == 1 for observations in by_band.values()), by_band
+    assert all(max(d) - min(d) >= 0.9 for d in exact_by_band.values())
+    # Nearer bands still rank higher: the score falls band by band.
+    scores = [next(iter(by_band[band]))[1] for band in sorted(by_band)]
+    assert scores == sorted(scores, reverse=True) and len(set(scores)) == 3
+
+
+async def test_nudging_the_radius_shows_nothing_between_whole_km(client, services):
+    """The other probe: from one place, narrow the radius until someone drops out. The radius
+    is rounded up to whole km like distances, so every radius in (N - 1, N] answers exactly as N
+    does: who is listed, their score and cursor, and the count."""
+    rng = random.Random(78)
+    lat, lng = random_spot(rng)
+    _, target, email = await diner(client, lat, lng, cuisines=("cantonese",))
+    plat, plng = await _their_point(services, email, lat, lng)
+    attacker, _, _ = await diner(client, *offset(plat, plng, 0.0, 2.45), cuisines=("cantonese",))
+
+    async def page(radius: float) -> dict:
+        return (await gql(client, PROBE, {"r": radius}, attacker))["data"]["nearbyFoodies"]
+
+    whole = {km: await page(km) for km in (1.0, 2.0, 3.0, 4.0)}
+    assert [bool(whole[km]["edges"]) for km in (1.0, 2.0, 3.0, 4.0)] == [False, False, True, True]
+    for radius in (0.1, 0.5, 1.2, 1.9, 2.0001, 2.3, 2.44, 2.45, 2.46, 2.6, 2.99, 3.5):
+        assert await page(radius) == whole[coarse_km(radius)], radius
+    assert await _seen(client, attacker, target, 2.99) == await _seen(client, attacker, target, 2.01)
+
+
+NOW = datetime(2026, 12, 4, 12, tzinfo=UTC)
+tastes = st.builds(
+    Taste,
+    st.frozensets(st.sampled_from(sorted(CUISINES)), max_size=5),
+    st.frozensets(st.sampled_from(sorted(DIETARY)), max_size=3),
+    st.none() | st.integers(0, 5),
+    st.none() | st.integers(1, 4),
+)
+
+
+@given(
+    tastes,
+    tastes,
+    st.integers(1, 50),
+    st.floats(0, 0.999999),
+    st.floats(0, 0.999999),
+    st.integers(1, 50),
+    st.none() | st.floats(-1, 60).map(lambda days: NOW - timedelta(days=days)),
+)
+def test_the_score_is_a_function_of_the_distance_band(mine, theirs, band, a, b, radius, last):
+    """Any two distances in one band (N - 1, N] score the same, a whole number of 1/1000ths: the
+    score can't be inverted to a distance finer than distanceKm."""
+    raw = Scorer(mine, radius, NOW).raw
+    d1, d2 = band - a, band - b  # both in (band - 1, band]
+    assert coarse_km(d1) == coarse_km(d2) == band
+    one = raw(theirs.cuisines, theirs.dietary, theirs.spice_level, theirs.budget_level, d1, last)
+    two = raw(theirs.cuisines, theirs.dietary, theirs.spice_level, theirs.budget_level, d2, last)
+    assert one == two
+    assert round(one * SCORE_SCALE) == one * SCORE_SCALE and 0.0 <= one <= 1.0

@@ -32,7 +32,7 @@ from models.foodies import Block, Follow, MatchRequest, MatchStatus
 from resolvers import visibility
 from resolvers.accounts.accounts import DINER_KIND, write_limit
 from resolvers.foodies import matches, ranking
-from resolvers.foodies.matching import Scorer, Taste, shown
+from resolvers.foodies.matching import Scorer, Taste
 from resolvers.meals import meals
 from resolvers.notifications import inbox
 
@@ -330,7 +330,9 @@ async def _none() -> int:
     return 0
 
 
-# A ranked item: (unrounded score, user id, exact distance in km, the user).
+# A ranked item: (score, user id, exact distance in km, the user). The score is the quantised
+# one (`matching.Scorer.raw`, from the distance band), the one shown and put in the cursor; the
+# exact distance never leaves the server (shown as its band, `coarse_km`).
 Ranked = tuple[float, int, float, User]
 # A page as ranked: its items, whether more follow, how many candidates were kept (totalCount).
 RankedPage = tuple[list[Ranked], bool, int]
@@ -342,10 +344,10 @@ class RankAsk:
 
     viewer: User
     mine: Taste  # the viewer's taste
-    radius_km: float
+    radius_km: float  # whole km (`coarse_km` of the radius asked)
     now: datetime
     size: int
-    after: tuple[float, int] | None  # the cursor: (unrounded score, user id) of the last item
+    after: tuple[float, int] | None  # the cursor: (quantised score, user id) of the last item
 
 
 async def _ranked_in_sql(ctx: Context, ask: RankAsk) -> RankedPage:
@@ -392,8 +394,11 @@ async def nearby_foodies(
 ) -> Page[FoodieMatch]:
     """Diners near the viewer, best match first; everything about them from obfuscated points.
 
-    Ranked by the unrounded score (shown rounded, `matching`), ties by id; the cursor carries
-    that score and id, so pages follow one another without a gap or a repeat.
+    Everything shown depends on a diner's distance band only, never on the exact distance to
+    their point (geo/privacy.py): `distanceKm` is the band, the score is computed from it and
+    quantised (`matching`), the cursor carries that same score and the id, and the radius is
+    rounded up to whole km like distances (so being listed means "band <= radius"). Ranked by
+    that score, ties by id: pages follow one another without a gap or a repeat.
     """
     viewer = ctx.require_viewer()
     check_radius(radius_km)
@@ -406,12 +411,15 @@ async def nearby_foodies(
     if viewer.lat is None or viewer.lng is None:
         return Page(items=[], cursors=[], has_next_page=False, count=_none)
     mine, now = taste_of(viewer), datetime.now(UTC)
+    # A radius of 2.3 km searches 3: who is listed must not follow the exact distance either (a
+    # client could otherwise narrow the radius until someone drops out, and read the distance).
+    whole_km = coarse_km(radius_km)
     postgres = connections.get("default").capabilities.dialect == "postgres"
     rank = _ranked_in_sql if postgres else _ranked_in_python
-    window, has_next, kept = await rank(ctx, RankAsk(viewer, mine, radius_km, now, size, last))
+    window, has_next, kept = await rank(ctx, RankAsk(viewer, mine, whole_km, now, size, last))
     shared = mine.cuisines.intersection
     items = [
-        FoodieMatch(user, coarse_km(distance), shown(score), sorted(shared(user.cuisines)))
+        FoodieMatch(user, coarse_km(distance), score, sorted(shared(user.cuisines)))
         for score, _, distance, user in window
     ]
 

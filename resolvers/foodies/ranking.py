@@ -3,14 +3,15 @@
 geo/ gives the CANDIDATE_CAP nearest diners' points with their cards (the CTE `candidates`,
 blocks and the viewer left out inside its KNN; a card holds the scoring columns of the diner's
 row, kept beside the point by triggers, so no row is looked up per candidate); the statement
-here scores them, keeps the discoverable and unsuspended ones, orders them by (unrounded score
-desc, id), applies the keyset cursor and returns the page's users' full rows, their score and
-distance, and how many candidates were kept (totalCount). 20 rows leave PostgreSQL instead of
-500, and no second read.
+here scores them, keeps the discoverable and unsuspended ones, orders them by (score desc, id)
+(the quantised score, computed from the distance band: `matching`), applies the keyset cursor
+and returns the page's users' full rows, their score and distance, and how many candidates were
+kept (totalCount). 20 rows leave PostgreSQL instead of 500, and no second read.
 
 `SCORE_SQL` is `matching.Scorer.raw` written as SQL: the same float8 operations in the same
-order with the same constants, so the value is bit for bit Python's (tests/test_ranking_sql.py);
-Python stays the reference (and SQLite's path). Per row it costs no set-returning subquery: the
+order with the same constants, the distance band (ceil) and the quantisation (floor) included,
+so the value is bit for bit Python's (tests/test_ranking_sql.py); Python stays the reference
+(and SQLite's path). Per row it costs no set-returning subquery: the
 tag arithmetic uses jsonb operators against the viewer's few tags passed as parameters. That
 needs tag lists without repeats, which every write guarantees (`accounts._check_tags`).
 """
@@ -22,6 +23,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
+from geo.privacy import BAND_SLACK_KM
 from resolvers.foodies import matching as m
 from resolvers.foodies.matching import Taste
 
@@ -72,9 +74,11 @@ def _closeness(mine: str, theirs: str, span: int) -> str:
     )
 
 
+# The distance band as shown (`geo.privacy.coarse_km`), at its middle: never the exact distance.
+BAND = f"GREATEST({_f(1)}, ceil(distance_m / {_f(1000.0)} - {_f(BAND_SLACK_KM)})) - {_f(m.BAND_MIDDLE_KM)}"
 PROXIMITY = (
     f"CASE WHEN CAST(:radius AS float8) > 0 THEN GREATEST({_f(0)}, "
-    f"{_f(1)} - (distance_m / {_f(1000.0)}) / CAST(:radius AS float8)) ELSE {_f(0)} END"
+    f"{_f(1)} - ({BAND}) / CAST(:radius AS float8)) ELSE {_f(0)} END"
 )
 DAYS = f"GREATEST({_f(0)}, idle_days)"
 ACTIVITY = (
@@ -86,9 +90,11 @@ TASTE = (
     f"+ {_f(m.SPICE_W)} * ({_closeness('spice', 'spice_level', m.SPICE_SPAN)}) "
     f"+ {_f(m.BUDGET_W)} * ({_closeness('budget', 'budget_level', m.BUDGET_SPAN)})"
 )
-SCORE_SQL = (
+UNQUANTISED = (
     f"{_f(m.TASTE_W)} * ({TASTE}) + {_f(m.PROXIMITY_W)} * ({PROXIMITY}) + {_f(m.ACTIVITY_W)} * ({ACTIVITY})"
 )
+# `matching.quantise`: floor(x * 1000 + 0.5) / 1000, not round() (its ties are platform-defined).
+SCORE_SQL = f"floor(({UNQUANTISED}) * {_f(m.SCORE_SCALE)} + {_f(0.5)}) / {_f(m.SCORE_SCALE)}"
 
 # OFFSET 0 keeps `parts` a subquery of its own, so each part is computed once per row (flattened
 # into the score, PostgreSQL would compute n, d and idle_days again at every mention: 1.0 ms per
