@@ -34,6 +34,7 @@ async def review(client, token, dish, rating) -> str:
 
 async def report(client, reporter, target) -> str:
     body = await gql(client, REPORT, {"t": target, "r": "SPAM"}, reporter)
+    assert body.get("data") and body["data"]["reportContent"]["report"], body
     return body["data"]["reportContent"]["report"]["id"]
 
 
@@ -168,3 +169,50 @@ async def test_suspensions_race_edits_hides_and_new_reviews(client, services):
         await gql(client, MODERATE, {"r": case, "a": "RESTORE_CONTENT"}, moderator)
     summary = await consistent(client, restaurant, dishes)
     assert 6 <= summary["reviewCount"] <= 9  # the six, and second reviews written while not suspended
+
+
+VOTE = "mutation($r: ID!) { voteReviewHelpful(reviewId: $r) { errors { code } } }"
+HELPFUL = "query($id: ID!) { dish(id: $id) { reviews(sort: MOST_HELPFUL) { edges { node { id helpfulCount } } } } }"
+
+
+async def helpful_counts(client, dish) -> dict[str, int]:
+    edges = (await gql(client, HELPFUL, {"id": dish}))["data"]["dish"]["reviews"]["edges"]
+    return {e["node"]["id"]: e["node"]["helpfulCount"] for e in edges}
+
+
+async def test_sock_puppet_votes_leave_the_helpful_counts_while_suspended(client, services):
+    """刷赞: puppets upvote one review to the top of "most helpful"; suspending them takes their
+    votes out of the count (and the order) until the suspension ends, then every vote is back,
+    including one cast after the suspension ran out but before the job settled it."""
+    owner, restaurant = await open_restaurant(client, *random_spot())
+    dish = await add_dish(client, owner, restaurant, name="酸菜鱼")
+    moderator, _ = await account_with_role(client, services)
+    honest = await review(client, (await register(client))[0], dish, 5)
+    boosted = await review(client, (await register(client))[0], dish, 5)
+    fan, _, _ = await register(client)
+    assert (await gql(client, VOTE, {"r": honest}, fan))["data"]["voteReviewHelpful"]["errors"] == []
+    puppets = [await register(client, name=f"小号{i}") for i in range(3)]
+    for token, _, _ in puppets[:2]:
+        assert (await gql(client, VOTE, {"r": boosted}, token))["data"]["voteReviewHelpful"]["errors"] == []
+    assert await helpful_counts(client, dish) == {boosted: 2, honest: 1}
+
+    reporter, _, _ = await register(client)
+    cases = [await report(client, reporter, user_id) for _, user_id, _ in puppets]
+    for case in cases:
+        await gql(client, MODERATE, {"r": case, "a": "SUSPEND_USER", "d": 1}, moderator)
+    counts = await helpful_counts(client, dish)
+    assert counts == {honest: 1, boosted: 0} and list(counts) == [honest, boosted]
+
+    # The third puppet's suspension runs out; it votes before the job has put its votes back.
+    _, third_id, third_email = puppets[2]
+    pk = decode(third_id, "User", "id")
+    await User.filter(id=pk).update(suspended_until=datetime.now(UTC) - timedelta(minutes=1))
+    token = (await gql(client, LOGIN, {"e": third_email, "p": "correct horse battery"}))["data"]["login"]["token"]
+    assert (await gql(client, VOTE, {"r": boosted}, token))["data"]["voteReviewHelpful"]["errors"] == []
+    assert (await helpful_counts(client, dish))[boosted] == 0
+    assert (await run_job(services, SETTLE))["restored"] == 1
+    assert (await helpful_counts(client, dish))[boosted] == 1
+
+    for case in cases[:2]:
+        await gql(client, MODERATE, {"r": case, "a": "UNSUSPEND_USER"}, moderator)
+    assert await helpful_counts(client, dish) == {boosted: 3, honest: 1}

@@ -189,11 +189,14 @@ async def vote_helpful(ctx: Context, review_id: int) -> Review:
             # The review row first, locked while still visible: deleted or hidden since the
             # check above is NOT_FOUND, and it can't go before the vote is in, so the insert's
             # IntegrityError below is the unique key (a second vote), not a missing review.
+            # The voter's row first: suspended meanwhile (votes withdrawn), the vote is kept
+            # but not counted, and comes into the count when the suspension ends.
+            withdrawn = await withdrawal.lock_author(viewer.id)
             counted = await update_returning(
                 "reviews",
-                "helpful_count = helpful_count + 1",
+                "helpful_count = helpful_count + ?",
                 "id = ? AND visibility = ?",
-                [review.id, Visibility.VISIBLE.value],
+                [0 if withdrawn else 1, review.id, Visibility.VISIBLE.value],
                 "id",
             )
             if not counted:

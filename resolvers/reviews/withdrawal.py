@@ -17,6 +17,8 @@ reviews are out of the counters:
 - writers that can make a review count at a restaurant `withdraw` may not visit (a new review;
   a moderator showing a hidden one) take the author's row lock first (`lock_author`); lock order
   everywhere: author row, restaurant counters, review rows, dish.
+- the diner's helpful votes leave the reviews' `helpful_count` the same way (`_move_votes`); a
+  vote takes the voter's row lock first and, if withdrawn, is recorded but not counted.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from typing import TYPE_CHECKING
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
-from core.atomic import lock_row, update_returning
+from core.atomic import execute, lock_row, update_returning
 from models.accounts import User
 from models.restaurants import Dish, Visibility
 from models.reviews import Review
@@ -55,6 +57,7 @@ async def withdraw(user_id: int) -> bool:
         )
         if crossed:
             await _move_all(user_id, sign=-1)
+            await _move_votes(user_id, sign=-1)
     return bool(crossed)
 
 
@@ -71,7 +74,20 @@ async def restore(user_id: int, now: datetime | None = None) -> bool:
         )
         if crossed:
             await _move_all(user_id, sign=1)
+            await _move_votes(user_id, sign=1)
     return bool(crossed)
+
+
+async def _move_votes(user_id: int, sign: int) -> None:
+    """The diner's helpful votes leave (and rejoin) the reviews' counts, so sock puppets a
+    moderator suspended stop lifting a review to the top of "most helpful". A vote cast while
+    withdrawn was never counted (`vote_helpful` reads the flag under the voter's row lock), so
+    putting every vote back is exact. Review rows are taken last: the lock order above holds."""
+    await execute(
+        "UPDATE reviews SET helpful_count = helpful_count + ? "
+        "WHERE id IN (SELECT review_id FROM helpful_votes WHERE user_id = ?)",
+        [sign, user_id],
+    )
 
 
 async def _move_all(user_id: int, sign: int) -> None:
