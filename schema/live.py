@@ -1,5 +1,9 @@
-"""graphql-transport-ws connections that close when their user's session ends (4403), and that
-are closed with 1013 (Try Again Later) when a store is down while they connect."""
+"""graphql-transport-ws connections that close when their user's session ends (4403), that are
+closed with 1013 (Try Again Later) when a store is down while they connect, and that are bounded:
+each subscription holds a Redis connection of its own (core/pubsub.py), so one client opening
+sockets and subscriptions without end would take Redis's connections from everyone. A person
+keeps at most MAX_SOCKETS_PER_USER sockets on a process (one more is closed with 4429) and each
+socket at most MAX_SUBSCRIPTIONS_PER_SOCKET operations (one more gets an `error` message)."""
 
 from __future__ import annotations
 
@@ -13,6 +17,10 @@ from resolvers.accounts.live_sessions import LiveSessions
 
 SESSION_ENDED = 4403  # graphql-transport-ws: Forbidden
 TRY_AGAIN_LATER = 1013  # RFC 6455's registry: the server is overloaded or a dependency is down
+TOO_MANY_SOCKETS = 4429  # graphql-transport-ws's 4xxx range, after HTTP's 429
+# An app shows ~6 kinds of live update on one socket; a phone, a tablet and a reconnect or two.
+MAX_SUBSCRIPTIONS_PER_SOCKET = 20
+MAX_SOCKETS_PER_USER = 5
 
 
 class SessionBoundHandler(BaseGraphQLTransportWSHandler[Any, Any]):
@@ -34,6 +42,9 @@ class SessionBoundHandler(BaseGraphQLTransportWSHandler[Any, Any]):
             return
         viewer = getattr(self.context, "viewer", None)
         if self.connection_acknowledged and viewer is not None:
+            if self._live.open_for(viewer.id) >= MAX_SOCKETS_PER_USER:
+                await self.websocket.close(code=TOO_MANY_SOCKETS, reason="Too many live connections")
+                return
             await self._live.add(self, viewer, since)
 
     async def shutdown(self) -> None:

@@ -5,6 +5,7 @@ second, in-process and across two real `app.py serve` processes sharing Redis.""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import subprocess
 import sys
 import time
@@ -186,3 +187,34 @@ async def test_sessions_end_on_every_process(settings, app, services):
                         await end_sessions(action, one, services, token, user_id)
                     assert await close_code(ws, started) == 4403, action
                 assert (await gql(two, ME, token=token))["data"]["me"] is None, action
+
+
+async def test_live_connections_and_subscriptions_are_bounded(app, client):
+    """Each subscription holds a Redis connection: one client can't open them without end. The
+    sixth socket of one person is closed (4429), the 21st operation on a socket gets an error,
+    and another person is not affected."""
+    from schema.live import MAX_SOCKETS_PER_USER, MAX_SUBSCRIPTIONS_PER_SOCKET
+
+    token, _, _ = await register(client)
+    other, _, _ = await register(client)
+    async with in_process(app) as ws_http, contextlib.AsyncExitStack() as stack:
+        sockets = [
+            await stack.enter_async_context(live_socket(ws_http, "", token)) for _ in range(MAX_SOCKETS_PER_USER)
+        ]
+        async with aconnect_ws("/graphql", ws_http, subprotocols=["graphql-transport-ws"]) as extra:
+            await extra.send_json({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
+            with pytest.raises(WebSocketDisconnect) as closed:
+                for _ in range(2):  # the acknowledgement may come first, then the close
+                    await asyncio.wait_for(extra.receive_json(), 10)
+            assert closed.value.code == 4429
+        first = sockets[0]  # one subscription running already
+        for n in range(2, MAX_SUBSCRIPTIONS_PER_SOCKET + 2):
+            await first.send_json({"id": str(n), "type": "subscribe", "payload": {"query": LIVE}})
+        refused = await asyncio.wait_for(first.receive_json(), 10)
+        assert refused["type"] == "error" and refused["id"] == str(MAX_SUBSCRIPTIONS_PER_SOCKET + 1), refused
+        assert await still_open(first)
+        async with live_socket(ws_http, "", other) as theirs:
+            assert await still_open(theirs)
+    # Sockets closed, slots free again.
+    async with in_process(app) as ws_http, live_socket(ws_http, "", token) as again:
+        assert await still_open(again)

@@ -66,6 +66,10 @@ class LiveSessions:
         if any(at >= since and self._matches(holder, uid, sid) for at, uid, sid in self._ended):
             await self._close(socket)
 
+    def open_for(self, user_id: int) -> int:
+        """How many sockets the user holds on this process."""
+        return sum(holder.user_id == user_id for holder in self._open.values())
+
     def discard(self, socket: Closable) -> None:
         self._open.pop(socket, None)
 
