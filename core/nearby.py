@@ -17,6 +17,7 @@ from core.pagination import Page, decode_cursor, encode_cursor, page_size
 
 RESTAURANT_KIND = "restaurant"
 MAX_RADIUS_KM = 50.0
+MIN_RADIUS_KM = 0.01  # 10 m: below it a radius is no question (5e-324 once looped the ring search forever)
 MAX_RESTAURANTS = 1000
 MAX_ROWS = 2000  # candidate rows read per page (the nearest MAX_RESTAURANTS restaurants' rows)
 T = TypeVar("T")
@@ -24,8 +25,8 @@ T = TypeVar("T")
 
 def check_radius(radius_km: float) -> None:
     """One bound for every "within radius" question (people, places, meals, events, deals)."""
-    if not 0 < radius_km <= MAX_RADIUS_KM:
-        raise BadRequestError(f"radiusKm must be within (0, {MAX_RADIUS_KM:g}]")
+    if not MIN_RADIUS_KM <= radius_km <= MAX_RADIUS_KM:
+        raise BadRequestError(f"radiusKm must be within [{MIN_RADIUS_KM:g}, {MAX_RADIUS_KM:g}]")
 
 
 async def near(

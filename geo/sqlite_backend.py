@@ -82,7 +82,7 @@ class SqliteGeoIndex(PointStore):
         Python measure every point of a 5 km box."""
         if after is None and limit > 0:
             ring = radius_km / 16
-            while ring < radius_km:
+            while 0 < ring < radius_km:  # a ring of 0 (a radius near float's least) never grows
                 hits = await self._within_once(kind, lat, lng, ring, limit, None, exclude)
                 if len(hits) >= limit:
                     return hits

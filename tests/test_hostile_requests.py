@@ -433,3 +433,25 @@ async def test_forged_cursors_are_bad_requests_on_every_list(client, services):
                 assert "INTERNAL_SERVER_ERROR" not in found, (field, value, arity, body)
                 refused += bool(found) and set(found) == {"BAD_USER_INPUT"}
         assert refused == len(FORGED_VALUES) * 4, (field, refused)
+
+
+NEAR = [
+    "restaurantsNearby(lat: 30, lng: 104, radiusKm: $r) { edges { cursor } }",
+    "sharedMealsNearby(lat: 30, lng: 104, radiusKm: $r) { edges { cursor } }",
+    "eventsNearby(lat: 30, lng: 104, radiusKm: $r) { edges { cursor } }",
+    "dealsNearby(lat: 30, lng: 104, radiusKm: $r) { edges { cursor } }",
+    "nearbyFoodies(radiusKm: $r) { edges { cursor } }",
+    "searchRestaurants(query: \"火锅\", lat: 30, lng: 104, radiusKm: $r) { edges { cursor } }",
+    "searchDishes(query: \"火锅\", lat: 30, lng: 104, radiusKm: $r) { edges { cursor } }",
+]
+
+
+@pytest.mark.parametrize("radius", [5e-324, 1e-300, 0.0, -1.0, 0.009, 50.0001])
+async def test_a_radius_out_of_bounds_is_refused_at_once(client, radius):
+    """5e-324 km once made the embedded ring search loop forever (radius / 16 is 0.0)."""
+    token, _, _ = await register(client)
+    for field in NEAR:
+        body = await asyncio.wait_for(
+            gql(client, f"query($r: Float!) {{ {field} }}", {"r": radius}, token, expect_errors=True), 10
+        )
+        assert codes(body) == ["BAD_USER_INPUT"], (field, body)
