@@ -23,7 +23,7 @@ value when nothing had to be read, which it completes without a task.
 
 from __future__ import annotations
 
-from asyncio import Future
+from asyncio import Future, shield
 from collections.abc import Awaitable, Callable, Generator, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -40,6 +40,19 @@ Steps = Generator[Any, Any, Any]
 BatchFn = Callable[[Sequence[Any]], Awaitable[Sequence[Any]]]
 
 
+class SharedLoader(DataLoader[Any, Any]):
+    """A DataLoader whose pending answers can't be cancelled by one of their waiters.
+
+    Fields of a request share the loader's future for a key. When a non-null field fails,
+    graphql-core cancels the sibling fields' tasks, and a task cancelled while awaiting a future
+    cancels that future itself: every other field waiting for the same row then got
+    CancelledError, which escaped the request as a 500. Each waiter gets its own shield."""
+
+    def load(self, key: Any) -> Any:
+        future = super().load(key)
+        return future if future.done() else shield(future)
+
+
 class Loaders:
     def __init__(self) -> None:
         self._loaders: dict[tuple[Any, ...], DataLoader[Any, Any]] = {}
@@ -54,9 +67,9 @@ class Loaders:
                 async def load(keys: Sequence[Any]) -> Sequence[Any]:
                     return await batch(*bound, keys)
 
-                loader = DataLoader(load_fn=load)  # type: ignore[arg-type]
+                loader = SharedLoader(load_fn=load)  # type: ignore[arg-type]
             else:
-                loader = DataLoader(load_fn=batch)  # type: ignore[arg-type]
+                loader = SharedLoader(load_fn=batch)  # type: ignore[arg-type]
             self._loaders[cache_key] = loader
         return loader
 

@@ -455,3 +455,24 @@ async def test_a_radius_out_of_bounds_is_refused_at_once(client, radius):
             gql(client, f"query($r: Float!) {{ {field} }}", {"r": radius}, token, expect_errors=True), 10
         )
         assert codes(body) == ["BAD_USER_INPUT"], (field, body)
+
+
+async def test_a_nulled_parent_does_not_cancel_what_its_siblings_share(client, services):
+    """A moderator asking for an owner's private `referralCredits` (non-null) nulls `owner`;
+    graphql-core then cancels its sibling fields' tasks, one of which was waiting on a loader
+    future the `upcomingMeals` field shares: that used to cancel the shared future and escape
+    as a 500. Now: FORBIDDEN for the private field, the rest of the answer intact."""
+    from tests.helpers import account_with_role
+
+    moderator, _ = await account_with_role(client, services)
+    _, restaurant = await open_restaurant(client, *random_spot(), name="川味小馆")
+    query = """query($i: ID!) { restaurant(id: $i) { name
+      owner { referralCredits followersCount followingCount isFollowedByMe } upcomingMeals { id } } }"""
+    for _ in range(3):
+        response = await client.post(
+            "/graphql", json={"query": query, "variables": {"i": restaurant}},
+            headers={"Authorization": f"Bearer {moderator}"},
+        )
+        body = response.json()
+        assert response.status_code == 200 and codes(body) == ["FORBIDDEN"], body
+        assert body["data"]["restaurant"] == {"name": "川味小馆", "owner": None, "upcomingMeals": []}
