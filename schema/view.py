@@ -192,10 +192,11 @@ class GraphQLEndpoint(GraphQL):
         params = context.connection_params or {}
         raw = params.get("authorization") or params.get("Authorization")
         token = bearer(raw) if isinstance(raw, str) and " " in raw else raw
-        if token:
-            context.viewer = await authenticate(self.services, str(token))
-            if context.viewer is None:
-                raise ConnectionRejectionError({"reason": "invalid token"})
+        if not token:  # every subscription is someone's: an anonymous socket would only hold a slot
+            raise ConnectionRejectionError({"reason": "sign in first"})
+        context.viewer = await authenticate(self.services, str(token))
+        if context.viewer is None:
+            raise ConnectionRejectionError({"reason": "invalid token"})
         return None
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:  # type: ignore[override]

@@ -215,6 +215,12 @@ async def test_live_connections_and_subscriptions_are_bounded(app, client):
         assert await still_open(first)
         async with live_socket(ws_http, "", other) as theirs:
             assert await still_open(theirs)
+    # Without a token there is nothing to subscribe to: the socket is refused (4403).
+    async with in_process(app) as ws_http, aconnect_ws("/graphql", ws_http, subprotocols=["graphql-transport-ws"]) as anon:
+        await anon.send_json({"type": "connection_init", "payload": {}})
+        with pytest.raises(WebSocketDisconnect) as closed:
+            await asyncio.wait_for(anon.receive_json(), 10)
+        assert closed.value.code == 4403
     # Sockets closed, slots free again.
     async with in_process(app) as ws_http, live_socket(ws_http, "", token) as again:
         assert await still_open(again)
