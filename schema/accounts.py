@@ -63,7 +63,7 @@ class UserNode(ModelNode, kind=User):
             raise AuthError("FORBIDDEN", "Only visible to the account's owner")
 
     @strawberry.field(description="Private: only the account's owner.")
-    def email(self, info: Info) -> str:
+    def email(self, info: Info) -> str | None:
         self._require_self(info)
         return self.model.email
 
@@ -75,19 +75,19 @@ class UserNode(ModelNode, kind=User):
         return MyLocation(lat=self.model.lat, lng=self.model.lng, updated_at=self.model.location_updated_at)
 
     @strawberry.field(description="Private: whether the owner appears in nearby matching.")
-    def discoverable(self, info: Info) -> bool:
+    def discoverable(self, info: Info) -> bool | None:
         self._require_self(info)
         return self.model.discoverable
 
     @strawberry.field(description="Private: the owner's IANA time zone, e.g. Asia/Shanghai.")
-    def timezone(self, info: Info) -> str:
+    def timezone(self, info: Info) -> str | None:
         self._require_self(info)
         return self.model.timezone
 
     @strawberry.field(
         description="Private: referral credit earned (cents) from vouchers your activity brought."
     )
-    async def referral_credits(self, info: Info) -> int:
+    async def referral_credits(self, info: Info) -> int | None:
         self._require_self(info)
         from resolvers.deals.deals import referral_balance
 

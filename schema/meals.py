@@ -155,7 +155,7 @@ class SharedMealNode(ModelNode, kind=SharedMeal):
         return sum(1 for r in await self._seats(info) if r.status == SeatStatus.WAITLISTED)
 
     @strawberry.field(description="Private: the host sees the waitlist and pending requests in order.")
-    async def waiting(self, info: Info) -> list[MealGuest]:
+    async def waiting(self, info: Info) -> list[MealGuest] | None:
         viewer = info.context.require_viewer()
         if viewer.id != self.model.host_id:
             raise AuthError("FORBIDDEN", "Only the host sees who is waiting")

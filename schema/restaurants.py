@@ -91,7 +91,7 @@ class RestaurantNode(ModelNode, kind=Restaurant):
         return await info.context.loaders.get(restaurants.load_staff_roles, viewer.id).load(self.model.id)
 
     @strawberry.field(description="Owner and staff. Private: the restaurant's own staff only.")
-    async def staff(self, info: Info) -> list[StaffMember]:
+    async def staff(self, info: Info) -> list[StaffMember] | None:
         viewer = info.context.require_viewer()
         role = await info.context.loaders.get(restaurants.load_staff_roles, viewer.id).load(self.model.id)
         if role is None and viewer.role != "admin":

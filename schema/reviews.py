@@ -120,7 +120,7 @@ class ReviewNode(ModelNode, kind=Review):
         return await info.context.loaders.get(reviews.load_voted_by, viewer.id).load(self.model.id)
 
     @strawberry.field(description="Earlier versions, newest first. Private: the author and moderators.")
-    async def edits(self, info: Info) -> list[ReviewVersion]:
+    async def edits(self, info: Info) -> list[ReviewVersion] | None:
         info.context.require_viewer()
         if not reviews.can_read_history(info.context, self.model):
             raise AuthError("FORBIDDEN", "Only the author and moderators see the edit history")

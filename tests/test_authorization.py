@@ -570,6 +570,34 @@ async def test_private_fields_refuse_others(client, services):
     )
 
 
+# A private field next to public ones: the refusal blanks that field only, never its object.
+BESIDE_PUBLIC = {
+    "email": ("query($u: ID!) { node(id: $u) { ... on User { displayName email } } }", ["node"], "displayName"),
+    "discoverable": ("query($u: ID!) { node(id: $u) { ... on User { displayName discoverable } } }", ["node"], "displayName"),
+    "timezone": ("query($u: ID!) { node(id: $u) { ... on User { displayName timezone } } }", ["node"], "displayName"),
+    "referralCredits": ("query($u: ID!) { node(id: $u) { ... on User { displayName referralCredits } } }", ["node"], "displayName"),
+    "staff": ("query($r: ID!) { restaurant(id: $r) { name staff { role } } }", ["restaurant"], "name"),
+    "waiting": ("query($m: ID!) { sharedMeal(id: $m) { title waiting { state } } }", ["sharedMeal"], "title"),
+    "edits": ("query($v: ID!) { node(id: $v) { ... on Review { rating edits { rating } } } }", ["node"], "rating"),
+}
+
+
+async def test_a_private_field_blanks_itself_not_the_whole_answer(client, services):
+    """One screen's query for host and guest alike (a meal with its waitlist, a profile with its
+    email) must still show the guest the meal: the private field is null with FORBIDDEN. (A
+    moderator sees the followers-only meal and the review's history; others see the rest.)"""
+    w = await build_world(client, services)
+    variables = {"u": w.diner_id, "r": w.restaurant, "m": w.meal, "v": w.review}
+    for name, (document, path, public) in BESIDE_PUBLIC.items():
+        used = {k: v for k, v in variables.items() if f"${k}" in document}
+        viewer = w.other if name == "edits" else w.moderator  # moderators read edit history
+        body = await gql(client, document, used, viewer, expect_errors=True)
+        found = body["data"][path[0]]
+        assert found is not None and found[public] is not None, (name, body)
+        assert found[name] is None, (name, body)
+        assert [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN"], (name, body)
+
+
 async def test_moderator_operations_need_the_role(client, services):
     w = await build_world(client, services)
     report = (
