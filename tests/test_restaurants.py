@@ -128,3 +128,34 @@ async def test_chinese_two_character_words_match(client):
     assert [e["node"]["id"] for e in found["data"]["searchRestaurants"]["edges"]] == [noodles]
     english = await gql(client, SEARCH, {"q": f"{tag} HOTPOT"})
     assert [e["node"]["id"] for e in english["data"]["searchRestaurants"]["edges"]] == [hotpot]
+
+
+async def test_one_dish_per_name_on_a_menu(client):
+    """鲜毛肚 listed three times would split its reviews: the same name (width, case and spacing
+    aside) is DUPLICATE, in parallel too; archived dishes free their name; other menus are apart."""
+    import asyncio
+
+    owner, rid = await open_restaurant(client, *random_spot())
+    _, elsewhere = await open_restaurant(client, *random_spot())
+    add = "mutation($r: ID!, $i: DishInput!) { addDish(restaurantId: $r, input: $i) { dish { id } errors { field code } } }"
+    tries = await asyncio.gather(
+        *(gql(client, add, {"r": rid, "i": {"name": "鲜毛肚", "priceCents": 3800}}, owner) for _ in range(5))
+    )
+    made = [t["data"]["addDish"] for t in tries if t["data"]["addDish"]["dish"]]
+    refused = [t["data"]["addDish"]["errors"] for t in tries if not t["data"]["addDish"]["dish"]]
+    assert len(made) == 1 and refused == [[{"field": "name", "code": "DUPLICATE"}]] * 4
+    for look_alike in ("鲜毛肚 ", "ＳＰＩＣＹ Beef", "spicy  beef", "Spicy Beef"):
+        await gql(client, add, {"r": rid, "i": {"name": look_alike, "priceCents": 100}}, owner)
+    body = (await gql(client, RESTAURANT, {"id": rid}))["data"]["restaurant"]["dishes"]["edges"]
+    assert sorted(e["node"]["name"] for e in body) == sorted(["ＳＰＩＣＹ Beef", "鲜毛肚"])
+    other = await gql(client, add, {"r": elsewhere, "i": {"name": "鲜毛肚", "priceCents": 3800}}, owner)
+    assert other["data"]["addDish"]["errors"] in ([], [{"field": "restaurantId", "code": "FORBIDDEN"}])
+    beef = next(e["node"]["id"] for e in body if e["node"]["name"] == "ＳＰＩＣＹ Beef")
+    renamed = await gql(client, UPDATE_DISH, {"d": beef, "i": {"name": "鲜毛肚"}}, owner)
+    assert renamed["data"]["updateDish"]["errors"] == [{"code": "DUPLICATE"}]
+    kept = await gql(client, UPDATE_DISH, {"d": beef, "i": {"name": "Spicy Beef", "priceCents": 900}}, owner)
+    assert kept["data"]["updateDish"]["errors"] == []  # its own name, respelled
+    tripe = next(e["node"]["id"] for e in body if e["node"]["name"] == "鲜毛肚")
+    await gql(client, "mutation($d: ID!) { archiveDish(dishId: $d) { errors { code } } }", {"d": tripe}, owner)
+    again = await gql(client, add, {"r": rid, "i": {"name": "鲜毛肚", "priceCents": 4200}}, owner)
+    assert again["data"]["addDish"]["errors"] == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -9,6 +10,7 @@ from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from core.atomic import lock_row
 from core.context import Context
 from core.errors import BadRequestError, Collector, ErrorCode, UserInputError
 from core.loaders import by_ids, by_key, group_by_key
@@ -187,6 +189,22 @@ def _check_dish(fields: DishFields, collector: Collector, creating: bool) -> Non
         check_visible_text(fields.description, "description", collector, multiline=True)
 
 
+def _menu_key(name: str) -> str:
+    """How a diner reads a dish name: width, case and spacing don't make another dish."""
+    return unicodedata.normalize("NFKC", " ".join(name.split())).casefold()
+
+
+async def _check_new_name(restaurant_id: int, name: str, dish_id: int | None = None) -> None:
+    """One dish per name on a menu (鲜毛肚 three times would split its reviews and ratings).
+    The restaurant's row is locked first, so two staff adding the same dish at once make one."""
+    await lock_row("restaurants", restaurant_id, "id", strength="NO KEY UPDATE")
+    others = Dish.filter(restaurant_id=restaurant_id, archived=False)
+    if dish_id is not None:
+        others = others.exclude(id=dish_id)
+    if _menu_key(name) in {_menu_key(n) for n in await others.values_list("name", flat=True)}:
+        raise UserInputError(ErrorCode.DUPLICATE, f"The menu already has 「{name}」", "name")
+
+
 async def add_dish(ctx: Context, restaurant_id: int, fields: DishFields) -> Dish:
     viewer = await write_limit(ctx, "dish")
     await require_staff(viewer, restaurant_id)
@@ -194,6 +212,7 @@ async def add_dish(ctx: Context, restaurant_id: int, fields: DishFields) -> Dish
     _check_dish(fields, collector, creating=True)
     collector.raise_if_any()
     async with in_transaction("default"):
+        await _check_new_name(restaurant_id, fields.name or "")
         dish = await Dish.create(
             restaurant_id=restaurant_id,
             name=fields.name,
@@ -224,6 +243,8 @@ async def update_dish(ctx: Context, dish_id: int, fields: DishFields) -> Dish:
         if value is not None:
             setattr(dish, name, value)
     async with in_transaction("default"):
+        if fields.name is not None:
+            await _check_new_name(dish.restaurant_id, fields.name, dish.id)
         await dish.save()
         await reindex_restaurant(dish.restaurant_id)
     return dish
