@@ -159,10 +159,13 @@ async def send_match_request(ctx: Context, user_id: int, message: str | None) ->
     target = await _visible_user(ctx, user_id)
     if await is_blocked_between(viewer.id, target.id):
         raise UserInputError(ErrorCode.BLOCKED, "You cannot send a request to this user", "userId")
+    asked_back = await _pending_from(target.id, viewer.id)
+    if asked_back is not None:
+        return await _accept_by_asking_back(ctx, asked_back)
     if await MatchRequest.filter(
         Q(sender_id=viewer.id, recipient_id=target.id) | Q(sender_id=target.id, recipient_id=viewer.id)
     ).exists():
-        raise UserInputError(ErrorCode.DUPLICATE, "A request between you already exists", "userId")
+        raise _duplicate_request()
     try:
         async with in_transaction("default"):
             await _lock_pair(viewer.id, target.id)
@@ -183,10 +186,35 @@ async def send_match_request(ctx: Context, user_id: int, message: str | None) ->
                 subject=("MatchRequest", request.id),
             )
     except IntegrityError:
-        raise UserInputError(ErrorCode.DUPLICATE, "A request between you already exists", "userId") from None
+        # Both asked at the same moment: the other request won the pair, and answers this one.
+        asked_back = await _pending_from(target.id, viewer.id)
+        if asked_back is not None:
+            return await _accept_by_asking_back(ctx, asked_back)
+        raise _duplicate_request() from None
     await pubsub.publish(ctx.services, MATCH_TOPIC, target.id, {"requestId": request.id})
     await inbox.announce(ctx, [target.id])
     return request
+
+
+def _duplicate_request() -> UserInputError:
+    return UserInputError(ErrorCode.DUPLICATE, "A request between you already exists", "userId")
+
+
+async def _pending_from(sender_id: int, recipient_id: int) -> MatchRequest | None:
+    return await MatchRequest.get_or_none(
+        sender_id=sender_id, recipient_id=recipient_id, status=MatchStatus.PENDING
+    )
+
+
+async def _accept_by_asking_back(ctx: Context, request: MatchRequest) -> MatchRequest:
+    """双向奔赴: asking someone who already asked you is saying yes to their request (the
+    answer is that request, now ACCEPTED), not a DUPLICATE to puzzle over."""
+    try:
+        return await _answer(ctx, ctx.require_viewer(), request, accept=True)
+    except UserInputError as error:
+        if error.errors[0][1] is ErrorCode.ALREADY_ANSWERED:  # answered meanwhile: as it stands
+            raise _duplicate_request() from None
+        raise
 
 
 async def respond_match_request(ctx: Context, request_id: int, accept: bool) -> MatchRequest:
@@ -195,6 +223,11 @@ async def respond_match_request(ctx: Context, request_id: int, accept: bool) -> 
     # A request from someone hidden from the viewer (blocked, suspended) is not listed: not answerable.
     if request is None or await visibility.fetch(ctx, User, request.sender_id) is None:
         raise UserInputError(ErrorCode.NOT_FOUND, "No such request", "requestId")
+    return await _answer(ctx, viewer, request, accept)
+
+
+async def _answer(ctx: Context, viewer: User, request: MatchRequest, accept: bool) -> MatchRequest:
+    """The recipient's answer, once (in the statement); the request's notice to them is read."""
     status = MatchStatus.ACCEPTED if accept else MatchStatus.DECLINED
     now = datetime.now(UTC)
     async with in_transaction("default"):
@@ -203,6 +236,7 @@ async def respond_match_request(ctx: Context, request_id: int, accept: bool) -> 
         )
         if not changed:
             raise UserInputError(ErrorCode.ALREADY_ANSWERED, "This request was already answered", "requestId")
+        await inbox.mark_subject_read(viewer.id, ("MatchRequest", request.id))
         answer = f"{viewer.display_name} {'接受' if accept else '婉拒'}了你的约饭请求"
         await inbox.notify(
             ctx,

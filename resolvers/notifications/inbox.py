@@ -130,3 +130,11 @@ async def mark_read(ctx: Context, ids: Sequence[int] | None) -> int:
     if ids is not None:
         query = query.filter(id__in=list(ids))
     return await query.update(read_at=datetime.now(UTC))
+
+
+async def mark_subject_read(user_id: int, subject: tuple[str, int]) -> None:
+    """The user's notices about `subject` read: they acted on it (answered a request)."""
+    kind, pk = subject
+    await Notification.filter(
+        user_id=user_id, subject_type=kind, subject_id=pk, read_at__isnull=True
+    ).update(read_at=datetime.now(UTC))
