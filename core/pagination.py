@@ -127,6 +127,7 @@ async def newest_by(queryset: Any, field: str, first: int | None, after: str | N
     from tortoise.expressions import Q
 
     size = page_size(first)
+    whole = queryset
     key = decode_cursor(after, 2)
     if key is not None:
         try:
@@ -140,4 +141,5 @@ async def newest_by(queryset: Any, field: str, first: int | None, after: str | N
         items=items,
         cursors=[encode_cursor([getattr(row, field), row.id]) for row in items],
         has_next_page=len(rows) > size,
+        count=whole.count,
     )

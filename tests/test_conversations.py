@@ -247,3 +247,19 @@ async def test_message_received_across_two_processes(settings, app):
                     "sender": {"displayName": "阿丽"},
                     "conversation": {"id": conversation},
                 }, message
+
+
+async def test_matches_and_conversations_say_how_many(client):
+    """共N个: the app shows the totals of both lists; blocked people leave the count with the list."""
+    a, a_id, b, b_id, _ = await pair(client)
+    c, c_id, _ = await register(client, name="小陈")
+    await match(client, a, c, c_id)
+    await gql(client, OPEN, {"u": c_id}, a)
+    totals = "{ matches { totalCount edges { node { matchedAt } } } conversations { totalCount edges { node { id } } } }"
+    got = (await gql(client, totals, token=a))["data"]
+    assert got["matches"]["totalCount"] == len(got["matches"]["edges"]) == 2
+    assert got["conversations"]["totalCount"] == len(got["conversations"]["edges"]) == 2
+    await gql(client, "mutation($u: ID!) { blockUser(userId: $u) { errors { code } } }", {"u": c_id}, a)
+    got = (await gql(client, totals, token=a))["data"]
+    assert got["matches"]["totalCount"] == len(got["matches"]["edges"]) == 1
+    assert got["conversations"]["totalCount"] == len(got["conversations"]["edges"]) == 1

@@ -73,6 +73,7 @@ async def matches_page(ctx: Context, first: int | None, after: str | None) -> Pa
         [Match(users[o], r.responded_at, r) for r, o in zip(window, others, strict=True)],
         page.cursors,
         page.has_next_page,
+        count=page.count,
     )
 
 
