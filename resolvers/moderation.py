@@ -335,6 +335,8 @@ async def queue(
     require_moderator(ctx)
     query = Report.filter(status=status)
     if target_type:
+        if target_type not in TARGETS:  # also never a string longer than the column to the database
+            raise BadRequestError(f"targetType is one of {', '.join(TARGETS)}")
         query = query.filter(target_type=target_type)
     if status != ReportStatus.OPEN:
         page = await newest_first(query, first, after)

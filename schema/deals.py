@@ -458,12 +458,12 @@ class Mutation:
         self, info: Info, deal_id: strawberry.ID, source: AttributionInput | None = None
     ) -> bool:
         pk = _deal_id(deal_id)
-        try:
+        try:  # the source is checked as claimDeal checks it: a bad one is BAD_USER_INPUT, not DIRECT
             origin = await _attribution(info, pk, source)
         except UserInputError as error:
-            if error.errors[0][1] == ErrorCode.NOT_FOUND:
+            if error.errors[0][1] == ErrorCode.NOT_FOUND:  # no such deal for this viewer
                 return False
-            origin = attribution.DIRECT
+            raise
         return await deals.record_view(info.context, pk, origin)
 
     @payload_mutation(description="A share link for the deal that credits you when it brings a visit.")

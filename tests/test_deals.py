@@ -436,3 +436,38 @@ async def test_repeated_views_by_one_viewer_count_once(client, services):
     assert await funnel() == (5, {"DIRECT": 4, "REVIEW": 1})
     missing = "RGVhbDo5OTk5OTk5"
     assert await view(a, deal=missing) is False
+
+
+async def test_a_view_source_is_checked_as_a_claim_source_is(client):
+    """recordDealView refuses the sources claimDeal refuses (one check, schema/deals.py
+    `_attribution`): a garbage share link used to answer true and count a DIRECT view."""
+    owner, restaurant, deal = await a_deal(client)
+    _, _, other = await a_deal(client, owner, restaurant)
+    viewer, _, _ = await register(client)
+    sharer, _, _ = await register(client)
+    token = (await gql(client, SHARE, {"d": deal}, sharer))["data"]["shareDeal"]["token"]
+    elsewhere = (await gql(client, SHARE, {"d": other}, sharer))["data"]["shareDeal"]["token"]
+    refused = [
+        ({"type": "SHARE_LINK", "id": "garbage"}, "INVALID"),
+        ({"type": "SHARE_LINK", "id": "x" * 5000}, "INVALID"),
+        ({"type": "SHARE_LINK", "id": elsewhere}, "INVALID"),  # another deal's link
+        ({"type": "REVIEW", "id": "garbage"}, "INVALID_ID"),
+        ({"type": "PROFILE", "id": deal}, "INVALID"),  # a Deal ID is no profile
+    ]
+    for source, code in refused:
+        claimed = await claim(client, viewer, deal, source=source)
+        assert [e["code"] for e in claimed["errors"]] == [code], (source, claimed)
+        body = await gql(client, VIEW, {"d": deal, "s": source}, viewer, expect_errors=True)
+        assert body["data"] is None, (source, body)
+        extensions = body["errors"][0]["extensions"]
+        assert (extensions["code"], extensions["reason"]) == ("BAD_USER_INPUT", code), (source, body)
+    assert (await gql(client, VIEW, {"d": deal, "s": {"type": "SHARE_LINK", "id": token}}, viewer))["data"][
+        "recordDealView"
+    ] is True
+    # An unknown deal is still false, whatever the source; the refused views counted nothing.
+    garbage = {"type": "SHARE_LINK", "id": "garbage"}
+    assert (await gql(client, VIEW, {"d": "RGVhbDo5OTk5OTk5", "s": garbage}, viewer))["data"]["recordDealView"] is False
+    window = {"r": restaurant, "from": iso(timedelta(days=-1)), "to": iso(timedelta(days=1))}
+    data = (await gql(client, INSIGHTS, window, owner))["data"]["restaurantInsights"]
+    assert data["funnel"]["views"] == 1
+    assert {s["type"]: s["views"] for s in data["bySource"] if s["views"]} == {"SHARE_LINK": 1}

@@ -14,6 +14,7 @@ from core.errors import Collector, ErrorCode, UserInputError
 from core.loaders import rows_of
 from core.nearby import check_coordinates
 from core.ratelimit import Window
+from core.schedule import check_time_zone
 from core.text import check_visible_text
 from geo.privacy import obfuscate
 from models.accounts import Role, User
@@ -217,7 +218,7 @@ async def update_profile(ctx: Context, changes: ProfileChanges) -> User:
         _check_range("budgetLevel", changes.budget_level, BUDGET_RANGE, collector)
         updates["budget_level"] = changes.budget_level
     if changes.timezone is not None:
-        _check_timezone(changes.timezone, collector)
+        check_time_zone(changes.timezone, "timezone", collector)
         updates["timezone"] = changes.timezone
     if changes.discoverable is not None:
         updates["discoverable"] = changes.discoverable
@@ -234,15 +235,6 @@ async def update_profile(ctx: Context, changes: ProfileChanges) -> User:
         await viewer.save(update_fields=fields)
     await viewer_cache.changed(ctx.services, viewer.id)
     return viewer
-
-
-def _check_timezone(name: str, collector: Collector) -> None:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        collector.add("timezone", ErrorCode.INVALID, f"Unknown time zone {name!r}")
 
 
 async def update_location(ctx: Context, lat: float, lng: float) -> User:

@@ -20,6 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from core.errors import Collector, ErrorCode, UserInputError
+from core.schedule import OUT_OF_WINDOW, in_window
 from models.deals import Claim, ClaimStatus
 
 VISIT_HOURS = 3
@@ -71,6 +72,8 @@ def check(conditions: Conditions, collector: Collector) -> None:
     conditions.excluded_dates = sorted(set(conditions.excluded_dates))
     if len(conditions.excluded_dates) > MAX_EXCLUDED:
         collector.add("conditions.excludedDates", ErrorCode.OUT_OF_RANGE, f"At most {MAX_EXCLUDED} dates")
+    elif not all(map(in_window, conditions.excluded_dates)):
+        collector.add("conditions.excludedDates", ErrorCode.OUT_OF_RANGE, OUT_OF_WINDOW)
     low, high = conditions.min_party_size, conditions.max_party_size
     for name, value in (("minPartySize", low), ("maxPartySize", high)):
         if value is not None and not 1 <= value <= MAX_PARTY:

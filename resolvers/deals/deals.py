@@ -31,7 +31,7 @@ from core.metrics import REDIS_ERRORS
 from core.nearby import near
 from core.pagination import Page, newest_first
 from core.payments import PaymentError
-from core.schedule import check_window, utc
+from core.schedule import check_in_window, check_window, utc
 from core.text import check_title, check_visible_text
 from models.accounts import User
 from models.deals import (
@@ -97,6 +97,8 @@ def _check(fields: DealFields, collector: Collector) -> None:
         collector.add("perUserLimit", ErrorCode.OUT_OF_RANGE, "Per-user limit is 1 to the quantity (max 100)")
     if fields.starts_at.tzinfo is None:
         collector.add("startsAt", ErrorCode.INVALID, "Give the time with its UTC offset")
+    else:  # no lower bound otherwise (a sale may start now): year 1 must not reach utc()
+        check_in_window(fields.starts_at, "startsAt", collector)
     check_window(fields.starts_at, fields.ends_at, "endsAt", collector)
     if fields.ends_at.tzinfo is not None and fields.ends_at <= datetime.now(UTC):
         collector.add("endsAt", ErrorCode.IN_THE_PAST, "The deal would already be over")
@@ -109,6 +111,10 @@ def _check_use_window(fields: DealFields, collector: Collector) -> None:
     start, end = fields.use_starts_at, fields.use_ends_at
     if start is not None and start.tzinfo is None:
         collector.add("useStartsAt", ErrorCode.INVALID, "Give the time with its UTC offset")
+    elif start is not None and check_in_window(start, "useStartsAt", collector):
+        # Without useEndsAt vouchers are usable until the sale ends: the window must not be empty.
+        if end is None and fields.ends_at.tzinfo is not None and start >= fields.ends_at:
+            collector.add("useStartsAt", ErrorCode.INVALID_TIME_RANGE, "Usable from before the sale ends")
     if end is None or fields.ends_at.tzinfo is None:
         return
     check_window(start or fields.starts_at, end, "useEndsAt", collector)
@@ -131,11 +137,11 @@ async def create_deal(ctx: Context, fields: DealFields) -> Deal:
         original_price_cents=fields.original_price_cents,
         quantity=fields.quantity,
         per_user_limit=fields.per_user_limit,
-        starts_at=utc(fields.starts_at),
-        ends_at=utc(fields.ends_at),
+        starts_at=utc(fields.starts_at, "startsAt"),
+        ends_at=utc(fields.ends_at, "endsAt"),
         conditions=fields.conditions.to_json(),
-        use_starts_at=utc(fields.use_starts_at) if fields.use_starts_at else None,
-        use_ends_at=utc(fields.use_ends_at) if fields.use_ends_at else None,
+        use_starts_at=utc(fields.use_starts_at, "useStartsAt") if fields.use_starts_at else None,
+        use_ends_at=utc(fields.use_ends_at, "useEndsAt") if fields.use_ends_at else None,
         refund_anytime=fields.refund_anytime,
         refund_on_expiry=fields.refund_on_expiry,
     )

@@ -74,7 +74,7 @@ async def restaurant_insights(ctx: Context, restaurant_id: int, start: datetime,
         raise AuthError("FORBIDDEN", "Only this restaurant's owner and staff see its insights") from None
     if start.tzinfo is None or end.tzinfo is None:
         raise BadRequestError("from and to need a UTC offset")
-    start, end = utc(start), utc(end)
+    start, end = utc(start, "from"), utc(end, "to")  # OUT_OF_RANGE before converting year 1 or 9999
     if end <= start or (end - start).days > MAX_RANGE_DAYS:
         raise BadRequestError(f"`to` must be after `from`, at most {MAX_RANGE_DAYS} days apart")
     db = read_db(ctx)

@@ -16,6 +16,7 @@ from tortoise.functions import Sum
 from core.context import Context
 from core.errors import AuthError, BadRequestError, UserInputError
 from core.replica import read_db
+from core.schedule import require_in_window
 from models.deals import SourceType
 from models.insights import DealDailyStat
 from resolvers.deals.rollup import time_zone
@@ -57,6 +58,8 @@ async def restaurant_trends(ctx: Context, restaurant_id: int, start: date, end: 
         await require_staff(viewer, restaurant_id, archived_too=True)
     except UserInputError:
         raise AuthError("FORBIDDEN", "Only this restaurant's owner and staff see its insights") from None
+    require_in_window(start, "from")
+    require_in_window(end, "to")
     if end < start or (end - start).days >= MAX_DAYS:
         raise BadRequestError(f"`to` must be on or after `from`, at most {MAX_DAYS} days")
     db = read_db(ctx)

@@ -79,7 +79,7 @@ async def create_meal(ctx: Context, fields: MealFields) -> SharedMeal:
             restaurant_id=fields.restaurant_id,
             title=fields.title,
             description=fields.description.strip(),
-            starts_at=utc(fields.starts_at),
+            starts_at=utc(fields.starts_at, "startsAt"),
             capacity=fields.capacity,
             approval_required=fields.approval_required,
             audience=fields.audience,

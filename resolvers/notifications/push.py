@@ -34,12 +34,19 @@ TOKEN_SHAPES = {
 }
 
 
-async def register_device(ctx: Context, platform: Platform, token: str) -> PushDevice:
-    """This phone's token now belongs to the viewer (a phone signed into another account moves)."""
-    viewer = ctx.require_viewer()
+def _token(platform: Platform, token: str) -> str:
+    """The token as stored, or INVALID_DEVICE_TOKEN (also before any lookup: a 300-character
+    token is no row of ours, and the column takes at most 200)."""
     token = token.strip()
     if not TOKEN_SHAPES[platform].fullmatch(token):
         raise UserInputError(ErrorCode.INVALID_DEVICE_TOKEN, "Not a push token of this platform", "token")
+    return token
+
+
+async def register_device(ctx: Context, platform: Platform, token: str) -> PushDevice:
+    """This phone's token now belongs to the viewer (a phone signed into another account moves)."""
+    viewer = ctx.require_viewer()
+    token = _token(platform, token)
     now = datetime.now(UTC)
     for _ in range(2):  # two registrations of one new token at once: the loser updates
         moved = await PushDevice.filter(platform=platform, token=token).update(
@@ -59,7 +66,8 @@ async def register_device(ctx: Context, platform: Platform, token: str) -> PushD
 async def unregister_device(ctx: Context, platform: Platform, token: str) -> bool:
     """Sign-out on a phone: its token stops receiving the viewer's pushes (pending ones too)."""
     viewer = ctx.require_viewer()
-    if not await PushDevice.filter(user_id=viewer.id, platform=platform, token=token.strip()).delete():
+    token = _token(platform, token)
+    if not await PushDevice.filter(user_id=viewer.id, platform=platform, token=token).delete():
         raise UserInputError(ErrorCode.NOT_FOUND, "No such phone of yours", "token")
     return True
 

@@ -7,12 +7,12 @@ import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
 
 from tortoise.transactions import in_transaction
 
 from core.context import Context
 from core.errors import Collector, ErrorCode
+from core.schedule import check_in_window, check_time_zone, time_zones
 from core.text import check_visible_text
 from models.hours import OpeningHours
 from models.restaurants import Restaurant
@@ -52,11 +52,6 @@ class Hours:
     zone: str
 
 
-@cache
-def _zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
-
-
 def clock(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
 
@@ -85,8 +80,8 @@ def check_hours(
 ) -> tuple[list[list[int]], dict[str, dict]]:
     """Validated rows for the table (past special days dropped); a UserError lists every problem."""
     collector = Collector()
-    if timezone is not None and timezone not in _zones():
-        collector.add("timezone", ErrorCode.INVALID, "Not an IANA time zone (e.g. Asia/Shanghai)")
+    if timezone is not None:
+        check_time_zone(timezone, "timezone", collector)
     rows: list[list[int]] = []
     for w in weekly:
         if not 0 <= w.weekday <= 6:
@@ -99,6 +94,7 @@ def check_hours(
     if len(specials) > MAX_SPECIAL_DAYS:
         collector.add("specials", ErrorCode.OUT_OF_RANGE, f"At most {MAX_SPECIAL_DAYS} special days")
     for s in specials[:MAX_SPECIAL_DAYS]:
+        check_in_window(s.day, "specials", collector)
         if len(s.note) > MAX_NOTE:
             collector.add("specials", ErrorCode.TOO_LONG, f"Notes are at most {MAX_NOTE} characters")
         check_visible_text(s.note, "specials", collector)
@@ -121,7 +117,7 @@ async def set_opening_hours(
     """Replace the restaurant's hours (staff only); the zone, if given, changes with them."""
     viewer = await write_limit(ctx, "restaurant")
     restaurant = await require_staff(viewer, restaurant_id)
-    zone = timezone if timezone in _zones() else restaurant.timezone  # a bad one is reported below
+    zone = timezone if timezone in time_zones() else restaurant.timezone  # a bad one is reported below
     rows, days = check_hours(timezone, weekly, specials, datetime.now(zoneinfo.ZoneInfo(zone)).date())
     async with in_transaction("default"):
         if timezone is not None and timezone != restaurant.timezone:

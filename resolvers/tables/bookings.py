@@ -102,6 +102,8 @@ async def set_slots(ctx: Context, restaurant_id: int, slots: list[SlotFields]) -
 
 
 async def slots_between(restaurant_id: int, start: datetime, end: datetime) -> list[BookingSlot]:
+    # In UTC, as stored (SQLite compares the text); asyncpg would overflow converting year 1 itself.
+    start, end = utc(start, "start"), utc(end, "end")
     return (
         await BookingSlot.filter(restaurant_id=restaurant_id, starts_at__gte=start, starts_at__lt=end)
         .order_by("starts_at")
@@ -132,7 +134,7 @@ async def give_back(slot_id: int, party: int) -> None:
 
 
 async def _slot_at(restaurant_id: int, starts_at: datetime, field: str) -> BookingSlot:
-    slot = await BookingSlot.get_or_none(restaurant_id=restaurant_id, starts_at=utc(starts_at))
+    slot = await BookingSlot.get_or_none(restaurant_id=restaurant_id, starts_at=utc(starts_at, field))
     if slot is None:
         raise UserInputError(ErrorCode.NOT_FOUND, "The restaurant takes no bookings at this time", field)
     return slot

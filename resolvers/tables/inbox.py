@@ -8,15 +8,15 @@ the diner (a booking's diner, a meal's host) accepts or turns down.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from tortoise.transactions import in_transaction
 
 from core import pubsub
 from core.context import Context
-from core.errors import Collector, ErrorCode, UserInputError
-from core.schedule import check_start, utc
+from core.errors import BadRequestError, Collector, ErrorCode, UserInputError
+from core.schedule import OUT_OF_WINDOW, check_start, in_window, utc
 from models.meals import MealSeat, MealStatus, ReservationStatus, SeatStatus, SharedMeal
 from models.restaurants import RestaurantStaff
 from models.tables import Booking, BookingSlot, BookingStatus, MealReservationAnswer
@@ -69,10 +69,13 @@ async def day_requests(ctx: Context, restaurant_id: int, day: date) -> list[Requ
     """Bookings and shared-meal table requests starting on `day` in the restaurant's zone."""
     viewer = ctx.require_viewer()
     restaurant = await require_staff(viewer, restaurant_id)
+    if not in_window(day):  # before any arithmetic (9999-12-31 has no next day); not FORBIDDEN
+        raise BadRequestError(f"day: {OUT_OF_WINDOW}")
     zone = ZoneInfo(restaurant.timezone or "UTC")
     # In UTC: SQLite compares the stored text, so the bounds must be written the same way.
-    start = utc(datetime.combine(day, time(0), zone))
-    end = utc(datetime.combine(day + timedelta(days=1), time(0), zone))
+    start = utc(datetime.combine(day, time(0), zone), "day")
+    # The next midnight (at most LAST_YEAR + 1 on January 1st) converts without overflow.
+    end = datetime.combine(day + timedelta(days=1), time(0), zone).astimezone(UTC)
     bookings = await Booking.filter(
         restaurant_id=restaurant_id, starts_at__gte=start, starts_at__lt=end
     ).limit(500)
@@ -230,7 +233,7 @@ async def answer_meal(
         collector = Collector()
         check_start(proposed, "proposedStartsAt", collector)
         collector.raise_if_any()
-        values = {"decline_reason": "", "proposed_starts_at": utc(proposed)}
+        values = {"decline_reason": "", "proposed_starts_at": utc(proposed, "proposedStartsAt")}
         status, text = ReservationStatus.PROPOSED, f"餐厅为「{meal.title}」建议了另一个时间"
     async with in_transaction("default"):
         changed_rows = await SharedMeal.filter(

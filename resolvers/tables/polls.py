@@ -60,9 +60,8 @@ async def _option(
     if kind == PollKind.TIME:
         if option.starts_at is None:
             collector.add(f"{field}.startsAt", ErrorCode.INVALID, "A time option needs startsAt")
-        else:
-            check_start(option.starts_at, f"{field}.startsAt", collector)
-            row.starts_at = utc(option.starts_at)
+        elif check_start(option.starts_at, f"{field}.startsAt", collector):  # aware and near
+            row.starts_at = utc(option.starts_at, f"{field}.startsAt")
             row.label = row.label or row.starts_at.isoformat()
     elif kind == PollKind.RESTAURANT:
         place = await Restaurant.filter(visibility.restaurants_q(), id=option.restaurant_id or 0).first()
