@@ -16,7 +16,8 @@ a rule that must read goes on as a coroutine from its first pending read, batche
 - restaurant: not archived, not hidden or removed by moderation.
 - review: visible, its author not suspended and not blocked either way with the viewer, and
   the author's reviews not withdrawn from the ratings (resolvers/reviews/withdrawal.py: set with
-  a suspension, cleared when it ends; so what a list shows is what the counters count).
+  a suspension, cleared when it ends; so what a list shows is what the counters count). A
+  hidden one stays readable to its author alone (node(), notifications), never in lists.
 - photo: its owner and moderators see it; others only when it is visible and on a visible review
   (an upload not yet on a review is private).
 - review reply: visible, under a review the viewer may see; moderators see every reply.
@@ -63,6 +64,7 @@ from models.trust import ReviewReply
 from resolvers.accounts.accounts import is_moderator
 
 VISIBLE = Visibility.VISIBLE
+HIDDEN = Visibility.HIDDEN
 # Seats that keep a diner in a followers-only meal's audience.
 MEMBER_SEATS = (
     SeatStatus.HOST,
@@ -251,8 +253,12 @@ def listed_reviews_q(hidden: Any, now: Any = None) -> Q:
 
 
 def can_see_review(ctx: Context, review: Review | None) -> Steps:
-    if review is None or review.visibility != VISIBLE:
+    if review is None:
         return False
+    if review.visibility != VISIBLE:
+        # 仅自己可见: a hidden review stays readable to its author (folded, with why), never a
+        # removed one; lists and counts (`reviews_q`) leave it out for everyone alike.
+        return review.visibility == HIDDEN and ctx.viewer is not None and ctx.viewer.id == review.author_id
     if review.author_id in (yield from _blocked(ctx)):
         return False
     author = yield _read(ctx, User, review.author_id)

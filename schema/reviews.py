@@ -19,7 +19,7 @@ from resolvers.restaurants import restaurants
 from resolvers.reviews import photos, reviews
 from schema.accounts import UserNode
 from schema.context import Info
-from schema.deals import DealNode, live_deals
+from schema.deals import DealNode, ModerationState, live_deals
 from schema.ids import decode, encode
 from schema.nodes import ModelNode
 from schema.payloads import Payload, payload_mutation
@@ -118,6 +118,15 @@ class ReviewNode(ModelNode, kind=Review):
         if viewer is None:
             return False
         return await info.context.loaders.get(reviews.load_voted_by, viewer.id).load(self.model.id)
+
+    @strawberry.field(
+        description="The author and moderators only, null for everyone else: HIDDEN when a moderator "
+        "folded the review (then only its author still sees it, 仅自己可见), REMOVED, or VISIBLE."
+    )
+    def moderation(self, info: Info) -> ModerationState | None:  # type: ignore[valid-type]
+        if not reviews.can_read_history(info.context, self.model):
+            return None
+        return self.model.visibility
 
     @strawberry.field(description="Earlier versions, newest first. Private: the author and moderators.")
     async def edits(self, info: Info) -> list[ReviewVersion] | None:

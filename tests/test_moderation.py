@@ -106,6 +106,34 @@ async def test_hidden_review_leaves_lists_counts_and_feed_then_returns(client, s
     assert all(e["moderator"]["id"] == moderator_id and e["reportId"] == report["id"] for e in mine)
 
 
+async def test_a_hidden_review_stays_readable_to_its_author_alone(client, services):
+    """仅自己可见: the author still opens the folded review from the notice that names it, and sees
+    why; others (the reporter, other diners) get null; lists and counts leave it out for all."""
+    moderator, _ = await account_with_role(client, services)
+    dish, author, _, review = await reviewed_dish(client, rating=1, body="上菜太慢了")
+    reporter, _, _ = await register(client)
+    case = (await gql(client, REPORT, {"t": review, "r": "SPAM"}, reporter))["data"]["reportContent"]["report"]
+    await gql(client, MODERATE, {"r": case["id"], "a": "HIDE_CONTENT"}, moderator)
+    read = "query($id: ID!) { node(id: $id) { ... on Review { body moderation } } }"
+    assert (await gql(client, read, {"id": review}, author))["data"]["node"] == {
+        "body": "上菜太慢了",
+        "moderation": "HIDDEN",
+    }
+    for other in (reporter, (await register(client))[0], None):
+        assert (await gql(client, read, {"id": review}, other))["data"]["node"] is None
+    assert (await gql(client, DISH, {"id": dish}, author))["data"]["dish"]["reviews"]["edges"] == []
+    notices = "{ notifications { edges { node { kind subject { __typename ... on Review { id } } } } } }"
+    mine = (await gql(client, notices, token=author))["data"]["notifications"]["edges"]
+    moderated = [e["node"] for e in mine if e["node"]["kind"] == "content_moderated"]
+    assert moderated == [{"kind": "content_moderated", "subject": {"__typename": "Review", "id": review}}]
+    await gql(client, MODERATE, {"r": case["id"], "a": "RESTORE_CONTENT"}, moderator)
+    assert (await gql(client, read, {"id": review}, author))["data"]["node"]["moderation"] == "VISIBLE"
+    assert (await gql(client, read, {"id": review}, reporter))["data"]["node"] == {
+        "body": "上菜太慢了",
+        "moderation": None,
+    }
+
+
 async def test_suspension_stops_the_token_at_once_and_can_be_lifted(client, services):
     moderator, _ = await account_with_role(client, services)
     _, author, author_id, review = await reviewed_dish(client)

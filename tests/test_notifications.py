@@ -124,7 +124,9 @@ async def test_moderation_outcome_reaches_reporter_and_author_without_naming_the
     assert [n["kind"] for n in told] == ["report_resolved"] and "隐藏" in told[0]["message"]
     _, told = await notes(client, author)
     assert [(n["kind"], n["actor"]) for n in told] == [("content_moderated", None)]
-    # The subject is the review, shown as node() shows it: hidden content is shown to no one.
+    # The subject is the review, shown as node() shows it: a hidden review to its author alone.
+    assert told[0]["subject"] == {"__typename": "Review", "id": review}
+    _, told = await notes(client, reporter)
     assert told[0]["subject"] is None
 
 
