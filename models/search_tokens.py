@@ -12,8 +12,11 @@ Tokens never contain spaces or quotes: a document is its tokens joined by spaces
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
 import unicodedata
+from collections.abc import Iterator
 
 PREFIX_MAX = 15
 # Han (with extensions and compatibility ideographs), kana, Hangul syllables.
@@ -61,6 +64,63 @@ def query_tokens(text: str) -> list[str]:
         elif len(run) >= 2:
             out[run[:PREFIX_MAX]] = None
     return list(out)
+
+
+# Relaxing a query (search's second pass, run only when every token matched nothing): a CJK run
+# this long may be words written together (重庆火锅), whose bigrams across a word break (庆火)
+# are in no document. Words are mostly 2 or 3 characters, so the run is read as each way of
+# cutting it into 2- and 3-character pieces (重庆老火锅: 重庆|老火锅 or 重庆老|火锅), and a
+# document matches when it holds every bigram of the pieces of one such cut: each character
+# is still required, in its pair, and only the bigrams across the cut are let go.
+RELAX_MIN = 4
+MAX_CUTS = 16  # token sets one relaxed query may try (one OR'ed statement, not one per cut)
+
+
+def _cuts(n: int) -> Iterator[list[int]]:
+    """Each way to write n (2 or more) as a sum of 2s and 3s, in order (2s first)."""
+    if n in (2, 3):
+        yield [n]
+    for size in (2, 3):
+        if n - size >= 2:
+            for rest in _cuts(n - size):
+                yield [size, *rest]
+
+
+def _bigrams(run: str, cut: list[int]) -> list[str]:
+    out, at = [], 0
+    for size in cut:
+        out += [run[i : i + 2] for i in range(at, at + size - 1)]
+        at += size
+    return out
+
+
+def relaxed_query_tokens(text: str) -> list[list[str]]:
+    """Token sets, one of which a document must hold, for a query whose strict tokens matched
+    nothing; empty when no CJK run is long enough to relax. Each set is a subset of
+    query_tokens(text), so the relaxed results include whatever the strict query finds.
+
+    The cuts of every long run are combined; past MAX_CUTS combinations each run keeps only its
+    first cut (2-character chunks, the last one 3 when the run is odd).
+    """
+    runs = _runs(text)
+    if not any(cjk and len(run) >= RELAX_MIN for cjk, run in runs):
+        return []
+    options = [
+        [_bigrams(run, cut) for cut in itertools.islice(_cuts(len(run)), MAX_CUTS + 1)]
+        if cjk and len(run) >= RELAX_MIN
+        else [query_tokens(run)]
+        for cjk, run in runs
+    ]
+    if math.prod(len(choices) for choices in options) > MAX_CUTS:
+        options = [choices[:1] for choices in options]
+    sets = [list(dict.fromkeys(t for part in parts for t in part)) for parts in itertools.product(*options)]
+    # A set holding all of another's tokens finds nothing more: keep the first of equal ones.
+    kept: list[list[str]] = []
+    for i, tokens in enumerate(sets):
+        mine = set(tokens)
+        if not any(set(other) < mine or (set(other) == mine and j < i) for j, other in enumerate(sets)):
+            kept.append(tokens)
+    return kept
 
 
 def joined(tokens: list[str]) -> str:

@@ -9,20 +9,25 @@ from tests.helpers import add_dish, gql, open_restaurant, random_spot, register
 
 RESTAURANTS = """
 query($q: String!, $lat: Float, $lng: Float, $r: Float, $sort: SearchSort, $open: Boolean,
-      $levels: [Int!], $deal: Boolean, $min: Float, $first: Int, $after: String) {
+      $levels: [Int!], $deal: Boolean, $min: Float, $first: Int, $after: String, $cuisine: String) {
   searchRestaurants(query: $q, lat: $lat, lng: $lng, radiusKm: $r, sort: $sort, openNow: $open,
-      priceLevels: $levels, hasLiveDeal: $deal, minRating: $min, first: $first, after: $after) {
-    edges { node { id name distanceKm } } pageInfo { hasNextPage endCursor } } }
+      priceLevels: $levels, hasLiveDeal: $deal, minRating: $min, first: $first, after: $after,
+      cuisine: $cuisine) {
+    edges { node { id name distanceKm } } pageInfo { hasNextPage endCursor } totalCount } }
 """
 DISHES = """
 query($q: String!, $lat: Float, $lng: Float, $r: Float, $sort: SearchSort, $max: Int) {
   searchDishes(query: $q, lat: $lat, lng: $lng, radiusKm: $r, sort: $sort, maxPriceCents: $max, first: 50) {
-    edges { node { id name restaurant { id } } } } }
+    edges { node { id name restaurant { id } } } pageInfo { hasNextPage } totalCount } }
 """
 REVIEW = "mutation($i: ReviewInput!) { createReview(input: $i) { errors { code } } }"
 DEAL = "mutation($i: DealInput!) { createDeal(input: $i) { errors { field code message } } }"
 UPDATE_DISH = "mutation($d: ID!, $i: DishUpdateInput!) { updateDish(dishId: $d, input: $i) { errors { code } } }"
 ARCHIVE_DISH = "mutation($d: ID!) { archiveDish(dishId: $d) { errors { code } } }"
+HOURS = (
+    "mutation($r: ID!, $i: OpeningHoursInput!) { "
+    "setOpeningHours(restaurantId: $r, input: $i) { errors { code } } }"
+)
 
 
 def east(lat: float, lng: float, km: float) -> tuple[float, float]:
@@ -33,7 +38,13 @@ def east(lat: float, lng: float, km: float) -> tuple[float, float]:
 
 async def ids(client, document, name, **variables):
     body = await gql(client, document, variables)
-    return [e["node"]["id"] for e in body["data"][name]["edges"]]
+    connection = body["data"][name]
+    found = [e["node"]["id"] for e in connection["edges"]]
+    if "after" not in variables:  # totalCount counts what the pages walk (every search here)
+        more = connection["pageInfo"]["hasNextPage"]
+        total = connection["totalCount"]
+        assert total > len(found) if more else total == len(found), (variables, total, found)
+    return found
 
 
 async def test_two_character_chinese_words_and_english_prefixes(client):
@@ -194,3 +205,91 @@ async def test_the_capped_index_walk_falls_back_to_the_exact_read(client, monkey
     await test_filters_and_sorts(client)
     await test_relevance_puts_name_matches_first_and_pages(client)
     await test_rating_sorts_follow_the_restaurant_page_and_review_changes(client)
+
+
+async def test_words_written_together_match_where_they_are_apart(client):
+    """Diners type 重庆火锅 with no space: its bigram 庆火 spans two words and is in no document.
+    When nothing holds every token, the run is cut into 2- and 3-character pieces (重庆|火锅,
+    海底捞|火锅) and each piece is still required; a strict match, when there is one, stays the
+    whole answer; the relaxed search pages and counts as itself."""
+    lat, lng = random_spot()
+    here = {"lat": lat, "lng": lng, "r": 3.0}
+    find = "searchRestaurants"
+    owner, old_pot = await open_restaurant(client, lat, lng, name="重庆老火锅", cuisines=("sichuan",))
+    _, brand = await open_restaurant(client, *east(lat, lng, 0.5), name="海底捞", cuisines=("hotpot",))
+    _, chicken = await open_restaurant(client, *east(lat, lng, 1), name="重庆鸡公煲", cuisines=("hotpot",))
+    await open_restaurant(client, *east(lat, lng, 1.5), name="重庆小面", cuisines=("noodles",))
+    await open_restaurant(client, *east(lat, lng, 2), name="成都串串香", cuisines=("street_food",))
+    stew = await add_dish(client, owner, old_pot, "毛血旺", 5800)
+    # Name matches first (重庆老火锅), then 重庆鸡公煲 (火锅 from its cuisine); 重庆小面 lacks 火锅.
+    assert await ids(client, RESTAURANTS, find, q="重庆火锅", **here) == [old_pot, chicken]
+    assert await ids(client, RESTAURANTS, find, q="海底捞火锅", **here) == [brand]  # 海底捞|火锅
+    assert await ids(client, RESTAURANTS, find, q="重庆老火锅", **here) == [old_pot]  # strict
+    assert await ids(client, RESTAURANTS, find, q="成都火锅", **here) == []  # every piece required
+    assert await ids(client, DISHES, "searchDishes", q="重庆毛血旺", **here) == [stew]
+    first = (await gql(client, RESTAURANTS, {"q": "重庆火锅", "first": 1, **here}))["data"][find]
+    assert [e["node"]["id"] for e in first["edges"]] == [old_pot]
+    assert first["pageInfo"]["hasNextPage"] is True and first["totalCount"] == 2
+    after = first["pageInfo"]["endCursor"]
+    assert await ids(client, RESTAURANTS, find, q="重庆火锅", after=after, **here) == [chicken]
+    # Once a document holds every token, the strict answer is the whole answer again.
+    _, exact = await open_restaurant(client, *east(lat, lng, 2.5), name="重庆火锅城", cuisines=("hotpot",))
+    assert await ids(client, RESTAURANTS, find, q="重庆火锅", **here) == [exact]
+
+
+async def test_a_cuisine_by_tag_or_chinese_label(client):
+    lat, lng = random_spot()
+    here = {"lat": lat, "lng": lng, "r": 3.0}
+    find = "searchRestaurants"
+    _, hotpot = await open_restaurant(client, lat, lng, name="小龙坎", cuisines=("hotpot", "sichuan"))
+    _, sichuan = await open_restaurant(client, *east(lat, lng, 1), name="陈麻婆豆腐", cuisines=("sichuan",))
+    _, dim_sum = await open_restaurant(client, *east(lat, lng, 2), name="点都德", cuisines=("dim_sum",))
+    for cuisine in ("hotpot", "火锅", " Hotpot ", "ＨＯＴＰＯＴ"):
+        assert await ids(client, RESTAURANTS, find, q="", cuisine=cuisine, **here) == [hotpot], cuisine
+    assert await ids(client, RESTAURANTS, find, q="", cuisine="川菜", **here) == [sichuan, hotpot]
+    assert await ids(client, RESTAURANTS, find, q="豆腐", cuisine="川菜", **here) == [sichuan]
+    for cuisine in ("dim_sum", "dim sum", "早茶点心"):
+        assert await ids(client, RESTAURANTS, find, q="", cuisine=cuisine, **here) == [dim_sum], cuisine
+    assert await ids(client, RESTAURANTS, find, q="小龙坎", cuisine="", **here) == [hotpot]  # none asked
+    for cuisine in ("麻辣", "martian", "hot%", "%", "dim"):
+        body = await gql(client, RESTAURANTS, {"q": "", "cuisine": cuisine, **here}, expect_errors=True)
+        error = body["errors"][0]["extensions"]
+        assert error["code"] == "BAD_USER_INPUT", (cuisine, body)
+        assert (error["reason"], error["field"]) == ("UNKNOWN_TAG", "cuisine"), cuisine
+
+
+async def test_total_count_is_the_matches_up_to_a_thousand(client, monkeypatch):
+    """totalCount counts the search's matches with its filters (not just the page), run only when
+    selected; it stops at COUNT_CAP (1000)."""
+    from resolvers.search import search
+
+    lat, lng = random_spot()
+    here = {"lat": lat, "lng": lng, "r": 3.0}
+    find = "searchRestaurants"
+    word = f"tc{uuid.uuid4().hex[:8]}"
+    owner, first = await open_restaurant(client, lat, lng, name=f"{word} 一号")
+    for n in range(3):
+        await add_dish(client, owner, first, f"{word} 菜{n}", 1000 + n)
+    _, second = await open_restaurant(client, *east(lat, lng, 1), name=f"{word} 二号")
+    page = await gql(client, RESTAURANTS, {"q": word, "first": 1, **here})
+    assert page["data"][find]["totalCount"] == 2
+    page = await gql(client, DISHES, {"q": word})
+    assert page["data"]["searchDishes"]["totalCount"] == 3
+    body = await gql(client, RESTAURANTS, {"q": word, "lat": lat, "lng": lng, "r": 0.5})
+    assert body["data"][find]["totalCount"] == 1
+    assert await ids(client, RESTAURANTS, find, q=word, sort="DISTANCE", **here) == [first, second]
+    week = [{"weekday": d, "opens": "00:00", "closes": "24:00"} for d in range(7)]
+    body = await gql(client, HOURS, {"r": first, "i": {"weekly": week}}, owner)
+    assert body["data"]["setOpeningHours"]["errors"] == []
+    assert await ids(client, RESTAURANTS, find, q=word, open=True, **here) == [first]  # counts 1 too
+    monkeypatch.setattr(search, "COUNT_CAP", 2)
+    page = await gql(client, DISHES, {"q": word})
+    assert page["data"]["searchDishes"]["totalCount"] == 2
+
+    async def no_count(*args):
+        raise AssertionError("counted though totalCount was not selected")
+
+    monkeypatch.setattr(search, "_count", no_count)
+    bare = "query($q: String!) { searchDishes(query: $q) { edges { node { id } } } }"
+    body = await gql(client, bare, {"q": word})
+    assert len(body["data"]["searchDishes"]["edges"]) == 3

@@ -1,35 +1,41 @@
 """Restaurant and dish search: token match + filters + sorts in one SQL statement per page.
 
 Matching: every query token (models/search_tokens.py) must be in the document: a GIN `@>` on
-PostgreSQL, an FTS5 `MATCH` on SQLite. RELEVANCE ranks documents whose *name* holds every token
-first, then by popularity (review count), then newest; it is the same order on both backends
-(no bm25 / ts_rank, whose scores differ). Radius: the geo index gives the nearest GEO_CAP
-restaurants in the radius, and the statement keeps only those. "Open now" needs each
-restaurant's own time zone and holidays, so it is checked in Python on the rows read, reading on
-(bounded) until the page is full. Cursors hold the position in the statement's order.
+PostgreSQL, an FTS5 `MATCH` on SQLite. When none holds them all, one relaxed pass lets go of the
+bigrams across word breaks in long CJK runs (重庆火锅 -> 重庆 + 火锅; `_page`). RELEVANCE ranks
+documents whose *name* holds every token first, then by popularity (review count), then newest;
+it is the same order on both backends (no bm25 / ts_rank, whose scores differ). Radius: the geo
+index gives the nearest GEO_CAP restaurants in the radius, and the statement keeps only those.
+"Open now" needs each restaurant's own time zone and holidays, so it is checked in Python on the
+rows read, reading on (bounded) until the page is full. Cursors hold the position in the
+statement's order.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import Enum
+from functools import partial
 
 from core.context import Context
-from core.errors import Collector, ErrorCode, UserInputError
+from core.errors import BadRequestError, Collector, ErrorCode, UserInputError
 from core.nearby import MAX_RADIUS_KM, check_coordinates, check_radius
 from core.pagination import Page, decode_cursor, encode_cursor, page_size
 from core.text import check_visible_text
 from geo.distance import distance_km
 from models.deals import DealStatus
 from models.restaurants import Dish, Restaurant, Visibility
-from models.search_tokens import query_tokens
+from models.search_tokens import query_tokens, relaxed_query_tokens
+from resolvers.foodies.tastes import CUISINES
 from resolvers.restaurants.opening import open_flags
 from resolvers.search.sql import Params, is_postgres, rows
 
 MAX_QUERY_CHARS = 200
 MAX_QUERY_TOKENS = 32
 MAX_OFFSET = 1000  # results deeper than this are not paged (nobody reads page 51)
+COUNT_CAP = 1000  # totalCount counts this many matches at most
 GEO_CAP = 1000  # nearest restaurants a radius search considers
 DISTANCE_CAP = 5000  # rows a DISTANCE sort orders in Python
 SCAN_ROUNDS = 5  # "open now": batches read past closed places per page
@@ -59,6 +65,34 @@ class Criteria:
     min_rating: float | None = None
     sort: Sort = Sort.RELEVANCE
     tokens: list[str] = field(default_factory=list)
+    # The relaxed token sets (models/search_tokens.relaxed_query_tokens), used (`relaxed`) when
+    # no document holds every token: words written together (重庆火锅) match where they're apart.
+    relaxed_sets: list[list[str]] = field(default_factory=list)
+    relaxed: bool = False
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold().strip().replace("-", "_").replace(" ", "_")
+
+
+# A cuisine is asked by its tag (hotpot) or its Chinese label (火锅), any case or width.
+CUISINE_BY_NAME = {_fold(name): tag for tag, label in CUISINES.items() for name in (tag, label)}
+
+
+def cuisine_tag(cuisine: str | None) -> str | None:
+    """The cuisine's tag; None when none is asked; an unknown one is BAD_USER_INPUT."""
+    if not (cuisine or "").strip():
+        return None
+    tag = CUISINE_BY_NAME.get(_fold(cuisine or ""))
+    if tag is None:
+        message = "Unknown cuisine: give a tag of cuisineTags (hotpot) or its Chinese label (火锅)"
+        raise UserInputError(ErrorCode.UNKNOWN_TAG, message, "cuisine")
+    return tag
+
+
+def token_sets(c: Criteria) -> list[list[str]]:
+    """The token sets of which a document must hold one: the query's tokens, or relaxed ones."""
+    return c.relaxed_sets if c.relaxed and c.relaxed_sets else [c.tokens]
 
 
 @dataclass
@@ -80,6 +114,8 @@ def check_criteria(c: Criteria) -> None:
     c.tokens = query_tokens(c.query)[:MAX_QUERY_TOKENS]
     if not c.tokens and not (c.cuisine or "").strip():
         raise UserInputError(ErrorCode.INVALID, "Give a search word (or a cuisine)", "query")
+    c.cuisine = cuisine_tag(c.cuisine)
+    c.relaxed_sets = [tokens[:MAX_QUERY_TOKENS] for tokens in relaxed_query_tokens(c.query)]
     if (c.lat is None) != (c.lng is None):
         raise UserInputError(ErrorCode.INVALID, "lat and lng go together", "lat")
     if c.lat is not None and c.lng is not None:
@@ -100,24 +136,34 @@ def check_criteria(c: Criteria) -> None:
         raise UserInputError(ErrorCode.OUT_OF_RANGE, "maxPriceCents is not negative", "maxPriceCents")
 
 
-def _match(p: Params, column: str, tokens: list[str]) -> str:
-    """The document at `d` holds every token in `column` (name_tokens or tokens)."""
+def _match(p: Params, column: str, sets: list[list[str]]) -> str:
+    """The document at `d` holds every token of one of the sets in `column` (name_tokens or
+    tokens). One set (the strict search) is one `@>` / one AND; relaxed ones are OR'ed."""
     if p.postgres:
         array = "d.name_array" if column == "name_tokens" else "d.token_array"
-        return f"{array} @> {p(tokens, '::text[]')}"
-    expression = " AND ".join(f'"{t}"' for t in tokens)  # tokens hold no quotes or spaces
+        contains = [f"{array} @> {p(tokens, '::text[]')}" for tokens in sets]
+        return contains[0] if len(contains) == 1 else f"({' OR '.join(contains)})"
+    # Tokens hold no quotes or spaces.
+    ands = [" AND ".join(f'"{t}"' for t in tokens) for tokens in sets]
+    expression = ands[0] if len(ands) == 1 else " OR ".join(f"({a})" for a in ands)
     return f"d.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH {p(f'{column} : ({expression})')})"
 
 
-def _filters(kind: str, c: Criteria, p: Params, now: datetime, ids: list[int] | None) -> list[str]:
-    """The WHERE conditions every row of the search meets (token match included)."""
+def _filters(
+    kind: str, c: Criteria, p: Params, now: datetime, ids: list[int] | None, matched: bool = False
+) -> list[str]:
+    """The WHERE conditions every row of the search meets (kind and token match included, unless
+    the documents `d` are `matched` already)."""
     visible = Visibility.VISIBLE.value
-    where = [f"d.kind = '{kind}'", "r.archived = false", f"r.visibility = '{visible}'"]
-    if c.tokens:
-        where.append(_match(p, "tokens", c.tokens))
+    where = ["r.archived = false", f"r.visibility = '{visible}'"]
+    if not matched:
+        where.insert(0, f"d.kind = '{kind}'")
+    if c.tokens and not matched:
+        where.append(_match(p, "tokens", token_sets(c)))
     if c.cuisine:
-        # search_text holds "#tag label" per cuisine (resolvers/restaurants): an exact tag match.
-        where.append(f"r.search_text LIKE {p('%#' + c.cuisine.strip().lower() + ' %')}")
+        # search_text holds "#tag label" per cuisine (resolvers/restaurants): an exact tag match
+        # (a known tag, cuisine_tag: its only LIKE wildcard is a `_`, which meets only itself there).
+        where.append(f"r.search_text LIKE {p('%#' + c.cuisine + ' %')}")
     if ids is not None:
         where.append(f"d.restaurant_id IN ({', '.join(str(int(i)) for i in ids) or 'NULL'})")
     if c.price_levels:
@@ -176,7 +222,7 @@ def _part(kind: str, c: Criteria, p: Params, now: datetime, ids: list[int] | Non
     """
     where = _filters(kind, c, p, now, ids)
     if part.name is not None:  # SQLite's `?` are positional: in the order they appear
-        match = _match(p, "name_tokens", c.tokens)
+        match = _match(p, "name_tokens", token_sets(c))
         where.append(match if part.name else f"NOT ({match})")
     hit = 1 if part.name else 0
     if part.capped:
@@ -241,14 +287,28 @@ async def _read(
     return [Hit(r["id"], r["restaurant_id"], near.get(r["restaurant_id"]) if near else None) for r in found]
 
 
+def _cursor(offset: int, relaxed: bool) -> str:
+    """The position after a row: [offset], or [offset, 1] in the relaxed search's results."""
+    return encode_cursor([offset, 1] if relaxed else [offset])
+
+
+def _position(after: str | None) -> tuple[int, bool]:
+    """(offset, relaxed) of a cursor written by `_cursor`."""
+    try:
+        key = decode_cursor(after, 1)
+    except BadRequestError:
+        key = decode_cursor(after, 2)
+    try:
+        return (int(key[0]), len(key) == 2 and key[1] == 1) if key else (0, False)
+    except (TypeError, ValueError):
+        raise UserInputError(ErrorCode.INVALID, "Malformed cursor", "after") from None
+
+
 async def search(ctx: Context, kind: str, c: Criteria, first: int | None, after: str | None) -> Page[Hit]:
     check_criteria(c)
     size = page_size(first)
-    key = decode_cursor(after, 1)
-    try:
-        offset = int(key[0]) if key else 0
-    except (TypeError, ValueError):
-        raise UserInputError(ErrorCode.INVALID, "Malformed cursor", "after") from None
+    offset, relaxed = _position(after)
+    c.relaxed = relaxed and bool(c.relaxed_sets)
     if not 0 <= offset <= MAX_OFFSET:
         raise UserInputError(ErrorCode.OUT_OF_RANGE, f"Results are paged up to {MAX_OFFSET}", "after")
     now = datetime.now(UTC)
@@ -259,7 +319,30 @@ async def search(ctx: Context, kind: str, c: Criteria, first: int | None, after:
     page = await _page(kind, c, now, near, offset, size)
     if c.lat is not None and c.lng is not None and near is None:
         await _with_distances(page.items, c.lat, c.lng)
+    page.count = partial(_count, kind, c, now, sorted(near) if near is not None else None)
     return page
+
+
+async def _count(kind: str, c: Criteria, now: datetime, ids: list[int] | None) -> int:
+    """totalCount: the matches (of the search the pages come from, strict or relaxed), at most
+    COUNT_CAP of them: one statement under a LIMIT, whatever the sort. "Open now" is checked on
+    the restaurants of those rows, as the pages do."""
+    p = Params(is_postgres())
+    docs, matched = "search_docs", False
+    if p.postgres and c.tokens:
+        # The kind's matches from its GIN index (OFFSET 0: planned whole, as the exact read), then
+        # joined row by row until the LIMIT. Planned under the LIMIT, PostgreSQL may walk every
+        # document of the kind for a word its column statistics think common but the kind lacks
+        # (an address word, for dishes). Kind and match are not repeated outside: estimated
+        # twice, the matches look few, and PostgreSQL hashes all of them.
+        match = _match(p, "tokens", token_sets(c))
+        docs, matched = f"(SELECT * FROM search_docs d WHERE d.kind = '{kind}' AND {match} OFFSET 0)", True
+    matches = f"{_select(kind, c, _filters(kind, c, p, now, ids, matched), 0, docs)} LIMIT {COUNT_CAP}"
+    if not c.open_now:
+        return int((await rows(f"SELECT COUNT(*) AS n FROM ({matches}) q", p))[0]["n"])
+    found = await rows(matches, p)
+    flags = await open_flags([row["restaurant_id"] for row in found], now)
+    return sum(1 for row in found if flags.get(row["restaurant_id"], False))
 
 
 async def _with_distances(hits: list[Hit], lat: float, lng: float) -> None:
@@ -275,13 +358,18 @@ async def _with_distances(hits: list[Hit], lat: float, lng: float) -> None:
 async def _page(
     kind: str, c: Criteria, now: datetime, near: dict[int, float] | None, offset: int, size: int
 ) -> Page[Hit]:
-    """The page from `offset`: `size` hits, skipping closed places when `openNow` asks."""
+    """The page from `offset`: `size` hits, skipping closed places when `openNow` asks. When no
+    document holds every token (the first page reads nothing), the relaxed sets are searched
+    instead, once; the cursors then say so, and later pages read the relaxed search."""
     items: list[Hit] = []
     cursors: list[str] = []
     batch = size + 1
     for _ in range(SCAN_ROUNDS if c.open_now else 1):
         limit = min(batch, MAX_OFFSET - offset + 1)
         found = await _read(kind, c, now, near, offset, limit) if limit > 0 else []
+        if not found and offset == 0 and c.relaxed_sets and not c.relaxed:
+            c.relaxed = True
+            found = await _read(kind, c, now, near, offset, limit)
         flags = await open_flags([h.restaurant_id for h in found], now) if c.open_now else {}
         for hit in found:
             offset += 1
@@ -290,11 +378,11 @@ async def _page(
             if len(items) == size:
                 return Page(items, cursors, has_next_page=True)
             items.append(hit)
-            cursors.append(encode_cursor([offset]))
+            cursors.append(_cursor(offset, c.relaxed))
         if len(found) < limit or offset > MAX_OFFSET:
             return Page(items, cursors, has_next_page=False)
         batch = SCAN_BATCH
-    return Page(items, cursors, has_next_page=True, resume_after=encode_cursor([offset]))
+    return Page(items, cursors, has_next_page=True, resume_after=_cursor(offset, c.relaxed))
 
 
 
@@ -309,11 +397,15 @@ async def search_restaurants(
     found = {r.id: r for r in await Restaurant.filter(id__in=[h.id for h in page.items])}
     items = [(found.get(h.id), h.distance_km) for h in page.items]
     pairs = Page(items, page.cursors, page.has_next_page, page.resume_after)
-    return pairs.only([row is not None for row, _ in pairs.items])  # type: ignore[return-value]
+    found_page = pairs.only([row is not None for row, _ in pairs.items])
+    found_page.count = page.count  # the SQL count: only rows deleted since the read left the page
+    return found_page  # type: ignore[return-value]
 
 
 async def search_dishes(ctx: Context, c: Criteria, first: int | None, after: str | None) -> Page[Dish]:
     page = await search(ctx, "dish", c, first, after)
     found = {d.id: d for d in await Dish.filter(id__in=[h.id for h in page.items], archived=False)}
     dishes = Page([found.get(h.id) for h in page.items], page.cursors, page.has_next_page, page.resume_after)
-    return dishes.only([row is not None for row in dishes.items])  # type: ignore[return-value]
+    found_page = dishes.only([row is not None for row in dishes.items])
+    found_page.count = page.count  # the SQL count: only rows deleted since the read left the page
+    return found_page  # type: ignore[return-value]
