@@ -105,7 +105,10 @@ class SharedMealNode(ModelNode, kind=SharedMeal):
     description: str
     starts_at: datetime
     capacity: int = strawberry.field(description="Seats at the table, host included.")
-    seats_taken: int
+    seats_taken: int = strawberry.field(
+        description="Seats held: the host and joined guests (`guests`) plus seats held for an open "
+        "offer (`seatsOffered`), so seatsTaken = guests + seatsOffered; seatsLeft = capacity - seatsTaken."
+    )
     approval_required: bool
     visibility: MealVisibility
     status: MealStatusEnum
@@ -150,11 +153,24 @@ class SharedMealNode(ModelNode, kind=SharedMeal):
             if r.status in meals.SEATED
         ]
 
-    @strawberry.field
+    @strawberry.field(
+        description="Seats held for a waitlisted diner who was offered one and has not answered yet "
+        "(state OFFERED in `waiting`); counted in seatsTaken, not in guests nor waitlistCount."
+    )
+    async def seats_offered(self, info: Info) -> int:
+        return sum(1 for r in await self._seats(info) if r.status == SeatStatus.OFFERED)
+
+    @strawberry.field(
+        description="Diners waiting in line for a seat (state WAITLISTED), not counting one offered "
+        "a seat (seatsOffered) nor requests awaiting the host's approval (PENDING)."
+    )
     async def waitlist_count(self, info: Info) -> int:
         return sum(1 for r in await self._seats(info) if r.status == SeatStatus.WAITLISTED)
 
-    @strawberry.field(description="Private: the host sees the waitlist and pending requests in order.")
+    @strawberry.field(
+        description="Private: the host sees, in arrival order, who was offered a seat (OFFERED), "
+        "the waitlist (WAITLISTED, as many as waitlistCount) and requests awaiting approval (PENDING)."
+    )
     async def waiting(self, info: Info) -> list[MealGuest] | None:
         viewer = info.context.require_viewer()
         if viewer.id != self.model.host_id:

@@ -163,6 +163,88 @@ async def test_host_removes_guests_and_cancels(client):
     assert late["data"]["joinSharedMeal"]["errors"][0]["code"] == "CANCELLED"
 
 
+COUNTS = """
+query($id: ID!) { sharedMeal(id: $id) { capacity seatsTaken seatsLeft seatsOffered waitlistCount
+  guests { state } waiting { state user { id } } } }
+"""
+
+
+async def test_every_count_matches_its_list_while_a_seat_is_offered(client):
+    """Capacity 3, full, two waitlisted, a guest leaves: the seat is held for the first in line
+    (OFFERED): seatsTaken = guests + seatsOffered, waitlistCount = the WAITLISTED in `waiting`."""
+    host, _, meal, _ = await host_meal(client, capacity=3)
+    guest, _, _ = await register(client)
+    other, _, _ = await register(client)
+    first, first_id, _ = await register(client)
+    second, second_id, _ = await register(client)
+    for token in (guest, other, first, second):
+        await gql(client, JOIN, {"id": meal}, token)
+
+    async def counts() -> dict:
+        state = (await gql(client, COUNTS, {"id": meal}, host))["data"]["sharedMeal"]
+        assert state["seatsTaken"] == len(state["guests"]) + state["seatsOffered"], state
+        assert state["seatsLeft"] == state["capacity"] - state["seatsTaken"], state
+        assert state["waitlistCount"] == sum(w["state"] == "WAITLISTED" for w in state["waiting"]), state
+        assert state["seatsOffered"] == sum(w["state"] == "OFFERED" for w in state["waiting"]), state
+        return state
+
+    full = await counts()
+    assert (full["seatsTaken"], full["seatsOffered"], full["waitlistCount"]) == (3, 0, 2)
+    await gql(client, LEAVE, {"id": meal}, guest)
+    offered = await counts()
+    assert (offered["seatsTaken"], len(offered["guests"]), offered["seatsOffered"]) == (3, 2, 1)
+    assert offered["waitlistCount"] == 1
+    assert [(w["state"], w["user"]["id"]) for w in offered["waiting"]] == [
+        ("OFFERED", first_id),
+        ("WAITLISTED", second_id),
+    ]
+    # The offered diner walks away instead of answering: their offer goes with the seat, which is
+    # offered to the next in line.
+    await gql(client, LEAVE, {"id": meal}, first)
+    offer = "query($id: ID!) { mySeatOffer(mealId: $id) { expiresAt } }"
+    assert (await gql(client, offer, {"id": meal}, first))["data"]["mySeatOffer"] is None
+    passed = await counts()
+    assert [w["state"] for w in passed["waiting"]] == ["OFFERED"]
+    assert (passed["seatsTaken"], passed["seatsOffered"], passed["waitlistCount"]) == (3, 1, 0)
+    accept = "mutation($id: ID!) { answerSeatOffer(mealId: $id, accept: true) { errors { code } } }"
+    assert (await gql(client, accept, {"id": meal}, second))["data"]["answerSeatOffer"]["errors"] == []
+    seated = await counts()
+    assert (seated["seatsTaken"], len(seated["guests"]), seated["seatsOffered"]) == (3, 3, 0)
+
+
+async def test_a_guest_parted_from_the_hosts_meal_by_a_block_is_told_neutrally(client):
+    block = "mutation($u: ID!) { blockUser(userId: $u) { errors { code } } }"
+    unblock = "mutation($u: ID!) { unblockUser(userId: $u) { errors { code } } }"
+    host, _, meal, _ = await host_meal(client, capacity=2)
+    guest, guest_id, _ = await register(client)
+    waiting, waiting_id, _ = await register(client)
+    await gql(client, JOIN, {"id": meal}, guest)
+    await gql(client, JOIN, {"id": meal}, waiting)
+    assert (await gql(client, block, {"u": guest_id}, host))["data"]["blockUser"]["errors"] == []
+    notes = (await gql(client, NOTES, token=guest))["data"]["notifications"]["edges"]
+    assert [(n["node"]["kind"], n["node"]["message"]) for n in notes] == [
+        ("removed", "你已不在「周五火锅局」的名单中")
+    ]
+    # The freed seat is offered to the next in line; then the host blocks them too: the offer
+    # goes with them (never seated), and they are told the same way.
+    assert (await gql(client, MEAL, {"id": meal}, waiting))["data"]["sharedMeal"]["myStatus"] == "OFFERED"
+    assert (await gql(client, block, {"u": waiting_id}, host))["data"]["blockUser"]["errors"] == []
+    state = (await gql(client, COUNTS, {"id": meal}, host))["data"]["sharedMeal"]
+    assert (state["seatsTaken"], state["seatsOffered"], state["waiting"]) == (1, 0, [])
+    notes = (await gql(client, NOTES, token=waiting))["data"]["notifications"]["edges"]
+    assert [n["node"]["kind"] for n in notes] == ["removed", "seat_offered"]
+    # After an unblock the guest sees why they are no longer on the list.
+    await gql(client, unblock, {"u": guest_id}, host)
+    assert (await gql(client, MEAL, {"id": meal}, guest))["data"]["sharedMeal"]["myStatus"] == "REMOVED"
+    # A guest who blocks the host leaves the host's meal; they did it, so nothing tells them.
+    _, other_host_id, other_meal, _ = await host_meal(client, capacity=3)
+    fan, _, _ = await register(client)
+    await gql(client, JOIN, {"id": other_meal}, fan)
+    assert (await gql(client, block, {"u": other_host_id}, fan))["data"]["blockUser"]["errors"] == []
+    assert (await gql(client, MEAL, {"id": other_meal}, fan))["data"]["sharedMeal"] is None
+    assert (await gql(client, NOTES, token=fan))["data"]["notifications"]["edges"] == []
+
+
 async def test_approval_mode(client):
     host, _, meal, _ = await host_meal(client, capacity=2, approvalRequired=True)
     a, a_id, _ = await register(client)

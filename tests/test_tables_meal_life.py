@@ -21,6 +21,7 @@ mutation($m: ID!, $t: Boolean!, $tags: [String!], $g: [GuestRatingInput!]) {
   rateMeal(mealId: $m, thumbsUp: $t, tags: $tags, guests: $g) { rated errors { field code } } }
 """
 CANCEL = "mutation($id: ID!) { cancelSharedMeal(mealId: $id) { meal { status } errors { code } } }"
+SEATS = "query($id: ID!) { sharedMeal(id: $id) { status seatsTaken myStatus guests { state } } }"
 WAITING = (
     "query($id: ID!) { sharedMeal(id: $id) { waiting { state reliability { attended noShows rated } } } }"
 )
@@ -48,7 +49,8 @@ async def test_leaving_after_the_start_is_a_no_show_and_promotes_nobody(client, 
     await started(meal, 0.5)
     assert (await phase(client, meal, host))["phase"] == "UNDER_WAY"
     left = (await gql(client, LEAVE, {"id": meal}, guest))["data"]["leaveSharedMeal"]
-    assert left["errors"] == [] and left["meal"] == {"seatsTaken": 2, "waitlistCount": 1}
+    # The seat is given back (seatsTaken counts the guests listed), yet nobody is promoted.
+    assert left["errors"] == [] and left["meal"] == {"seatsTaken": 1, "waitlistCount": 1}
     assert (await phase(client, meal, guest))["myStatus"] == "NO_SHOW"
     assert (await phase(client, meal, waiting))["myStatus"] == "WAITLISTED"  # nobody promoted
     # The record follows the guest: the next host deciding on them sees it.
@@ -196,3 +198,63 @@ async def test_a_guest_who_came_keeps_their_seat_and_an_over_meal_moves_nothing(
     late = (await gql(client, LEAVE, {"id": meal}, other))["data"]["leaveSharedMeal"]
     assert late["errors"][0]["code"] == "TOO_LATE"
     assert (await phase(client, meal, other))["myStatus"] == "JOINED"  # not turned into a no-show
+
+
+async def test_guests_who_did_not_come_are_no_shows_once_the_meal_is_over(client, services):
+    """Attendance counts where it was taken: at a meal where staff checked anyone in, a guest not
+    checked in by the end is a no-show (NO_SHOW once the job runs; before, already unable to
+    rate or be rated), not attended, and their seat is given back. A meal nobody was checked in
+    at marks nobody."""
+    from tests.helpers import open_restaurant, random_spot
+
+    owner, restaurant = await open_restaurant(client, *random_spot())
+    host, host_id, meal, _ = await host_meal(client, restaurant=restaurant)
+    came, came_id, _ = await register(client)
+    absent, absent_id, _ = await register(client)
+    for token in (came, absent):
+        await gql(client, JOIN, {"id": meal}, token)
+    await started(meal, 0.5)
+    assert (await gql(client, CHECK_IN, {"m": meal, "u": came_id}, owner))["data"]["checkInGuest"][
+        "errors"
+    ] == []
+    await started(meal, 3.5)  # over, before the job marks it
+    refused = (await gql(client, RATE, {"m": meal, "t": True}, absent))["data"]["rateMeal"]
+    assert refused == {"rated": False, "errors": [{"field": "mealId", "code": "NOT_JOINED"}]}
+    job = next(j for j in JOBS if j.name == "complete-meals")
+    assert await run_job(services, job) >= 1
+    done = (await gql(client, SEATS, {"id": meal}, absent))["data"]["sharedMeal"]
+    assert (done["status"], done["myStatus"]) == ("COMPLETED", "NO_SHOW")
+    assert done["seatsTaken"] == len(done["guests"]) == 2
+    assert [g["state"] for g in done["guests"]] == ["HOST", "JOINED"]
+    assert (await phase(client, meal, came))["myStatus"] == "JOINED"
+    assert (await phase(client, meal, host))["myStatus"] == "HOST"  # the host is never marked
+    # A no-show neither rates (the meal or anyone) nor is rated.
+    for variables in (
+        {"m": meal, "t": True},
+        {"m": meal, "t": False, "g": [{"userId": host_id, "thumbsUp": False}]},
+    ):
+        body = (await gql(client, RATE, variables, absent))["data"]["rateMeal"]
+        assert body["errors"] == [{"field": "mealId", "code": "NOT_JOINED"}]
+    about_absent = {"m": meal, "t": True, "g": [{"userId": absent_id, "thumbsUp": False, "tags": ["late"]}]}
+    assert (await gql(client, RATE, about_absent, host))["data"]["rateMeal"]["errors"] == [
+        {"field": "guests.0.userId", "code": "NOT_JOINED"}
+    ]
+    good = {"m": meal, "t": True, "g": [{"userId": host_id, "thumbsUp": True}]}
+    assert (await gql(client, RATE, good, came))["data"]["rateMeal"] == {"rated": True, "errors": []}
+    # Their records, as a host deciding on them (and a restaurant's inbox) see them.
+    other_host, _, other_meal, _ = await host_meal(client, approvalRequired=True)
+    for token in (came, absent):
+        await gql(client, JOIN, {"id": other_meal}, token)
+    seen = (await gql(client, WAITING, {"id": other_meal}, other_host))["data"]["sharedMeal"]["waiting"]
+    assert [w["reliability"] for w in seen] == [
+        {"attended": 1, "noShows": 0, "rated": 1},
+        {"attended": 0, "noShows": 1, "rated": 0},
+    ]
+    # Nobody checked in at all (the restaurant doesn't take attendance): nobody is marked.
+    _, _, quiet, _ = await host_meal(client, restaurant=restaurant)
+    guest, _, _ = await register(client)
+    await gql(client, JOIN, {"id": quiet}, guest)
+    await started(quiet, 4)
+    assert await run_job(services, job) >= 1
+    assert (await phase(client, quiet, guest))["myStatus"] == "JOINED"
+    assert (await gql(client, RATE, {"m": quiet, "t": True}, guest))["data"]["rateMeal"]["errors"] == []

@@ -7,8 +7,10 @@ Time passing is simulated by moving an offer's expiry in the database (nothing e
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
+from models.restaurants import Restaurant
 from models.tables import SeatOffer
 from resolvers.jobs import JOBS, run_job
 from schema.ids import decode
@@ -24,10 +26,25 @@ async def status(client, meal: str, token: str) -> str:
     return (await gql(client, MEAL, {"id": meal}, token))["data"]["sharedMeal"]["myStatus"]
 
 
-async def a_full_table_with_a_queue(client, waiting: int, hours: float = 48):
-    host, _, meal, _ = await host_meal(
+def zone_where_it_is(hour: int) -> str:
+    """A fixed-offset zone where the local time now is `hour` o'clock (offers depend on the
+    restaurant's local night; the tests pick the restaurant's zone instead of faking the clock)."""
+    offset = (hour - datetime.now(UTC).hour) % 24
+    offset = offset - 24 if offset > 14 else offset
+    return f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"  # POSIX sign: Etc/GMT-8 is UTC+8
+
+
+def local_text(at: datetime, zone: str) -> str:
+    local = at.astimezone(ZoneInfo(zone))
+    return f"{local.month}月{local.day}日 {local:%H:%M}"
+
+
+async def a_full_table_with_a_queue(client, waiting: int, hours: float = 48, local_hour: int = 13):
+    host, _, meal, restaurant = await host_meal(
         client, capacity=2, startsAt=(datetime.now(UTC) + timedelta(hours=hours)).isoformat()
     )
+    zone = zone_where_it_is(local_hour)
+    await Restaurant.filter(id=decode(restaurant, "Restaurant", "r")).update(timezone=zone)
     guest, _, _ = await register(client)
     await gql(client, JOIN, {"id": meal}, guest)
     queue = [(await register(client))[0] for _ in range(waiting)]
@@ -44,7 +61,7 @@ async def test_offer_then_decline_then_lapse_then_accept(client, services):
     assert await status(client, meal, first) == "OFFERED"
     offer = (await gql(client, OFFER, {"id": meal}, first))["data"]["mySeatOffer"]
     left = datetime.fromisoformat(offer["expiresAt"]) - datetime.now(UTC)
-    assert timedelta(minutes=29) < left <= timedelta(minutes=30)
+    assert timedelta(hours=3, minutes=59) < left <= timedelta(hours=4)  # the meal is days away
     assert (await gql(client, OFFER, {"id": meal}, second))["data"]["mySeatOffer"] is None
     # The seat is held: a newcomer waits; only the offered diner can answer.
     late, _, _ = await register(client)
@@ -78,6 +95,58 @@ async def test_offers_shorten_as_the_meal_nears(client):
     offer = (await gql(client, OFFER, {"id": meal}, first))["data"]["mySeatOffer"]
     left = datetime.fromisoformat(offer["expiresAt"]) - datetime.now(UTC)
     assert timedelta(minutes=14) < left <= timedelta(minutes=15)  # half the time left
+
+
+async def offered(client, hours: float, local_hour: int) -> tuple[str, str, datetime, str]:
+    """A seat offered now at a meal `hours` away, where it is `local_hour` o'clock: (meal, the
+    offered diner, when the offer lapses, the seat_offered text)."""
+    _, meal, guest, (first,) = await a_full_table_with_a_queue(client, 1, hours, local_hour)
+    await gql(client, LEAVE, {"id": meal}, guest)
+    offer = (await gql(client, OFFER, {"id": meal}, first))["data"]["mySeatOffer"]
+    note = (await gql(client, NOTES, token=first))["data"]["notifications"]["edges"][0]["node"]
+    assert note["kind"] == "seat_offered"
+    return meal, first, datetime.fromisoformat(offer["expiresAt"]), note["message"]
+
+
+async def test_offer_windows_follow_the_meal_and_the_restaurants_night(client, services):
+    minute = timedelta(minutes=1)
+    # Daytime, the meal two days away: a few hours (4), and the text says until when.
+    meal, first, expires, text = await offered(client, 48, local_hour=13)
+    zone = zone_where_it_is(13)
+    assert timedelta(hours=4) - minute < expires - datetime.now(UTC) <= timedelta(hours=4)
+    assert f"请在 {local_text(expires, zone)} 前接受" in text
+    # The lapse job says when it lapsed; nobody else waits, so the seat goes back.
+    lapsed_at = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
+    await SeatOffer.filter(meal_id=decode(meal, "SharedMeal", "m")).update(expires_at=lapsed_at)
+    assert await run_job(services, LAPSE) >= 1
+    note = (await gql(client, NOTES, token=first))["data"]["notifications"]["edges"][0]["node"]
+    assert (note["kind"], note["message"]) == (
+        "offer_lapsed",
+        f"「周五火锅局」的空位邀请已于 {local_text(lapsed_at, zone)} 过期",
+    )
+    assert (await gql(client, MEAL, {"id": meal}, first))["data"]["sharedMeal"]["seatsTaken"] == 1
+    # Made at night (23:xx local): it lasts until 10:00 the next morning.
+    for made_at in (23, 3):
+        zone = zone_where_it_is(made_at)
+        local_now = datetime.now(UTC).astimezone(ZoneInfo(zone))
+        morning = local_now.date() + timedelta(days=1 if made_at == 23 else 0)
+        _, _, expires, text = await offered(client, 48, local_hour=made_at)
+        assert expires == datetime.combine(morning, time(10), ZoneInfo(zone)), made_at
+        assert f"{local_text(expires, zone)}" in text and local_text(expires, zone).endswith("10:00")
+    # Made in the evening (20:xx): four hours would end in the night, so it runs to 10:00 too.
+    zone = zone_where_it_is(20)
+    tomorrow = datetime.now(UTC).astimezone(ZoneInfo(zone)).date() + timedelta(days=1)
+    _, _, expires, _ = await offered(client, 48, local_hour=20)
+    assert expires == datetime.combine(tomorrow, time(10), ZoneInfo(zone))
+    # Never past an hour before the meal: at night for a breakfast meal ten hours away.
+    before = datetime.now(UTC)
+    _, _, expires, _ = await offered(client, 10, local_hour=23)
+    starts = before + timedelta(hours=10)
+    assert starts - timedelta(hours=1) - minute < expires <= starts - timedelta(hours=1) + minute
+    # A meal within three hours: 30 minutes, day or night.
+    for hour in (13, 23):
+        _, _, expires, _ = await offered(client, 2.5, local_hour=hour)
+        assert timedelta(minutes=29) < expires - datetime.now(UTC) <= timedelta(minutes=30)
 
 
 async def test_racing_answers_and_lapses_move_each_offer_once(client, services):

@@ -171,6 +171,10 @@ async def _free_seat(ctx: Context, meal: SharedMeal, seat: MealSeat, new_status:
     released = await MealSeat.filter(id=seat.id, status=seat.status).update(status=new_status)
     if not released or seat.status not in (SeatStatus.JOINED, SeatStatus.OFFERED):
         return None
+    if seat.status == SeatStatus.OFFERED:  # the offer goes with the seat (mySeatOffer: none)
+        from resolvers.tables import offers
+
+        await offers.withdraw(meal.id, seat.user_id)
     promoted = await _promote_next(ctx, meal)
     if promoted is None:
         await SharedMeal.filter(id=meal.id).update(seats_taken=F("seats_taken") - 1)
@@ -238,20 +242,25 @@ async def leave_all(ctx: Context, user_id: int, before: datetime | None = None) 
 
 
 async def part_after_block(ctx: Context, a: int, b: int) -> None:
-    """A block between two diners: each leaves the other's open meals (seat, waitlist place or
-    pending request), as a removal, so nobody is seated with someone they blocked."""
-    going = [SeatStatus.JOINED, SeatStatus.WAITLISTED, SeatStatus.PENDING]
+    """A block between two diners (`a` blocked `b`): each leaves the other's open meals (seat,
+    offered seat, waitlist place or pending request), as a removal, so nobody is seated with
+    someone they blocked. A guest taken off the blocker's meal is told so neutrally (never that
+    they were blocked); the blocker leaving the other's meal did it themselves."""
+    going = [SeatStatus.JOINED, SeatStatus.WAITLISTED, SeatStatus.PENDING, SeatStatus.OFFERED]
     for host, guest in ((a, b), (b, a)):
         seats = await MealSeat.filter(
             user_id=guest, status__in=going, meal__host_id=host, meal__status=MealStatus.OPEN
         ).select_related("meal")
         for seat in seats:
+            told = [guest] if host == a else []
             try:
                 async with in_transaction("default"):
                     promoted = await release_seat(ctx, seat.meal, guest, SeatStatus.REMOVED, "userId")
+                    text = f"你已不在「{seat.meal.title}」的名单中"
+                    await notifications.notify(ctx, told, "removed", text, meal_id=seat.meal_id)
             except UserInputError:
                 continue  # cancelled or gone meanwhile
-            await _after_promotion(ctx, seat.meal_id, promoted, "removed")
+            await _after_promotion(ctx, seat.meal_id, promoted, "removed", also=told)
 
 
 async def _hosted(ctx: Context, meal_id: int) -> SharedMeal:

@@ -2,9 +2,13 @@
 
 The phase is derived from the time (under way from the start for MEAL_LENGTH); the meal-life
 job writes COMPLETED once that has passed, so the row says so and nothing moves on it after.
-Leaving after the start is a no-show and promotes nobody. Guests are checked in by staff, or by
-redeeming a voucher at that restaurant while the meal is under way. After completion, seated
-guests rate the meal and each other privately (thumbs and tags), once.
+Leaving after the start is a no-show and promotes nobody (the seat is given back: nobody joins a
+meal under way). Guests are checked in by staff, or by redeeming a voucher at that restaurant
+while the meal is under way. Attendance counts where it was taken: at a meal where anyone was
+checked in, a guest not checked in by the end is a no-show (the job writes NO_SHOW on their seat
+and gives it back); a meal nobody was checked in at marks nobody. After completion, the guests
+who came rate the meal and each other privately (thumbs and tags), once; a no-show neither
+rates nor is rated.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
@@ -53,16 +58,43 @@ async def _publish(services: Services, meal_id: int, what: str) -> None:
     await pubsub.publish(services, MEAL_TOPIC, meal_id, {"mealId": meal_id, "change": what})
 
 
+async def no_shows_at(meal_id: int) -> set[int]:
+    """Guests (not the host) still JOINED but not checked in, at a meal where anyone was checked
+    in: the no-shows once its time is over (check-in closes then, so the answer is final)."""
+    came = set(await MealCheckIn.filter(meal_id=meal_id).values_list("user_id", flat=True))
+    if not came:  # nobody's attendance was taken: nobody is marked
+        return set()
+    joined = await MealSeat.filter(meal_id=meal_id, status=SeatStatus.JOINED).values_list(
+        "user_id", flat=True
+    )
+    return set(joined) - came
+
+
 async def complete_due(services: Services) -> int:
-    """The job: write COMPLETED on open meals whose time is over (each row changed once)."""
+    """The job: write COMPLETED on open meals whose time is over (each row changed once), and
+    NO_SHOW on the seats of guests who did not come (see `no_shows_at`), giving those seats back
+    in the statement that completes the meal."""
     due = await SharedMeal.filter(
         status=MealStatus.OPEN, starts_at__lt=datetime.now(UTC) - MEAL_LENGTH
     ).values_list("id", flat=True)
     done = 0
     for meal_id in due:
-        if await SharedMeal.filter(id=meal_id, status=MealStatus.OPEN).update(status=MealStatus.COMPLETED):
-            done += 1
-            await _publish(services, meal_id, "completed")
+        async with in_transaction("default"):
+            row = await lock_row("shared_meals", meal_id, "status")
+            if row is None or row["status"] != MealStatus.OPEN.value:
+                continue  # completed by another worker, or cancelled, meanwhile
+            absent = sorted(await no_shows_at(meal_id))
+            marked = 0
+            if absent:
+                marked = await MealSeat.filter(
+                    meal_id=meal_id, user_id__in=absent, status=SeatStatus.JOINED
+                ).update(status=SeatStatus.NO_SHOW)
+            if not await SharedMeal.filter(id=meal_id, status=MealStatus.OPEN).update(
+                status=MealStatus.COMPLETED, seats_taken=F("seats_taken") - marked
+            ):
+                continue
+        done += 1
+        await _publish(services, meal_id, "completed")
     return done
 
 
@@ -83,16 +115,24 @@ async def leave_after_start(ctx: Context, meal: SharedMeal, user_id: int) -> Non
             raise UserInputError(ErrorCode.CANCELLED, "This meal was cancelled", "mealId")
         if row["status"] != MealStatus.OPEN.value:
             raise UserInputError(ErrorCode.TOO_LATE, "This meal is over", "mealId")
-        moved = await MealSeat.filter(meal_id=meal.id, user_id=user_id, status=SeatStatus.JOINED).update(
+        # A seat (joined, or held for an offer) is given back: nobody joins a meal under way.
+        held = await MealSeat.filter(meal_id=meal.id, user_id=user_id, status=SeatStatus.JOINED).update(
             status=SeatStatus.NO_SHOW
         )
-        if not moved:  # the waitlisted and pending simply go
-            moved = await MealSeat.filter(
-                meal_id=meal.id,
-                user_id=user_id,
-                status__in=[SeatStatus.WAITLISTED, SeatStatus.PENDING, SeatStatus.OFFERED],
-            ).update(status=SeatStatus.LEFT)
-        if not moved:
+        if not held and await MealSeat.filter(
+            meal_id=meal.id, user_id=user_id, status=SeatStatus.OFFERED
+        ).update(status=SeatStatus.LEFT):
+            from resolvers.tables import offers
+
+            await offers.withdraw(meal.id, user_id)
+            held = 1
+        if held:
+            await SharedMeal.filter(id=meal.id, status=MealStatus.OPEN).update(
+                seats_taken=F("seats_taken") - 1
+            )
+        elif not await MealSeat.filter(  # the waitlisted and pending simply go
+            meal_id=meal.id, user_id=user_id, status__in=[SeatStatus.WAITLISTED, SeatStatus.PENDING]
+        ).update(status=SeatStatus.LEFT):
             raise UserInputError(ErrorCode.NOT_JOINED, "Not a guest of this meal", "mealId")
     await _publish(ctx.services, meal.id, "no_show")
 
@@ -162,16 +202,27 @@ def _tags(tags: list[str], field: str) -> list[str]:
 async def rate(
     ctx: Context, meal_id: int, thumbs_up: bool, tags: list[str], guests: list[GuestRating]
 ) -> None:
-    """Once, after completion, by a seated guest: the meal and any of the other seated guests."""
+    """Once, after completion, by a guest who came: the meal and any of the others who came.
+
+    A no-show (NO_SHOW, or not checked in where attendance was taken, before the job marks it)
+    can neither rate (NOT_JOINED) nor be rated."""
     viewer = await write_limit(ctx, "rating")
     meal = await SharedMeal.get_or_none(id=meal_id)
-    seated = set(
-        await MealSeat.filter(meal_id=meal_id, status__in=list(SEATED)).values_list("user_id", flat=True)
+    on_record = dict(
+        await MealSeat.filter(meal_id=meal_id, status__in=[*SEATED, SeatStatus.NO_SHOW]).values_list(
+            "user_id", "status"
+        )
     )
-    if meal is None or viewer.id not in seated:
+    if meal is None or viewer.id not in on_record:
         raise UserInputError(ErrorCode.NOT_FOUND, "No such meal of yours", "mealId")
     if phase(meal) != "completed":
         raise UserInputError(ErrorCode.TOO_LATE, "Rate the meal once it is over", "mealId")
+    absent = await no_shows_at(meal_id) if meal.status == MealStatus.OPEN else set()
+    seated = {u for u, status in on_record.items() if status in SEATED and u not in absent}
+    if viewer.id not in seated:
+        raise UserInputError(
+            ErrorCode.NOT_JOINED, "A no-show at this meal: only guests who came rate it", "mealId"
+        )
     rows = [MealRating(meal_id=meal_id, rater_id=viewer.id, thumbs_up=thumbs_up, tags=_tags(tags, "tags"))]
     for i, guest in enumerate(guests):
         if guest.user_id == viewer.id or guest.user_id not in seated:

@@ -1,6 +1,13 @@
 """Time-limited waitlist offers: a freed seat is held for the first waitlisted diner, who has
-OFFER_WINDOW (shorter as the meal nears: at most half the time left) to accept; a decline or a
-lapse takes them off the waitlist and offers the seat to the next, else the seat goes back.
+until the offer's `expires_at` (see `expiry`) to accept; a decline or a lapse takes them off the
+waitlist and offers the seat to the next, else the seat goes back.
+
+How long an offer stands:
+- the meal starts within NEAR (3 h): NEAR_WINDOW (30 min), or half the time left when that is
+  shorter (the seat can still be handed on); under MIN_WINDOW nobody is offered, the seat goes back;
+- else FAR_WINDOW (4 h), never ending during the night where the restaurant is (22:00-08:00 in
+  its time zone): an offer made, or that would end, in the night lasts until 10:00 the morning
+  after; and never past LEAD (1 h) before the meal starts.
 
 Every step locks the meal row first (as every seat change does) and moves the offer and the
 seat with conditional updates, so an accept racing the lapse job (or a second accept) changes
@@ -9,7 +16,8 @@ each offer once: the seat is either taken by its diner or handed on, never both.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
@@ -19,27 +27,63 @@ from core.atomic import lock_row
 from core.context import Context, Services
 from core.errors import ErrorCode, UserInputError
 from models.meals import MealSeat, MealStatus, SeatStatus, SharedMeal
+from models.restaurants import Restaurant
 from models.tables import OfferStatus, SeatOffer
 from resolvers import visibility
 from resolvers.accounts.accounts import write_limit
 from resolvers.meals import notifications
 
-OFFER_WINDOW = timedelta(minutes=30)
+NEAR = timedelta(hours=3)
+NEAR_WINDOW = timedelta(minutes=30)
+FAR_WINDOW = timedelta(hours=4)
+LEAD = timedelta(hours=1)
 MIN_WINDOW = timedelta(minutes=1)
+NIGHT_FROM, NIGHT_UNTIL, MORNING = time(22), time(8), time(10)
 MEAL_TOPIC = "meal"
 
 
-def window(starts_at: datetime, now: datetime) -> timedelta:
-    """How long an offer stands: OFFER_WINDOW, or half the time left before the meal."""
-    return min(OFFER_WINDOW, (starts_at - now) / 2)
+def _at_night(local: datetime) -> bool:
+    return local.time() >= NIGHT_FROM or local.time() < NIGHT_UNTIL
+
+
+def _morning_after(local: datetime) -> datetime:
+    """10:00 local on the morning that ends this night."""
+    day = local.date() + timedelta(days=1) if local.time() >= NIGHT_FROM else local.date()
+    return datetime.combine(day, MORNING, local.tzinfo).astimezone(UTC)
+
+
+def expiry(starts_at: datetime, now: datetime, zone: str) -> datetime:
+    """When an offer made `now` lapses (see the module's docstring)."""
+    left = starts_at - now
+    if left < NEAR:  # going out soon: awake, day or night
+        return now + min(NEAR_WINDOW, left / 2)
+    tz = ZoneInfo(zone or "UTC")
+    until = now + FAR_WINDOW
+    if _at_night(now.astimezone(tz)):
+        until = max(until, _morning_after(now.astimezone(tz)))
+    if _at_night(until.astimezone(tz)):
+        until = _morning_after(until.astimezone(tz))
+    return min(until, starts_at - LEAD)
+
+
+def local_time(at: datetime, zone: str) -> str:
+    """An offer's deadline as the diner reads it: 6月14日 10:00, the restaurant's local time."""
+    local = at.astimezone(ZoneInfo(zone or "UTC"))
+    return f"{local.month}月{local.day}日 {local:%H:%M}"
+
+
+async def _zone(restaurant_id: int) -> str:
+    zones = await Restaurant.filter(id=restaurant_id).values_list("timezone", flat=True)
+    return zones[0] if zones and zones[0] else "UTC"
 
 
 async def offer_next(ctx: Context, meal: SharedMeal) -> int | None:
     """Inside the caller's transaction (meal row locked): hold the seat for the first waitlisted
     diner; None when nobody waits or the meal is too near (the caller gives the seat back)."""
     now = datetime.now(UTC)
-    lasts = window(meal.starts_at, now)
-    if lasts < MIN_WINDOW:
+    zone = await _zone(meal.restaurant_id)
+    expires_at = expiry(meal.starts_at, now, zone)
+    if expires_at - now < MIN_WINDOW:
         return None
     # Never someone blocked either way with the host (a block removes them; this holds meanwhile).
     shut_out = sorted(await visibility.blocked_either_way(meal.host_id))
@@ -53,9 +97,9 @@ async def offer_next(ctx: Context, meal: SharedMeal) -> int | None:
         if first is None:
             return None
         if await MealSeat.filter(id=first.id, status=SeatStatus.WAITLISTED).update(status=SeatStatus.OFFERED):
-            await SeatOffer.create(meal_id=meal.id, user_id=first.user_id, expires_at=now + lasts)
-            minutes = max(1, int(lasts.total_seconds() // 60))
-            text = f"「{meal.title}」有空位了！{minutes} 分钟内接受即可入座"
+            await SeatOffer.create(meal_id=meal.id, user_id=first.user_id, expires_at=expires_at)
+            when = local_time(expires_at, zone)
+            text = f"「{meal.title}」有空位了！请在 {when} 前接受即可入座，逾期将让给下一位"
             await notifications.notify(ctx, [first.user_id], "seat_offered", text, meal_id=meal.id)
             return first.user_id
 
@@ -104,14 +148,16 @@ async def answer(ctx: Context, meal_id: int, accept: bool) -> SharedMeal:
 
 
 async def lapse_due(services: Services) -> int:
-    """The job: offers past their time lapse; their diners leave the waitlist; the seat moves on."""
+    """The job: offers past their `expires_at` lapse; their diners leave the waitlist and are
+    told when it lapsed; the seat moves on to the next (or back, when nobody waits, the meal is
+    too near or no longer open)."""
     ctx = Context(services=services)
     now = datetime.now(UTC)
     due = await SeatOffer.filter(status=OfferStatus.OPEN, expires_at__lte=now).values_list(
-        "id", "meal_id", "user_id"
+        "id", "meal_id", "user_id", "expires_at"
     )
     lapsed = 0
-    for offer_id, meal_id, user_id in due:
+    for offer_id, meal_id, user_id, expires_at in due:
         handed = None
         async with in_transaction("default"):
             if await lock_row("shared_meals", meal_id, "id") is None:
@@ -125,10 +171,13 @@ async def lapse_due(services: Services) -> int:
             if await MealSeat.filter(meal_id=meal_id, user_id=user_id, status=SeatStatus.OFFERED).update(
                 status=SeatStatus.LEFT
             ):
-                text = f"「{meal.title}」的空位已过期，已让给下一位"
-                await notifications.notify(ctx, [user_id], "offer_lapsed", text, meal_id=meal_id)
                 if meal.status == MealStatus.OPEN:
                     handed = await _hand_on(ctx, meal)
+                else:  # nobody is offered a seat at a meal that is over: it goes back
+                    await SharedMeal.filter(id=meal_id).update(seats_taken=F("seats_taken") - 1)
+                when = local_time(expires_at, await _zone(meal.restaurant_id))
+                text = f"「{meal.title}」的空位邀请已于 {when} 过期" + ("，已让给下一位" if handed else "")
+                await notifications.notify(ctx, [user_id], "offer_lapsed", text, meal_id=meal_id)
         await _publish(services, meal_id, "offer_lapsed")
         await notifications.announce(ctx, [user_id, *([handed] if handed else [])])
     return lapsed
@@ -136,3 +185,11 @@ async def lapse_due(services: Services) -> int:
 
 async def my_offer(viewer_id: int, meal_id: int) -> SeatOffer | None:
     return await SeatOffer.filter(meal_id=meal_id, user_id=viewer_id, status=OfferStatus.OPEN).first()
+
+
+async def withdraw(meal_id: int, user_id: int) -> None:
+    """Inside the caller's transaction (meal row locked): an OFFERED diner went (left, removed,
+    the meal started): their open offer closes with the seat, as a decline would."""
+    await SeatOffer.filter(meal_id=meal_id, user_id=user_id, status=OfferStatus.OPEN).update(
+        status=OfferStatus.DECLINED
+    )
