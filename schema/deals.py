@@ -113,8 +113,9 @@ class DealNode(ModelNode, kind=Deal):
         return [FinePrintLine(code=code, text=text) for code, text in lines]
 
     @strawberry.field(
-        description="Claimable now: ACTIVE, within its sale window and not taken down by "
-        "moderation (a deal past endsAt stays ACTIVE in `status` until its owner ends it)."
+        description="Claimable now: ACTIVE, within its sale window, not taken down by "
+        "moderation and not sold out (a deal past endsAt stays ACTIVE in `status` until its "
+        "owner ends it; a sold-out one is still listed, with soldOut true)."
     )
     def on_sale(self) -> bool:
         deal, now = self.model, datetime.now(UTC)
@@ -122,6 +123,7 @@ class DealNode(ModelNode, kind=Deal):
             deal.status == DealStatus.ACTIVE
             and deal.visibility == Visibility.VISIBLE
             and deal.starts_at <= now < deal.ends_at
+            and deal.claimed_count < deal.quantity
         )
 
     @strawberry.field(
@@ -138,11 +140,15 @@ class DealNode(ModelNode, kind=Deal):
                 return None
         return self.model.visibility
 
-    @strawberry.field
+    @strawberry.field(
+        description="Vouchers left to claim: unpaid claims hold theirs until paid or released."
+    )
     def remaining(self) -> int:
         return max(0, self.model.quantity - self.model.claimed_count)
 
-    @strawberry.field
+    @strawberry.field(
+        description="已抢光: nothing left to claim now (unpaid claims released later bring stock back)."
+    )
     def sold_out(self) -> bool:
         return self.model.claimed_count >= self.model.quantity
 
@@ -158,6 +164,15 @@ class PaymentInfo:
     client_secret: str = strawberry.field(description="Hand to the payment SDK; never logged.")
     amount_cents: int
     pay_by: datetime | None
+
+
+# A voucher's code is shown while it can be used, and as the record of a use; never for a claim
+# awaiting payment or one that ended without a voucher (the till refuses those anyway).
+_CODE_SHOWN = (ClaimStatus.ISSUED, ClaimStatus.REDEEMED)
+
+
+def _shows_code(claim: Claim) -> bool:
+    return claim.status in _CODE_SHOWN
 
 
 @strawberry.type(name="Claim")
@@ -178,13 +193,17 @@ class ClaimNode(ModelNode, kind=Claim, private_to="user_id"):
         "source": lambda row: AttributionSource(row.source_type.value),
     }
 
-    @strawberry.field(description="The voucher code, XXXX-XXXX-XXXX (forgiving when typed back).")
-    def code(self) -> str:
-        return vouchers.display(self.model.code)
+    @strawberry.field(
+        description="The voucher code, XXXX-XXXX-XXXX (forgiving when typed back); only while the "
+        "voucher is usable or once used (ISSUED, REDEEMED), null otherwise (unpaid, cancelled, "
+        "refunded, expired): a screenshot never looks like a voucher the till would refuse."
+    )
+    def code(self) -> str | None:
+        return vouchers.display(self.model.code) if _shows_code(self.model) else None
 
-    @strawberry.field(description="What the voucher's QR code encodes.")
-    def qr_payload(self) -> str:
-        return vouchers.qr_payload(self.model.code)
+    @strawberry.field(description="What the voucher's QR code encodes; null when `code` is.")
+    def qr_payload(self) -> str | None:
+        return vouchers.qr_payload(self.model.code) if _shows_code(self.model) else None
 
     @strawberry.field(
         description="What it is for; shown to whoever sees the voucher (its holder, the till) even "
@@ -476,6 +495,7 @@ class Mutation:
 
 
 async def live_deals(info: Info, restaurant_id: int) -> list[DealNode]:
-    """Deals on offer now at a restaurant: what reviews, meals and events link to."""
+    """Deals in their sale window at a restaurant (sold-out ones last, with soldOut true): what
+    the restaurant page, reviews, meals and events link to, as dealsNearby lists them."""
     rows = await info.context.loaders.get(deals.load_live_deals_by_restaurant).load(restaurant_id)
     return [DealNode.from_model(r) for r in rows]

@@ -19,6 +19,7 @@ from tests.test_deals import REFUND, a_deal, claim
 from tests.test_personal_data import cli
 
 DEAL = "query($d: ID!) { deal(id: $d) { remaining } }"
+TOLD = "{ notifications(first: 20) { edges { node { kind message } } } }"
 MINE = "{ myClaims(first: 50) { edges { node { id status } } } }"
 
 
@@ -55,6 +56,10 @@ async def test_payment_landing_after_a_refund_is_refunded(client, services):
     assert refunds_of(services, intent) == [(intent, 9900)]
     mine = (await gql(client, MINE, token=diner))["data"]["myClaims"]["edges"]
     assert [e["node"]["status"] for e in mine] == ["REFUNDED"]
+    # The diner hears of the money going back once (no 购买成功: no voucher was issued).
+    told = (await gql(client, TOLD, token=diner))["data"]["notifications"]["edges"]
+    assert [e["node"]["kind"] for e in told] == ["refund_completed"]
+    assert "退款成功" in told[0]["node"]["message"] and "¥99.00" in told[0]["node"]["message"]
 
 
 async def test_refund_racing_the_webhook_always_returns_the_money(client, services):
@@ -222,6 +227,9 @@ async def test_closing_a_restaurant_refunds_its_unused_vouchers(client, services
         e["node"]["kind"] for e in (await gql(client, KINDS, token=diner))["data"]["notifications"]["edges"]
     ]
     assert kinds.count("voucher_refunded") == 1
+    # The closure's own notice covers its refunds (no 退款成功 per voucher besides); the late
+    # payment refunded by the webhook, which the closure notice did not count, is told once.
+    assert kinds.count("refund_completed") == 1 and kinds.count("voucher_paid") == 2
     told = await gql(client, "{ notifications(first: 5) { edges { node { kind message } } } }", token=diner)
     message = next(
         e["node"]["message"]
@@ -243,6 +251,7 @@ async def test_closing_a_restaurant_refunds_its_unused_vouchers(client, services
 
 
 REDEEM_FOR_CLOSURE = "mutation($c: String!) { redeemVoucher(code: $c) { errors { code } } }"
+CODES = "{ myClaims(first: 50) { edges { node { id code } } } }"
 
 
 async def test_a_redemption_racing_the_closure_is_either_used_or_refunded(client, services):
@@ -251,7 +260,9 @@ async def test_a_redemption_racing_the_closure_is_either_used_or_refunded(client
     held = [await claim(client, diner, deal) for _ in range(6)]
     for payload in held:
         assert await pay(client, services, payload["claim"]["payment"]["intentId"]) == 200
-    codes = [p["claim"]["code"] for p in held]
+    shown = (await gql(client, CODES, token=diner))["data"]["myClaims"]["edges"]
+    paid = {e["node"]["id"]: e["node"]["code"] for e in shown}
+    codes = [paid[p["claim"]["id"]] for p in held]  # shown once paid (null while unpaid)
     await asyncio.gather(
         gql(client, ARCHIVE, {"r": restaurant}, owner),
         *(gql(client, REDEEM_FOR_CLOSURE, {"c": code}, owner) for code in codes),

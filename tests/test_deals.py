@@ -72,6 +72,11 @@ def code_of(payload):
     return payload["claim"]["code"]
 
 
+async def stored_code(claim_id: str) -> str:
+    """The code in the database, whatever the API shows (null until paid, after it ends)."""
+    return (await Claim.get(id=decode(claim_id, "Claim", "id"))).code
+
+
 async def test_deal_creation_is_validated_and_staff_only(client):
     owner, restaurant = await open_restaurant(client, *random_spot())
     diner, _, _ = await register(client)
@@ -176,7 +181,9 @@ async def test_prepaid_deal_payment_webhook_refund_and_expiry(client, services):
     held = await claim(client, diner, deal)
     assert held["claim"]["status"] == "PENDING_PAYMENT" and held["claim"]["payment"]["amountCents"] == 9900
     assert held["claim"]["deal"]["remaining"] == 0
-    unpaid = await gql(client, REDEEM, {"c": held["claim"]["code"]}, owner)
+    # Unpaid: no code or QR shown (a screenshot must not pass for a voucher); the till refuses it.
+    assert (held["claim"]["code"], held["claim"]["qrPayload"]) == (None, None)
+    unpaid = await gql(client, REDEEM, {"c": await stored_code(held["claim"]["id"])}, owner)
     assert unpaid["data"]["redeemVoucher"]["errors"][0]["code"] == "PAYMENT_REQUIRED"
     intent = held["claim"]["payment"]["intentId"]
     body = webhook_body(intent)
@@ -186,11 +193,14 @@ async def test_prepaid_deal_payment_webhook_refund_and_expiry(client, services):
         "/payments/webhook", content=body, headers={"X-Signature": services.payments.sign(body)}
     )
     assert paid.status_code == 200
-    mine = await gql(client, "{ myClaims { edges { node { id status } } } }", token=diner)
-    node = mine["data"]["myClaims"]["edges"][0]["node"]
+    mine_query = "{ myClaims { edges { node { id status code qrPayload } } } }"
+    node = (await gql(client, mine_query, token=diner))["data"]["myClaims"]["edges"][0]["node"]
     assert node["status"] == "ISSUED"
+    assert node["code"].replace("-", "") == await stored_code(node["id"]) and node["qrPayload"]
     refunded = await gql(client, REFUND, {"c": node["id"]}, diner)
     assert refunded["data"]["refundClaim"]["claim"]["status"] == "REFUNDED"
+    node = (await gql(client, mine_query, token=diner))["data"]["myClaims"]["edges"][0]["node"]
+    assert (node["status"], node["code"], node["qrPayload"]) == ("REFUNDED", None, None)
     assert (intent, 9900) in services.payments.refunds
     # Stock came back; an unpaid claim that runs out of time gives it back too.
     other, _, _ = await register(client)
@@ -287,9 +297,10 @@ async def test_insights_match_a_hand_computed_fixture(client):
     yesterday = datetime.now(UTC) - timedelta(days=1)
     await Claim.filter(id=decode(a1["claim"]["id"], "Claim", "id")).update(redeemed_at=yesterday)
     data = (await gql(client, INSIGHTS, window, owner))["data"]["restaurantInsights"]
-    assert data["funnel"] == {"views": 3, "claims": 4, "redemptions": 3}
+    # a's second voucher (DIRECT) has no DIRECT view of a's: the claim counts as its view.
+    assert data["funnel"] == {"views": 4, "claims": 4, "redemptions": 3}
     assert sorted(data["bySource"], key=lambda s: s["type"]) == [
-        {"type": "DIRECT", "views": 1, "claims": 2, "redemptions": 1},
+        {"type": "DIRECT", "views": 2, "claims": 2, "redemptions": 1},
         {"type": "REVIEW", "views": 2, "claims": 2, "redemptions": 2},
     ]
     assert data["averageTicketCents"] == 20000
@@ -471,3 +482,81 @@ async def test_a_view_source_is_checked_as_a_claim_source_is(client):
     data = (await gql(client, INSIGHTS, window, owner))["data"]["restaurantInsights"]
     assert data["funnel"]["views"] == 1
     assert {s["type"]: s["views"] for s in data["bySource"] if s["views"]} == {"SHARE_LINK": 1}
+
+
+async def test_insights_on_short_ranges_neither_convert_above_100_percent_nor_extrapolate(client):
+    """A claim its claimer has no recorded view for counts as a view (never views < claims), and
+    a range shorter than a week is a week for visitsPerCustomerPerWeek (no extrapolation)."""
+    owner, restaurant, deal = await a_deal(client, perUserLimit=3)
+    a, _, _ = await register(client)
+    b, _, _ = await register(client)
+    others = [(await register(client))[0] for _ in range(3)]
+    for token in (b, *others):  # b views then claims; three others only look
+        assert (await gql(client, VIEW, {"d": deal}, token))["data"]["recordDealView"]
+    first = await claim(client, a, deal)  # the app never sent a's view
+    await claim(client, b, deal)
+    await claim(client, b, deal)  # a second voucher in the same session: its own view
+    await gql(client, REDEEM, {"c": code_of(first), "b": 5000}, owner)
+    half_day = {"r": restaurant, "from": iso(timedelta(hours=-6)), "to": iso(timedelta(hours=6))}
+    data = (await gql(client, INSIGHTS, half_day, owner))["data"]["restaurantInsights"]
+    assert data["funnel"] == {"views": 6, "claims": 3, "redemptions": 1}  # 4 recorded + a + b's 2nd
+    assert data["bySource"] == [{"type": "DIRECT", "views": 6, "claims": 3, "redemptions": 1}]
+    # One visit by one customer in twelve hours: 1 a week, not 14.
+    assert (data["customers"], data["visitsPerCustomerPerWeek"]) == (1, 1.0)
+    # A view made before the range does not account for a claim inside it.
+    since = datetime.now(UTC)
+    await claim(client, others[0], deal)  # viewed before `since`
+    claim_only = {"r": restaurant, "from": since.isoformat(), "to": iso(timedelta(hours=1))}
+    data = (await gql(client, INSIGHTS, claim_only, owner))["data"]["restaurantInsights"]
+    assert data["funnel"] == {"views": 1, "claims": 1, "redemptions": 0}
+    # Two weeks are still two weeks.
+    fortnight = {"r": restaurant, "from": iso(timedelta(days=-13)), "to": iso(timedelta(days=1))}
+    data = (await gql(client, INSIGHTS, fortnight, owner))["data"]["restaurantInsights"]
+    assert data["visitsPerCustomerPerWeek"] == 0.5
+
+
+SOLD_OUT_VIEWS = """
+query($d: ID!, $r: ID!, $lat: Float!, $lng: Float!) {
+  deal(id: $d) { id soldOut onSale remaining }
+  restaurant(id: $r) { deals { id soldOut onSale remaining } }
+  dealsNearby(lat: $lat, lng: $lng) { edges { node { id soldOut onSale remaining } } } }
+"""
+
+
+async def test_a_sold_out_deal_is_listed_alike_everywhere_until_released_stock_brings_it_back(client):
+    """已抢光: a sold-out deal in its sale window is listed by dealsNearby, the restaurant page
+    and deal(id) alike, soldOut true, onSale false, remaining 0; unpaid holds released later put
+    it back on sale everywhere."""
+    lat, lng = random_spot()
+    owner, restaurant = await open_restaurant(client, lat, lng)
+    _, _, deal = await a_deal(client, owner, restaurant, priceCents=3900, quantity=2)
+    _, _, other = await a_deal(client, owner, restaurant, title="单人餐", endsAt=iso(timedelta(days=8)))
+    holds = [await claim(client, (await register(client))[0], deal) for _ in range(2)]
+    assert [h["claim"]["status"] for h in holds] == ["PENDING_PAYMENT"] * 2
+    late, _, _ = await register(client)
+    assert (await claim(client, late, deal))["errors"][0]["code"] == "SOLD_OUT"  # the gate agrees
+    place = {"d": deal, "r": restaurant, "lat": lat, "lng": lng}
+
+    async def seen():
+        data = (await gql(client, SOLD_OUT_VIEWS, place))["data"]
+        on_page = {d["id"]: d for d in data["restaurant"]["deals"]}
+        nearby = {e["node"]["id"]: e["node"] for e in data["dealsNearby"]["edges"]}
+        assert on_page.keys() == nearby.keys() == {deal, other}
+        assert [d["id"] for d in data["restaurant"]["deals"]][-1] == (
+            deal if data["deal"]["soldOut"] else other
+        )  # sold-out ones last on the page
+        assert on_page[deal] == nearby[deal] == data["deal"]
+        assert on_page[other] == nearby[other] == {"id": other, "soldOut": False, "onSale": True, "remaining": 50}
+        return data["deal"]
+
+    assert await seen() == {"id": deal, "soldOut": True, "onSale": False, "remaining": 0}
+    await Claim.filter(id=decode(holds[0]["claim"]["id"], "Claim", "id")).update(
+        pay_by=datetime.now(UTC) - timedelta(seconds=1)
+    )
+    for _ in range(50):  # the job runner releases the unpaid hold (every second in tests)
+        if not (await seen())["soldOut"]:
+            break
+        await asyncio.sleep(0.1)
+    assert await seen() == {"id": deal, "soldOut": False, "onSale": True, "remaining": 1}
+    assert (await claim(client, late, deal))["claim"]["status"] == "PENDING_PAYMENT"
+    assert (await seen())["soldOut"] is True

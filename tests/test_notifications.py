@@ -184,3 +184,74 @@ async def test_a_suspended_persons_notifications_leave_the_list_while_suspended(
     assert "new_follower" not in kinds and "deal_expiring" in kinds and count == len(shown)
     await gql(client, MODERATE, {"r": report["id"], "a": "UNSUSPEND_USER"}, moderator)
     assert "new_follower" in [n["kind"] for n in (await notes(client, alice))[1]]
+
+
+SHARE = "mutation($d: ID!) { shareDeal(dealId: $d) { token errors { code } } }"
+CODES = "{ myClaims(first: 10) { edges { node { id status code } } } }"
+REDEEM = "mutation($c: String!) { redeemVoucher(code: $c, billCents: 9000) { errors { code } } }"
+REFUND = "mutation($c: ID!) { refundClaim(claimId: $c) { claim { status } errors { code } } }"
+
+
+async def test_the_voucher_life_tells_its_holder_and_the_referrer_not_the_staff(client, services):
+    """购买成功 when paid, 券已使用 when redeemed, 退款成功 when refunded (subject: the claim), and
+    the sharer's reward when the voucher they brought is used; nothing to staff per sale; each
+    kind can be turned off."""
+    from tests.test_correctness_money import pay
+
+    owner, _, deal = await a_deal(client, title="双人火锅套餐", priceCents=8800, quantity=10)
+    sharer, _, _ = await register(client, name="分享达人")
+    token = (await gql(client, SHARE, {"d": deal}, sharer))["data"]["shareDeal"]["token"]
+    diner, _, _ = await register(client)
+    held = await claim(client, diner, deal, source={"type": "SHARE_LINK", "id": token})
+    claim_id = held["claim"]["id"]
+    assert await notes(client, diner) == (0, [])  # awaiting payment: nothing bought yet
+    assert await pay(client, services, held["claim"]["payment"]["intentId"]) == 200
+    assert await pay(client, services, held["claim"]["payment"]["intentId"]) == 200  # repeated: once
+    count, got = await notes(client, diner)
+    assert count == 1 and [(n["kind"], n["subject"], n["actor"]) for n in got] == [
+        ("voucher_paid", {"__typename": "Claim", "id": claim_id}, None)
+    ]
+    assert all(word in got[0]["message"] for word in ("购买成功", "重庆火锅", "双人火锅套餐", "¥88.00"))
+
+    code = (await gql(client, CODES, token=diner))["data"]["myClaims"]["edges"][0]["node"]["code"]
+    assert (await gql(client, REDEEM, {"c": code}, owner))["data"]["redeemVoucher"]["errors"] == []
+    _, got = await notes(client, diner)
+    assert [(n["kind"], n["subject"]["id"]) for n in got] == [("voucher_redeemed", claim_id), ("voucher_paid", claim_id)]
+    assert "券已使用" in got[0]["message"] and "重庆火锅" in got[0]["message"]
+    _, told = await notes(client, sharer)
+    assert [(n["kind"], n["subject"], n["actor"]) for n in told] == [
+        ("referral_credit", {"__typename": "Deal", "id": deal}, None)  # the customer stays unnamed
+    ]
+    assert "带来一位顾客" in told[0]["message"] and "¥5.00" in told[0]["message"]
+    assert await notes(client, owner) == (0, [])  # no notice per sale or use to the staff
+
+    # Returned on request: 退款成功 with the amount.
+    second, _, _ = await register(client)
+    held = await claim(client, second, deal)
+    assert await pay(client, services, held["claim"]["payment"]["intentId"]) == 200
+    refunded = (await gql(client, REFUND, {"c": held["claim"]["id"]}, second))["data"]["refundClaim"]
+    assert refunded["claim"]["status"] == "REFUNDED"
+    _, got = await notes(client, second)
+    assert [(n["kind"], n["subject"]["id"]) for n in got] == [
+        ("refund_completed", held["claim"]["id"]),
+        ("voucher_paid", held["claim"]["id"]),
+    ]
+    assert "退款成功" in got[0]["message"] and "¥88.00" in got[0]["message"]
+    # An unpaid claim given back is no refund: nothing said.
+    unpaid = await claim(client, second, deal)
+    assert (await gql(client, REFUND, {"c": unpaid["claim"]["id"]}, second))["data"]["refundClaim"]["claim"][
+        "status"
+    ] == "CANCELLED"
+    assert len((await notes(client, second))[1]) == 2
+
+    # Each kind obeys the reader's preferences.
+    quiet, _, _ = await register(client)
+    for kind in ("voucher_paid", "refund_completed"):
+        done = await gql(client, SET_PREF, {"k": kind, "i": False}, quiet)
+        assert done["data"]["setNotificationPreference"]["errors"] == []
+    held = await claim(client, quiet, deal)
+    assert await pay(client, services, held["claim"]["payment"]["intentId"]) == 200
+    assert (await gql(client, REFUND, {"c": held["claim"]["id"]}, quiet))["data"]["refundClaim"]["errors"] == []
+    assert await notes(client, quiet) == (0, [])
+    prefs = {p["kind"] for p in (await gql(client, PREFS, token=quiet))["data"]["notificationPreferences"]}
+    assert {"voucher_paid", "voucher_redeemed", "refund_completed", "referral_credit"} <= prefs

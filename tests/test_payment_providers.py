@@ -163,7 +163,10 @@ async def test_redeemed_voucher_is_not_refunded(client, provider):
     name, standin = provider
     owner, diner, claim = await paid_claim(client, name, standin)
     assert (await notify(client, name, payment_of(name, standin, claim)))[0]
-    redeemed = await gql(client, REDEEM, {"c": claim["code"]}, owner)
+    # The code shows once paid (an unpaid claim's is null: a screenshot is no voucher).
+    assert claim["code"] is None
+    paid = await gql(client, "query($id: ID!) { node(id: $id) { ... on Claim { code } } }", {"id": claim["id"]}, diner)
+    redeemed = await gql(client, REDEEM, {"c": paid["data"]["node"]["code"]}, owner)
     assert redeemed["data"]["redeemVoucher"]["errors"] == []
     refund = (await gql(client, REFUND, {"c": claim["id"]}, diner))["data"]["refundClaim"]
     assert refund["errors"][0]["code"] == "ALREADY_REDEEMED"

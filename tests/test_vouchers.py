@@ -158,6 +158,8 @@ async def test_expiry_refunds_auto_refund_deals_once_with_two_arq_workers(client
         mine = (await gql(client, MINE, token=diner))["data"]["myClaims"]["edges"]
         assert [e["node"]["status"] for e in mine] == ["REFUNDED"]
         assert refunds_of(services, intent) == [(intent, 5000)]
+        kinds = [e["node"]["kind"] for e in (await gql(client, NOTES, token=diner))["data"]["notifications"]["edges"]]
+        assert kinds == ["refund_completed", "voucher_paid"]  # 过期自动退 told once, by the worker that refunded
     assert refunds_of(services, plain_intent) == []
     assert (await Claim.get(id=decode(plain_id, "Claim", "id"))).status.value == "expired"
     # The job runs again (the in-process loop does every second): nothing changes twice.
@@ -255,3 +257,27 @@ async def test_not_combinable_holds_whichever_voucher_the_till_scans_first(clien
         codes = [code_of(await claim(client, diner, deal)) for deal in (first, second)]
         assert (await redeem(client, owner, codes[0]))["errors"] == []
         assert (await redeem(client, owner, codes[1]))["errors"][0]["code"] == "NOT_STACKABLE"
+
+
+SPEND = "query($r: ID!) { restaurant(id: $r) { ratingSummary { averageSpendCents } } }"
+REDEEM_BILL = """
+mutation($c: String!, $b: Int, $p: Int) { redeemVoucher(code: $c, billCents: $b, partySize: $p) {
+  claim { status billCents } errors { field code } } }
+"""
+
+
+async def test_a_bill_counts_toward_renjun_per_person_of_the_party_at_the_till(client):
+    """人均: a bill redeemed with a party size counts as the bill over the party (to the cent,
+    half up); without one, as one diner's spend (as before)."""
+    owner, restaurant, deal = await a_deal(client)
+
+    async def spend_after(bill, party):
+        code = code_of(await claim(client, (await register(client))[0], deal))
+        done = (await gql(client, REDEEM_BILL, {"c": code, "b": bill, "p": party}, owner))["data"]
+        assert done["redeemVoucher"]["errors"] == [] and done["redeemVoucher"]["claim"]["billCents"] == bill
+        summary = (await gql(client, SPEND, {"r": restaurant}))["data"]["restaurant"]["ratingSummary"]
+        return summary["averageSpendCents"]
+
+    assert await spend_after(40000, 4) == 10000  # ¥400 for four: ¥100 a head, not ¥400
+    assert await spend_after(20000, None) == 15000  # no party size: the whole bill, one diner
+    assert await spend_after(3, 2) == 10001  # 1.5 fen each → 2 (half up): (10000 + 20000 + 2) / 3

@@ -47,9 +47,10 @@ from models.deals import (
 from models.restaurants import Restaurant, RestaurantStaff, Visibility
 from resolvers import visibility
 from resolvers.accounts.accounts import write_limit, write_window
-from resolvers.deals import attribution, gate, reads, refunds, rollup, vouchers
+from resolvers.deals import attribution, gate, reads, refunds, rollup, voucher_notices, vouchers
 from resolvers.deals.conditions import Conditions, check_claim, check_redeem
 from resolvers.deals.conditions import check as check_conditions
+from resolvers.notifications import inbox
 from resolvers.restaurants.access import require_staff
 from resolvers.restaurants.restaurants import MAX_PRICE_CENTS
 from resolvers.reviews import ratings
@@ -543,13 +544,18 @@ async def confirm_payment(
                 "id, deal_id, user_id, status, amount_cents",
             )
         row = rows[0] if rows else None
+        notice = Context(services=services)
         if row and ClaimStatus(row["status"]) == ClaimStatus.ISSUED:
             await rollup.issued(row["id"])
+            await voucher_notices.paid(notice, row["id"], row["user_id"], row["deal_id"], row["amount_cents"])
         # Money that landed on a claim ended without a voucher goes back: owed from this commit.
         ended = (ClaimStatus.ISSUED, ClaimStatus.REDEEMED)
         money_back = row is not None and ClaimStatus(row["status"]) not in ended
         if money_back:
             await refunds.owe(row["id"], intent_id, row["amount_cents"])
+            await voucher_notices.refunded(
+                notice, row["id"], row["user_id"], row["deal_id"], row["amount_cents"]
+            )
     if row is None:
         claim = await Claim.get_or_none(payment_intent=intent_id) if intent_id else None
         if claim is None:
@@ -560,6 +566,7 @@ async def confirm_payment(
         await gate.give_back(services, row["deal_id"], row["user_id"])
     if money_back:
         await refunds.pay(services, row["id"], intent_id, row["amount_cents"])
+    await inbox.announce(notice, [row["user_id"]])  # paid, or refunded: told in the commit above
     return PaymentOutcome.CONFIRMED
 
 
@@ -604,9 +611,13 @@ async def refund_claim(ctx: Context, claim_id: int) -> Claim:
         money_back = refunded["status"] == ClaimStatus.REFUNDED.value and refunded["payment_intent"]
         if money_back:
             await refunds.owe(claim_id, refunded["payment_intent"], refunded["amount_cents"])
+            await voucher_notices.refunded(
+                ctx, claim_id, viewer.id, refunded["deal_id"], refunded["amount_cents"]
+            )
     await gate.give_back(ctx.services, refunded["deal_id"], viewer.id)
     if money_back:
         await refunds.pay(ctx.services, claim_id, refunded["payment_intent"], refunded["amount_cents"])
+        await inbox.announce(ctx, [viewer.id])
     return await Claim.get(id=claim_id)
 
 
@@ -717,11 +728,19 @@ async def redeem(
         )
         # Issue 15: the visit verifies the diner's reviews there; the bill counts toward 人均.
         await ratings.verify_visits(claim.user_id, deal.restaurant_id, now)
-        await ratings.record_bill(deal.restaurant_id, bill_cents)
+        await ratings.record_bill(deal.restaurant_id, bill_cents, party_size)
+        told = [claim.user_id]
+        place = await voucher_notices.restaurant_name(deal.restaurant_id)
+        await voucher_notices.redeemed(ctx, claim.id, claim.user_id, place, deal.title)
         if await attribution.credit_due(claim):
             await ReferralCredit.create(
                 user_id=claim.referrer_id, claim_id=claim.id, amount_cents=REFERRAL_CREDIT_CENTS
             )
+            await voucher_notices.referral(
+                ctx, claim.referrer_id, claim.source_type, deal.id, place, deal.title, REFERRAL_CREDIT_CENTS
+            )
+            told.append(claim.referrer_id)
+    await inbox.announce(ctx, told)
     from resolvers.tables import meal_life  # issue 16: a redemption there checks the diner in
 
     await meal_life.voucher_check_in(ctx.services, claim.user_id, deal.restaurant_id)
@@ -816,11 +835,14 @@ async def referral_balance(user_id: int) -> int:
 
 
 async def load_live_deals_by_restaurant(keys: Sequence[int]) -> list[list[Deal]]:
-    """Deals on offer now at each restaurant (what reviews, meals and events link to)."""
+    """Deals in their sale window at each restaurant (what the restaurant page, reviews, meals
+    and events link to): the same deals as `dealsNearby`, sold-out ones included (shown 已抢光,
+    `soldOut` true and `onSale` false), after the ones still on sale."""
     now = datetime.now(UTC)
     live = Deal.filter(visibility.live_deals_q(now), restaurant_id__in=list(keys))
     rows = await live.order_by("ends_at", "id")
-    return group_by_key([d for d in rows if d.claimed_count < d.quantity], keys, "restaurant_id")
+    rows.sort(key=lambda d: d.claimed_count >= d.quantity)  # stable: sold out last
+    return group_by_key(rows, keys, "restaurant_id")
 
 
 SOURCE_NODE_TYPES = {

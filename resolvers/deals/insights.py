@@ -1,14 +1,17 @@
 """Restaurant insights: the funnel views → claims → redemptions by source, and visit economics.
 
 Definitions (all over [from, to), staff of the restaurant only):
-- views: deal views recorded; claims: claims made (stock-holding or later refunded/expired
-  excluded: only ISSUED or REDEEMED count); redemptions: vouchers redeemed in the range.
+- views: deal views recorded, plus one for each claim its claimer has no recorded view for
+  (see `_unseen_claims`), so views >= claims in total and per source; claims: claims made
+  (stock-holding or later refunded/expired excluded: only ISSUED or REDEEMED count);
+  redemptions: vouchers redeemed in the range.
 - bySource: the same three numbers per attribution source (DIRECT when none).
 - averageTicketCents: mean bill of redemptions that recorded one above zero (as 人均 does).
 - customers: distinct diners with a redemption in the range; a visit is their redemptions
   within VISIT_HOURS (3 h) of its first one (two vouchers at one table: one visit).
 - repeatCustomerRate: customers with 2+ visits in the range / customers.
-- visitsPerCustomerPerWeek: visits / customers / (range length in weeks).
+- visitsPerCustomerPerWeek: visits / customers / (range length in weeks, at least one: a range
+  shorter than a week is never extrapolated to a week).
 - newCustomers / returningCustomers: customers whose first redemption here is in the range /
   who had redeemed here before `from`.
 """
@@ -26,9 +29,11 @@ from core.replica import read_db
 from core.schedule import utc
 from models.deals import Claim, ClaimStatus, DealView, SourceType
 from resolvers.deals.conditions import VISIT_HOURS
+from resolvers.deals.deals import VIEW_WINDOW_SECONDS
 from resolvers.restaurants.access import require_staff
 
 MAX_RANGE_DAYS = 366
+MIN_RATE_SPAN = timedelta(days=7)  # visitsPerCustomerPerWeek never extrapolates a shorter range
 
 
 @dataclass
@@ -66,6 +71,36 @@ def _visits(redeemed: list[dict[str, Any]]) -> Counter[int]:
     return visits
 
 
+def _unseen_claims(views: list[dict[str, Any]], claims: list[dict[str, Any]]) -> Counter[SourceType]:
+    """Claims, per source, that no recorded view accounts for: each claim is matched to a view of
+    the same deal by its claimer from the same source, recorded in the VIEW_WINDOW before it (one
+    view session) and within the range, each view matching one claim. A claim left unmatched
+    (the app never sent the view, the view fell before `from`, a second voucher bought in one
+    session, a view made signed out) counts as a view itself: claiming the deal is seeing it."""
+    seen: dict[tuple[int, int, str], list[datetime]] = {}
+    for view in views:
+        if view["viewer_id"] is not None:
+            key = (view["deal_id"], view["viewer_id"], str(view["source_type"]))
+            seen.setdefault(key, []).append(view["created_at"])
+    for times in seen.values():
+        times.sort()
+    used: Counter[tuple[int, int, str]] = Counter()  # per key, the views matched so far (earliest)
+    unseen: Counter[SourceType] = Counter()
+    window = timedelta(seconds=VIEW_WINDOW_SECONDS)
+    for claim in sorted(claims, key=lambda c: c["created_at"]):
+        key = (claim["deal_id"], claim["user_id"], str(claim["source_type"]))
+        times = seen.get(key, [])
+        # Greedy by time: skip views too old for this claim (they are too old for later ones),
+        # take the earliest one left if it is not after the claim.
+        while used[key] < len(times) and times[used[key]] < claim["created_at"] - window:
+            used[key] += 1
+        if used[key] < len(times) and times[used[key]] <= claim["created_at"]:
+            used[key] += 1
+        else:
+            unseen[SourceType(claim["source_type"])] += 1
+    return unseen
+
+
 async def restaurant_insights(ctx: Context, restaurant_id: int, start: datetime, end: datetime) -> Insights:
     viewer = ctx.require_viewer()
     try:
@@ -81,7 +116,7 @@ async def restaurant_insights(ctx: Context, restaurant_id: int, start: datetime,
     views = (
         await DealView.filter(deal__restaurant_id=restaurant_id, created_at__gte=start, created_at__lt=end)
         .using_db(db)
-        .values_list("source_type", flat=True)
+        .values("source_type", "deal_id", "viewer_id", "created_at")
     )
     claims = (
         await Claim.filter(
@@ -91,7 +126,7 @@ async def restaurant_insights(ctx: Context, restaurant_id: int, start: datetime,
             status__in=[ClaimStatus.ISSUED, ClaimStatus.REDEEMED],
         )
         .using_db(db)
-        .values_list("source_type", flat=True)
+        .values("source_type", "deal_id", "user_id", "created_at")
     )
     redeemed = (
         await Claim.filter(deal__restaurant_id=restaurant_id, redeemed_at__gte=start, redeemed_at__lt=end)
@@ -99,10 +134,12 @@ async def restaurant_insights(ctx: Context, restaurant_id: int, start: datetime,
         .values("user_id", "source_type", "bill_cents", "redeemed_at")
     )
     by_source = {t: SourceFunnel(type=t) for t in SourceType}
-    for t in views:
-        by_source[SourceType(t)].views += 1
-    for t in claims:
-        by_source[SourceType(t)].claims += 1
+    for view in views:
+        by_source[SourceType(view["source_type"])].views += 1
+    for claim in claims:
+        by_source[SourceType(claim["source_type"])].claims += 1
+    for source, unseen in _unseen_claims(views, claims).items():
+        by_source[source].views += unseen
     for row in redeemed:
         by_source[SourceType(row["source_type"])].redemptions += 1
     bills = [r["bill_cents"] for r in redeemed if r["bill_cents"]]  # 0: nothing paid, no ticket (as 人均)
@@ -117,9 +154,9 @@ async def restaurant_insights(ctx: Context, restaurant_id: int, start: datetime,
         if visits
         else set()
     )
-    weeks = (end - start).total_seconds() / (7 * 86400)
+    weeks = max(end - start, MIN_RATE_SPAN) / timedelta(days=7)
     return Insights(
-        views=len(views),
+        views=sum(f.views for f in by_source.values()),
         claims=len(claims),
         redemptions=len(redeemed),
         by_source=[f for f in by_source.values() if f.views or f.claims or f.redemptions],

@@ -19,7 +19,7 @@ from tortoise.transactions import in_transaction
 from core.atomic import update_returning
 from core.context import Context, Services
 from models.deals import Claim, ClaimStatus
-from resolvers.deals import refunds
+from resolvers.deals import refunds, voucher_notices
 from resolvers.notifications import inbox
 
 log = logging.getLogger("tablemates.vouchers")
@@ -37,6 +37,7 @@ async def expire_vouchers(services: Services) -> Expired:
     """End every issued voucher whose use window is over; refund the 过期自动退 ones that were paid."""
     now = datetime.now(UTC)
     done = Expired()
+    ctx = Context(services=services)
     while True:
         async with in_transaction("default"):  # the refunds owed in the same commit as the batch
             rows = await update_returning(
@@ -54,14 +55,19 @@ async def expire_vouchers(services: Services) -> Expired:
                     BATCH,
                     ClaimStatus.ISSUED.value,
                 ],
-                "id, status, payment_intent, amount_cents",
+                "id, user_id, deal_id, status, payment_intent, amount_cents",
             )
             owed = [r for r in rows if r["status"] == ClaimStatus.REFUNDED.value and r["payment_intent"]]
             for row in owed:
                 await refunds.owe(row["id"], row["payment_intent"], row["amount_cents"])
+                # 过期自动退: the holder is told with the refund, in the same commit.
+                await voucher_notices.refunded(
+                    ctx, row["id"], row["user_id"], row["deal_id"], row["amount_cents"]
+                )
         for row in owed:
             await refunds.pay(services, row["id"], row["payment_intent"], row["amount_cents"])
             log.info("voucher %s refunded on expiry", row["id"])
+        await inbox.announce(ctx, [row["user_id"] for row in owed])
         done.refunded += len(owed)
         done.expired += len(rows) - len(owed)
         if len(rows) < BATCH:

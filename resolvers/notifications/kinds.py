@@ -39,6 +39,11 @@ KINDS: dict[str, str] = {
     "booking_proposed": "The restaurant proposed another time for your booking",
     "review_reply": "The restaurant replied to your review",
     "voucher_refunded": "A restaurant closed and your unused voucher was refunded",
+    # voucher life (resolvers/deals/voucher_notices.py)
+    "voucher_paid": "Your payment for a voucher went through: it is ready to use",
+    "voucher_redeemed": "A voucher of yours was used at the restaurant",
+    "refund_completed": "Money you paid for a voucher was refunded (on request, on expiry, or paid too late)",
+    "referral_credit": "Something you shared brought a customer and earned you referral credit",
 }
 
 

@@ -134,11 +134,21 @@ async def move_dish(dish_id: int, old: Share | None, new: Share | None) -> None:
         )
 
 
-async def record_bill(restaurant_id: int, bill_cents: int | None) -> None:
-    """A redeemed voucher's bill counts toward 人均 (one bill = one diner: vouchers don't record
-    party size). Inside the redemption's transaction."""
-    if bill_cents:
-        await add(restaurant_id, {"bill_sum": bill_cents, "bill_count": 1})
+def bill_per_person(bill_cents: int, party_size: int | None) -> int:
+    """A redeemed bill's spend per person: the bill over the party size the till gave, rounded to
+    the cent (half up); without a party size the bill counts as one diner's."""
+    if not party_size or party_size <= 1:
+        return bill_cents
+    return (2 * bill_cents + party_size) // (2 * party_size)
+
+
+async def record_bill(restaurant_id: int, bill_cents: int | None, party_size: int | None = None) -> None:
+    """A redeemed voucher's bill counts toward 人均 as one per-person spend: the bill divided by
+    the party size typed at the till, or, without one, the whole bill (one diner). Inside the
+    redemption's transaction."""
+    spend = bill_per_person(bill_cents, party_size) if bill_cents else 0
+    if spend:  # nothing paid (or under a cent each): no spend to count
+        await add(restaurant_id, {"bill_sum": spend, "bill_count": 1})
 
 
 async def first_visit(user_id: int, restaurant_id: int) -> datetime | None:
@@ -184,7 +194,7 @@ def weighted_average(row: RestaurantRating | None) -> float | None:
 
 
 def spend_per_person(row: RestaurantRating | None) -> int | None:
-    """人均 in cents: stated spends and redeemed bills together, each one diner."""
+    """人均 in cents: stated spends and redeemed bills (per person) together, each one entry."""
     if row is None:
         return None
     count = row.review_spend_count + row.bill_count
