@@ -258,3 +258,39 @@ async def test_guests_who_did_not_come_are_no_shows_once_the_meal_is_over(client
     assert await run_job(services, job) >= 1
     assert (await phase(client, quiet, guest))["myStatus"] == "JOINED"
     assert (await gql(client, RATE, {"m": quiet, "t": True}, guest))["data"]["rateMeal"]["errors"] == []
+
+
+async def test_a_check_in_racing_a_leave_or_removal_ends_with_one_of_them(client):
+    """Staff check a guest in at the moment the guest leaves (or the host removes them): both
+    take the meal's row lock, so either the check-in stands (the leave is TOO_LATE) or the guest
+    is gone (the check-in is NOT_JOINED); never a guest who came recorded as gone, their seat
+    handed to the waitlist."""
+    import asyncio
+
+    from models.meals import MealSeat
+    from models.tables import MealCheckIn
+    from tests.helpers import open_restaurant, random_spot
+
+    for round_ in range(6):
+        owner, restaurant = await open_restaurant(client, *random_spot())
+        host, _, meal, _ = await host_meal(client, capacity=2, restaurant=restaurant)
+        guest, guest_id, _ = await register(client)
+        await gql(client, JOIN, {"id": meal}, guest)
+        await gql(client, JOIN, {"id": meal}, (await register(client))[0])  # waitlisted
+        pk, user = decode(meal, "SharedMeal", "id"), decode(guest_id, "User", "id")
+        await SharedMeal.filter(id=pk).update(starts_at=datetime.now(UTC) + timedelta(minutes=30))
+        check_in = gql(client, CHECK_IN, {"m": meal, "u": guest_id}, owner)
+        goes = (
+            gql(client, LEAVE, {"id": meal}, guest)
+            if round_ % 2 == 0
+            else gql(client, REMOVE, {"m": meal, "u": guest_id}, host)
+        )
+        answers = await asyncio.gather(check_in, goes)
+        came = await MealCheckIn.exists(meal_id=pk, user_id=user)
+        seat = await MealSeat.get(meal_id=pk, user_id=user)
+        errors = [next(iter(a["data"].values()))["errors"] for a in answers]
+        assert sorted(len(e) for e in errors) == [0, 1], answers
+        if came:
+            assert seat.status.value == "joined" and errors[1][0]["code"] == "TOO_LATE", answers
+        else:
+            assert seat.status.value in ("left", "removed") and errors[0][0]["code"] == "NOT_JOINED"

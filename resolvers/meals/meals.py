@@ -192,6 +192,9 @@ async def release_seat(
     seat = await MealSeat.get_or_none(meal_id=meal.id, user_id=user_id)
     if seat is None or seat.status not in GOING:
         raise UserInputError(ErrorCode.NOT_JOINED, "Not a guest of this meal", field)
+    from resolvers.tables import meal_life
+
+    await meal_life.refuse_if_came(meal.id, user_id, field)  # checked in meanwhile: they came
     return await _free_seat(ctx, meal, seat, new_status)
 
 

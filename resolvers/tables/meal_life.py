@@ -103,7 +103,14 @@ async def seat_on_record(meal: SharedMeal, user_id: int, field: str = "mealId") 
     check-in must not become a no-show, a removal or a seat handed on)."""
     if datetime.now(UTC) >= meal.starts_at + MEAL_LENGTH:
         raise UserInputError(ErrorCode.TOO_LATE, "This meal is over", "mealId")
-    if await MealCheckIn.exists(meal_id=meal.id, user_id=user_id):
+    await refuse_if_came(meal.id, user_id, field)
+
+
+async def refuse_if_came(meal_id: int, user_id: int, field: str) -> None:
+    """TOO_LATE when the guest is checked in. Called again under the meal's row lock by every
+    path that frees a seat, as `check_in` checks the seat under that lock: a check-in racing a
+    leave or a removal ends with exactly one of them."""
+    if await MealCheckIn.exists(meal_id=meal_id, user_id=user_id):
         raise UserInputError(ErrorCode.TOO_LATE, "Checked in at this meal: they came", field)
 
 
@@ -115,6 +122,7 @@ async def leave_after_start(ctx: Context, meal: SharedMeal, user_id: int) -> Non
             raise UserInputError(ErrorCode.CANCELLED, "This meal was cancelled", "mealId")
         if row["status"] != MealStatus.OPEN.value:
             raise UserInputError(ErrorCode.TOO_LATE, "This meal is over", "mealId")
+        await refuse_if_came(meal.id, user_id, "mealId")
         # A seat (joined, or held for an offer) is given back: nobody joins a meal under way.
         held = await MealSeat.filter(meal_id=meal.id, user_id=user_id, status=SeatStatus.JOINED).update(
             status=SeatStatus.NO_SHOW
@@ -153,9 +161,11 @@ async def check_in(ctx: Context, meal_id: int, user_id: int) -> SharedMeal:
         raise UserInputError(
             ErrorCode.TOO_EARLY, "Check in from an hour before the meal until it ends", "mealId"
         )
-    if not await MealSeat.filter(meal_id=meal.id, user_id=user_id, status__in=list(SEATED)).exists():
-        raise UserInputError(ErrorCode.NOT_JOINED, "Not seated at this meal", "userId")
     async with in_transaction("default"):
+        # The seat checked under the meal's row lock, as every path that frees a seat takes it.
+        await lock_row("shared_meals", meal.id, "id")
+        if not await _seated(meal.id, user_id):
+            raise UserInputError(ErrorCode.NOT_JOINED, "Not seated at this meal", "userId")
         try:
             await MealCheckIn.create(meal_id=meal.id, user_id=user_id)
         except IntegrityError:
@@ -164,6 +174,10 @@ async def check_in(ctx: Context, meal_id: int, user_id: int) -> SharedMeal:
         await ratings.verify_visits(user_id, meal.restaurant_id, now)
     await _publish(ctx.services, meal.id, "checked_in")
     return meal
+
+
+async def _seated(meal_id: int, user_id: int) -> bool:
+    return await MealSeat.filter(meal_id=meal_id, user_id=user_id, status__in=list(SEATED)).exists()
 
 
 async def voucher_check_in(services: Services, user_id: int, restaurant_id: int) -> None:
@@ -179,7 +193,11 @@ async def voucher_check_in(services: Services, user_id: int, restaurant_id: int)
     ).values_list("meal_id", flat=True)
     for meal_id in seats:
         try:
-            await MealCheckIn.create(meal_id=meal_id, user_id=user_id, by_voucher=True)
+            async with in_transaction("default"):
+                await lock_row("shared_meals", meal_id, "id")  # as `check_in`: not racing a leave
+                if not await _seated(meal_id, user_id):
+                    continue  # left or removed meanwhile
+                await MealCheckIn.create(meal_id=meal_id, user_id=user_id, by_voucher=True)
         except IntegrityError:
             continue  # already checked in
         await _publish(services, meal_id, "checked_in")
