@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from tortoise import connections
 from tortoise.expressions import F
 
 from core.atomic import update_returning
@@ -41,6 +42,7 @@ class Closure:
 async def end_sales(ctx: Context, restaurant_id: int) -> Closure:
     """Inside the archive's transaction: deals ended, open vouchers refunded or cancelled."""
     now = datetime.now(UTC)
+    await _lock_holds(restaurant_id)
     deals = await update_returning(
         "deals",
         "status = ?",
@@ -78,6 +80,20 @@ async def end_sales(ctx: Context, restaurant_id: int) -> Closure:
             closure.owed.append((row["id"], row["payment_intent"], row["amount_cents"]))
     await _tell_holders(ctx, restaurant_id, claims, closure)
     return closure
+
+
+async def _lock_holds(restaurant_id: int) -> None:
+    """The people's hold rows of the restaurant's deals first: a claim (and a refund) locks its
+    holder's row, then the deal's; a close taking the deals first deadlocked with the claims of
+    a busy restaurant and mostly failed. Rows a claim inserts meanwhile need no lock: that claim
+    finds the deal ended once this commits. (SQLite's writers are one at a time already.)"""
+    conn = connections.get("default")
+    if conn.capabilities.dialect == "postgres":
+        await conn.execute_query(
+            "SELECT 1 FROM user_deal_counts WHERE deal_id IN (SELECT id FROM deals WHERE restaurant_id = $1) "
+            "ORDER BY deal_id, user_id FOR UPDATE",
+            [restaurant_id],
+        )
 
 
 async def _tell_holders(
