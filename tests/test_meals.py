@@ -400,3 +400,30 @@ async def test_private_meal_subscription_is_refused(app, client):
                 message = await asyncio.wait_for(ws.receive_json(), 10)
                 assert message["type"] == "error" or message["payload"].get("errors"), message
                 assert "FORBIDDEN" in str(message)
+
+
+async def test_a_join_signed_in_before_a_suspension_does_not_outlive_it(client):
+    """A request authenticated just before a moderator's suspension may still be writing after
+    it: the join (or a new meal) reads the diner's row under its lock, so the seat is refused,
+    or it commits first and the suspension's clean-up finds it; never a suspended guest holding a
+    seat. (The suspension here is written straight to the row, as if it landed mid-request: the
+    token still resolves from the viewer cache.)"""
+    from datetime import UTC, datetime, timedelta
+
+    from models.accounts import User
+    from models.meals import MealSeat
+    from schema.ids import decode
+
+    _, _, meal, restaurant = await host_meal(client, capacity=4)
+    diner, diner_id, _ = await register(client)
+    assert (await gql(client, "{ me { id } }", token=diner))["data"]["me"]["id"] == diner_id
+    pk = decode(diner_id, "User", "id")
+    await User.filter(id=pk).update(suspended_until=datetime.now(UTC) + timedelta(days=3))
+    joined = await gql(client, JOIN, {"id": meal}, diner, expect_errors=True)
+    assert [e["extensions"]["code"] for e in joined["errors"]] == ["UNAUTHENTICATED"], joined
+    assert not await MealSeat.filter(user_id=pk, meal_id=decode(meal, "SharedMeal", "id")).exists()
+    hosted = await gql(
+        client, CREATE, {"i": {"restaurantId": restaurant, "title": "小号局", "startsAt": later(), "capacity": 3}},
+        diner, expect_errors=True,
+    )
+    assert [e["extensions"]["code"] for e in hosted["errors"]] == ["UNAUTHENTICATED"], hosted

@@ -24,12 +24,13 @@ from tortoise.transactions import in_transaction
 from core import pubsub
 from core.atomic import lock_row
 from core.context import Context
-from core.errors import Collector, ErrorCode, UserInputError
+from core.errors import AuthError, Collector, ErrorCode, UserInputError
 from core.loaders import Loaders, group_by_key
 from core.nearby import near
 from core.pagination import Page
 from core.schedule import check_start, utc
 from core.text import check_title, check_visible_text
+from models.accounts import User
 from models.meals import Audience, MealSeat, MealStatus, ReservationStatus, SeatStatus, SharedMeal
 from models.restaurants import Restaurant, Visibility
 from resolvers import feed, visibility
@@ -74,6 +75,7 @@ async def create_meal(ctx: Context, fields: MealFields) -> SharedMeal:
     if not await Restaurant.filter(visibility.restaurants_q(), id=fields.restaurant_id).exists():
         raise UserInputError(ErrorCode.NOT_FOUND, "No such restaurant", "restaurantId")
     async with in_transaction("default"):
+        await _lock_diner(viewer.id)
         meal = await SharedMeal.create(
             host_id=viewer.id,
             restaurant_id=fields.restaurant_id,
@@ -87,6 +89,16 @@ async def create_meal(ctx: Context, fields: MealFields) -> SharedMeal:
         await MealSeat.create(meal_id=meal.id, user_id=viewer.id, status=SeatStatus.HOST)
         await feed.publish(FEED_KIND, meal.id, viewer.id, fields.restaurant_id, fields.audience.value)
     return meal
+
+
+async def _lock_diner(user_id: int) -> None:
+    """First in a transaction that seats or hosts someone: their row locked, and refused if a
+    suspension came in since they signed in. A suspension's UPDATE waits for this transaction (or
+    this one sees it), so its clean-up (`leave_all`, after its commit) finds every seat written
+    before it: a suspended diner never keeps a seat, or an open meal, that landed just after."""
+    await lock_row("users", user_id, "id", strength="NO KEY UPDATE")
+    if await User.filter(id=user_id, suspended_until__gt=datetime.now(UTC)).exists():
+        raise AuthError("UNAUTHENTICATED", "This account is suspended")
 
 
 async def visible_meal(ctx: Context, meal_id: int, field: str = "mealId") -> SharedMeal:
@@ -130,6 +142,7 @@ async def join_meal(ctx: Context, meal_id: int) -> tuple[SeatStatus, SharedMeal]
         raise UserInputError(ErrorCode.ALREADY_JOINED, "You host this meal", "mealId")
     try:
         async with in_transaction("default"):
+            await _lock_diner(viewer.id)
             await _lock_open(meal.id)
             existing = await MealSeat.get_or_none(meal_id=meal.id, user_id=viewer.id)
             if existing and existing.status in GOING:
