@@ -14,7 +14,7 @@ KINDS: dict[str, str] = {
     "meal_joined": "A diner joined, asked to join or waitlisted for a meal you host",
     "meal_left": "A guest left a meal you host",
     "promoted": "A seat freed up and you moved from the waitlist into the meal",
-    "removed": "The host removed you from a meal",
+    "removed": "You are no longer on a meal's guest list",
     "join_joined": "The host approved your request and seated you",
     "join_waitlisted": "The host approved your request; you are on the waitlist",
     "join_declined": "The host declined your request to join",
