@@ -202,7 +202,10 @@ class RestaurantEventNode(ModelNode, kind=RestaurantEvent):
     ends_at: datetime
     capacity: int
     seats_taken: int
-    price_cents: int
+    price_cents: int = strawberry.field(
+        description="Paid at the restaurant (到店付): an RSVP holds a place, no money moves in the "
+        "app. To sell tickets, link a deal to the event and diners claim it from the event."
+    )
     currency: str
     tags: list[str]
     cancelled: bool
