@@ -17,7 +17,7 @@ from typing import Any
 from tortoise.expressions import Q
 
 from core.errors import BadRequestError
-from core.pagination import Page, decode_cursor, encode_cursor
+from core.pagination import Page, cursor_time, decode_cursor, encode_cursor
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class Key:
 
 def _value(key: Key, raw: Any) -> Any:
     if key.kind is datetime and isinstance(raw, str):
-        return datetime.fromisoformat(raw)
+        return cursor_time(raw)
     if key.kind is bool and isinstance(raw, bool):
         return raw
     if key.kind is int and isinstance(raw, int) and not isinstance(raw, bool):

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from core.errors import BadRequestError
+from core.schedule import FIRST_YEAR, LAST_YEAR
 
 MAX_PAGE = 100
 DEFAULT_PAGE = 20
@@ -84,13 +85,25 @@ def _plausible(value: Any) -> bool:
     return isinstance(value, str) and len(value) <= _MAX_TEXT
 
 
+def cursor_time(raw: Any) -> datetime:
+    """A timestamp a cursor carries: as we write them, aware and within the years 2000-2100.
+    ("0001-01-01T00:00+14:00" is no instant PostgreSQL's driver can send: a 500, not a page.)"""
+    try:
+        moment = datetime.fromisoformat(raw)
+    except (TypeError, ValueError):
+        raise BadRequestError("Malformed cursor") from None
+    if moment.utcoffset() is None or not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise BadRequestError("Malformed cursor")
+    return moment
+
+
 def newest_first_cursor(after: str | None) -> tuple[datetime, int] | None:
     """The (created_at, id) a `newest_first` cursor carries."""
     key = decode_cursor(after, 2)
     if key is None:
         return None
     try:
-        return datetime.fromisoformat(key[0]), int(key[1])
+        return cursor_time(key[0]), int(key[1])
     except (TypeError, ValueError):
         raise BadRequestError("Malformed cursor") from None
 
@@ -131,7 +144,7 @@ async def newest_by(queryset: Any, field: str, first: int | None, after: str | N
     key = decode_cursor(after, 2)
     if key is not None:
         try:
-            moment, last_id = datetime.fromisoformat(key[0]), int(key[1])
+            moment, last_id = cursor_time(key[0]), int(key[1])
         except (TypeError, ValueError):
             raise BadRequestError("Malformed cursor") from None
         queryset = queryset.filter(Q(**{f"{field}__lt": moment}) | Q(**{field: moment, "id__lt": last_id}))

@@ -22,7 +22,7 @@ from tortoise.transactions import in_transaction
 from core.atomic import one_at_a_time
 from core.context import Context
 from core.errors import AuthError, BadRequestError, ErrorCode, UserInputError
-from core.pagination import Page, decode_cursor, encode_cursor, newest_first, page_size
+from core.pagination import Page, cursor_time, decode_cursor, encode_cursor, newest_first, page_size
 from models.accounts import Role, User
 from models.conversations import Message
 from models.deals import Deal
@@ -379,7 +379,7 @@ def _queue_cursor(after: str | None) -> tuple[int | None, tuple[int, datetime, i
     if key is None:
         return None, None
     try:
-        start = (int(key[1]), datetime.fromisoformat(key[2]), int(key[3]))
+        start = (int(key[1]), cursor_time(key[2]), int(key[3]))
         return int(key[0]), start
     except (TypeError, ValueError):
         raise BadRequestError("Malformed cursor") from None

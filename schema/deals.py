@@ -166,13 +166,8 @@ class PaymentInfo:
     pay_by: datetime | None
 
 
-# A voucher's code is shown while it can be used, and as the record of a use; never for a claim
-# awaiting payment or one that ended without a voucher (the till refuses those anyway).
-_CODE_SHOWN = (ClaimStatus.ISSUED, ClaimStatus.REDEEMED)
-
-
 def _shows_code(claim: Claim) -> bool:
-    return claim.status in _CODE_SHOWN
+    return claim.status in vouchers.CODE_SHOWN
 
 
 @strawberry.type(name="Claim")

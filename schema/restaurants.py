@@ -119,7 +119,9 @@ class RestaurantNode(ModelNode, kind=Restaurant):
 
         return await opens_at(info, self.model)
 
-    @strawberry.field(description="Deals on sale now, sold-out ones (soldOut, 已抢光) after those still on sale.")
+    @strawberry.field(
+        description="Deals on sale now, sold-out ones (soldOut, 已抢光) after those still on sale."
+    )
     async def deals(self, info: Info) -> list[Annotated[DealNode, strawberry.lazy("schema.deals")]]:
         from schema.deals import live_deals
 

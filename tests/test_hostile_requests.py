@@ -497,3 +497,30 @@ async def test_a_cancelled_waiter_leaves_the_shared_answer_to_the_others():
     cancelled.cancel()
     assert await kept == "row 7"
     assert await loader.load(7) == "row 7"
+
+
+BAD_TIMES = ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "2020-01-01T00:00:00", "1999-12-31T23:00:00+00:00"]
+TIMED = {  # lists whose cursors carry a timestamp, and where it sits among the values
+    "feed(after: $a) { edges { cursor } }": lambda t: [t, 1],
+    "notifications(after: $a) { edges { cursor } }": lambda t: [t, 1],
+    "matches(after: $a) { edges { cursor } }": lambda t: [t, 1],
+    "conversations(after: $a) { edges { cursor } }": lambda t: [t, 1],
+    "restaurant(id: $r) { reviews(after: $a) { edges { cursor } } }": lambda t: [t, 1],
+    "restaurant(id: $r) { reviews(sort: MOST_HELPFUL, after: $a) { edges { cursor } } }": lambda t: [True, 1, t, 1],
+    "moderationQueue(after: $a) { edges { cursor } }": lambda t: [1, 1, t, 1],
+}
+
+
+async def test_cursor_timestamps_out_of_range_are_bad_requests(client, services):
+    """["0001-01-01T00:00:00+14:00", 1] is no instant PostgreSQL's driver can send: it was a 500
+    on six lists there. A cursor's timestamp is aware and within 2000-2100, as we write them."""
+    from tests.helpers import account_with_role
+
+    moderator, _ = await account_with_role(client, services)
+    _, restaurant = await open_restaurant(client, *random_spot())
+    for field, shape in TIMED.items():
+        variables = "$a: String" + (", $r: ID!" if "$r" in field else "")
+        for moment in BAD_TIMES:
+            cursor = forged_cursor(shape(moment))
+            body = await gql(client, f"query({variables}) {{ {field} }}", {"a": cursor, "r": restaurant}, moderator, expect_errors=True)
+            assert [e["extensions"]["code"] for e in body.get("errors", [])] == ["BAD_USER_INPUT"], (field, moment, body)

@@ -13,7 +13,7 @@ EDIT = """mutation($r: ID!, $b: String!) { updateReviewReply(replyId: $r, body: 
   reply { body } errors { field code } } }"""
 DELETE = "mutation($r: ID!) { deleteReviewReply(replyId: $r) { deletedId errors { field code } } }"
 UNDER = "query($id: ID!) { node(id: $id) { ... on Review { reply { id body } } } }"
-NOTES = "{ notifications { edges { node { kind message } } } }"
+NOTES = "{ notifications { edges { node { kind message subject { __typename id } } } } }"
 STAFF = (
     "mutation($r: ID!, $e: String!) { addRestaurantStaff(restaurantId: $r, email: $e) { errors { code } } }"
 )
@@ -49,6 +49,8 @@ async def test_staff_reply_once_edit_delete_and_author_is_notified(client):
     assert under == {"id": reply_id, "body": "抱歉，已改进出菜速度"}
     notes = (await gql(client, NOTES, token=author))["data"]["notifications"]["edges"]
     assert [n["node"]["kind"] for n in notes] == ["review_reply"]
+    assert notes[0]["node"]["message"].endswith("回复了你的点评")  # names the restaurant
+    assert notes[0]["node"]["subject"] == {"__typename": "Review", "id": rid}  # opens the review
 
     twice = await gql(client, REPLY, {"r": rid, "b": "再来一次"}, owner)
     assert errors(twice, "replyToReview") == [("reviewId", "DUPLICATE")]

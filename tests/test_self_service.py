@@ -86,6 +86,19 @@ async def test_export_my_data_is_what_the_cli_exports(client, settings):
     assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
+async def test_the_export_shows_a_voucher_code_only_as_the_claim_does(client):
+    """An unpaid claim's code is null on the Claim type (a screenshot is no voucher): the data
+    export must not hand it out either; once paid, both show it."""
+    from tests.test_deals import a_deal, claim
+
+    _, _, deal = await a_deal(client, priceCents=9900)
+    diner, _, _ = await register(client)
+    held = await claim(client, diner, deal)
+    assert held["claim"]["status"] == "PENDING_PAYMENT" and held["claim"]["code"] is None
+    exported = (await gql(client, EXPORT, token=diner))["data"]["exportMyData"]["claims"]
+    assert [(c["status"], c["code"]) for c in exported] == [("pending_payment", None)]
+
+
 async def test_delete_my_account_needs_the_password_and_ends_every_session(client):
     diner, diner_id, email = await register(client, name="要走的人")
     other_device = (await gql(client, LOGIN, {"e": email, "p": PASSWORD}))["data"]["login"]["token"]

@@ -27,6 +27,7 @@ from models.restaurants import Visibility
 from models.reviews import HelpfulVote, Photo, Review, ReviewEdit
 from resolvers.accounts.accounts import DINER_KIND
 from resolvers.accounts.sessions import end_all_sessions
+from resolvers.deals.vouchers import CODE_SHOWN
 from resolvers.meals import events, meals
 from resolvers.reviews import reviews
 
@@ -84,7 +85,7 @@ async def export_user(user: User) -> dict[str, Any]:
             {
                 "id": c.id,
                 "dealId": c.deal_id,
-                "code": c.code,
+                "code": c.code if c.status in CODE_SHOWN else None,  # as the Claim type shows it
                 "status": c.status.value,
                 "amountCents": c.amount_cents,
                 "billCents": c.bill_cents,

@@ -8,9 +8,15 @@ from __future__ import annotations
 
 import secrets
 
+from models.deals import ClaimStatus
+
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 LENGTH = 12
 LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"})
+# A voucher's code is shown while it can be used, and as the record of a use; never for a claim
+# awaiting payment or one that ended without a voucher (the till refuses those anyway), so a
+# screenshot never passes for a voucher. The Claim type and the data export both follow it.
+CODE_SHOWN = (ClaimStatus.ISSUED, ClaimStatus.REDEEMED)
 
 
 def new_code() -> str:
