@@ -59,7 +59,7 @@ async def test_payment_landing_after_a_refund_is_refunded(client, services):
     # The diner hears of the money going back once (no 购买成功: no voucher was issued).
     told = (await gql(client, TOLD, token=diner))["data"]["notifications"]["edges"]
     assert [e["node"]["kind"] for e in told] == ["refund_completed"]
-    assert "退款成功" in told[0]["node"]["message"] and "¥99.00" in told[0]["node"]["message"]
+    assert "退款已受理" in told[0]["node"]["message"] and "¥99.00" in told[0]["node"]["message"]
 
 
 async def test_refund_racing_the_webhook_always_returns_the_money(client, services):
@@ -227,7 +227,7 @@ async def test_closing_a_restaurant_refunds_its_unused_vouchers(client, services
         e["node"]["kind"] for e in (await gql(client, KINDS, token=diner))["data"]["notifications"]["edges"]
     ]
     assert kinds.count("voucher_refunded") == 1
-    # The closure's own notice covers its refunds (no 退款成功 per voucher besides); the late
+    # The closure's own notice covers its refunds (no 退款已受理 per voucher besides); the late
     # payment refunded by the webhook, which the closure notice did not count, is told once.
     assert kinds.count("refund_completed") == 1 and kinds.count("voucher_paid") == 2
     told = await gql(client, "{ notifications(first: 5) { edges { node { kind message } } } }", token=diner)

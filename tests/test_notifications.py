@@ -193,7 +193,7 @@ REFUND = "mutation($c: ID!) { refundClaim(claimId: $c) { claim { status } errors
 
 
 async def test_the_voucher_life_tells_its_holder_and_the_referrer_not_the_staff(client, services):
-    """购买成功 when paid, 券已使用 when redeemed, 退款成功 when refunded (subject: the claim), and
+    """购买成功 when paid, 券已使用 when redeemed, 退款已受理 when refunded (subject: the claim), and
     the sharer's reward when the voucher they brought is used; nothing to staff per sale; each
     kind can be turned off."""
     from tests.test_correctness_money import pay
@@ -225,7 +225,7 @@ async def test_the_voucher_life_tells_its_holder_and_the_referrer_not_the_staff(
     assert "带来一位顾客" in told[0]["message"] and "¥5.00" in told[0]["message"]
     assert await notes(client, owner) == (0, [])  # no notice per sale or use to the staff
 
-    # Returned on request: 退款成功 with the amount.
+    # Returned on request: 退款已受理 with the amount.
     second, _, _ = await register(client)
     held = await claim(client, second, deal)
     assert await pay(client, services, held["claim"]["payment"]["intentId"]) == 200
@@ -236,7 +236,7 @@ async def test_the_voucher_life_tells_its_holder_and_the_referrer_not_the_staff(
         ("refund_completed", held["claim"]["id"]),
         ("voucher_paid", held["claim"]["id"]),
     ]
-    assert "退款成功" in got[0]["message"] and "¥88.00" in got[0]["message"]
+    assert "退款已受理" in got[0]["message"] and "¥88.00" in got[0]["message"]
     # An unpaid claim given back is no refund: nothing said.
     unpaid = await claim(client, second, deal)
     assert (await gql(client, REFUND, {"c": unpaid["claim"]["id"]}, second))["data"]["refundClaim"]["claim"][

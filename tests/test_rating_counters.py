@@ -125,3 +125,20 @@ async def test_review_written_while_the_voucher_is_redeemed_is_verified(client):
     want = await expected(client, restaurant)
     assert want["verifiedReviewCount"] == len(diners)
     assert await visible_summary(client, restaurant) == want
+
+
+async def test_menu_edits_racing_reviews_keep_the_dish_counters(client):
+    """updateDish writes only the fields asked for: a save of the row read before a review
+    landed wrote the old rating counters back (the review lost from the dish's count)."""
+    update = "mutation($d: ID!, $i: DishUpdateInput!) { updateDish(dishId: $d, input: $i) { errors { code } } }"
+    count = "query($id: ID!) { dish(id: $id) { reviewCount reviews(first: 50) { totalCount } } }"
+    owner, restaurant = await open_restaurant(client, *random_spot())
+    dish = await add_dish(client, owner, restaurant, name="口水鸡")
+    diners = [(await register(client))[0] for _ in range(8)]
+    calls = []
+    for n, token in enumerate(diners):
+        calls.append(gql(client, REVIEW, {"i": {"dishId": dish, "rating": 4, "body": "麻辣鲜香"}}, token))
+        calls.append(gql(client, update, {"d": dish, "i": {"priceCents": 2800 + n}}, owner))
+    await asyncio.gather(*calls)
+    got = (await gql(client, count, {"id": dish}))["data"]["dish"]
+    assert got["reviewCount"] == got["reviews"]["totalCount"] == 8, got

@@ -294,3 +294,40 @@ async def test_a_check_in_racing_a_leave_or_removal_ends_with_one_of_them(client
             assert seat.status.value == "joined" and errors[1][0]["code"] == "TOO_LATE", answers
         else:
             assert seat.status.value in ("left", "removed") and errors[0][0]["code"] == "NOT_JOINED"
+
+
+async def test_a_voucher_check_in_alone_takes_no_roll_call(client, services):
+    """A guest paying with a voucher at the till is checked in automatically; that proves they
+    came, but staff took no attendance, so the other guests are not marked no-shows."""
+    owner, restaurant, deal = await a_deal(client)
+    host, _, meal, _ = await host_meal(client, restaurant=restaurant)
+    payer, _, _ = await register(client)
+    quiet, _, _ = await register(client)
+    for token in (payer, quiet):
+        await gql(client, JOIN, {"id": meal}, token)
+    await started(meal, 0.5)
+    code = code_of(await claim(client, payer, deal))
+    assert (await gql(client, REDEEM, {"c": code}, owner))["data"]["redeemVoucher"]["errors"] == []
+    await started(meal, 3.5)
+    job = next(j for j in JOBS if j.name == "complete-meals")
+    assert await run_job(services, job) >= 1
+    for token in (payer, quiet):
+        assert (await phase(client, meal, token))["myStatus"] == "JOINED"
+    assert (await gql(client, RATE, {"m": meal, "t": True}, quiet))["data"]["rateMeal"]["errors"] == []
+
+
+async def test_a_guest_who_came_and_then_deleted_their_account_leaves_no_phantom_seat(client):
+    """Leaving can't free a checked-in guest's seat (they came), so account deletion takes the
+    seat with the row: seatsTaken stays the guests listed."""
+    from tests.helpers import open_restaurant, random_spot
+
+    owner, restaurant = await open_restaurant(client, *random_spot())
+    host, _, meal, _ = await host_meal(client, restaurant=restaurant)
+    guest, guest_id, _ = await register(client)
+    await gql(client, JOIN, {"id": meal}, guest)
+    await started(meal, 0.5)
+    assert (await gql(client, CHECK_IN, {"m": meal, "u": guest_id}, owner))["data"]["checkInGuest"]["errors"] == []
+    erase = "mutation($p: String!) { deleteMyAccount(password: $p) { errors { code } } }"
+    assert (await gql(client, erase, {"p": "correct horse battery"}, guest))["data"]["deleteMyAccount"]["errors"] == []
+    seen = (await gql(client, SEATS, {"id": meal}, host))["data"]["sharedMeal"]
+    assert seen["seatsTaken"] == len(seen["guests"]) == 1, seen

@@ -184,3 +184,12 @@ async def test_racing_answers_and_lapses_move_each_offer_once(client, services):
             for n in (await gql(client, NOTES, token=second))["data"]["notifications"]["edges"]
         ]
         assert kinds.count("seat_offered") == (pair[1] == "OFFERED")
+
+
+async def test_a_cancelled_meal_takes_its_open_offer_with_it(client):
+    host, meal, guest, (first,) = await a_full_table_with_a_queue(client, 1)
+    await gql(client, LEAVE, {"id": meal}, guest)
+    assert (await gql(client, OFFER, {"id": meal}, first))["data"]["mySeatOffer"] is not None
+    cancel = "mutation($id: ID!) { cancelSharedMeal(mealId: $id) { errors { code } } }"
+    assert (await gql(client, cancel, {"id": meal}, host))["data"]["cancelSharedMeal"]["errors"] == []
+    assert (await gql(client, OFFER, {"id": meal}, first))["data"]["mySeatOffer"] is None

@@ -13,14 +13,14 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
-from tortoise.expressions import Q
+from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from core.context import Context, Services
 from models.accounts import User
 from models.deals import Claim, ReferralCredit
 from models.foodies import Block, Follow, MatchRequest
-from models.meals import EventRsvp, MealSeat, Notification
+from models.meals import EventRsvp, MealSeat, MealStatus, Notification, SeatStatus, SharedMeal
 from models.notifications import NotificationPreference, PushDevice
 from models.privacy import LocationConsent
 from models.restaurants import Visibility
@@ -135,6 +135,13 @@ async def delete_user(services: Services, user: User) -> dict[str, int]:
     async with in_transaction("default"):
         await Review.filter(id__in=review_ids).delete()
         await HelpfulVote.filter(user_id=user.id).delete()
+        # Seats leaving could not free (checked in at a meal under way) go with the row, so
+        # `seatsTaken` stays the guests and offers listed.
+        held = MealSeat.filter(
+            user_id=user.id, status__in=[SeatStatus.JOINED, SeatStatus.OFFERED], meal__status=MealStatus.OPEN
+        )
+        for meal_id in await held.values_list("meal_id", flat=True):
+            await SharedMeal.filter(id=meal_id).update(seats_taken=F("seats_taken") - 1)
         await MealSeat.filter(user_id=user.id).delete()
         await EventRsvp.filter(user_id=user.id).delete()
         await Follow.filter(Q(follower_id=user.id) | Q(followee_id=user.id)).delete()

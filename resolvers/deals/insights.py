@@ -6,7 +6,8 @@ Definitions (all over [from, to), staff of the restaurant only):
   (stock-holding or later refunded/expired excluded: only ISSUED or REDEEMED count);
   redemptions: vouchers redeemed in the range.
 - bySource: the same three numbers per attribution source (DIRECT when none).
-- averageTicketCents: mean bill of redemptions that recorded one above zero (as 人均 does).
+- averageTicketCents: mean bill per table (客单价) of redemptions that recorded one above zero;
+  人均 divides each bill by its party size, claims don't keep it, so this stays per table.
 - customers: distinct diners with a redemption in the range; a visit is their redemptions
   within VISIT_HOURS (3 h) of its first one (two vouchers at one table: one visit).
 - repeatCustomerRate: customers with 2+ visits in the range / customers.

@@ -27,8 +27,9 @@ UPSERT = (
 
 
 async def time_zone(restaurant_id: int) -> str:
+    """The restaurant's IANA zone (UTC when it has none, or no longer exists)."""
     zones = await Restaurant.filter(id=restaurant_id).values_list("timezone", flat=True)
-    return zones[0] if zones else "UTC"
+    return zones[0] if zones and zones[0] else "UTC"
 
 
 async def slot(restaurant_id: int, at: datetime, zone: str | None = None) -> tuple[date, int]:

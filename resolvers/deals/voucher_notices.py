@@ -66,7 +66,7 @@ async def refunded(ctx: Context | None, claim_id: int, user_id: int, deal_id: in
         ctx,
         [user_id],
         "refund_completed",
-        f"退款成功：「{name}」{title} {yuan(amount_cents)}，将原路退回你的支付账户",
+        f"退款已受理：「{name}」{title} {yuan(amount_cents)}，将原路退回你的支付账户",
         subject=("Claim", claim_id),
     )
 

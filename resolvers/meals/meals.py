@@ -352,6 +352,9 @@ async def cancel(ctx: Context, meal: SharedMeal, **also: object) -> None:
         guests = await MealSeat.filter(meal_id=meal.id, status__in=list(GOING)).values_list(
             "user_id", flat=True
         )
+        from resolvers.tables import offers
+
+        await offers.withdraw(meal.id)  # no open seat offer outlives its meal
         await notifications.notify(
             ctx, list(guests), "meal_cancelled", f"「{meal.title}」已取消", meal_id=meal.id
         )

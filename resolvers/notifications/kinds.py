@@ -42,7 +42,7 @@ KINDS: dict[str, str] = {
     # voucher life (resolvers/deals/voucher_notices.py)
     "voucher_paid": "Your payment for a voucher went through: it is ready to use",
     "voucher_redeemed": "A voucher of yours was used at the restaurant",
-    "refund_completed": "Money you paid for a voucher was refunded (on request, on expiry, or paid too late)",
+    "refund_completed": "A refund for a voucher you paid for was accepted: the money goes back",
     "referral_credit": "Something you shared brought a customer and earned you referral credit",
 }
 

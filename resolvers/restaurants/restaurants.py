@@ -23,6 +23,7 @@ from resolvers import visibility
 from resolvers.accounts.accounts import user_by_email, write_limit
 from resolvers.foodies.tastes import CUISINES
 from resolvers.restaurants.access import require_staff
+from resolvers.reviews import ratings
 from resolvers.search.index import reindex_restaurant
 
 RESTAURANT_KIND = "restaurant"
@@ -238,22 +239,29 @@ async def update_dish(ctx: Context, dish_id: int, fields: DishFields) -> Dish:
     collector = Collector()
     _check_dish(fields, collector, creating=False)
     collector.raise_if_any()
-    for name in ("name", "price_cents", "tags", "description"):
-        value = getattr(fields, name)
-        if value is not None:
-            setattr(dish, name, value)
+    changes = {
+        name: getattr(fields, name)
+        for name in ("name", "price_cents", "tags", "description")
+        if getattr(fields, name) is not None
+    }
     async with in_transaction("default"):
+        await ratings.lock(dish.restaurant_id)  # the review writers' order: counters, then the dish
         if fields.name is not None:
             await _check_new_name(dish.restaurant_id, fields.name, dish.id)
-        await dish.save()
+        # Only the fields asked for, and only while not archived: a save of the whole row read
+        # earlier would write back stale rating counters (a review posted meanwhile lost) or
+        # bring back a dish archived meanwhile.
+        if changes and not await Dish.filter(id=dish.id, archived=False).update(**changes):
+            raise UserInputError(ErrorCode.NOT_FOUND, "No such dish", "dishId")
         await reindex_restaurant(dish.restaurant_id)
-    return dish
+    return await Dish.get(id=dish.id)
 
 
 async def archive_dish(ctx: Context, dish_id: int) -> Dish:
     dish = await _staff_dish(ctx, dish_id)
     dish.archived = True
     async with in_transaction("default"):
+        await ratings.lock(dish.restaurant_id)  # the review writers' order: counters, then the dish
         await dish.save(update_fields=["archived"])
         await reindex_restaurant(dish.restaurant_id)
     return dish

@@ -17,11 +17,12 @@ from core.context import Context
 from core.errors import Collector, ErrorCode, UserInputError
 from core.text import check_visible_text
 from models.accounts import User
-from models.restaurants import Restaurant, Visibility
+from models.restaurants import Visibility
 from models.reviews import Review
 from models.trust import ReviewReply
 from resolvers import visibility
 from resolvers.accounts.accounts import write_limit
+from resolvers.deals import voucher_notices
 from resolvers.meals import notifications
 from resolvers.restaurants.access import require_staff
 
@@ -61,9 +62,9 @@ async def reply(ctx: Context, review_id: int, body: str) -> ReviewReply:
             row = await ReviewReply.create(
                 review_id=review.id, restaurant_id=review.restaurant_id, author_id=viewer.id, body=body
             )
-            names = await Restaurant.filter(id=review.restaurant_id).values_list("name", flat=True)
+            name = await voucher_notices.restaurant_name(review.restaurant_id)
             await notifications.notify(
-                ctx, [review.author_id], NOTIFY_KIND, f"「{names[0] if names else ''}」回复了你的点评",
+                ctx, [review.author_id], NOTIFY_KIND, f"「{name}」回复了你的点评",
                 subject=("Review", review.id),
             )
     except IntegrityError:

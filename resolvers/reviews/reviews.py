@@ -186,11 +186,11 @@ async def vote_helpful(ctx: Context, review_id: int) -> Review:
     gone = UserInputError(ErrorCode.NOT_FOUND, "No such review", "reviewId")
     try:
         async with in_transaction("default"):
-            # The review row first, locked while still visible: deleted or hidden since the
-            # check above is NOT_FOUND, and it can't go before the vote is in, so the insert's
-            # IntegrityError below is the unique key (a second vote), not a missing review.
             # The voter's row first: suspended meanwhile (votes withdrawn), the vote is kept
-            # but not counted, and comes into the count when the suspension ends.
+            # but not counted, and comes into the count when the suspension ends. Then the
+            # review row, locked while still visible: deleted or hidden since the check above is
+            # NOT_FOUND, and it can't go before the vote is in, so the insert's IntegrityError
+            # below is the unique key (a second vote), not a missing review.
             withdrawn = await withdrawal.lock_author(viewer.id)
             counted = await update_returning(
                 "reviews",

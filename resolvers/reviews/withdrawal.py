@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
-from core.atomic import execute, lock_row, update_returning
+from core.atomic import execute, lock_row, one_at_a_time, update_returning
 from models.accounts import User
 from models.restaurants import Dish, Visibility
 from models.reviews import Review
@@ -40,6 +40,10 @@ if TYPE_CHECKING:
     from core.context import Services
 
 BATCH = 100  # diners settled per job run
+# Withdrawals and restores run one at a time, with moderators' decisions (the same name): two of
+# them moving sock puppets who voted for each other would otherwise lock each other's reviews
+# in opposite orders (`_move_votes`). Re-entrant: a decision already holds it.
+ONE_AT_A_TIME = "moderation"
 
 
 async def lock_author(user_id: int) -> bool:
@@ -52,6 +56,7 @@ async def lock_author(user_id: int) -> bool:
 async def withdraw(user_id: int) -> bool:
     """Take the diner's visible reviews out of the counters (once). True if this call did."""
     async with in_transaction("default"):
+        await one_at_a_time(ONE_AT_A_TIME)
         crossed = await update_returning(
             "users", "counts_withdrawn = ?", "id = ? AND counts_withdrawn = ?", [True, user_id, False], "id"
         )
@@ -65,6 +70,7 @@ async def restore(user_id: int, now: datetime | None = None) -> bool:
     """Put the diner's visible reviews back, if withdrawn and no longer suspended. True if this call did."""
     now = now or datetime.now(UTC)
     async with in_transaction("default"):
+        await one_at_a_time(ONE_AT_A_TIME)
         crossed = await update_returning(
             "users",
             "counts_withdrawn = ?",
@@ -82,7 +88,8 @@ async def _move_votes(user_id: int, sign: int) -> None:
     """The diner's helpful votes leave (and rejoin) the reviews' counts, so sock puppets a
     moderator suspended stop lifting a review to the top of "most helpful". A vote cast while
     withdrawn was never counted (`vote_helpful` reads the flag under the voter's row lock), so
-    putting every vote back is exact. Review rows are taken last: the lock order above holds."""
+    putting every vote back is exact. Other people's review rows are taken last, in no fixed
+    order: withdrawals and restores run one at a time (ONE_AT_A_TIME) for that."""
     await execute(
         "UPDATE reviews SET helpful_count = helpful_count + ? "
         "WHERE id IN (SELECT review_id FROM helpful_votes WHERE user_id = ?)",

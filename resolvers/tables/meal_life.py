@@ -59,11 +59,14 @@ async def _publish(services: Services, meal_id: int, what: str) -> None:
 
 
 async def no_shows_at(meal_id: int) -> set[int]:
-    """Guests (not the host) still JOINED but not checked in, at a meal where anyone was checked
-    in: the no-shows once its time is over (check-in closes then, so the answer is final)."""
-    came = set(await MealCheckIn.filter(meal_id=meal_id).values_list("user_id", flat=True))
-    if not came:  # nobody's attendance was taken: nobody is marked
+    """Guests (not the host) still JOINED but not checked in, at a meal where staff checked anyone
+    in: the no-shows once its time is over (check-in closes then, so the answer is final). A
+    voucher's automatic check-in proves its holder came, but is no roll call: alone it marks
+    nobody else."""
+    rows = await MealCheckIn.filter(meal_id=meal_id).values_list("user_id", "by_voucher")
+    if all(by_voucher for _, by_voucher in rows):  # staff took no attendance: nobody is marked
         return set()
+    came = {user_id for user_id, _ in rows}
     joined = await MealSeat.filter(meal_id=meal_id, status=SeatStatus.JOINED).values_list(
         "user_id", flat=True
     )

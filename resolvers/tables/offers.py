@@ -27,10 +27,10 @@ from core.atomic import lock_row
 from core.context import Context, Services
 from core.errors import ErrorCode, UserInputError
 from models.meals import MealSeat, MealStatus, SeatStatus, SharedMeal
-from models.restaurants import Restaurant
 from models.tables import OfferStatus, SeatOffer
 from resolvers import visibility
 from resolvers.accounts.accounts import write_limit
+from resolvers.deals import rollup
 from resolvers.meals import notifications
 
 NEAR = timedelta(hours=3)
@@ -72,16 +72,11 @@ def local_time(at: datetime, zone: str) -> str:
     return f"{local.month}月{local.day}日 {local:%H:%M}"
 
 
-async def _zone(restaurant_id: int) -> str:
-    zones = await Restaurant.filter(id=restaurant_id).values_list("timezone", flat=True)
-    return zones[0] if zones and zones[0] else "UTC"
-
-
 async def offer_next(ctx: Context, meal: SharedMeal) -> int | None:
     """Inside the caller's transaction (meal row locked): hold the seat for the first waitlisted
     diner; None when nobody waits or the meal is too near (the caller gives the seat back)."""
     now = datetime.now(UTC)
-    zone = await _zone(meal.restaurant_id)
+    zone = await rollup.time_zone(meal.restaurant_id)
     expires_at = expiry(meal.starts_at, now, zone)
     if expires_at - now < MIN_WINDOW:
         return None
@@ -175,7 +170,7 @@ async def lapse_due(services: Services) -> int:
                     handed = await _hand_on(ctx, meal)
                 else:  # nobody is offered a seat at a meal that is over: it goes back
                     await SharedMeal.filter(id=meal_id).update(seats_taken=F("seats_taken") - 1)
-                when = local_time(expires_at, await _zone(meal.restaurant_id))
+                when = local_time(expires_at, await rollup.time_zone(meal.restaurant_id))
                 text = f"「{meal.title}」的空位邀请已于 {when} 过期" + ("，已让给下一位" if handed else "")
                 await notifications.notify(ctx, [user_id], "offer_lapsed", text, meal_id=meal_id)
         await _publish(services, meal_id, "offer_lapsed")
@@ -187,9 +182,11 @@ async def my_offer(viewer_id: int, meal_id: int) -> SeatOffer | None:
     return await SeatOffer.filter(meal_id=meal_id, user_id=viewer_id, status=OfferStatus.OPEN).first()
 
 
-async def withdraw(meal_id: int, user_id: int) -> None:
+async def withdraw(meal_id: int, user_id: int | None = None) -> None:
     """Inside the caller's transaction (meal row locked): an OFFERED diner went (left, removed,
-    the meal started): their open offer closes with the seat, as a decline would."""
-    await SeatOffer.filter(meal_id=meal_id, user_id=user_id, status=OfferStatus.OPEN).update(
-        status=OfferStatus.DECLINED
-    )
+    the meal started), or with no `user_id` the meal was called off: the open offer closes with
+    the seat, as a decline would."""
+    offered = SeatOffer.filter(meal_id=meal_id, status=OfferStatus.OPEN)
+    if user_id is not None:
+        offered = offered.filter(user_id=user_id)
+    await offered.update(status=OfferStatus.DECLINED)
