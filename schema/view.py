@@ -33,7 +33,7 @@ from resolvers.accounts.accounts import authenticate
 from resolvers.accounts.live_sessions import LiveSessions
 from schema.graphiql import graphiql_html
 from schema.http_body import decode_body, error_response, is_request_error, read_capped_body
-from schema.live import MAX_SUBSCRIPTIONS_PER_SOCKET, SessionBoundHandler
+from schema.live import INIT_WAIT, MAX_SUBSCRIPTIONS_PER_SOCKET, SessionBoundHandler
 from schema.persisted import resolve_persisted
 from schema.unavailable import mark_unavailable
 
@@ -96,6 +96,7 @@ class GraphQLEndpoint(GraphQL):
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             multipart_uploads_enabled=False,
             max_subscriptions_per_connection=MAX_SUBSCRIPTIONS_PER_SOCKET,  # each holds a Redis connection
+            connection_init_wait_timeout=INIT_WAIT,
         )
         self.services = services
         self.ide_html: str | None = None

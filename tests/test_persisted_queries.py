@@ -91,3 +91,31 @@ async def test_register_queries_cli(settings, client, services, tmp_path):
     assert sha256_hex(listed) in result.stdout and "registered 1 document(s)" in result.stdout
     with override_settings(services, persisted_queries="allowlist"):
         assert (await client.post("/graphql", json={"query": listed})).json() == {"data": {"me": None}}
+
+
+async def test_the_allowlist_holds_over_the_websocket_too(client, services, app, tmp_path):
+    """graphql-transport-ws can carry queries and mutations as well as subscriptions: with the
+    allow-list on, a socket runs only listed documents (by text or by hash), as HTTP does; an
+    unlisted one is an `error` message for its id and the socket carries on."""
+    import asyncio
+
+    from httpx_ws import aconnect_ws
+
+    from tests.helpers import register
+    from tests.test_sessions import in_process
+
+    listed = fresh_query()
+    (tmp_path / "probe.graphql").write_text(listed, encoding="utf-8")
+    assert (await register_folder(services, app.state.schema, tmp_path))[1] == []
+    token, user_id, _ = await register(client)
+    with override_settings(services, persisted_queries="allowlist"):
+        async with in_process(app) as http, aconnect_ws("/graphql", http, subprotocols=["graphql-transport-ws"]) as ws:
+            await ws.send_json({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
+            assert (await asyncio.wait_for(ws.receive_json(), 10))["type"] == "connection_ack"
+            await ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": "{ me { id email } }"}})
+            refused = await asyncio.wait_for(ws.receive_json(), 10)
+            assert refused["type"] == "error" and refused["id"] == "1", refused
+            assert refused["payload"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_IN_LIST"
+            await ws.send_json({"id": "2", "type": "subscribe", "payload": {"extensions": apq(sha256_hex(listed))}})
+            ran = await asyncio.wait_for(ws.receive_json(), 10)
+            assert ran == {"id": "2", "type": "next", "payload": {"data": {"me": {"id": user_id}}}}, ran

@@ -224,3 +224,15 @@ async def test_live_connections_and_subscriptions_are_bounded(app, client):
     # Sockets closed, slots free again.
     async with in_process(app) as ws_http, live_socket(ws_http, "", token) as again:
         assert await still_open(again)
+
+
+async def test_a_socket_that_never_initialises_is_closed_soon(app):
+    """Sockets that never send connection_init held a slot for strawberry's minute: 10 s now."""
+    from schema.live import INIT_WAIT
+
+    started = time.monotonic()
+    async with in_process(app) as ws_http, aconnect_ws("/graphql", ws_http, subprotocols=["graphql-transport-ws"]) as idle:
+        with pytest.raises(WebSocketDisconnect) as closed:
+            await asyncio.wait_for(idle.receive_json(), INIT_WAIT.total_seconds() + 5)
+        assert closed.value.code == 4408
+    assert time.monotonic() - started < INIT_WAIT.total_seconds() + 3
