@@ -331,3 +331,32 @@ async def test_a_guest_who_came_and_then_deleted_their_account_leaves_no_phantom
     assert (await gql(client, erase, {"p": "correct horse battery"}, guest))["data"]["deleteMyAccount"]["errors"] == []
     seen = (await gql(client, SEATS, {"id": meal}, host))["data"]["sharedMeal"]
     assert seen["seatsTaken"] == len(seen["guests"]) == 1, seen
+
+
+async def test_gone_during_the_meal_is_a_no_show_however_it_happens(client):
+    """Once a meal is under way a guest who is not there is a no-show, whether they leave, the
+    host removes them or they block the host: a removal or a block (then an unblock) must not
+    wipe a no-show off someone's record. A guest checked in stays: they came."""
+    from tests.helpers import open_restaurant, random_spot
+
+    block = "mutation($u: ID!) { blockUser(userId: $u) { errors { code } } }"
+    unblock = "mutation($u: ID!) { unblockUser(userId: $u) { errors { code } } }"
+    owner, restaurant = await open_restaurant(client, *random_spot())
+    host, host_id, meal, _ = await host_meal(client, restaurant=restaurant)
+    came, came_id, _ = await register(client)
+    removed, removed_id, _ = await register(client)
+    blocker, _, _ = await register(client)
+    for token in (came, removed, blocker):
+        await gql(client, JOIN, {"id": meal}, token)
+    await started(meal, 0.5)
+    assert (await gql(client, CHECK_IN, {"m": meal, "u": came_id}, owner))["data"]["checkInGuest"]["errors"] == []
+    assert (await gql(client, REMOVE, {"m": meal, "u": removed_id}, host))["data"]["removeMealGuest"]["errors"] == []
+    await gql(client, block, {"u": host_id}, blocker)
+    await gql(client, unblock, {"u": host_id}, blocker)
+    assert (await phase(client, meal, removed))["myStatus"] == "NO_SHOW"
+    assert (await phase(client, meal, blocker))["myStatus"] == "NO_SHOW"
+    took_off = (await gql(client, REMOVE, {"m": meal, "u": came_id}, host))["data"]["removeMealGuest"]
+    assert took_off["errors"] == [{"code": "TOO_LATE"}]
+    assert (await phase(client, meal, came))["myStatus"] == "JOINED"
+    seen = (await gql(client, SEATS, {"id": meal}, host))["data"]["sharedMeal"]
+    assert seen["seatsTaken"] == len(seen["guests"]) == 2

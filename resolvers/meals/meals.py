@@ -269,6 +269,14 @@ async def part_after_block(ctx: Context, a: int, b: int) -> None:
         ).select_related("meal")
         for seat in seats:
             told = [guest] if host == a else []
+            if seat.meal.starts_at <= datetime.now(UTC):  # under way: gone is a no-show
+                from resolvers.tables import meal_life
+
+                try:
+                    await meal_life.leave_after_start(ctx, seat.meal, guest, "userId")
+                except UserInputError:
+                    pass  # checked in (they came), or gone meanwhile: the record stands
+                continue
             try:
                 async with in_transaction("default"):
                     promoted = await release_seat(ctx, seat.meal, guest, SeatStatus.REMOVED, "userId")
@@ -292,6 +300,11 @@ async def remove_guest(ctx: Context, meal_id: int, user_id: int) -> SharedMeal:
     from resolvers.tables import meal_life
 
     await meal_life.seat_on_record(meal, user_id, "userId")
+    if meal.starts_at <= datetime.now(UTC):
+        # Under way: a guest not there is a no-show, whoever takes them off (a removal must not
+        # wipe a friend's no-show off their record).
+        await meal_life.leave_after_start(ctx, meal, user_id, "userId")
+        return await SharedMeal.get(id=meal.id)
     async with in_transaction("default"):
         promoted = await release_seat(ctx, meal, user_id, SeatStatus.REMOVED, "userId")
         await notifications.notify(ctx, [user_id], "removed", f"你已被移出「{meal.title}」", meal_id=meal.id)

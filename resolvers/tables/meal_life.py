@@ -117,15 +117,16 @@ async def refuse_if_came(meal_id: int, user_id: int, field: str) -> None:
         raise UserInputError(ErrorCode.TOO_LATE, "Checked in at this meal: they came", field)
 
 
-async def leave_after_start(ctx: Context, meal: SharedMeal, user_id: int) -> None:
-    """A guest leaving once the meal began: a no-show; the seat is not handed on."""
+async def leave_after_start(ctx: Context, meal: SharedMeal, user_id: int, field: str = "mealId") -> None:
+    """A guest going once the meal began (leaving, removed by the host, parted by a block): a
+    no-show unless checked in (then refused: they came); the seat is not handed on."""
     async with in_transaction("default"):
         row = await lock_row("shared_meals", meal.id, "status")
         if row is None or row["status"] == MealStatus.CANCELLED.value:
             raise UserInputError(ErrorCode.CANCELLED, "This meal was cancelled", "mealId")
         if row["status"] != MealStatus.OPEN.value:
             raise UserInputError(ErrorCode.TOO_LATE, "This meal is over", "mealId")
-        await refuse_if_came(meal.id, user_id, "mealId")
+        await refuse_if_came(meal.id, user_id, field)
         # A seat (joined, or held for an offer) is given back: nobody joins a meal under way.
         held = await MealSeat.filter(meal_id=meal.id, user_id=user_id, status=SeatStatus.JOINED).update(
             status=SeatStatus.NO_SHOW
@@ -144,7 +145,7 @@ async def leave_after_start(ctx: Context, meal: SharedMeal, user_id: int) -> Non
         elif not await MealSeat.filter(  # the waitlisted and pending simply go
             meal_id=meal.id, user_id=user_id, status__in=[SeatStatus.WAITLISTED, SeatStatus.PENDING]
         ).update(status=SeatStatus.LEFT):
-            raise UserInputError(ErrorCode.NOT_JOINED, "Not a guest of this meal", "mealId")
+            raise UserInputError(ErrorCode.NOT_JOINED, "Not a guest of this meal", field)
     await _publish(ctx.services, meal.id, "no_show")
 
 
