@@ -294,7 +294,9 @@ async def test_a_voucher_past_its_use_window_is_not_refunded_before_the_expiry_j
         r[0] not in [p["claim"]["payment"]["intentId"] for p in held] for r in services.payments.refunds
     )
     mine = (await gql(client, MINE, token=diner))["data"]["myClaims"]["edges"]
-    assert {e["node"]["status"] for e in mine} == {"ISSUED"}  # left for the expiry job
+    # Left for the expiry job (which runs every second here, so it may have marked them already):
+    # never refunded or cancelled by the request or the closure.
+    assert {e["node"]["status"] for e in mine} <= {"ISSUED", "EXPIRED"}, mine
 
 
 async def test_a_busy_restaurant_closes_on_the_first_try(client):
