@@ -69,6 +69,7 @@ class Settings:
     login_slowdown_ms: int = 2000
     session_recheck_seconds: int = 30
     job_interval_seconds: int = 30  # scheduled jobs in each app process; 0: only `app.py worker`
+    settle_interval_seconds: int = 30  # the settle-suspensions job (at least this); 0: off here
     # Photo uploads (README "Upload limits"): phone-photo canvas, decode pool, URL lifetime.
     max_image_megapixels: int = 50
     max_image_edge: int = 8192
@@ -207,6 +208,7 @@ class Settings:
             login_slowdown_ms=_int(env, "LOGIN_SLOWDOWN_MS", cls.login_slowdown_ms),
             session_recheck_seconds=_int(env, "SESSION_RECHECK_SECONDS", cls.session_recheck_seconds),
             job_interval_seconds=_int(env, "JOB_INTERVAL_SECONDS", cls.job_interval_seconds),
+            settle_interval_seconds=_int(env, "SETTLE_INTERVAL_SECONDS", cls.settle_interval_seconds),
             **_upload_settings(env),
             **_push_settings(env),
             persisted_queries=persisted_queries,

@@ -56,10 +56,15 @@ JOBS: tuple[Job, ...] = (
     # the seat moves on (issue 16). Every 30 s at most often: offers last minutes, meals hours.
     Job("complete-meals", complete_due, lambda s: max(s.job_interval_seconds, 30)),
     Job("lapse-seat-offers", lapse_due, lambda s: max(s.job_interval_seconds, 30)),
-    # Suspended diners' reviews out of the counters, back once the suspension has ended. Every
-    # 30 s at most often: each run takes the moderators' one-at-a-time lock, and a suspension
-    # lapses on the scale of days.
-    Job("settle-suspensions", settle_suspensions, lambda s: max(s.job_interval_seconds, 30)),
+    # Suspended diners' reviews out of the counters, back once the suspension has ended: each run
+    # takes the moderators' one-at-a-time lock, and a suspension lapses on the scale of days.
+    Job(
+        "settle-suspensions",
+        settle_suspensions,
+        lambda s: s.job_interval_seconds and s.settle_interval_seconds and max(
+            s.job_interval_seconds, s.settle_interval_seconds
+        ),
+    ),
     # The push outbox: due deliveries sent, failures retried with back-off.
     Job("drain-push-outbox", drain_push, lambda s: s.push_interval_seconds),
 )

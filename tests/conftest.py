@@ -79,6 +79,7 @@ def _base_env(tmp: Path) -> dict[str, str]:
         "RATE_LIMIT_REVIEWS_PER_HOUR": "100000",
         "RATE_LIMIT_UPLOADS_PER_HOUR": "100000",
         "JOB_INTERVAL_SECONDS": "1",
+        "SETTLE_INTERVAL_SECONDS": "0",  # tests run settle-suspensions themselves, at chosen moments
         "PUSH_INTERVAL_SECONDS": "0",  # tests drain the push outbox themselves
         "MEDIA_ROOT": str(tmp / "media"),
         "PUBLIC_BASE_URL": "http://testserver",
