@@ -114,15 +114,17 @@ async def test_suspensions_that_run_out_or_predate_the_rule_are_settled_by_the_j
     await review(client, token, dishes[1], 2)
     await gql(client, EDIT, {"id": bombed, "i": {"rating": 3}}, token)
     assert (await consistent(client, restaurant, dishes))["reviewCount"] == 1
+    # (The job settles every diner due, other tests' too: the counts say "at least ours".)
     settled = await run_job(services, SETTLE)
-    assert settled == {"withdrawn": 0, "restored": 1}
+    assert settled["restored"] >= 1 and not (await User.get(id=pk)).counts_withdrawn
     summary = await consistent(client, restaurant, dishes)
     assert summary["reviewCount"] == 3 and summary["averageRating"] == round((5 + 3 + 2) / 3, 2)
-    assert await run_job(services, SETTLE) == {"withdrawn": 0, "restored": 0}
+    await run_job(services, SETTLE)  # once back, a second run moves nothing of ours
+    assert (await consistent(client, restaurant, dishes))["reviewCount"] == 3
 
     # A suspension written before the rule (or past the app) is withdrawn by the next run.
     await User.filter(id=pk).update(suspended_until=datetime.now(UTC) + timedelta(days=1))
-    assert await run_job(services, SETTLE) == {"withdrawn": 1, "restored": 0}
+    assert (await run_job(services, SETTLE))["withdrawn"] >= 1 and (await User.get(id=pk)).counts_withdrawn
     assert (await consistent(client, restaurant, dishes))["reviewCount"] == 1
 
 
@@ -210,7 +212,7 @@ async def test_sock_puppet_votes_leave_the_helpful_counts_while_suspended(client
     token = (await gql(client, LOGIN, {"e": third_email, "p": "correct horse battery"}))["data"]["login"]["token"]
     assert (await gql(client, VOTE, {"r": boosted}, token))["data"]["voteReviewHelpful"]["errors"] == []
     assert (await helpful_counts(client, dish))[boosted] == 0
-    assert (await run_job(services, SETTLE))["restored"] == 1
+    assert (await run_job(services, SETTLE))["restored"] >= 1  # ours among any others due
     assert (await helpful_counts(client, dish))[boosted] == 1
 
     for case in cases[:2]:
