@@ -21,10 +21,8 @@ from tortoise.expressions import F
 
 from core.atomic import update_returning
 from core.context import Context
-from core.payments import from_cents
 from models.deals import ClaimStatus, Deal, DealStatus, UserDealCount
-from models.restaurants import Restaurant
-from resolvers.deals import gate, refunds
+from resolvers.deals import gate, refunds, voucher_notices
 from resolvers.notifications import inbox
 
 INLINE_REFUNDS = 50
@@ -100,8 +98,7 @@ async def _tell_holders(
     ctx: Context, restaurant_id: int, claims: list[dict[str, Any]], closure: Closure
 ) -> None:
     """Each holder once, naming the restaurant and what happened to their vouchers."""
-    names = await Restaurant.filter(id=restaurant_id).values_list("name", flat=True)
-    name = names[0] if names else ""
+    name = await voucher_notices.restaurant_name(restaurant_id)
     refunded: dict[int, list[int]] = {}
     cancelled: Counter[int] = Counter()
     for row in claims:
@@ -112,8 +109,8 @@ async def _tell_holders(
     for user_id in sorted(set(refunded) | set(cancelled)):
         parts = []
         if user_id in refunded:
-            yuan = "¥" + from_cents(sum(refunded[user_id]))
-            parts.append(f"{len(refunded[user_id])} 张未使用的团购券已发起原路退款 {yuan}")
+            amount = voucher_notices.yuan(sum(refunded[user_id]))
+            parts.append(f"{len(refunded[user_id])} 张未使用的团购券已发起原路退款 {amount}")
         if cancelled[user_id]:
             parts.append(f"{cancelled[user_id]} 张免费券已失效")
         await inbox.notify(

@@ -39,36 +39,25 @@ async def names(deal_id: int) -> tuple[str, str]:
     return (rows[0][0] or "", rows[0][1] or "") if rows else ("", "")
 
 
+async def _tell_holder(ctx: Context | None, kind: str, claim_id: int, user_id: int, text: str) -> None:
+    await inbox.notify(ctx, [user_id], kind, text, subject=("Claim", claim_id))
+
+
 async def paid(ctx: Context | None, claim_id: int, user_id: int, deal_id: int, amount_cents: int) -> None:
     name, title = await names(deal_id)
-    await inbox.notify(
-        ctx,
-        [user_id],
-        "voucher_paid",
-        f"购买成功：「{name}」{title} {yuan(amount_cents)}，券码已可使用",
-        subject=("Claim", claim_id),
-    )
+    text = f"购买成功：「{name}」{title} {yuan(amount_cents)}，券码已可使用"
+    await _tell_holder(ctx, "voucher_paid", claim_id, user_id, text)
 
 
 async def redeemed(ctx: Context | None, claim_id: int, user_id: int, restaurant: str, title: str) -> None:
-    await inbox.notify(
-        ctx,
-        [user_id],
-        "voucher_redeemed",
-        f"券已使用：「{restaurant}」{title}，欢迎评价这次用餐",
-        subject=("Claim", claim_id),
-    )
+    text = f"券已使用：「{restaurant}」{title}，欢迎评价这次用餐"
+    await _tell_holder(ctx, "voucher_redeemed", claim_id, user_id, text)
 
 
 async def refunded(ctx: Context | None, claim_id: int, user_id: int, deal_id: int, amount_cents: int) -> None:
     name, title = await names(deal_id)
-    await inbox.notify(
-        ctx,
-        [user_id],
-        "refund_completed",
-        f"退款已受理：「{name}」{title} {yuan(amount_cents)}，将原路退回你的支付账户",
-        subject=("Claim", claim_id),
-    )
+    text = f"退款已受理：「{name}」{title} {yuan(amount_cents)}，将原路退回你的支付账户"
+    await _tell_holder(ctx, "refund_completed", claim_id, user_id, text)
 
 
 async def referral(
