@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from resolvers.foodies.matching import STRICT_DIETS, Scorer, Taste, match_score, shown
+from resolvers.foodies.matching import STRICT_DIETS, Scorer, Taste, match_score
 from resolvers.foodies.tastes import CUISINES, DIETARY
 
 NOW = datetime(2026, 12, 4, 12, tzinfo=UTC)
@@ -44,10 +44,8 @@ def test_a_twin_scores_at_least_anyone_else_at_the_same_place_and_time(a, b, dis
 @given(tastes, tastes, st.floats(0, 50), radii, moments)
 def test_the_scorer_takes_a_candidate_as_plain_values(a, b, distance, radius, last):
     """As nearbyFoodies passes rows: dietary tags as a list, in any order, with repeats."""
-    scored = shown(
-        Scorer(a, radius, NOW).raw(
-            b.cuisines, [*sorted(b.dietary), *b.dietary], b.spice_level, b.budget_level, distance, last
-        )
+    scored = Scorer(a, radius, NOW).raw(
+        b.cuisines, [*sorted(b.dietary), *b.dietary], b.spice_level, b.budget_level, distance, last
     )
     assert scored == match_score(a, b, distance, radius, last, NOW)
 

@@ -109,11 +109,6 @@ def quantise(score: float) -> float:
     return math.floor(score * SCORE_SCALE + 0.5) / SCORE_SCALE
 
 
-def shown(raw: float) -> float:
-    """The score as shown: `Scorer.raw` is already quantised (quantising again changes nothing)."""
-    return quantise(raw)
-
-
 def match_score(
     viewer: Taste,
     candidate: Taste,
@@ -125,4 +120,4 @@ def match_score(
     """One candidate's score as shown (`Scorer` when scoring many against one viewer)."""
     scorer = Scorer(viewer, radius_km, now)
     c = candidate
-    return shown(scorer.raw(c.cuisines, c.dietary, c.spice_level, c.budget_level, distance_km, last_active))
+    return scorer.raw(c.cuisines, c.dietary, c.spice_level, c.budget_level, distance_km, last_active)
