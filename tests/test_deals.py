@@ -43,10 +43,9 @@ def iso(delta: timedelta) -> str:
     return (datetime.now(UTC) + delta).isoformat()
 
 
-async def a_deal(client, owner=None, restaurant=None, **changes):
-    if restaurant is None:
-        owner, restaurant = await open_restaurant(client, *random_spot())
-    deal = {
+def deal_input(restaurant: str, **changes) -> dict:
+    """A createDeal input on sale now for a week, with `changes` over it."""
+    return {
         "restaurantId": restaurant,
         "title": "双人火锅套餐",
         "priceCents": 0,
@@ -57,6 +56,12 @@ async def a_deal(client, owner=None, restaurant=None, **changes):
         "endsAt": iso(timedelta(days=7)),
         **changes,
     }
+
+
+async def a_deal(client, owner=None, restaurant=None, **changes):
+    if restaurant is None:
+        owner, restaurant = await open_restaurant(client, *random_spot())
+    deal = deal_input(restaurant, **changes)
     payload = (await gql(client, CREATE, {"i": deal}, owner))["data"]["createDeal"]
     assert payload["errors"] == [], payload["errors"]
     return owner, restaurant, payload["deal"]["id"]

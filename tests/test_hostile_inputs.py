@@ -10,7 +10,7 @@ from core.schedule import NOT_ZONES, time_zones
 from tests.helpers import account_with_role, gql, open_restaurant, random_spot, register
 from tests.tables_helpers import ANSWER, INBOX, SLOT_LIST, at, book, open_slots
 from tests.test_deals import CREATE as CREATE_DEAL
-from tests.test_deals import a_deal, iso
+from tests.test_deals import a_deal, deal_input, iso
 from tests.test_meals import host_meal
 
 # Year 1 ahead of UTC and year 9999 behind it are no instant in UTC (OverflowError, "year 0 is
@@ -84,16 +84,7 @@ async def test_dates_at_the_ends_of_the_calendar_are_refused_in_queries(client):
 
 async def test_deal_times_at_the_ends_of_the_calendar_are_payload_errors(client):
     owner, restaurant = await open_restaurant(client, *random_spot())
-    base = {
-        "restaurantId": restaurant,
-        "title": "双人套餐",
-        "priceCents": 0,
-        "originalPriceCents": 19800,
-        "quantity": 5,
-        "perUserLimit": 1,
-        "startsAt": iso(timedelta(minutes=-1)),
-        "endsAt": iso(timedelta(days=7)),
-    }
+    base = deal_input(restaurant, title="双人套餐", quantity=5)
     cases = [({"startsAt": v}, "startsAt") for v in EDGES]
     cases += [({"useStartsAt": v}, "useStartsAt") for v in EDGES]
     cases += [({"useStartsAt": v, "useEndsAt": iso(timedelta(days=9))}, "useStartsAt") for v in EDGES]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import random
 import statistics
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 from core.pagination import decode_cursor
 from geo.distance import distance_km
 from geo.privacy import coarse_km, obfuscate
-from resolvers.foodies.matching import SCORE_SCALE, Scorer, Taste
-from resolvers.foodies.tastes import CUISINES, DIETARY
+from resolvers.foodies.matching import SCORE_SCALE, Scorer
 from tests.helpers import gql, random_spot, register
 from tests.test_foodies import diner, offset
+from tests.test_matching_score import NOW, tastes
 
 MOVE = "mutation($lat: Float!, $lng: Float!) { updateLocation(lat: $lat, lng: $lng) { errors { code } } }"
 NEARBY = """
@@ -219,14 +219,6 @@ async def test_nudging_the_radius_shows_nothing_between_whole_km(client, service
     assert await _seen(client, attacker, target, 2.99) == await _seen(client, attacker, target, 2.01)
 
 
-NOW = datetime(2026, 12, 4, 12, tzinfo=UTC)
-tastes = st.builds(
-    Taste,
-    st.frozensets(st.sampled_from(sorted(CUISINES)), max_size=5),
-    st.frozensets(st.sampled_from(sorted(DIETARY)), max_size=3),
-    st.none() | st.integers(0, 5),
-    st.none() | st.integers(1, 4),
-)
 
 
 @given(

@@ -33,6 +33,15 @@ async def started(meal: str, hours_ago: float) -> None:
     )
 
 
+async def records_seen_by_a_host(client, tokens) -> list[dict]:
+    """The diners' reliability as a host deciding on their requests to join sees it, in order."""
+    other_host, _, other_meal, _ = await host_meal(client, approvalRequired=True)
+    for token in tokens:
+        await gql(client, JOIN, {"id": other_meal}, token)
+    seen = (await gql(client, WAITING, {"id": other_meal}, other_host))["data"]["sharedMeal"]["waiting"]
+    return [w["reliability"] for w in seen]
+
+
 async def phase(client, meal: str, token: str) -> dict:
     return (await gql(client, PHASE, {"id": meal}, token))["data"]["sharedMeal"]
 
@@ -126,11 +135,7 @@ async def test_check_in_by_staff_or_voucher_then_private_ratings_once(client):
     assert tags == [{"tag": "great_company", "count": 1}, {"tag": "on_time", "count": 1}]
     assert (await gql(client, "{ myReceivedTags { tag } }", token=guest))["data"]["myReceivedTags"] == []
     # Reliability counts: both attended (staff, voucher), the guest rated one meal.
-    other_host, _, other_meal, _ = await host_meal(client, approvalRequired=True)
-    for token in (guest, host):
-        await gql(client, JOIN, {"id": other_meal}, token)
-    seen = (await gql(client, WAITING, {"id": other_meal}, other_host))["data"]["sharedMeal"]["waiting"]
-    assert [w["reliability"] for w in seen] == [
+    assert await records_seen_by_a_host(client, (guest, host)) == [
         {"attended": 1, "noShows": 0, "rated": 1},
         {"attended": 1, "noShows": 0, "rated": 0},
     ]
@@ -242,11 +247,7 @@ async def test_guests_who_did_not_come_are_no_shows_once_the_meal_is_over(client
     good = {"m": meal, "t": True, "g": [{"userId": host_id, "thumbsUp": True}]}
     assert (await gql(client, RATE, good, came))["data"]["rateMeal"] == {"rated": True, "errors": []}
     # Their records, as a host deciding on them (and a restaurant's inbox) see them.
-    other_host, _, other_meal, _ = await host_meal(client, approvalRequired=True)
-    for token in (came, absent):
-        await gql(client, JOIN, {"id": other_meal}, token)
-    seen = (await gql(client, WAITING, {"id": other_meal}, other_host))["data"]["sharedMeal"]["waiting"]
-    assert [w["reliability"] for w in seen] == [
+    assert await records_seen_by_a_host(client, (came, absent)) == [
         {"attended": 1, "noShows": 0, "rated": 1},
         {"attended": 0, "noShows": 1, "rated": 0},
     ]
