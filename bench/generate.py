@@ -50,6 +50,7 @@ USER_COLUMNS = (
     "token_version",
     "last_active_at",
     "created_at",
+    "counts_withdrawn",
 )
 
 
@@ -121,6 +122,7 @@ def owner_row(password_hash: str) -> tuple:
         0,
         None,
         now,
+        False,
     )
 
 
@@ -149,6 +151,7 @@ def diner_rows(seed: int, count: int, password_hash: str, secret: str):
             0,
             now - timedelta(hours=rng.randint(0, 24 * 40)),
             now,
+            False,
         )
         yield row, obfuscate(lat, lng, i + 1, secret=secret)
 
