@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 from cross_web import HTTPException
+from graphql import GraphQLError, parse
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -25,17 +26,21 @@ from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
 from strawberry.http import GraphQLRequestData
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
-from strawberry.types import ExecutionResult
+from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from core.context import Context, Services
 from resolvers.accounts.accounts import authenticate
 from resolvers.accounts.live_sessions import LiveSessions
+from schema.cost import cost_refusal
 from schema.graphiql import graphiql_html
-from schema.http_body import decode_body, error_response, is_request_error, read_capped_body
-from schema.live import INIT_WAIT, MAX_SUBSCRIPTIONS_PER_SOCKET, SessionBoundHandler
+from schema.http_body import CODES, decode_body, error_response, is_request_error, read_capped_body
+from schema.input_guard import unstorable_refusal
+from schema.live import INIT_WAIT, MAX_SUBSCRIPTIONS_PER_SOCKET, OperationRefused, SessionBoundHandler
 from schema.persisted import resolve_persisted
+from schema.pipeline import unnamed_among_many
 from schema.unavailable import mark_unavailable
+from schema.validation import guarded_prepare, with_parse_codes
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 POST_OPERATIONS = frozenset(OperationType.from_http("POST"))
@@ -148,6 +153,76 @@ class GraphQLEndpoint(GraphQL):
         if result.errors:
             self._handle_errors(result.errors, response_data)
         return self.create_response(response_data, sub_response)
+
+    async def socket_operation(self, payload: Any, context: Context) -> GraphQLRequestData:
+        """A graphql-transport-ws `subscribe` message's operation, checked as a POST of it would
+        be before anything runs: its fields' types, persisted queries, then the document. Raises
+        OperationRefused with the errors HTTP answers (same messages and codes); the handler
+        sends them as the operation's `error` message (schema/live.py)."""
+        try:
+            if not isinstance(payload, dict):
+                raise HTTPException(400, "The subscribe message's `payload` must be an object.")
+            data: GraphQLRequestData = await resolve_persisted(self.services, request_data(payload))
+        except HTTPException as error:
+            code = getattr(error, "code", None) or CODES.get(error.status_code, "BAD_REQUEST")
+            raise OperationRefused([GraphQLError(error.reason, extensions={"code": code})]) from None
+        if not data.query:
+            missing = GraphQLError(
+                "No GraphQL query found in the request", extensions={"code": "BAD_REQUEST"}
+            )
+            raise OperationRefused([missing])
+        errors = await self.document_refusal(data, context)
+        if errors:
+            raise OperationRefused(errors)
+        return data
+
+    async def document_refusal(self, data: GraphQLRequestData, context: Context) -> list[GraphQLError]:
+        """What the operation pipeline (schema/pipeline.py) refuses this document with, in its
+        order, without running it: the size guard, parsing (token limit, syntax), the shape
+        guards and validation (depth, aliases), then on_execute's refusals (several unnamed
+        operations, unstorable text, variables, cost). [] when it may run.
+
+        A socket needs this before strawberry starts the operation, whose streaming path loses
+        these refusals: a guard raising in on_parse (a document over MAX_DOCUMENT_BYTES, as an
+        alias bomb is) escapes the stream, so the client got only `complete`; a syntax error
+        closes the whole socket (4400) and has no code yet (it is added when the operation ends);
+        and a subscription starts whatever on_execute refused, as strawberry honours that refusal
+        only for queries and mutations. The run that follows repeats the checks from the
+        validator's cache (and the cost from its per-document cache)."""
+        settings = self.services.settings
+        hide_suggestions = not settings.introspection
+        execution = ExecutionContext(
+            query=data.query,
+            schema=self.schema,  # type: ignore[arg-type]
+            allowed_operations=(),
+            context=context,
+            variables=data.variables,
+            provided_operation_name=data.operation_name,
+        )
+        execution.parse_options["max_tokens"] = settings.max_tokens
+        try:
+            prepared = await guarded_prepare(self.schema.document_validator, execution)  # type: ignore[attr-defined]
+            if prepared.document is None:  # it didn't parse: parse again for the error, as strawberry does
+                parse(data.query or "", max_tokens=settings.max_tokens)
+        except GraphQLError as error:
+            errors = [error]
+        except RecursionError as error:
+            errors = [GraphQLError(str(error), original_error=error)]
+        else:
+            errors = prepared.errors
+            if not errors:
+                refusal = (
+                    unnamed_among_many(execution)
+                    or unstorable_refusal(execution)
+                    or cost_refusal(execution, settings.max_query_cost, hide_suggestions, prepared.costs)
+                )
+                errors = list(refusal.errors or []) if refusal is not None else []
+        if errors:
+            result = ExecutionResult(data=None, errors=errors)
+            with_parse_codes(result)  # syntax errors' code, as HTTP gives it
+            errors = list(result.errors or [])
+            self.schema.process_errors(errors, execution)  # the client-error log line HTTP writes
+        return errors
 
     async def render_graphql_ide(self, request: Request) -> Response:  # type: ignore[override]
         """Our vendored GraphiQL with example operations (schema/graphiql.py), not the CDN page."""
