@@ -196,6 +196,7 @@ async def release_unpaid(deal_id: int | None = None, services: Services | None =
     released = 0
     for claim in await query.limit(500):
         async with in_transaction("default"):
+            await _lock_stock(claim.deal_id, claim.user_id)
             if await Claim.filter(id=claim.id, status=ClaimStatus.PENDING_PAYMENT).update(
                 status=ClaimStatus.CANCELLED, ended_at=datetime.now(UTC)
             ):
@@ -208,8 +209,33 @@ async def release_unpaid(deal_id: int | None = None, services: Services | None =
     return released
 
 
+# Lock order of a deal's rows, for every transaction that takes or gives back its stock:
+#   1. the holders' hold rows (`user_deal_counts`; several in (deal_id, user_id) order),
+#   2. the deal row,
+#   3. the claim rows.
+# A claim takes 1 and 2 and then inserts its claim. Whatever ends an existing claim and gives
+# its stock back takes 1 and 2 first (`_lock_stock`, closure.py's `_lock_holds` and its deals
+# update), then moves the claim in its conditional update: a refund, the release of an unpaid
+# claim, a payment landing after the use window, a restaurant's close. A refund used to move the
+# claim first, then the hold and the deal; racing archiveRestaurant (holds, deals, then claims)
+# it deadlocked on PostgreSQL and one of the two answered UNAVAILABLE. What is read before the
+# locks (a claim's deal and holder, which never change) only says which rows to lock: whether
+# and how much money and stock move still comes from the claim's conditional update.
+async def _lock_stock(deal_id: int, user_id: int) -> None:
+    """Steps 1 and 2 of the lock order for one holder, first in the transaction (PostgreSQL;
+    SQLite's writers are one at a time already). NO KEY UPDATE on the deal, as its counter
+    update takes: claims inserted meanwhile still pass their foreign-key check."""
+    conn = connections.get("default")
+    if conn.capabilities.dialect == "postgres":
+        await conn.execute_query(
+            "SELECT 1 FROM user_deal_counts WHERE deal_id = $1 AND user_id = $2 FOR UPDATE",
+            [deal_id, user_id],
+        )
+        await lock_row("deals", deal_id, "id", strength="NO KEY UPDATE")
+
+
 async def _return_stock(deal_id: int, user_id: int) -> None:
-    # Same lock order as a claim (the user's row, then the deal's), so the two never deadlock.
+    # The lock order above: the holder's row, then the deal's (a claim's order too).
     await UserDealCount.filter(deal_id=deal_id, user_id=user_id).update(held=F("held") - 1)
     await Deal.filter(id=deal_id).update(claimed_count=F("claimed_count") - 1)
 
@@ -516,7 +542,14 @@ async def confirm_payment(
     paid_now = "payment_intent = ? AND NOT paid" + amount_check
     pending = ClaimStatus.PENDING_PAYMENT.value
     now = datetime.now(UTC)
+    late = (
+        await Claim.filter(payment_intent=intent_id, valid_until__lte=now)
+        .first()
+        .values("deal_id", "user_id")
+    )
     async with in_transaction("default"):
+        if late:  # its stock may go back below: its hold and deal rows before the claim's
+            await _lock_stock(late["deal_id"], late["user_id"])
         # Paid after the voucher's use window ended: refunded with the stock it was holding.
         rows = await update_returning(
             "claims",
@@ -586,8 +619,14 @@ async def refund_claim(ctx: Context, claim_id: int) -> Claim:
     refunds, seeing CANCELLED), never in between.
     """
     viewer = await write_limit(ctx, "claim")
+    mine = await Claim.filter(id=claim_id, user_id=viewer.id).first().values("deal_id")
+    if mine is None:
+        raise await _not_returnable(claim_id, viewer.id)
     now = datetime.now(UTC)
     async with in_transaction("default"):
+        # The lock order (see `_lock_stock`): the hold and the deal before the claim, as a
+        # restaurant's close racing this refund takes them.
+        await _lock_stock(mine["deal_id"], viewer.id)
         rows = await update_returning(
             "claims",
             "status = CASE WHEN paid THEN ? ELSE ? END, ended_at = ?",
