@@ -149,6 +149,20 @@ async def test_update_profile_validates_and_saves(client):
     }
 
 
+async def test_tastes_are_given_by_slug_or_chinese_label(client):
+    """A Chinese client writes 川菜 where an English one writes sichuan: both are one tag, stored
+    and answered as the slug, in any case or width, each once."""
+    token, _, _ = await register(client)
+    tastes = {"cuisines": ["川菜", "ＨＯＴＰＯＴ", "sichuan", " 火锅 "], "dietary": ["清真", "Gluten-Free"]}
+    saved = (await gql(client, UPDATE_PROFILE, {"input": tastes}, token))["data"]["updateProfile"]
+    assert saved["errors"] == []
+    assert (saved["user"]["cuisines"], saved["user"]["dietary"]) == (["sichuan", "hotpot"], ["halal", "gluten_free"])
+    bad = (await gql(client, UPDATE_PROFILE, {"input": {"cuisines": ["湘菜", "火星菜"]}}, token))["data"]
+    [error] = bad["updateProfile"]["errors"]
+    assert (error["field"], error["code"]) == ("cuisines", "UNKNOWN_TAG") and "火星菜" in error["message"]
+    assert (await gql(client, ME, token=token))["data"]["me"]["cuisines"] == ["sichuan", "hotpot"]
+
+
 async def test_update_profile_requires_sign_in(client):
     body = await gql(client, UPDATE_PROFILE, {"input": {"bio": "x"}}, expect_errors=True)
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"

@@ -53,6 +53,12 @@ async def test_owner_creates_restaurant_and_menu(client):
     assert anonymous["data"]["restaurant"]["myRole"] is None
 
 
+async def test_cuisines_by_chinese_label(client):
+    owner, rid = await open_restaurant(client, *random_spot(), name="老码头", cuisines=("火锅", "川菜", "hotpot"))
+    body = await gql(client, RESTAURANT, {"id": rid}, owner)
+    assert body["data"]["restaurant"]["cuisines"] == ["hotpot", "sichuan"]
+
+
 async def test_diners_cannot_open_restaurants_and_input_is_validated(client):
     diner, _, _ = await register(client)
     body = await gql(client, CREATE_RESTAURANT, {"i": {"name": "X", "lat": 1, "lng": 1}}, diner)

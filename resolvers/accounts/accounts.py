@@ -21,7 +21,14 @@ from models.accounts import Role, User
 from resolvers.accounts import viewer_cache
 from resolvers.accounts.login_throttle import LoginThrottle, account_key
 from resolvers.accounts.sessions import Session, authenticate, end_all_sessions, end_session, open_session
-from resolvers.foodies.tastes import BUDGET_RANGE, CUISINES, DIETARY, MAX_TAGS, SPICE_RANGE
+from resolvers.foodies.tastes import (
+    BUDGET_RANGE,
+    CUISINE_BY_NAME,
+    DIETARY_BY_NAME,
+    MAX_TAGS,
+    SPICE_RANGE,
+    known_tags,
+)
 
 __all__ = ["Session", "authenticate"]  # the endpoint authenticates through accounts
 
@@ -110,12 +117,20 @@ async def login(ctx: Context, email: str, password: str) -> Session:
 async def logout(ctx: Context) -> None:
     """Sign out this device: its token stops working and its open sockets close."""
     await end_session(ctx.services, await write_limit(ctx, "session"))
+    signed_out(ctx)
 
 
 async def logout_everywhere(ctx: Context) -> None:
     """Sign out every device of the viewer, this one included."""
     viewer = await write_limit(ctx, "session")
     await end_all_sessions(ctx.services, viewer.id)
+    signed_out(ctx)
+
+
+def signed_out(ctx: Context) -> None:
+    """The request's token no longer speaks for anyone: the rest of the document (the mutations
+    after this one run in order, on this context) runs anonymous, as the next request would."""
+    ctx.viewer = None
 
 
 async def change_password(ctx: Context, current_password: str, new_password: str) -> Session:
@@ -169,9 +184,8 @@ async def write_limit(
     return viewer
 
 
-def _check_tags(field: str, tags: list[str], vocabulary: dict[str, str], collector: Collector) -> list[str]:
-    cleaned = list(dict.fromkeys(tag.strip().lower() for tag in tags))
-    unknown = [tag for tag in cleaned if tag not in vocabulary]
+def _check_tags(field: str, tags: list[str], names: dict[str, str], collector: Collector) -> list[str]:
+    cleaned, unknown = known_tags(tags, names)  # slugs (sichuan) or Chinese labels (川菜)
     if unknown:
         collector.add(field, ErrorCode.UNKNOWN_TAG, f"Unknown tags: {', '.join(unknown)}")
     if len(cleaned) > MAX_TAGS:
@@ -208,9 +222,9 @@ async def update_profile(ctx: Context, changes: ProfileChanges) -> User:
         check_visible_text(changes.bio, "bio", collector, multiline=True)
         updates["bio"] = changes.bio.strip()
     if changes.cuisines is not None:
-        updates["cuisines"] = _check_tags("cuisines", changes.cuisines, CUISINES, collector)
+        updates["cuisines"] = _check_tags("cuisines", changes.cuisines, CUISINE_BY_NAME, collector)
     if changes.dietary is not None:
-        updates["dietary"] = _check_tags("dietary", changes.dietary, DIETARY, collector)
+        updates["dietary"] = _check_tags("dietary", changes.dietary, DIETARY_BY_NAME, collector)
     if changes.spice_level is not None:
         _check_range("spiceLevel", changes.spice_level, SPICE_RANGE, collector)
         updates["spice_level"] = changes.spice_level

@@ -1,10 +1,14 @@
 """The curated taste vocabulary: cuisine and dietary tags the app understands.
 
 Tags are stable English slugs (clients localise them); `label_zh` is the Chinese label the
-app shows by default.
+app shows by default. Wherever a client gives tags (profile tastes, a restaurant's cuisines,
+search) it may write the slug (hotpot) or the Chinese label (火锅), in any case or width: both
+are stored and answered as the slug.
 """
 
 from __future__ import annotations
+
+import unicodedata
 
 CUISINES: dict[str, str] = {
     "sichuan": "川菜",
@@ -64,3 +68,30 @@ DIETARY: dict[str, str] = {
 MAX_TAGS = 12
 SPICE_RANGE = (0, 5)
 BUDGET_RANGE = (1, 4)
+
+
+def fold(text: str) -> str:
+    """One spelling of a tag as a person types it: full-width, case, spaces and dashes folded."""
+    return unicodedata.normalize("NFKC", text).casefold().strip().replace("-", "_").replace(" ", "_")
+
+
+def by_name(vocabulary: dict[str, str]) -> dict[str, str]:
+    """The vocabulary's tags by every name they are asked by: the slug and the Chinese label."""
+    return {fold(name): tag for tag, label in vocabulary.items() for name in (tag, label)}
+
+
+CUISINE_BY_NAME = by_name(CUISINES)
+DIETARY_BY_NAME = by_name(DIETARY)
+
+
+def known_tags(given: list[str], names: dict[str, str]) -> tuple[list[str], list[str]]:
+    """The tags `given` names, without repeats and in their order, and what named none."""
+    tags: dict[str, None] = {}
+    unknown: list[str] = []
+    for name in given:
+        tag = names.get(fold(name))
+        if tag is None:
+            unknown.append(name.strip())
+        else:
+            tags[tag] = None
+    return list(tags), unknown

@@ -21,7 +21,7 @@ from models.accounts import Role
 from models.restaurants import Dish, Restaurant, RestaurantStaff, StaffRole
 from resolvers import visibility
 from resolvers.accounts.accounts import user_by_email, write_limit
-from resolvers.foodies.tastes import CUISINES
+from resolvers.foodies.tastes import CUISINE_BY_NAME, CUISINES, known_tags
 from resolvers.restaurants.access import require_staff
 from resolvers.reviews import ratings
 from resolvers.search.index import reindex_restaurant
@@ -69,8 +69,7 @@ def _check_restaurant(fields: RestaurantFields, collector: Collector, creating: 
     if fields.phone is not None and len(fields.phone) > 32:
         collector.add("phone", ErrorCode.TOO_LONG, "At most 32 characters")
     if fields.cuisines is not None:
-        fields.cuisines = list(dict.fromkeys(c.strip().lower() for c in fields.cuisines))
-        unknown = [c for c in fields.cuisines if c not in CUISINES]
+        fields.cuisines, unknown = known_tags(fields.cuisines, CUISINE_BY_NAME)  # sichuan or 川菜
         if unknown:
             collector.add("cuisines", ErrorCode.UNKNOWN_TAG, f"Unknown cuisines: {', '.join(unknown)}")
     if creating or fields.lat is not None or fields.lng is not None:

@@ -13,7 +13,6 @@ statement's order.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import Enum
@@ -28,7 +27,7 @@ from geo.distance import distance_km
 from models.deals import DealStatus
 from models.restaurants import Dish, Restaurant, Visibility
 from models.search_tokens import query_tokens, relaxed_query_tokens
-from resolvers.foodies.tastes import CUISINES
+from resolvers.foodies.tastes import CUISINE_BY_NAME, fold
 from resolvers.restaurants.opening import open_flags
 from resolvers.search.sql import Params, is_postgres, rows
 
@@ -71,19 +70,11 @@ class Criteria:
     relaxed: bool = False
 
 
-def _fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).casefold().strip().replace("-", "_").replace(" ", "_")
-
-
-# A cuisine is asked by its tag (hotpot) or its Chinese label (火锅), any case or width.
-CUISINE_BY_NAME = {_fold(name): tag for tag, label in CUISINES.items() for name in (tag, label)}
-
-
 def cuisine_tag(cuisine: str | None) -> str | None:
     """The cuisine's tag; None when none is asked; an unknown one is BAD_USER_INPUT."""
     if not (cuisine or "").strip():
         return None
-    tag = CUISINE_BY_NAME.get(_fold(cuisine or ""))
+    tag = CUISINE_BY_NAME.get(fold(cuisine or ""))  # its tag (hotpot) or label (火锅)
     if tag is None:
         message = "Unknown cuisine: give a tag of cuisineTags (hotpot) or its Chinese label (火锅)"
         raise UserInputError(ErrorCode.UNKNOWN_TAG, message, "cuisine")
