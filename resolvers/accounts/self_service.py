@@ -11,7 +11,7 @@ from typing import Any
 from core.context import Context
 from core.errors import ErrorCode, UserInputError
 from models.accounts import User
-from resolvers.accounts.accounts import password_hash_of, write_limit
+from resolvers.accounts.accounts import password_hash_of, signed_out, write_limit
 from resolvers.accounts.login_throttle import LoginThrottle, account_key
 from resolvers.accounts.personal_data import delete_user, export_user
 
@@ -31,4 +31,5 @@ async def delete_mine(ctx: Context, password: str) -> bool:
         raise UserInputError(ErrorCode.INVALID_CREDENTIALS, "Wrong password", "password")
     await throttle.succeeded()
     await delete_user(ctx.services, viewer)
+    signed_out(ctx)  # a later mutation of the same document must not write as the erased account
     return True

@@ -81,7 +81,9 @@ async def create_review(ctx: Context, dish_id: int, fields: ReviewFields) -> Rev
     _check(fields, collector, creating=True)
     collector.raise_if_any()
     viewer_id = await review_limit(ctx)
-    dish = await Dish.get_or_none(id=dish_id, archived=False)
+    # The dish rule (visibility.py): not archived, at a visible restaurant. A dish of an archived,
+    # hidden or removed restaurant takes no new review (its counts would move out of sight).
+    dish = await visibility.get(ctx, Dish, dish_id)
     if dish is None:
         raise UserInputError(ErrorCode.NOT_FOUND, "No such dish", "dishId")
     if await RestaurantStaff.exists(restaurant_id=dish.restaurant_id, user_id=viewer_id):
