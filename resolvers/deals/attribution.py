@@ -134,5 +134,22 @@ async def credit_due(claim: Claim) -> bool:
     moderation (or an author suspended) after the claim earns no credit."""
     if claim.referrer_id is None or not await visibility.standing(User, claim.referrer_id):
         return False
+    if claim.source_type == SourceType.FEED and claim.source_id is not None:
+        return await _feed_source_stands(claim.source_id, claim.referrer_id)
     model = MODEL_FOR_SOURCE.get(claim.source_type)
     return model is None or claim.source_id is None or await visibility.standing(model, claim.source_id)
+
+
+async def _feed_source_stands(pk: int, referrer_id: int) -> bool:
+    """A FEED claim keeps the content's id, not its kind: the content is the review or meal with
+    that id whose author is the referrer (events credit nobody). Credit only while every such
+    content still stands; none left (deleted) credits nobody, as for a REVIEW source."""
+    found = False
+    for model, _, author_field in CONTENT.values():
+        if author_field is None:
+            continue
+        if await model.filter(id=pk, **{author_field: referrer_id}).exists():
+            found = True
+            if not await visibility.standing(model, pk):
+                return False
+    return found

@@ -463,6 +463,22 @@ async def _claim(
     paid = deal.price_cents > 0
     if not paid and ctx.settings.is_postgres:
         return await _claim_free_in_one_statement(ctx, deal, user_id, key, source, now)
+    intent = None
+    if paid:
+        # The provider's order first, before any row is locked: a network call (WeChat Pay: up
+        # to its timeout) inside the transaction held the person's hold row and the deal row,
+        # so a paid sale's claims, refunds and releases queued behind every order being placed
+        # (and, on SQLite, every write of the app). An order whose claim the database then
+        # refuses is never handed to anyone, so it can't be paid; an outage takes no stock.
+        try:
+            intent = await ctx.services.payments.create_intent(
+                deal.price_cents, deal.currency, f"deal:{deal.id}"
+            )
+        except PaymentError as error:
+            log.warning("payment provider refused an order for deal %s: %s", deal.id, error)
+            raise UserInputError(
+                ErrorCode.UNAVAILABLE, "Payment is unavailable, please try again", "dealId"
+            ) from None
     async with in_transaction("default"):
         # The user's row made or bumped in one statement, below the limit only.
         mine = await execute(_HOLD, [deal.id, user_id, deal.restaurant_id, user_id, deal.per_user_limit])
@@ -484,17 +500,6 @@ async def _claim(
             raise _availability_error(current, now) or UserInputError(
                 ErrorCode.SOLD_OUT, "Sold out", "dealId"
             )
-        intent = None
-        if paid:
-            try:
-                intent = await ctx.services.payments.create_intent(
-                    deal.price_cents, deal.currency, f"deal:{deal.id}"
-                )
-            except PaymentError as error:  # the stock taken above goes back with the rollback
-                log.warning("payment provider refused an order for deal %s: %s", deal.id, error)
-                raise UserInputError(
-                    ErrorCode.UNAVAILABLE, "Payment is unavailable, please try again", "dealId"
-                ) from None
         made = await Claim.create(
             deal_id=deal.id,
             user_id=user_id,
