@@ -412,10 +412,12 @@ async def answer_reservation(ctx: Context, meal_id: int, confirm: bool) -> Share
     await require_staff(viewer, meal.restaurant_id, field="mealId")
     answer = ReservationStatus.CONFIRMED if confirm else ReservationStatus.DECLINED
     async with in_transaction("default"):
-        changed = await SharedMeal.filter(id=meal.id, reservation=ReservationStatus.REQUESTED).update(
-            reservation=answer
-        )
+        changed = await SharedMeal.filter(
+            id=meal.id, status=MealStatus.OPEN, reservation=ReservationStatus.REQUESTED
+        ).update(reservation=answer)
         if not changed:
+            if await SharedMeal.filter(id=meal.id, status=MealStatus.CANCELLED).exists():
+                raise UserInputError(ErrorCode.CANCELLED, "This meal was cancelled", "mealId")
             raise UserInputError(ErrorCode.ALREADY_ANSWERED, "No open reservation request", "mealId")
         seated = await MealSeat.filter(meal_id=meal.id, status__in=list(SEATED)).values_list(
             "user_id", flat=True

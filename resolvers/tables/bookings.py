@@ -17,6 +17,7 @@ from core.atomic import update_returning
 from core.context import Context
 from core.errors import Collector, ErrorCode, UserInputError
 from core.schedule import check_start, utc
+from core.text import check_visible_text
 from models.restaurants import Restaurant
 from models.tables import HOLDING, Booking, BookingPolicy, BookingSlot, BookingStatus
 from resolvers import visibility
@@ -149,6 +150,7 @@ async def book(ctx: Context, restaurant_id: int, starts_at: datetime, party_size
         collector.add("partySize", ErrorCode.OUT_OF_RANGE, f"Party size is 1 to {policy.max_party_size}")
     if len(note) > 200:
         collector.add("note", ErrorCode.TOO_LONG, "At most 200 characters")
+    check_visible_text(note, "note", collector, multiline=True)  # staff read it, as a meal's note
     collector.raise_if_any()
     if not await Restaurant.filter(visibility.restaurants_q(), id=restaurant_id).exists():
         raise UserInputError(ErrorCode.NOT_FOUND, "No such restaurant", "restaurantId")
@@ -194,7 +196,10 @@ async def move(booking: Booking, frm: tuple[BookingStatus, ...], to: BookingStat
     """Conditional status change; when it leaves the holding states, its seats go back."""
     changed = await Booking.filter(id=booking.id, status__in=list(frm)).update(status=to, **also)
     if changed and to not in HOLDING:
-        await give_back(booking.slot_id, booking.party_size)
+        # The seats it holds now, read after the update took the row: `booking` may be stale (a
+        # proposal accepted meanwhile moved it to another slot, whose seats are the ones held).
+        held = await Booking.get(id=booking.id)
+        await give_back(held.slot_id, held.party_size)
     return bool(changed)
 
 

@@ -17,6 +17,7 @@ from core import pubsub
 from core.context import Context
 from core.errors import BadRequestError, Collector, ErrorCode, UserInputError
 from core.schedule import OUT_OF_WINDOW, check_start, in_window, utc
+from core.text import check_visible_text
 from models.meals import MealSeat, MealStatus, ReservationStatus, SeatStatus, SharedMeal
 from models.restaurants import RestaurantStaff
 from models.tables import Booking, BookingSlot, BookingStatus, MealReservationAnswer
@@ -127,6 +128,9 @@ def _reason(reason: str) -> str:
         raise UserInputError(ErrorCode.INVALID, "Say why you decline", "reason")
     if len(reason) > 200:
         raise UserInputError(ErrorCode.TOO_LONG, "At most 200 characters", "reason")
+    collector = Collector()
+    check_visible_text(reason, "reason", collector, multiline=True)  # the diner is told it
+    collector.raise_if_any()
     return reason
 
 

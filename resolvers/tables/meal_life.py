@@ -55,6 +55,9 @@ def phase(meal: SharedMeal, now: datetime | None = None) -> str:
 
 
 async def _publish(services: Services, meal_id: int, what: str) -> None:
+    from resolvers.conversations import members
+
+    await members.sync_meal(meal_id)  # the meal's group follows its seats (a no-show leaves it)
     await pubsub.publish(services, MEAL_TOPIC, meal_id, {"mealId": meal_id, "change": what})
 
 

@@ -108,6 +108,9 @@ async def _hand_on(ctx: Context, meal: SharedMeal) -> int | None:
 
 
 async def _publish(services: Services, meal_id: int, what: str) -> None:
+    from resolvers.conversations import members
+
+    await members.sync_meal(meal_id)  # the meal's group follows its seats (an accepted offer joins it)
     await pubsub.publish(services, MEAL_TOPIC, meal_id, {"mealId": meal_id, "change": what})
 
 
