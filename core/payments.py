@@ -13,10 +13,10 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from typing import Protocol
 
 log = logging.getLogger("tablemates.payments")
@@ -101,16 +101,28 @@ class RealProvider(Protocol):
     async def aclose(self) -> None: ...
 
 
+# The most any of our orders can be: a claim's amount is a 32-bit integer column (deal prices
+# are too), so a larger amount can name no order of ours (Alipay's own cap is ¥100,000,000).
+MAX_CENTS = 2**31 - 1
+# Plain yuan as the providers write them ("99.00", "0.5", "12"): ASCII digits, at most two
+# decimals. Exponents, signs, NaN/sNaN/Infinity, spaces, underscores and non-ASCII digits (all
+# of which Decimal() would read) are refused before any arithmetic.
+_AMOUNT = re.compile(r"([0-9]{1,10})(?:\.([0-9]{1,2}))?")
+
+
 def to_cents(amount: str) -> int:
-    """Exact cents from a decimal string ("99.00"); anything else is refused."""
-    try:
-        value = Decimal(amount)
-    except (InvalidOperation, TypeError):
-        raise NotificationRefused(f"bad amount {amount!r}") from None
-    cents = value * 100
-    if not value.is_finite() or cents != cents.to_integral_value() or cents < 0:
-        raise NotificationRefused(f"bad amount {amount!r}")
-    return int(cents)
+    """Exact cents from a decimal string ("99.00"); anything else is NotificationRefused, never
+    another exception (it is read from a signed notification, after the signature check: a
+    malformed amount is a refused notification, not a 500). Integer arithmetic only: no
+    Decimal context can round, overflow or trap."""
+    match = _AMOUNT.fullmatch(amount) if isinstance(amount, str) else None
+    if match is None:
+        raise NotificationRefused(f"bad amount {str(amount)[:40]!r}")
+    whole, fraction = match.groups()
+    cents = int(whole) * 100 + int((fraction or "").ljust(2, "0"))
+    if cents > MAX_CENTS:
+        raise NotificationRefused(f"amount out of range {amount!r}")
+    return cents
 
 
 def from_cents(cents: int) -> str:

@@ -451,7 +451,14 @@ class Mutation:
         self, info: Info, deal_id: strawberry.ID, idempotency_key: str, source: AttributionInput | None = None
     ) -> ClaimPayload:
         pk = _deal_id(deal_id)
-        origin = await _attribution(info, pk, source)
+        # The source is checked once the claim is known to be a new one (a retry with the same
+        # key gets its claim back even if the source was moderated meanwhile); a malformed ID is
+        # still refused here, before anything is asked.
+        origin = None
+        if source is not None:
+            kind = SourceType(source.type.value)
+            node = None if kind == SourceType.SHARE_LINK else decode_any(source.id, "source")
+            origin = attribution.Named(kind, node, str(source.id))
         claim = await deals.claim_deal(info.context, pk, idempotency_key, origin)
         return ClaimPayload(claim=ClaimNode.from_model(claim))
 

@@ -129,6 +129,21 @@ async def resolve(
     return Attribution(source_type, source_id, referrer)
 
 
+@dataclass(frozen=True)
+class Named:
+    """A claim's source as the client named it, checked (`resolve`) only when a claim is made
+    with it: a retry of a claim made earlier with the same key gets that claim whatever became
+    of its source meanwhile (a review hidden by moderation, a meal cancelled, a profile
+    suspended), as the claim itself kept the attribution checked when it was made."""
+
+    type: SourceType
+    node: tuple[str, int] | None
+    raw_id: str | None
+
+    async def check(self, ctx: Context, deal: Deal) -> Attribution:
+        return await resolve(ctx, deal, self.type, self.node, self.raw_id)
+
+
 async def credit_due(claim: Claim) -> bool:
     """At redemption: the referrer and the source still stand. Content removed or hidden by
     moderation (or an author suspended) after the claim earns no credit."""

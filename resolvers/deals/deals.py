@@ -249,7 +249,9 @@ _HOLD = (
 )
 
 
-async def claim_deal(ctx: Context, deal_id: int, key: str, source: attribution.Attribution | None) -> Claim:
+async def claim_deal(
+    ctx: Context, deal_id: int, key: str, source: attribution.Attribution | attribution.Named | None
+) -> Claim:
     """Claim through the Redis gate (resolvers/deals/gate.py): sold out and over the limit are
     answered there without SQL; what it lets through is decided by the database."""
     viewer = ctx.require_viewer()
@@ -321,22 +323,33 @@ async def _claim_checked(
     user_id: int,
     deal_id: int,
     key: str,
-    source: attribution.Attribution | None,
+    source: attribution.Attribution | attribution.Named | None,
     unseen: bool,
 ) -> tuple[Claim, bool]:
     """The claim the key names (made now: True; earlier: False), after every check.
 
     `unseen`: the gate (which knows every key of this deal) had not seen the key, so no lookup
-    first; a key used for another deal then fails the claim's unique index (DUPLICATE below)."""
+    first; a key used for another deal then fails the claim's unique index (DUPLICATE below).
+    A retry (seen, or no gate to ask) finds its claim before anything else is checked: a
+    source named by the client (`attribution.Named`) is checked only for a claim made now, so
+    a retry gets its claim whatever became of the source since (hidden by moderation ...)."""
     if not unseen:
-        existing = await Claim.get_or_none(user_id=user_id, idempotency_key=key)
+        existing = await _earlier(user_id, deal_id, key)
         if existing is not None:
-            if existing.deal_id != deal_id:
-                raise _duplicate()
             return existing, False
     deal = await _deal_with_restaurant(ctx, deal_id)
     if deal is None:
         raise UserInputError(ErrorCode.NOT_FOUND, "No such deal", "dealId")
+    if isinstance(source, attribution.Named):
+        try:
+            source = await source.check(ctx, deal)
+        except UserInputError:
+            # A retry the gate did not recognise (its key index lost with Redis): its claim
+            # still wins over a source refused now. Only a refused source pays this lookup.
+            existing = await _earlier(user_id, deal_id, key) if unseen else None
+            if existing is not None:
+                return existing, False
+            raise
     now = datetime.now(UTC)
     problem = _availability_error(deal, now)
     if problem:
@@ -359,6 +372,14 @@ async def _claim_checked(
         if isinstance(error, IntegrityError):
             raise UserInputError(ErrorCode.UNAVAILABLE, "Please try again", "dealId") from None
         raise
+
+
+async def _earlier(user_id: int, deal_id: int, key: str) -> Claim | None:
+    """The claim this person made earlier with this key, if any (DUPLICATE: for another deal)."""
+    existing = await Claim.get_or_none(user_id=user_id, idempotency_key=key)
+    if existing is not None and existing.deal_id != deal_id:
+        raise _duplicate()
+    return existing
 
 
 # A free claim on PostgreSQL in one statement, and no transaction around it (issue 18): a
