@@ -31,6 +31,7 @@ from wechatpayv3.utils import (
 )
 
 from core.payments import (
+    MAX_CENTS,
     Notification,
     NotificationRefused,
     PaymentError,
@@ -250,7 +251,11 @@ class WeChatPayProvider:
             raise NotificationRefused("malformed resource") from None
         if transaction.get("mchid") != self.config.mchid or transaction.get("appid") != self.config.appid:
             raise NotificationRefused("notification for another merchant or app")
-        if not isinstance(total, int) or amount.get("currency", "CNY") != "CNY":
+        if (
+            type(total) is not int  # JSON true is a Python int too
+            or not 0 <= total <= MAX_CENTS  # a 32-bit column: a larger value would fail to bind
+            or amount.get("currency", "CNY") != "CNY"
+        ):
             raise NotificationRefused("bad amount")
         return Notification(
             intent_id=str(transaction.get("out_trade_no", "")),

@@ -298,3 +298,22 @@ def test_configuration_is_checked_and_production_refuses_the_test_provider(stand
         make_payments(Settings.from_env({**base, **incomplete}))
     with pytest.raises(SettingsError, match="ALIPAY_PUBLIC_KEY"):
         make_payments(Settings.from_env({**base, "PAYMENT_PROVIDER": "alipay", "ALIPAY_APP_ID": "1", "ALIPAY_PRIVATE_KEY": "x"}))
+
+
+@pytest.mark.parametrize("total", [True, -1, 2**31, 2**63])
+async def test_wechat_absurd_amounts_are_refused_not_a_500(client, services, standins, total):
+    """A signed, decryptable notification whose total is JSON true, negative or past what a
+    claim's 32-bit amount holds is a refused notification (it would fail to bind in SQL)."""
+    standin = standins["wechatpay"]
+    settings = replace(services.settings, payment_provider="wechatpay", payment_env=standin.env())
+    original, services.payments = services.payments, make_payments(settings)
+    try:
+        _, diner, claim = await paid_claim(client, "wechatpay", standin)
+        accepted, response = await notify(client, "wechatpay", payment_of("wechatpay", standin, claim, amount=total))
+        assert not accepted and response.status_code < 500, response.text
+        assert await status_of(client, diner, claim) == "PENDING_PAYMENT"
+        assert (await notify(client, "wechatpay", payment_of("wechatpay", standin, claim)))[0]
+        assert await status_of(client, diner, claim) == "ISSUED"
+    finally:
+        await services.payments.aclose()
+        services.payments = original
