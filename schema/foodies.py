@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from contextlib import suppress
 from datetime import datetime
 from enum import Enum
 
@@ -64,15 +65,18 @@ class MatchRequestNode(ModelNode, loader=foodies.load_match_requests):
         return UserNode.of(await visibility.fetch(info.context, User, self.model.recipient_id))
 
 
+SEEN = "As the viewer may see them now: null when suspended or blocked either way (so after a block)."
+
+
 @strawberry.type
 class FollowPayload(Payload):
-    user: UserNode | None = None
+    user: UserNode | None = strawberry.field(default=None, description=SEEN)
     following: bool | None = None
 
 
 @strawberry.type
 class BlockPayload(Payload):
-    user: UserNode | None = None
+    user: UserNode | None = strawberry.field(default=None, description=SEEN)
     blocked: bool | None = None
 
 
@@ -115,27 +119,38 @@ class Query:
         return to_connection(page, MatchRequestNode.from_model)
 
 
+async def _as_seen(info: Info, user: User) -> UserNode | None:
+    """The other person of a follow or block as the viewer may see them now (user rule: null once
+    suspended or blocked either way, so null after a block), whoever the mutation accepted."""
+    ctx = info.context
+    blocks = ctx.loaders.get(visibility.load_blocked)
+    for pk in (ctx.require_viewer().id, user.id):  # the mutation may have changed them: read afresh
+        with suppress(KeyError):  # (not read yet in this request)
+            blocks.clear(pk)
+    return UserNode.of(await visibility.get(ctx, User, user.id))
+
+
 @strawberry.type
 class Mutation:
     @payload_mutation
     async def follow(self, info: Info, user_id: strawberry.ID) -> FollowPayload:
         user = await foodies.follow(info.context, decode(user_id, "User", "userId"))
-        return FollowPayload(user=UserNode.from_model(user), following=True)
+        return FollowPayload(user=await _as_seen(info, user), following=True)
 
     @payload_mutation
     async def unfollow(self, info: Info, user_id: strawberry.ID) -> FollowPayload:
         user = await foodies.unfollow(info.context, decode(user_id, "User", "userId"))
-        return FollowPayload(user=UserNode.from_model(user), following=False)
+        return FollowPayload(user=await _as_seen(info, user), following=False)
 
     @payload_mutation
     async def block_user(self, info: Info, user_id: strawberry.ID) -> BlockPayload:
         user = await foodies.block(info.context, decode(user_id, "User", "userId"))
-        return BlockPayload(user=UserNode.from_model(user), blocked=True)
+        return BlockPayload(user=await _as_seen(info, user), blocked=True)
 
     @payload_mutation
     async def unblock_user(self, info: Info, user_id: strawberry.ID) -> BlockPayload:
         user = await foodies.unblock(info.context, decode(user_id, "User", "userId"))
-        return BlockPayload(user=UserNode.from_model(user), blocked=False)
+        return BlockPayload(user=await _as_seen(info, user), blocked=False)
 
     @payload_mutation
     async def send_match_request(

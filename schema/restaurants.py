@@ -155,7 +155,9 @@ class RestaurantNode(ModelNode, kind=Restaurant):
         from resolvers.restaurants import page
         from schema.reviews import PhotoNode
 
-        return to_connection(await page.gallery(self.model.id, first, after), PhotoNode.from_model)
+        return to_connection(
+            await page.gallery(info.context, self.model.id, first, after), PhotoNode.from_model
+        )
 
     @strawberry.field(description="Signature dishes: most reviewed, or best rated (2+ reviews).")
     async def signature_dishes(

@@ -10,11 +10,13 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from tortoise.expressions import Subquery
+
 from core.context import Context
 from core.pagination import Page, newest_first
 from models.meals import MealStatus, RestaurantEvent, SharedMeal
 from models.restaurants import Dish
-from models.reviews import Photo, PhotoStatus
+from models.reviews import Photo, PhotoStatus, Review
 from models.trust import RestaurantRating
 from resolvers import visibility
 
@@ -39,18 +41,20 @@ def distribution(row: RestaurantRating | None) -> list[tuple[int, int]]:
     return [(stars, getattr(row, f"stars_{stars}") if row else 0) for stars in range(5, 0, -1)]
 
 
-def _gallery(restaurant_id: int) -> object:
-    """Ready, visible photos on the restaurant's visible reviews."""
+def _gallery(restaurant_id: int, hidden: list[int]) -> object:
+    """Ready, visible photos on the restaurant's reviews that its review list shows the viewer
+    (`listed_reviews_q`: authors blocked either way, `hidden`, left out as there)."""
+    listed = Review.filter(visibility.listed_reviews_q(hidden), restaurant_id=restaurant_id)
     return Photo.filter(
         visibility.photos_q(),
-        visibility.reviews_q("review_link__review__"),
         status=PhotoStatus.READY,
-        review_link__review__restaurant_id=restaurant_id,
+        review_link__review_id__in=Subquery(listed.values("id")),
     )
 
 
-async def gallery(restaurant_id: int, first: int | None, after: str | None) -> Page[Photo]:
-    return await newest_first(_gallery(restaurant_id), first, after)
+async def gallery(ctx: Context, restaurant_id: int, first: int | None, after: str | None) -> Page[Photo]:
+    hidden = sorted(await visibility.blocked(ctx))
+    return await newest_first(_gallery(restaurant_id, hidden), first, after)
 
 
 def signature_dishes(dishes: list[Dish], by: SignatureSort, first: int) -> list[Dish]:

@@ -13,7 +13,7 @@ from tortoise.transactions import in_transaction
 from core.atomic import lock_row
 from core.context import Context
 from core.errors import BadRequestError, Collector, ErrorCode, UserInputError
-from core.loaders import by_ids, by_key, group_by_key
+from core.loaders import Shaped, Slot, by_key, group_by_key
 from core.nearby import check_coordinates, check_radius
 from core.pagination import Page, decode_cursor, encode_cursor, page_size
 from core.text import check_visible_text, check_visible_texts
@@ -325,14 +325,24 @@ async def get_restaurant(ctx: Context, restaurant_id: int) -> Restaurant | None:
 
 
 async def get_dish(ctx: Context, dish_id: int) -> Dish | None:
+    """The dish if the viewer may see it (see `load_dishes`), else None."""
     return await ctx.loaders.get(load_dishes).load(dish_id)
 
 
 # ------------------------------------------------------------------ loaders
 
 
+# Dishes by id as anyone may see them: the dish rule (resolvers/visibility.py `dishes_q`: not
+# archived, at a visible restaurant; it reads nothing of the viewer, as the restaurant rule) as the
+# statement's own condition, so every single-dish read (dish(id), node(id), Review.dish and any
+# other relation through this loader) applies it, still one batched statement per request.
+# Staff reach their archived restaurant's menu through myRestaurants (the restaurant's `dishes`).
+_VISIBLE_DISHES = Shaped(Dish, lambda many: Dish.filter(visibility.dishes_q(), id__in=Slot("ids", many=many)))
+
+
 async def load_dishes(keys: Sequence[int]) -> list[Dish | None]:
-    return by_key(await by_ids(Dish, archived=False).rows(len(keys), {"ids": list(keys)}), keys)
+    """Each dish the rule lets anyone see, None for the others (archived, restaurant taken down)."""
+    return by_key(await _VISIBLE_DISHES.rows(len(keys), {"ids": list(keys)}), keys)
 
 
 async def load_dishes_by_restaurant(keys: Sequence[int]) -> list[list[Dish]]:
