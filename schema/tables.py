@@ -10,7 +10,6 @@ import strawberry
 from strawberry import relay
 from strawberry.tools import merge_types
 
-from core import pubsub
 from core.errors import AuthError, ErrorCode, UserInputError
 from models.accounts import User
 from models.meals import SharedMeal
@@ -295,7 +294,7 @@ class BookingMutation:
     async def cancel_booking(self, info: Info, booking_id: strawberry.ID) -> BookingPayload:
         return _booking(await bookings.cancel(info.context, decode(booking_id, "Booking", "bookingId")))
 
-    @payload_mutation(description="Staff, once the booking's time has come.")
+    @payload_mutation(description="Staff, once the booking's time has come (TOO_EARLY before).")
     async def mark_booking_no_show(self, info: Info, booking_id: strawberry.ID) -> BookingPayload:
         return _booking(await bookings.mark_no_show(info.context, decode(booking_id, "Booking", "bookingId")))
 
@@ -330,15 +329,12 @@ class Subscription:
         info.context.require_viewer()
         try:
             pk = decode(booking_id, "Booking", "bookingId")
+            updates = inbox.booking_updates(info.context, pk)
+            # Checked again at each event: one no longer allowed to see it gets nothing more.
+            async for row in updates:
+                yield BookingNode.from_model(row)
         except UserInputError:
             raise AuthError("FORBIDDEN", "No such booking") from None
-        booking = await Booking.get_or_none(id=pk)
-        if booking is None or not await visibility.visible(info.context, booking):
-            raise AuthError("FORBIDDEN", "No such booking")
-        async for _ in pubsub.listen(info.context.services, inbox.BOOKING_TOPIC, pk):
-            row = await Booking.get_or_none(id=pk)
-            if row is not None:
-                yield BookingNode.from_model(row)
 
     @strawberry.subscription(
         description="Staff: each reservation request of the restaurant as it arrives or changes."

@@ -71,8 +71,10 @@ async def book(client, token: str, restaurant: str, starts_at: str, party: int =
 
 
 @asynccontextmanager
-async def subscribed(app_or_url: Any, token: str, query: str, variables: dict[str, Any]):
-    """A graphql-transport-ws subscriber (in-process app, or a server URL); yields a receive()."""
+async def subscribed(app_or_url: Any, token: str, query: str, variables: dict[str, Any], raw: bool = False):
+    """A graphql-transport-ws subscriber (in-process app, or a server URL); yields a receive():
+    each `next` message's data, or with `raw` each message whatever its type (`next`,
+    `complete`, `error`: for a subscription that may end)."""
     import httpx
     from httpx_ws import aconnect_ws
     from httpx_ws.transport import ASGIWebSocketTransport
@@ -96,6 +98,8 @@ async def subscribed(app_or_url: Any, token: str, query: str, variables: dict[st
 
             async def receive() -> dict[str, Any]:
                 message = await asyncio.wait_for(ws.receive_json(), 15)
+                if raw:
+                    return message
                 assert message["type"] == "next", message
                 return message["payload"]["data"]
 

@@ -234,10 +234,11 @@ async def test_block_cuts_follows_and_requests_both_ways(client):
     assert (await gql(client, BLOCK, {"id": b_id}, a))["data"]["blockUser"] == {"blocked": True, "errors": []}
     q = "query($id: ID!) { node(id: $id) { ... on User { followersCount } } }"
     assert (await gql(client, q, {"id": a_id}, a))["data"]["node"]["followersCount"] == 0
-    assert (await gql(client, FOLLOW, {"id": a_id}, b))["data"]["follow"]["errors"][0]["code"] == "BLOCKED"
+    # The blocked one is answered as for an unknown account: a block never shows itself.
+    assert (await gql(client, FOLLOW, {"id": a_id}, b))["data"]["follow"]["errors"][0]["code"] == "NOT_FOUND"
     assert (await gql(client, SEND, {"id": a_id}, b))["data"]["sendMatchRequest"]["errors"][0][
         "code"
-    ] == "BLOCKED"
+    ] == "NOT_FOUND"
     assert (await gql(client, SEND, {"id": b_id}, a))["data"]["sendMatchRequest"]["errors"][0][
         "code"
     ] == "BLOCKED"

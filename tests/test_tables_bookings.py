@@ -124,7 +124,7 @@ async def test_no_shows_are_recorded_and_repeated_ones_need_approval(client):
     first, second = [(await book(client, diner, restaurant, t, 1))["booking"]["id"] for t in times[:2]]
     # Not before the time has come; never by a diner or another restaurant's staff.
     body = await gql(client, NO_SHOW, {"b": first}, owner)
-    assert body["data"]["markBookingNoShow"]["errors"][0]["code"] == "TOO_LATE"
+    assert body["data"]["markBookingNoShow"]["errors"][0]["code"] == "TOO_EARLY"
     await Booking.filter(id__in=[decode(first, "Booking", "b"), decode(second, "Booking", "b")]).update(
         starts_at=datetime.now(UTC) - timedelta(minutes=30)
     )

@@ -40,12 +40,31 @@ CANDIDATE_CAP = 500  # nearest obfuscated points scored per query: bounded work 
 MATCH_TOPIC = "match-request"
 
 
+def _no_such_user(field: str = "userId") -> UserInputError:
+    return UserInputError(ErrorCode.NOT_FOUND, "No such user", field)
+
+
 async def _visible_user(ctx: Context, user_id: int, field: str = "userId") -> User:
-    """The target of a follow or request: any standing account (blocks answer BLOCKED, below)."""
+    """The target of a follow or request: any standing account (blocks: `_refuse_if_blocked`)."""
     user = await User.filter(visibility.active_users_q(), id=user_id).first()
     if user is None:
-        raise UserInputError(ErrorCode.NOT_FOUND, "No such user", field)
+        raise _no_such_user(field)
     return user
+
+
+async def _refuse_if_blocked(viewer_id: int, target_id: int, refusal: str) -> None:
+    """A block between the two refuses a follow or request. The blocker is told BLOCKED (their
+    own block); the blocked person is answered exactly as for an unknown account, so a block
+    never shows itself to the one it hides from."""
+    directions = set(
+        await Block.filter(
+            Q(blocker_id=viewer_id, blocked_id=target_id) | Q(blocker_id=target_id, blocked_id=viewer_id)
+        ).values_list("blocker_id", flat=True)
+    )
+    if viewer_id in directions:
+        raise UserInputError(ErrorCode.BLOCKED, refusal, "userId")
+    if directions:
+        raise _no_such_user()
 
 
 async def _lock_pair(a: int, b: int) -> None:
@@ -65,13 +84,12 @@ async def follow(ctx: Context, user_id: int) -> User:
     if user_id == viewer.id:
         raise UserInputError(ErrorCode.SELF_ACTION, "You cannot follow yourself", "userId")
     target = await _visible_user(ctx, user_id)
-    if await is_blocked_between(viewer.id, target.id):
-        raise UserInputError(ErrorCode.BLOCKED, "You cannot follow this user", "userId")
+    await _refuse_if_blocked(viewer.id, target.id, "You cannot follow this user")
     try:
         async with in_transaction("default"):
             await _lock_pair(viewer.id, target.id)
-            if await is_blocked_between(viewer.id, target.id):  # a block that won the race
-                raise UserInputError(ErrorCode.BLOCKED, "You cannot follow this user", "userId")
+            # a block that won the race
+            await _refuse_if_blocked(viewer.id, target.id, "You cannot follow this user")
             await Follow.create(follower_id=viewer.id, followee_id=target.id)
             await inbox.notify(
                 ctx,
@@ -157,8 +175,7 @@ async def send_match_request(ctx: Context, user_id: int, message: str | None) ->
     check_visible_text(message, "message", collector, multiline=True)
     collector.raise_if_any()
     target = await _visible_user(ctx, user_id)
-    if await is_blocked_between(viewer.id, target.id):
-        raise UserInputError(ErrorCode.BLOCKED, "You cannot send a request to this user", "userId")
+    await _refuse_if_blocked(viewer.id, target.id, "You cannot send a request to this user")
     asked_back = await _pending_from(target.id, viewer.id)
     if asked_back is not None:
         return await _accept_by_asking_back(ctx, asked_back)
@@ -169,8 +186,8 @@ async def send_match_request(ctx: Context, user_id: int, message: str | None) ->
     try:
         async with in_transaction("default"):
             await _lock_pair(viewer.id, target.id)
-            if await is_blocked_between(viewer.id, target.id):  # a block that won the race
-                raise UserInputError(ErrorCode.BLOCKED, "You cannot send a request to this user", "userId")
+            # a block that won the race
+            await _refuse_if_blocked(viewer.id, target.id, "You cannot send a request to this user")
             request = await MatchRequest.create(
                 sender_id=viewer.id,
                 recipient_id=target.id,

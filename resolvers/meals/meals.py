@@ -44,6 +44,8 @@ FEED_KIND = "meal"
 SEATED = (SeatStatus.HOST, SeatStatus.JOINED)
 # Guests who have not gone (an OFFERED diner holds a seat until they answer).
 GOING = (SeatStatus.JOINED, SeatStatus.WAITLISTED, SeatStatus.PENDING, SeatStatus.OFFERED)
+# A table request the restaurant still acts on: asked, answered with another time, or held.
+LIVE_RESERVATIONS = (ReservationStatus.REQUESTED, ReservationStatus.PROPOSED, ReservationStatus.CONFIRMED)
 
 
 @dataclass
@@ -368,11 +370,21 @@ async def cancel(ctx: Context, meal: SharedMeal, **also: object) -> None:
         from resolvers.tables import offers
 
         await offers.withdraw(meal.id)  # no open seat offer outlives its meal
+        # Nor its table request: withdrawn (NONE) with the cancel, the restaurant's inbox no longer
+        # lists a live request (or a held table) for a meal that will not happen. The row is ours
+        # (updated above), so no answer slips in between.
+        withdrew = await SharedMeal.filter(id=meal.id, reservation__in=list(LIVE_RESERVATIONS)).update(
+            reservation=ReservationStatus.NONE
+        )
         await notifications.notify(
             ctx, list(guests), "meal_cancelled", f"「{meal.title}」已取消", meal_id=meal.id
         )
         await feed.set_visible(FEED_KIND, meal.id, False)
     await _changed(ctx, meal.id, "cancelled")
+    if withdrew:  # staff watching the inbox live see the request go
+        from resolvers.tables import inbox
+
+        await pubsub.publish(ctx.services, inbox.INBOX_TOPIC, meal.restaurant_id, {"mealId": meal.id})
     await notifications.announce(ctx, list(guests))
 
 

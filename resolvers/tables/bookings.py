@@ -226,9 +226,9 @@ async def cancel(ctx: Context, booking_id: int) -> Booking:
 async def mark_no_show(ctx: Context, booking_id: int) -> Booking:
     """Staff, once the time has come: a confirmed booking nobody came to."""
     booking = await staff_booking(ctx, booking_id)
-    if booking.starts_at > datetime.now(UTC):
+    if booking.starts_at > datetime.now(UTC):  # too early: the diner may still come
         raise UserInputError(
-            ErrorCode.TOO_LATE, "Mark a no-show once the booking's time has come", "bookingId"
+            ErrorCode.TOO_EARLY, "Mark a no-show once the booking's time has come", "bookingId"
         )
     async with in_transaction("default"):
         if not await move(booking, (BookingStatus.CONFIRMED,), BookingStatus.NO_SHOW):

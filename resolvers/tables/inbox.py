@@ -7,7 +7,7 @@ the diner (a booking's diner, a meal's host) accepts or turns down.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,11 +16,14 @@ from tortoise.transactions import in_transaction
 from core import pubsub
 from core.context import Context
 from core.errors import BadRequestError, Collector, ErrorCode, UserInputError
+from core.loaders import Loaders
 from core.schedule import OUT_OF_WINDOW, check_start, in_window, utc
 from core.text import check_visible_text
+from models.accounts import User
 from models.meals import MealSeat, MealStatus, ReservationStatus, SeatStatus, SharedMeal
 from models.restaurants import RestaurantStaff
 from models.tables import Booking, BookingSlot, BookingStatus, MealReservationAnswer
+from resolvers import visibility
 from resolvers.accounts.accounts import write_limit
 from resolvers.meals import meals, notifications
 from resolvers.restaurants.access import require_staff
@@ -85,16 +88,47 @@ async def day_requests(ctx: Context, restaurant_id: int, day: date) -> list[Requ
         starts_at__gte=start,
         starts_at__lt=end,
         reservation__not=ReservationStatus.NONE,
+        # A cancelled meal's request is withdrawn with the cancel (meals.cancel); rows cancelled
+        # before that was so still read REQUESTED and must not look live either.
+        status__not=MealStatus.CANCELLED,
     ).limit(500)
     found = [Request(booking=b) for b in bookings] + [Request(meal=m) for m in asked]
     return sorted(found, key=lambda r: r.starts_at)
 
 
+async def afresh(ctx: Context) -> Context | None:
+    """For a subscription's next event, which may come long after it was allowed: the viewer
+    read again (None once suspended or deleted: their sockets are closed then too, but an event
+    can come first), with loaders of its own. The socket's context is left as it is (it serves
+    the connection's other operations)."""
+    viewer = ctx.require_viewer()
+    fresh = await User.filter(visibility.active_users_q(), id=viewer.id).first()
+    if fresh is None:
+        return None
+    fresh.session_id = getattr(viewer, "session_id", None)  # type: ignore[attr-defined]
+    return replace(ctx, viewer=fresh, loaders=Loaders())
+
+
+async def _still_staff(ctx: Context, restaurant_id: int) -> bool:
+    now = await afresh(ctx)
+    if now is None:
+        return False
+    try:
+        await require_staff(now.require_viewer(), restaurant_id)
+    except UserInputError:
+        return False  # taken off the staff, or the restaurant closed
+    return True
+
+
 async def inbox_updates(ctx: Context, restaurant_id: int):  # noqa: ANN201 (an async generator)
-    """Each request that changes at the restaurant, from any app process: staff only."""
+    """Each request that changes at the restaurant, from any app process: staff only, checked
+    again at every event; a viewer no longer allowed (removed from the staff, suspended) is sent
+    nothing more and the subscription ends."""
     viewer = ctx.require_viewer()
     await require_staff(viewer, restaurant_id)
     async for message in pubsub.listen(ctx.services, INBOX_TOPIC, restaurant_id):
+        if not await _still_staff(ctx, restaurant_id):
+            return
         if "bookingId" in message:
             booking = await Booking.get_or_none(id=message["bookingId"])
             if booking is not None:
@@ -103,6 +137,22 @@ async def inbox_updates(ctx: Context, restaurant_id: int):  # noqa: ANN201 (an a
             meal = await SharedMeal.get_or_none(id=message["mealId"])
             if meal is not None:
                 yield Request(meal=meal)
+
+
+async def booking_updates(ctx: Context, booking_id: int):  # noqa: ANN201 (an async generator)
+    """The booking at each change, from any app process, while the viewer may still see it (its
+    diner, the restaurant's staff, moderators: checked again at every event, as sharedMealUpdated
+    does); once they may not (removed from the staff, suspended) the subscription ends."""
+    ctx.require_viewer()
+    booking = await Booking.get_or_none(id=booking_id)
+    if booking is None or not await visibility.visible(ctx, booking):
+        raise UserInputError(ErrorCode.NOT_FOUND, "No such booking", "bookingId")
+    async for _ in pubsub.listen(ctx.services, BOOKING_TOPIC, booking_id):
+        now = await afresh(ctx)
+        row = await visibility.get(now, Booking, booking_id) if now is not None else None
+        if row is None:
+            return
+        yield row
 
 
 # ------------------------------------------------------------------ staff answers
@@ -244,6 +294,8 @@ async def answer_meal(
             id=meal.id, status=MealStatus.OPEN, reservation=ReservationStatus.REQUESTED
         ).update(reservation=status)
         if not changed_rows:
+            if await SharedMeal.filter(id=meal.id, status=MealStatus.CANCELLED).exists():
+                raise UserInputError(ErrorCode.CANCELLED, "This meal was cancelled", "requestId")
             raise UserInputError(ErrorCode.ALREADY_ANSWERED, "No open reservation request", "requestId")
         await MealReservationAnswer.update_or_create(values, meal_id=meal.id)
         told = [meal.host_id] if status == ReservationStatus.PROPOSED else await _seated(meal.id)
