@@ -189,6 +189,22 @@ def can_see_user(ctx: Context, user: User | None) -> Steps:
     return not _suspended(user) and user.id not in (yield from _blocked(ctx))
 
 
+async def as_blocker_sees(ctx: Context, users: Sequence[User]) -> list[User | None]:
+    """People the viewer blocked, where they are shown to the blocker (blockedUsers, the block
+    payloads) so a block can be undone: the user rule with the viewer's own block set aside.
+    A suspended account, or someone who blocked the viewer too, stays None: blocking back must
+    not open the profile of someone who is hiding from you."""
+    viewer = ctx.require_viewer()
+    if is_moderator(viewer):
+        return list(users)
+    hiding = set(
+        await Block.filter(blocker_id__in=[u.id for u in users], blocked_id=viewer.id).values_list(
+            "blocker_id", flat=True
+        )
+    )
+    return [None if _suspended(u) or u.id in hiding else u for u in users]
+
+
 async def users_q(ctx: Context, prefix: str = "") -> Q:
     """SQL form of can_see_user for the user at `prefix`."""
     viewer = ctx.viewer

@@ -65,7 +65,8 @@ class MatchRequestNode(ModelNode, loader=foodies.load_match_requests):
         return UserNode.of(await visibility.fetch(info.context, User, self.model.recipient_id))
 
 
-SEEN = "As the viewer may see them now: null when suspended or blocked either way (so after a block)."
+SEEN = "As the viewer may see them now: null when suspended or blocked either way."
+BLOCKED_SEEN = "As blockedUsers shows them: null when suspended or when they blocked you too."
 
 
 @strawberry.type
@@ -76,7 +77,9 @@ class FollowPayload(Payload):
 
 @strawberry.type
 class BlockPayload(Payload):
-    user: UserNode | None = strawberry.field(default=None, description=SEEN)
+    user: UserNode | None = strawberry.field(
+        default=None, description=f"{BLOCKED_SEEN} (blockUser; unblockUser: {SEEN[0].lower()}{SEEN[1:]})"
+    )
     blocked: bool | None = None
 
 
@@ -145,7 +148,9 @@ class Mutation:
     @payload_mutation
     async def block_user(self, info: Info, user_id: strawberry.ID) -> BlockPayload:
         user = await foodies.block(info.context, decode(user_id, "User", "userId"))
-        return BlockPayload(user=await _as_seen(info, user), blocked=True)
+        # As blockedUsers shows them: the viewer's own block set aside, the rest of the rule kept.
+        [shown] = await visibility.as_blocker_sees(info.context, [user])
+        return BlockPayload(user=UserNode.of(shown), blocked=True)
 
     @payload_mutation
     async def unblock_user(self, info: Info, user_id: strawberry.ID) -> BlockPayload:

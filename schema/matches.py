@@ -8,11 +8,12 @@ from datetime import datetime
 import strawberry
 
 from models.accounts import User
+from resolvers import visibility
 from resolvers.foodies import foodies, matches
 from schema.accounts import UserNode
 from schema.context import Info
 from schema.foodies import MatchRequestNode
-from schema.ids import decode
+from schema.ids import decode, encode
 from schema.pagination import Connection, to_connection
 from schema.payloads import Payload, payload_mutation
 
@@ -39,7 +40,10 @@ def _match(m: matches.Match) -> Match:
 
 @strawberry.type
 class BlockedUser:
-    user: UserNode
+    user_id: strawberry.ID = strawberry.field(description="For unblockUser, even when `user` is null.")
+    user: UserNode | None = strawberry.field(
+        description="Null for a suspended account or someone who blocked you too."
+    )
     blocked_at: datetime
 
 
@@ -51,10 +55,16 @@ class Query:
     ) -> Connection[BlockedUser]:
         page = await foodies.blocked_page(info.context, first, after)
         # The one list that shows blocked people: to the blocker, so they can undo it.
-        users = {u.id: u for u in await User.filter(id__in=[b.blocked_id for b in page.items])}
+        rows = await User.filter(id__in=[b.blocked_id for b in page.items])
+        seen = await visibility.as_blocker_sees(info.context, rows)
+        shown = dict(zip([u.id for u in rows], seen, strict=True))
         return to_connection(
             page,
-            lambda b: BlockedUser(user=UserNode.from_model(users[b.blocked_id]), blocked_at=b.created_at),
+            lambda b: BlockedUser(
+                user_id=strawberry.ID(encode("User", b.blocked_id)),
+                user=UserNode.of(shown.get(b.blocked_id)),
+                blocked_at=b.created_at,
+            ),
         )
 
     @strawberry.field(description="People you matched with, newest match first.")
@@ -69,7 +79,7 @@ class Mutation:
     @payload_mutation(description="End a match (you can match again later).")
     async def unmatch(self, info: Info, user_id: strawberry.ID) -> UnmatchPayload:
         user = await matches.unmatch(info.context, decode(user_id, "User", "userId"))
-        return UnmatchPayload(user=UserNode.from_model(user))
+        return UnmatchPayload(user=UserNode.of(await visibility.get(info.context, User, user.id)))
 
 
 @strawberry.type

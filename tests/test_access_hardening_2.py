@@ -133,7 +133,7 @@ async def test_block_and_follow_payloads_show_the_user_only_as_the_viewer_may_se
     # My unblock leaves their block: still not readable.
     assert (await gql(client, UNBLOCK, {"u": hostile_id}, me))["data"]["unblockUser"]["user"] is None
 
-    # A plain account: a block hides them at once, the unblock shows them again, in one document.
+    # A plain account: the blocker sees whom they blocked (as blockedUsers shows them), in one document.
     other, other_id, _ = await register(client, name="普通人")
     both = await gql(
         client,
@@ -144,7 +144,7 @@ async def test_block_and_follow_payloads_show_the_user_only_as_the_viewer_may_se
         me,
     )
     assert both["data"] == {
-        "b": {"user": None, "blocked": True, "errors": []},
+        "b": {"user": {"id": other_id}, "blocked": True, "errors": []},
         "u": {"user": {"id": other_id, "displayName": "普通人"}, "blocked": False, "errors": []},
     }
     # Moderators see everyone: the suspended account's block payload names it for them.
@@ -175,3 +175,37 @@ async def test_the_gallery_leaves_out_people_blocked_either_way_as_the_review_li
         assert (await gql(client, GALLERY, {"r": restaurant}, token))["data"]["restaurant"] == none
     for token in (None, bystander, shooter):
         assert (await gql(client, GALLERY, {"r": restaurant}, token))["data"]["restaurant"] == whole
+
+
+BLOCKED_LIST = "{ blockedUsers { edges { node { userId user { id displayName } } } } }"
+
+
+async def test_blocked_users_names_the_blocked_but_opens_no_profile_hiding_from_the_blocker(client, services):
+    """The blocker's list shows whom they blocked so they can undo it; someone who blocked them
+    too, or a suspended account, is listed by id only (blocking back opens nothing)."""
+    moderator, _ = await account_with_role(client, services)
+    me, me_id, _ = await register(client, name="我")
+    plain, plain_id, _ = await register(client, name="普通人")
+    hiding, hiding_id, _ = await register(client, name="先拉黑我的人")
+    suspended, suspended_id, _ = await register(client, name="被封号的人")
+    assert (await gql(client, BLOCK, {"u": me_id}, hiding))["data"]["blockUser"]["errors"] == []
+    for target in (plain_id, hiding_id, suspended_id):
+        assert (await gql(client, BLOCK, {"u": target}, me))["data"]["blockUser"]["errors"] == []
+    report = (await gql(client, REPORT, {"t": suspended_id}, plain))["data"]["reportContent"]["report"]
+    done = await gql(client, MODERATE, {"r": report["id"], "a": "SUSPEND_USER", "d": 30}, moderator)
+    assert done["data"]["moderate"]["errors"] == []
+
+    edges = (await gql(client, BLOCKED_LIST, token=me))["data"]["blockedUsers"]["edges"]
+    assert [e["node"] for e in edges] == [
+        {"userId": suspended_id, "user": None},
+        {"userId": hiding_id, "user": None},
+        {"userId": plain_id, "user": {"id": plain_id, "displayName": "普通人"}},
+    ]
+    # The id is enough to undo a block, whoever it hides.
+    for target in (suspended_id, hiding_id):
+        undone = (await gql(client, UNBLOCK, {"u": target}, me))["data"]["unblockUser"]
+        assert undone == {"user": None, "blocked": False, "errors": []}
+    assert [
+        e["node"]["userId"]
+        for e in (await gql(client, BLOCKED_LIST, token=me))["data"]["blockedUsers"]["edges"]
+    ] == [plain_id]
