@@ -110,7 +110,7 @@ class DealNode(ModelNode, kind=Deal):
         start, end = deals.use_window(self.model)
         zone = await rollup.time_zone(self.model.restaurant_id)
         lines = fine_print(Conditions.from_json(self.model.conditions), start, end, zone)
-        return [FinePrintLine(code=code, text=text) for code, text in lines]
+        return [FinePrintLine(code=line.code, text=line.text, text_en=line.text_en) for line in lines]
 
     @strawberry.field(
         description="Claimable now: ACTIVE, within its sale window, not taken down by "

@@ -86,7 +86,8 @@ class DealConditionsInput:
 @strawberry.type
 class FinePrintLine:
     code: str = strawberry.field(description="Stable key the app may translate (WEEKDAYS, TIME_WINDOWS …).")
-    text: str
+    text: str = strawberry.field(description="The line in Chinese, as the voucher's 使用规则 reads.")
+    text_en: str = strawberry.field(description="The same line in English.")
 
 
 @strawberry.type

@@ -29,7 +29,7 @@ DEAL = """
 query($d: ID!) { deal(id: $d) { useStartsAt useEndsAt refundAnytime refundOnExpiry
   conditions { validWeekdays timeWindows { start end } excludedDates newCustomersOnly minPartySize
     maxPartySize reservationRequired onePerTable stackable }
-  finePrint { code text } } }
+  finePrint { code text textEn } } }
 """
 CREATE_ERRORS = "mutation($i: DealInput!) { createDeal(input: $i) { deal { id } errors { field code } } }"
 MINE = "{ myClaims(first: 50) { edges { node { id status validUntil } } } }"
@@ -84,6 +84,8 @@ async def test_conditions_are_validated_shown_and_enforced(client):
     shown = (await gql(client, DEAL, {"d": weekdays}))["data"]["deal"]
     assert shown["conditions"]["validWeekdays"] == [other_day]
     assert [line["code"] for line in shown["finePrint"]] == ["USE_WINDOW", "WEEKDAYS", "RESERVATION", "STACKABLE"]
+    zh = "周一 周二 周三 周四 周五 周六 周日".split()[other_day - 1]
+    assert [line["text"] for line in shown["finePrint"][1:]] == [f"仅限{zh}可用", "需提前预约", "不可与店内其他优惠同享"]
     diner, _, _ = await register(client)
     wrong_day = await redeem(client, owner, (await claim(client, diner, weekdays))["claim"]["code"])
     assert wrong_day["errors"] == [{"field": "code", "code": "NOT_USABLE_NOW"}]
@@ -114,8 +116,10 @@ async def test_use_window_is_separate_from_the_sale_window(client):
     assert abs(datetime.fromisoformat(mine["validUntil"]) - use_until) < timedelta(seconds=1)
     assert (await redeem(client, owner, code))["errors"][0]["code"] == "VOUCHER_NOT_YET_VALID"
     shown = (await gql(client, DEAL, {"d": deal}))["data"]["deal"]
-    assert shown["finePrint"][0]["text"].endswith("(Asia/Shanghai)")
-    assert str(use_until.astimezone(SHANGHAI).date()) in shown["finePrint"][0]["text"]
+    window = shown["finePrint"][0]
+    last_day = str(use_until.astimezone(SHANGHAI).date())
+    assert window["text"] == f"有效期：{use_from.astimezone(SHANGHAI).date()} 至 {last_day}（Asia/Shanghai）"
+    assert window["textEn"].endswith("(Asia/Shanghai)") and last_day in window["textEn"]
 
 
 async def _paid_claim(client, services, deal):

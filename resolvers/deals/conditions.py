@@ -83,42 +83,66 @@ def check(conditions: Conditions, collector: Collector) -> None:
 
 
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+WEEKDAY_NAMES_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 
 
-def fine_print(
-    conditions: Conditions, use_from: datetime, use_until: datetime, zone: str
-) -> list[tuple[str, str]]:
-    """(code, English text) lines the app renders (or translates by code), in a fixed order."""
+@dataclass(frozen=True)
+class FinePrint:
+    """One line of 使用规则: a stable code, the Chinese the app shows (as Meituan's vouchers read),
+    and the same in English."""
+
+    code: str
+    text: str
+    text_en: str
+
+
+def fine_print(conditions: Conditions, use_from: datetime, use_until: datetime, zone: str) -> list[FinePrint]:
+    """The lines the app renders, in a fixed order, dates and times in the restaurant's zone."""
     tz = ZoneInfo(zone)
+    first_day = use_from.astimezone(tz).date()
     last_day = (use_until.astimezone(tz) - timedelta(microseconds=1)).date()
-    lines = [("USE_WINDOW", f"Use {use_from.astimezone(tz).date()} to {last_day} ({zone})")]
+    lines = [
+        FinePrint(
+            "USE_WINDOW",
+            f"有效期：{first_day} 至 {last_day}（{zone}）",
+            f"Use {first_day} to {last_day} ({zone})",
+        )
+    ]
     if conditions.valid_weekdays and len(conditions.valid_weekdays) < 7:
-        days = ", ".join(WEEKDAY_NAMES[d - 1] for d in conditions.valid_weekdays)
-        lines.append(("WEEKDAYS", f"Valid on {days}"))
+        days = [d - 1 for d in conditions.valid_weekdays]
+        zh = "、".join(WEEKDAY_NAMES_ZH[d] for d in days)
+        lines.append(
+            FinePrint("WEEKDAYS", f"仅限{zh}可用", "Valid on " + ", ".join(WEEKDAY_NAMES[d] for d in days))
+        )
     if conditions.time_windows:
-        spans = ", ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in conditions.time_windows)
-        lines.append(("TIME_WINDOWS", f"Valid {spans}"))
+        spans = [f"{a:%H:%M}–{b:%H:%M}" for a, b in conditions.time_windows]
+        lines.append(FinePrint("TIME_WINDOWS", "可用时段：" + "、".join(spans), "Valid " + ", ".join(spans)))
     if conditions.excluded_dates:
-        lines.append(("EXCLUDED_DATES", "Not valid on " + ", ".join(map(str, conditions.excluded_dates))))
+        dates = [str(d) for d in conditions.excluded_dates]
+        lines.append(
+            FinePrint(
+                "EXCLUDED_DATES", "以下日期不可用：" + "、".join(dates), "Not valid on " + ", ".join(dates)
+            )
+        )
     if conditions.new_customers_only:
-        lines.append(("NEW_CUSTOMERS_ONLY", "New customers only"))
+        lines.append(FinePrint("NEW_CUSTOMERS_ONLY", "仅限本店新客使用", "New customers only"))
     low, high = conditions.min_party_size, conditions.max_party_size
-    if low or high:
-        text = (
-            f"{low}–{high} people" if low and high else (f"{low}+ people" if low else f"Up to {high} people")
-        )
-        lines.append(("PARTY_SIZE", f"For {text}"))
-    lines.append(
-        (
-            "RESERVATION",
-            "Reservation required" if conditions.reservation_required else "No reservation needed",
-        )
-    )
+    if low and high:
+        lines.append(FinePrint("PARTY_SIZE", f"适用 {low}–{high} 人", f"For {low}–{high} people"))
+    elif low:
+        lines.append(FinePrint("PARTY_SIZE", f"适用 {low} 人及以上", f"For {low}+ people"))
+    elif high:
+        lines.append(FinePrint("PARTY_SIZE", f"适用 {high} 人及以下", f"For up to {high} people"))
+    if conditions.reservation_required:
+        lines.append(FinePrint("RESERVATION", "需提前预约", "Reservation required"))
+    else:
+        lines.append(FinePrint("RESERVATION", "免预约", "No reservation needed"))
     if conditions.one_per_table:
-        lines.append(("ONE_PER_TABLE", "One per table"))
-    lines.append(
-        ("STACKABLE", "Can be combined with other offers" if conditions.stackable else "Cannot be combined")
-    )
+        lines.append(FinePrint("ONE_PER_TABLE", "每桌限用 1 张", "One per table"))
+    if conditions.stackable:
+        lines.append(FinePrint("STACKABLE", "可与店内其他优惠同享", "Can be combined with other offers"))
+    else:
+        lines.append(FinePrint("STACKABLE", "不可与店内其他优惠同享", "Cannot be combined with other offers"))
     return lines
 
 
