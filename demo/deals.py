@@ -25,7 +25,7 @@ DEALS = (  # title, price, original, conditions, refund on expiry
     ),
     ("100元代金券", 8900, 10000, Conditions(excluded_dates=[], stackable=False, one_per_table=True), True),
     (
-        "新客火锅4人餐",
+        "新客专享4人套餐",  # every kind of restaurant has deals: no 火锅 at a 日料 or 咖啡
         19800,
         32800,
         Conditions(new_customers_only=True, min_party_size=3, max_party_size=5, reservation_required=True),

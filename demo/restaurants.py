@@ -50,6 +50,7 @@ async def seed(state: SeedState, count: int = 48) -> None:
     rng, geo = state.rng, state.services.geo
     password_hash = await state.services.passwords.hash(DEMO_PASSWORD)
     restaurants: list[Restaurant] = []
+    taken: set[str] = set()
     for i in tqdm(range(count), desc="restaurants", unit="restaurant"):
         owner = await User.create(
             email=f"owner{i:03d}@demo.tablemates.cn",
@@ -59,7 +60,11 @@ async def seed(state: SeedState, count: int = 48) -> None:
         )
         suffix, cuisines, menu = KINDS[i % len(KINDS)]
         name = f"{rng.choice(PREFIXES)}{suffix}"
-        address = f"{rng.choice(STREETS)}{rng.randint(1, 300)}号"
+        street = rng.choice(STREETS)
+        address = f"{street}{rng.randint(1, 300)}号"
+        if name in taken:  # a second branch of a chain is named by its street, as Dianping lists them
+            name = f"{name}（{street[3:]}店）"
+        taken.add(name)
         lat, lng = city_point(rng)
         restaurant = await Restaurant.create(
             owner_id=owner.id,
