@@ -499,6 +499,24 @@ async def test_a_cancelled_waiter_leaves_the_shared_answer_to_the_others():
     assert await loader.load(7) == "row 7"
 
 
+async def test_every_waiter_of_a_failed_batch_gets_its_error():
+    """A batch that raises reaches each waiter of the shared answer (and a cancelled waiter
+    leaves no "exception was never retrieved" behind)."""
+    from core.loaders import Loaders
+
+    async def rows(keys):
+        await asyncio.sleep(0.05)
+        raise LookupError("the batch failed")
+
+    loader = Loaders().get(rows)
+    waiters = [asyncio.ensure_future(loader.load(3)) for _ in range(3)]
+    await asyncio.sleep(0)
+    waiters[0].cancel()
+    outcomes = await asyncio.gather(*waiters, return_exceptions=True)
+    assert isinstance(outcomes[0], asyncio.CancelledError)
+    assert [type(o) for o in outcomes[1:]] == [LookupError, LookupError]
+
+
 BAD_TIMES = ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "2020-01-01T00:00:00", "1999-12-31T23:00:00+00:00"]
 TIMED = {  # lists whose cursors carry a timestamp, and where it sits among the values
     "feed(after: $a) { edges { cursor } }": lambda t: [t, 1],
