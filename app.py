@@ -32,6 +32,7 @@ from models import querylog, tortoise_config
 from resolvers import jobs
 from resolvers.accounts import viewer_cache
 from schema import build_schema
+from schema.http_body import RequestRefused, read_capped_body
 from schema.unavailable import UnavailableMiddleware
 from schema.view import GraphQLEndpoint
 from settings import Settings, SettingsError
@@ -39,6 +40,7 @@ from settings import Settings, SettingsError
 log = logging.getLogger("tablemates")
 access_log = logging.getLogger("tablemates.http")
 GC_GEN0_THRESHOLD = 20_000
+MAX_NOTIFICATION_BYTES = 64 * 1024  # WeChat Pay / Alipay notifications are a few KB
 
 
 class RequestIdMiddleware:
@@ -170,12 +172,23 @@ def create_app(settings: Settings) -> Starlette:
         ok = all(v == "ok" for v in results.values())
         return JSONResponse({"ready": ok, "checks": results}, status_code=200 if ok else 503)
 
+    async def _notification_body(request: Request) -> bytes | None:
+        """A provider's notification is a few KB: anything past the cap is refused unread (an
+        unauthenticated 400 MB body held ~800 MB of a worker until its signature failed)."""
+        try:
+            await read_capped_body(request, MAX_NOTIFICATION_BYTES)
+        except RequestRefused:
+            return None
+        return await request.body()
+
     async def payment_webhook(request: Request) -> Response:
         """The payment provider confirms a paid intent (signed with the shared secret)."""
         from resolvers.deals.deals import PaymentOutcome, confirm_payment
 
         services = state["services"]
-        body = await request.body()
+        body = await _notification_body(request)
+        if body is None:
+            return PlainTextResponse("too large", status_code=413)
         event = services.payments.verify_webhook(body, request.headers.get("x-signature", ""))
         if event is None:
             return PlainTextResponse("bad signature", status_code=400)
@@ -189,7 +202,9 @@ def create_app(settings: Settings) -> Starlette:
         """WeChat Pay / Alipay notify here (resolvers/deals/payment_notifications.py)."""
         from resolvers.deals.payment_notifications import handle_notification
 
-        body = await request.body()
+        body = await _notification_body(request)
+        if body is None:
+            return PlainTextResponse("too large", status_code=413)
         provider = request.path_params["provider"]
         answer = await handle_notification(state["services"], provider, request.headers, body)
         status, media_type, text = answer

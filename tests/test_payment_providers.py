@@ -317,3 +317,18 @@ async def test_wechat_absurd_amounts_are_refused_not_a_500(client, services, sta
     finally:
         await services.payments.aclose()
         services.payments = original
+
+
+@pytest.mark.parametrize("path", ["/payments/webhook", "/payments/alipay/notify", "/payments/wechatpay/notify"])
+async def test_an_oversized_notification_is_refused_unread(client, path):
+    """Unauthenticated routes: a body past 64 KiB is a 413 before any of it is held or checked,
+    whether its length is declared or it streams without one."""
+    declared = await client.post(path, content=b"x" * (64 * 1024 + 1))
+    assert declared.status_code == 413
+
+    async def chunks():
+        for _ in range(100):
+            yield b"y" * 4096
+
+    streamed = await client.post(path, content=chunks())
+    assert streamed.status_code == 413
