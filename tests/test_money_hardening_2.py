@@ -230,3 +230,30 @@ async def test_an_alipay_notification_with_a_malformed_amount_is_refused(client,
     assert (paid.status_code, paid.text) == (200, "success")
     status = await gql(client, STATUS, {"id": made["claim"]["id"]}, diner)
     assert status["data"]["node"]["status"] == "ISSUED"
+
+
+async def test_a_share_link_from_someone_hidden_from_the_claimer_sells_but_credits_nobody(client, services):
+    """A deal's share link forwarded into a group still sells to everyone in it, but a sharer who
+    blocked the claimer (or was blocked, or is suspended) earns no credit from them."""
+    from tests.test_deals import CREDITS, REDEEM, SHARE, code_of
+
+    owner, restaurant = await open_restaurant(client, *random_spot())
+    _, _, deal = await a_deal(client, owner, restaurant, perUserLimit=3)
+    sharer, _, _ = await register(client, name="转发的人")
+    blocked_reader, blocked_id, _ = await register(client)
+    friend, _, _ = await register(client)
+    token = (await gql(client, SHARE, {"d": deal}, sharer))["data"]["shareDeal"]["token"]
+    block = "mutation($u: ID!) { blockUser(userId: $u) { errors { code } } }"
+    assert (await gql(client, block, {"u": blocked_id}, sharer))["data"]["blockUser"]["errors"] == []
+
+    via_link = {
+        who: await claim(client, who, deal, source={"type": "SHARE_LINK", "id": token})
+        for who in (blocked_reader, friend)
+    }
+    assert all(c["errors"] == [] and c["claim"]["source"] == "SHARE_LINK" for c in via_link.values()), via_link
+    redeemed = await gql(client, REDEEM, {"c": code_of(via_link[blocked_reader])}, owner)
+    assert redeemed["data"]["redeemVoucher"]["errors"] == []
+    assert (await gql(client, CREDITS, token=sharer))["data"]["me"]["referralCredits"] == 0
+    redeemed = await gql(client, REDEEM, {"c": code_of(via_link[friend])}, owner)
+    assert redeemed["data"]["redeemVoucher"]["errors"] == []
+    assert (await gql(client, CREDITS, token=sharer))["data"]["me"]["referralCredits"] == 500

@@ -108,6 +108,10 @@ async def resolve(
         if parsed is None or parsed[0] != deal.id:
             raise _bad("Not a share link of this deal")
         source_id, referrer = parsed[1], parsed[1]
+        # The link still sells (it is the deal's own link, forwarded around a group chat), but a
+        # sharer the claimer may not see (blocked either way, suspended) is credited nothing.
+        if referrer != claimer_id and await visibility.fetch(ctx, User, referrer) is None:
+            referrer = None
     else:
         if node is None:
             raise _bad("Not a valid ID")
