@@ -44,6 +44,11 @@ KINDS: dict[str, str] = {
     "voucher_redeemed": "A voucher of yours was used at the restaurant",
     "refund_completed": "A refund for a voucher you paid for was accepted: the money goes back",
     "referral_credit": "Something you shared brought a customer and earned you referral credit",
+    "booking_proposal_answered": "Staff: a diner accepted or turned down the time you proposed",
+    "booking_no_show": "You were marked as a no-show for a booking",
+    "restaurant_closed": "A restaurant closed: your booking or event place there was cancelled",
+    "event_cancelled": "An event you signed up for was cancelled",
+    "reservation_withdrawn": "Staff: a shared meal withdrew its table request (cancelled or moved)",
 }
 
 
