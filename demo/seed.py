@@ -105,7 +105,7 @@ async def seed_demo(
         return False
     state = SeedState(rng=random.Random(seed), services=services)
     await _seed_diners(state, diners)
-    steps = ("foodies", "restaurants", "reviews", "meals", "deals", "moderation", "tables", "trust")
+    steps = ("foodies", "restaurants", "reviews", "meals", "events", "deals", "moderation", "tables", "trust")
     for domain in (*steps, "favourites"):
         module_name = f"demo.{domain}"
         if importlib.util.find_spec(module_name):
