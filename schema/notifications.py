@@ -21,14 +21,19 @@ PlatformEnum = strawberry.enum(Platform, name="PushPlatform")
 @strawberry.type
 class NotificationPreference:
     kind: str
-    description: str
+    description: str = strawberry.field(description="What this kind means, in Chinese (有人关注了你).")
+    description_en: str = strawberry.field(description="The same in English (Someone followed you).")
     in_app: bool = strawberry.field(description="Stored in your notifications list.")
     push: bool = strawberry.field(description="Sent to your phones (only when inApp is on).")
 
     @classmethod
     def of(cls, channels: preferences.Channels) -> NotificationPreference:
         return cls(
-            kind=channels.kind, description=channels.description, in_app=channels.in_app, push=channels.push
+            kind=channels.kind,
+            description=channels.description,
+            description_en=channels.description_en,
+            in_app=channels.in_app,
+            push=channels.push,
         )
 
 

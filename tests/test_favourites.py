@@ -76,7 +76,7 @@ async def test_default_list_named_lists_items_and_counts(client):
     mine = (await gql(client, MINE, {"n": 2}, diner))["data"]["myFavouriteLists"]
     assert mine["totalCount"] == 2
     lists = {e["node"]["name"]: e["node"] for e in mine["edges"]}
-    saved = lists["Saved"]["items"]
+    saved = lists["默认收藏"]["items"]
     assert saved["totalCount"] == 3 and len(saved["edges"]) == 2 and saved["pageInfo"]["hasNextPage"]
     assert [e["node"]["kind"] for e in saved["edges"]] == ["SHARED_MEAL", "DISH"]  # newest first
     assert lists["约会"]["items"]["totalCount"] == 1
@@ -98,7 +98,7 @@ async def test_share_link_rotate_revoke_and_privacy(client):
     # Private: others get nothing by ID, and can't change it.
     assert (await gql(client, NODE, {"id": listed}, other))["data"]["node"] is None
     assert (await gql(client, NODE, {"id": listed}))["data"]["node"] is None
-    assert (await gql(client, NODE, {"id": listed}, diner))["data"]["node"] == {"name": "Saved"}
+    assert (await gql(client, NODE, {"id": listed}, diner))["data"]["node"] == {"name": "默认收藏"}
     assert codes(await gql(client, RENAME, {"l": listed, "n": "抢"}, other), "renameFavouriteList") == [
         ("listId", "NOT_FOUND")
     ]
@@ -112,7 +112,7 @@ async def test_share_link_rotate_revoke_and_privacy(client):
     assert shared["list"]["shared"] and len(token) >= 32
     for reader in (None, other):
         seen = (await gql(client, SHARED, {"s": token, "n": 10}, reader))["data"]["favouriteList"]
-        assert seen["name"] == "Saved" and seen["owner"]["displayName"] == "吃货"
+        assert seen["name"] == "默认收藏" and seen["owner"]["displayName"] == "吃货"
         assert seen["items"]["totalCount"] == 2 and len(seen["items"]["edges"]) == 2
 
     rotated = ok(await gql(client, SHARE, {"l": listed}, diner), "shareFavouriteList")["shareToken"]

@@ -159,7 +159,7 @@ async def test_special_days_at_the_ends_of_the_calendar_are_refused(client):
         payload = (
             await gql(client, HOURS, {"r": restaurant, "i": {"specials": [{"date": day, "ranges": []}]}}, owner)
         )["data"]["setOpeningHours"]
-        assert payload["errors"] == [{"field": "specials", "code": "OUT_OF_RANGE"}], (day, payload)
+        assert payload["errors"] == [{"field": "specials.0.date", "code": "OUT_OF_RANGE"}], (day, payload)
 
 
 async def test_strings_longer_than_their_column_are_clear_errors(client, services):

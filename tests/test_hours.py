@@ -8,12 +8,16 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from resolvers.restaurants.hours import DAY, Schedule, is_open, opens_at
+from core.errors import ErrorCode, UserInputError
+from resolvers.restaurants.hours import ALL_DAY, DAY, Schedule, is_open, opens_at
+from resolvers.restaurants.opening import WeeklyRange, check_hours, clock
 from tests.helpers import gql, open_restaurant, random_spot, register
 
 ZONES = ("Asia/Shanghai", "America/New_York", "Europe/Berlin")
 QUARTERS = st.integers(0, DAY // 15).map(lambda q: q * 15)
-RANGES = st.tuples(QUARTERS, QUARTERS).filter(lambda r: r[0] != r[1] and r[0] < DAY)
+PARTIAL = st.tuples(QUARTERS, QUARTERS).filter(lambda r: r[0] != r[1] and r[0] < DAY)
+# One range in ten is 00:00-00:00, open all day (24小时营业).
+RANGES = st.integers(0, 9).flatmap(lambda n: st.just(ALL_DAY) if n == 0 else PARTIAL)
 WEEKLY = st.lists(st.tuples(st.integers(0, 6), RANGES).map(lambda t: (t[0], *t[1])), max_size=6)
 INSTANTS = st.datetimes(datetime(2024, 1, 1), datetime(2026, 12, 31)).map(lambda d: d.replace(tzinfo=UTC))
 
@@ -58,6 +62,37 @@ def test_opens_at_is_the_first_open_quarter_hour(weekly, at, zone):
         assert found is None
     else:
         assert found == first, (found, first)
+
+
+@settings(max_examples=200, deadline=None)
+@given(weekly=WEEKLY)
+def test_validation_refuses_exactly_the_weeks_whose_ranges_overlap(weekly):
+    """Accepted iff no minute of the week ring is covered twice; each refusal names a range."""
+    ranges = [WeeklyRange(clock(o), clock(c), d) for d, o, c in weekly]
+    covered = sum(len(week_minutes((w,))) for w in weekly)
+    disjoint = covered == len(week_minutes(tuple(weekly)))
+    try:
+        rows, _ = check_hours(None, ranges, [], date(2025, 1, 1))
+    except UserInputError as error:
+        assert not disjoint, error.errors
+        for field, code, message in error.errors:
+            assert field is not None and field.startswith("weekly.") and code == ErrorCode.INVALID_TIME_RANGE
+            assert "overlap" in message
+    else:
+        assert disjoint and rows == [list(w) for w in weekly]
+
+
+def test_open_all_day_is_never_closed_and_never_opens():
+    zone = "Asia/Shanghai"
+    schedule = Schedule(tuple((d, *ALL_DAY) for d in range(7)))
+    start = datetime(2025, 1, 6, tzinfo=ZoneInfo(zone))
+    for quarter in range(7 * DAY // 15):
+        at = start + timedelta(minutes=15 * quarter)
+        assert is_open(schedule, zone, at) and opens_at(schedule, zone, at) is None
+    monday_only = Schedule(((0, *ALL_DAY),))  # the whole Monday, and not a minute of Tuesday
+    assert is_open(monday_only, zone, start + timedelta(hours=23, minutes=59))
+    assert not is_open(monday_only, zone, start + timedelta(days=1))
+    assert opens_at(monday_only, zone, start + timedelta(days=1)) == start + timedelta(days=7)
 
 
 def test_overnight_and_special_days_in_shanghai():
@@ -142,11 +177,11 @@ async def test_bad_hours_are_user_errors_and_diners_cannot_set_them(client):
     owner, rid = await open_restaurant(client, lat, lng)
     bad = [
         ({"timezone": "Mars/Olympus", "weekly": []}, "timezone"),
-        ({"weekly": [{"weekday": 7, "opens": "09:00", "closes": "10:00"}]}, "weekly"),
-        ({"weekly": [{"weekday": 1, "opens": "9am", "closes": "10:00"}]}, "weekly"),
-        ({"weekly": [{"weekday": 1, "opens": "10:00", "closes": "10:00"}]}, "weekly"),
-        ({"weekly": [{"weekday": 1, "opens": "24:00", "closes": "02:00"}]}, "weekly"),
-        ({"weekly": [], "specials": [{"date": "2099-01-01", "note": "坏\u202e"}]}, "specials"),
+        ({"weekly": [{"weekday": 7, "opens": "09:00", "closes": "10:00"}]}, "weekly.0.weekday"),
+        ({"weekly": [{"weekday": 1, "opens": "9am", "closes": "10:00"}]}, "weekly.0.opens"),
+        ({"weekly": [{"weekday": 1, "opens": "10:00", "closes": "10:00"}]}, "weekly.0"),
+        ({"weekly": [{"weekday": 1, "opens": "24:00", "closes": "02:00"}]}, "weekly.0.opens"),
+        ({"weekly": [], "specials": [{"date": "2099-01-01", "note": "坏\u202e"}]}, "specials.0.note"),
     ]
     for given_input, field in bad:
         body = await gql(client, SET, {"r": rid, "i": given_input}, owner)

@@ -4,6 +4,12 @@ Every write is the owner's: someone else's list or item is NOT_FOUND (never FORB
 would confirm it exists). Saving needs a target the saver may see; saving twice answers the item
 already there. The default list is made on the first save without a list; two concurrent first
 saves meet on the unique `default_owner` and both use the one that won.
+
+Names are unique per owner: trimmed, compared case-insensitively (NFKC, so full-width Latin
+matches too; Chinese has no case). Every name write (create, rename, the default list's
+creation) first locks the owner's `users` row (`lock_row`, NO KEY UPDATE), so two parallel
+requests for one owner check and write one after the other. The name is stored, not computed:
+lists made before the default became 默认收藏 keep "Saved".
 """
 
 from __future__ import annotations
@@ -11,11 +17,14 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import unicodedata
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.models import Model
+from tortoise.transactions import in_transaction
 
+from core.atomic import lock_row
 from core.context import Context
 from core.errors import Collector, ErrorCode, UserInputError
 from core.pagination import Page, newest_first
@@ -27,7 +36,7 @@ from models.restaurants import Dish, Restaurant
 from resolvers import visibility
 from resolvers.accounts.accounts import write_limit
 
-DEFAULT_NAME = "Saved"
+DEFAULT_NAME = "默认收藏"
 MAX_NAME = 80
 TOKEN_BYTES = 24  # 192 random bits, 32 URL-safe characters
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
@@ -42,9 +51,35 @@ TARGETS: dict[str, tuple[FavouriteKind, type[Model], str]] = {
 
 def _name(name: str) -> str:
     collector = Collector()
+    if not name.strip():
+        raise UserInputError(ErrorCode.INVALID, "Name is required", "name")
     name = check_title(name, collector, "name", MAX_NAME)
     collector.raise_if_any()
     return name
+
+
+def name_key(name: str) -> str:
+    """What two names must not share: trimmed, NFKC, case-folded (Saved = saved = ＳＡＶＥＤ)."""
+    return unicodedata.normalize("NFKC", name.strip()).casefold()
+
+
+async def _lock_owner(owner_id: int) -> None:
+    """Serialize this owner's name writes (call inside a transaction). NO KEY UPDATE: saving an
+    item or writing a review that references the user is not blocked."""
+    await lock_row("users", owner_id, "id", strength="NO KEY UPDATE")
+
+
+async def _taken(owner_id: int, name: str, except_id: int | None = None) -> bool:
+    """Whether another list of the owner has this name (the owner's row is locked)."""
+    names = FavouriteList.filter(owner_id=owner_id)
+    if except_id is not None:
+        names = names.exclude(id=except_id)
+    key = name_key(name)
+    return any(name_key(other) == key for other in await names.values_list("name", flat=True))
+
+
+def _duplicate() -> UserInputError:
+    return UserInputError(ErrorCode.DUPLICATE, "You already have a list with this name", "name")
 
 
 def token_hash(token: str) -> str:
@@ -65,9 +100,18 @@ async def default_list(viewer: User) -> FavouriteList:
     if row is not None:
         return row
     try:
-        return await FavouriteList.create(
-            owner_id=viewer.id, name=DEFAULT_NAME, is_default=True, default_owner=viewer.id
-        )
+        async with in_transaction("default"):
+            await _lock_owner(viewer.id)
+            row = await FavouriteList.get_or_none(default_owner=viewer.id)
+            if row is not None:  # a concurrent first save made it while we waited
+                return row
+            name, n = DEFAULT_NAME, 1
+            while await _taken(viewer.id, name):  # a named list took it: 默认收藏 2, 3 ...
+                n += 1
+                name = f"{DEFAULT_NAME} {n}"
+            return await FavouriteList.create(
+                owner_id=viewer.id, name=name, is_default=True, default_owner=viewer.id
+            )
     except IntegrityError:  # a concurrent first save made it
         return await FavouriteList.get(default_owner=viewer.id)
 
@@ -75,16 +119,26 @@ async def default_list(viewer: User) -> FavouriteList:
 async def create_list(ctx: Context, name: str) -> FavouriteList:
     name = _name(name)
     viewer = await write_limit(ctx, "favourites")
-    return await FavouriteList.create(owner_id=viewer.id, name=name)
+    async with in_transaction("default"):
+        await _lock_owner(viewer.id)
+        if await _taken(viewer.id, name):
+            raise _duplicate()
+        return await FavouriteList.create(owner_id=viewer.id, name=name)
 
 
 async def rename_list(ctx: Context, list_id: int, name: str) -> FavouriteList:
     name = _name(name)
-    await write_limit(ctx, "favourites")
-    row = await own_list(ctx, list_id)
-    row.name = name
-    await row.save(update_fields=["name", "updated_at"])
-    return row
+    viewer = await write_limit(ctx, "favourites")
+    async with in_transaction("default"):
+        await _lock_owner(viewer.id)
+        row = await own_list(ctx, list_id)
+        if name == row.name:
+            return row
+        if await _taken(viewer.id, name, except_id=row.id):
+            raise _duplicate()
+        row.name = name
+        await row.save(update_fields=["name", "updated_at"])
+        return row
 
 
 async def delete_list(ctx: Context, list_id: int) -> int:

@@ -25,7 +25,12 @@ class Channels:
 
     @property
     def description(self) -> str:
-        return KINDS[self.kind]
+        """What the kind means, in Chinese (the app's language)."""
+        return KINDS[self.kind].zh
+
+    @property
+    def description_en(self) -> str:
+        return KINDS[self.kind].en
 
 
 async def channels(user_ids: Sequence[int], kind: str) -> dict[int, Channels]:

@@ -1,11 +1,13 @@
 """Opening hours logic: open now, opens at, in the restaurant's own zone (pure functions).
 
 Hours are wall-clock minutes (0..1440) on a local date; a range whose close is not after its
-open runs past midnight into the next date (18:00-02:00). A special day (holiday hours or a
-closure) replaces that date's weekly ranges; a range of the day before that runs past midnight
-still counts (Friday 18:00-02:00 keeps a place open early on a closed Saturday). Wall-clock
-times that a DST change skips simply never happen; opens_at only returns instants when the
-place is in fact open.
+open runs past midnight into the next date (18:00-02:00). 00:00-00:00 (ALL_DAY) is therefore
+the whole date, 24 hours (24小时营业), as is 00:00-24:00: open at every minute, so `opens_at` is
+None all day (opening.py accepts no other range whose close equals its open, and no overlapping
+ranges). A special day (holiday hours or a closure) replaces that date's weekly ranges; a
+range of the day before that runs past midnight still counts (Friday 18:00-02:00 keeps a place
+open early on a closed Saturday). Wall-clock times that a DST change skips simply never happen;
+opens_at only returns instants when the place is in fact open.
 """
 
 from __future__ import annotations
@@ -15,9 +17,17 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 DAY = 1440
+WEEK_DAYS = 7
 LOOKAHEAD_DAYS = 15
 
 Range = tuple[int, int]
+ALL_DAY: Range = (0, 0)  # 00:00-00:00: open the whole date
+
+
+def end_of(opens: int, closes: int) -> int:
+    """Where a range ends on its own date's timeline: past DAY when it runs past midnight
+    (18:00-02:00 ends at 1560; 00:00-00:00 at 1440, the whole date)."""
+    return closes if closes > opens else closes + DAY
 
 
 @dataclass(frozen=True)
@@ -50,7 +60,7 @@ def is_open(schedule: Schedule, zone: str, at: datetime) -> bool:
     local = at.astimezone(ZoneInfo(zone))
     today, minute = local.date(), _minute(local)
     for opens, closes in schedule.ranges_on(today):
-        if opens <= minute < (closes if closes > opens else DAY):
+        if opens <= minute < min(end_of(opens, closes), DAY):
             return True
     yesterday = schedule.ranges_on(today - timedelta(1))
     return any(closes <= opens and minute < closes for opens, closes in yesterday)

@@ -1,4 +1,11 @@
-"""Opening hours: staff set them; pages, search and lists read them (batched)."""
+"""Opening hours: staff set them; pages, search and lists read them (batched).
+
+Validation names the range it is about, by its index in the input: `weekly.3` (`weekly.3.opens`
+for a bad time), `specials.0.ranges.1`, `specials.0.note`. 00:00-00:00 is open all day (24小时营业);
+any other range whose close equals its open is refused. Ranges must not overlap: on one date
+for a special day, and on the week's ring for weekly ones (a Friday 18:00-02:00 overlaps a
+Saturday 01:00-03:00; ranges that only touch, 11:00-14:00 and 14:00-21:00, are fine).
+"""
 
 from __future__ import annotations
 
@@ -18,12 +25,14 @@ from models.hours import OpeningHours
 from models.restaurants import Restaurant
 from resolvers.accounts.accounts import write_limit
 from resolvers.restaurants.access import require_staff
-from resolvers.restaurants.hours import DAY, Schedule, is_open
+from resolvers.restaurants.hours import DAY, WEEK_DAYS, Schedule, end_of, is_open
 
 CLOCK = re.compile(r"([01]\d|2[0-4]):([0-5]\d)")
 MAX_RANGES_PER_DAY = 6
 MAX_SPECIAL_DAYS = 100
 MAX_NOTE = 120
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+ALL_DAY_HINT = "closes must differ from opens, except 00:00–00:00 for open all day (24 hours)"
 
 
 @dataclass
@@ -60,19 +69,50 @@ def _minutes(text: str, field: str, collector: Collector) -> int | None:
     match = CLOCK.fullmatch(text)
     value = int(match.group(1)) * 60 + int(match.group(2)) if match else None
     if value is None or value > DAY:
-        collector.add(field, ErrorCode.INVALID, "Times are HH:MM, 00:00 to 24:00")
+        collector.add(field, ErrorCode.INVALID, "Times are HH:MM, from 00:00 to 24:00")
         return None
     return value
 
 
 def _range(r: TimeRange, field: str, collector: Collector) -> list[int] | None:
-    opens, closes = _minutes(r.opens, field, collector), _minutes(r.closes, field, collector)
+    """[opens, closes] in minutes, or None with the problem reported on `field` (`weekly.3`)."""
+    opens = _minutes(r.opens, f"{field}.opens", collector)
+    closes = _minutes(r.closes, f"{field}.closes", collector)
     if opens is None or closes is None:
         return None
-    if opens == DAY or opens == closes:
-        collector.add(field, ErrorCode.INVALID_TIME_RANGE, "A range opens before 24:00 and is not empty")
+    if opens == DAY:
+        collector.add(
+            f"{field}.opens", ErrorCode.INVALID_TIME_RANGE, "opens must be before 24:00 (midnight is 00:00)"
+        )
+        return None
+    if opens == closes and opens != 0:  # 00:00-00:00 is the whole day
+        collector.add(field, ErrorCode.INVALID_TIME_RANGE, f"{r.opens}–{r.closes}: {ALL_DAY_HINT}")
         return None
     return [opens, closes]
+
+
+def _overlaps(spans: list[tuple[int, int, int]], ring: int | None = None) -> list[tuple[int, int]]:
+    """Pairs (later, earlier) of input indexes whose spans (start, end, index) overlap; on a ring
+    of `ring` minutes a span past its end wraps to the start. Touching spans do not overlap."""
+    pieces: list[tuple[int, int, int]] = []
+    for start, end, index in spans:
+        if ring is not None and end > ring:
+            pieces += [(start, ring, index), (0, end - ring, index)]
+        else:
+            pieces.append((start, end, index))
+    pieces.sort()
+    found: set[tuple[int, int]] = set()
+    reach, holder = -1, -1  # the furthest end so far and whose it is
+    for start, end, index in pieces:
+        if start < reach and index != holder:
+            found.add((max(index, holder), min(index, holder)))
+        if end > reach:
+            reach, holder = end, index
+    return sorted(found)
+
+
+def _clock_range(opens: int, closes: int) -> str:
+    return f"{clock(opens)}–{clock(closes)}"
 
 
 def check_hours(
@@ -83,26 +123,56 @@ def check_hours(
     if timezone is not None:
         check_time_zone(timezone, "timezone", collector)
     rows: list[list[int]] = []
-    for w in weekly:
+    indexes: list[int] = []  # each row's place in the input
+    for i, w in enumerate(weekly):
         if not 0 <= w.weekday <= 6:
-            collector.add("weekly", ErrorCode.OUT_OF_RANGE, "Weekday is 0 (Monday) to 6")
-        elif (r := _range(w, "weekly", collector)) is not None:
+            collector.add(
+                f"weekly.{i}.weekday", ErrorCode.OUT_OF_RANGE, "Weekday is 0 (Monday) to 6 (Sunday)"
+            )
+        elif (r := _range(w, f"weekly.{i}", collector)) is not None:
             rows.append([w.weekday, *r])
-    if any(sum(1 for row in rows if row[0] == d) > MAX_RANGES_PER_DAY for d in range(7)):
-        collector.add("weekly", ErrorCode.OUT_OF_RANGE, f"At most {MAX_RANGES_PER_DAY} ranges a day")
+            indexes.append(i)
+    crowded = [d for d in range(7) if sum(1 for row in rows if row[0] == d) > MAX_RANGES_PER_DAY]
+    for d in crowded:
+        collector.add(
+            "weekly", ErrorCode.OUT_OF_RANGE, f"At most {MAX_RANGES_PER_DAY} ranges on {WEEKDAYS[d]}"
+        )
+    if not crowded:
+        spans = [(d * DAY + o, d * DAY + end_of(o, c), i) for (d, o, c), i in zip(rows, indexes, strict=True)]
+        by_index = dict(zip(indexes, rows, strict=True))
+        for later, earlier in _overlaps(spans, WEEK_DAYS * DAY):
+            (d1, o1, c1), (d2, o2, c2) = by_index[later], by_index[earlier]
+            collector.add(
+                f"weekly.{later}",
+                ErrorCode.INVALID_TIME_RANGE,
+                f"{WEEKDAYS[d1]} {_clock_range(o1, c1)} overlaps {WEEKDAYS[d2]} {_clock_range(o2, c2)}"
+                f" (weekly.{earlier}): ranges must not overlap, make them one range",
+            )
     days: dict[str, dict] = {}
     if len(specials) > MAX_SPECIAL_DAYS:
         collector.add("specials", ErrorCode.OUT_OF_RANGE, f"At most {MAX_SPECIAL_DAYS} special days")
-    for s in specials[:MAX_SPECIAL_DAYS]:
-        check_in_window(s.day, "specials", collector)
+    for i, s in enumerate(specials[:MAX_SPECIAL_DAYS]):
+        field = f"specials.{i}"
+        check_in_window(s.day, f"{field}.date", collector)
         if len(s.note) > MAX_NOTE:
-            collector.add("specials", ErrorCode.TOO_LONG, f"Notes are at most {MAX_NOTE} characters")
-        check_visible_text(s.note, "specials", collector)
+            collector.add(f"{field}.note", ErrorCode.TOO_LONG, f"Notes are at most {MAX_NOTE} characters")
+        check_visible_text(s.note, f"{field}.note", collector)
         if len(s.ranges) > MAX_RANGES_PER_DAY:
-            collector.add("specials", ErrorCode.OUT_OF_RANGE, f"At most {MAX_RANGES_PER_DAY} ranges a day")
-        ranges = [r for r in (_range(x, "specials", collector) for x in s.ranges) if r is not None]
+            collector.add(
+                f"{field}.ranges", ErrorCode.OUT_OF_RANGE, f"At most {MAX_RANGES_PER_DAY} ranges a day"
+            )
+            continue
+        checked = [(j, _range(x, f"{field}.ranges.{j}", collector)) for j, x in enumerate(s.ranges)]
+        ranges = {j: r for j, r in checked if r is not None}
+        for later, earlier in _overlaps([(o, end_of(o, c), j) for j, (o, c) in ranges.items()]):
+            collector.add(
+                f"{field}.ranges.{later}",
+                ErrorCode.INVALID_TIME_RANGE,
+                f"{_clock_range(*ranges[later])} overlaps {_clock_range(*ranges[earlier])}"
+                f" ({field}.ranges.{earlier}): ranges must not overlap, make them one range",
+            )
         if s.day >= today - timedelta(1):  # yesterday's overnight range still matters today
-            days[s.day.isoformat()] = {"ranges": ranges, "note": s.note.strip()}
+            days[s.day.isoformat()] = {"ranges": list(ranges.values()), "note": s.note.strip()}
     collector.raise_if_any()
     return rows, days
 
