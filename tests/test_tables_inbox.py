@@ -57,7 +57,7 @@ async def test_staff_decline_with_reason_and_propose_a_time_the_diner_accepts(cl
     first, second, full = at(30), at(32), at(34)
     await open_slots(client, owner, restaurant, (first, 6), (second, 6), (full, 1))
     one = (await book(client, diner, restaurant, first, 4))["booking"]["id"]
-    two = (await book(client, diner, restaurant, first, 2))["booking"]["id"]
+    two = (await book(client, diner, restaurant, second, 2))["booking"]["id"]  # one live a time
     # A decline needs a reason; a diner cannot answer; a full or unknown time cannot be proposed.
     bad = [
         ({"id": one, "d": "DECLINE", "r": " "}, owner, "INVALID"),

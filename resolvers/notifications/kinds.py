@@ -103,6 +103,10 @@ KINDS: dict[str, Kind] = {
         "商家：有饭局撤回了订座申请（已取消或改期）",
         "Staff: a shared meal withdrew its table request (cancelled or moved)",
     ),
+    "reservation_proposal_answered": Kind(
+        "商家：饭局主人答复了你建议的新时间",
+        "Staff: a meal's host accepted or turned down the time you proposed",
+    ),
 }
 
 

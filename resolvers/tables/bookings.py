@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
-from core.atomic import update_returning
+from core.atomic import lock_row, update_returning
 from core.context import Context
 from core.errors import Collector, ErrorCode, UserInputError
 from core.schedule import check_start, utc
@@ -22,8 +22,10 @@ from models.restaurants import Restaurant
 from models.tables import HOLDING, Booking, BookingPolicy, BookingSlot, BookingStatus
 from resolvers import visibility
 from resolvers.accounts.accounts import write_limit
+from resolvers.meals import notifications
 from resolvers.restaurants.access import require_staff
 from resolvers.tables import inbox, reliability
+from resolvers.tables.offers import local_time
 
 MAX_SLOT_SEATS = 500
 DEFAULT_POLICY = BookingPolicy(cancel_cutoff_minutes=120, max_party_size=10, no_show_limit=2)
@@ -141,6 +143,17 @@ async def _slot_at(restaurant_id: int, starts_at: datetime, field: str) -> Booki
     return slot
 
 
+async def holds_none_at(user_id: int, slot_id: int, field: str, but: int | None = None) -> None:
+    """Inside the caller's transaction: lock the diner's row (serializing their bookings), then
+    refuse (DUPLICATE) when they already hold a live booking at this slot (other than `but`)."""
+    await lock_row("users", user_id, "id", strength="NO KEY UPDATE")  # bookings reference it
+    held = Booking.filter(user_id=user_id, slot_id=slot_id, status__in=list(HOLDING))
+    if but is not None:
+        held = held.exclude(id=but)
+    if await held.exists():
+        raise UserInputError(ErrorCode.DUPLICATE, "You already have a booking at this time", field)
+
+
 async def book(ctx: Context, restaurant_id: int, starts_at: datetime, party_size: int, note: str) -> Booking:
     viewer = await write_limit(ctx, "booking")
     collector = Collector()
@@ -158,6 +171,9 @@ async def book(ctx: Context, restaurant_id: int, starts_at: datetime, party_size
     no_shows = await reliability.no_show_count(viewer.id)
     status = BookingStatus.REQUESTED if no_shows >= policy.no_show_limit else BookingStatus.CONFIRMED
     async with in_transaction("default"):
+        # One live booking per diner and start time at a restaurant: the diner's row is locked
+        # first, so their parallel bookings check one after the other and one is made.
+        await holds_none_at(viewer.id, slot.id, "startsAt")
         if not await take_seats(slot.id, party_size):
             raise UserInputError(ErrorCode.SLOT_FULL, "Not enough seats left at this time", "startsAt")
         booking = await Booking.create(
@@ -169,7 +185,17 @@ async def book(ctx: Context, restaurant_id: int, starts_at: datetime, party_size
             note=note.strip(),
             status=status,
         )
-        await inbox.tell_staff(ctx, restaurant_id, "booking_new", f"新订座：{party_size} 人")
+        line = f"新订座：{await inbox.staff_line(booking)}"
+        if status == BookingStatus.REQUESTED:  # the diner's no-shows: staff confirm or decline
+            line += "，待确认"
+        await inbox.tell_staff(
+            ctx,
+            restaurant_id,
+            "booking_new",
+            line,
+            subject=inbox.subject_of(booking),
+            actor_id=viewer.id,
+        )
     await inbox.changed(ctx, booking)
     return booking
 
@@ -218,7 +244,15 @@ async def cancel(ctx: Context, booking_id: int) -> Booking:
             raise UserInputError(
                 ErrorCode.ALREADY_ANSWERED, f"This booking is {booking.status.value}", "bookingId"
             )
-        await inbox.tell_staff(ctx, booking.restaurant_id, "booking_cancelled", "订座已取消")
+        held = await Booking.get(id=booking.id)  # its time now (a proposal accepted may have moved it)
+        await inbox.tell_staff(
+            ctx,
+            booking.restaurant_id,
+            "booking_cancelled",
+            f"订座已取消：{await inbox.staff_line(held)}",
+            subject=inbox.subject_of(booking),
+            actor_id=booking.user_id,
+        )
     await inbox.changed(ctx, booking)
     return await Booking.get(id=booking.id)
 
@@ -235,5 +269,14 @@ async def mark_no_show(ctx: Context, booking_id: int) -> Booking:
             raise UserInputError(
                 ErrorCode.ALREADY_ANSWERED, "Only confirmed bookings can be no-shows", "bookingId"
             )
+        place, zone = await inbox.place_of(booking.restaurant_id)
+        when = local_time(booking.starts_at, zone)
+        await notifications.notify(
+            ctx,
+            [booking.user_id],
+            "booking_no_show",
+            f"你在 {place} {when} 的订座被标记为未到店",
+            subject=inbox.subject_of(booking),
+        )
     await inbox.changed(ctx, booking)
     return await Booking.get(id=booking.id)

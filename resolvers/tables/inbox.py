@@ -21,12 +21,14 @@ from core.schedule import OUT_OF_WINDOW, check_start, in_window, utc
 from core.text import check_visible_text
 from models.accounts import User
 from models.meals import MealSeat, MealStatus, ReservationStatus, SeatStatus, SharedMeal
-from models.restaurants import RestaurantStaff
+from models.restaurants import Restaurant, RestaurantStaff
 from models.tables import Booking, BookingSlot, BookingStatus, MealReservationAnswer
 from resolvers import visibility
 from resolvers.accounts.accounts import write_limit
 from resolvers.meals import meals, notifications
+from resolvers.notifications.inbox import Subject
 from resolvers.restaurants.access import require_staff
+from resolvers.tables.offers import local_time
 
 INBOX_TOPIC = "restaurant-inbox"
 BOOKING_TOPIC = "booking"
@@ -45,12 +47,48 @@ class Request:
 
 
 async def tell_staff(
-    ctx: Context, restaurant_id: int, kind: str, message: str, meal_id: int | None = None
+    ctx: Context,
+    restaurant_id: int,
+    kind: str,
+    message: str,
+    meal_id: int | None = None,
+    *,
+    subject: Subject | None = None,
+    actor_id: int | None = None,
 ) -> list[int]:
     """Notify every staff member (inside the caller's transaction); returns who."""
     staff = await RestaurantStaff.filter(restaurant_id=restaurant_id).values_list("user_id", flat=True)
-    await notifications.notify(ctx, list(staff), kind, message, meal_id=meal_id)
+    await notifications.notify(
+        ctx, list(staff), kind, message, meal_id=meal_id, subject=subject, actor_id=actor_id
+    )
     return list(staff)
+
+
+def subject_of(booking: Booking) -> Subject:
+    """What a booking's notifications are about: the app opens the booking from them."""
+    return ("Booking", booking.id)
+
+
+async def place_of(restaurant_id: int) -> tuple[str, str]:
+    """The restaurant's name and time zone, for the words of a notification."""
+    rows = await Restaurant.filter(id=restaurant_id).values_list("name", "timezone")
+    return (rows[0][0], rows[0][1] or "UTC") if rows else ("餐厅", "UTC")
+
+
+async def when_at(restaurant_id: int, at: datetime) -> str:
+    """`at` as people there read it: 12月11日 19:00 in the restaurant's local time."""
+    return local_time(at, (await place_of(restaurant_id))[1])
+
+
+async def diner_name(user_id: int) -> str:
+    names = await User.filter(id=user_id).values_list("display_name", flat=True)
+    return names[0] if names else "食客"
+
+
+async def staff_line(booking: Booking, at: datetime | None = None) -> str:
+    """A booking as staff read it: who, when (local), how many: 王小明 12月11日 19:00 4 人."""
+    when = await when_at(booking.restaurant_id, at or booking.starts_at)
+    return f"{await diner_name(booking.user_id)} {when} {booking.party_size} 人"
 
 
 async def changed(ctx: Context, booking: Booking) -> None:
@@ -190,10 +228,12 @@ async def answer_booking(
     from resolvers.tables.bookings import move, staff_booking
 
     booking = await staff_booking(ctx, booking_id)
+    place, zone = await place_of(booking.restaurant_id)
+    when = local_time(booking.starts_at, zone)
     async with in_transaction("default"):
         if decision == "confirm":
             ok = await move(booking, (BookingStatus.REQUESTED,), BookingStatus.CONFIRMED)
-            kind, text = "booking_confirmed", "你的订座已确认"
+            kind, text = "booking_confirmed", f"{place} 已确认你的订座：{when} {booking.party_size} 人"
         elif decision == "decline":
             why = _reason(reason)
             ok = await move(
@@ -202,7 +242,7 @@ async def answer_booking(
                 BookingStatus.DECLINED,
                 decline_reason=why,
             )
-            kind, text = "booking_declined", f"你的订座被拒绝：{why}"
+            kind, text = "booking_declined", f"{place} 未能接受你 {when} 的订座：{why}"
         else:
             if proposed is None:
                 raise UserInputError(ErrorCode.INVALID, "Give the time you propose", "proposedStartsAt")
@@ -213,22 +253,24 @@ async def answer_booking(
                 BookingStatus.PROPOSED,
                 proposed_slot_id=slot.id,
             )
-            kind, text = "booking_proposed", "餐厅建议了另一个时间"
+            new = local_time(slot.starts_at, zone)
+            kind, text = "booking_proposed", f"{place} 建议改到 {new}（原 {when}，{booking.party_size} 人）"
         if not ok:
             raise UserInputError(
                 ErrorCode.ALREADY_ANSWERED, f"This booking is {booking.status.value}", "requestId"
             )
-        await notifications.notify(ctx, [booking.user_id], kind, text)
+        await notifications.notify(ctx, [booking.user_id], kind, text, subject=subject_of(booking))
     await changed(ctx, booking)
     return await Booking.get(id=booking.id)
 
 
 async def answer_booking_proposal(ctx: Context, booking_id: int, accept: bool) -> Booking:
     """The diner takes the proposed time (seats there taken, the old ones given back) or not."""
-    from resolvers.tables.bookings import give_back, move, own_booking, take_seats
+    from resolvers.tables.bookings import give_back, holds_none_at, move, own_booking, take_seats
 
     await write_limit(ctx, "booking")
     booking = await own_booking(ctx, booking_id)
+    proposed_slot = await BookingSlot.get_or_none(id=booking.proposed_slot_id or 0)
     async with in_transaction("default"):
         if not accept:
             ok = await move(
@@ -242,6 +284,8 @@ async def answer_booking_proposal(ctx: Context, booking_id: int, accept: bool) -
                 )
             if slot.starts_at <= datetime.now(slot.starts_at.tzinfo):
                 raise UserInputError(ErrorCode.IN_THE_PAST, "The proposed time has passed", "requestId")
+            # Not onto a time where the diner already holds another booking (one live a time).
+            await holds_none_at(booking.user_id, slot.id, "requestId", but=booking.id)
             ok = bool(
                 await Booking.filter(
                     id=booking.id, status=BookingStatus.PROPOSED, proposed_slot_id=slot.id
@@ -258,11 +302,20 @@ async def answer_booking_proposal(ctx: Context, booking_id: int, accept: bool) -
                 await give_back(booking.slot_id, booking.party_size)
         if not ok:
             raise UserInputError(ErrorCode.ALREADY_ANSWERED, "No time proposed for this booking", "requestId")
+        name = await diner_name(booking.user_id)
+        new = await when_at(booking.restaurant_id, proposed_slot.starts_at) if proposed_slot else "新时间"
+        if accept:
+            text = f"{name} 接受了新时间：{new} {booking.party_size} 人"
+        else:
+            was = await when_at(booking.restaurant_id, booking.starts_at)
+            text = f"{name} 未接受新时间 {new}，{was} {booking.party_size} 人的订座已取消"
         await tell_staff(
             ctx,
             booking.restaurant_id,
             "booking_proposal_answered",
-            "新时间已接受" if accept else "新时间被拒绝",
+            text,
+            subject=subject_of(booking),
+            actor_id=booking.user_id,
         )
     await changed(ctx, booking)
     return await Booking.get(id=booking.id)
@@ -278,9 +331,12 @@ async def answer_meal(
     if meal is None:
         raise UserInputError(ErrorCode.NOT_FOUND, "No such meal", "requestId")
     await require_staff(viewer, meal.restaurant_id, field="requestId")
+    place, zone = await place_of(meal.restaurant_id)
+    when = local_time(meal.starts_at, zone)
     if decision == "decline":
         values: dict[str, object] = {"decline_reason": _reason(reason), "proposed_starts_at": None}
-        status, text = ReservationStatus.DECLINED, f"「{meal.title}」的订座被拒绝：{values['decline_reason']}"
+        status = ReservationStatus.DECLINED
+        text = f"{place} 未能接受「{meal.title}」{when} 的订座：{values['decline_reason']}"
     else:
         if proposed is None:
             raise UserInputError(ErrorCode.INVALID, "Give the time you propose", "proposedStartsAt")
@@ -288,7 +344,8 @@ async def answer_meal(
         check_start(proposed, "proposedStartsAt", collector)
         collector.raise_if_any()
         values = {"decline_reason": "", "proposed_starts_at": utc(proposed, "proposedStartsAt")}
-        status, text = ReservationStatus.PROPOSED, f"餐厅为「{meal.title}」建议了另一个时间"
+        status = ReservationStatus.PROPOSED
+        text = f"{place} 建议把「{meal.title}」改到 {local_time(utc(proposed), zone)}（原 {when}）"
     async with in_transaction("default"):
         changed_rows = await SharedMeal.filter(
             id=meal.id, status=MealStatus.OPEN, reservation=ReservationStatus.REQUESTED
@@ -331,15 +388,16 @@ async def answer_meal_proposal(ctx: Context, meal_id: int, accept: bool) -> Shar
         if not ok:
             raise UserInputError(ErrorCode.ALREADY_ANSWERED, "No time proposed for this meal", "requestId")
         told = await _seated(meal.id)
+        new = await when_at(meal.restaurant_id, proposed) if proposed is not None else "新时间"
         if accept:
             await notifications.notify(
-                ctx, told, "meal_time_changed", f"「{meal.title}」改到了新时间", meal_id=meal.id
+                ctx, told, "meal_time_changed", f"「{meal.title}」改到了 {new}", meal_id=meal.id
             )
         staff = await tell_staff(
             ctx,
             meal.restaurant_id,
             "reservation_proposal_answered",
-            f"「{meal.title}」：{'接受' if accept else '拒绝'}新时间",
+            f"「{meal.title}」{'接受了新时间' if accept else '未接受新时间'} {new}",
             meal.id,
         )
     await meal_changed(ctx, meal, "reservation", [*told, *staff])

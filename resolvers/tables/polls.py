@@ -25,9 +25,13 @@ from models.restaurants import Dish, Restaurant
 from models.tables import MealPoll, PollKind, PollOption, PollVote
 from resolvers import visibility
 from resolvers.accounts.accounts import write_limit
+from resolvers.deals import rollup
 from resolvers.meals import notifications
+from resolvers.tables import inbox
+from resolvers.tables.offers import local_time
 
 SEATED = (SeatStatus.HOST, SeatStatus.JOINED)
+LIVE_RESERVATIONS = (ReservationStatus.REQUESTED, ReservationStatus.PROPOSED, ReservationStatus.CONFIRMED)
 MEAL_TOPIC = "meal"
 
 
@@ -37,6 +41,12 @@ class OptionFields:
     starts_at: datetime | None = None
     restaurant_id: int | None = None
     dish_id: int | None = None
+
+
+@dataclass
+class Change:
+    text: str  # what the meal's guests are told
+    withdrawn: str = ""  # what the staff holding its table request are told (when it had one)
 
 
 async def _open_meal(ctx: Context, meal_id: int, host_only: bool) -> SharedMeal:
@@ -62,7 +72,8 @@ async def _option(
             collector.add(f"{field}.startsAt", ErrorCode.INVALID, "A time option needs startsAt")
         elif check_start(option.starts_at, f"{field}.startsAt", collector):  # aware and near
             row.starts_at = utc(option.starts_at, f"{field}.startsAt")
-            row.label = row.label or row.starts_at.isoformat()
+            # Unlabelled, a time reads as guests read times: the restaurant's local "12月11日 18:30".
+            row.label = row.label or local_time(row.starts_at, await rollup.time_zone(meal.restaurant_id))
     elif kind == PollKind.RESTAURANT:
         place = await Restaurant.filter(visibility.restaurants_q(), id=option.restaurant_id or 0).first()
         if place is None:
@@ -155,45 +166,76 @@ async def close(ctx: Context, poll_id: int) -> MealPoll:
     poll = await _visible_poll(ctx, poll_id)
     meal = await _open_meal(ctx, poll.meal_id, host_only=True)
     told: list[int] = []
+    change: Change | None = None
     async with in_transaction("default"):
         await _locked_open_poll(poll_id)
         options = await PollOption.filter(poll_id=poll_id).order_by("id")
         counts = await votes_by_option(poll_id)
         winner = max(options, key=lambda o: (counts.get(o.id, 0), -o.id))
         await MealPoll.filter(id=poll_id, closed=False).update(closed=True, winner_id=winner.id)
+        # The meal as it is now (after the poll's lock, in the same lock order as a vote: poll,
+        # then meal), not as read before: a meal already at the winning time or place is left as
+        # it is, its table request included.
+        await lock_row("shared_meals", meal.id, "id")
+        meal = await SharedMeal.get(id=meal.id)  # kept as it was: its old restaurant is below
+        if meal.status != MealStatus.OPEN:
+            raise UserInputError(ErrorCode.CANCELLED, "This meal is no longer open", "pollId")
         change = await _apply(poll.kind, meal, winner)
-        if change:
+        if change is not None:
             told = list(
                 await MealSeat.filter(meal_id=meal.id, status__in=list(SEATED)).values_list(
                     "user_id", flat=True
                 )
             )
-            await notifications.notify(
-                ctx, told, "meal_changed", f"「{meal.title}」{change}：{winner.label}", meal.id
-            )
+            await notifications.notify(ctx, told, "meal_changed", change.text, meal.id)
+            if change.withdrawn:
+                # `meal` was read before the update: its restaurant is the one asked for a table.
+                told += await inbox.tell_staff(
+                    ctx, meal.restaurant_id, "reservation_withdrawn", change.withdrawn, meal.id
+                )
     await _changed(ctx, meal.id, "poll_closed")
+    if change is not None and change.withdrawn:
+        # Staff of the restaurant the request was for (the old one, when the place changed)
+        # watching their inbox live see the request go, as when a meal is cancelled.
+        await pubsub.publish(ctx.services, inbox.INBOX_TOPIC, meal.restaurant_id, {"mealId": meal.id})
     await notifications.announce(ctx, told)
     return await MealPoll.get(id=poll_id)
 
 
-async def _apply(kind: PollKind, meal: SharedMeal, winner: PollOption) -> str:
-    """Write the winner onto the meal (inside the close's transaction); the change's words."""
+async def _apply(kind: PollKind, meal: SharedMeal, winner: PollOption) -> Change | None:
+    """Write the winner onto the meal (inside the close's transaction, the meal row locked);
+    None when the meal already is at the winning time or place (nothing changes)."""
+    live = meal.reservation in LIVE_RESERVATIONS
+    zone = await rollup.time_zone(meal.restaurant_id)
+    when = local_time(meal.starts_at, zone)
     if kind == PollKind.TIME and winner.starts_at is not None:
+        if winner.starts_at == meal.starts_at:
+            return None
         if winner.starts_at <= datetime.now(UTC):
             raise UserInputError(ErrorCode.IN_THE_PAST, "The winning time has passed", "pollId")
         # A table held for the old time no longer holds: the host asks the restaurant again.
         await SharedMeal.filter(id=meal.id, status=MealStatus.OPEN).update(
             starts_at=winner.starts_at, reservation=ReservationStatus.NONE
         )
-        return "改时间了"
+        new_when = local_time(winner.starts_at, zone)
+        return Change(
+            f"「{meal.title}」改时间了：{new_when}",
+            f"「{meal.title}」（{when}）改到了 {new_when}，原订座请求已撤回" if live else "",
+        )
     if kind == PollKind.RESTAURANT and winner.restaurant_id is not None:
-        if not await Restaurant.filter(visibility.restaurants_q(), id=winner.restaurant_id).exists():
+        if winner.restaurant_id == meal.restaurant_id:
+            return None
+        place = await Restaurant.filter(visibility.restaurants_q(), id=winner.restaurant_id).first()
+        if place is None:
             raise UserInputError(ErrorCode.NOT_FOUND, "The winning restaurant is no longer open", "pollId")
         await SharedMeal.filter(id=meal.id, status=MealStatus.OPEN).update(
             restaurant_id=winner.restaurant_id, reservation=ReservationStatus.NONE
         )
-        return "换餐厅了"
-    return ""
+        return Change(
+            f"「{meal.title}」换餐厅了：{place.name}",
+            f"「{meal.title}」（{when}）换了餐厅，订座请求已撤回" if live else "",
+        )
+    return None
 
 
 async def meal_polls(ctx: Context, meal_id: int) -> list[MealPoll]:
