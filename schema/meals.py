@@ -471,6 +471,14 @@ class Mutation:
         event = await events.cancel_rsvp(info.context, decode(event_id, "RestaurantEvent", "eventId"))
         return RestaurantEventPayload(event=RestaurantEventNode.from_model(event))
 
+    @payload_mutation(
+        description="Restaurant staff only: call an upcoming event off. Every place is freed and "
+        "each attendee told (event_cancelled); a second call answers CANCELLED, a started event TOO_LATE."
+    )
+    async def cancel_restaurant_event(self, info: Info, event_id: strawberry.ID) -> RestaurantEventPayload:
+        event = await events.cancel_event(info.context, decode(event_id, "RestaurantEvent", "eventId"))
+        return RestaurantEventPayload(event=RestaurantEventNode.from_model(event))
+
     @payload_mutation(description="Mark your notifications read (all of them when ids is omitted).")
     async def mark_notifications_read(
         self, info: Info, ids: list[strawberry.ID] | None = None

@@ -303,6 +303,10 @@ def mutation_cases(w: World) -> dict[str, tuple[str, dict]]:
             {"v": "UmVzdGF1cmFudEV2ZW50Ojk5OTk5OTk="},
         ),
         "cancelEventRsvp": ("mutation($v: ID!) { cancelEventRsvp(eventId: $v) { ERR } }", {"v": w.event}),
+        "cancelRestaurantEvent": (
+            "mutation($v: ID!) { cancelRestaurantEvent(eventId: $v) { ERR } }",
+            {"v": w.event},
+        ),
         "markNotificationsRead": ("mutation { markNotificationsRead { ERR } }", {}),
         "setNotificationPreference": (
             'mutation { setNotificationPreference(kind: "no_such_kind", push: false) { ERR } }',

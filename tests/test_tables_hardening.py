@@ -106,6 +106,13 @@ async def test_a_cancelled_meals_table_request_cannot_be_confirmed(client):
     assert (await gql(client, status, {"id": meal}, host))["data"]["sharedMeal"][
         "reservationStatus"
     ] == "NONE"  # the request was withdrawn with the meal
+    told = await gql(client, "{ notifications(first: 20) { edges { node { kind message } } } }", token=owner)
+    withdrawn = [
+        e["node"]
+        for e in told["data"]["notifications"]["edges"]
+        if e["node"]["kind"] == "reservation_withdrawn"
+    ]
+    assert len(withdrawn) == 1 and "已取消，订座请求已撤回" in withdrawn[0]["message"], told
 
 
 async def test_booking_notes_and_decline_reasons_are_visible_text(client):

@@ -25,11 +25,15 @@ from models.notifications import NotificationPreference, PushDevice
 from models.privacy import LocationConsent
 from models.restaurants import Visibility
 from models.reviews import HelpfulVote, Photo, Review, ReviewEdit
+from models.tables import HOLDING, Booking, BookingStatus
 from resolvers.accounts.accounts import DINER_KIND
 from resolvers.accounts.sessions import end_all_sessions
+from resolvers.deals import rollup
 from resolvers.deals.vouchers import CODE_SHOWN
 from resolvers.meals import events, meals
 from resolvers.reviews import reviews
+from resolvers.tables import bookings, inbox
+from resolvers.tables.offers import local_time
 
 DELETED_NAME = "已注销用户"
 FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
@@ -120,6 +124,23 @@ async def _notifications_and_consents(user: User) -> dict[str, Any]:
     }
 
 
+async def _cancel_bookings(ctx: Context, user_id: int) -> None:
+    """Every table the person still holds from now on is cancelled as their own cancelBooking
+    does it (seats back to the slot; the restaurant's staff told and their inbox updated), without
+    its cut-off: nobody is coming. Bookings whose time has passed stay as the staff left them."""
+    live = Booking.filter(user_id=user_id, status__in=list(HOLDING), starts_at__gt=datetime.now(UTC))
+    for booking in await live.order_by("id"):
+        async with in_transaction("default"):
+            if not await bookings.move(booking, HOLDING, BookingStatus.CANCELLED):
+                continue  # answered or cancelled meanwhile: its seats went back then
+            held = await Booking.get(id=booking.id)  # its time now (a proposal may have moved it)
+            when = local_time(held.starts_at, await rollup.time_zone(held.restaurant_id))
+            # No actor: what the person caused is erased below, and staff must keep this one.
+            text = f"订座已取消：{when} {held.party_size} 人"
+            await inbox.tell_staff(ctx, booking.restaurant_id, "booking_cancelled", text)
+        await inbox.changed(ctx, booking)
+
+
 async def delete_user(services: Services, user: User) -> dict[str, int]:
     """Erase the person, keep the aggregates. Returns what was removed, for the operator."""
     review_ids = list(await Review.filter(author_id=user.id).values_list("id", flat=True))
@@ -127,10 +148,12 @@ async def delete_user(services: Services, user: User) -> dict[str, int]:
         await reviews.set_visibility(review_id, Visibility.REMOVED)
     # Seats and places go back through the paths leaving uses: counts freed, waitlists promoted,
     # guests of hosted meals told of the cancellation.
-    await meals.leave_all(Context(services=services), user.id)
+    ctx = Context(services=services)
+    await meals.leave_all(ctx, user.id)
     for event_id in await EventRsvp.filter(user_id=user.id, going=True).values_list("event_id", flat=True):
         async with in_transaction("default"):
             await events.give_back_place(event_id, user.id)
+    await _cancel_bookings(ctx, user.id)
     photos = await Photo.filter(owner_id=user.id)
     async with in_transaction("default"):
         await Review.filter(id__in=review_ids).delete()

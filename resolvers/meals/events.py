@@ -11,6 +11,7 @@ from tortoise.expressions import F
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
+from core.atomic import lock_row, update_returning
 from core.context import Context
 from core.errors import Collector, ErrorCode, UserInputError
 from core.nearby import near
@@ -20,8 +21,11 @@ from core.text import check_title, check_visible_text, check_visible_texts
 from models.meals import EventRsvp, RestaurantEvent
 from resolvers import feed, visibility
 from resolvers.accounts.accounts import write_limit
+from resolvers.deals import rollup
+from resolvers.meals import notifications
 from resolvers.restaurants.access import require_staff
 from resolvers.restaurants.restaurants import MAX_PRICE_CENTS
+from resolvers.tables.offers import local_time
 
 FEED_KIND = "event"
 MAX_CAPACITY = 10_000
@@ -95,8 +99,9 @@ async def rsvp(ctx: Context, event_id: int) -> RestaurantEvent:
     event = await _open_event(event_id)
     try:
         async with in_transaction("default"):
-            # The diner's own row moves first (not going -> going, or a new row, unique per
-            # diner), so of parallel RSVPs by one diner only one goes on to take a place.
+            await _lock_event(event.id)  # first, as every change of its places (a cancel too)
+            # Then the diner's own row (not going -> going, or a new row, unique per diner), so
+            # of parallel RSVPs by one diner only one goes on to take a place.
             back = await EventRsvp.filter(event_id=event.id, user_id=viewer.id, going=False).update(
                 going=True
             )
@@ -106,6 +111,8 @@ async def rsvp(ctx: Context, event_id: int) -> RestaurantEvent:
                 id=event.id, cancelled=False, seats_taken__lt=F("capacity")
             ).update(seats_taken=F("seats_taken") + 1)
             if not taken:
+                if await RestaurantEvent.filter(id=event.id, cancelled=True).exists():
+                    raise UserInputError(ErrorCode.CANCELLED, "This event was cancelled", "eventId")
                 raise UserInputError(ErrorCode.EVENT_FULL, "No places left", "eventId")
     except IntegrityError:
         raise UserInputError(ErrorCode.ALREADY_JOINED, "You are already going", "eventId") from None
@@ -124,10 +131,65 @@ async def cancel_rsvp(ctx: Context, event_id: int) -> RestaurantEvent:
 async def give_back_place(event_id: int, user_id: int) -> bool:
     """The one path that frees a place (cancelled RSVP, deleted account); in the caller's
     transaction. The count moves only if this update is the one that ended the RSVP."""
+    await _lock_event(event_id)
     if not await EventRsvp.filter(event_id=event_id, user_id=user_id, going=True).update(going=False):
         return False
     await RestaurantEvent.filter(id=event_id).update(seats_taken=F("seats_taken") - 1)
     return True
+
+
+async def _lock_event(event_id: int) -> None:
+    """Every change of an event's places takes its row first (RSVP, giving a place back, the
+    cancel): one order, so a cancel freeing the places never deadlocks with a diner's RSVP or
+    cancellation holding their own row (NO KEY UPDATE: new RSVP rows may still reference it)."""
+    await lock_row("restaurant_events", event_id, "id", strength="NO KEY UPDATE")
+
+
+async def end_event(event: RestaurantEvent) -> list[int] | None:
+    """In the caller's transaction: the event cancelled, every place freed, its feed entry hidden.
+
+    Returns who was going, or None when it was already cancelled: only the request whose update
+    cancelled it frees the places and tells anyone (a second call, or the restaurant closing at
+    the same moment, finds it cancelled). The update takes the event's row, as RSVPs do first:
+    an RSVP committed before is freed here, one after finds the event cancelled."""
+    if not await RestaurantEvent.filter(id=event.id, cancelled=False).update(cancelled=True):
+        return None
+    rows = await update_returning(
+        "event_rsvps", "going = ?", "event_id = ? AND going = ?", [False, event.id, True], "user_id"
+    )
+    going = sorted({row["user_id"] for row in rows})
+    if rows:
+        await RestaurantEvent.filter(id=event.id).update(seats_taken=F("seats_taken") - len(rows))
+    await feed.set_visible(FEED_KIND, event.id, False)
+    return going
+
+
+async def cancel_event(ctx: Context, event_id: int) -> RestaurantEvent:
+    """Staff call an upcoming event off: places freed, each attendee told once, with the time."""
+    viewer = await write_limit(ctx, "event")
+    event = await RestaurantEvent.get_or_none(id=event_id)
+    if event is None:
+        raise UserInputError(ErrorCode.NOT_FOUND, "No such event", "eventId")
+    restaurant = await require_staff(viewer, event.restaurant_id, field="eventId")
+    if event.cancelled:
+        raise UserInputError(ErrorCode.CANCELLED, "This event was cancelled", "eventId")
+    if event.starts_at <= datetime.now(UTC):
+        # Under way or over: who came is on record, as a meal under way can't be cancelled.
+        raise UserInputError(ErrorCode.TOO_LATE, "An event that has started can't be cancelled", "eventId")
+    when = local_time(event.starts_at, await rollup.time_zone(event.restaurant_id))
+    async with in_transaction("default"):
+        going = await end_event(event)
+        if going is None:
+            raise UserInputError(ErrorCode.CANCELLED, "This event was cancelled", "eventId")
+        await notifications.notify(
+            ctx,
+            going,
+            "event_cancelled",
+            f"「{restaurant.name}」{when} 的活动「{event.title}」已取消",
+            event_id=event.id,
+        )
+    await notifications.announce(ctx, going)
+    return await RestaurantEvent.get(id=event.id)
 
 
 async def load_my_rsvps(viewer_id: int, keys: Sequence[int]) -> list[bool]:

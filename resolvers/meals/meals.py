@@ -162,8 +162,12 @@ async def join_meal(ctx: Context, meal_id: int) -> tuple[SeatStatus, SharedMeal]
             await MealSeat.create(meal_id=meal.id, user_id=viewer.id, status=status)
             what = {SeatStatus.JOINED: "加入了", SeatStatus.WAITLISTED: "候补了"}.get(status, "申请加入")
             await notifications.notify(
-                ctx, [meal.host_id], "meal_joined", f"{viewer.display_name} {what}「{meal.title}」",
-                meal.id, actor_id=viewer.id,
+                ctx,
+                [meal.host_id],
+                "meal_joined",
+                f"{viewer.display_name} {what}「{meal.title}」",
+                meal.id,
+                actor_id=viewer.id,
             )
     except IntegrityError:  # the same diner joining twice in parallel: one seat row wins
         raise UserInputError(ErrorCode.ALREADY_JOINED, "You already joined", "mealId") from None
@@ -227,8 +231,12 @@ async def leave_meal(ctx: Context, meal_id: int) -> SharedMeal:
     async with in_transaction("default"):
         promoted = await release_seat(ctx, meal, viewer.id, SeatStatus.LEFT, "mealId")
         await notifications.notify(
-            ctx, [meal.host_id], "meal_left", f"{viewer.display_name} 退出了「{meal.title}」",
-            meal.id, actor_id=viewer.id,
+            ctx,
+            [meal.host_id],
+            "meal_left",
+            f"{viewer.display_name} 退出了「{meal.title}」",
+            meal.id,
+            actor_id=viewer.id,
         )
     await _after_promotion(ctx, meal.id, promoted, "left", also=[meal.host_id])
     return await SharedMeal.get(id=meal.id)
@@ -352,8 +360,9 @@ async def cancel_meal(ctx: Context, meal_id: int) -> SharedMeal:
     return await SharedMeal.get(id=meal.id)
 
 
-async def cancel(ctx: Context, meal: SharedMeal, **also: object) -> None:
-    """Cancel once and tell the guests (the host cancelling, or the host's account deleted)."""
+async def cancel(ctx: Context, meal: SharedMeal, *, why: str = "", **also: object) -> None:
+    """Cancel once and tell the guests (the host cancelling, the host's account deleted, the
+    restaurant closing: `why`, added to their notice)."""
     async with in_transaction("default"):
         # Cancelled once: only the request whose update moved the meal out of OPEN notifies.
         changed = await SharedMeal.filter(id=meal.id, status=MealStatus.OPEN).update(
@@ -377,15 +386,29 @@ async def cancel(ctx: Context, meal: SharedMeal, **also: object) -> None:
             reservation=ReservationStatus.NONE
         )
         await notifications.notify(
-            ctx, list(guests), "meal_cancelled", f"「{meal.title}」已取消", meal_id=meal.id
+            ctx, list(guests), "meal_cancelled", f"「{meal.title}」已取消{why}", meal_id=meal.id
         )
+        staff: list[int] = []
+        if withdrew and not why:  # the restaurant held or was asked for a table: its staff are told
+            from resolvers.tables import inbox
+            from resolvers.tables.offers import local_time
+
+            zone = (await Restaurant.get(id=meal.restaurant_id)).timezone
+            when = local_time(meal.starts_at, zone)
+            staff = await inbox.tell_staff(
+                ctx,
+                meal.restaurant_id,
+                "reservation_withdrawn",
+                f"「{meal.title}」（{when}）已取消，订座请求已撤回",
+                meal.id,
+            )
         await feed.set_visible(FEED_KIND, meal.id, False)
     await _changed(ctx, meal.id, "cancelled")
     if withdrew:  # staff watching the inbox live see the request go
         from resolvers.tables import inbox
 
         await pubsub.publish(ctx.services, inbox.INBOX_TOPIC, meal.restaurant_id, {"mealId": meal.id})
-    await notifications.announce(ctx, list(guests))
+    await notifications.announce(ctx, [*guests, *staff])
 
 
 async def request_reservation(ctx: Context, meal_id: int, note: str) -> SharedMeal:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from tortoise import connections
 from tortoise.exceptions import IntegrityError
@@ -18,10 +19,14 @@ from core.nearby import check_coordinates, check_radius
 from core.pagination import Page, decode_cursor, encode_cursor, page_size
 from core.text import check_visible_text, check_visible_texts
 from models.accounts import Role
+from models.meals import MealStatus, RestaurantEvent, SharedMeal
 from models.restaurants import Dish, Restaurant, RestaurantStaff, StaffRole
+from models.tables import HOLDING, Booking, BookingStatus
 from resolvers import visibility
 from resolvers.accounts.accounts import user_by_email, write_limit
+from resolvers.deals import rollup
 from resolvers.foodies.tastes import CUISINE_BY_NAME, CUISINES, known_tags
+from resolvers.meals import notifications
 from resolvers.restaurants.access import require_staff
 from resolvers.reviews import ratings
 from resolvers.search.index import reindex_restaurant
@@ -137,9 +142,91 @@ async def archive_restaurant(ctx: Context, restaurant_id: int) -> Restaurant:
         restaurant.archived = True
         await restaurant.save(update_fields=["archived"])
         await ctx.services.geo.remove(RESTAURANT_KIND, restaurant.id)
-        closed = await closure.end_sales(ctx, restaurant.id)
+        closed = await closure.end_sales(ctx, restaurant.id)  # its deals' locks first, as before
+        moved, told = await _call_off_plans(ctx, restaurant)
     await closure.settle(ctx, closed)
+    await _after_call_off(ctx, moved, told)
+    await _call_off_meals(ctx, restaurant)
     return restaurant
+
+
+async def _call_off_meals(ctx: Context, restaurant: Restaurant) -> None:
+    """After the close: its upcoming shared meals are cancelled (a closed restaurant's meals are
+    out of everyone's sight, the host's too, so none could be moved elsewhere): guests get
+    `meal_cancelled` saying why, the host `restaurant_closed`."""
+    from resolvers.meals import meals
+    from resolvers.tables.offers import local_time
+
+    zone = await rollup.time_zone(restaurant.id)
+    upcoming = SharedMeal.filter(
+        restaurant_id=restaurant.id, status=MealStatus.OPEN, starts_at__gt=datetime.now(UTC)
+    )
+    for meal in await upcoming.order_by("starts_at", "id"):
+        try:
+            await meals.cancel(ctx, meal, why=f"：「{restaurant.name}」已停业")
+        except UserInputError:
+            continue  # cancelled or over meanwhile
+        text = (
+            f"「{restaurant.name}」已停业，你 {local_time(meal.starts_at, zone)} 的饭局「{meal.title}」已取消"
+        )
+        await notifications.notify(
+            ctx,
+            [meal.host_id],
+            "restaurant_closed",
+            text,
+            meal_id=meal.id,
+            dedupe_key=f"restaurant_closed:{restaurant.id}:meal:{meal.id}",
+        )
+        await notifications.announce(ctx, [meal.host_id])
+
+
+async def _call_off_plans(ctx: Context, restaurant: Restaurant) -> tuple[list[Booking], list[int]]:
+    """Inside the archive's transaction: every live future booking cancelled (its seats back),
+    every upcoming event cancelled (its places freed), each diner told once what was called off,
+    in the restaurant's local time. Returns the bookings moved and the diners told."""
+    from resolvers.meals import events  # events, bookings import this module: at call time
+    from resolvers.tables import bookings
+    from resolvers.tables.offers import local_time
+
+    now = datetime.now(UTC)
+    zone = await rollup.time_zone(restaurant.id)
+    lost: dict[int, list[tuple[datetime, str]]] = {}
+    moved: list[Booking] = []
+    live = Booking.filter(restaurant_id=restaurant.id, status__in=list(HOLDING), starts_at__gt=now)
+    for booking in await live.order_by("starts_at", "id"):
+        # The conditional move: a diner cancelling at the same moment wins or loses whole, and
+        # only the winner gives the seats back.
+        if await bookings.move(booking, HOLDING, BookingStatus.CANCELLED):
+            moved.append(booking)
+            lost.setdefault(booking.user_id, []).append(
+                (booking.starts_at, f"{local_time(booking.starts_at, zone)} 的订座")
+            )
+    upcoming = RestaurantEvent.filter(restaurant_id=restaurant.id, cancelled=False, starts_at__gt=now)
+    for event in await upcoming.order_by("starts_at", "id"):
+        for user_id in await events.end_event(event) or []:
+            lost.setdefault(user_id, []).append(
+                (event.starts_at, f"{local_time(event.starts_at, zone)} 的活动「{event.title}」")
+            )
+    for user_id, items in sorted(lost.items()):
+        parts = [what for _, what in sorted(items, key=lambda item: item[0])]
+        listed = "、".join(parts[:3]) + (f" 等 {len(parts)} 项" if len(parts) > 3 else "")
+        await notifications.notify(
+            ctx,
+            [user_id],
+            "restaurant_closed",
+            f"「{restaurant.name}」已停业，你 {listed}已取消",
+            dedupe_key=f"restaurant_closed:{restaurant.id}:{user_id}",
+        )
+    return moved, sorted(lost)
+
+
+async def _after_call_off(ctx: Context, moved: list[Booking], told: list[int]) -> None:
+    """After the commit: booking subscribers and the inbox see the cancellations, badges move."""
+    from resolvers.tables import inbox
+
+    for booking in moved:
+        await inbox.changed(ctx, booking)
+    await notifications.announce(ctx, told)
 
 
 async def add_staff(ctx: Context, restaurant_id: int, email: str) -> RestaurantStaff:
