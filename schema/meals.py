@@ -11,6 +11,7 @@ from strawberry import relay
 
 from core.errors import AuthError
 from models.accounts import User
+from models.favourites import FavouriteKind
 from models.meals import (
     Audience,
     MealSeat,
@@ -22,6 +23,7 @@ from models.meals import (
 )
 from models.restaurants import Restaurant
 from resolvers import visibility
+from resolvers.favourites import lists as favourites
 from resolvers.meals import events, meals, notifications
 from resolvers.tables import meal_life, reliability
 from schema.accounts import UserNode
@@ -182,6 +184,12 @@ class SharedMealNode(ModelNode, kind=SharedMeal):
             for r in rows
             if r.status in waiting
         ]
+
+    @strawberry.field(
+        description="收藏: whether the viewer has it in any of their favourite lists; null when signed out."
+    )
+    def saved_by_me(self, info: Info) -> bool | None:
+        return favourites.saved_by_me(info.context, FavouriteKind.SHARED_MEAL, self.model.id)
 
     @strawberry.field(description="The viewer's place at this meal, null when none.")
     async def my_status(self, info: Info) -> SeatState | None:

@@ -10,8 +10,10 @@ from strawberry import relay
 
 from core.errors import AuthError
 from models.accounts import User
+from models.favourites import FavouriteKind
 from models.restaurants import Dish, Restaurant, RestaurantStaff, StaffRole
 from resolvers import visibility
+from resolvers.favourites import lists as favourites
 from resolvers.restaurants import restaurants
 from resolvers.reviews import reviews
 from resolvers.search import search
@@ -89,6 +91,12 @@ class RestaurantNode(ModelNode, kind=Restaurant):
         if viewer is None:
             return None
         return await info.context.loaders.get(restaurants.load_staff_roles, viewer.id).load(self.model.id)
+
+    @strawberry.field(
+        description="收藏: whether the viewer has it in any of their favourite lists; null when signed out."
+    )
+    def saved_by_me(self, info: Info) -> bool | None:
+        return favourites.saved_by_me(info.context, FavouriteKind.RESTAURANT, self.model.id)
 
     @strawberry.field(description="Owner and staff. Private: the restaurant's own staff only.")
     async def staff(self, info: Info) -> list[StaffMember] | None:
@@ -213,6 +221,12 @@ class DishNode(ModelNode, loader=restaurants.load_dishes):
     async def restaurant(self, info: Info) -> RestaurantNode | None:
         row = await visibility.fetch(info.context, Restaurant, self.model.restaurant_id)
         return RestaurantNode.from_model(row) if row else None
+
+    @strawberry.field(
+        description="收藏: whether the viewer has it in any of their favourite lists; null when signed out."
+    )
+    def saved_by_me(self, info: Info) -> bool | None:
+        return favourites.saved_by_me(info.context, FavouriteKind.DISH, self.model.id)
 
     @strawberry.field(description="Visible reviews, newest first unless sorted otherwise.")
     async def reviews(

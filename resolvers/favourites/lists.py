@@ -18,6 +18,7 @@ import hashlib
 import re
 import secrets
 import unicodedata
+from collections.abc import Sequence
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -27,6 +28,7 @@ from tortoise.transactions import in_transaction
 from core.atomic import lock_row
 from core.context import Context
 from core.errors import Collector, ErrorCode, UserInputError
+from core.loaders import now
 from core.pagination import Page, newest_first
 from core.text import check_title
 from models.accounts import User
@@ -47,6 +49,8 @@ TARGETS: dict[str, tuple[FavouriteKind, type[Model], str]] = {
     "Dish": (FavouriteKind.DISH, Dish, "dish_id"),
     "SharedMeal": (FavouriteKind.SHARED_MEAL, SharedMeal, "meal_id"),
 }
+# Kind -> the item column naming its target.
+COLUMNS: dict[FavouriteKind, str] = {kind: column for kind, _, column in TARGETS.values()}
 
 
 def _name(name: str) -> str:
@@ -143,9 +147,10 @@ async def rename_list(ctx: Context, list_id: int, name: str) -> FavouriteList:
 
 async def delete_list(ctx: Context, list_id: int) -> int:
     """Deletes the list and its items (a deleted default list comes back on the next save)."""
-    await write_limit(ctx, "favourites")
+    viewer = await write_limit(ctx, "favourites")
     row = await own_list(ctx, list_id)
     await row.delete()
+    _forget_saved(ctx, viewer.id)
     return row.id
 
 
@@ -170,6 +175,7 @@ async def save(
         item = await FavouriteItem.get_or_none(list_id=target_list.id, **{column: target_id})
     if item is None:  # the list was deleted meanwhile
         raise UserInputError(ErrorCode.NOT_FOUND, "No such list", "listId")
+    _forget_saved(ctx, viewer.id)
     return item, target_list
 
 
@@ -178,6 +184,7 @@ async def remove(ctx: Context, item_id: int) -> int:
     deleted = await FavouriteItem.filter(id=item_id, list__owner_id=viewer.id).delete()
     if not deleted:
         raise UserInputError(ErrorCode.NOT_FOUND, "No such saved item", "itemId")
+    _forget_saved(ctx, viewer.id)
     return item_id
 
 
@@ -217,3 +224,31 @@ async def items(ctx: Context, list_id: int, first: int | None, after: str | None
     """A list's items the reader is shown; the caller has checked the list itself."""
     condition = await visibility.favourite_items_q(ctx)
     return await newest_first(FavouriteItem.filter(condition, list_id=list_id), first, after)
+
+
+# ------------------------------------------------------------------ savedByMe (收藏 heart)
+
+
+async def load_saved(viewer_id: int, kind: FavouriteKind, keys: Sequence[int]) -> list[bool]:
+    """Whether the viewer has each target (restaurant, dish or meal ids, as `kind` says) in any
+    of their lists: a whole page in one statement (the items joined to the viewer's lists)."""
+    column = COLUMNS[kind]
+    mine = FavouriteItem.filter(list__owner_id=viewer_id, **{f"{column}__in": list(keys)})
+    saved = set(await mine.values_list(column, flat=True))
+    return [key in saved for key in keys]
+
+
+def saved_by_me(ctx: Context, kind: FavouriteKind, target_id: int) -> Any:
+    """`savedByMe`: None for an anonymous viewer, else whether they saved the target; the answer
+    itself when the request's loader holds it, else its pending future (core/loaders.py `now`),
+    so a page of targets asking it costs one statement per kind."""
+    viewer = ctx.viewer
+    if viewer is None:
+        return None
+    return now(ctx.loaders.get(load_saved, viewer.id, kind), target_id)
+
+
+def _forget_saved(ctx: Context, viewer_id: int) -> None:
+    """A save or removal changes what the viewer saved: later fields of this request read again."""
+    for kind in COLUMNS:
+        ctx.loaders.get(load_saved, viewer_id, kind).clear_all()
