@@ -12,20 +12,23 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from core.context import Context, Services
 from models.accounts import User
+from models.conversations import Message
 from models.deals import Claim, ReferralCredit
+from models.favourites import FavouriteItem, FavouriteList
 from models.foodies import Block, Follow, MatchRequest
 from models.meals import EventRsvp, MealSeat, MealStatus, Notification, SeatStatus, SharedMeal
 from models.notifications import NotificationPreference, PushDevice
 from models.privacy import LocationConsent
 from models.restaurants import Visibility
-from models.reviews import HelpfulVote, Photo, Review, ReviewEdit
-from models.tables import HOLDING, Booking, BookingStatus
+from models.reviews import HelpfulVote, Photo, Review, ReviewEdit, ReviewPhoto
+from models.tables import HOLDING, Booking, BookingStatus, MealRating
 from resolvers.accounts.accounts import DINER_KIND
 from resolvers.accounts.sessions import end_all_sessions
 from resolvers.deals import rollup
@@ -37,6 +40,8 @@ from resolvers.tables.offers import local_time
 
 DELETED_NAME = "已注销用户"
 FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
+# Rows per section of the export (the oldest kept, by id): the export stays a bounded read.
+EXPORT_CAP = 10_000
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -47,7 +52,7 @@ async def export_user(user: User) -> dict[str, Any]:
     """Everything the person wrote or did, as plain JSON."""
     review_rows = await Review.filter(author_id=user.id).order_by("id")
     edits = await ReviewEdit.filter(review_id__in=[r.id for r in review_rows]).order_by("id")
-    meals = await MealSeat.filter(user_id=user.id).order_by("id")
+    meals = await MealSeat.filter(user_id=user.id).select_related("meal__restaurant").order_by("id")
     claims = await Claim.filter(user_id=user.id).order_by("id")
     credits = await ReferralCredit.filter(user_id=user.id).order_by("id")
     return {
@@ -83,7 +88,16 @@ async def export_user(user: User) -> dict[str, Any]:
             for r in review_rows
         ],
         "meals": [
-            {"mealId": s.meal_id, "status": s.status.value, "since": _iso(s.created_at)} for s in meals
+            {
+                "mealId": s.meal_id,
+                "status": s.status.value,
+                "since": _iso(s.created_at),
+                "title": s.meal.title,
+                "restaurantId": s.meal.restaurant_id,
+                "restaurantName": s.meal.restaurant.name,
+                "startsAt": _iso(s.meal.starts_at),
+            }
+            for s in meals
         ],
         "claims": [
             {
@@ -101,6 +115,153 @@ async def export_user(user: User) -> dict[str, Any]:
         "following": list(await Follow.filter(follower_id=user.id).values_list("followee_id", flat=True)),
         "referralCreditsCents": sum(c.amount_cents for c in credits),
         **await _notifications_and_consents(user),
+        **await _activity(user),
+    }
+
+
+def _local(at: datetime, zone: str) -> str:
+    """A time as the restaurant's clock shows it, with its offset (UTC when the zone is unknown)."""
+    try:
+        return at.astimezone(ZoneInfo(zone or "UTC")).isoformat()
+    except (KeyError, ValueError):
+        return at.astimezone(UTC).isoformat()
+
+
+async def _activity(user: User) -> dict[str, Any]:
+    """Bookings, event places, messages, favourites, match requests, photos, blocks and meal
+    ratings: one read per section (two for favourites and photos), each capped at EXPORT_CAP rows.
+    Of other people only a display name is given, never their email, position or anything else."""
+    cap = EXPORT_CAP
+    booking_rows = (
+        await Booking.filter(user_id=user.id).select_related("restaurant").order_by("id").limit(cap)
+    )
+    rsvps = (
+        await EventRsvp.filter(user_id=user.id).select_related("event__restaurant").order_by("id").limit(cap)
+    )
+    messages = await Message.filter(sender_id=user.id).order_by("id").limit(cap)
+    lists = await FavouriteList.filter(owner_id=user.id).order_by("id").limit(cap)
+    items = (
+        await FavouriteItem.filter(list__owner_id=user.id)
+        .select_related("restaurant", "dish", "meal")
+        .order_by("id")
+        .limit(cap)
+    )
+    requests = (
+        await MatchRequest.filter(Q(sender_id=user.id) | Q(recipient_id=user.id))
+        .select_related("sender", "recipient")
+        .order_by("id")
+        .limit(cap)
+    )
+    photos = await Photo.filter(owner_id=user.id).order_by("id").limit(cap)
+    in_reviews = set(
+        await ReviewPhoto.filter(photo_id__in=[p.id for p in photos]).values_list("photo_id", flat=True)
+    )
+    blocks = await Block.filter(blocker_id=user.id).select_related("blocked").order_by("id").limit(cap)
+    ratings = (
+        await MealRating.filter(rater_id=user.id).select_related("meal", "target").order_by("id").limit(cap)
+    )
+
+    def item_name(item: FavouriteItem) -> str | None:
+        target = item.restaurant or item.dish
+        if target is not None:
+            return target.name
+        return item.meal.title if item.meal is not None else None
+
+    def other(request: MatchRequest) -> User:
+        return request.recipient if request.sender_id == user.id else request.sender
+
+    return {
+        "bookings": [
+            {
+                "id": b.id,
+                "restaurantId": b.restaurant_id,
+                "restaurantName": b.restaurant.name,
+                "startsAt": _local(b.starts_at, b.restaurant.timezone),
+                "partySize": b.party_size,
+                "status": b.status.value,
+                "note": b.note,
+                "createdAt": _iso(b.created_at),
+            }
+            for b in booking_rows
+        ],
+        "eventPlaces": [
+            {
+                "eventId": r.event_id,
+                "title": r.event.title,
+                "restaurantId": r.event.restaurant_id,
+                "restaurantName": r.event.restaurant.name,
+                "startsAt": _iso(r.event.starts_at),
+                "going": r.going,
+                "since": _iso(r.created_at),
+            }
+            for r in rsvps
+        ],
+        "messagesSent": [
+            {
+                "id": m.id,
+                "conversationId": m.conversation_id,
+                "sentAt": _iso(m.created_at),
+                "body": m.body,
+                "photoId": m.photo_id,
+                "visibility": m.visibility.value,
+            }
+            for m in messages
+        ],
+        "favouriteLists": [
+            {
+                "id": f.id,
+                "name": f.name,
+                "isDefault": f.is_default,
+                "shared": f.share_token_hash is not None,
+                "createdAt": _iso(f.created_at),
+                "items": [
+                    {
+                        "kind": i.kind.value,
+                        "id": i.restaurant_id or i.dish_id or i.meal_id,
+                        "name": item_name(i),
+                        "savedAt": _iso(i.created_at),
+                    }
+                    for i in items
+                    if i.list_id == f.id
+                ],
+            }
+            for f in lists
+        ],
+        "matchRequests": [
+            {
+                "direction": "sent" if r.sender_id == user.id else "received",
+                "otherDisplayName": other(r).display_name,
+                "status": r.status.value,
+                "message": r.message,
+                "createdAt": _iso(r.created_at),
+                "respondedAt": _iso(r.responded_at),
+            }
+            for r in requests
+        ],
+        "photos": [
+            {
+                "id": p.id,
+                "status": p.status.value,
+                "visibility": p.visibility.value,
+                "createdAt": _iso(p.created_at),
+                "inReview": p.id in in_reviews,
+            }
+            for p in photos
+        ],
+        "blocks": [
+            {"blockedDisplayName": b.blocked.display_name, "since": _iso(b.created_at)} for b in blocks
+        ],
+        "mealRatings": [
+            {
+                "mealId": r.meal_id,
+                "mealTitle": r.meal.title,
+                "aboutDisplayName": r.target.display_name if r.target is not None else None,
+                "thumbsUp": r.thumbs_up,
+                "tags": r.tags,
+                "createdAt": _iso(r.created_at),
+            }
+            for r in ratings
+        ],
     }
 
 
