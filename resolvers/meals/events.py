@@ -124,6 +124,9 @@ async def cancel_rsvp(ctx: Context, event_id: int) -> RestaurantEvent:
     event = await _open_event(event_id)
     async with in_transaction("default"):
         if not await give_back_place(event.id, viewer.id):
+            # Under the event's lock: a cancel that won the race freed this place already.
+            if await RestaurantEvent.filter(id=event.id, cancelled=True).exists():
+                raise UserInputError(ErrorCode.CANCELLED, "This event was cancelled", "eventId")
             raise UserInputError(ErrorCode.NOT_JOINED, "You are not going", "eventId")
     return await RestaurantEvent.get(id=event.id)
 
