@@ -44,6 +44,9 @@ class Context:
     request: Any = None
     response: Any = None
     connection_params: dict[str, Any] | None = None
+    # Why a bearer token speaks for nobody, when the app should say more than "sign in":
+    # ACCOUNT_SUSPENDED (resolvers/accounts/sessions.py `why_refused`).
+    refusal: str | None = None
 
     @property
     def settings(self) -> Settings:
@@ -51,6 +54,8 @@ class Context:
 
     def require_viewer(self) -> User:
         if self.viewer is None:
+            if self.refusal == "ACCOUNT_SUSPENDED":
+                raise AuthError("UNAUTHENTICATED", "This account is suspended", reason=self.refusal)
             raise AuthError("UNAUTHENTICATED")
         return self.viewer
 

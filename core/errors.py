@@ -96,9 +96,12 @@ class UserInputError(Exception):
 class AuthError(Exception):
     """Not signed in (UNAUTHENTICATED) or not allowed at all (FORBIDDEN): a GraphQL error."""
 
-    def __init__(self, code: str = "UNAUTHENTICATED", message: str | None = None) -> None:
+    def __init__(
+        self, code: str = "UNAUTHENTICATED", message: str | None = None, reason: str | None = None
+    ) -> None:
         super().__init__(message or ("Sign in first" if code == "UNAUTHENTICATED" else "Forbidden"))
         self.code = code
+        self.reason = reason  # why, when the app should say more than "sign in" (ACCOUNT_SUSPENDED)
 
 
 class BadRequestError(Exception):

@@ -58,7 +58,7 @@ class ClassifyErrors(MaskErrors):
         if original is None or isinstance(original, GraphQLError):
             return error  # parse/validation errors: already safe and informative
         if isinstance(original, AuthError):
-            return self._with(error, str(original), original.code)
+            return self._with(error, str(original), original.code, reason=original.reason)
         if isinstance(original, BadRequestError):
             return self._with(error, str(original), BadRequestError.code)
         if isinstance(original, UserInputError):

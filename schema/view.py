@@ -32,6 +32,7 @@ from strawberry.types.graphql import OperationType
 from core.context import Context, Services
 from resolvers.accounts.accounts import authenticate
 from resolvers.accounts.live_sessions import LiveSessions
+from resolvers.accounts.sessions import authenticate_why
 from schema.cost import cost_refusal
 from schema.graphiql import graphiql_html
 from schema.http_body import CODES, decode_body, error_response, is_request_error, read_capped_body
@@ -250,13 +251,15 @@ class GraphQLEndpoint(GraphQL):
         return response
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:  # type: ignore[override]
-        viewer = None
+        viewer = refusal = None
         if isinstance(request, Request):
-            viewer = await authenticate(self.services, bearer(request.headers.get("authorization")))
+            token = bearer(request.headers.get("authorization"))
+            viewer, refusal = await authenticate_why(self.services, token)
         request_id = request.scope.get("request_id")
         return Context(
             services=self.services,
             viewer=viewer,
+            refusal=refusal,
             client_ip=client_ip(request, self.services.settings.trust_forwarded_for),
             request=request,
             response=response,

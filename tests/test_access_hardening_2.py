@@ -209,3 +209,24 @@ async def test_blocked_users_names_the_blocked_but_opens_no_profile_hiding_from_
         e["node"]["userId"]
         for e in (await gql(client, BLOCKED_LIST, token=me))["data"]["blockedUsers"]["edges"]
     ] == [plain_id]
+
+
+async def test_a_suspended_accounts_token_says_why_it_stopped(client, services):
+    """The token stops at once (UNAUTHENTICATED, as the contract asks) and says why, so the app
+    can show 账号已被封禁 instead of sending the person to a sign-in that will refuse them too.
+    A forged or unknown token still just says "Sign in first"."""
+    moderator, _ = await account_with_role(client, services)
+    suspended, suspended_id, _ = await register(client, name="将被封号")
+    reporter, _, _ = await register(client)
+    report = (await gql(client, REPORT, {"t": suspended_id}, reporter))["data"]["reportContent"]["report"]
+    done = await gql(client, MODERATE, {"r": report["id"], "a": "SUSPEND_USER", "d": 7}, moderator)
+    assert done["data"]["moderate"]["errors"] == []
+    write = 'mutation { updateProfile(input: {bio: "还在吗"}) { errors { code } } }'
+    body = await gql(client, write, token=suspended, expect_errors=True)
+    [error] = body["errors"]
+    assert error["extensions"] == {"code": "UNAUTHENTICATED", "reason": "ACCOUNT_SUSPENDED"}
+    assert error["message"] == "This account is suspended"
+    assert (await gql(client, "{ me { id } }", token=suspended))["data"]["me"] is None
+    for token in (reporter[:-4] + "AAAA", "not-a-token"):
+        [error] = (await gql(client, write, token=token, expect_errors=True))["errors"]
+        assert error["extensions"] == {"code": "UNAUTHENTICATED"} and error["message"] == "Sign in first"

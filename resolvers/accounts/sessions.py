@@ -16,7 +16,7 @@ from tortoise.transactions import in_transaction
 
 from core import pubsub
 from core.context import Services
-from core.tokens import issue_token
+from core.tokens import TokenClaims, issue_token
 from models.accounts import DeviceSession, User
 from resolvers.accounts import viewer_cache
 
@@ -43,11 +43,27 @@ async def open_session(services: Services, user: User) -> Session:
 
 async def authenticate(services: Services, token: str | None) -> User | None:
     """The user a bearer token speaks for, or None (bad, expired, signed out, revoked, suspended)."""
+    return (await authenticate_why(services, token))[0]
+
+
+async def authenticate_why(services: Services, token: str | None) -> tuple[User | None, str | None]:
+    """`authenticate`, and for a genuine token it refuses, why, when the app should say more
+    than "sign in": ACCOUNT_SUSPENDED (a suspension also ends the sessions, hence the refusal).
+    Forged or expired tokens never reach the database; the one extra read is for refused
+    genuine tokens only."""
     if not token:
-        return None
+        return None, None
     claims = viewer_cache.claims(services.settings.secret_key, token)
     if claims is None:
-        return None
+        return None, None
+    user = await _authenticated(services, token, claims)
+    if user is not None:
+        return user, None
+    row = await User.get_or_none(id=claims.user_id).only("id", "suspended_until")
+    return None, ("ACCOUNT_SUSPENDED" if row is not None and row.is_suspended(datetime.now(UTC)) else None)
+
+
+async def _authenticated(services: Services, token: str, claims: TokenClaims) -> User | None:
     found = await viewer_cache.state(services, claims.user_id)  # before the database
     current = found.generation if found is not None else None
     cached = viewer_cache.get(token, current)
