@@ -14,6 +14,7 @@ from models.accounts import User
 from models.favourites import FavouriteKind
 from models.meals import (
     Audience,
+    EventRsvp,
     MealSeat,
     Notification,
     ReservationStatus,
@@ -25,6 +26,7 @@ from models.restaurants import Restaurant
 from resolvers import visibility
 from resolvers.favourites import lists as favourites
 from resolvers.meals import events, meals, notifications
+from resolvers.restaurants import restaurants
 from resolvers.tables import meal_life, reliability
 from schema.accounts import UserNode
 from schema.context import Info
@@ -201,6 +203,17 @@ class SharedMealNode(ModelNode, kind=SharedMeal):
         return await live_deals(info, self.model.restaurant_id)
 
 
+@strawberry.type
+class EventAttendee:
+    since: datetime
+    model: strawberry.Private[EventRsvp]
+
+    @strawberry.field
+    async def user(self, info: Info) -> UserNode | None:
+        user = await visibility.fetch(info.context, User, self.model.user_id)
+        return UserNode.from_model(user) if user else None
+
+
 @strawberry.type(name="RestaurantEvent")
 class RestaurantEventNode(ModelNode, kind=RestaurantEvent):
     id: relay.NodeID[int]
@@ -234,12 +247,26 @@ class RestaurantEventNode(ModelNode, kind=RestaurantEvent):
         row = await visibility.fetch(info.context, Restaurant, self.model.restaurant_id)
         return RestaurantNode.from_model(row) if row else None
 
-    @strawberry.field
-    async def going_by_me(self, info: Info) -> bool:
-        viewer = info.context.viewer
-        if viewer is None:
-            return False
-        return await info.context.loaders.get(events.load_my_rsvps, viewer.id).load(self.model.id)
+    @strawberry.field(description="Whether you hold a place at it; null when signed out.")
+    def going_by_me(self, info: Info) -> bool | None:
+        return events.going_by_me(info.context, self.model.id)
+
+    @strawberry.field(
+        description="Private: the restaurant's staff see who is going, in the order they first "
+        "signed up (since: that first RSVP, kept if they cancelled and came back). totalCount is "
+        "seatsTaken."
+    )
+    async def attendees(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[EventAttendee] | None:
+        viewer = info.context.require_viewer()
+        roles = info.context.loaders.get(restaurants.load_staff_roles, viewer.id)
+        if await roles.load(self.model.restaurant_id) is None and viewer.role != "admin":
+            raise AuthError("FORBIDDEN", "Only this restaurant's staff")
+        page = await events.attendees(info.context, self.model, first, after)
+        return to_connection(
+            page, lambda r: EventAttendee(since=r.created_at, model=r), self.model.seats_taken
+        )
 
     @strawberry.field(description="Deals on offer now at this restaurant (claim them with this as source).")
     async def deals(self, info: Info) -> list[DealNode]:
@@ -303,6 +330,21 @@ class RestaurantEventInput:
     price_cents: int = 0
     description: str = ""
     tags: list[str] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(description="What to change; a field left out (or null) stays as it is.")
+class RestaurantEventUpdateInput:
+    title: str | None = None
+    description: str | None = None
+    starts_at: datetime | None = strawberry.field(
+        default=None, description="A new start tells everyone going (event_changed)."
+    )
+    ends_at: datetime | None = None
+    capacity: int | None = strawberry.field(
+        default=None, description="Not below the places taken (OUT_OF_RANGE)."
+    )
+    tags: list[str] | None = None
+    price_cents: int | None = None
 
 
 @strawberry.type
@@ -370,6 +412,17 @@ class Query:
             info.context, lat, lng, radius_km if radius_km is not None else 5, first, after
         )
         return to_connection(page, RestaurantEventNode.from_hit)
+
+    @strawberry.field(
+        description="Events you hold a place at: those not over yet, soonest first, then past ones, "
+        "latest first."
+    )
+    async def my_events(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[RestaurantEventNode]:
+        return to_connection(
+            await events.my_events(info.context, first, after), RestaurantEventNode.from_model
+        )
 
     @strawberry.field(description="Your notifications, newest first.")
     async def notifications(
@@ -485,6 +538,27 @@ class Mutation:
     )
     async def cancel_restaurant_event(self, info: Info, event_id: strawberry.ID) -> RestaurantEventPayload:
         event = await events.cancel_event(info.context, decode(event_id, "RestaurantEvent", "eventId"))
+        return RestaurantEventPayload(event=RestaurantEventNode.from_model(event))
+
+    @payload_mutation(
+        description="Restaurant staff only: change an upcoming event, with create's checks. The "
+        "capacity can't go below the places taken (OUT_OF_RANGE); a cancelled event answers "
+        "CANCELLED, a started one TOO_LATE. A new start tells each attendee (event_changed)."
+    )
+    async def update_restaurant_event(
+        self, info: Info, event_id: strawberry.ID, input: RestaurantEventUpdateInput
+    ) -> RestaurantEventPayload:
+        changes = events.EventChanges(
+            title=input.title,
+            description=input.description,
+            starts_at=input.starts_at,
+            ends_at=input.ends_at,
+            capacity=input.capacity,
+            tags=input.tags,
+            price_cents=input.price_cents,
+        )
+        pk = decode(event_id, "RestaurantEvent", "eventId")
+        event = await events.update_event(info.context, pk, changes)
         return RestaurantEventPayload(event=RestaurantEventNode.from_model(event))
 
     @payload_mutation(description="Mark your notifications read (all of them when ids is omitted).")

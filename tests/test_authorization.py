@@ -307,6 +307,10 @@ def mutation_cases(w: World) -> dict[str, tuple[str, dict]]:
             "mutation($v: ID!) { cancelRestaurantEvent(eventId: $v) { ERR } }",
             {"v": w.event},
         ),
+        "updateRestaurantEvent": (
+            "mutation($v: ID!) { updateRestaurantEvent(eventId: $v, input: {capacity: 4}) { ERR } }",
+            {"v": w.event},
+        ),
         "markNotificationsRead": ("mutation { markNotificationsRead { ERR } }", {}),
         "setNotificationPreference": (
             'mutation { setNotificationPreference(kind: "no_such_kind", push: false) { ERR } }',

@@ -5,17 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
+from tortoise.expressions import F, Q, Subquery
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from core.atomic import lock_row, update_returning
+from core.atomic import execute, lock_row, update_returning
 from core.context import Context
-from core.errors import Collector, ErrorCode, UserInputError
+from core.errors import BadRequestError, Collector, ErrorCode, UserInputError
+from core.loaders import now as held
 from core.nearby import near
-from core.pagination import Page
+from core.pagination import Page, cursor_time, decode_cursor, encode_cursor, page_size
 from core.schedule import check_start, check_window, utc
 from core.text import check_title, check_visible_text, check_visible_texts
 from models.meals import EventRsvp, RestaurantEvent
@@ -97,6 +99,7 @@ async def rsvp(ctx: Context, event_id: int) -> RestaurantEvent:
     """A place at the event, or EVENT_FULL: the seat count moves by one conditional update."""
     viewer = await write_limit(ctx, "event")
     event = await _open_event(event_id)
+    _forget_going(ctx, viewer.id, event.id)
     try:
         async with in_transaction("default"):
             await _lock_event(event.id)  # first, as every change of its places (a cancel too)
@@ -122,6 +125,7 @@ async def rsvp(ctx: Context, event_id: int) -> RestaurantEvent:
 async def cancel_rsvp(ctx: Context, event_id: int) -> RestaurantEvent:
     viewer = await write_limit(ctx, "event")
     event = await _open_event(event_id)
+    _forget_going(ctx, viewer.id, event.id)
     async with in_transaction("default"):
         if not await give_back_place(event.id, viewer.id):
             # Under the event's lock: a cancel that won the race freed this place already.
@@ -195,6 +199,97 @@ async def cancel_event(ctx: Context, event_id: int) -> RestaurantEvent:
     return await RestaurantEvent.get(id=event.id)
 
 
+@dataclass
+class EventChanges:
+    """What staff change on an event; None leaves a field as it is."""
+
+    title: str | None = None
+    description: str | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    capacity: int | None = None
+    tags: list[str] | None = None
+    price_cents: int | None = None
+
+
+def _pick(change: Any, current: Any) -> Any:
+    return current if change is None else change
+
+
+async def update_event(ctx: Context, event_id: int, changes: EventChanges) -> RestaurantEvent:
+    """Staff edit an upcoming event with create's checks. The capacity never drops below the
+    places taken: the change takes the event's row first, as every RSVP does, and its update is
+    conditional on the places taken then. A new start tells each attendee once (event_changed)."""
+    viewer = await write_limit(ctx, "event")
+    event = await RestaurantEvent.get_or_none(id=event_id)
+    if event is None:
+        raise UserInputError(ErrorCode.NOT_FOUND, "No such event", "eventId")
+    await require_staff(viewer, event.restaurant_id, field="eventId")
+    _still_editable(event)
+    fields = EventFields(
+        restaurant_id=event.restaurant_id,
+        title=_pick(changes.title, event.title),
+        starts_at=_pick(changes.starts_at, event.starts_at),
+        ends_at=_pick(changes.ends_at, event.ends_at),
+        capacity=_pick(changes.capacity, event.capacity),
+        price_cents=_pick(changes.price_cents, event.price_cents),
+        description=_pick(changes.description, event.description),
+        tags=list(_pick(changes.tags, event.tags)),
+    )
+    collector = Collector()
+    _check(fields, collector)
+    collector.raise_if_any()
+    starts_at, ends_at = utc(fields.starts_at, "startsAt"), utc(fields.ends_at, "endsAt")
+    zone = await rollup.time_zone(event.restaurant_id)
+    async with in_transaction("default"):
+        await _lock_event(event.id)  # first, as every RSVP and cancel: they wait for this change
+        locked = await RestaurantEvent.get(id=event.id)
+        _still_editable(locked)  # a cancel, or the start, may have come since the read above
+        moved = starts_at != locked.starts_at
+        changed = await RestaurantEvent.filter(
+            id=event.id, cancelled=False, seats_taken__lte=fields.capacity
+        ).update(
+            title=fields.title,
+            description=fields.description.strip(),
+            starts_at=starts_at,
+            ends_at=ends_at,
+            capacity=fields.capacity,
+            price_cents=fields.price_cents,
+            tags=fields.tags,
+        )
+        if not changed:
+            raise UserInputError(
+                ErrorCode.OUT_OF_RANGE,
+                f"{locked.seats_taken} places are taken: the capacity can't be below that",
+                "capacity",
+            )
+        going: list[int] = []
+        if moved:
+            going = sorted(
+                await EventRsvp.filter(event_id=event.id, going=True).values_list("user_id", flat=True)
+            )
+            await notifications.notify(
+                ctx,
+                going,
+                "event_changed",
+                f"「{fields.title}」改到 {local_time(starts_at, zone)}",
+                event_id=event.id,
+            )
+    if going:
+        await notifications.announce(ctx, going)
+    return await RestaurantEvent.get(id=event.id)
+
+
+def _still_editable(event: RestaurantEvent) -> None:
+    if event.cancelled:
+        raise UserInputError(ErrorCode.CANCELLED, "This event was cancelled", "eventId")
+    if event.starts_at <= datetime.now(UTC):
+        raise UserInputError(ErrorCode.TOO_LATE, "An event that has started can't be changed", "eventId")
+
+
+# ------------------------------------------------------------------ the viewer's events
+
+
 async def load_my_rsvps(viewer_id: int, keys: Sequence[int]) -> list[bool]:
     going = set(
         await EventRsvp.filter(user_id=viewer_id, event_id__in=list(keys), going=True).values_list(
@@ -202,6 +297,108 @@ async def load_my_rsvps(viewer_id: int, keys: Sequence[int]) -> list[bool]:
         )
     )
     return [k in going for k in keys]
+
+
+def going_by_me(ctx: Context, event_id: int) -> Any:
+    """`goingByMe`: None signed out, else whether the viewer holds a place; the answer itself
+    when the request's loader holds it, else its pending future (one statement per page)."""
+    viewer = ctx.viewer
+    if viewer is None:
+        return None
+    return held(ctx.loaders.get(load_my_rsvps, viewer.id), event_id)
+
+
+def _forget_going(ctx: Context, viewer_id: int, event_id: int) -> None:
+    """An RSVP or its cancel changes the answer: later fields of this request read it again."""
+    del event_id  # (the loader's clear of one key fails on a key it never loaded)
+    ctx.loaders.get(load_my_rsvps, viewer_id).clear_all()
+
+
+UPCOMING, PAST = 0, 1
+
+
+async def my_events(ctx: Context, first: int | None, after: str | None) -> Page[RestaurantEvent]:
+    """Events the viewer holds a place at and may still see: those not over yet by start time
+    (soonest first), then those over (latest first). The cursor carries which part it is in."""
+    viewer = ctx.require_viewer()
+    size = page_size(first)
+    now = datetime.now(UTC)
+    places = Subquery(EventRsvp.filter(user_id=viewer.id, going=True).values("event_id"))
+    mine = RestaurantEvent.filter(visibility.events_q(), id__in=places, cancelled=False)
+    part, key = _my_events_cursor(after)
+    items: list[RestaurantEvent] = []
+    more = False
+    if part == UPCOMING:
+        upcoming = mine.filter(ends_at__gt=now)
+        if key is not None:
+            moment, last = key
+            upcoming = upcoming.filter(Q(starts_at__gt=moment) | Q(starts_at=moment, id__gt=last))
+        rows = await upcoming.order_by("starts_at", "id").limit(size + 1)
+        items, more = rows[:size], len(rows) > size
+        key = None
+    if not more:
+        past = mine.filter(ends_at__lte=now)
+        if key is not None:
+            moment, last = key
+            past = past.filter(Q(starts_at__lt=moment) | Q(starts_at=moment, id__lt=last))
+        left = size - len(items)
+        rows = await past.order_by("-starts_at", "-id").limit(left + 1)
+        items, more = items + rows[:left], len(rows) > left
+    ctx.loaders.prime(load_my_rsvps, {e.id: True for e in items}, viewer.id)
+    return Page(
+        items=items,
+        cursors=[encode_cursor([UPCOMING if e.ends_at > now else PAST, e.starts_at, e.id]) for e in items],
+        has_next_page=more,
+        count=mine.count,
+    )
+
+
+def _my_events_cursor(after: str | None) -> tuple[int, tuple[datetime, int] | None]:
+    values = decode_cursor(after, 3)
+    if values is None:
+        return UPCOMING, None
+    part, moment, last = values
+    if part not in (UPCOMING, PAST) or isinstance(part, bool):
+        raise BadRequestError("Malformed cursor")
+    try:
+        return part, (cursor_time(moment), int(last))
+    except (TypeError, ValueError):
+        raise BadRequestError("Malformed cursor") from None
+
+
+# ------------------------------------------------------------------ attendees (staff only)
+
+
+async def load_attendees(size: int, after_id: int, keys: Sequence[int]) -> list[tuple[list[EventRsvp], bool]]:
+    """For each event, its first `size` places held after RSVP `after_id` in arrival order, and
+    whether more follow: one statement for a whole page of events (a window per event)."""
+    marks = ",".join("?" * len(keys))
+    rows = await execute(
+        "SELECT id, event_id, user_id, going, created_at FROM ("
+        " SELECT id, event_id, user_id, going, created_at,"
+        " ROW_NUMBER() OVER (PARTITION BY event_id ORDER BY id) AS place"
+        f" FROM event_rsvps WHERE event_id IN ({marks}) AND going = ? AND id > ?"
+        ") ranked WHERE place <= ? ORDER BY event_id, id",
+        [*keys, True, after_id, size + 1],
+    )
+    found: dict[int, list[EventRsvp]] = {key: [] for key in keys}
+    for row in rows:
+        rsvp_row = EventRsvp._init_from_db(**row)
+        found[rsvp_row.event_id].append(rsvp_row)
+    return [(found[key][:size], len(found[key]) > size) for key in keys]
+
+
+async def attendees(
+    ctx: Context, event: RestaurantEvent, first: int | None, after: str | None
+) -> Page[EventRsvp]:
+    size = page_size(first)
+    values = decode_cursor(after, 1)
+    try:
+        after_id = int(values[0]) if values else 0
+    except (TypeError, ValueError):
+        raise BadRequestError("Malformed cursor") from None
+    rows, more = await ctx.loaders.get(load_attendees, size, after_id).load(event.id)
+    return Page(items=rows, cursors=[encode_cursor([r.id]) for r in rows], has_next_page=more)
 
 
 async def events_nearby(

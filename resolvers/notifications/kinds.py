@@ -107,6 +107,7 @@ KINDS: dict[str, Kind] = {
         "商家：饭局主人答复了你建议的新时间",
         "Staff: a meal's host accepted or turned down the time you proposed",
     ),
+    "event_changed": Kind("你报名的活动改时间了", "An event you signed up for moved to a new time"),
 }
 
 
