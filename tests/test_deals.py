@@ -559,8 +559,11 @@ async def test_a_sold_out_deal_is_listed_alike_everywhere_until_released_stock_b
         pay_by=datetime.now(UTC) - timedelta(seconds=1)
     )
     for _ in range(50):  # the job runner releases the unpaid hold (every second in tests)
-        if not (await seen())["soldOut"]:
-            break
+        try:
+            if not (await seen())["soldOut"]:
+                break
+        except AssertionError:  # the release landed between the request's three reads: look again
+            pass
         await asyncio.sleep(0.1)
     assert await seen() == {"id": deal, "soldOut": False, "onSale": True, "remaining": 1}
     assert (await claim(client, late, deal))["claim"]["status"] == "PENDING_PAYMENT"
