@@ -82,8 +82,7 @@ class MealGuest:
 
     @strawberry.field
     async def user(self, info: Info) -> UserNode | None:
-        user = await visibility.fetch(info.context, User, self.model.user_id)
-        return UserNode.from_model(user) if user else None
+        return UserNode.of(await visibility.fetch(info.context, User, self.model.user_id))
 
     @strawberry.field(description="Host only: the diner's record (attended, no-shows, meals rated).")
     async def reliability(self, info: Info) -> GuestReliability | None:
@@ -210,8 +209,7 @@ class EventAttendee:
 
     @strawberry.field
     async def user(self, info: Info) -> UserNode | None:
-        user = await visibility.fetch(info.context, User, self.model.user_id)
-        return UserNode.from_model(user) if user else None
+        return UserNode.of(await visibility.fetch(info.context, User, self.model.user_id))
 
 
 @strawberry.type(name="RestaurantEvent")

@@ -12,15 +12,11 @@ from core.pagination import encode_cursor
 from models.meals import EventRsvp, RestaurantEvent
 from models.restaurants import Visibility
 from schema.ids import decode
-from tests.conftest import BACKEND
 from tests.helpers import gql, open_restaurant, random_spot, register
-from tests.test_claim_gate import besides_authentication
 from tests.test_closure_journeys import CANCEL_EVENT, CANCEL_RSVP, an_event, local, notes
 from tests.test_meals import RSVP, later
 from tests.test_restaurants import east
-from tests.wire_sql import count_wire
-
-POSTGRES = BACKEND == "services"
+from tests.wire_sql import with_and_without
 
 MY_EVENTS = """query($first: Int, $after: String) { myEvents(first: $first, after: $after) {
   edges { cursor node { id title goingByMe } } pageInfo { hasNextPage endCursor } totalCount } }"""
@@ -147,17 +143,6 @@ async def test_going_by_me_is_null_signed_out_and_fresh_within_a_request(client)
     assert (await gql(client, GOING, {"id": event}, diner))["data"]["node"]["goingByMe"] is True
 
 
-async def _nearby_costs(client, variables: dict, token: str | None, extra: str) -> tuple[dict, list, list]:
-    plain, asked = NEARBY.replace("EXTRA", ""), NEARBY.replace("EXTRA", extra)
-    await gql(client, plain, variables, token)  # the viewer and lookups cached
-    counts = {}
-    for name, text in (("plain", plain), ("asked", asked)):
-        with count_wire(POSTGRES) as wire:
-            body = await gql(client, text, variables, token)
-        counts[name] = besides_authentication(wire.statements)
-    return body, counts["plain"], counts["asked"]
-
-
 async def _ten_events(client) -> tuple[float, float, str, list[str]]:
     """Ten events at ten restaurants of one owner, nearest first."""
     lat, lng = random_spot()
@@ -179,14 +164,14 @@ async def test_a_page_of_events_asking_going_by_me_costs_one_statement_whatever_
         await rsvp(client, diner, event)
     for size in (2, 10):
         variables = {"lat": lat, "lng": lng, "first": size}
-        body, plain, asked = await _nearby_costs(client, variables, diner, "goingByMe")
+        body, plain, asked = await with_and_without(client, NEARBY, "EXTRA", "goingByMe", variables, diner)
         edges = body["data"]["eventsNearby"]["edges"]
         assert [e["node"]["id"] for e in edges] == ids[:size]
         assert [e["node"]["goingByMe"] for e in edges] == [i in going for i in ids[:size]]
         assert len(asked) == len(plain) + 1, (size, plain, asked)
         assert len([s for s in asked if "event_rsvps" in s]) == 1, asked
 
-        body, plain, asked = await _nearby_costs(client, variables, None, "goingByMe")
+        body, plain, asked = await with_and_without(client, NEARBY, "EXTRA", "goingByMe", variables, None)
         assert {e["node"]["goingByMe"] for e in body["data"]["eventsNearby"]["edges"]} == {None}
         assert len(asked) == len(plain) and not [s for s in asked if "event_rsvps" in s], asked
 
@@ -247,7 +232,7 @@ async def test_a_page_of_events_with_their_attendees_costs_the_same_whatever_its
     costs = {}
     for size in (2, 10):
         variables = {"lat": lat, "lng": lng, "first": size}
-        body, plain, asked = await _nearby_costs(client, variables, owner, extra)
+        body, plain, asked = await with_and_without(client, NEARBY, "EXTRA", extra, variables, owner)
         edges = body["data"]["eventsNearby"]["edges"]
         assert [len(e["node"]["attendees"]["edges"]) for e in edges] == [
             min(2, 1 + i % 3) for i in range(size)

@@ -4,14 +4,10 @@ viewer has the target in any of their lists; a page asking it costs one statemen
 
 from __future__ import annotations
 
-from tests.conftest import BACKEND
 from tests.helpers import add_dish, gql, open_restaurant, random_spot, register
-from tests.test_claim_gate import besides_authentication
 from tests.test_favourites import CREATE, DELETE, REMOVE, SAVE, ok, saved_world
 from tests.test_restaurants import east
-from tests.wire_sql import count_wire
-
-POSTGRES = BACKEND == "services"
+from tests.wire_sql import with_and_without
 
 HEARTS = """query($r: ID!, $d: ID!, $m: ID!) {
   r: node(id: $r) { ... on Restaurant { savedByMe } }
@@ -72,18 +68,6 @@ async def test_saved_by_me_is_fresh_after_a_save_in_the_same_request(client):
     assert again["after"]["item"]["restaurant"]["savedByMe"] is True
 
 
-async def _cost(client, query, variables, token):
-    """Statements of the page with savedByMe and without it (same page, warmed caches)."""
-    plain, hearted = query.replace("HEART", ""), query.replace("HEART", "savedByMe")
-    await gql(client, plain, variables, token)  # the viewer and per-kind lookups cached
-    counts = {}
-    for name, text in (("plain", plain), ("hearted", hearted)):
-        with count_wire(POSTGRES) as wire:
-            body = await gql(client, text, variables, token)
-        counts[name] = besides_authentication(wire.statements)
-    return body, counts["plain"], counts["hearted"]
-
-
 async def test_a_page_of_restaurants_asking_saved_by_me_costs_one_statement_whatever_its_size(client):
     lat, lng = random_spot()
     owner, first = await open_restaurant(client, *east(lat, lng, 0.3), name="一号")
@@ -97,7 +81,7 @@ async def test_a_page_of_restaurants_asking_saved_by_me_costs_one_statement_what
 
     for size in (2, 10):
         variables = {"lat": lat, "lng": lng, "first": size}
-        body, plain, hearted = await _cost(client, NEARBY, variables, diner)
+        body, plain, hearted = await with_and_without(client, NEARBY, "HEART", "savedByMe", variables, diner)
         edges = body["data"]["restaurantsNearby"]["edges"]
         assert [e["node"]["id"] for e in edges] == ids[:size]
         expected = {ids[0], ids[3], ids[9]}
@@ -107,7 +91,7 @@ async def test_a_page_of_restaurants_asking_saved_by_me_costs_one_statement_what
         assert len(extra) == 1, hearted
 
         # signed out: null everywhere, and nothing read for it
-        body, plain, hearted = await _cost(client, NEARBY, variables, None)
+        body, plain, hearted = await with_and_without(client, NEARBY, "HEART", "savedByMe", variables, None)
         assert {e["node"]["savedByMe"] for e in body["data"]["restaurantsNearby"]["edges"]} == {None}
         assert len(hearted) == len(plain) and not [s for s in hearted if "favourite_items" in s], hearted
 
@@ -121,7 +105,9 @@ async def test_a_menu_page_asking_saved_by_me_costs_one_statement_whatever_its_s
         ok(await gql(client, SAVE, {"t": saved}, diner), "saveFavourite")
 
     for size in (2, 10):
-        body, plain, hearted = await _cost(client, DISHES, {"r": restaurant, "first": size}, diner)
+        body, plain, hearted = await with_and_without(
+            client, DISHES, "HEART", "savedByMe", {"r": restaurant, "first": size}, diner
+        )
         edges = body["data"]["node"]["dishes"]["edges"]
         assert [e["node"]["savedByMe"] for e in edges] == [d in (dishes[1], dishes[8]) for d in dishes[:size]]
         assert len(hearted) == len(plain) + 1, (size, plain, hearted)

@@ -106,3 +106,24 @@ def _quiet_count() -> Iterator[list[str]]:
         LOGGED.reset(token)
         logger.removeHandler(counter)
         logger.setLevel(previous)
+
+
+async def with_and_without(
+    client: Any, query: str, marker: str, field: str, variables: dict[str, Any], token: str | None
+) -> tuple[dict[str, Any], list[str], list[str]]:
+    """What asking `field` costs a page: its statements without the field and with it (`marker`
+    in `query` stands where it goes), after a warming request (the viewer and per-kind lookups
+    cached). Returns the answer with the field and both statement lists."""
+    from tests.conftest import BACKEND
+    from tests.helpers import gql
+    from tests.test_claim_gate import besides_authentication
+
+    plain, asked = query.replace(marker, ""), query.replace(marker, field)
+    await gql(client, plain, variables, token)
+    counts: dict[str, list[str]] = {}
+    body: dict[str, Any] = {}
+    for name, text in (("plain", plain), ("asked", asked)):
+        with count_wire(BACKEND == "services") as wire:
+            body = await gql(client, text, variables, token)
+        counts[name] = besides_authentication(wire.statements)
+    return body, counts["plain"], counts["asked"]
