@@ -29,6 +29,10 @@ class ReservationStatus(StrEnum):
     PROPOSED = "proposed"  # the restaurant proposed another time (issue 16)
 
 
+# A table request the restaurant still acts on: asked, answered with another time, or held.
+LIVE_RESERVATIONS = (ReservationStatus.REQUESTED, ReservationStatus.PROPOSED, ReservationStatus.CONFIRMED)
+
+
 class SeatStatus(StrEnum):
     HOST = "host"
     JOINED = "joined"

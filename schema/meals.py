@@ -26,7 +26,6 @@ from models.restaurants import Restaurant
 from resolvers import visibility
 from resolvers.favourites import lists as favourites
 from resolvers.meals import events, meals, notifications
-from resolvers.restaurants import restaurants
 from resolvers.tables import meal_life, reliability
 from schema.accounts import UserNode
 from schema.context import Info
@@ -35,7 +34,7 @@ from schema.ids import decode, encode, resolve_global_id
 from schema.nodes import ModelNode, listed
 from schema.pagination import Connection, to_connection
 from schema.payloads import Payload, payload_mutation
-from schema.restaurants import RestaurantNode
+from schema.restaurants import RestaurantNode, require_staff_field
 
 ReservationStatusEnum = strawberry.enum(ReservationStatus, name="ReservationStatus")
 
@@ -257,10 +256,7 @@ class RestaurantEventNode(ModelNode, kind=RestaurantEvent):
     async def attendees(
         self, info: Info, first: int | None = 20, after: str | None = None
     ) -> Connection[EventAttendee] | None:
-        viewer = info.context.require_viewer()
-        roles = info.context.loaders.get(restaurants.load_staff_roles, viewer.id)
-        if await roles.load(self.model.restaurant_id) is None and viewer.role != "admin":
-            raise AuthError("FORBIDDEN", "Only this restaurant's staff")
+        await require_staff_field(info, self.model.restaurant_id)
         page = await events.attendees(info.context, self.model, first, after)
         return to_connection(
             page, lambda r: EventAttendee(since=r.created_at, model=r), self.model.seats_taken
@@ -460,9 +456,7 @@ class Mutation:
     @payload_mutation(description="JOINED while seats are free, else WAITLISTED in arrival order.")
     async def join_shared_meal(self, info: Info, meal_id: strawberry.ID) -> JoinMealPayload:
         status, meal = await meals.join_meal(info.context, _meal_id(meal_id))
-        return JoinMealPayload(
-            status=JoinStatus(status.value), meal=SharedMealNode.from_model(meal)
-        )
+        return JoinMealPayload(status=JoinStatus(status.value), meal=SharedMealNode.from_model(meal))
 
     @payload_mutation(description="Leave; your seat goes to the first waitlisted diner.")
     async def leave_shared_meal(self, info: Info, meal_id: strawberry.ID) -> SharedMealPayload:
@@ -483,9 +477,7 @@ class Mutation:
             info.context, _meal_id(meal_id), decode(user_id, "User", "userId"), approve
         )
         meal = await meals.SharedMeal.get(id=_meal_id(meal_id))
-        return JoinMealPayload(
-            status=JoinStatus(status.value), meal=SharedMealNode.from_model(meal)
-        )
+        return JoinMealPayload(status=JoinStatus(status.value), meal=SharedMealNode.from_model(meal))
 
     @payload_mutation(description="Host only; guests are notified.")
     async def cancel_shared_meal(self, info: Info, meal_id: strawberry.ID) -> SharedMealPayload:

@@ -38,6 +38,15 @@ StaffRoleEnum = strawberry.enum(StaffRole, name="StaffRole")
 SearchSort = strawberry.enum(search.Sort, name="SearchSort", description="Order of search results.")
 
 
+async def require_staff_field(info: Info, restaurant_id: int) -> None:
+    """A private field of a restaurant's own people (its staff list, an event's attendees): its
+    staff and admins only; anyone else gets FORBIDDEN, which nulls just that field."""
+    viewer = info.context.require_viewer()
+    role = await info.context.loaders.get(restaurants.load_staff_roles, viewer.id).load(restaurant_id)
+    if role is None and viewer.role != "admin":
+        raise AuthError("FORBIDDEN", "Only this restaurant's staff")
+
+
 @strawberry.type
 class StaffMember:
     role: StaffRoleEnum  # type: ignore[valid-type]
@@ -100,10 +109,7 @@ class RestaurantNode(ModelNode, kind=Restaurant):
 
     @strawberry.field(description="Owner and staff. Private: the restaurant's own staff only.")
     async def staff(self, info: Info) -> list[StaffMember] | None:
-        viewer = info.context.require_viewer()
-        role = await info.context.loaders.get(restaurants.load_staff_roles, viewer.id).load(self.model.id)
-        if role is None and viewer.role != "admin":
-            raise AuthError("FORBIDDEN", "Only this restaurant's staff")
+        await require_staff_field(info, self.model.id)
         rows = await info.context.loaders.get(restaurants.load_staff_lists).load(self.model.id)
         return [StaffMember(role=r.role, since=r.created_at, model=r) for r in rows]
 

@@ -31,12 +31,10 @@ from models.reviews import HelpfulVote, Photo, Review, ReviewEdit, ReviewPhoto
 from models.tables import HOLDING, Booking, BookingStatus, MealRating
 from resolvers.accounts.accounts import DINER_KIND
 from resolvers.accounts.sessions import end_all_sessions
-from resolvers.deals import rollup
 from resolvers.deals.vouchers import CODE_SHOWN
 from resolvers.meals import events, meals
 from resolvers.reviews import reviews
 from resolvers.tables import bookings, inbox
-from resolvers.tables.offers import local_time
 
 DELETED_NAME = "已注销用户"
 FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
@@ -295,7 +293,7 @@ async def _cancel_bookings(ctx: Context, user_id: int) -> None:
             if not await bookings.move(booking, HOLDING, BookingStatus.CANCELLED):
                 continue  # answered or cancelled meanwhile: its seats went back then
             held = await Booking.get(id=booking.id)  # its time now (a proposal may have moved it)
-            when = local_time(held.starts_at, await rollup.time_zone(held.restaurant_id))
+            when = await inbox.when_at(held.restaurant_id, held.starts_at)
             # No actor: what the person caused is erased below, and staff must keep this one.
             text = f"订座已取消：{when} {held.party_size} 人"
             await inbox.tell_staff(ctx, booking.restaurant_id, "booking_cancelled", text)

@@ -75,10 +75,6 @@ async def _lock_pair(a: int, b: int) -> None:
         await lock_row("users", user_id, "id", strength="NO KEY UPDATE")
 
 
-async def is_blocked_between(a: int, b: int) -> bool:
-    return await Block.filter(Q(blocker_id=a, blocked_id=b) | Q(blocker_id=b, blocked_id=a)).exists()
-
-
 async def follow(ctx: Context, user_id: int) -> User:
     viewer = await write_limit(ctx, "follow")
     if user_id == viewer.id:

@@ -21,6 +21,7 @@ from core.pagination import Page, cursor_time, decode_cursor, encode_cursor, pag
 from core.schedule import check_start, check_window, utc
 from core.text import check_title, check_visible_text, check_visible_texts
 from models.meals import EventRsvp, RestaurantEvent
+from models.restaurants import Restaurant
 from resolvers import feed, visibility
 from resolvers.accounts.accounts import write_limit
 from resolvers.deals import rollup
@@ -84,12 +85,22 @@ async def create_event(ctx: Context, fields: EventFields) -> RestaurantEvent:
     return event
 
 
+def _cancelled() -> UserInputError:
+    return UserInputError(ErrorCode.CANCELLED, "This event was cancelled", "eventId")
+
+
+async def _refuse_if_cancelled(event_id: int) -> None:
+    """Under the event's lock, when a change found nothing to change: a cancel won the race."""
+    if await RestaurantEvent.filter(id=event_id, cancelled=True).exists():
+        raise _cancelled()
+
+
 async def _open_event(event_id: int) -> RestaurantEvent:
     event = await RestaurantEvent.filter(visibility.events_q(), id=event_id).first()
     if event is None:
         raise UserInputError(ErrorCode.NOT_FOUND, "No such event", "eventId")
     if event.cancelled:
-        raise UserInputError(ErrorCode.CANCELLED, "This event was cancelled", "eventId")
+        raise _cancelled()
     if event.ends_at <= datetime.now(UTC):
         raise UserInputError(ErrorCode.IN_THE_PAST, "This event is over", "eventId")
     return event
@@ -99,7 +110,7 @@ async def rsvp(ctx: Context, event_id: int) -> RestaurantEvent:
     """A place at the event, or EVENT_FULL: the seat count moves by one conditional update."""
     viewer = await write_limit(ctx, "event")
     event = await _open_event(event_id)
-    _forget_going(ctx, viewer.id, event.id)
+    _forget_going(ctx, viewer.id)
     try:
         async with in_transaction("default"):
             await _lock_event(event.id)  # first, as every change of its places (a cancel too)
@@ -114,8 +125,7 @@ async def rsvp(ctx: Context, event_id: int) -> RestaurantEvent:
                 id=event.id, cancelled=False, seats_taken__lt=F("capacity")
             ).update(seats_taken=F("seats_taken") + 1)
             if not taken:
-                if await RestaurantEvent.filter(id=event.id, cancelled=True).exists():
-                    raise UserInputError(ErrorCode.CANCELLED, "This event was cancelled", "eventId")
+                await _refuse_if_cancelled(event.id)
                 raise UserInputError(ErrorCode.EVENT_FULL, "No places left", "eventId")
     except IntegrityError:
         raise UserInputError(ErrorCode.ALREADY_JOINED, "You are already going", "eventId") from None
@@ -125,12 +135,10 @@ async def rsvp(ctx: Context, event_id: int) -> RestaurantEvent:
 async def cancel_rsvp(ctx: Context, event_id: int) -> RestaurantEvent:
     viewer = await write_limit(ctx, "event")
     event = await _open_event(event_id)
-    _forget_going(ctx, viewer.id, event.id)
+    _forget_going(ctx, viewer.id)
     async with in_transaction("default"):
         if not await give_back_place(event.id, viewer.id):
-            # Under the event's lock: a cancel that won the race freed this place already.
-            if await RestaurantEvent.filter(id=event.id, cancelled=True).exists():
-                raise UserInputError(ErrorCode.CANCELLED, "This event was cancelled", "eventId")
+            await _refuse_if_cancelled(event.id)  # a cancel that won the race freed this place already
             raise UserInputError(ErrorCode.NOT_JOINED, "You are not going", "eventId")
     return await RestaurantEvent.get(id=event.id)
 
@@ -173,21 +181,14 @@ async def end_event(event: RestaurantEvent) -> list[int] | None:
 
 async def cancel_event(ctx: Context, event_id: int) -> RestaurantEvent:
     """Staff call an upcoming event off: places freed, each attendee told once, with the time."""
-    viewer = await write_limit(ctx, "event")
-    event = await RestaurantEvent.get_or_none(id=event_id)
-    if event is None:
-        raise UserInputError(ErrorCode.NOT_FOUND, "No such event", "eventId")
-    restaurant = await require_staff(viewer, event.restaurant_id, field="eventId")
-    if event.cancelled:
-        raise UserInputError(ErrorCode.CANCELLED, "This event was cancelled", "eventId")
-    if event.starts_at <= datetime.now(UTC):
-        # Under way or over: who came is on record, as a meal under way can't be cancelled.
-        raise UserInputError(ErrorCode.TOO_LATE, "An event that has started can't be cancelled", "eventId")
+    event, restaurant = await _staff_event(ctx, event_id)
+    # Under way or over: who came is on record, as a meal under way can't be cancelled.
+    _still_editable(event, "cancelled")
     when = local_time(event.starts_at, await rollup.time_zone(event.restaurant_id))
     async with in_transaction("default"):
         going = await end_event(event)
         if going is None:
-            raise UserInputError(ErrorCode.CANCELLED, "This event was cancelled", "eventId")
+            raise _cancelled()
         await notifications.notify(
             ctx,
             going,
@@ -220,12 +221,8 @@ async def update_event(ctx: Context, event_id: int, changes: EventChanges) -> Re
     """Staff edit an upcoming event with create's checks. The capacity never drops below the
     places taken: the change takes the event's row first, as every RSVP does, and its update is
     conditional on the places taken then. A new start tells each attendee once (event_changed)."""
-    viewer = await write_limit(ctx, "event")
-    event = await RestaurantEvent.get_or_none(id=event_id)
-    if event is None:
-        raise UserInputError(ErrorCode.NOT_FOUND, "No such event", "eventId")
-    await require_staff(viewer, event.restaurant_id, field="eventId")
-    _still_editable(event)
+    event, _ = await _staff_event(ctx, event_id)
+    _still_editable(event, "changed")
     fields = EventFields(
         restaurant_id=event.restaurant_id,
         title=_pick(changes.title, event.title),
@@ -244,7 +241,7 @@ async def update_event(ctx: Context, event_id: int, changes: EventChanges) -> Re
     async with in_transaction("default"):
         await _lock_event(event.id)  # first, as every RSVP and cancel: they wait for this change
         locked = await RestaurantEvent.get(id=event.id)
-        _still_editable(locked)  # a cancel, or the start, may have come since the read above
+        _still_editable(locked, "changed")  # a cancel, or the start, may have come since the read above
         moved = starts_at != locked.starts_at
         changed = await RestaurantEvent.filter(
             id=event.id, cancelled=False, seats_taken__lte=fields.capacity
@@ -280,11 +277,21 @@ async def update_event(ctx: Context, event_id: int, changes: EventChanges) -> Re
     return await RestaurantEvent.get(id=event.id)
 
 
-def _still_editable(event: RestaurantEvent) -> None:
+async def _staff_event(ctx: Context, event_id: int) -> tuple[RestaurantEvent, Restaurant]:
+    """The event a staff mutation is about (NOT_FOUND; FORBIDDEN for anyone not its staff)."""
+    viewer = await write_limit(ctx, "event")
+    event = await RestaurantEvent.get_or_none(id=event_id)
+    if event is None:
+        raise UserInputError(ErrorCode.NOT_FOUND, "No such event", "eventId")
+    return event, await require_staff(viewer, event.restaurant_id, field="eventId")
+
+
+def _still_editable(event: RestaurantEvent, doing: str) -> None:
+    """Not cancelled (CANCELLED) and not started (TOO_LATE): what staff may still cancel or change."""
     if event.cancelled:
-        raise UserInputError(ErrorCode.CANCELLED, "This event was cancelled", "eventId")
+        raise _cancelled()
     if event.starts_at <= datetime.now(UTC):
-        raise UserInputError(ErrorCode.TOO_LATE, "An event that has started can't be changed", "eventId")
+        raise UserInputError(ErrorCode.TOO_LATE, f"An event that has started can't be {doing}", "eventId")
 
 
 # ------------------------------------------------------------------ the viewer's events
@@ -308,9 +315,9 @@ def going_by_me(ctx: Context, event_id: int) -> Any:
     return held(ctx.loaders.get(load_my_rsvps, viewer.id), event_id)
 
 
-def _forget_going(ctx: Context, viewer_id: int, event_id: int) -> None:
-    """An RSVP or its cancel changes the answer: later fields of this request read it again."""
-    del event_id  # (the loader's clear of one key fails on a key it never loaded)
+def _forget_going(ctx: Context, viewer_id: int) -> None:
+    """An RSVP or its cancel changes the answer: later fields of this request read it again (all
+    of the viewer's: the loader's clear of one key fails on a key it never loaded)."""
     ctx.loaders.get(load_my_rsvps, viewer_id).clear_all()
 
 

@@ -31,7 +31,15 @@ from core.pagination import Page
 from core.schedule import check_start, utc
 from core.text import check_title, check_visible_text
 from models.accounts import User
-from models.meals import Audience, MealSeat, MealStatus, ReservationStatus, SeatStatus, SharedMeal
+from models.meals import (
+    LIVE_RESERVATIONS,
+    Audience,
+    MealSeat,
+    MealStatus,
+    ReservationStatus,
+    SeatStatus,
+    SharedMeal,
+)
 from models.restaurants import Restaurant, Visibility
 from resolvers import feed, visibility
 from resolvers.accounts.accounts import write_limit
@@ -44,8 +52,6 @@ FEED_KIND = "meal"
 SEATED = (SeatStatus.HOST, SeatStatus.JOINED)
 # Guests who have not gone (an OFFERED diner holds a seat until they answer).
 GOING = (SeatStatus.JOINED, SeatStatus.WAITLISTED, SeatStatus.PENDING, SeatStatus.OFFERED)
-# A table request the restaurant still acts on: asked, answered with another time, or held.
-LIVE_RESERVATIONS = (ReservationStatus.REQUESTED, ReservationStatus.PROPOSED, ReservationStatus.CONFIRMED)
 
 
 @dataclass
@@ -376,7 +382,7 @@ async def cancel(ctx: Context, meal: SharedMeal, *, why: str = "", **also: objec
         guests = await MealSeat.filter(meal_id=meal.id, status__in=list(GOING)).values_list(
             "user_id", flat=True
         )
-        from resolvers.tables import offers
+        from resolvers.tables import inbox, offers  # tables import this module: at call time
 
         await offers.withdraw(meal.id)  # no open seat offer outlives its meal
         # Nor its table request: withdrawn (NONE) with the cancel, the restaurant's inbox no longer
@@ -390,11 +396,7 @@ async def cancel(ctx: Context, meal: SharedMeal, *, why: str = "", **also: objec
         )
         staff: list[int] = []
         if withdrew and not why:  # the restaurant held or was asked for a table: its staff are told
-            from resolvers.tables import inbox
-            from resolvers.tables.offers import local_time
-
-            zone = (await Restaurant.get(id=meal.restaurant_id)).timezone
-            when = local_time(meal.starts_at, zone)
+            when = await inbox.when_at(meal.restaurant_id, meal.starts_at)
             staff = await inbox.tell_staff(
                 ctx,
                 meal.restaurant_id,
@@ -405,10 +407,14 @@ async def cancel(ctx: Context, meal: SharedMeal, *, why: str = "", **also: objec
         await feed.set_visible(FEED_KIND, meal.id, False)
     await _changed(ctx, meal.id, "cancelled")
     if withdrew:  # staff watching the inbox live see the request go
-        from resolvers.tables import inbox
-
         await pubsub.publish(ctx.services, inbox.INBOX_TOPIC, meal.restaurant_id, {"mealId": meal.id})
     await notifications.announce(ctx, [*guests, *staff])
+
+
+async def refuse_if_cancelled(meal_id: int, field: str) -> None:
+    """CANCELLED when the meal was cancelled: an answer that found nothing to change says why."""
+    if await SharedMeal.filter(id=meal_id, status=MealStatus.CANCELLED).exists():
+        raise UserInputError(ErrorCode.CANCELLED, "This meal was cancelled", field)
 
 
 async def request_reservation(ctx: Context, meal_id: int, note: str) -> SharedMeal:
@@ -451,8 +457,7 @@ async def answer_reservation(ctx: Context, meal_id: int, confirm: bool) -> Share
             id=meal.id, status=MealStatus.OPEN, reservation=ReservationStatus.REQUESTED
         ).update(reservation=answer)
         if not changed:
-            if await SharedMeal.filter(id=meal.id, status=MealStatus.CANCELLED).exists():
-                raise UserInputError(ErrorCode.CANCELLED, "This meal was cancelled", "mealId")
+            await refuse_if_cancelled(meal.id, "mealId")
             raise UserInputError(ErrorCode.ALREADY_ANSWERED, "No open reservation request", "mealId")
         seated = await MealSeat.filter(meal_id=meal.id, status__in=list(SEATED)).values_list(
             "user_id", flat=True

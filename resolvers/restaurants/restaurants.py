@@ -138,29 +138,30 @@ async def archive_restaurant(ctx: Context, restaurant_id: int) -> Restaurant:
     restaurant = await require_staff(viewer, restaurant_id, owner=True)
     from resolvers.deals import closure  # deals import this module: resolved at call time
 
+    zone = await rollup.time_zone(restaurant.id)  # the words of every notice below
     async with in_transaction("default"):
         restaurant.archived = True
         await restaurant.save(update_fields=["archived"])
         await ctx.services.geo.remove(RESTAURANT_KIND, restaurant.id)
         closed = await closure.end_sales(ctx, restaurant.id)  # its deals' locks first, as before
-        moved, told = await _call_off_plans(ctx, restaurant)
+        moved, told = await _call_off_plans(ctx, restaurant, zone)
     await closure.settle(ctx, closed)
     await _after_call_off(ctx, moved, told)
-    await _call_off_meals(ctx, restaurant)
+    await _call_off_meals(ctx, restaurant, zone)
     return restaurant
 
 
-async def _call_off_meals(ctx: Context, restaurant: Restaurant) -> None:
+async def _call_off_meals(ctx: Context, restaurant: Restaurant, zone: str) -> None:
     """After the close: its upcoming shared meals are cancelled (a closed restaurant's meals are
     out of everyone's sight, the host's too, so none could be moved elsewhere): guests get
     `meal_cancelled` saying why, the host `restaurant_closed`."""
     from resolvers.meals import meals
     from resolvers.tables.offers import local_time
 
-    zone = await rollup.time_zone(restaurant.id)
     upcoming = SharedMeal.filter(
         restaurant_id=restaurant.id, status=MealStatus.OPEN, starts_at__gt=datetime.now(UTC)
     )
+    hosts: list[int] = []
     for meal in await upcoming.order_by("starts_at", "id"):
         try:
             await meals.cancel(ctx, meal, why=f"：「{restaurant.name}」已停业")
@@ -177,10 +178,11 @@ async def _call_off_meals(ctx: Context, restaurant: Restaurant) -> None:
             meal_id=meal.id,
             dedupe_key=f"restaurant_closed:{restaurant.id}:meal:{meal.id}",
         )
-        await notifications.announce(ctx, [meal.host_id])
+        hosts.append(meal.host_id)
+    await notifications.announce(ctx, hosts)
 
 
-async def _call_off_plans(ctx: Context, restaurant: Restaurant) -> tuple[list[Booking], list[int]]:
+async def _call_off_plans(ctx: Context, restaurant: Restaurant, zone: str) -> tuple[list[Booking], list[int]]:
     """Inside the archive's transaction: every live future booking cancelled (its seats back),
     every upcoming event cancelled (its places freed), each diner told once what was called off,
     in the restaurant's local time. Returns the bookings moved and the diners told."""
@@ -189,7 +191,6 @@ async def _call_off_plans(ctx: Context, restaurant: Restaurant) -> tuple[list[Bo
     from resolvers.tables.offers import local_time
 
     now = datetime.now(UTC)
-    zone = await rollup.time_zone(restaurant.id)
     lost: dict[int, list[tuple[datetime, str]]] = {}
     moved: list[Booking] = []
     live = Booking.filter(restaurant_id=restaurant.id, status__in=list(HOLDING), starts_at__gt=now)

@@ -25,6 +25,7 @@ from models.restaurants import Restaurant, RestaurantStaff
 from models.tables import Booking, BookingSlot, BookingStatus, MealReservationAnswer
 from resolvers import visibility
 from resolvers.accounts.accounts import write_limit
+from resolvers.deals import rollup
 from resolvers.meals import meals, notifications
 from resolvers.notifications.inbox import Subject
 from resolvers.restaurants.access import require_staff
@@ -77,7 +78,7 @@ async def place_of(restaurant_id: int) -> tuple[str, str]:
 
 async def when_at(restaurant_id: int, at: datetime) -> str:
     """`at` as people there read it: 12月11日 19:00 in the restaurant's local time."""
-    return local_time(at, (await place_of(restaurant_id))[1])
+    return local_time(at, await rollup.time_zone(restaurant_id))
 
 
 async def diner_name(user_id: int) -> str:
@@ -351,8 +352,7 @@ async def answer_meal(
             id=meal.id, status=MealStatus.OPEN, reservation=ReservationStatus.REQUESTED
         ).update(reservation=status)
         if not changed_rows:
-            if await SharedMeal.filter(id=meal.id, status=MealStatus.CANCELLED).exists():
-                raise UserInputError(ErrorCode.CANCELLED, "This meal was cancelled", "requestId")
+            await meals.refuse_if_cancelled(meal.id, "requestId")
             raise UserInputError(ErrorCode.ALREADY_ANSWERED, "No open reservation request", "requestId")
         await MealReservationAnswer.update_or_create(values, meal_id=meal.id)
         told = [meal.host_id] if status == ReservationStatus.PROPOSED else await _seated(meal.id)

@@ -20,7 +20,7 @@ from core.context import Context
 from core.errors import Collector, ErrorCode, UserInputError
 from core.schedule import check_start, utc
 from core.text import check_visible_text
-from models.meals import MealSeat, MealStatus, ReservationStatus, SeatStatus, SharedMeal
+from models.meals import LIVE_RESERVATIONS, MealSeat, MealStatus, ReservationStatus, SeatStatus, SharedMeal
 from models.restaurants import Dish, Restaurant
 from models.tables import MealPoll, PollKind, PollOption, PollVote
 from resolvers import visibility
@@ -31,7 +31,6 @@ from resolvers.tables import inbox
 from resolvers.tables.offers import local_time
 
 SEATED = (SeatStatus.HOST, SeatStatus.JOINED)
-LIVE_RESERVATIONS = (ReservationStatus.REQUESTED, ReservationStatus.PROPOSED, ReservationStatus.CONFIRMED)
 MEAL_TOPIC = "meal"
 
 
