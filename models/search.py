@@ -8,6 +8,10 @@ triggers (queried with `MATCH`).
 
 from __future__ import annotations
 
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -47,16 +51,52 @@ def price_level(mean_cents: int | None) -> int:
 
 
 def restaurant_doc(name: str, search_text: str, dish_names: list[str]) -> dict[str, object]:
-    """A restaurant is found by its name, address, cuisines (search_text) and its dishes."""
+    """A restaurant is found by its name, address, cuisines (search_text) and its dishes, and by
+    its name in pinyin (its dishes' pinyin is on the dishes' documents: a menu of 100 spelled
+    names would be thousands of tokens)."""
     from models.search_tokens import index_tokens, joined
 
     body = " ".join([name, search_text, *dish_names])
-    return {"name_tokens": joined(index_tokens(name)), "tokens": joined(index_tokens(body))}
+    named = index_tokens(name, pinyin=True)
+    return {"name_tokens": joined(named), "tokens": joined(list(dict.fromkeys(index_tokens(body) + named)))}
 
 
 def dish_doc(name: str, tags: list[str], description: str, restaurant_name: str) -> dict[str, object]:
-    """A dish is found by its name, tags, description and its restaurant's name."""
+    """A dish is found by its name, tags, description and its restaurant's name, and by both
+    names in pinyin."""
     from models.search_tokens import index_tokens, joined
 
     body = " ".join([name, *tags, description, restaurant_name])
-    return {"name_tokens": joined(index_tokens(name)), "tokens": joined(index_tokens(body))}
+    named = index_tokens(name, pinyin=True)
+    spelled = index_tokens(restaurant_name, pinyin=True)
+    tokens = dict.fromkeys(index_tokens(body) + named + spelled)
+    return {"name_tokens": joined(named), "tokens": joined(list(tokens))}
+
+
+def numbered(sql: str, mark: str) -> str:
+    """`?` placeholders as the dialect's: kept for SQLite, `$1`, `$2` ... for PostgreSQL."""
+    if mark == "?":
+        return sql
+    parts = sql.split("?")
+    return "".join(part + (f"${n}" if n < len(parts) else "") for n, part in enumerate(parts, 1))
+
+
+async def documents(client: Any) -> AsyncIterator[tuple[str, int, int, dict, int, int]]:
+    """Every document as written now, from the tables (for migrations: backfill and rebuilds):
+    (kind, object id, restaurant id, tokens, price in cents, price level)."""
+    restaurants = await client.execute_query_dict("SELECT id, name, search_text FROM restaurants")
+    dishes = await client.execute_query_dict(
+        "SELECT id, restaurant_id, name, tags, description, price_cents FROM dishes WHERE archived = false"
+    )
+    menus: dict[int, list[dict]] = {}
+    for dish in dishes:
+        menus.setdefault(dish["restaurant_id"], []).append(dish)
+    for r in restaurants:
+        menu = menus.get(r["id"], [])
+        mean = sum(d["price_cents"] for d in menu) // len(menu) if menu else 0
+        doc = restaurant_doc(r["name"], r["search_text"], [d["name"] for d in menu])
+        yield "restaurant", r["id"], r["id"], doc, mean, price_level(mean)
+        for d in menu:
+            tags = d["tags"] if isinstance(d["tags"], list) else json.loads(d["tags"] or "[]")
+            doc = dish_doc(d["name"], tags, d["description"], r["name"])
+            yield "dish", d["id"], r["id"], doc, d["price_cents"], 0

@@ -7,6 +7,10 @@ unigram, so a one-character query (面) still matches. Latin words and numbers a
 whole words plus their prefixes (edge n-grams of 2..PREFIX_MAX characters), so "spic" finds
 "Spicy" with a plain exact-token lookup: a GIN `@>` on PostgreSQL, an FTS5 `MATCH` on SQLite.
 
+Traditional characters are read as simplified ones on both sides (火鍋 finds 火锅), and names
+are indexed with their pinyin too (`hdl`, `haidilao`, `hai di lao` find 海底捞):
+models/chinese_search.py.
+
 Tokens never contain spaces or quotes: a document is its tokens joined by spaces.
 """
 
@@ -18,6 +22,8 @@ import re
 import unicodedata
 from collections.abc import Iterator
 
+from models.chinese_search import pinyin_words, to_simplified
+
 PREFIX_MAX = 15
 # Han (with extensions and compatibility ideographs), kana, Hangul syllables.
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af\U00020000-\U0002fa1f"
@@ -26,7 +32,7 @@ _RUNS = re.compile(f"([{_CJK}]+)|([^\\W_{_CJK}]+)")
 
 def _normal(text: str) -> str:
     # NFKC folds full-width Latin (ＡＢＣ) and half-width kana to their usual forms.
-    return unicodedata.normalize("NFKC", text).casefold()
+    return to_simplified(unicodedata.normalize("NFKC", text).casefold())
 
 
 def _runs(text: str) -> list[tuple[bool, str]]:
@@ -34,8 +40,15 @@ def _runs(text: str) -> list[tuple[bool, str]]:
     return [(bool(m.group(1)), m.group(0)) for m in _RUNS.finditer(_normal(text))]
 
 
-def index_tokens(text: str) -> list[str]:
-    """Tokens stored for a document (distinct, in first-seen order)."""
+def _add_word(out: dict[str, None], word: str) -> None:
+    out[word] = None
+    for n in range(2, min(len(word), PREFIX_MAX) + 1):
+        out[word[:n]] = None
+
+
+def index_tokens(text: str, pinyin: bool = False) -> list[str]:
+    """Tokens stored for a document (distinct, in first-seen order); with `pinyin`, CJK runs are
+    also spelled in pinyin (for names: a description's pinyin would only add noise)."""
     out: dict[str, None] = {}
     for cjk, run in _runs(text):
         if cjk:
@@ -43,10 +56,11 @@ def index_tokens(text: str) -> list[str]:
                 out[char] = None
             for i in range(len(run) - 1):
                 out[run[i : i + 2]] = None
+            for word in pinyin_words(run) if pinyin else ():
+                if len(word) >= 2:
+                    _add_word(out, word)
         else:
-            out[run] = None
-            for n in range(2, min(len(run), PREFIX_MAX) + 1):
-                out[run[:n]] = None
+            _add_word(out, run)
     return list(out)
 
 

@@ -1,11 +1,9 @@
 """Search documents, their per-dialect index, and a backfill of existing restaurants and dishes."""
 
-import json
-
 from tortoise import fields, migrations
 from tortoise.migrations import operations as ops
 
-from models.search import dish_doc, price_level, restaurant_doc
+from models.search import documents, numbered
 
 POSTGRES = [
     "ALTER TABLE search_docs ADD COLUMN token_array text[] GENERATED ALWAYS AS "
@@ -32,43 +30,14 @@ SQLITE = [
 
 
 async def _backfill(client, mark: str) -> None:  # noqa: ANN001
-    def sql(text: str) -> str:
-        if mark == "?":
-            return text
-        count = 0
-        out = []
-        for char in text:
-            if char == "?":
-                count += 1
-                out.append(f"${count}")
-            else:
-                out.append(char)
-        return "".join(out)
-
-    insert = sql(
+    insert = numbered(
         "INSERT INTO search_docs (kind, object_id, restaurant_id, name_tokens, tokens, price_cents, "
-        "price_level) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        "price_level) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        mark,
     )
-    restaurants = await client.execute_query_dict("SELECT id, name, search_text FROM restaurants")
-    dishes = await client.execute_query_dict(
-        "SELECT id, restaurant_id, name, tags, description, price_cents FROM dishes WHERE archived = false"
-    )
-    menus: dict[int, list[dict]] = {}
-    for dish in dishes:
-        menus.setdefault(dish["restaurant_id"], []).append(dish)
-    for r in restaurants:
-        menu = menus.get(r["id"], [])
-        mean = sum(d["price_cents"] for d in menu) // len(menu) if menu else 0
-        doc = restaurant_doc(r["name"], r["search_text"], [d["name"] for d in menu])
-        level = price_level(mean)
-        values = ["restaurant", r["id"], r["id"], doc["name_tokens"], doc["tokens"], mean, level]
+    async for kind, object_id, restaurant_id, doc, price, level in documents(client):
+        values = [kind, object_id, restaurant_id, doc["name_tokens"], doc["tokens"], price, level]
         await client.execute_query(insert, values)
-        for d in menu:
-            tags = d["tags"] if isinstance(d["tags"], list) else json.loads(d["tags"] or "[]")
-            doc = dish_doc(d["name"], tags, d["description"], r["name"])
-            await client.execute_query(
-                insert, ["dish", d["id"], r["id"], doc["name_tokens"], doc["tokens"], d["price_cents"], 0]
-            )
 
 
 async def create_index(apps, schema_editor) -> None:  # noqa: ANN001
