@@ -1,12 +1,14 @@
 """Voucher codes: unguessable (60 random bits), easy to read aloud and type.
 
 Crockford base32 (no I, L, O, U), shown as XXXX-XXXX-XXXX; typing is forgiving: case, spaces,
-dashes and the look-alikes O→0, I/L→1 are normalised before lookup.
+dashes and the look-alikes O→0, I/L→1 are normalised before lookup, and so is what a Chinese
+keyboard types in full-width mode (全角 ＡＺ０Ｒ－５２…) or a pasted 券码：prefix.
 """
 
 from __future__ import annotations
 
 import secrets
+import unicodedata
 
 from models.deals import ClaimStatus
 
@@ -28,7 +30,10 @@ def new_code() -> str:
 
 def normalise(typed: str) -> str | None:
     """The stored form of a typed code, or None when it cannot be one of ours."""
-    code = "".join(ch for ch in typed.upper()[:64] if ch.isalnum()).translate(LOOKALIKES)
+    # NFKC folds full-width letters and digits (a till's IME in 全角 mode) to ASCII; anything else
+    # that is not an ASCII letter or digit (dashes, spaces, 券码：) is dropped.
+    folded = unicodedata.normalize("NFKC", typed[:64]).upper()
+    code = "".join(ch for ch in folded if ch.isascii() and ch.isalnum()).translate(LOOKALIKES)
     if len(code) != LENGTH or any(ch not in ALPHABET for ch in code):
         return None
     return code
