@@ -55,9 +55,16 @@ async def _open_meal(ctx: Context, meal_id: int, host_only: bool) -> SharedMeal:
         raise UserInputError(ErrorCode.NOT_FOUND, "No such meal", "mealId")
     if host_only and meal.host_id != viewer.id:
         raise UserInputError(ErrorCode.FORBIDDEN, "Only the host runs polls", "mealId")
-    if meal.status != MealStatus.OPEN or meal.starts_at <= datetime.now(UTC):
-        raise UserInputError(ErrorCode.TOO_LATE, "Polls are for meals still to come", "mealId")
+    _still_to_come(meal, "mealId")
     return meal
+
+
+def _still_to_come(meal: SharedMeal, field: str) -> None:
+    """Polls decide a meal still to come: CANCELLED once it was called off, TOO_LATE once it began."""
+    if meal.status == MealStatus.CANCELLED:
+        raise UserInputError(ErrorCode.CANCELLED, "This meal was cancelled", field)
+    if meal.status != MealStatus.OPEN or meal.starts_at <= datetime.now(UTC):
+        raise UserInputError(ErrorCode.TOO_LATE, "Polls are for meals still to come", field)
 
 
 async def _option(
@@ -143,6 +150,10 @@ async def vote(ctx: Context, poll_id: int, option_id: int) -> MealPoll:
     try:
         async with in_transaction("default"):
             await _locked_open_poll(poll_id)
+            # No vote on a meal called off or begun (its polls can no longer close: the vote would
+            # count for nothing); under the meal's lock, taken after the poll's as the close does.
+            await lock_row("shared_meals", poll.meal_id, "id")
+            _still_to_come(await SharedMeal.get(id=poll.meal_id), "pollId")
             moved = await PollVote.filter(poll_id=poll_id, user_id=viewer.id).update(option_id=option_id)
             if not moved:
                 await PollVote.create(poll_id=poll_id, option_id=option_id, user_id=viewer.id)
