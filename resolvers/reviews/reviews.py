@@ -185,6 +185,11 @@ async def vote_helpful(ctx: Context, review_id: int) -> Review:
         raise UserInputError(ErrorCode.NOT_FOUND, "No such review", "reviewId")
     if review.author_id == viewer.id:
         raise UserInputError(ErrorCode.OWN_CONTENT, "You can't vote for your own review", "reviewId")
+    if await RestaurantStaff.exists(restaurant_id=review.restaurant_id, user_id=viewer.id):
+        # As they can't review it: the restaurant's people don't lift its reviews (刷赞).
+        raise UserInputError(
+            ErrorCode.OWN_CONTENT, "Staff can't vote on reviews of their own restaurant", "reviewId"
+        )
     gone = UserInputError(ErrorCode.NOT_FOUND, "No such review", "reviewId")
     try:
         async with in_transaction("default"):

@@ -1,0 +1,43 @@
+"""Round 12: restaurants, reviews and moderation as diners, owners, moderators and hostile
+clients use them, through the GraphQL endpoint."""
+
+from __future__ import annotations
+
+from tests.helpers import add_dish, gql, open_restaurant, random_spot, register
+from tests.test_restaurant_page import review
+
+VOTE = """mutation($r: ID!) { voteReviewHelpful(reviewId: $r) {
+  review { helpfulCount } errors { field code } } }"""
+HELPFUL = "query($id: ID!) { node(id: $id) { ... on Review { helpfulCount } } }"
+STAFF = "mutation($r: ID!, $e: String!) { addRestaurantStaff(restaurantId: $r, email: $e) { errors { code } } }"
+REPLY = """mutation($r: ID!, $b: String!) { replyToReview(reviewId: $r, body: $b) {
+  reply { id body createdAt updatedAt } errors { field code } } }"""
+EDIT = """mutation($r: ID!, $b: String!) { updateReviewReply(replyId: $r, body: $b) {
+  reply { body createdAt updatedAt } errors { field code } } }"""
+UPDATE_RESTAURANT = """mutation($r: ID!, $n: String!) { updateRestaurant(restaurantId: $r, input: {name: $n}) {
+  restaurant { name } errors { field code } } }"""
+ARCHIVE = "mutation($r: ID!) { archiveRestaurant(restaurantId: $r) { restaurant { archived } errors { code } } }"
+MINE = "{ myRestaurants(includeArchived: true) { id name archived } }"
+PUBLIC = "query($id: ID!) { restaurant(id: $id) { id name } }"
+
+
+def errors(body, name):
+    return [(e["field"], e["code"]) for e in body["data"][name]["errors"]]
+
+
+async def test_staff_cannot_vote_their_own_restaurants_reviews_helpful(client):
+    owner, restaurant = await open_restaurant(client, *random_spot())
+    dish = await add_dish(client, owner, restaurant)
+    staff, _, staff_email = await register(client, account_type="RESTAURANT")
+    assert errors(await gql(client, STAFF, {"r": restaurant, "e": staff_email}, owner), "addRestaurantStaff") == []
+    author, _, _ = await register(client)
+    rid = (await review(client, author, dish, 5, body="毛肚很新鲜"))["id"]
+
+    for token in (owner, staff):  # 刷赞: the restaurant's people can't lift its reviews
+        refused = await gql(client, VOTE, {"r": rid}, token)
+        assert errors(refused, "voteReviewHelpful") == [("reviewId", "OWN_CONTENT")]
+    diner, _, _ = await register(client)
+    counted = await gql(client, VOTE, {"r": rid}, diner)
+    assert counted["data"]["voteReviewHelpful"] == {"review": {"helpfulCount": 1}, "errors": []}
+    assert (await gql(client, HELPFUL, {"id": rid}))["data"]["node"] == {"helpfulCount": 1}
+
