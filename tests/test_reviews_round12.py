@@ -3,6 +3,8 @@ clients use them, through the GraphQL endpoint."""
 
 from __future__ import annotations
 
+import asyncio
+
 from tests.helpers import add_dish, gql, open_restaurant, random_spot, register
 from tests.test_restaurant_page import review
 
@@ -40,4 +42,20 @@ async def test_staff_cannot_vote_their_own_restaurants_reviews_helpful(client):
     counted = await gql(client, VOTE, {"r": rid}, diner)
     assert counted["data"]["voteReviewHelpful"] == {"review": {"helpfulCount": 1}, "errors": []}
     assert (await gql(client, HELPFUL, {"id": rid}))["data"]["node"] == {"helpfulCount": 1}
+
+
+async def test_editing_a_reply_moves_its_updated_at(client):
+    owner, restaurant = await open_restaurant(client, *random_spot())
+    dish = await add_dish(client, owner, restaurant)
+    author, _, _ = await register(client)
+    rid = (await review(client, author, dish, 2, body="上菜太慢"))["id"]
+    made = (await gql(client, REPLY, {"r": rid, "b": "抱歉"}, owner))["data"]["replyToReview"]["reply"]
+    await asyncio.sleep(0.01)
+
+    edited = (await gql(client, EDIT, {"r": made["id"], "b": "抱歉，已加派人手"}, owner))["data"]
+    reply = edited["updateReviewReply"]["reply"]
+    assert reply["body"] == "抱歉，已加派人手" and reply["createdAt"] == made["createdAt"]
+    assert reply["updatedAt"] > made["updatedAt"]  # the diner sees that it was edited, and when
+    again = (await gql(client, EDIT, {"r": made["id"], "b": "抱歉，已加派人手"}, owner))["data"]
+    assert again["updateReviewReply"]["reply"]["updatedAt"] == reply["updatedAt"]  # nothing changed
 
