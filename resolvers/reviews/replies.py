@@ -9,6 +9,7 @@ moderation (resolvers/moderation TARGETS, resolvers/visibility for who sees them
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -88,8 +89,11 @@ async def edit(ctx: Context, reply_id: int, body: str) -> ReviewReply:
     body = _checked(body)
     await write_limit(ctx, "reply")
     row, viewer = await _own_reply(ctx, reply_id)
+    # A queryset update leaves auto_now alone: the edit time is written here (an edit that
+    # changes nothing keeps it).
+    edited = {"updated_at": datetime.now(UTC)} if body != row.body else {}
     changed = await ReviewReply.filter(id=row.id, visibility__not=Visibility.REMOVED).update(
-        body=body, author_id=viewer.id
+        body=body, author_id=viewer.id, **edited
     )
     if not changed:
         raise UserInputError(ErrorCode.NOT_FOUND, "No such reply", "replyId")
