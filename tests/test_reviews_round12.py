@@ -59,3 +59,18 @@ async def test_editing_a_reply_moves_its_updated_at(client):
     again = (await gql(client, EDIT, {"r": made["id"], "b": "抱歉，已加派人手"}, owner))["data"]
     assert again["updateReviewReply"]["reply"]["updatedAt"] == reply["updatedAt"]  # nothing changed
 
+
+async def test_an_edit_racing_the_archive_never_reopens_the_restaurant(client):
+    for round_ in range(4):
+        owner, restaurant = await open_restaurant(client, *random_spot(), name=f"老店{round_}")
+        edits = [gql(client, UPDATE_RESTAURANT, {"r": restaurant, "n": f"新店名{i}"}, owner) for i in range(4)]
+        archived, *answers = await asyncio.gather(gql(client, ARCHIVE, {"r": restaurant}, owner), *edits)
+        assert archived["data"]["archiveRestaurant"]["errors"] == []
+        for answer in answers:  # before the archive, or refused after it: never a 500
+            assert errors(answer, "updateRestaurant") in ([], [("restaurantId", "NOT_FOUND")])
+        [mine] = (await gql(client, MINE, token=owner))["data"]["myRestaurants"]
+        assert mine["archived"] is True  # a stale whole-row save wrote archived = false back
+        assert (await gql(client, PUBLIC, {"id": restaurant}))["data"]["restaurant"] is None
+    late = await gql(client, UPDATE_RESTAURANT, {"r": restaurant, "n": "再开张"}, owner)
+    assert errors(late, "updateRestaurant") == [("restaurantId", "NOT_FOUND")]
+

@@ -117,17 +117,27 @@ async def create_restaurant(ctx: Context, fields: RestaurantFields) -> Restauran
 
 async def update_restaurant(ctx: Context, restaurant_id: int, fields: RestaurantFields) -> Restaurant:
     viewer = await write_limit(ctx, "restaurant")
-    restaurant = await require_staff(viewer, restaurant_id, owner=True)
+    await require_staff(viewer, restaurant_id, owner=True)
     collector = Collector()
     _check_restaurant(fields, collector, creating=False)
     collector.raise_if_any()
-    for name in ("name", "address", "cuisines", "phone", "lat", "lng"):
-        value = getattr(fields, name)
-        if value is not None:
-            setattr(restaurant, name, value.strip() if isinstance(value, str) else value)
-    restaurant.search_text = search_text(restaurant.name, restaurant.address, restaurant.cuisines)
+    changes = {
+        name: value.strip() if isinstance(value, str) else value
+        for name in ("name", "address", "cuisines", "phone", "lat", "lng")
+        if (value := getattr(fields, name)) is not None
+    }
     async with in_transaction("default"):
-        await restaurant.save()
+        # Only the fields asked for, on the row as it is now (locked): a save of the whole row
+        # read earlier brought back a restaurant archived, or hidden by a moderator, meanwhile
+        # (and put a closed one back on the map).
+        locked = await lock_row("restaurants", restaurant_id, "archived")
+        if locked is None or locked["archived"]:
+            raise UserInputError(ErrorCode.NOT_FOUND, "No such restaurant", "restaurantId")
+        restaurant = await Restaurant.get(id=restaurant_id)
+        for name, value in changes.items():
+            setattr(restaurant, name, value)
+        restaurant.search_text = search_text(restaurant.name, restaurant.address, restaurant.cuisines)
+        await restaurant.save(update_fields=[*changes, "search_text"])
         await ctx.services.geo.upsert(RESTAURANT_KIND, restaurant.id, restaurant.lat, restaurant.lng)
         await reindex_restaurant(restaurant.id)
     return restaurant
