@@ -14,6 +14,7 @@ from graphql.error import GraphQLError
 from strawberry.extensions import MaskErrors
 
 from core import unavailable
+from core.error_text import in_language
 from core.errors import AuthError, BadRequestError, ErrorCode, UserInputError
 
 log = logging.getLogger("tablemates.errors")
@@ -25,7 +26,14 @@ ErrorCodeEnum = strawberry.enum(ErrorCode, name="ErrorCode")
 class UserError:
     field: str | None
     code: ErrorCodeEnum  # type: ignore[valid-type]
-    message: str
+    english: strawberry.Private[str]
+
+    @strawberry.field(
+        description="What went wrong, in Chinese when the request's Accept-Language prefers it "
+        "(the code's sentence), else in English."
+    )
+    def message(self, info: strawberry.Info) -> str:
+        return in_language(self.code.value, self.english, info.context.prefers_chinese())
 
 
 def with_code(error: GraphQLError, code: str) -> GraphQLError:
@@ -40,7 +48,7 @@ def with_code(error: GraphQLError, code: str) -> GraphQLError:
 
 
 def user_errors(error: UserInputError) -> list[UserError]:
-    return [UserError(field=f, code=c, message=m) for f, c, m in error.errors]
+    return [UserError(field=f, code=c, english=m) for f, c, m in error.errors]
 
 
 class ClassifyErrors(MaskErrors):
@@ -54,6 +62,23 @@ class ClassifyErrors(MaskErrors):
         return [self._classify(error) for error in errors]
 
     def _classify(self, error: GraphQLError) -> GraphQLError:
+        classified = self._classified(error)
+        code = (classified.extensions or {}).get("code")
+        if classified is error or not isinstance(code, str) or not self._chinese():
+            return classified
+        if code == "INTERNAL_SERVER_ERROR" and self.expose_internal:
+            return classified  # a developer's server: the exception's own words
+        reason = (classified.extensions or {}).get("reason")
+        told = in_language(reason, "", True) if isinstance(reason, str) else ""
+        classified.message = told or in_language(code, classified.message, True)
+        return classified
+
+    def _chinese(self) -> bool:
+        context: Any = self.execution_context.context
+        prefers = getattr(context, "prefers_chinese", None)
+        return bool(prefers()) if callable(prefers) else False
+
+    def _classified(self, error: GraphQLError) -> GraphQLError:
         original = error.original_error
         if original is None or isinstance(original, GraphQLError):
             return error  # parse/validation errors: already safe and informative

@@ -117,9 +117,11 @@ async def test_use_window_is_separate_from_the_sale_window(client):
     assert (await redeem(client, owner, code))["errors"][0]["code"] == "VOUCHER_NOT_YET_VALID"
     shown = (await gql(client, DEAL, {"d": deal}))["data"]["deal"]
     window = shown["finePrint"][0]
-    last_day = str(use_until.astimezone(SHANGHAI).date())
-    assert window["text"] == f"有效期：{use_from.astimezone(SHANGHAI).date()} 至 {last_day}（Asia/Shanghai）"
-    assert window["textEn"].endswith("(Asia/Shanghai)") and last_day in window["textEn"]
+    # Mid-day ends are shown with their local time (round 12); usable from the next whole minute.
+    first = (use_from.astimezone(SHANGHAI) + timedelta(minutes=1)).strftime("%Y-%m-%d %H:%M")
+    last = use_until.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    assert window["text"] == f"有效期：{first} 至 {last}（Asia/Shanghai）"
+    assert window["textEn"] == f"Use {first} to {last} (Asia/Shanghai)"
 
 
 async def _paid_claim(client, services, deal):

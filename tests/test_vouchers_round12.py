@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
 from tests.helpers import gql, register
 from tests.test_deals import a_deal, claim, code_of
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 CHECK = "query($c: String!) { voucherCheck(code: $c) { usable problem { code } claim { status } } }"
 REDEEM = """
 mutation($c: String!) { redeemVoucher(code: $c, billCents: 8800) { claim { status } errors { field code } } }
@@ -31,3 +35,37 @@ async def test_a_code_typed_in_full_width_or_pasted_with_its_label_is_found(clie
     # Still exactly twelve symbols of ours: one character short is no voucher.
     short = (await gql(client, CHECK, {"c": full_width(code[:-1])}, owner))["data"]["voucherCheck"]
     assert short["problem"] == {"code": "NOT_FOUND"}
+
+
+FINE_PRINT = "query($d: ID!) { deal(id: $d) { finePrint { code text textEn } } }"
+
+
+async def test_the_use_window_says_the_local_time_a_voucher_stops_on_its_last_day(client):
+    # 有效期 showed dates only: a voucher usable until 14:00 on its last day read 「至 12-09」,
+    # and a diner coming for dinner that day was refused VOUCHER_EXPIRED at the till.
+    today = datetime.now(SHANGHAI).replace(hour=0, minute=0, second=0, microsecond=0)
+    lunch_only = today + timedelta(days=2, hours=14)
+    owner, restaurant, deal = await a_deal(
+        client,
+        endsAt=lunch_only.isoformat(),
+        useStartsAt=(today + timedelta(days=1)).isoformat(),
+        useEndsAt=lunch_only.isoformat(),
+    )
+    line = (await gql(client, FINE_PRINT, {"d": deal}))["data"]["deal"]["finePrint"][0]
+    day1, day2 = (today + timedelta(days=1)).date(), lunch_only.date()
+    assert line == {
+        "code": "USE_WINDOW",
+        "text": f"有效期：{day1} 至 {day2} 14:00（Asia/Shanghai）",
+        "textEn": f"Use {day1} to {day2} 14:00 (Asia/Shanghai)",
+    }
+    # A window ending at local midnight is whole days: through the day before, no time shown.
+    midnight = today + timedelta(days=3)
+    _, _, whole = await a_deal(
+        client,
+        owner,
+        restaurant,
+        endsAt=midnight.isoformat(),
+        useStartsAt=(today + timedelta(days=1)).isoformat(),
+    )
+    line = (await gql(client, FINE_PRINT, {"d": whole}))["data"]["deal"]["finePrint"][0]
+    assert line["text"] == f"有效期：{day1} 至 {(today + timedelta(days=2)).date()}（Asia/Shanghai）"

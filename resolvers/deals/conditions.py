@@ -96,18 +96,23 @@ class FinePrint:
     text_en: str
 
 
+def _window_ends(use_from: datetime, use_until: datetime, tz: ZoneInfo) -> tuple[str, str]:
+    """The use window as local dates, with the time of day where it starts or ends mid-day: a
+    voucher ending at 14:00 reads 2026-12-14 14:00, not 2026-12-14 (a diner would come for dinner
+    and be refused); one ending at local midnight reads as the whole day before."""
+    start, end = use_from.astimezone(tz), use_until.astimezone(tz)
+    if start.second or start.microsecond:  # usable from 06:33:41 reads 06:34, never too early
+        start = start.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    first = str(start.date()) if start.time() == time(0) else f"{start:%Y-%m-%d %H:%M}"
+    if end.time() == time(0):
+        return first, str((end - timedelta(days=1)).date())
+    return first, f"{end:%Y-%m-%d %H:%M}"
+
+
 def fine_print(conditions: Conditions, use_from: datetime, use_until: datetime, zone: str) -> list[FinePrint]:
     """The lines the app renders, in a fixed order, dates and times in the restaurant's zone."""
-    tz = ZoneInfo(zone)
-    first_day = use_from.astimezone(tz).date()
-    last_day = (use_until.astimezone(tz) - timedelta(microseconds=1)).date()
-    lines = [
-        FinePrint(
-            "USE_WINDOW",
-            f"有效期：{first_day} 至 {last_day}（{zone}）",
-            f"Use {first_day} to {last_day} ({zone})",
-        )
-    ]
+    first, last = _window_ends(use_from, use_until, ZoneInfo(zone))
+    lines = [FinePrint("USE_WINDOW", f"有效期：{first} 至 {last}（{zone}）", f"Use {first} to {last} ({zone})")]
     if conditions.valid_weekdays and len(conditions.valid_weekdays) < 7:
         days = [d - 1 for d in conditions.valid_weekdays]
         zh = "、".join(WEEKDAY_NAMES_ZH[d] for d in days)

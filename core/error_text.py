@@ -1,0 +1,113 @@
+"""What an error says, in the language the diner's phone asks for.
+
+Phones send `Accept-Language` with every request (iOS and Android from the system language:
+`zh-Hans-CN`, `zh-CN,zh;q=0.9,en;q=0.8`). When Chinese is preferred to English, `UserError.message`
+and the `message` of coded GraphQL errors are the Chinese sentence of their code, the text a
+Chinese app shows as it is; otherwise the English message the resolver wrote (with its details,
+such as a limit), as before. Codes and fields are the same in both: apps branch on those.
+"""
+
+from __future__ import annotations
+
+from core.errors import ErrorCode
+
+CHINESE: dict[str, str] = {
+    ErrorCode.INVALID.value: "输入有误，请检查后重试",
+    ErrorCode.INVALID_ID.value: "编号无效",
+    ErrorCode.NOT_FOUND.value: "内容不存在或已删除",
+    ErrorCode.FORBIDDEN.value: "没有权限进行此操作",
+    ErrorCode.UNAUTHENTICATED.value: "请先登录",
+    ErrorCode.RATE_LIMITED.value: "操作太频繁，请稍后再试",
+    ErrorCode.UNAVAILABLE.value: "服务暂时不可用，请稍后再试",
+    ErrorCode.INVALID_EMAIL.value: "邮箱格式不正确",
+    ErrorCode.WEAK_PASSWORD.value: "密码太简单，请换一个更安全的密码",
+    ErrorCode.EMAIL_TAKEN.value: "该邮箱已被注册",
+    ErrorCode.INVALID_CREDENTIALS.value: "邮箱或密码错误",
+    ErrorCode.ACCOUNT_SUSPENDED.value: "账号已被封禁",
+    ErrorCode.TOO_LONG.value: "内容太长了",
+    ErrorCode.OUT_OF_RANGE.value: "数值超出允许范围",
+    ErrorCode.UNKNOWN_TAG.value: "不支持的标签",
+    ErrorCode.SELF_ACTION.value: "不能对自己进行此操作",
+    ErrorCode.BLOCKED.value: "你已拉黑对方，无法进行此操作",
+    ErrorCode.DUPLICATE.value: "已经存在，请勿重复提交",
+    ErrorCode.ALREADY_ANSWERED.value: "该请求已经处理过了",
+    ErrorCode.UNSUPPORTED_MEDIA_TYPE.value: "不支持的文件格式",
+    ErrorCode.FILE_TOO_LARGE.value: "文件太大了",
+    ErrorCode.UPLOAD_MISSING.value: "没有找到上传的文件，请重新上传",
+    ErrorCode.NOT_AN_IMAGE.value: "文件不是有效的图片",
+    ErrorCode.IMAGE_TOO_LARGE.value: "图片尺寸太大了",
+    ErrorCode.ALREADY_REVIEWED.value: "你已经点评过了",
+    ErrorCode.OWN_CONTENT.value: "不能对自己发布的内容进行此操作",
+    ErrorCode.ALREADY_VOTED.value: "你已经投过了",
+    ErrorCode.IN_THE_PAST.value: "时间不能早于现在",
+    ErrorCode.INVALID_TIME_RANGE.value: "时间范围无效",
+    ErrorCode.MEAL_FULL.value: "饭局已满员",
+    ErrorCode.EVENT_FULL.value: "活动名额已满",
+    ErrorCode.ALREADY_JOINED.value: "你已经加入了",
+    ErrorCode.NOT_JOINED.value: "你还没有加入",
+    ErrorCode.CANCELLED.value: "已取消",
+    ErrorCode.SOLD_OUT.value: "已售罄",
+    ErrorCode.DEAL_NOT_STARTED.value: "团购尚未开售",
+    ErrorCode.DEAL_EXPIRED.value: "团购已结束",
+    ErrorCode.DEAL_INACTIVE.value: "团购已下架",
+    ErrorCode.LIMIT_REACHED.value: "已达到每人限购数量",
+    ErrorCode.ALREADY_REDEEMED.value: "券码已使用",
+    ErrorCode.VOUCHER_EXPIRED.value: "券已过期",
+    ErrorCode.WRONG_RESTAURANT.value: "该券不适用于本店",
+    ErrorCode.PAYMENT_REQUIRED.value: "请先完成支付",
+    ErrorCode.NOT_USABLE_NOW.value: "当前时段不可使用",
+    ErrorCode.NEW_CUSTOMERS_ONLY.value: "仅限新客使用",
+    ErrorCode.PARTY_SIZE.value: "用餐人数不符合使用条件",
+    ErrorCode.NOT_STACKABLE.value: "不可与其他优惠同时使用",
+    ErrorCode.REFUND_NOT_ALLOWED.value: "该券不支持退款",
+    ErrorCode.VOUCHER_NOT_YET_VALID.value: "券还未到可用日期",
+    ErrorCode.ALREADY_REPORTED.value: "你已经举报过了",
+    ErrorCode.SLOT_FULL.value: "该时段已订满",
+    ErrorCode.TOO_LATE.value: "已经过了可以操作的时间",
+    ErrorCode.TOO_EARLY.value: "还没到可以操作的时间",
+    ErrorCode.POLL_CLOSED.value: "投票已结束",
+    ErrorCode.OFFER_LAPSED.value: "邀请已过期",
+    ErrorCode.UNKNOWN_KIND.value: "不支持的通知类型",
+    ErrorCode.INVALID_DEVICE_TOKEN.value: "设备推送令牌无效",
+    ErrorCode.LOCATION_CONSENT_REQUIRED.value: "请先同意使用位置信息",
+    # GraphQL errors' own codes
+    "BAD_USER_INPUT": "请求参数有误",
+    "INTERNAL_SERVER_ERROR": "服务器开小差了，请稍后再试",
+}
+
+
+def _weights(accept_language: str) -> dict[str, float]:
+    """The best weight the header gives Chinese and English (`zh-*`, `en-*`), in its order."""
+    weights: dict[str, float] = {}
+    for item in accept_language.split(",")[:32]:
+        tag, _, params = item.strip().partition(";")
+        primary = tag.strip().lower().split("-", 1)[0]
+        if primary not in ("zh", "en"):
+            continue
+        weight = 1.0
+        params = params.strip().lower()
+        if params.startswith("q="):
+            try:
+                weight = float(params[2:])
+            except ValueError:
+                weight = 0.0
+        if weight > weights.get(primary, -1.0):
+            weights[primary] = weight
+    return weights
+
+
+def wants_chinese(accept_language: str | None) -> bool:
+    """Chinese when the header weighs it above English (or equal and named first)."""
+    if not accept_language:
+        return False
+    weights = _weights(accept_language)
+    chinese = weights.get("zh", 0.0)
+    if chinese <= 0.0:
+        return False
+    english = weights.get("en", -1.0)
+    return chinese > english or (chinese == english and next(iter(weights)) == "zh")
+
+
+def in_language(code: str, message: str, chinese: bool) -> str:
+    """The message to show: the code's Chinese sentence, or the resolver's English one."""
+    return CHINESE.get(code, message) if chinese else message
