@@ -112,7 +112,8 @@ def _window_ends(use_from: datetime, use_until: datetime, tz: ZoneInfo) -> tuple
 def fine_print(conditions: Conditions, use_from: datetime, use_until: datetime, zone: str) -> list[FinePrint]:
     """The lines the app renders, in a fixed order, dates and times in the restaurant's zone."""
     first, last = _window_ends(use_from, use_until, ZoneInfo(zone))
-    lines = [FinePrint("USE_WINDOW", f"有效期：{first} 至 {last}（{zone}）", f"Use {first} to {last} ({zone})")]
+    zh, en = f"有效期：{first} 至 {last}（{zone}）", f"Use {first} to {last} ({zone})"
+    lines = [FinePrint("USE_WINDOW", zh, en)]
     if conditions.valid_weekdays and len(conditions.valid_weekdays) < 7:
         days = [d - 1 for d in conditions.valid_weekdays]
         zh = "、".join(WEEKDAY_NAMES_ZH[d] for d in days)
