@@ -210,6 +210,12 @@ async def apply(ctx: Context, kind: str, pk: int, decision: Decision, report_row
             ErrorCode.NOT_FOUND, "What was reported no longer exists: dismiss the report", "reportId"
         )
     author_id = getattr(row, TARGETS[kind].author_field) if row is not None else None
+    if author_id == moderator.id:
+        # No one judges their own case: a moderator dismissed reports about their own review (or
+        # about themselves) and restored what another moderator had hidden.
+        raise UserInputError(
+            ErrorCode.SELF_ACTION, "A report about you or your content goes to another moderator", "reportId"
+        )
     audited: tuple[str, int] = (kind, pk)
     async with in_transaction("default"):
         # Decisions one at a time: a report is answered once (parallel moderators after the
@@ -228,9 +234,7 @@ async def apply(ctx: Context, kind: str, pk: int, decision: Decision, report_row
         elif action == "RESTORE_CONTENT":
             await _restore(kind, pk)
         elif action in ("SUSPEND_USER", "UNSUSPEND_USER"):
-            assert author_id is not None  # an existing row names its author
-            if author_id == moderator.id:
-                raise UserInputError(ErrorCode.SELF_ACTION, "You can't suspend yourself", "action")
+            assert author_id is not None  # an existing row names its author (never the moderator)
             target_user = await User.get(id=author_id)
             if _erased(target_user):
                 raise UserInputError(ErrorCode.NOT_FOUND, "This account was deleted", "reportId")

@@ -5,20 +5,25 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.helpers import add_dish, gql, open_restaurant, random_spot, register
+from tests.helpers import account_with_role, add_dish, gql, open_restaurant, random_spot, register
+from tests.test_moderation import MODERATE, QUEUE, REPORT
 from tests.test_restaurant_page import review
 
 VOTE = """mutation($r: ID!) { voteReviewHelpful(reviewId: $r) {
   review { helpfulCount } errors { field code } } }"""
 HELPFUL = "query($id: ID!) { node(id: $id) { ... on Review { helpfulCount } } }"
-STAFF = "mutation($r: ID!, $e: String!) { addRestaurantStaff(restaurantId: $r, email: $e) { errors { code } } }"
+STAFF = (
+    "mutation($r: ID!, $e: String!) { addRestaurantStaff(restaurantId: $r, email: $e) { errors { code } } }"
+)
 REPLY = """mutation($r: ID!, $b: String!) { replyToReview(reviewId: $r, body: $b) {
   reply { id body createdAt updatedAt } errors { field code } } }"""
 EDIT = """mutation($r: ID!, $b: String!) { updateReviewReply(replyId: $r, body: $b) {
   reply { body createdAt updatedAt } errors { field code } } }"""
 UPDATE_RESTAURANT = """mutation($r: ID!, $n: String!) { updateRestaurant(restaurantId: $r, input: {name: $n}) {
   restaurant { name } errors { field code } } }"""
-ARCHIVE = "mutation($r: ID!) { archiveRestaurant(restaurantId: $r) { restaurant { archived } errors { code } } }"
+ARCHIVE = (
+    "mutation($r: ID!) { archiveRestaurant(restaurantId: $r) { restaurant { archived } errors { code } } }"
+)
 MINE = "{ myRestaurants(includeArchived: true) { id name archived } }"
 PUBLIC = "query($id: ID!) { restaurant(id: $id) { id name } }"
 
@@ -31,7 +36,10 @@ async def test_staff_cannot_vote_their_own_restaurants_reviews_helpful(client):
     owner, restaurant = await open_restaurant(client, *random_spot())
     dish = await add_dish(client, owner, restaurant)
     staff, _, staff_email = await register(client, account_type="RESTAURANT")
-    assert errors(await gql(client, STAFF, {"r": restaurant, "e": staff_email}, owner), "addRestaurantStaff") == []
+    assert (
+        errors(await gql(client, STAFF, {"r": restaurant, "e": staff_email}, owner), "addRestaurantStaff")
+        == []
+    )
     author, _, _ = await register(client)
     rid = (await review(client, author, dish, 5, body="毛肚很新鲜"))["id"]
 
@@ -63,7 +71,9 @@ async def test_editing_a_reply_moves_its_updated_at(client):
 async def test_an_edit_racing_the_archive_never_reopens_the_restaurant(client):
     for round_ in range(4):
         owner, restaurant = await open_restaurant(client, *random_spot(), name=f"老店{round_}")
-        edits = [gql(client, UPDATE_RESTAURANT, {"r": restaurant, "n": f"新店名{i}"}, owner) for i in range(4)]
+        edits = [
+            gql(client, UPDATE_RESTAURANT, {"r": restaurant, "n": f"新店名{i}"}, owner) for i in range(4)
+        ]
         archived, *answers = await asyncio.gather(gql(client, ARCHIVE, {"r": restaurant}, owner), *edits)
         assert archived["data"]["archiveRestaurant"]["errors"] == []
         for answer in answers:  # before the archive, or refused after it: never a 500
@@ -74,3 +84,39 @@ async def test_an_edit_racing_the_archive_never_reopens_the_restaurant(client):
     late = await gql(client, UPDATE_RESTAURANT, {"r": restaurant, "n": "再开张"}, owner)
     assert errors(late, "updateRestaurant") == [("restaurantId", "NOT_FOUND")]
 
+
+async def test_a_moderator_never_decides_reports_about_themselves_or_their_content(client, services):
+    owner, restaurant = await open_restaurant(client, *random_spot())
+    dish = await add_dish(client, owner, restaurant)
+    judge, judge_id = await account_with_role(client, services)
+    other, _ = await account_with_role(client, services)
+    diner, _, _ = await register(client)
+    rid = (await review(client, judge, dish, 1, body="难吃到不想再来"))["id"]
+
+    about_review = (await gql(client, REPORT, {"t": rid, "r": "FAKE_REVIEW"}, diner))["data"]
+    about_judge = (await gql(client, REPORT, {"t": judge_id, "r": "HARASSMENT"}, diner))["data"]
+    report_ids = [about_review["reportContent"]["report"]["id"], about_judge["reportContent"]["report"]["id"]]
+    for report_id in report_ids:
+        for action in ("DISMISS", "HIDE_CONTENT", "SUSPEND_USER"):
+            own = await gql(client, MODERATE, {"r": report_id, "a": action}, judge)
+            assert errors(own, "moderate") == [("reportId", "SELF_ACTION")], action
+    queue = (await gql(client, QUEUE, {"s": "OPEN"}, other))["data"]["moderationQueue"]["edges"]
+    assert {e["node"]["id"] for e in queue} >= set(report_ids)  # still waiting for someone else
+
+    hidden = await gql(client, MODERATE, {"r": report_ids[0], "a": "HIDE_CONTENT"}, other)
+    assert errors(hidden, "moderate") == []
+    undo = await gql(client, MODERATE, {"r": report_ids[0], "a": "RESTORE_CONTENT"}, judge)
+    assert errors(undo, "moderate") == [("reportId", "SELF_ACTION")]
+    state = await gql(
+        client, "query($id: ID!) { node(id: $id) { ... on Review { moderation } } }", {"id": rid}, judge
+    )
+    assert state["data"]["node"] == {"moderation": "HIDDEN"}
+    dismissed = await gql(client, MODERATE, {"r": report_ids[1], "a": "DISMISS"}, other)
+    assert errors(dismissed, "moderate") == []
+    audit = await gql(
+        client, "{ auditLog(first: 10) { edges { node { action moderator { id } } } } }", token=other
+    )
+    assert [e["node"]["action"] for e in audit["data"]["auditLog"]["edges"]][:2] == [
+        "DISMISS",
+        "HIDE_CONTENT",
+    ]
