@@ -6,13 +6,14 @@ Time passing is simulated in the database (the meal's start moved), as the other
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime, timedelta
 
 from models.meals import SharedMeal
 from schema.ids import decode
-from tests.helpers import gql, register
-from tests.tables_helpers import at
-from tests.test_meals import CANCEL
+from tests.helpers import gql, open_restaurant, random_spot, register
+from tests.tables_helpers import ANSWER, PROPOSAL, at, book, open_slots
+from tests.test_meals import CANCEL, RESERVE, host_meal
 from tests.test_tables_polls import CREATE, VOTE, a_table
 
 # ------------------------------------------------------------------ 1. polls of meals that won't be decided
@@ -75,3 +76,45 @@ async def test_no_vote_in_a_poll_of_a_meal_called_off_or_begun(client):
     stranger, _, _ = await register(client)
     hidden = (await gql(client, VOTE, {"p": second["id"], "o": second["options"][0]["id"]}, stranger))["data"]
     assert hidden["voteInPoll"]["errors"] == [{"field": "pollId", "code": "NOT_JOINED"}]
+
+
+# ------------------------------------------------------------------ 2. errors name the argument sent
+
+
+async def test_answers_to_table_requests_name_the_request_id_whatever_went_wrong(client):
+    """answerReservationRequest and answerProposedTime take `requestId`; a booking's NOT_FOUND or
+    FORBIDDEN named `bookingId`, a meal's confirm `mealId` (arguments the client never sent, so
+    its form showed the error nowhere). Every error of theirs now names `requestId`."""
+    owner, restaurant = await open_restaurant(client, *random_spot())
+    stranger_staff, _ = await open_restaurant(client, *random_spot())
+    diner, _, _ = await register(client)
+    when = at(30)
+    await open_slots(client, owner, restaurant, (when, 8))
+    booking = (await book(client, diner, restaurant, when, 2))["booking"]["id"]
+    host, _, meal, _ = await host_meal(client, restaurant=restaurant)
+    assert (await gql(client, RESERVE, {"id": meal}, host))["data"]["requestReservation"]["errors"] == []
+    gone = base64.b64encode(b"Booking:987654321").decode()
+    for request in (booking, meal):
+        for decision in ("CONFIRM", "DECLINE", "PROPOSE"):
+            refused = (
+                await gql(
+                    client, ANSWER, {"id": request, "d": decision, "r": "满了", "p": at(31)}, stranger_staff
+                )
+            )["data"]["answerReservationRequest"]
+            assert [(e["field"], e["code"]) for e in refused["errors"]] == [("requestId", "FORBIDDEN")], (
+                decision
+            )
+    missing = (await gql(client, ANSWER, {"id": gone, "d": "CONFIRM"}, owner))["data"][
+        "answerReservationRequest"
+    ]
+    assert [(e["field"], e["code"]) for e in missing["errors"]] == [("requestId", "NOT_FOUND")]
+    # Answered once: a second confirm of the meal's request names requestId too.
+    for _ in range(2):
+        body = (await gql(client, ANSWER, {"id": meal, "d": "CONFIRM"}, owner))["data"][
+            "answerReservationRequest"
+        ]
+    assert [(e["field"], e["code"]) for e in body["errors"]] == [("requestId", "ALREADY_ANSWERED")]
+    # Someone else's booking, answered as its diner would: as if it did not exist, on requestId.
+    other, _, _ = await register(client)
+    theirs = (await gql(client, PROPOSAL, {"id": booking, "a": True}, other))["data"]["answerProposedTime"]
+    assert theirs["errors"] == [{"field": "requestId", "code": "NOT_FOUND"}]

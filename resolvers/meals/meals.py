@@ -445,20 +445,22 @@ async def request_reservation(ctx: Context, meal_id: int, note: str) -> SharedMe
     return await SharedMeal.get(id=meal.id)
 
 
-async def answer_reservation(ctx: Context, meal_id: int, confirm: bool) -> SharedMeal:
+async def answer_reservation(ctx: Context, meal_id: int, confirm: bool, field: str = "mealId") -> SharedMeal:
+    """Staff confirm or decline a meal's table request; errors name `field`, the argument the
+    client gave the meal as (mealId, or requestId through answerReservationRequest)."""
     viewer = await write_limit(ctx, "reservation")
     meal = await SharedMeal.get_or_none(id=meal_id)
     if meal is None:
-        raise UserInputError(ErrorCode.NOT_FOUND, "No such meal", "mealId")
-    await require_staff(viewer, meal.restaurant_id, field="mealId")
+        raise UserInputError(ErrorCode.NOT_FOUND, "No such meal", field)
+    await require_staff(viewer, meal.restaurant_id, field=field)
     answer = ReservationStatus.CONFIRMED if confirm else ReservationStatus.DECLINED
     async with in_transaction("default"):
         changed = await SharedMeal.filter(
             id=meal.id, status=MealStatus.OPEN, reservation=ReservationStatus.REQUESTED
         ).update(reservation=answer)
         if not changed:
-            await refuse_if_cancelled(meal.id, "mealId")
-            raise UserInputError(ErrorCode.ALREADY_ANSWERED, "No open reservation request", "mealId")
+            await refuse_if_cancelled(meal.id, field)
+            raise UserInputError(ErrorCode.ALREADY_ANSWERED, "No open reservation request", field)
         seated = await MealSeat.filter(meal_id=meal.id, status__in=list(SEATED)).values_list(
             "user_id", flat=True
         )

@@ -200,21 +200,22 @@ async def book(ctx: Context, restaurant_id: int, starts_at: datetime, party_size
     return booking
 
 
-async def own_booking(ctx: Context, booking_id: int) -> Booking:
-    """The viewer's booking; someone else's answers like a missing one."""
+async def own_booking(ctx: Context, booking_id: int, field: str = "bookingId") -> Booking:
+    """The viewer's booking; someone else's answers like a missing one. `field`: the argument
+    the client named it by (bookingId, or requestId in the inbox's mutations)."""
     viewer = ctx.require_viewer()
     booking = await Booking.get_or_none(id=booking_id, user_id=viewer.id)
     if booking is None:
-        raise UserInputError(ErrorCode.NOT_FOUND, "No such booking of yours", "bookingId")
+        raise UserInputError(ErrorCode.NOT_FOUND, "No such booking of yours", field)
     return booking
 
 
-async def staff_booking(ctx: Context, booking_id: int) -> Booking:
+async def staff_booking(ctx: Context, booking_id: int, field: str = "bookingId") -> Booking:
     viewer = await write_limit(ctx, "booking")
     booking = await Booking.get_or_none(id=booking_id)
     if booking is None:
-        raise UserInputError(ErrorCode.NOT_FOUND, "No such booking", "bookingId")
-    await require_staff(viewer, booking.restaurant_id, field="bookingId")
+        raise UserInputError(ErrorCode.NOT_FOUND, "No such booking", field)
+    await require_staff(viewer, booking.restaurant_id, field=field)
     return booking
 
 

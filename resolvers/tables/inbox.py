@@ -228,7 +228,7 @@ async def answer_booking(
 ) -> Booking:
     from resolvers.tables.bookings import move, staff_booking
 
-    booking = await staff_booking(ctx, booking_id)
+    booking = await staff_booking(ctx, booking_id, "requestId")
     place, zone = await place_of(booking.restaurant_id)
     when = local_time(booking.starts_at, zone)
     async with in_transaction("default"):
@@ -270,7 +270,7 @@ async def answer_booking_proposal(ctx: Context, booking_id: int, accept: bool) -
     from resolvers.tables.bookings import give_back, holds_none_at, move, own_booking, take_seats
 
     await write_limit(ctx, "booking")
-    booking = await own_booking(ctx, booking_id)
+    booking = await own_booking(ctx, booking_id, "requestId")
     proposed_slot = await BookingSlot.get_or_none(id=booking.proposed_slot_id or 0)
     async with in_transaction("default"):
         if not accept:
@@ -326,7 +326,7 @@ async def answer_meal(
     ctx: Context, meal_id: int, decision: str, reason: str, proposed: datetime | None
 ) -> SharedMeal:
     if decision == "confirm":
-        return await meals.answer_reservation(ctx, meal_id, True)
+        return await meals.answer_reservation(ctx, meal_id, True, "requestId")
     viewer = await write_limit(ctx, "reservation")
     meal = await SharedMeal.get_or_none(id=meal_id)
     if meal is None:
