@@ -13,8 +13,12 @@ from models.meals import SharedMeal
 from schema.ids import decode
 from tests.helpers import gql, open_restaurant, random_spot, register
 from tests.tables_helpers import ANSWER, PROPOSAL, at, book, open_slots
-from tests.test_meals import CANCEL, RESERVE, host_meal
+from tests.test_meals import CANCEL, JOIN, RESERVE, host_meal
+from tests.test_tables_journeys import local, notes, zone_of
 from tests.test_tables_polls import CREATE, VOTE, a_table
+
+MEAL_TIME = "query($id: ID!) { sharedMeal(id: $id) { startsAt reservationStatus } }"
+
 
 # ------------------------------------------------------------------ 1. polls of meals that won't be decided
 
@@ -118,3 +122,22 @@ async def test_answers_to_table_requests_name_the_request_id_whatever_went_wrong
     other, _, _ = await register(client)
     theirs = (await gql(client, PROPOSAL, {"id": booking, "a": True}, other))["data"]["answerProposedTime"]
     assert theirs["errors"] == [{"field": "requestId", "code": "NOT_FOUND"}]
+
+
+# ------------------------------------------------------------------ 3. what staff are told
+
+
+async def test_staff_are_told_when_and_how_many_a_meal_table_request_is_for(client):
+    """A meal's table request told staff only 「周五火锅局」请求订座: no day, no time, no party, no
+    note (a booking's notice says all of them). Now the restaurant's local time, the seats taken
+    and the meal's capacity, and the host's note."""
+    owner, restaurant = await open_restaurant(client, 31.23, 121.47)  # Shanghai
+    host, _, meal, _ = await host_meal(client, capacity=6, restaurant=restaurant)
+    guest, _, _ = await register(client)
+    assert (await gql(client, JOIN, {"id": meal}, guest))["data"]["joinSharedMeal"]["errors"] == []
+    assert (await gql(client, RESERVE, {"id": meal}, host))["data"]["requestReservation"]["errors"] == []
+    starts = (await gql(client, MEAL_TIME, {"id": meal}, owner))["data"]["sharedMeal"]["startsAt"]
+    told = [n for n in await notes(client, owner) if n["kind"] == "reservation_requested"]
+    assert [n["message"] for n in told] == [
+        f"「周五火锅局」请求订座：{local(starts, await zone_of(restaurant))} 2 人（最多 6 人），备注：靠窗"
+    ]

@@ -439,7 +439,12 @@ async def request_reservation(ctx: Context, meal_id: int, note: str) -> SharedMe
         )
     from resolvers.tables import inbox  # the restaurant's inbox (issue 16) builds on meals
 
-    text = f"「{meal.title}」请求订座"
+    # As a booking's notice reads to staff: when (their local time), how many, and the note.
+    asked = await SharedMeal.get(id=meal.id)
+    when = await inbox.when_at(meal.restaurant_id, asked.starts_at)
+    text = f"「{meal.title}」请求订座：{when} {asked.seats_taken} 人（最多 {asked.capacity} 人）"
+    if asked.reservation_note:
+        text += f"，备注：{asked.reservation_note}"
     staff = await inbox.tell_staff(ctx, meal.restaurant_id, "reservation_requested", text, meal.id)
     await inbox.meal_changed(ctx, meal, "reservation", staff)
     return await SharedMeal.get(id=meal.id)
