@@ -140,7 +140,8 @@ async def test_voucher_about_to_expire_is_reminded_once(client, services):
     await remind_expiring(services)  # a second run (or a second worker) reminds no one again
     count, got = await notes(client, diner)
     assert count == 1 and got[0]["kind"] == "deal_expiring"
-    assert got[0]["subject"] == {"__typename": "Deal", "id": soon} and "3 小时" in got[0]["message"]
+    assert got[0]["subject"] == {"__typename": "Deal", "id": soon} and "「重庆火锅」" in got[0]["message"]
+    assert "将于" in got[0]["message"]  # when, in local time (tests/test_vouchers_round12.py)
 
 
 async def test_notification_received_is_live(app, client):

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from tests.helpers import gql, register
+from resolvers.deals import voucher_life
+from tests.helpers import gql, open_restaurant, random_spot, register
 from tests.test_deals import a_deal, claim, code_of
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -37,6 +38,7 @@ async def test_a_code_typed_in_full_width_or_pasted_with_its_label_is_found(clie
     assert short["problem"] == {"code": "NOT_FOUND"}
 
 
+NOTES = "{ notifications(first: 20) { edges { node { kind message } } } }"
 FINE_PRINT = "query($d: ID!) { deal(id: $d) { finePrint { code text textEn } } }"
 
 
@@ -69,3 +71,20 @@ async def test_the_use_window_says_the_local_time_a_voucher_stops_on_its_last_da
     )
     line = (await gql(client, FINE_PRINT, {"d": whole}))["data"]["deal"]["finePrint"][0]
     assert line["text"] == f"有效期：{day1} 至 {(today + timedelta(days=2)).date()}（Asia/Shanghai）"
+
+
+async def test_the_expiry_reminder_names_the_restaurant_and_the_local_time(client, services):
+    # It said 「…券将在 48 小时内过期」: stale by the time it was read, and naming no restaurant
+    # (two 双人套餐 vouchers from two places read alike).
+    today = datetime.now(SHANGHAI).replace(hour=0, minute=0, second=0, microsecond=0)
+    lapses = today + timedelta(days=2, hours=14, minutes=30)
+    owner, restaurant = await open_restaurant(client, *random_spot(), name="蜀大侠火锅")
+    _, _, deal = await a_deal(client, owner, restaurant, title="双人套餐", endsAt=lapses.isoformat())
+    diner, _, _ = await register(client)
+    code_of(await claim(client, diner, deal))
+    await voucher_life.remind_expiring(services)
+    notes = (await gql(client, NOTES, token=diner))["data"]["notifications"]["edges"]
+    told = [n["node"]["message"] for n in notes if n["node"]["kind"] == "deal_expiring"]
+    assert told == [
+        f"你在「蜀大侠火锅」的「双人套餐」券将于 {lapses.month}月{lapses.day}日 14:30 过期，记得去用"
+    ]

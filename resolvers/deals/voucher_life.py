@@ -10,7 +10,6 @@ what was paid (`amount_cents` of that row).
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -21,6 +20,7 @@ from core.context import Context, Services
 from models.deals import Claim, ClaimStatus
 from resolvers.deals import refunds, voucher_notices
 from resolvers.notifications import inbox
+from resolvers.tables.offers import local_time
 
 log = logging.getLogger("tablemates.vouchers")
 
@@ -91,14 +91,17 @@ async def remind_expiring(services: Services) -> int:
             [now, ClaimStatus.ISSUED.value, now, horizon],
             "id",
         )
-        claims = await Claim.filter(id__in=[row["id"] for row in rows]).select_related("deal")
+        claims = await Claim.filter(id__in=[row["id"] for row in rows]).select_related("deal__restaurant")
         for claim in claims:
-            hours = max(1, math.ceil((claim.valid_until - now).total_seconds() / 3600))
+            # When it lapses, in the restaurant's local time (12月9日 14:00): "within 48 hours"
+            # was stale by the time it was read, and named no restaurant.
+            place = claim.deal.restaurant
+            until = local_time(claim.valid_until, place.timezone or "UTC")
             await inbox.notify(
                 ctx,
                 [claim.user_id],
                 "deal_expiring",
-                f"你的「{claim.deal.title}」券将在 {hours} 小时内过期，记得去用",
+                f"你在「{place.name}」的「{claim.deal.title}」券将于 {until} 过期，记得去用",
                 subject=("Deal", claim.deal_id),
                 dedupe_key=f"deal_expiring:claim:{claim.id}",
             )
