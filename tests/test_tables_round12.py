@@ -141,3 +141,38 @@ async def test_staff_are_told_when_and_how_many_a_meal_table_request_is_for(clie
     assert [n["message"] for n in told] == [
         f"「周五火锅局」请求订座：{local(starts, await zone_of(restaurant))} 2 人（最多 6 人），备注：靠窗"
     ]
+
+
+# ------------------------------------------------------------------ 4. a meal under way stays put
+
+
+async def test_a_meal_under_way_is_not_moved_by_a_proposed_time(client):
+    """Staff proposed another time for a meal's table; the meal began (a guest left: a no-show on
+    record); the host then accepted and the meal under way jumped to another day, SCHEDULED again
+    with its no-show standing. Now accepting (or proposing) once the meal began is TOO_LATE and
+    the meal keeps its time; turning the proposal down still works."""
+    owner, restaurant = await open_restaurant(client, *random_spot())
+    host, _, meal, _ = await host_meal(client, restaurant=restaurant)
+    guest, _, _ = await register(client)
+    assert (await gql(client, JOIN, {"id": meal}, guest))["data"]["joinSharedMeal"]["errors"] == []
+    assert (await gql(client, RESERVE, {"id": meal}, host))["data"]["requestReservation"]["errors"] == []
+    proposed = (await gql(client, ANSWER, {"id": meal, "d": "PROPOSE", "p": at(72)}, owner))["data"]
+    assert proposed["answerReservationRequest"]["errors"] == []
+    began = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)
+    await SharedMeal.filter(id=decode(meal, "SharedMeal", "id")).update(starts_at=began)
+    late = (await gql(client, PROPOSAL, {"id": meal, "a": True}, host))["data"]["answerProposedTime"]
+    assert late["errors"] == [{"field": "requestId", "code": "TOO_LATE"}]
+    kept = (await gql(client, MEAL_TIME, {"id": meal}, host))["data"]["sharedMeal"]
+    assert datetime.fromisoformat(kept["startsAt"]) == began and kept["reservationStatus"] == "PROPOSED"
+    declined = (await gql(client, PROPOSAL, {"id": meal, "a": False}, host))["data"]["answerProposedTime"]
+    assert declined["errors"] == [] and declined["request"]["meal"]["reservationStatus"] == "DECLINED"
+    # Asked again under way, staff can't propose another time either (confirming still works).
+    await SharedMeal.filter(id=decode(meal, "SharedMeal", "id")).update(reservation="requested")
+    again = (await gql(client, ANSWER, {"id": meal, "d": "PROPOSE", "p": at(72)}, owner))["data"]
+    assert again["answerReservationRequest"]["errors"] == [
+        {"field": "requestId", "code": "TOO_LATE", "message": "This meal has already started"}
+    ]
+    confirmed = (await gql(client, ANSWER, {"id": meal, "d": "CONFIRM"}, owner))["data"][
+        "answerReservationRequest"
+    ]
+    assert confirmed["errors"] == [] and confirmed["request"]["meal"]["reservationStatus"] == "CONFIRMED"

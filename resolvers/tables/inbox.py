@@ -341,6 +341,7 @@ async def answer_meal(
     else:
         if proposed is None:
             raise UserInputError(ErrorCode.INVALID, "Give the time you propose", "proposedStartsAt")
+        _not_begun(meal)
         collector = Collector()
         check_start(proposed, "proposedStartsAt", collector)
         collector.raise_if_any()
@@ -361,6 +362,12 @@ async def answer_meal(
     return await SharedMeal.get(id=meal.id)
 
 
+def _not_begun(meal: SharedMeal) -> None:
+    """A meal under way (or over) is not moved to another time: TOO_LATE."""
+    if meal.starts_at <= datetime.now(UTC):
+        raise UserInputError(ErrorCode.TOO_LATE, "This meal has already started", "requestId")
+
+
 async def _seated(meal_id: int) -> list[int]:
     return list(
         await MealSeat.filter(meal_id=meal_id, status__in=[SeatStatus.HOST, SeatStatus.JOINED]).values_list(
@@ -379,6 +386,8 @@ async def answer_meal_proposal(ctx: Context, meal_id: int, accept: bool) -> Shar
     proposed = answer.proposed_starts_at if answer else None
     if accept and proposed is not None and proposed <= datetime.now(proposed.tzinfo):
         raise UserInputError(ErrorCode.IN_THE_PAST, "The proposed time has passed", "requestId")
+    if accept:
+        _not_begun(meal)  # a meal under way has its check-ins and no-shows on record: it stays put
     async with in_transaction("default"):
         query = SharedMeal.filter(id=meal.id, status=MealStatus.OPEN, reservation=ReservationStatus.PROPOSED)
         if accept and proposed is not None:
