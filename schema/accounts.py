@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -16,9 +16,14 @@ from resolvers import visibility
 from resolvers.accounts import accounts, location_consent
 from resolvers.foodies import foodies
 from resolvers.foodies.tastes import CUISINES, DIETARY
+from resolvers.reviews import listing
 from schema.context import Info
 from schema.nodes import ModelNode, listed
 from schema.pagination import Connection, to_connection
+from schema.review_lists import ReviewFilter, ReviewSort
+
+if TYPE_CHECKING:
+    from schema.reviews import ReviewNode
 from schema.payloads import Payload, payload_mutation
 
 RoleEnum = strawberry.enum(Role, name="Role")
@@ -92,6 +97,26 @@ class UserNode(ModelNode, kind=User):
         from resolvers.deals.deals import referral_balance
 
         return await referral_balance(self.model.id)
+
+    # ---- the diner's reviews (TA的点评)
+    @strawberry.field(
+        description="Their visible reviews (of public restaurants), newest first unless sorted otherwise."
+    )
+    async def reviews(
+        self,
+        info: Info,
+        first: int | None = 20,
+        after: str | None = None,
+        sort: ReviewSort = ReviewSort.NEWEST,  # type: ignore[valid-type]
+        filter: ReviewFilter | None = None,
+    ) -> Connection[Annotated[ReviewNode, strawberry.lazy("schema.reviews")]]:
+        from schema.trust import review_connection
+
+        return await review_connection(info, {"author_id": self.model.id}, sort, filter, first, after)
+
+    @strawberry.field(description="How many reviews `reviews` lists (unfiltered).")
+    async def review_count(self, info: Info) -> int:
+        return await info.context.loaders.get(listing.load_author_review_counts).load(self.model.id)
 
     # ---- social graph (foodies)
     @strawberry.field

@@ -7,13 +7,14 @@ votes. Totals come from the maintained counters when a counter answers exactly t
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import cache
 
 from tortoise.expressions import Q, Subquery
+from tortoise.functions import Count
 
 from core.context import Context
 from core.errors import ErrorCode, UserInputError
@@ -66,7 +67,28 @@ class ReviewFilter:
 
 
 def _query(scope: dict[str, int], filters: ReviewFilter, shown: Q | None = None) -> object:
-    return Review.filter(shown if shown is not None else visibility.reviews_q(), filters.q(), **scope)
+    query = Review.filter(shown if shown is not None else visibility.reviews_q(), filters.q(), **scope)
+    if "author_id" in scope:
+        query = query.filter(_of_public_restaurants())
+    return query
+
+
+def _of_public_restaurants() -> Q:
+    """A diner's list spans restaurants: only reviews of those still public."""
+    return visibility.restaurants_q("restaurant__")
+
+
+async def load_author_review_counts(keys: Sequence[int]) -> list[int]:
+    """How many reviews each author's list (`User.reviews`) shows, in one GROUP BY. The same for
+    every viewer: one who blocked the author, or was blocked, does not see the author at all."""
+    rows = await (
+        Review.filter(visibility.reviews_q(), _of_public_restaurants(), author_id__in=list(keys))
+        .annotate(count=Count("id"))
+        .group_by("author_id")
+        .values_list("author_id", "count")
+    )
+    counts = dict(rows)
+    return [counts.get(key, 0) for key in keys]
 
 
 async def review_page(
@@ -77,8 +99,8 @@ async def review_page(
     first: int | None,
     after: str | None,
 ) -> Page[Review]:
-    """`scope` is {"restaurant_id": id} or {"dish_id": id}; authors blocked either way are left out
-    (and out of `review_total` too)."""
+    """`scope` is {"restaurant_id": id}, {"dish_id": id} or {"author_id": id} (of public
+    restaurants only); authors blocked either way are left out (and out of `review_total` too)."""
     filters.check()
     keys = SORT_KEYS[sort]
     size = page_size(first)
@@ -145,7 +167,7 @@ def review_total(ctx: Context, scope: dict[str, int], filters: ReviewFilter) -> 
 
 
 async def _from_counter(scope: dict[str, int], filters: ReviewFilter) -> int | None:
-    if filters.with_photos:
+    if filters.with_photos or "author_id" in scope:
         return None
     if "dish_id" in scope:
         if filters.verified_only or filters.rating is not None:
