@@ -406,7 +406,7 @@ class Mutation:
         row = await Restaurant.get(id=pk)
         return RestaurantPayload(restaurant=RestaurantNode.from_model(row))
 
-    @payload_mutation(description="Owner only.")
+    @payload_mutation(description="Owner only; a staff member may also remove themselves (leave).")
     async def remove_restaurant_staff(
         self, info: Info, restaurant_id: strawberry.ID, user_id: strawberry.ID
     ) -> RestaurantPayload:

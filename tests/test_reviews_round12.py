@@ -7,7 +7,7 @@ import asyncio
 
 from tests.helpers import account_with_role, add_dish, gql, open_restaurant, random_spot, register
 from tests.test_moderation import MODERATE, QUEUE, REPORT
-from tests.test_restaurant_page import review
+from tests.test_restaurant_page import REVIEW, review
 
 VOTE = """mutation($r: ID!) { voteReviewHelpful(reviewId: $r) {
   review { helpfulCount } errors { field code } } }"""
@@ -120,3 +120,32 @@ async def test_a_moderator_never_decides_reports_about_themselves_or_their_conte
         "DISMISS",
         "HIDE_CONTENT",
     ]
+
+
+REMOVE_STAFF = """mutation($r: ID!, $u: ID!) { removeRestaurantStaff(restaurantId: $r, userId: $u) {
+  restaurant { id } errors { field code } } }"""
+
+
+async def test_a_diner_added_as_staff_without_asking_can_leave_and_review_again(client):
+    owner, restaurant = await open_restaurant(client, *random_spot())
+    dish = await add_dish(client, owner, restaurant)
+    critic, critic_id, critic_email = await register(client, name="老饕")
+    colleague, colleague_id, colleague_email = await register(client, name="服务员")
+    for email in (critic_email, colleague_email):  # the owner types any diner's email
+        added = await gql(client, STAFF, {"r": restaurant, "e": email}, owner)
+        assert errors(added, "addRestaurantStaff") == []
+    blocked = await gql(client, REVIEW, {"i": {"dishId": dish, "rating": 1, "body": "很失望"}}, critic)
+    assert errors(blocked, "createReview") == [("dishId", "OWN_CONTENT")]
+
+    other = await gql(client, REMOVE_STAFF, {"r": restaurant, "u": colleague_id}, critic)
+    assert errors(other, "removeRestaurantStaff") == [("restaurantId", "FORBIDDEN")]  # only themselves
+    owner_id = (await gql(client, "{ me { id } }", token=owner))["data"]["me"]["id"]
+    owner_out = await gql(client, REMOVE_STAFF, {"r": restaurant, "u": owner_id}, owner)
+    assert errors(owner_out, "removeRestaurantStaff") == [("userId", "NOT_FOUND")]  # owners stay
+    left = await gql(client, REMOVE_STAFF, {"r": restaurant, "u": critic_id}, critic)
+    assert errors(left, "removeRestaurantStaff") == []
+    assert (
+        errors(await gql(client, REVIEW, {"i": {"dishId": dish, "rating": 1}}, critic), "createReview") == []
+    )
+    again = await gql(client, REMOVE_STAFF, {"r": restaurant, "u": critic_id}, critic)
+    assert errors(again, "removeRestaurantStaff") == [("restaurantId", "FORBIDDEN")]  # no longer staff

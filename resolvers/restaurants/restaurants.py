@@ -256,7 +256,9 @@ async def add_staff(ctx: Context, restaurant_id: int, email: str) -> RestaurantS
 
 async def remove_staff(ctx: Context, restaurant_id: int, user_id: int) -> None:
     viewer = await write_limit(ctx, "restaurant")
-    await require_staff(viewer, restaurant_id, owner=True)
+    # The owner removes anyone; staff may leave themselves (staff can't review or vote on the
+    # restaurant's reviews, so someone added without asking must be able to get out).
+    await require_staff(viewer, restaurant_id, owner=user_id != viewer.id)
     removed = await RestaurantStaff.filter(
         restaurant_id=restaurant_id, user_id=user_id, role=StaffRole.STAFF
     ).delete()
