@@ -241,14 +241,15 @@ def test_voucher_codes_use_every_symbol_in_every_place():
 
 
 async def test_parallel_redemptions_of_a_new_customer_deal_let_one_through(client):
-    """Two vouchers of one new-customer deal, redeemed at the same moment at two tills: the diner
-    is a new customer for the first only (the check runs after the diner's redemptions are
-    serialized, inside the redeeming transaction)."""
+    """Two new-customer vouchers of one restaurant (one per person each: round 12), redeemed at
+    the same moment at two tills: the diner is a new customer for the first only (the check runs
+    after the diner's redemptions are serialized, inside the redeeming transaction)."""
     owner, restaurant = await open_restaurant(client, *random_spot())
-    _, _, newbies = await a_deal(client, owner, restaurant, perUserLimit=2, conditions={"newCustomersOnly": True})
+    rule = {"newCustomersOnly": True}
+    newbies = [(await a_deal(client, owner, restaurant, conditions=rule))[2] for _ in range(2)]
     for _ in range(3):  # three diners, each with two vouchers redeemed in parallel
         diner, _, _ = await register(client)
-        codes = [(await claim(client, diner, newbies))["claim"]["code"] for _ in range(2)]
+        codes = [(await claim(client, diner, deal))["claim"]["code"] for deal in newbies]
         results = await asyncio.gather(*(redeem(client, owner, code) for code in codes))
         redeemed = [r for r in results if r["errors"] == [] and r["claim"]["status"] == "REDEEMED"]
         refused = [r["errors"][0]["code"] for r in results if r["errors"]]

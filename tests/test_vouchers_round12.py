@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from resolvers.deals import voucher_life
 from tests.helpers import gql, open_restaurant, random_spot, register
-from tests.test_deals import a_deal, claim, code_of
+from tests.test_deals import a_deal, claim, code_of, deal_input
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CHECK = "query($c: String!) { voucherCheck(code: $c) { usable problem { code } claim { status } } }"
@@ -88,3 +88,25 @@ async def test_the_expiry_reminder_names_the_restaurant_and_the_local_time(clien
     assert told == [
         f"你在「蜀大侠火锅」的「双人套餐」券将于 {lapses.month}月{lapses.day}日 14:30 过期，记得去用"
     ]
+
+
+CREATE_ERRORS = "mutation($i: DealInput!) { createDeal(input: $i) { deal { id } errors { field code } } }"
+
+
+async def test_a_new_customers_only_deal_is_one_per_person(client):
+    # 新客专享 with perUserLimit 2 sold a second voucher the till then always refused
+    # (NEW_CUSTOMERS_ONLY: the first visit made the diner a returning customer); not 随时退, the
+    # money was lost with it.
+    owner, restaurant, _ = await a_deal(client)
+    trap = deal_input(
+        restaurant,
+        priceCents=9900,
+        perUserLimit=2,
+        refundAnytime=False,
+        conditions={"newCustomersOnly": True},
+    )
+    errors = (await gql(client, CREATE_ERRORS, {"i": trap}, owner))["data"]["createDeal"]["errors"]
+    assert errors == [{"field": "perUserLimit", "code": "INVALID"}]
+    fine = {**trap, "perUserLimit": 1}
+    made = (await gql(client, CREATE_ERRORS, {"i": fine}, owner))["data"]["createDeal"]
+    assert made["errors"] == [] and made["deal"]["id"]

@@ -96,6 +96,10 @@ def _check(fields: DealFields, collector: Collector) -> None:
         collector.add("quantity", ErrorCode.OUT_OF_RANGE, f"Quantity is 1 to {MAX_QUANTITY}")
     if not 1 <= fields.per_user_limit <= max(1, min(fields.quantity, 100)):
         collector.add("perUserLimit", ErrorCode.OUT_OF_RANGE, "Per-user limit is 1 to the quantity (max 100)")
+    elif fields.conditions.new_customers_only and fields.per_user_limit > 1:
+        # 新客专享: the first redemption makes the diner a returning customer, so a second voucher
+        # could never be used (and, not 随时退, never be refunded either).
+        collector.add("perUserLimit", ErrorCode.INVALID, "A new-customers-only deal is one per person")
     if fields.starts_at.tzinfo is None:
         collector.add("startsAt", ErrorCode.INVALID, "Give the time with its UTC offset")
     else:  # no lower bound otherwise (a sale may start now): year 1 must not reach utc()
