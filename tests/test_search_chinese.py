@@ -8,7 +8,7 @@ from tortoise import connections
 
 from models.search_tokens import index_tokens, query_tokens
 from schema.ids import decode
-from tests.helpers import add_dish, gql, open_restaurant, random_spot
+from tests.helpers import add_dish, gql, open_restaurant, random_spot, register
 from tests.test_search import DISHES, RESTAURANTS, ids
 
 UPDATE_RESTAURANT = (
@@ -107,3 +107,33 @@ def test_every_query_token_of_a_text_is_among_its_index_tokens(text):
         assert set(query_tokens(text)) <= set(index_tokens(text, pinyin=pinyin))
     simplified = text.translate(str.maketrans("鍋豐蝦餃", "锅丰虾饺"))
     assert query_tokens(text) == query_tokens(simplified)
+
+
+async def test_browsing_around_a_place_without_a_word(client):
+    """附近美食: no word and no cuisine, only where the diner stands, sorted and filtered."""
+    from tests.test_search import REVIEW, east
+
+    lat, lng = random_spot()
+    owner_a, near = await open_restaurant(client, lat, lng, name="巷子里的面馆", cuisines=("noodles",))
+    owner_b, further = await open_restaurant(client, *east(lat, lng, 2), name="烤鱼坊")
+    _, outside = await open_restaurant(client, *east(lat, lng, 4), name="城外小馆")  # past 3 km
+    dishes = [
+        await add_dish(client, owner_a, near, "牛肉面", 1800),
+        await add_dish(client, owner_b, further, "烤鱼", 12800),
+    ]
+    diner, _, _ = await register(client)
+    for dish, rating in zip(dishes, (3, 5), strict=True):
+        body = await gql(client, REVIEW, {"i": {"dishId": dish, "rating": rating, "body": "好吃"}}, diner)
+        assert body["data"]["createReview"]["errors"] == []
+    here = {"q": "", "lat": lat, "lng": lng}
+    assert await ids(client, RESTAURANTS, "searchRestaurants", sort="RATING", **here) == [further, near]
+    assert await ids(client, RESTAURANTS, "searchRestaurants", sort="DISTANCE", r=5.0, **here) == [
+        near,
+        further,
+        outside,
+    ]
+    assert await ids(client, RESTAURANTS, "searchRestaurants", levels=[1], **here) == [near]
+    assert await ids(client, DISHES, "searchDishes", sort="RATING", **here) == dishes[::-1]
+    for signed_out_city_wide in ({"q": ""}, {"q": "", "lat": lat}):
+        body = await gql(client, RESTAURANTS, signed_out_city_wide, expect_errors=True)
+        assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"

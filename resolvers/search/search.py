@@ -41,6 +41,7 @@ SCAN_ROUNDS = 5  # "open now": batches read past closed places per page
 SCAN_BATCH = 100
 SCAN_CAP = 2000  # documents a sort's index walk looks at before a rare word takes the exact read
 RESTAURANT_KIND = "restaurant"
+BROWSE_RADIUS_KM = 3.0  # browsing without a word or cuisine and without a radius: restaurantsNearby's
 
 
 class Sort(Enum):
@@ -103,8 +104,12 @@ def check_criteria(c: Criteria) -> None:
         check_visible_text(c.cuisine or "", "cuisine", collector)
     collector.raise_if_any()
     c.tokens = query_tokens(c.query)[:MAX_QUERY_TOKENS]
-    if not c.tokens and not (c.cuisine or "").strip():
-        raise UserInputError(ErrorCode.INVALID, "Give a search word (or a cuisine)", "query")
+    browsing = not c.tokens and not (c.cuisine or "").strip()
+    if browsing and (c.lat is None or c.lng is None):
+        message = "Give a search word, a cuisine or a place (lat, lng)"
+        raise UserInputError(ErrorCode.INVALID, message, "query")
+    if browsing and c.radius_km is None and c.sort is not Sort.DISTANCE:
+        c.radius_km = BROWSE_RADIUS_KM  # 附近: what is around, never the whole city unfiltered
     c.cuisine = cuisine_tag(c.cuisine)
     c.relaxed_sets = [tokens[:MAX_QUERY_TOKENS] for tokens in relaxed_query_tokens(c.query)]
     if (c.lat is None) != (c.lng is None):
