@@ -18,12 +18,19 @@ from schema.ids import decode
 class TimeWindow:
     start: dt.time
     end: dt.time
+    ends_next_day: bool = strawberry.field(
+        description="The window ends the next day (夜宵 22:00–次日02:00); its hours after midnight "
+        "count as the day it began for validWeekdays and excludedDates."
+    )
 
 
 @strawberry.input
 class TimeWindowInput:
     start: dt.time
     end: dt.time
+    ends_next_day: bool = strawberry.field(
+        default=False, description="End is on the next day (then it is before start): 22:00–次日02:00."
+    )
 
 
 @strawberry.type
@@ -44,7 +51,10 @@ class DealConditions:
     def of(cls, c: rules.Conditions) -> DealConditions:
         return cls(
             valid_weekdays=c.valid_weekdays,
-            time_windows=[TimeWindow(start=a, end=b) for a, b in c.time_windows],
+            time_windows=[
+                TimeWindow(start=w.start, end=w.end, ends_next_day=w.next_day)
+                for w in map(rules.as_window, c.time_windows)
+            ],
             excluded_dates=c.excluded_dates,
             new_customers_only=c.new_customers_only,
             min_party_size=c.min_party_size,
@@ -71,7 +81,8 @@ class DealConditionsInput:
         return rules.Conditions(
             valid_weekdays=list(self.valid_weekdays),
             time_windows=[
-                (w.start.replace(tzinfo=None), w.end.replace(tzinfo=None)) for w in self.time_windows
+                rules.Window(w.start.replace(tzinfo=None), w.end.replace(tzinfo=None), w.ends_next_day)
+                for w in self.time_windows
             ],
             excluded_dates=list(self.excluded_dates),
             new_customers_only=self.new_customers_only,

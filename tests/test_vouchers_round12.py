@@ -110,3 +110,53 @@ async def test_a_new_customers_only_deal_is_one_per_person(client):
     fine = {**trap, "perUserLimit": 1}
     made = (await gql(client, CREATE_ERRORS, {"i": fine}, owner))["data"]["createDeal"]
     assert made["errors"] == [] and made["deal"]["id"]
+
+
+DEAL_WINDOWS = """
+query($d: ID!) { deal(id: $d) { conditions { timeWindows { start end endsNextDay } }
+  finePrint { code text textEn } } }
+"""
+REDEEM_CODE = "mutation($c: String!) { redeemVoucher(code: $c) { claim { status } errors { code } } }"
+
+
+async def test_a_late_night_window_runs_past_midnight_and_belongs_to_the_day_it_began(client):
+    # 夜宵 vouchers (22:00–次日02:00) could not be made: a window had to end after it started,
+    # so a bar's or a BBQ's late-night deal stopped at 23:59.
+    now = datetime.now(SHANGHAI)
+    if now.hour >= 22 or now.hour < 1:  # in the evening part (or just after midnight) of 21:00–03:00
+        start, end = "21:00:00", "03:00:00"
+    else:  # in the after-midnight part of 23:30–(two hours from now)
+        start, end = "23:30:00", f"{now.hour + 2:02d}:00:00"
+    began = now.date() - timedelta(days=1) if now.hour < int(end[:2]) else now.date()
+    other = began + timedelta(days=1) if began < now.date() else began - timedelta(days=1)
+    window = {"start": start, "end": end, "endsNextDay": True}
+    owner, restaurant, good = await a_deal(
+        client, conditions={"timeWindows": [window], "validWeekdays": [began.isoweekday()]}
+    )
+    _, _, wrong_day = await a_deal(
+        client, owner, restaurant, conditions={"timeWindows": [window], "validWeekdays": [other.isoweekday()]}
+    )
+    shown = (await gql(client, DEAL_WINDOWS, {"d": good}))["data"]["deal"]
+    assert shown["conditions"]["timeWindows"] == [window]
+    times = next(line for line in shown["finePrint"] if line["code"] == "TIME_WINDOWS")
+    assert times["text"] == f"可用时段：{start[:5]}–次日{end[:5]}"
+    assert times["textEn"] == f"Valid {start[:5]}–{end[:5]} (next day)"
+    diner, _, _ = await register(client)
+    ok = (await gql(client, REDEEM_CODE, {"c": code_of(await claim(client, diner, good))}, owner))["data"]
+    assert ok["redeemVoucher"] == {"claim": {"status": "REDEEMED"}, "errors": []}
+    refused = (await gql(client, REDEEM_CODE, {"c": code_of(await claim(client, diner, wrong_day))}, owner))[
+        "data"
+    ]
+    assert refused["redeemVoucher"]["errors"] == [{"code": "NOT_USABLE_NOW"}]
+    # The flag says which is meant: a reversed window without it is a typo, one with it must end
+    # before it starts.
+    for bad in (
+        {"start": "14:00:00", "end": "11:00:00"},
+        {"start": "11:00:00", "end": "14:00:00", "endsNextDay": True},
+    ):
+        made = await gql(
+            client, CREATE_ERRORS, {"i": deal_input(restaurant, conditions={"timeWindows": [bad]})}, owner
+        )
+        assert made["data"]["createDeal"]["errors"] == [
+            {"field": "conditions.timeWindows", "code": "INVALID_TIME_RANGE"}
+        ]

@@ -4,6 +4,9 @@ Stored as JSON on the deal (`Deal.conditions`); every day and hour is the restau
 zone. What each rule means:
 - valid_weekdays: ISO weekdays (1 = Monday … 7 = Sunday) the voucher can be used; empty: all.
 - time_windows: local [start, end) times of day, e.g. lunch 11:00–14:00; empty: opening hours.
+  A window may end the next day (夜宵 22:00–次日02:00, `next_day`): its hours after midnight
+  belong to the day it began, for the weekday and excluded-date rules (a Friday-only late-night
+  voucher is good at 01:00 on Saturday, not at 01:00 on Friday).
 - excluded_dates: local dates it cannot be used (holidays).
 - new_customers_only: only diners with no earlier redemption at this restaurant (claim + redeem).
 - min/max_party_size: diners at the table, told by staff when redeeming.
@@ -16,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from core.errors import Collector, ErrorCode, UserInputError
@@ -29,10 +32,28 @@ MAX_EXCLUDED = 60
 MAX_PARTY = 100
 
 
+class Window(NamedTuple):
+    """Local [start, end) of a day; `next_day`: it ends on the next day (end before start)."""
+
+    start: time
+    end: time
+    next_day: bool = False
+
+    def covers(self, at: time) -> bool:
+        if self.next_day:
+            return at >= self.start or at < self.end
+        return self.start <= at < self.end
+
+    def day_of(self, local: datetime) -> date:
+        """The day a moment it covers belongs to: its hours after midnight, the day before."""
+        after_midnight = self.next_day and local.time() < self.end
+        return local.date() - timedelta(days=1) if after_midnight else local.date()
+
+
 @dataclass
 class Conditions:
     valid_weekdays: list[int] = field(default_factory=list)
-    time_windows: list[tuple[time, time]] = field(default_factory=list)
+    time_windows: list[Window] = field(default_factory=list)
     excluded_dates: list[date] = field(default_factory=list)
     new_customers_only: bool = False
     min_party_size: int | None = None
@@ -43,7 +64,10 @@ class Conditions:
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
-        data["time_windows"] = [[a.strftime("%H:%M"), b.strftime("%H:%M")] for a, b in self.time_windows]
+        data["time_windows"] = [
+            [w.start.strftime("%H:%M"), w.end.strftime("%H:%M"), *([True] if w.next_day else [])]
+            for w in map(as_window, self.time_windows)
+        ]
         data["excluded_dates"] = [d.isoformat() for d in self.excluded_dates]
         return data
 
@@ -51,11 +75,17 @@ class Conditions:
     def from_json(cls, data: dict[str, Any] | None) -> Conditions:
         data = dict(data or {})
         data["time_windows"] = [
-            (time.fromisoformat(a), time.fromisoformat(b)) for a, b in data.get("time_windows", [])
+            Window(time.fromisoformat(a), time.fromisoformat(b), *rest)
+            for a, b, *rest in data.get("time_windows", [])
         ]
         data["excluded_dates"] = [date.fromisoformat(d) for d in data.get("excluded_dates", [])]
         known = cls.__dataclass_fields__
         return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def as_window(value: tuple) -> Window:
+    """A window from a (start, end[, next_day]) tuple, as code builds them (demo data)."""
+    return value if isinstance(value, Window) else Window(*value)
 
 
 def check(conditions: Conditions, collector: Collector) -> None:
@@ -65,9 +95,14 @@ def check(conditions: Conditions, collector: Collector) -> None:
         collector.add("conditions.validWeekdays", ErrorCode.OUT_OF_RANGE, "Weekdays are 1 (Mon) to 7 (Sun)")
     if len(conditions.time_windows) > MAX_WINDOWS:
         collector.add("conditions.timeWindows", ErrorCode.OUT_OF_RANGE, f"At most {MAX_WINDOWS} windows")
-    if any(start >= end for start, end in conditions.time_windows):
+    conditions.time_windows = [as_window(w) for w in conditions.time_windows]
+    # The same day: it ends after it starts; the next day (endsNextDay): it ends before it starts
+    # (a typo'd 14:00–11:00 is refused, not read as a 21-hour window).
+    if any((w.end >= w.start) if w.next_day else (w.start >= w.end) for w in conditions.time_windows):
         collector.add(
-            "conditions.timeWindows", ErrorCode.INVALID_TIME_RANGE, "Each window ends after it starts"
+            "conditions.timeWindows",
+            ErrorCode.INVALID_TIME_RANGE,
+            "Each window ends after it starts (before it, on the next day, with endsNextDay)",
         )
     conditions.excluded_dates = sorted(set(conditions.excluded_dates))
     if len(conditions.excluded_dates) > MAX_EXCLUDED:
@@ -121,8 +156,10 @@ def fine_print(conditions: Conditions, use_from: datetime, use_until: datetime, 
             FinePrint("WEEKDAYS", f"仅限{zh}可用", "Valid on " + ", ".join(WEEKDAY_NAMES[d] for d in days))
         )
     if conditions.time_windows:
-        spans = [f"{a:%H:%M}–{b:%H:%M}" for a, b in conditions.time_windows]
-        lines.append(FinePrint("TIME_WINDOWS", "可用时段：" + "、".join(spans), "Valid " + ", ".join(spans)))
+        windows = [as_window(w) for w in conditions.time_windows]
+        zh = [f"{w.start:%H:%M}–{'次日' if w.next_day else ''}{w.end:%H:%M}" for w in windows]
+        en = [f"{w.start:%H:%M}–{w.end:%H:%M}{' (next day)' if w.next_day else ''}" for w in windows]
+        lines.append(FinePrint("TIME_WINDOWS", "可用时段：" + "、".join(zh), "Valid " + ", ".join(en)))
     if conditions.excluded_dates:
         dates = [str(d) for d in conditions.excluded_dates]
         lines.append(
@@ -152,14 +189,23 @@ def fine_print(conditions: Conditions, use_from: datetime, use_until: datetime, 
     return lines
 
 
-def _usable_at(conditions: Conditions, local: datetime) -> str | None:
-    if conditions.valid_weekdays and local.isoweekday() not in conditions.valid_weekdays:
+def _day_refusal(conditions: Conditions, day: date) -> str | None:
+    if conditions.valid_weekdays and day.isoweekday() not in conditions.valid_weekdays:
         return "Not valid on this weekday"
-    if local.date() in conditions.excluded_dates:
+    if day in conditions.excluded_dates:
         return "Not valid on this date"
-    if conditions.time_windows and not any(a <= local.time() < b for a, b in conditions.time_windows):
-        return "Not valid at this time of day"
     return None
+
+
+def _usable_at(conditions: Conditions, local: datetime) -> str | None:
+    if not conditions.time_windows:
+        return _day_refusal(conditions, local.date())
+    windows = [w for w in map(as_window, conditions.time_windows) if w.covers(local.time())]
+    if not windows:
+        return _day_refusal(conditions, local.date()) or "Not valid at this time of day"
+    # Usable when a window covering now belongs to a day the voucher is good on.
+    refusals = [_day_refusal(conditions, w.day_of(local)) for w in windows]
+    return None if None in refusals else refusals[0]
 
 
 async def _redeemed_here_before(restaurant_id: int, user_id: int, exclude_claim: int | None = None) -> bool:
