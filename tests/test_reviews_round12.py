@@ -149,3 +149,35 @@ async def test_a_diner_added_as_staff_without_asking_can_leave_and_review_again(
     )
     again = await gql(client, REMOVE_STAFF, {"r": restaurant, "u": critic_id}, critic)
     assert errors(again, "removeRestaurantStaff") == [("restaurantId", "FORBIDDEN")]  # no longer staff
+
+
+UPDATE_FIELDS = """mutation($r: ID!, $i: RestaurantUpdateInput!) { updateRestaurant(restaurantId: $r, input: $i) {
+  restaurant { address phone } errors { field code } } }"""
+
+
+async def test_address_and_phone_take_no_hidden_characters_and_the_phone_is_a_number(client):
+    owner, restaurant = await open_restaurant(client, *random_spot())
+    for given, field in (
+        ({"address": "春熙路\u202e号8"}, "address"),  # reads backwards on the page
+        ({"address": "春熙路\u200b8号"}, "address"),
+        ({"phone": "加微信 scam123 领红包"}, "phone"),  # 电话 is for dialling
+        ({"phone": "\u200b"}, "phone"),
+        ({"phone": "028\u00078666"}, "phone"),
+    ):
+        refused = await gql(client, UPDATE_FIELDS, {"r": restaurant, "i": given}, owner)
+        assert errors(refused, "updateRestaurant") == [(field, "INVALID")], given
+    for phone in ("028-8666 1234", "+86 138 0000 0000", "(028) 86661234", "400-820-8820转1", ""):
+        kept = await gql(client, UPDATE_FIELDS, {"r": restaurant, "i": {"phone": phone}}, owner)
+        assert kept["data"]["updateRestaurant"] == {
+            "restaurant": {"address": "解放碑", "phone": phone},
+            "errors": [],
+        }
+    spaced = await gql(client, UPDATE_FIELDS, {"r": restaurant, "i": {"address": "  春熙路 8 号 "}}, owner)
+    assert spaced["data"]["updateRestaurant"]["restaurant"]["address"] == "春熙路 8 号"
+    new = await gql(
+        client,
+        "mutation($i: RestaurantInput!) { createRestaurant(input: $i) { errors { field code } } }",
+        {"i": {"name": "新店", "lat": 30.6, "lng": 104.0, "phone": "微信 abc"}},
+        owner,
+    )
+    assert errors(new, "createRestaurant") == [("phone", "INVALID")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,6 +34,8 @@ from resolvers.search.index import reindex_restaurant
 
 RESTAURANT_KIND = "restaurant"
 MAX_PRICE_CENTS = 10_000_000  # ¥100,000: a typo guard, not a business rule
+# 028-8666 1234, +86 138 0000 0000, (028) 86661234, 400-820-8820转1; empty: no phone.
+PHONE = re.compile(r"(\+?\(?[0-9][0-9 ()-]*(?:(?:转|ext\.?|x) ?[0-9]+)?)?", re.IGNORECASE)
 
 
 @dataclass
@@ -69,10 +72,18 @@ def _check_restaurant(fields: RestaurantFields, collector: Collector, creating: 
         else:
             check_visible_text(name, "name", collector)
         fields.name = name
-    if fields.address is not None and len(fields.address) > 255:
-        collector.add("address", ErrorCode.TOO_LONG, "At most 255 characters")
-    if fields.phone is not None and len(fields.phone) > 32:
-        collector.add("phone", ErrorCode.TOO_LONG, "At most 32 characters")
+    if fields.address is not None:
+        fields.address = fields.address.strip()
+        if len(fields.address) > 255:
+            collector.add("address", ErrorCode.TOO_LONG, "At most 255 characters")
+        check_visible_text(fields.address, "address", collector)
+    if fields.phone is not None:
+        fields.phone = " ".join(fields.phone.split())
+        if len(fields.phone) > 32:
+            collector.add("phone", ErrorCode.TOO_LONG, "At most 32 characters")
+        elif not PHONE.fullmatch(fields.phone):  # a number to dial, not 加微信… or hidden characters
+            message = "A phone number: digits, spaces, + - ( ) and 转 before an extension"
+            collector.add("phone", ErrorCode.INVALID, message)
     if fields.cuisines is not None:
         fields.cuisines, unknown = known_tags(fields.cuisines, CUISINE_BY_NAME)  # sichuan or 川菜
         if unknown:
