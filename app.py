@@ -43,6 +43,17 @@ GC_GEN0_THRESHOLD = 20_000
 MAX_NOTIFICATION_BYTES = 64 * 1024  # WeChat Pay / Alipay notifications are a few KB
 
 
+def given_request_id(raw: bytes) -> str | None:
+    """A proxy's request id, when it is a plain ASCII token (letters, digits, '-' as in a UUID)
+    of at most 64 characters: it is echoed in a header and written to logs. Header bytes are
+    whatever the client sent: decoding them as UTF-8 made `\\xff` a 500, and str.isalnum()
+    took Chinese letters, echoed back as raw UTF-8 in a response header."""
+    text = raw.decode("latin-1")
+    if 0 < len(text) <= 64 and text.isascii() and text.replace("-", "").isalnum():
+        return text
+    return None
+
+
 class RequestIdMiddleware:
     """Pure ASGI: tag each request with an id (echoed as X-Request-Id) and time it."""
 
@@ -54,8 +65,7 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
-        incoming = headers.get(b"x-request-id", b"").decode()[:64]
-        request_id = incoming if incoming.isalnum() else os.urandom(8).hex()  # 16 hex digits
+        request_id = given_request_id(headers.get(b"x-request-id", b"")) or os.urandom(8).hex()  # 16 hex
         scope["request_id"] = request_id
         route = scope["path"] if scope["path"] in ("/graphql", "/healthz", "/readyz", "/metrics") else "other"
         started = time.perf_counter()
