@@ -418,6 +418,16 @@ class Query:
             await events.my_events(info.context, first, after), RestaurantEventNode.from_model
         )
 
+    @strawberry.field(
+        description="Meals you host or are part of (seated, offered a seat, waitlisted, asking to join): "
+        "those not over yet (under way included), soonest first, then past ones, latest first; "
+        "cancelled ones leave the list."
+    )
+    async def my_meals(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[SharedMealNode]:
+        return to_connection(await meals.my_meals(info.context, first, after), SharedMealNode.from_model)
+
     @strawberry.field(description="Your notifications, newest first.")
     async def notifications(
         self, info: Info, unread_only: bool = False, first: int | None = 20, after: str | None = None

@@ -176,3 +176,97 @@ async def test_a_meal_under_way_is_not_moved_by_a_proposed_time(client):
         "answerReservationRequest"
     ]
     assert confirmed["errors"] == [] and confirmed["request"]["meal"]["reservationStatus"] == "CONFIRMED"
+
+
+# ------------------------------------------------------------------ 5. my meals
+
+
+MY_MEALS = """query($f: Int, $a: String) { myMeals(first: $f, after: $a) {
+  totalCount edges { node { id myStatus phase } } pageInfo { hasNextPage endCursor } } }"""
+
+
+async def my_meals(client, token: str, first: int = 20, after: str | None = None) -> dict:
+    return (await gql(client, MY_MEALS, {"f": first, "a": after}, token))["data"]["myMeals"]
+
+
+async def test_my_meals_lists_the_tables_i_am_part_of_soonest_first_then_past_ones(client):
+    """A diner who joined tables (or waits at one) had no way back to them but old notifications
+    (events have myEvents). myMeals: the meals they host or are part of, those not over yet
+    (under way included) soonest first, then past ones latest first; not a meal they left, a
+    cancelled one, nor one whose host they blocked; paged across both parts."""
+    owner, restaurant = await open_restaurant(client, *random_spot())
+    me, _, _ = await register(client)
+    hosts, meals = [], []
+    for _ in range(6):
+        host, host_id, meal, _ = await host_meal(client, capacity=2, restaurant=restaurant)
+        hosts.append((host, host_id))
+        meals.append(meal)
+    now = datetime.now(UTC).replace(microsecond=0)
+    when = [
+        now + timedelta(days=3),
+        now + timedelta(days=1),
+        now - timedelta(hours=1),
+        now - timedelta(days=2),
+        now + timedelta(days=2),
+        now - timedelta(days=1),
+    ]
+    for meal in meals:
+        assert (await gql(client, JOIN, {"id": meal}, me))["data"]["joinSharedMeal"]["errors"] == []
+    # Full table: I wait at a seventh; and I host my own.
+    full_host, _, full, _ = await host_meal(client, capacity=2, restaurant=restaurant)
+    filler, _, _ = await register(client)
+    await gql(client, JOIN, {"id": full}, filler)
+    assert (await gql(client, JOIN, {"id": full}, me))["data"]["joinSharedMeal"]["status"] == "WAITLISTED"
+    _, _, hosted, _ = await host_meal(client, restaurant=restaurant)  # someone else's: not mine
+    body = await gql(
+        client,
+        "mutation($i: SharedMealInput!) { createSharedMeal(input: $i) { meal { id } errors { code } } }",
+        {"i": {"restaurantId": restaurant, "title": "我的局", "startsAt": at(100), "capacity": 4}},
+        me,
+    )
+    own = body["data"]["createSharedMeal"]["meal"]["id"]
+    # Left one, one cancelled by its host, one whose host I block: none of them listed.
+    left, cancelled, blocked = meals[4], meals[1], meals[5]
+    assert (
+        await gql(
+            client,
+            "mutation($id: ID!) { leaveSharedMeal(mealId: $id) { errors { code } } }",
+            {"id": left},
+            me,
+        )
+    )["data"]["leaveSharedMeal"]["errors"] == []
+    assert (await gql(client, CANCEL, {"id": cancelled}, hosts[1][0]))["data"]["cancelSharedMeal"][
+        "errors"
+    ] == []
+    for i, moment in enumerate(when):
+        await SharedMeal.filter(id=decode(meals[i], "SharedMeal", "id")).update(starts_at=moment)
+    # Yesterday's meal, completed: my seat there stands; blocking its host hides it all the same.
+    await SharedMeal.filter(id=decode(blocked, "SharedMeal", "id")).update(status="completed")
+    block = "mutation($id: ID!) { blockUser(userId: $id) { errors { code } } }"
+    assert (await gql(client, block, {"id": hosts[5][1]}, me))["data"]["blockUser"]["errors"] == []
+
+    listed = await my_meals(client, me)
+    got = [(e["node"]["id"], e["node"]["myStatus"], e["node"]["phase"]) for e in listed["edges"]]
+    assert got == [
+        (meals[2], "JOINED", "UNDER_WAY"),  # under way: not over yet, soonest first
+        (full, "WAITLISTED", "SCHEDULED"),  # in two days (host_meal's default time)
+        (meals[0], "JOINED", "SCHEDULED"),  # in three days
+        (own, "HOST", "SCHEDULED"),  # in 100 hours
+        (meals[3], "JOINED", "COMPLETED"),  # then past ones, latest first
+    ], got
+    assert listed["totalCount"] == 5 and listed["pageInfo"]["hasNextPage"] is False
+    assert blocked not in [m for m, _, _ in got] and hosted not in [m for m, _, _ in got]
+    # Paged two at a time, across the two parts, the same list.
+    seen, after = [], None
+    while True:
+        page = await my_meals(client, me, 2, after)
+        seen += [e["node"]["id"] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert seen == [m for m, _, _ in got]
+    # Signed out: UNAUTHENTICATED; someone new: nothing.
+    anonymous = await gql(client, MY_MEALS, {"f": 5}, expect_errors=True)
+    assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    fresh, _, _ = await register(client)
+    assert (await my_meals(client, fresh))["edges"] == []

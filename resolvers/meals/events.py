@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -326,41 +326,51 @@ UPCOMING, PAST = 0, 1
 
 async def my_events(ctx: Context, first: int | None, after: str | None) -> Page[RestaurantEvent]:
     """Events the viewer holds a place at and may still see: those not over yet by start time
-    (soonest first), then those over (latest first). The cursor carries which part it is in."""
+    (soonest first), then those over (latest first)."""
     viewer = ctx.require_viewer()
-    size = page_size(first)
     now = datetime.now(UTC)
     places = Subquery(EventRsvp.filter(user_id=viewer.id, going=True).values("event_id"))
     mine = RestaurantEvent.filter(visibility.events_q(), id__in=places, cancelled=False)
-    part, key = _my_events_cursor(after)
-    items: list[RestaurantEvent] = []
+    page = await upcoming_then_past(mine, Q(ends_at__gt=now), lambda e: e.ends_at > now, first, after)
+    ctx.loaders.prime(load_my_rsvps, {e.id: True for e in page.items}, viewer.id)
+    return page
+
+
+async def upcoming_then_past(
+    mine: QuerySet[Any], upcoming: Q, is_upcoming: Callable[[Any], bool], first: int | None, after: str | None
+) -> Page[Any]:
+    """The viewer's own list (their events, their meals): rows matching `upcoming` (`is_upcoming`
+    says the same of a row) by start time, soonest first, then the others, latest first. The
+    cursor carries which part it is in."""
+    size = page_size(first)
+    part, key = _two_part_cursor(after)
+    items: list[Any] = []
     more = False
     if part == UPCOMING:
-        upcoming = mine.filter(ends_at__gt=now)
+        coming = mine.filter(upcoming)
         if key is not None:
             moment, last = key
-            upcoming = upcoming.filter(Q(starts_at__gt=moment) | Q(starts_at=moment, id__gt=last))
-        rows = await upcoming.order_by("starts_at", "id").limit(size + 1)
+            coming = coming.filter(Q(starts_at__gt=moment) | Q(starts_at=moment, id__gt=last))
+        rows = await coming.order_by("starts_at", "id").limit(size + 1)
         items, more = rows[:size], len(rows) > size
         key = None
     if not more:
-        past = mine.filter(ends_at__lte=now)
+        past = mine.filter(~upcoming)
         if key is not None:
             moment, last = key
             past = past.filter(Q(starts_at__lt=moment) | Q(starts_at=moment, id__lt=last))
         left = size - len(items)
         rows = await past.order_by("-starts_at", "-id").limit(left + 1)
         items, more = items + rows[:left], len(rows) > left
-    ctx.loaders.prime(load_my_rsvps, {e.id: True for e in items}, viewer.id)
     return Page(
         items=items,
-        cursors=[encode_cursor([UPCOMING if e.ends_at > now else PAST, e.starts_at, e.id]) for e in items],
+        cursors=[encode_cursor([UPCOMING if is_upcoming(e) else PAST, e.starts_at, e.id]) for e in items],
         has_next_page=more,
         count=mine.count,
     )
 
 
-def _my_events_cursor(after: str | None) -> tuple[int, tuple[datetime, int] | None]:
+def _two_part_cursor(after: str | None) -> tuple[int, tuple[datetime, int] | None]:
     values = decode_cursor(after, 3)
     if values is None:
         return UPCOMING, None

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
+from tortoise.expressions import F, Q, Subquery
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
@@ -522,6 +522,32 @@ async def load_my_seats(viewer_id: int, keys: Sequence[int]) -> list[SeatStatus 
     rows = await MealSeat.filter(user_id=viewer_id, meal_id__in=list(keys))
     found = {r.meal_id: r.status for r in rows}
     return [found.get(k) for k in keys]
+
+
+async def my_meals(ctx: Context, first: int | None, after: str | None) -> Page[SharedMeal]:
+    """Meals the viewer hosts or is part of (seated, offered a seat, waiting, asking to join) and
+    may still see: those not over yet (under way included) soonest first, then those over, latest
+    first. Cancelled ones leave the list (their guests were told), as a cancelled event does."""
+    from resolvers.meals.events import upcoming_then_past
+    from resolvers.tables.meal_life import MEAL_LENGTH
+
+    viewer = ctx.require_viewer()
+    now = datetime.now(UTC)
+    seats = Subquery(
+        MealSeat.filter(user_id=viewer.id, status__in=list(visibility.MEMBER_SEATS)).values("meal_id")
+    )
+    hidden = sorted(await visibility.blocked(ctx))
+    mine = SharedMeal.filter(visibility.meals_q(), id__in=seats, status__not=MealStatus.CANCELLED)
+    if hidden:
+        mine = mine.exclude(host_id__in=hidden)
+    over = now - MEAL_LENGTH
+    return await upcoming_then_past(
+        mine,
+        Q(status=MealStatus.OPEN, starts_at__gt=over),
+        lambda m: m.status == MealStatus.OPEN and m.starts_at > over,
+        first,
+        after,
+    )
 
 
 async def meals_nearby(
