@@ -537,6 +537,10 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         # JSON logs: let uvicorn's loggers flow into the root JSON handler each worker sets up.
         log_config=None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
         timeout_graceful_shutdown=10,
+        # One WebSocket message is one operation, held to what HTTP allows a request body:
+        # uvicorn's default (16 MiB) let 60 unauthenticated sockets sending a 15 MB
+        # connection_init each push a worker past 1.1 GB, kept after they closed.
+        ws_max_size=settings.max_request_bytes,
         # TRUST_FORWARDED_FOR alone decides whose address a request has: uvicorn's own
         # proxy_headers (on by default, trusting loopback) would otherwise rewrite the client
         # from X-Forwarded-For before our code sees it. client_ip (schema/view.py) reads the

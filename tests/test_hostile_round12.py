@@ -11,10 +11,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import uuid
 
 import httpx
 import pytest
+from httpx_ws import WebSocketDisconnect, aconnect_ws
+
+from tests.servers import running_servers
 
 REGISTER = "mutation($i: RegisterInput!) { register(input: $i) { errors { code } } }"
 
@@ -49,7 +54,9 @@ async def _register_code(app, client_address: str, headers: list[tuple[str, str]
     ids=["not utf-8", "chinese", "too long", "space", "dashes only"],
 )
 async def test_a_hostile_request_id_header_is_replaced_not_a_500(client, given):
-    response = await client.post("/graphql", json={"query": "{ __typename }"}, headers=[(b"x-request-id", given)])
+    response = await client.post(
+        "/graphql", json={"query": "{ __typename }"}, headers=[(b"x-request-id", given)]
+    )
     assert response.status_code == 200, response.text
     assert response.json() == {"data": {"__typename": "Query"}}
     echoed = response.headers["x-request-id"]
@@ -60,3 +67,29 @@ async def test_a_proxys_uuid_request_id_is_kept(client):
     given = str(uuid.uuid4())
     response = await client.get("/healthz", headers={"X-Request-Id": given})
     assert response.headers["x-request-id"] == given
+
+
+# ------------------------------------------------------------------ WebSocket message size
+
+
+async def test_a_websocket_message_is_held_to_the_request_body_limit(settings, app):
+    """A real `serve`: one message past MAX_REQUEST_BYTES closes the socket (1009, message too
+    big) before it is decoded; an ordinary connection_init is still answered."""
+    with running_servers(settings, 1, extra_env={"MAX_REQUEST_BYTES": "65536"}, shared_redis=False) as (url,):
+        ws_url = url.replace("http://", "ws://") + "/graphql"
+        async with httpx.AsyncClient(timeout=30) as http:
+            async with aconnect_ws(
+                ws_url, http, subprotocols=["graphql-transport-ws"], max_message_size_bytes=2**24
+            ) as ws:
+                await ws.send_text(json.dumps({"type": "connection_init", "payload": {"x": "饭" * 300_000}}))
+                with pytest.raises(WebSocketDisconnect) as closed:
+                    await asyncio.wait_for(ws.receive_text(), 15)
+            assert closed.value.code == 1009
+            async with aconnect_ws(ws_url, http, subprotocols=["graphql-transport-ws"]) as ws:
+                await ws.send_text(
+                    json.dumps({"type": "connection_init", "payload": {"authorization": "Bearer x"}})
+                )
+                with pytest.raises(WebSocketDisconnect) as refused:
+                    await asyncio.wait_for(ws.receive_text(), 15)
+            assert refused.value.code == 4403  # the usual answer to a bad token: the socket was read
+            assert (await http.get(f"{url}/healthz")).status_code == 200
