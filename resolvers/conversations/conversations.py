@@ -21,6 +21,7 @@ from models.meals import MealStatus, SharedMeal
 from resolvers import visibility
 from resolvers.accounts.accounts import write_limit
 from resolvers.conversations import members
+from resolvers.notifications import inbox
 from resolvers.reviews.photos import usable_photos
 
 TOPIC = "message"
@@ -103,18 +104,53 @@ async def send(ctx: Context, conversation_id: int, body: str, photo_id: int | No
                 conversation_id=conversation_id, sender_id=viewer.id, body=body, photo_id=photo_id
             )
             await Conversation.filter(id=conversation_id).update(last_message_at=now)
-            # The sender has read their own message (only ever moves forward).
+            # The sender has read their own message (only ever moves forward), and their notices.
             await ConversationMember.filter(id=member.id, last_read_id__lt=message.id).update(
                 last_read_id=message.id
             )
+            await inbox.mark_subject_read(viewer.id, ("Conversation", conversation_id))
+            told = await _tell_members(ctx, viewer, conversation_id)
     except IntegrityError:
         raise UserInputError(ErrorCode.DUPLICATE, "This photo is already on a message", "photoId") from None
+    await inbox.announce(ctx, told)
     active = await ConversationMember.filter(conversation_id=conversation_id, active=True).values_list(
         "user_id", flat=True
     )
     for user_id in active:
         await pubsub.publish(ctx.services, TOPIC, user_id, {"messageId": message.id})
     return message
+
+
+async def _tell_members(ctx: Context, sender: User, conversation_id: int) -> list[int]:
+    """The `message` notice (and its push) for each other active member who reads the message
+    (not blocked either way with the sender): one per conversation until they read it, keyed by
+    their read mark, so a burst of messages, or messages sent at the same moment, buzz once.
+    No message text in it: the notice outlives a message moderation hides."""
+    hidden = await visibility.blocked(ctx)
+    readers = await ConversationMember.filter(conversation_id=conversation_id, active=True).exclude(
+        user_id=sender.id
+    )
+    conversation = await Conversation.get(id=conversation_id)
+    text = f"{sender.display_name} 给你发了新消息"
+    if conversation.meal_id is not None:
+        title = await SharedMeal.filter(id=conversation.meal_id).first().values_list("title", flat=True)
+        text = f"{sender.display_name} 在饭局「{title or ''}」里发了新消息"
+    told: list[int] = []
+    for reader in readers:
+        if reader.user_id in hidden:
+            continue
+        rows = await inbox.notify(
+            ctx,
+            [reader.user_id],
+            "message",
+            text,
+            conversation.meal_id,
+            actor_id=sender.id,
+            subject=("Conversation", conversation_id),
+            dedupe_key=f"message:{conversation_id}:{reader.user_id}:{reader.last_read_id}",
+        )
+        told.extend(row.user_id for row in rows)
+    return told
 
 
 async def history(
@@ -161,6 +197,7 @@ async def mark_read(ctx: Context, conversation_id: int) -> Conversation:
         await ConversationMember.filter(id=member.id, last_read_id__lt=newest.id).update(
             last_read_id=newest.id
         )
+    await inbox.mark_subject_read(member.user_id, ("Conversation", conversation_id))  # its notices too
     ctx.loaders = Loaders()  # the payload reads the membership as it is now
     return await Conversation.get(id=conversation_id)
 

@@ -1,0 +1,82 @@
+"""Round 12 of the social journeys: what diners saw go wrong, through the real endpoint."""
+
+from __future__ import annotations
+
+from tests.helpers import gql, register
+from tests.test_conversations import MEAL_CONVERSATION, READ, meal_with_guest, pair, say
+
+NOTES = (
+    "{ unreadNotificationCount notifications { edges { node { id kind message read "
+    "actor { displayName } subject { __typename id } } } } }"
+)
+
+
+async def notes(client, token: str) -> dict:
+    return (await gql(client, NOTES, token=token))["data"]
+
+
+async def message_notes(client, token: str) -> list[dict]:
+    """The `message` notices of the reader, newest first."""
+    got = await notes(client, token)
+    return [e["node"] for e in got["notifications"]["edges"] if e["node"]["kind"] == "message"]
+
+
+async def test_a_new_message_tells_the_other_once_until_they_read_it(client):
+    """A chat message was never a notice (the `message` kind was listed in the settings but
+    never sent): a phone never buzzed for one. Now the other person gets one notice (and push)
+    per conversation until they read it: a burst of messages tells them once."""
+    a, _, b, _, conversation = await pair(client)
+    before = (await notes(client, b))["unreadNotificationCount"]
+    for text in ("在吗？", "周五吃火锅 🌶️", "七点春熙路见"):
+        assert (await say(client, a, conversation, text))["errors"] == []
+    assert (await notes(client, b))["unreadNotificationCount"] == before + 1
+    [note] = await message_notes(client, b)
+    assert note["kind"] == "message" and note["actor"] == {"displayName": "阿丽"} and not note["read"]
+    assert note["message"] == "阿丽 给你发了新消息" and "火锅" not in note["message"]
+    assert note["subject"] == {"__typename": "Conversation", "id": conversation}
+    assert await message_notes(client, a) == []  # never told of one's own
+
+    # Reading the conversation reads its notice; the next message tells them again.
+    assert (await gql(client, READ, {"c": conversation}, b))["data"]["markConversationRead"]["errors"] == []
+    assert [n["read"] for n in await message_notes(client, b)] == [True]
+    await say(client, a, conversation, "到了吗")
+    assert [n["read"] for n in await message_notes(client, b)] == [False, True]
+
+    # Answering is reading: the reply marks B's notice read and tells A once.
+    await say(client, b, conversation, "马上到")
+    await say(client, b, conversation, "等我")
+    assert [n["read"] for n in await message_notes(client, b)] == [True, True]
+    assert [n["message"] for n in await message_notes(client, a)] == ["小波 给你发了新消息"]
+
+
+async def test_a_meal_group_message_names_the_meal_and_skips_who_blocked_the_sender(client):
+    host, guest, meal, _ = await meal_with_guest(client)
+    other, _, _ = await register(client, name="二号客人")
+    guest_id = (await gql(client, "{ me { id } }", token=guest))["data"]["me"]["id"]
+    await gql(client, "mutation($m: ID!) { joinSharedMeal(mealId: $m) { status } }", {"m": meal}, other)
+    blocked = await gql(
+        client, "mutation($u: ID!) { blockUser(userId: $u) { errors { code } } }", {"u": guest_id}, other
+    )
+    assert blocked["data"]["blockUser"]["errors"] == []
+    group = (await gql(client, MEAL_CONVERSATION, {"m": meal}, host))["data"]["mealConversation"]["id"]
+    assert (await say(client, guest, group, "我到了"))["errors"] == []
+    assert [n["message"] for n in await message_notes(client, host)] == ["客人 在饭局「火锅局」里发了新消息"]
+    assert await message_notes(client, other) == []  # blocked the sender: reads nothing of theirs
+
+
+async def test_message_notices_follow_the_preference(client):
+    """`setNotificationPreference(kind: "message", inApp: false)` now means something."""
+    a, _, b, _, conversation = await pair(client)
+    off = await gql(
+        client,
+        'mutation { setNotificationPreference(kind: "message", inApp: false) { errors { code } } }',
+        token=b,
+    )
+    assert off["data"]["setNotificationPreference"]["errors"] == []
+    await say(client, a, conversation, "你好")
+    assert await message_notes(client, b) == []
+
+
+async def test_new_diner_without_messages_has_no_notices(client):
+    token, _, _ = await register(client, name="新人")
+    assert await notes(client, token) == {"unreadNotificationCount": 0, "notifications": {"edges": []}}
