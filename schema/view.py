@@ -11,6 +11,7 @@ goes through strawberry's `run` as before; both give the same answers, errors an
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from typing import Any
 
@@ -83,11 +84,31 @@ def request_data(data: dict[str, Any]) -> GraphQLRequestData:
 
 def client_ip(request: Request | WebSocket, trust_forwarded: bool) -> str:
     """The caller's address for per-IP limits. X-Forwarded-For is only believed behind our own
-    proxy (TRUST_FORWARDED_FOR=true): otherwise anyone could pick a fresh address per request."""
-    forwarded = request.headers.get("x-forwarded-for") if trust_forwarded else None
+    proxy (TRUST_FORWARDED_FOR=true): otherwise anyone could pick a fresh address per request.
+    The address our proxy saw is the last one of every X-Forwarded-For line taken together (a
+    proxy such as HAProxy adds its own line below the client's: the first line alone was the
+    client's pick). An IPv6 address counts as its /64, the block one subscriber holds."""
+    forwarded = request.headers.getlist("x-forwarded-for") if trust_forwarded else None
     if forwarded:
-        return forwarded.split(",")[-1].strip()  # the address our proxy saw, not what the client claims
-    return request.client.host if request.client else "unknown"
+        address = ",".join(forwarded).split(",")[-1].strip()
+    else:
+        address = request.client.host if request.client else "unknown"
+    return address_bucket(address)
+
+
+def address_bucket(address: str) -> str:
+    """Whom a per-address budget counts: an IPv4 address itself, an IPv6 address its /64 (one
+    phone or home line gets a whole /64 and could otherwise take a fresh budget per request);
+    an IPv4-mapped IPv6 address is its IPv4 address."""
+    if ":" not in address:
+        return address
+    try:
+        parsed = ipaddress.IPv6Address(address.strip("[]").partition("%")[0])
+    except ValueError:
+        return address[:64]
+    if parsed.ipv4_mapped is not None:
+        return str(parsed.ipv4_mapped)
+    return str(ipaddress.IPv6Network((parsed, 64), strict=False))
 
 
 class GraphQLEndpoint(GraphQL):

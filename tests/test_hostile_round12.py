@@ -19,6 +19,7 @@ import httpx
 import pytest
 from httpx_ws import WebSocketDisconnect, aconnect_ws
 
+from tests.conftest import override_settings
 from tests.servers import running_servers
 
 REGISTER = "mutation($i: RegisterInput!) { register(input: $i) { errors { code } } }"
@@ -67,6 +68,64 @@ async def test_a_proxys_uuid_request_id_is_kept(client):
     given = str(uuid.uuid4())
     response = await client.get("/healthz", headers={"X-Request-Id": given})
     assert response.headers["x-request-id"] == given
+
+
+# ------------------------------------------------------------------ per-address budgets
+
+
+async def test_rotating_the_low_bits_of_an_ipv6_address_buys_no_fresh_budget(app, services):
+    prefix = f"2001:db8:{uuid.uuid4().int % 65535:x}:1"
+    with override_settings(services, rate_limit_registrations_per_hour=2):
+        codes = [await _register_code(app, f"{prefix}::{n:x}") for n in range(1, 5)]
+        # another subscriber (another /64) has its own budget
+        other = await _register_code(app, f"2001:db8:{uuid.uuid4().int % 65535:x}:2::1")
+    assert codes == [[], [], ["RATE_LIMITED"], ["RATE_LIMITED"]]
+    assert other == []
+
+
+async def test_an_ipv4_mapped_address_counts_as_the_ipv4_address(app, services):
+    address = f"192.0.2.{uuid.uuid4().int % 250 + 1}"
+    with override_settings(services, rate_limit_registrations_per_hour=2):
+        codes = [
+            await _register_code(app, address),
+            await _register_code(app, f"::ffff:{address}"),
+            await _register_code(app, address),
+        ]
+    assert codes == [[], [], ["RATE_LIMITED"]]
+
+
+async def test_the_client_cannot_pick_its_address_with_its_own_forwarded_for_line(app, services):
+    """Behind a proxy that adds its own X-Forwarded-For line (HAProxy's `option forwardfor`)
+    below the client's, the proxy's line is the one that counts, not the first."""
+    proxy_saw = f"203.0.113.{uuid.uuid4().int % 250 + 1}"
+    with override_settings(services, trust_forwarded_for=True, rate_limit_registrations_per_hour=2):
+        codes = [
+            await _register_code(
+                app,
+                "10.0.0.2",
+                [("X-Forwarded-For", f"198.51.100.{n}"), ("X-Forwarded-For", proxy_saw)],
+            )
+            for n in range(1, 5)
+        ]
+        # one merged line (nginx's $proxy_add_x_forwarded_for) reads the same
+        merged = await _register_code(app, "10.0.0.2", [("X-Forwarded-For", f"198.51.100.9, {proxy_saw}")])
+    assert codes == [[], [], ["RATE_LIMITED"], ["RATE_LIMITED"]]
+    assert merged == ["RATE_LIMITED"]
+
+
+async def test_sign_ins_from_one_ipv6_block_share_one_budget(app, services):
+    prefix = f"2001:db8:{uuid.uuid4().int % 65535:x}:7"
+    query = 'mutation($e: String!) { login(email: $e, password: "wrong password 1") { errors { code } } }'
+    codes = []
+    with override_settings(services, rate_limit_logins_per_minute=1):  # 3 attempts a minute
+        for n in range(1, 6):
+            transport = httpx.ASGITransport(app=app, client=(f"{prefix}::{n}", 4321))
+            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+                email = f"nobody-{uuid.uuid4().hex[:8]}@example.com"
+                response = await http.post("/graphql", json={"query": query, "variables": {"e": email}})
+            codes.append([e["code"] for e in response.json()["data"]["login"]["errors"]])
+    assert codes[:3] == [["INVALID_CREDENTIALS"]] * 3
+    assert codes[3:] == [["RATE_LIMITED"]] * 2
 
 
 # ------------------------------------------------------------------ WebSocket message size
