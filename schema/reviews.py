@@ -236,3 +236,8 @@ class Mutation:
     async def vote_review_helpful(self, info: Info, review_id: strawberry.ID) -> ReviewPayload:
         row = await reviews.vote_helpful(info.context, decode(review_id, "Review", "reviewId"))
         return ReviewPayload(review=ReviewNode.from_model(row))
+
+    @payload_mutation(description="取消有用: take back your helpful vote (NOT_FOUND if you gave none).")
+    async def unvote_review_helpful(self, info: Info, review_id: strawberry.ID) -> ReviewPayload:
+        row = await reviews.unvote_helpful(info.context, decode(review_id, "Review", "reviewId"))
+        return ReviewPayload(review=ReviewNode.from_model(row))

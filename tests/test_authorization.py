@@ -271,6 +271,10 @@ def mutation_cases(w: World) -> dict[str, tuple[str, dict]]:
             "mutation($r: ID!) { voteReviewHelpful(reviewId: $r) { ERR } }",
             {"r": "own-review"},
         ),
+        "unvoteReviewHelpful": (
+            "mutation($r: ID!) { unvoteReviewHelpful(reviewId: $r) { ERR } }",
+            {"r": "own-review"},
+        ),
         "createSharedMeal": (
             'mutation($r: ID!) { createSharedMeal(input: {restaurantId: $r, title: "x", startsAt: "2020-01-01T00:00:00+08:00", capacity: 3}) { ERR } }',
             {"r": w.restaurant},

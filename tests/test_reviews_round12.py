@@ -181,3 +181,39 @@ async def test_address_and_phone_take_no_hidden_characters_and_the_phone_is_a_nu
         owner,
     )
     assert errors(new, "createRestaurant") == [("phone", "INVALID")]
+
+
+UNVOTE = """mutation($r: ID!) { unvoteReviewHelpful(reviewId: $r) {
+  review { helpfulCount votedHelpfulByMe } errors { field code } } }"""
+VOTED = "query($id: ID!) { node(id: $id) { ... on Review { helpfulCount votedHelpfulByMe } } }"
+NOTES = "{ notifications { edges { node { kind } } } }"
+
+
+async def test_a_diner_takes_back_a_helpful_vote_and_the_author_is_told_once(client):
+    owner, restaurant = await open_restaurant(client, *random_spot())
+    dish = await add_dish(client, owner, restaurant)
+    author, _, _ = await register(client)
+    rid = (await review(client, author, dish, 4, body="汤底浓郁"))["id"]
+    voter, _, _ = await register(client)
+    never = await gql(client, UNVOTE, {"r": rid}, voter)
+    assert errors(never, "unvoteReviewHelpful") == [("reviewId", "NOT_FOUND")]
+
+    assert errors(await gql(client, VOTE, {"r": rid}, voter), "voteReviewHelpful") == []
+    back = await gql(client, UNVOTE, {"r": rid}, voter)  # 取消有用: tapped by mistake
+    assert back["data"]["unvoteReviewHelpful"] == {
+        "review": {"helpfulCount": 0, "votedHelpfulByMe": False},
+        "errors": [],
+    }
+    again = await gql(client, VOTE, {"r": rid}, voter)
+    assert again["data"]["voteReviewHelpful"] == {"review": {"helpfulCount": 1}, "errors": []}
+    raced = await asyncio.gather(*[gql(client, UNVOTE, {"r": rid}, voter) for _ in range(5)])
+    assert sorted(len(r["data"]["unvoteReviewHelpful"]["errors"]) for r in raced) == [0, 1, 1, 1, 1]
+    assert (await gql(client, VOTED, {"id": rid}, voter))["data"]["node"] == {
+        "helpfulCount": 0,
+        "votedHelpfulByMe": False,
+    }
+    notes = (await gql(client, NOTES, token=author))["data"]["notifications"]["edges"]
+    assert [n["node"]["kind"] for n in notes] == ["helpful_vote"]  # voting twice told the author once
+    anonymous = await gql(client, UNVOTE, {"r": rid}, expect_errors=True)
+    assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+

@@ -212,12 +212,32 @@ async def vote_helpful(ctx: Context, review_id: int) -> Review:
             await inbox.notify(
                 ctx, [review.author_id], "helpful_vote", f"{viewer.display_name} 觉得你的点评有用",
                 actor_id=viewer.id, subject=("Review", review.id),
+                dedupe_key=f"helpful_vote:{review.id}:{viewer.id}",  # voting again after 取消: told once
             )
     except IntegrityError:
         if not await HelpfulVote.exists(review_id=review.id, user_id=viewer.id):
             raise gone from None
         raise UserInputError(ErrorCode.ALREADY_VOTED, "You already found this helpful", "reviewId") from None
     await inbox.announce(ctx, [review.author_id])
+    return await _still_there(review.id)
+
+
+async def unvote_helpful(ctx: Context, review_id: int) -> Review:
+    """Take back a helpful vote (取消有用): the vote goes and, if it was counted, the count with it."""
+    viewer = await write_limit(ctx, "vote")
+    review = await visibility.get(ctx, Review, review_id)
+    if review is None:
+        raise UserInputError(ErrorCode.NOT_FOUND, "No such review", "reviewId")
+    async with in_transaction("default"):
+        # The voter's row first, as a vote and a withdrawal take it: a vote made (or left) while
+        # withdrawn is not in the count, so taking it back moves nothing.
+        withdrawn = await withdrawal.lock_author(viewer.id)
+        if not await HelpfulVote.filter(review_id=review.id, user_id=viewer.id).delete():
+            raise UserInputError(ErrorCode.NOT_FOUND, "You haven't voted for this review", "reviewId")
+        if not withdrawn:
+            await update_returning(
+                "reviews", "helpful_count = helpful_count - 1", "id = ?", [review.id], "id"
+            )
     return await _still_there(review.id)
 
 
