@@ -217,3 +217,23 @@ async def test_a_diner_takes_back_a_helpful_vote_and_the_author_is_told_once(cli
     anonymous = await gql(client, UNVOTE, {"r": rid}, expect_errors=True)
     assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
+
+HOURS = """mutation($r: ID!, $i: OpeningHoursInput!) { setOpeningHours(restaurantId: $r, input: $i) {
+  restaurant { openingHours { specials { date note ranges { opens closes } } } } errors { field code } } }"""
+
+
+async def test_a_special_day_given_twice_is_refused_not_silently_merged(client):
+    owner, restaurant = await open_restaurant(client, *random_spot())
+    twice = {
+        "specials": [
+            {"date": "2030-02-10", "ranges": [], "note": "春节休息"},
+            {"date": "2030-02-11", "ranges": [{"opens": "11:00", "closes": "14:00"}]},
+            {"date": "2030-02-10", "ranges": [{"opens": "10:00", "closes": "12:00"}], "note": "照常营业"},
+        ]
+    }
+    refused = await gql(client, HOURS, {"r": restaurant, "i": twice}, owner)
+    assert errors(refused, "setOpeningHours") == [("specials.2.date", "DUPLICATE")]
+    assert twice["specials"].pop(2)
+    kept = await gql(client, HOURS, {"r": restaurant, "i": twice}, owner)
+    specials = kept["data"]["setOpeningHours"]["restaurant"]["openingHours"]["specials"]
+    assert [(s["date"], s["note"]) for s in specials] == [("2030-02-10", "春节休息"), ("2030-02-11", "")]

@@ -151,9 +151,13 @@ def check_hours(
     days: dict[str, dict] = {}
     if len(specials) > MAX_SPECIAL_DAYS:
         collector.add("specials", ErrorCode.OUT_OF_RANGE, f"At most {MAX_SPECIAL_DAYS} special days")
+    first_of: dict[date, int] = {}  # each date's first entry: a second one would silently win
     for i, s in enumerate(specials[:MAX_SPECIAL_DAYS]):
         field = f"specials.{i}"
         check_in_window(s.day, f"{field}.date", collector)
+        if (earlier := first_of.setdefault(s.day, i)) != i:
+            message = f"{s.day.isoformat()} is already given (specials.{earlier}): one entry a day"
+            collector.add(f"{field}.date", ErrorCode.DUPLICATE, message)
         if len(s.note) > MAX_NOTE:
             collector.add(f"{field}.note", ErrorCode.TOO_LONG, f"Notes are at most {MAX_NOTE} characters")
         check_visible_text(s.note, f"{field}.note", collector)
