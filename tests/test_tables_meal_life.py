@@ -111,7 +111,7 @@ async def test_check_in_by_staff_or_voucher_then_private_ratings_once(client):
     assert (await gql(client, REDEEM, {"c": code}, owner))["data"]["redeemVoucher"]["errors"] == []
     # Ratings wait for the end; then once, only for seated guests, known tags only.
     early = (await gql(client, RATE, {"m": meal, "t": True}, guest))["data"]["rateMeal"]
-    assert early["errors"] == [{"field": "mealId", "code": "TOO_LATE"}]
+    assert early["errors"] == [{"field": "mealId", "code": "TOO_EARLY"}]
     await started(meal, 4)
     bad = [
         ({"m": meal, "t": True}, stranger, "NOT_FOUND"),

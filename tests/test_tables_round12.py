@@ -17,6 +17,9 @@ from tests.test_meals import CANCEL, JOIN, RESERVE, host_meal
 from tests.test_tables_journeys import local, notes, zone_of
 from tests.test_tables_polls import CREATE, VOTE, a_table
 
+ANSWER_JOIN = """mutation($m: ID!, $u: ID!, $a: Boolean!) {
+  answerJoinRequest(mealId: $m, userId: $u, approve: $a) { status errors { code } } }"""
+JOIN_WHY = "mutation($id: ID!) { joinSharedMeal(mealId: $id) { status errors { field code message } } }"
 MEAL_TIME = "query($id: ID!) { sharedMeal(id: $id) { startsAt reservationStatus } }"
 
 
@@ -270,3 +273,46 @@ async def test_my_meals_lists_the_tables_i_am_part_of_soonest_first_then_past_on
     assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     fresh, _, _ = await register(client)
     assert (await my_meals(client, fresh))["edges"] == []
+
+
+# ------------------------------------------------------------------ 6. words and codes that say what happened
+
+
+async def test_rating_too_soon_is_too_early_and_join_answers_read_as_what_happened(client):
+    """Rating a meal still to come or under way answered TOO_LATE (it is too early: the rating
+    opens at the end), a cancelled one TOO_LATE too (now CANCELLED). A diner whose request the host
+    declined was told on rejoining "The host removed you", and the answers to a join request read
+    未通过：「周五火锅局」; now they say whose request and what became of it."""
+    host, _, meal, _ = await host_meal(client, capacity=2, approvalRequired=True)
+    guests = [await register(client) for _ in range(3)]
+    for token, _, _ in guests:
+        assert (await gql(client, JOIN, {"id": meal}, token))["data"]["joinSharedMeal"]["status"] == "PENDING"
+    (seated, seated_id, _), (waiting, waiting_id, _), (declined, declined_id, _) = guests
+    for user, approve in ((seated_id, True), (waiting_id, True), (declined_id, False)):
+        body = await gql(client, ANSWER_JOIN, {"m": meal, "u": user, "a": approve}, host)
+        assert body["data"]["answerJoinRequest"]["errors"] == []
+    told = {
+        token: [n["message"] for n in await notes(client, token) if n["kind"].startswith("join_")]
+        for token, _, _ in guests
+    }
+    assert told == {
+        seated: ["你加入「周五火锅局」的申请已通过，你已入座"],
+        waiting: ["你加入「周五火锅局」的申请已通过，目前满座，你在候补名单上"],
+        declined: ["你加入「周五火锅局」的申请未通过"],
+    }
+    again = (await gql(client, JOIN_WHY, {"id": meal}, declined))["data"]["joinSharedMeal"]["errors"]
+    assert again == [
+        {"field": "mealId", "code": "FORBIDDEN", "message": "The host declined your request to join"}
+    ]
+
+    rate = "mutation($m: ID!) { rateMeal(mealId: $m, thumbsUp: true) { rated errors { field code } } }"
+    early = (await gql(client, rate, {"m": meal}, seated))["data"]["rateMeal"]
+    assert early == {"rated": False, "errors": [{"field": "mealId", "code": "TOO_EARLY"}]}
+    await SharedMeal.filter(id=decode(meal, "SharedMeal", "id")).update(
+        starts_at=datetime.now(UTC) - timedelta(hours=1)
+    )
+    under_way = (await gql(client, rate, {"m": meal}, seated))["data"]["rateMeal"]
+    assert under_way["errors"] == [{"field": "mealId", "code": "TOO_EARLY"}]
+    await SharedMeal.filter(id=decode(meal, "SharedMeal", "id")).update(status="cancelled")
+    cancelled = (await gql(client, rate, {"m": meal}, seated))["data"]["rateMeal"]
+    assert cancelled["errors"] == [{"field": "mealId", "code": "CANCELLED"}]

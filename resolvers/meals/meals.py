@@ -157,8 +157,10 @@ async def join_meal(ctx: Context, meal_id: int) -> tuple[SeatStatus, SharedMeal]
                 raise UserInputError(
                     ErrorCode.ALREADY_JOINED, f"You are already {existing.status.value}", "mealId"
                 )
-            if existing and existing.status in (SeatStatus.REMOVED, SeatStatus.DECLINED):
+            if existing and existing.status == SeatStatus.REMOVED:
                 raise UserInputError(ErrorCode.FORBIDDEN, "The host removed you from this meal", "mealId")
+            if existing and existing.status == SeatStatus.DECLINED:
+                raise UserInputError(ErrorCode.FORBIDDEN, "The host declined your request to join", "mealId")
             if meal.approval_required:
                 status = SeatStatus.PENDING
             else:
@@ -344,13 +346,17 @@ async def answer_join(ctx: Context, meal_id: int, user_id: int, approve: bool) -
         )
         if not answered:
             raise UserInputError(ErrorCode.NOT_FOUND, "No pending request from this diner", "userId")
-        word = {
-            "joined": "已通过，你已加入",
-            "waitlisted": "已通过，你在候补名单上：",
-            "declined": "未通过：",
+        outcome = {
+            "joined": "已通过，你已入座",
+            "waitlisted": "已通过，目前满座，你在候补名单上",
+            "declined": "未通过",
         }
         await notifications.notify(
-            ctx, [user_id], f"join_{status.value}", f"{word[status.value]}「{meal.title}」", meal.id
+            ctx,
+            [user_id],
+            f"join_{status.value}",
+            f"你加入「{meal.title}」的申请{outcome[status.value]}",
+            meal.id,
         )
     await _changed(ctx, meal.id, "answered")
     await notifications.announce(ctx, [user_id])

@@ -240,8 +240,10 @@ async def rate(
     )
     if meal is None or viewer.id not in on_record:
         raise UserInputError(ErrorCode.NOT_FOUND, "No such meal of yours", "mealId")
-    if phase(meal) != "completed":
-        raise UserInputError(ErrorCode.TOO_LATE, "Rate the meal once it is over", "mealId")
+    if phase(meal) == "cancelled":
+        raise UserInputError(ErrorCode.CANCELLED, "This meal was cancelled", "mealId")
+    if phase(meal) != "completed":  # still to come or under way: the rating opens at its end
+        raise UserInputError(ErrorCode.TOO_EARLY, "Rate the meal once it is over", "mealId")
     absent = await no_shows_at(meal_id) if meal.status == MealStatus.OPEN else set()
     seated = {u for u, status in on_record.items() if status in SEATED and u not in absent}
     if viewer.id not in seated:
