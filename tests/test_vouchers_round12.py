@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from models.deals import Claim
 from resolvers.deals import voucher_life
+from schema.ids import decode
 from tests.helpers import gql, open_restaurant, random_spot, register
-from tests.test_deals import a_deal, claim, code_of, deal_input
+from tests.test_deals import REFUND, a_deal, claim, code_of, deal_input, iso
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CHECK = "query($c: String!) { voucherCheck(code: $c) { usable problem { code } claim { status } } }"
@@ -160,3 +162,34 @@ async def test_a_late_night_window_runs_past_midnight_and_belongs_to_the_day_it_
         assert made["data"]["createDeal"]["errors"] == [
             {"field": "conditions.timeWindows", "code": "INVALID_TIME_RANGE"}
         ]
+
+
+INSIGHTS = """
+query($r: ID!, $from: DateTime!, $to: DateTime!) { restaurantInsights(restaurantId: $r, from: $from, to: $to) {
+  funnel { views claims redemptions } bySource { type claims redemptions } } }
+"""
+
+
+async def test_vouchers_that_lapsed_unused_still_count_as_claimed_in_the_funnel(client, services):
+    # The funnel counted only issued and redeemed claims: of two vouchers sold, one used and one
+    # left to expire, it said 1 claimed → 1 redeemed, as if every buyer had come (核销率 100 %).
+    owner, restaurant, deal = await a_deal(client, priceCents=0)
+    came, _, _ = await register(client)
+    lapsed, _, _ = await register(client)
+    returned, _, _ = await register(client)
+    used = code_of(await claim(client, came, deal))
+    assert (await gql(client, REDEEM, {"c": used}, owner))["data"]["redeemVoucher"]["errors"] == []
+    forgotten = await claim(client, lapsed, deal)
+    await Claim.filter(id=decode(forgotten["claim"]["id"], "Claim", "id")).update(
+        valid_until=datetime.now(UTC) - timedelta(seconds=1)  # time travel: its use window ended
+    )
+    await voucher_life.expire_vouchers(services)
+    given_back = await claim(client, returned, deal)
+    assert (await gql(client, REFUND, {"c": given_back["claim"]["id"]}, returned))["data"]["refundClaim"][
+        "errors"
+    ] == []
+    window = {"r": restaurant, "from": iso(timedelta(hours=-1)), "to": iso(timedelta(hours=1))}
+    insights = (await gql(client, INSIGHTS, window, owner))["data"]["restaurantInsights"]
+    # Sold 2 (the returned one is not a sale), used 1.
+    assert insights["funnel"] == {"views": 2, "claims": 2, "redemptions": 1}
+    assert insights["bySource"] == [{"type": "DIRECT", "claims": 2, "redemptions": 1}]

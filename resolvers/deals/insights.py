@@ -2,8 +2,9 @@
 
 Definitions (all over [from, to), staff of the restaurant only):
 - views: deal views recorded, plus one for each claim its claimer has no recorded view for
-  (see `_unseen_claims`), so views >= claims in total and per source; claims: claims made
-  (stock-holding or later refunded/expired excluded: only ISSUED or REDEEMED count);
+  (see `_unseen_claims`), so views >= claims in total and per source; claims: vouchers bought
+  (ISSUED, REDEEMED, or EXPIRED unused: a voucher that lapsed was still sold, and the drop-off
+  to redemptions must show it; unpaid, cancelled and refunded ones excluded);
   redemptions: vouchers redeemed in the range.
 - bySource: the same three numbers per attribution source (DIRECT when none).
 - averageTicketCents: mean bill per table (客单价) of redemptions that recorded one above zero;
@@ -34,6 +35,9 @@ from resolvers.deals.deals import VIEW_WINDOW_SECONDS
 from resolvers.restaurants.access import require_staff
 
 MAX_RANGE_DAYS = 366
+# Vouchers that count as claimed in the funnel: issued, used, or lapsed unused (核销率 is
+# redemptions over these; leaving the expired out showed every buyer as having come).
+SOLD = (ClaimStatus.ISSUED, ClaimStatus.REDEEMED, ClaimStatus.EXPIRED)
 MIN_RATE_SPAN = timedelta(days=7)  # visitsPerCustomerPerWeek never extrapolates a shorter range
 
 
@@ -124,7 +128,7 @@ async def restaurant_insights(ctx: Context, restaurant_id: int, start: datetime,
             deal__restaurant_id=restaurant_id,
             created_at__gte=start,
             created_at__lt=end,
-            status__in=[ClaimStatus.ISSUED, ClaimStatus.REDEEMED],
+            status__in=SOLD,
         )
         .using_db(db)
         .values("source_type", "deal_id", "user_id", "created_at")
