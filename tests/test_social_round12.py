@@ -80,3 +80,44 @@ async def test_message_notices_follow_the_preference(client):
 async def test_new_diner_without_messages_has_no_notices(client):
     token, _, _ = await register(client, name="新人")
     assert await notes(client, token) == {"unreadNotificationCount": 0, "notifications": {"edges": []}}
+
+
+SEND = "mutation($u: ID!, $m: String) { sendMatchRequest(userId: $u, message: $m) { request { id status message } errors { code } } }"
+ANSWER = (
+    "mutation($r: ID!, $a: Boolean!) { respondMatchRequest(requestId: $r, accept: $a) "
+    "{ request { status } errors { code } } }"
+)
+
+
+async def test_who_declined_a_request_can_change_their_mind(client):
+    """B turned A down, then wanted to eat with A after all: asking A was DUPLICATE ("A request
+    between you already exists"), forever. Now B's request replaces the one B declined; A, who
+    was declined, still can't ask again."""
+    a, a_id, _ = await register(client, name="阿明")
+    b, b_id, _ = await register(client, name="小红")
+    first = (await gql(client, SEND, {"u": b_id, "m": "约饭吗"}, a))["data"]["sendMatchRequest"]["request"]
+    declined = await gql(client, ANSWER, {"r": first["id"], "a": False}, b)
+    assert declined["data"]["respondMatchRequest"]["request"]["status"] == "DECLINED"
+    again = (await gql(client, SEND, {"u": b_id, "m": "再考虑下？"}, a))["data"]["sendMatchRequest"]
+    assert again["errors"] == [{"code": "DUPLICATE"}]
+
+    changed = (await gql(client, SEND, {"u": a_id, "m": "上次没空，这周五？"}, b))["data"]["sendMatchRequest"]
+    assert changed["errors"] == [] and changed["request"]["status"] == "PENDING"
+    incoming = await gql(
+        client, "{ matchRequests { edges { node { id message sender { displayName } } } } }", token=a
+    )
+    [request] = [e["node"] for e in incoming["data"]["matchRequests"]["edges"]]
+    assert request == {
+        "id": changed["request"]["id"],
+        "message": "上次没空，这周五？",
+        "sender": {"displayName": "小红"},
+    }
+    told = [e["node"] for e in (await notes(client, a))["notifications"]["edges"]]
+    assert told[0]["kind"] == "match_request" and told[0]["subject"]["id"] == request["id"]
+    accepted = await gql(client, ANSWER, {"r": request["id"], "a": True}, a)
+    assert accepted["data"]["respondMatchRequest"]["request"]["status"] == "ACCEPTED"
+    matched = await gql(client, "{ matches { edges { node { user { displayName } } } } }", token=b)
+    assert [e["node"]["user"]["displayName"] for e in matched["data"]["matches"]["edges"]] == ["阿明"]
+    # Asking twice is still one request.
+    twice = (await gql(client, SEND, {"u": a_id}, b))["data"]["sendMatchRequest"]
+    assert twice["errors"] == [{"code": "DUPLICATE"}]

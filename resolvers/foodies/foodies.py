@@ -175,20 +175,24 @@ async def send_match_request(ctx: Context, user_id: int, message: str | None) ->
     asked_back = await _pending_from(target.id, viewer.id)
     if asked_back is not None:
         return await _accept_by_asking_back(ctx, asked_back)
-    if await MatchRequest.filter(
-        Q(sender_id=viewer.id, recipient_id=target.id) | Q(sender_id=target.id, recipient_id=viewer.id)
-    ).exists():
+    pair = matches.pair_of(viewer.id, target.id)
+    before = await MatchRequest.get_or_none(pair=pair)
+    # One request per pair; but one the viewer declined is theirs to take back: asking the
+    # person they turned down replaces it (a change of mind), where the one declined can't ask again.
+    declined_by_me = (
+        before is not None and before.status == MatchStatus.DECLINED and before.sender_id == target.id
+    )
+    if before is not None and not declined_by_me:
         raise _duplicate_request()
     try:
         async with in_transaction("default"):
             await _lock_pair(viewer.id, target.id)
             # a block that won the race
             await _refuse_if_blocked(viewer.id, target.id, "You cannot send a request to this user")
+            if declined_by_me and before is not None:
+                await MatchRequest.filter(id=before.id, status=MatchStatus.DECLINED).delete()
             request = await MatchRequest.create(
-                sender_id=viewer.id,
-                recipient_id=target.id,
-                pair=f"{min(viewer.id, target.id)}:{max(viewer.id, target.id)}",
-                message=message,
+                sender_id=viewer.id, recipient_id=target.id, pair=pair, message=message
             )
             await inbox.notify(
                 ctx,
