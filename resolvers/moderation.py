@@ -405,6 +405,16 @@ async def _open_counts(rows: list[Report]) -> Counter[tuple[str, int]]:
     return counts
 
 
+async def load_targets(kind: str, keys: Sequence[int]) -> list[Model | None]:
+    """Reported rows by id as they are now, for moderators: hidden and removed content and
+    suspended people too (what they judge), None once deleted. One statement per kind a page."""
+    target = TARGETS.get(kind)
+    if target is None:
+        return [None] * len(keys)
+    rows = {row.id: row for row in await target.model.filter(id__in=list(keys))}
+    return [rows.get(key) for key in keys]
+
+
 async def audit_page(ctx: Context, first: int | None, after: str | None) -> Page[AuditEntry]:
     require_moderator(ctx)
     return await newest_first(AuditEntry.all(), first, after)

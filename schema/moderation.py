@@ -33,6 +33,29 @@ class ModerationAction(Enum):
     UNSUSPEND_USER = "UNSUSPEND_USER"
 
 
+def _target_node(kind: str) -> type[ModelNode]:
+    """The node type of a report's target kind (moderation.TARGETS); imported when asked for."""
+    from schema.conversations import MessageNode
+    from schema.deals import DealNode
+    from schema.meals import RestaurantEventNode, SharedMealNode
+    from schema.restaurants import RestaurantNode
+    from schema.reviews import PhotoNode, ReviewNode
+    from schema.trust import ReviewReplyNode
+
+    nodes: dict[str, type[ModelNode]] = {
+        "Review": ReviewNode,
+        "Photo": PhotoNode,
+        "ReviewReply": ReviewReplyNode,
+        "SharedMeal": SharedMealNode,
+        "RestaurantEvent": RestaurantEventNode,
+        "Deal": DealNode,
+        "Restaurant": RestaurantNode,
+        "User": UserNode,
+        "Message": MessageNode,
+    }
+    return nodes[kind]
+
+
 @strawberry.type(name="Report")
 class ReportNode(ModelNode):
     id: relay.NodeID[int]
@@ -58,6 +81,16 @@ class ReportNode(ModelNode):
     @strawberry.field
     def target_id(self) -> strawberry.ID:
         return strawberry.ID(encode(self.model.target_type, self.model.target_id))
+
+    @strawberry.field(
+        description="Moderators only: what was reported, as it is now (hidden or removed content and "
+        "suspended people included, which node() shows nobody else); null once deleted."
+    )
+    async def target(self, info: Info) -> relay.Node | None:
+        moderation.require_moderator(info.context)
+        loader = info.context.loaders.get(moderation.load_targets, self.model.target_type)
+        row = await loader.load(self.model.target_id)
+        return _target_node(self.model.target_type).from_model(row) if row is not None else None
 
     @strawberry.field(description="Moderators only.")
     async def reporter(self, info: Info) -> UserNode | None:

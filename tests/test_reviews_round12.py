@@ -237,3 +237,54 @@ async def test_a_special_day_given_twice_is_refused_not_silently_merged(client):
     kept = await gql(client, HOURS, {"r": restaurant, "i": twice}, owner)
     specials = kept["data"]["setOpeningHours"]["restaurant"]["openingHours"]["specials"]
     assert [(s["date"], s["note"]) for s in specials] == [("2030-02-10", "春节休息"), ("2030-02-11", "")]
+
+
+TARGETS = """query($s: ReportStatus) { moderationQueue(status: $s, first: 50) { edges { node { id
+  target { __typename id ... on Review { body moderation author { displayName } }
+           ... on User { displayName } ... on Restaurant { name } } } } } }"""
+DELETE_REVIEW = "mutation($r: ID!) { deleteReview(reviewId: $r) { deletedId errors { code } } }"
+
+
+async def test_moderators_read_what_was_reported_even_once_hidden_or_suspended(client, services):
+    owner, restaurant = await open_restaurant(client, *random_spot(), name="被举报的店")
+    dish = await add_dish(client, owner, restaurant)
+    moderator, _ = await account_with_role(client, services)
+    spammer, spammer_id, _ = await register(client, name="水军")
+    reporter, _, _ = await register(client)
+    hidden = (await review(client, spammer, dish, 1, body="加我微信领红包"))["id"]
+    gone = (await review(client, reporter, await add_dish(client, owner, restaurant, "鸭肠"), 5))["id"]
+    other, _, _ = await register(client)
+
+    def report(target, token):
+        return gql(client, REPORT, {"t": target, "r": "SPAM"}, token)
+
+    first = (await report(hidden, reporter))["data"]["reportContent"]["report"]["id"]
+    await report(spammer_id, reporter)
+    await report(restaurant, reporter)
+    await report(gone, other)
+    assert errors(await gql(client, MODERATE, {"r": first, "a": "HIDE_CONTENT"}, moderator), "moderate") == []
+    assert (await gql(client, DELETE_REVIEW, {"r": gone}, reporter))["data"]["deleteReview"]["errors"] == []
+    again = await report(hidden, other)  # reported again while hidden
+    assert errors(again, "reportContent") == [("targetId", "NOT_FOUND")]  # others can't see it
+
+    # node() shows the hidden review to its author alone; the report shows it to moderators.
+    assert (await gql(client, "query($id: ID!) { node(id: $id) { id } }", {"id": hidden}, moderator))["data"][
+        "node"
+    ] is None
+    answered = (await gql(client, TARGETS, {"s": "ACTIONED"}, moderator))["data"]["moderationQueue"]
+    [target] = [e["node"]["target"] for e in answered["edges"] if e["node"]["id"] == first]
+    assert target == {
+        "__typename": "Review",
+        "id": hidden,
+        "body": "加我微信领红包",
+        "moderation": "HIDDEN",
+        "author": {"displayName": "水军"},
+    }
+    open_ = (await gql(client, TARGETS, {"s": "OPEN"}, moderator))["data"]["moderationQueue"]["edges"]
+    targets = {e["node"]["target"]["id"] if e["node"]["target"] else None: e["node"]["target"] for e in open_}
+    assert targets[spammer_id] == {"__typename": "User", "id": spammer_id, "displayName": "水军"}
+    assert targets[restaurant] == {"__typename": "Restaurant", "id": restaurant, "name": "被举报的店"}
+    assert None in targets  # the deleted review: nothing left to show (dismiss it)
+
+    diner_view = await gql(client, TARGETS, {"s": "OPEN"}, reporter, expect_errors=True)
+    assert diner_view["errors"][0]["extensions"]["code"] == "FORBIDDEN"
