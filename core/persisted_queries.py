@@ -11,6 +11,8 @@ with `app.py register-queries DIR` run, by hash or by their exact text; clients 
 from __future__ import annotations
 
 import hashlib
+import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +20,13 @@ import redis.asyncio as redis_asyncio
 
 MODES = ("off", "apq", "allowlist")
 APQ_TTL_SECONDS = 7 * 24 * 3600  # a client re-registers a forgotten hash with one extra round trip
+# Storing is an optimisation the client can't tell apart from a miss (it resends the text next
+# time), so it is budgeted: an app's release registers each of its ~100 operations once, from
+# whichever phone asks first; past a budget the operation runs and is not kept. Bounds Redis
+# (the embedded default: the worker's own memory) to ~1000 x 7 x 8 KB however many ask.
+APQ_STORES_PER_ADDRESS_PER_DAY = 100
+APQ_STORES_PER_DAY = 1000
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 
 class PersistedQueryError(Exception):
@@ -56,8 +65,14 @@ class PersistedQueries:
                 return found.decode() if isinstance(found, bytes) else found
         return None
 
-    async def resolve(self, query: str | None, extensions: dict[str, Any] | None) -> str | None:
-        """The document to run for this request, or a PersistedQueryError."""
+    async def resolve(
+        self,
+        query: str | None,
+        extensions: dict[str, Any] | None,
+        may_store: Callable[[str], Awaitable[bool]] | None = None,
+    ) -> str | None:
+        """The document to run for this request, or a PersistedQueryError. A new APQ document
+        is stored only when `may_store(query)` agrees (it validates, within the budgets)."""
         persisted = (extensions or {}).get("persistedQuery")
         if persisted is None:
             listed = self.mode != "allowlist" or (query is not None and await self._lookup(sha256_hex(query)))
@@ -70,6 +85,8 @@ class PersistedQueries:
         if not isinstance(digest, str) or persisted.get("version") != 1:
             raise PersistedQueryError(400, "Unsupported persistedQuery extension", "BAD_REQUEST")
         digest = digest.lower()
+        if not SHA256_HEX.fullmatch(digest):
+            raise PersistedQueryError(400, "Unsupported persistedQuery extension", "BAD_REQUEST")
         if query is None:
             found = await self._lookup(digest)
             if found is None:
@@ -82,5 +99,7 @@ class PersistedQueries:
             if await self._lookup(digest) is None:
                 raise PersistedQueryError(400, "PersistedQueryNotInList", "PERSISTED_QUERY_NOT_IN_LIST")
         elif len(query.encode()) <= self.max_document_bytes:  # larger ones fail validation anyway
-            await self.redis.set(self._key("apq", digest), query, ex=APQ_TTL_SECONDS)
+            key = self._key("apq", digest)
+            if not await self.redis.exists(key) and (may_store is None or await may_store(query)):
+                await self.redis.set(key, query, ex=APQ_TTL_SECONDS)
         return query

@@ -39,7 +39,7 @@ from schema.graphiql import graphiql_html
 from schema.http_body import CODES, decode_body, error_response, is_request_error, read_capped_body
 from schema.input_guard import unstorable_refusal
 from schema.live import INIT_WAIT, MAX_SUBSCRIPTIONS_PER_SOCKET, OperationRefused, SessionBoundHandler
-from schema.persisted import resolve_persisted
+from schema.persisted import resolve_persisted, storing_budget
 from schema.pipeline import unnamed_among_many
 from schema.unavailable import mark_unavailable
 from schema.validation import guarded_prepare, with_parse_codes
@@ -154,7 +154,7 @@ class GraphQLEndpoint(GraphQL):
         if isinstance(data, list):  # a batch: strawberry refuses it (batching is off)
             self._validate_batch_request(data, protocol="http")  # type: ignore[arg-type]
             return await self.run(request)
-        operation = await resolve_persisted(self.services, request_data(data))  # type: ignore[arg-type]
+        operation = await resolve_persisted(self.services, request_data(data), self._may_store(context))  # type: ignore[arg-type]
         try:
             result = await self.schema.execute(
                 operation.query,
@@ -184,7 +184,9 @@ class GraphQLEndpoint(GraphQL):
         try:
             if not isinstance(payload, dict):
                 raise HTTPException(400, "The subscribe message's `payload` must be an object.")
-            data: GraphQLRequestData = await resolve_persisted(self.services, request_data(payload))
+            data: GraphQLRequestData = await resolve_persisted(
+                self.services, request_data(payload), self._may_store(context)
+            )
         except HTTPException as error:
             code = getattr(error, "code", None) or CODES.get(error.status_code, "BAD_REQUEST")
             raise OperationRefused([GraphQLError(error.reason, extensions={"code": code})]) from None
@@ -259,7 +261,19 @@ class GraphQLEndpoint(GraphQL):
     async def parse_http_body(self, request: Any) -> Any:
         """Persisted queries (APQ / allow-list) fill in or refuse the document before it runs."""
         data = await super().parse_http_body(request)
-        return await resolve_persisted(self.services, data)
+        starlette_request = getattr(request, "_request", request)  # cross_web's adapter wraps it
+        address = client_ip(starlette_request, self.services.settings.trust_forwarded_for)
+        return await resolve_persisted(
+            self.services, data, storing_budget(self.services, self._validator, address)
+        )
+
+    @property
+    def _validator(self) -> Any:
+        return self.schema.document_validator  # type: ignore[attr-defined]
+
+    def _may_store(self, context: Context) -> Any:
+        """Whether this caller may add an APQ document (schema/persisted.py)."""
+        return storing_budget(self.services, self._validator, context.client_ip)
 
     def decode_json(self, data: str | bytes) -> object:
         return decode_body(data)

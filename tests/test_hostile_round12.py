@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import uuid
 
@@ -152,3 +153,76 @@ async def test_a_websocket_message_is_held_to_the_request_body_limit(settings, a
                     await asyncio.wait_for(ws.receive_text(), 15)
             assert refused.value.code == 4403  # the usual answer to a bad token: the socket was read
             assert (await http.get(f"{url}/healthz")).status_code == 200
+
+
+# ------------------------------------------------------------------ automatic persisted queries
+
+
+def _apq(query: str, with_text: bool = True) -> dict:
+    digest = hashlib.sha256(query.encode()).hexdigest()
+    body: dict = {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": digest}}}
+    return {"query": query, **body} if with_text else body
+
+
+async def _post_from(app, address: str, body: dict) -> dict:
+    transport = httpx.ASGITransport(app=app, client=(address, 4321))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        response = await http.post("/graphql", json=body)
+    return response.json()
+
+
+def _kept(answer: dict) -> bool:
+    if answer == {"data": {"me": None}}:
+        return True
+    assert answer["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND", answer
+    return False
+
+
+async def test_apq_keeps_only_documents_that_validate(app):
+    address = f"198.18.{uuid.uuid4().int % 250}.1"
+    junk = f"# {uuid.uuid4().hex}\n{{ noSuchField }}"
+    refused = await _post_from(app, address, _apq(junk))
+    assert refused["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    later = await _post_from(app, address, _apq(junk, with_text=False))
+    assert later["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+    good = f"query Mine{uuid.uuid4().hex[:8]} {{ me {{ id }} }}"
+    assert await _post_from(app, address, _apq(good)) == {"data": {"me": None}}
+    assert _kept(await _post_from(app, address, _apq(good, with_text=False)))
+
+
+async def test_apq_storing_is_budgeted_per_address_and_the_operation_still_runs(app):
+    from core.persisted_queries import APQ_STORES_PER_ADDRESS_PER_DAY
+
+    address = f"198.19.{uuid.uuid4().int % 250}.1"
+    documents = [
+        f"query Q{uuid.uuid4().hex[:12]} {{ me {{ id }} }}" for _ in range(APQ_STORES_PER_ADDRESS_PER_DAY + 2)
+    ]
+    for document in documents:  # every one runs, stored or not
+        assert await _post_from(app, address, _apq(document)) == {"data": {"me": None}}
+    kept = [_kept(await _post_from(app, address, _apq(d, with_text=False))) for d in documents]
+    assert kept == [True] * APQ_STORES_PER_ADDRESS_PER_DAY + [False, False]
+    # another address still registers, and sending a stored text again spends nothing
+    other = f"query Other{uuid.uuid4().hex[:8]} {{ me {{ id }} }}"
+    assert await _post_from(app, "198.20.0.1", _apq(other)) == {"data": {"me": None}}
+    assert _kept(await _post_from(app, "198.20.0.1", _apq(other, with_text=False)))
+
+
+async def test_apq_storing_has_one_budget_for_everyone(app, services):
+    from core.persisted_queries import APQ_STORES_PER_DAY
+
+    key = services.limiter._key("apq-store", 24 * 3600)
+    await services.redis.set(key, APQ_STORES_PER_DAY, ex=24 * 3600 + 1)
+    try:
+        document = f"query Late{uuid.uuid4().hex[:8]} {{ me {{ id }} }}"
+        assert await _post_from(app, "198.21.0.1", _apq(document)) == {"data": {"me": None}}
+        assert not _kept(await _post_from(app, "198.21.0.1", _apq(document, with_text=False)))
+    finally:
+        await services.redis.delete(key)
+
+
+@pytest.mark.parametrize("digest", ["a" * 60_000, "g" * 64, "A" * 63])
+async def test_apq_hashes_that_are_not_sha256_are_bad_requests(client, digest):
+    body = {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": digest}}}
+    response = await client.post("/graphql", json=body)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
