@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.helpers import gql, register
+from tests.helpers import gql, open_restaurant, random_spot, register
 from tests.test_conversations import MEAL_CONVERSATION, READ, meal_with_guest, pair, say
 
 NOTES = (
@@ -121,3 +121,28 @@ async def test_who_declined_a_request_can_change_their_mind(client):
     # Asking twice is still one request.
     twice = (await gql(client, SEND, {"u": a_id}, b))["data"]["sendMatchRequest"]
     assert twice["errors"] == [{"code": "DUPLICATE"}]
+
+
+async def test_live_notices_leave_out_whom_the_list_leaves_out(client, app):
+    """The list leaves out notices caused by someone the reader blocked (their name is in the
+    text), but notificationReceived delivered them live. Here: a restaurant owner blocked a diner
+    who then booked a table; only the other diner's booking arrives live, as in the list."""
+    from tests.tables_helpers import at, book, open_slots, subscribed
+
+    owner, restaurant = await open_restaurant(client, *random_spot())
+    when = at(30)
+    await open_slots(client, owner, restaurant, (when, 10))
+    pest, pest_id, _ = await register(client, name="骚扰者")
+    fine, _, _ = await register(client, name="正常客人")
+    blocked = await gql(
+        client, "mutation($u: ID!) { blockUser(userId: $u) { errors { code } } }", {"u": pest_id}, owner
+    )
+    assert blocked["data"]["blockUser"]["errors"] == []
+    live = "subscription { notificationReceived { kind message actor { displayName } } }"
+    async with subscribed(app, owner, live, {}) as receive:
+        assert (await book(client, pest, restaurant, when))["errors"] == []
+        assert (await book(client, fine, restaurant, when))["errors"] == []
+        first = (await receive())["notificationReceived"]
+    assert first["kind"] == "booking_new" and first["actor"] == {"displayName": "正常客人"}
+    listed = (await notes(client, owner))["notifications"]["edges"]
+    assert [e["node"]["actor"] for e in listed] == [{"displayName": "正常客人"}]

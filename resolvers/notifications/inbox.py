@@ -16,6 +16,7 @@ from tortoise.transactions import in_transaction
 
 from core import pubsub
 from core.context import Context
+from core.loaders import Loaders
 from core.pagination import Page, newest_first
 from models.meals import Notification
 from resolvers import visibility
@@ -93,15 +94,25 @@ async def arrivals(ctx: Context) -> AsyncIterator[Notification]:
     """The viewer's new notifications from now on, oldest first, from any app process.
 
     An announcement only says "look": each one reads the rows past the last one sent, so a lost
-    or merged announcement delays a notification until the next, never drops it.
+    or merged announcement delays a notification until the next, never drops it. What arrives
+    is what the list shows (`_mine`, the blocks read afresh each time): a notice caused by
+    someone the viewer may not see is left out live too.
     """
     viewer = ctx.require_viewer()
     newest = await Notification.filter(user_id=viewer.id).order_by("-id").first()
     last = newest.id if newest else 0
     async for _ in pubsub.listen(ctx.services, TOPIC, viewer.id):
-        for row in await Notification.filter(user_id=viewer.id, id__gt=last).order_by("id").limit(50):
+        batch = await Notification.filter(user_id=viewer.id, id__gt=last).order_by("id").limit(50)
+        if not batch:
+            continue
+        ctx.loaders = Loaders()  # a subscription outlives many changes: blocks read afresh
+        shown = set(
+            await (await _mine(ctx)).filter(id__in=[row.id for row in batch]).values_list("id", flat=True)
+        )
+        for row in batch:
             last = row.id
-            yield row
+            if row.id in shown:
+                yield row
 
 
 async def _mine(ctx: Context) -> QuerySet[Notification]:
