@@ -327,6 +327,20 @@ class RestaurantEventInput:
 
 
 @strawberry.input(description="What to change; a field left out (or null) stays as it is.")
+class SharedMealUpdateInput:
+    title: str | None = None
+    description: str | None = None
+    starts_at: datetime | None = strawberry.field(
+        default=None,
+        description="A new time tells the seated guests (meal_changed) and withdraws a table request.",
+    )
+    capacity: int | None = strawberry.field(
+        default=None,
+        description="2-20, not below the seats held (OUT_OF_RANGE); added seats are offered to the waitlist.",
+    )
+
+
+@strawberry.input(description="What to change; a field left out (or null) stays as it is.")
 class RestaurantEventUpdateInput:
     title: str | None = None
     description: str | None = None
@@ -488,6 +502,18 @@ class Mutation:
         )
         meal = await meals.SharedMeal.get(id=_meal_id(meal_id))
         return JoinMealPayload(status=JoinStatus(status.value), meal=SharedMealNode.from_model(meal))
+
+    @payload_mutation(description="Host only, before the meal starts (TOO_LATE after).")
+    async def update_shared_meal(
+        self, info: Info, meal_id: strawberry.ID, input: SharedMealUpdateInput
+    ) -> SharedMealPayload:
+        changes = meals.MealChanges(
+            title=input.title,
+            description=input.description,
+            starts_at=input.starts_at,
+            capacity=input.capacity,
+        )
+        return _meal(await meals.update_meal(info.context, _meal_id(meal_id), changes))
 
     @payload_mutation(description="Host only; guests are notified.")
     async def cancel_shared_meal(self, info: Info, meal_id: strawberry.ID) -> SharedMealPayload:

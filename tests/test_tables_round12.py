@@ -6,6 +6,7 @@ Time passing is simulated in the database (the meal's start moved), as the other
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from datetime import UTC, datetime, timedelta
 
@@ -316,3 +317,111 @@ async def test_rating_too_soon_is_too_early_and_join_answers_read_as_what_happen
     await SharedMeal.filter(id=decode(meal, "SharedMeal", "id")).update(status="cancelled")
     cancelled = (await gql(client, rate, {"m": meal}, seated))["data"]["rateMeal"]
     assert cancelled["errors"] == [{"field": "mealId", "code": "CANCELLED"}]
+
+
+# ------------------------------------------------------------------ 7. the host edits a meal
+
+
+UPDATE = """mutation($m: ID!, $i: SharedMealUpdateInput!) { updateSharedMeal(mealId: $m, input: $i) {
+  meal { title description capacity startsAt seatsTaken seatsOffered waitlistCount reservationStatus
+         guests { state } } errors { field code } } }"""
+WAITING_STATES = "query($id: ID!) { sharedMeal(id: $id) { waiting { state user { id } } } }"
+
+
+async def update_meal(client, token: str, meal: str, **changes) -> dict:
+    return (await gql(client, UPDATE, {"m": meal, "i": changes}, token))["data"]["updateSharedMeal"]
+
+
+async def test_the_host_edits_a_meal_more_seats_go_to_the_waitlist_a_new_time_is_told(client):
+    """A host who mistyped the title, wanted two more seats or another evening could only cancel
+    and start again (losing everyone). updateSharedMeal: create's checks; capacity never below the
+    seats held; added seats offered to the waitlist in its order; a new time tells the seated
+    guests in local time and withdraws the table request (its staff told); strangers NOT_FOUND;
+    TOO_LATE once the meal began, CANCELLED once called off; a refused edit writes nothing."""
+    owner, restaurant = await open_restaurant(client, 31.23, 121.47)  # Shanghai
+    host, _, meal, _ = await host_meal(client, capacity=3, restaurant=restaurant)
+    people = [await register(client) for _ in range(5)]
+    for token, _, _ in people:
+        await gql(client, JOIN, {"id": meal}, token)
+    assert (await gql(client, RESERVE, {"id": meal}, host))["data"]["requestReservation"]["errors"] == []
+    stranger = people[0][0]
+    assert (await update_meal(client, stranger, meal, title="我的局"))["errors"] == [
+        {"field": "mealId", "code": "NOT_FOUND"}
+    ]
+    refused = await update_meal(client, host, meal, capacity=2, title="改名")
+    assert refused["errors"] == [{"field": "capacity", "code": "OUT_OF_RANGE"}]
+    for bad, field, code in (
+        ({"capacity": 21}, "capacity", "OUT_OF_RANGE"),
+        ({"title": " "}, "title", "INVALID"),
+        ({"startsAt": at(-1)}, "startsAt", "IN_THE_PAST"),
+        ({"startsAt": "2030-01-01T19:00:00"}, "startsAt", "INVALID"),
+    ):
+        assert (await update_meal(client, host, meal, **bad))["errors"] == [{"field": field, "code": code}], (
+            bad
+        )
+    unchanged = (await gql(client, MEAL_TIME, {"id": meal}, host))["data"]["sharedMeal"]
+    assert unchanged["reservationStatus"] == "REQUESTED"
+
+    new_time = at(72)
+    edited = await update_meal(client, host, meal, capacity=5, title="周六火锅局", startsAt=new_time)
+    assert edited["errors"] == []
+    got = edited["meal"]
+    assert (got["title"], got["capacity"], got["seatsTaken"], got["seatsOffered"], got["waitlistCount"]) == (
+        "周六火锅局",
+        5,
+        5,
+        2,
+        1,
+    )
+    assert datetime.fromisoformat(got["startsAt"]) == datetime.fromisoformat(new_time)
+    assert got["reservationStatus"] == "NONE"
+    waiting = (await gql(client, WAITING_STATES, {"id": meal}, host))["data"]["sharedMeal"]["waiting"]
+    assert [(w["state"], w["user"]["id"]) for w in waiting] == [
+        ("OFFERED", people[2][1]),
+        ("OFFERED", people[3][1]),
+        ("WAITLISTED", people[4][1]),
+    ]
+    zone = await zone_of(restaurant)
+    seated = [n["message"] for n in await notes(client, people[0][0]) if n["kind"] == "meal_changed"]
+    assert seated == [f"「周六火锅局」改时间了：{local(new_time, zone)}"]
+    offered = [n["kind"] for n in await notes(client, people[2][0])]
+    assert offered[0] == "seat_offered"
+    staff = [n["kind"] for n in await notes(client, owner)]
+    assert staff[0] == "reservation_withdrawn"
+
+    # Begun: TOO_LATE; called off: CANCELLED.
+    pk = decode(meal, "SharedMeal", "id")
+    await SharedMeal.filter(id=pk).update(starts_at=datetime.now(UTC) - timedelta(minutes=1))
+    assert (await update_meal(client, host, meal, title="晚了"))["errors"] == [
+        {"field": "mealId", "code": "TOO_LATE"}
+    ]
+    await SharedMeal.filter(id=pk).update(starts_at=datetime.now(UTC) + timedelta(days=1))
+    assert (await gql(client, CANCEL, {"id": meal}, host))["data"]["cancelSharedMeal"]["errors"] == []
+    assert (await update_meal(client, host, meal, title="取消了"))["errors"] == [
+        {"field": "mealId", "code": "CANCELLED"}
+    ]
+
+
+async def test_a_capacity_cut_racing_joins_never_overbooks(client):
+    """Ten diners join while the host cuts the table to 3: whatever the order, the seats held
+    never pass the capacity and every seat is a listed guest."""
+    host, _, meal, _ = await host_meal(client, capacity=8)
+    tokens = [(await register(client))[0] for _ in range(10)]
+    cut, *_ = await asyncio.gather(
+        update_meal(client, host, meal, capacity=3),
+        *(gql(client, JOIN, {"id": meal}, token) for token in tokens),
+    )
+    state = (
+        await gql(
+            client,
+            "query($id: ID!) { sharedMeal(id: $id) { capacity seatsTaken guests { state } } }",
+            {"id": meal},
+            host,
+        )
+    )["data"]["sharedMeal"]
+    assert state["seatsTaken"] <= state["capacity"]
+    assert state["seatsTaken"] == len(state["guests"])
+    if cut["errors"]:
+        assert cut["errors"] == [{"field": "capacity", "code": "OUT_OF_RANGE"}] and state["capacity"] == 8
+    else:
+        assert state["capacity"] == 3 and state["seatsTaken"] == 3

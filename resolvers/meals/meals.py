@@ -363,6 +363,75 @@ async def answer_join(ctx: Context, meal_id: int, user_id: int, approve: bool) -
     return status
 
 
+@dataclass
+class MealChanges:
+    """What the host changes on a meal; None leaves a field as it is."""
+
+    title: str | None = None
+    description: str | None = None
+    starts_at: datetime | None = None
+    capacity: int | None = None
+
+
+async def update_meal(ctx: Context, meal_id: int, changes: MealChanges) -> SharedMeal:
+    """The host edits a meal still to come with create's checks. The capacity never drops below
+    the seats held (OUT_OF_RANGE); seats added go, one by one, as offers to the waitlist in its
+    order. A new time is written as a poll's winning time is: the seated guests are told it in
+    the restaurant's local time and a live table request is withdrawn (its staff told)."""
+    from resolvers.tables import polls  # tables import this module: at call time
+
+    meal = await _hosted(ctx, meal_id)
+    fields = MealFields(
+        restaurant_id=meal.restaurant_id,
+        title=meal.title if changes.title is None else changes.title,
+        description=meal.description if changes.description is None else changes.description,
+        starts_at=meal.starts_at if changes.starts_at is None else changes.starts_at,
+        capacity=meal.capacity if changes.capacity is None else changes.capacity,
+    )
+    if meal.status == MealStatus.OPEN and meal.starts_at <= datetime.now(UTC):
+        raise UserInputError(ErrorCode.TOO_LATE, "A meal that has started can't be changed", "mealId")
+    collector = Collector()
+    _check(fields, collector)
+    collector.raise_if_any()
+    starts_at = utc(fields.starts_at, "startsAt")
+    async with in_transaction("default"):
+        await _lock_open(meal.id)  # first, as every seat change: joins and leaves wait for this
+        before = await SharedMeal.get(id=meal.id)
+        if before.starts_at <= datetime.now(UTC):
+            raise UserInputError(ErrorCode.TOO_LATE, "A meal that has started can't be changed", "mealId")
+        if not await SharedMeal.filter(id=meal.id, seats_taken__lte=fields.capacity).update(
+            title=fields.title, description=fields.description.strip(), capacity=fields.capacity
+        ):
+            raise UserInputError(
+                ErrorCode.OUT_OF_RANGE,
+                f"{before.seats_taken} seats are held: the capacity can't be below that",
+                "capacity",
+            )
+        # Told with the title it now has (`before` keeps the old time: the staff's notice says it).
+        before.title = fields.title
+        change = await polls.move_meal(before, starts_at)
+        told = await polls.tell_change(ctx, before, change)
+        offered = []
+        if fields.capacity > before.capacity:
+            offered = await _offer_added_seats(ctx, await SharedMeal.get(id=meal.id))
+    await _changed(ctx, meal.id, "updated")
+    await polls.after_change(ctx, before, change, [*told, *offered])
+    return await SharedMeal.get(id=meal.id)
+
+
+async def _offer_added_seats(ctx: Context, meal: SharedMeal) -> list[int]:
+    """Inside the caller's transaction (meal row locked): each free seat held for the next
+    waitlisted diner as an offer, until the seats or the waitlist run out."""
+    offered = []
+    while await _take_seat(meal.id):
+        promoted = await _promote_next(ctx, meal)
+        if promoted is None:  # nobody waits (or the meal is too near to offer): the seat stays free
+            await SharedMeal.filter(id=meal.id).update(seats_taken=F("seats_taken") - 1)
+            break
+        offered.append(promoted)
+    return offered
+
+
 async def cancel_meal(ctx: Context, meal_id: int) -> SharedMeal:
     meal = await _hosted(ctx, meal_id)
     if meal.status == MealStatus.OPEN and meal.starts_at <= datetime.now(UTC):

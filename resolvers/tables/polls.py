@@ -191,47 +191,45 @@ async def close(ctx: Context, poll_id: int) -> MealPoll:
         if meal.status != MealStatus.OPEN:
             raise UserInputError(ErrorCode.CANCELLED, "This meal is no longer open", "pollId")
         change = await _apply(poll.kind, meal, winner)
-        if change is not None:
-            told = list(
-                await MealSeat.filter(meal_id=meal.id, status__in=list(SEATED)).values_list(
-                    "user_id", flat=True
-                )
-            )
-            await notifications.notify(ctx, told, "meal_changed", change.text, meal.id)
-            if change.withdrawn:
-                # `meal` was read before the update: its restaurant is the one asked for a table.
-                told += await inbox.tell_staff(
-                    ctx, meal.restaurant_id, "reservation_withdrawn", change.withdrawn, meal.id
-                )
+        told = await tell_change(ctx, meal, change)
     await _changed(ctx, meal.id, "poll_closed")
+    await after_change(ctx, meal, change, told)
+    return await MealPoll.get(id=poll_id)
+
+
+async def tell_change(ctx: Context, meal: SharedMeal, change: Change | None) -> list[int]:
+    """Inside the transaction that changed the meal's time or place (`meal` as read before it):
+    its seated guests are told, and the staff holding its table request that it was withdrawn.
+    Returns who was told (announced by `after_change`)."""
+    if change is None:
+        return []
+    told = list(
+        await MealSeat.filter(meal_id=meal.id, status__in=list(SEATED)).values_list("user_id", flat=True)
+    )
+    await notifications.notify(ctx, told, "meal_changed", change.text, meal.id)
+    if change.withdrawn:
+        # `meal` was read before the update: its restaurant is the one asked for a table.
+        told += await inbox.tell_staff(
+            ctx, meal.restaurant_id, "reservation_withdrawn", change.withdrawn, meal.id
+        )
+    return told
+
+
+async def after_change(ctx: Context, meal: SharedMeal, change: Change | None, told: list[int]) -> None:
+    """After the commit: staff of the restaurant the request was for (the old one, when the place
+    changed) watching their inbox live see the request go, as when a meal is cancelled."""
     if change is not None and change.withdrawn:
-        # Staff of the restaurant the request was for (the old one, when the place changed)
-        # watching their inbox live see the request go, as when a meal is cancelled.
         await pubsub.publish(ctx.services, inbox.INBOX_TOPIC, meal.restaurant_id, {"mealId": meal.id})
     await notifications.announce(ctx, told)
-    return await MealPoll.get(id=poll_id)
 
 
 async def _apply(kind: PollKind, meal: SharedMeal, winner: PollOption) -> Change | None:
     """Write the winner onto the meal (inside the close's transaction, the meal row locked);
     None when the meal already is at the winning time or place (nothing changes)."""
-    live = meal.reservation in LIVE_RESERVATIONS
-    zone = await rollup.time_zone(meal.restaurant_id)
-    when = local_time(meal.starts_at, zone)
     if kind == PollKind.TIME and winner.starts_at is not None:
-        if winner.starts_at == meal.starts_at:
-            return None
-        if winner.starts_at <= datetime.now(UTC):
+        if winner.starts_at <= datetime.now(UTC) and winner.starts_at != meal.starts_at:
             raise UserInputError(ErrorCode.IN_THE_PAST, "The winning time has passed", "pollId")
-        # A table held for the old time no longer holds: the host asks the restaurant again.
-        await SharedMeal.filter(id=meal.id, status=MealStatus.OPEN).update(
-            starts_at=winner.starts_at, reservation=ReservationStatus.NONE
-        )
-        new_when = local_time(winner.starts_at, zone)
-        return Change(
-            f"「{meal.title}」改时间了：{new_when}",
-            f"「{meal.title}」（{when}）改到了 {new_when}，原订座请求已撤回" if live else "",
-        )
+        return await move_meal(meal, winner.starts_at)
     if kind == PollKind.RESTAURANT and winner.restaurant_id is not None:
         if winner.restaurant_id == meal.restaurant_id:
             return None
@@ -241,11 +239,33 @@ async def _apply(kind: PollKind, meal: SharedMeal, winner: PollOption) -> Change
         await SharedMeal.filter(id=meal.id, status=MealStatus.OPEN).update(
             restaurant_id=winner.restaurant_id, reservation=ReservationStatus.NONE
         )
+        when = await inbox.when_at(meal.restaurant_id, meal.starts_at)
         return Change(
             f"「{meal.title}」换餐厅了：{place.name}",
-            f"「{meal.title}」（{when}）换了餐厅，订座请求已撤回" if live else "",
+            f"「{meal.title}」（{when}）换了餐厅，订座请求已撤回"
+            if meal.reservation in LIVE_RESERVATIONS
+            else "",
         )
     return None
+
+
+async def move_meal(meal: SharedMeal, starts_at: datetime) -> Change | None:
+    """Inside the caller's transaction (the meal's row locked, `meal` as read then): the meal to
+    another (future) time, its table request reset, as a table held for the old time no longer
+    holds (the host asks the restaurant again). None when it already is at that time."""
+    if starts_at == meal.starts_at:
+        return None
+    zone = await rollup.time_zone(meal.restaurant_id)
+    await SharedMeal.filter(id=meal.id, status=MealStatus.OPEN).update(
+        starts_at=starts_at, reservation=ReservationStatus.NONE
+    )
+    when, new_when = local_time(meal.starts_at, zone), local_time(starts_at, zone)
+    return Change(
+        f"「{meal.title}」改时间了：{new_when}",
+        f"「{meal.title}」（{when}）改到了 {new_when}，原订座请求已撤回"
+        if meal.reservation in LIVE_RESERVATIONS
+        else "",
+    )
 
 
 async def meal_polls(ctx: Context, meal_id: int) -> list[MealPoll]:
