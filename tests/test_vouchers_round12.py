@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from models.deals import Claim
+from models.deals import Claim, Deal
 from resolvers.deals import voucher_life
 from schema.ids import decode
 from tests.helpers import gql, open_restaurant, random_spot, register
@@ -193,3 +193,46 @@ async def test_vouchers_that_lapsed_unused_still_count_as_claimed_in_the_funnel(
     # Sold 2 (the returned one is not a sale), used 1.
     assert insights["funnel"] == {"views": 2, "claims": 2, "redemptions": 1}
     assert insights["bySource"] == [{"type": "DIRECT", "claims": 2, "redemptions": 1}]
+
+
+async def test_no_voucher_is_sold_that_its_days_and_hours_leave_no_time_to_use(client):
+    # A deal usable on a weekday its use window never reaches was accepted, and a paid voucher
+    # was sold when its days left no time to use it (weekend-only, window ending Friday night,
+    # bought Thursday): the diner paid for a voucher that could only expire.
+    today = datetime.now(SHANGHAI).replace(hour=0, minute=0, second=0, microsecond=0)
+    owner, restaurant, _ = await a_deal(client)
+    never = deal_input(
+        restaurant,
+        endsAt=(today + timedelta(days=2)).isoformat(),
+        conditions={"validWeekdays": [(today + timedelta(days=4)).isoweekday()]},
+    )
+    errors = (await gql(client, CREATE_ERRORS, {"i": never}, owner))["data"]["createDeal"]["errors"]
+    assert errors == [{"field": "conditions", "code": "INVALID"}]
+
+    day_after = today + timedelta(days=2)
+    rules = {"validWeekdays": [day_after.isoweekday()]}
+    _, _, paid = await a_deal(
+        client,
+        owner,
+        restaurant,
+        priceCents=6800,
+        endsAt=(today + timedelta(days=1)).isoformat(),
+        useEndsAt=(today + timedelta(days=4)).isoformat(),
+        conditions=rules,
+    )
+    _, _, free = await a_deal(
+        client,
+        owner,
+        restaurant,
+        endsAt=(today + timedelta(days=1)).isoformat(),
+        useEndsAt=(today + timedelta(days=4)).isoformat(),
+        conditions=rules,
+    )
+    diner, _, _ = await register(client)
+    # Time travel: the use window now ends as the day it is good on begins.
+    ids = [decode(d, "Deal", "id") for d in (paid, free)]
+    await Deal.filter(id__in=ids).update(use_ends_at=day_after.astimezone(UTC))
+    refused = await claim(client, diner, paid)
+    assert (refused["claim"], refused["errors"][0]["code"]) == (None, "DEAL_EXPIRED")
+    assert await Claim.filter(deal_id=ids[0]).count() == 0
+    assert (await claim(client, diner, free))["errors"] == []  # costs nothing: still handed out

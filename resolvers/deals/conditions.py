@@ -208,6 +208,27 @@ def _usable_at(conditions: Conditions, local: datetime) -> str | None:
     return None if None in refusals else refusals[0]
 
 
+def usable_between(conditions: Conditions, lo: datetime, hi: datetime, zone: str) -> bool:
+    """Whether the weekday, date and hour rules leave any moment in [lo, hi) to use the voucher
+    (a lunch-only weekday voucher whose use window ends this Friday evening has none left on
+    Friday afternoon). Day by day from the first usable one found: a year at most."""
+    if hi <= lo:
+        return False
+    tz = ZoneInfo(zone)
+    # All day is 00:00 to the next 00:00; the day before `lo` too, for its after-midnight hours.
+    windows = [as_window(w) for w in conditions.time_windows] or [Window(time(0), time(0), True)]
+    day, last = lo.astimezone(tz).date() - timedelta(days=1), hi.astimezone(tz).date()
+    while day <= last:
+        if _day_refusal(conditions, day) is None:
+            for w in windows:
+                start = datetime.combine(day, w.start, tzinfo=tz)
+                end = datetime.combine(day + timedelta(days=1) if w.next_day else day, w.end, tzinfo=tz)
+                if max(start, lo) < min(end, hi):
+                    return True
+        day += timedelta(days=1)
+    return False
+
+
 async def _redeemed_here_before(restaurant_id: int, user_id: int, exclude_claim: int | None = None) -> bool:
     query = Claim.filter(deal__restaurant_id=restaurant_id, user_id=user_id, status=ClaimStatus.REDEEMED)
     if exclude_claim is not None:

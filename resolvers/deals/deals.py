@@ -48,7 +48,7 @@ from models.restaurants import Restaurant, RestaurantStaff, Visibility
 from resolvers import visibility
 from resolvers.accounts.accounts import write_limit, write_window
 from resolvers.deals import attribution, gate, reads, refunds, rollup, voucher_notices, vouchers
-from resolvers.deals.conditions import Conditions, check_claim, check_redeem
+from resolvers.deals.conditions import Conditions, check_claim, check_redeem, usable_between
 from resolvers.deals.conditions import check as check_conditions
 from resolvers.notifications import inbox
 from resolvers.restaurants.access import require_staff
@@ -81,7 +81,7 @@ class DealFields:
     refund_on_expiry: bool = False
 
 
-def _check(fields: DealFields, collector: Collector) -> None:
+def _check(fields: DealFields, collector: Collector, zone: str) -> None:
     fields.title = check_title(fields.title, collector)
     if len(fields.terms) > 4000:
         collector.add("terms", ErrorCode.TOO_LONG, "At most 4000 characters")
@@ -109,6 +109,12 @@ def _check(fields: DealFields, collector: Collector) -> None:
         collector.add("endsAt", ErrorCode.IN_THE_PAST, "The deal would already be over")
     _check_use_window(fields, collector)
     check_conditions(fields.conditions, collector)
+    if not collector.errors:
+        # Weekdays, hours and dates that leave no moment of the use window (Mondays only, for a
+        # window Tuesday to Sunday): every voucher sold could only expire.
+        start, end = fields.use_starts_at or fields.starts_at, fields.use_ends_at or fields.ends_at
+        if not usable_between(fields.conditions, max(start, datetime.now(UTC)), end, zone):
+            collector.add("conditions", ErrorCode.INVALID, "These rules leave no time to use the voucher")
 
 
 def _check_use_window(fields: DealFields, collector: Collector) -> None:
@@ -129,9 +135,9 @@ def _check_use_window(fields: DealFields, collector: Collector) -> None:
 
 async def create_deal(ctx: Context, fields: DealFields) -> Deal:
     viewer = await write_limit(ctx, "deal")
-    await require_staff(viewer, fields.restaurant_id)
+    place = await require_staff(viewer, fields.restaurant_id)
     collector = Collector()
-    _check(fields, collector)
+    _check(fields, collector, place.timezone or "UTC")
     collector.raise_if_any()
     return await Deal.create(
         restaurant_id=fields.restaurant_id,
@@ -358,10 +364,16 @@ async def _claim_checked(
     problem = _availability_error(deal, now)
     if problem:
         raise problem
-    if deal.price_cents > 0 and use_window(deal)[1] - now < PAY_WITHIN:
-        # A voucher paid for in the last minutes could hardly be used: not sold.
-        raise UserInputError(ErrorCode.DEAL_EXPIRED, "Too late: this voucher's use ends soon", "dealId")
-    await check_claim(Conditions.from_json(deal.conditions), deal.restaurant_id, user_id)
+    rules = Conditions.from_json(deal.conditions)
+    if deal.price_cents > 0:
+        # A voucher paid for in the last minutes of its use, or when its days and hours leave no
+        # time to use it (lunch on weekdays, window ending Friday night, bought Friday at 15:00),
+        # could only expire: not sold.
+        use_from, use_until = use_window(deal)
+        zone = deal.restaurant.timezone or "UTC"
+        if not usable_between(rules, max(use_from, now), use_until - PAY_WITHIN, zone):
+            raise UserInputError(ErrorCode.DEAL_EXPIRED, "Too late: no time left to use it", "dealId")
+    await check_claim(rules, deal.restaurant_id, user_id)
     # Unpaid claims past their time are released by the job runner (resolvers/jobs.py), not here.
     source = source or attribution.DIRECT
     try:
