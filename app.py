@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tortoise.contrib.starlette import RegisterTortoise
 
 from core import tracing
-from core.health import check_dependencies
+from core.health import check_dependencies, failed
 from core.logs import configure_logging
 from core.metrics import DB_POOL, HTTP_LATENCY, HTTP_REQUESTS, REGISTRY, labelled, observe_query
 from core.services import open_services
@@ -151,7 +151,7 @@ async def migration_status(settings: Settings, state: dict[str, Any]) -> str:
     try:
         pending = await pending_migrations(settings)
     except Exception as error:  # noqa: BLE001 - any failure means not ready
-        return f"error: {type(error).__name__}: {error}"[:200]
+        return failed("migrations", error)
     state["migrated"] = not pending
     if not pending:
         return "ok"

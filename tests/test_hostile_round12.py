@@ -226,3 +226,26 @@ async def test_apq_hashes_that_are_not_sha256_are_bad_requests(client, digest):
     response = await client.post("/graphql", json=body)
     assert response.status_code == 400
     assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
+# ------------------------------------------------------------------ /readyz
+
+
+async def test_readyz_names_the_failing_store_but_not_its_address(client, services, caplog):
+    """/readyz is on the public port: it says which store fails and how (the error's kind), and
+    the error's text (host, port) goes to the log only."""
+    import redis.asyncio as redis_asyncio
+
+    working = services.redis
+    services.redis = redis_asyncio.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+    try:
+        with caplog.at_level("WARNING", logger="tablemates.health"):
+            response = await client.get("/readyz")
+    finally:
+        await services.redis.aclose()
+        services.redis = working
+    assert response.status_code == 503
+    checks = response.json()["checks"]
+    assert checks["redis"] in ("error: ConnectionError", "error: TimeoutError"), checks
+    assert "127.0.0.1" not in response.text and ":1" not in response.text
+    assert any("127.0.0.1" in record.getMessage() for record in caplog.records)
