@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
+from enum import Enum
+
 import strawberry
 
-from resolvers.search import search
+from resolvers.search import search, suggestions
 from schema.context import Info
 from schema.pagination import Connection, to_connection
-from schema.restaurants import DishNode, SearchSort
+from schema.restaurants import DishNode, RestaurantNode, SearchSort
+
+
+@strawberry.enum(description="What a search suggestion names.")
+class SuggestionKind(Enum):
+    CUISINE = "cuisine"
+    RESTAURANT = "restaurant"
+    DISH = "dish"
+
+
+@strawberry.type(description="搜索联想: one line under the search box.")
+class SearchSuggestion:
+    kind: SuggestionKind
+    text: str = strawberry.field(description="What to show, and to search for when it is picked.")
+    cuisine: str | None = strawberry.field(
+        description="CUISINE: the tag to pass as searchRestaurants(cuisine:)."
+    )
+    restaurant: RestaurantNode | None = strawberry.field(
+        description="RESTAURANT: the place, to open its page."
+    )
 
 
 @strawberry.type
@@ -46,3 +67,27 @@ class Query:
         )
         page = await search.search_dishes(info.context, c, first, after)
         return to_connection(page, DishNode.from_model)
+
+    @strawberry.field(
+        description="搜索联想 as the diner types: cuisines, restaurants by name (most reviewed first; "
+        "within reach of lat/lng when given) and dish names, in Chinese, English or pinyin "
+        "(`hdl`, `huoguo`). Nothing yet for one Latin letter."
+    )
+    async def search_suggestions(
+        self,
+        info: Info,
+        query: str,
+        lat: float | None = None,
+        lng: float | None = None,
+        first: int | None = 10,
+    ) -> list[SearchSuggestion]:
+        found = await suggestions.suggest(info.context, query, lat, lng, first)
+        return [
+            SearchSuggestion(
+                kind=SuggestionKind(s.kind),
+                text=s.text,
+                cuisine=s.cuisine,
+                restaurant=RestaurantNode.from_model(s.restaurant) if s.restaurant else None,
+            )
+            for s in found
+        ]

@@ -69,6 +69,8 @@ class Criteria:
     # no document holds every token: words written together (重庆火锅) match where they're apart.
     relaxed_sets: list[list[str]] = field(default_factory=list)
     relaxed: bool = False
+    # Match the name only (search suggestions: what was typed is the start of a name).
+    names_only: bool = False
 
 
 def cuisine_tag(cuisine: str | None) -> str | None:
@@ -155,7 +157,7 @@ def _filters(
     if not matched:
         where.insert(0, f"d.kind = '{kind}'")
     if c.tokens and not matched:
-        where.append(_match(p, "tokens", token_sets(c)))
+        where.append(_match(p, "name_tokens" if c.names_only else "tokens", token_sets(c)))
     if c.cuisine:
         # search_text holds "#tag label" per cuisine (resolvers/restaurants): an exact tag match
         # (a known tag, cuisine_tag: its only LIKE wildcard is a `_`, which meets only itself there).
