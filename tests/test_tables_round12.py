@@ -425,3 +425,49 @@ async def test_a_capacity_cut_racing_joins_never_overbooks(client):
         assert cut["errors"] == [{"field": "capacity", "code": "OUT_OF_RANGE"}] and state["capacity"] == 8
     else:
         assert state["capacity"] == 3 and state["seatsTaken"] == 3
+
+
+# ------------------------------------------------------------------ 8. seat offers follow the meal's time
+
+
+SEAT_OFFER = "query($m: ID!) { mySeatOffer(mealId: $m) { expiresAt } }"
+ANSWER_OFFER = """mutation($m: ID!, $a: Boolean!) { answerSeatOffer(mealId: $m, accept: $a) {
+  meal { myStatus seatsTaken } errors { field code } } }"""
+
+
+async def test_a_seat_offer_never_outlasts_the_meals_new_time_nor_seats_anyone_once_it_began(client):
+    """An offer made for a meal three days off ran four hours; the host moved the meal to two hours
+    from now and the offer still ran past the start, so the diner could take a seat at a meal
+    under way. Now moving a meal (the host's edit, a poll, the restaurant's proposal) shortens
+    open offers to what an offer made for the new time gets, and no offer is accepted once the
+    meal began (OFFER_LAPSED)."""
+    host, _, meal, _ = await host_meal(client, capacity=2)
+    (seated, _, _), (waiting, _, _) = [await register(client) for _ in range(2)]
+    await gql(client, JOIN, {"id": meal}, seated)
+    assert (await gql(client, JOIN, {"id": meal}, waiting))["data"]["joinSharedMeal"][
+        "status"
+    ] == "WAITLISTED"
+    assert (
+        await gql(
+            client,
+            "mutation($id: ID!) { leaveSharedMeal(mealId: $id) { errors { code } } }",
+            {"id": meal},
+            seated,
+        )
+    )["data"]["leaveSharedMeal"]["errors"] == []
+    first = (await gql(client, SEAT_OFFER, {"m": meal}, waiting))["data"]["mySeatOffer"]
+    assert datetime.fromisoformat(first["expiresAt"]) > datetime.now(UTC) + timedelta(hours=1)
+    soon = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(hours=2)
+    assert (await update_meal(client, host, meal, startsAt=soon.isoformat()))["errors"] == []
+    offer = (await gql(client, SEAT_OFFER, {"m": meal}, waiting))["data"]["mySeatOffer"]
+    assert datetime.fromisoformat(offer["expiresAt"]) <= datetime.now(UTC) + timedelta(minutes=31)
+    # The meal began (the clock, simulated) while the offer still stood: no seat at a meal under way.
+    await SharedMeal.filter(id=decode(meal, "SharedMeal", "id")).update(
+        starts_at=datetime.now(UTC) - timedelta(minutes=1)
+    )
+    late = (await gql(client, ANSWER_OFFER, {"m": meal, "a": True}, waiting))["data"]["answerSeatOffer"]
+    assert late == {"meal": None, "errors": [{"field": "mealId", "code": "OFFER_LAPSED"}]}
+    seats = await gql(
+        client, MEAL_TIME.replace("reservationStatus", "seatsTaken myStatus"), {"id": meal}, waiting
+    )
+    assert seats["data"]["sharedMeal"]["myStatus"] == "OFFERED"

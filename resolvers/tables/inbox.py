@@ -29,6 +29,7 @@ from resolvers.deals import rollup
 from resolvers.meals import meals, notifications
 from resolvers.notifications.inbox import Subject
 from resolvers.restaurants.access import require_staff
+from resolvers.tables import offers
 from resolvers.tables.offers import local_time
 
 INBOX_TOPIC = "restaurant-inbox"
@@ -392,6 +393,8 @@ async def answer_meal_proposal(ctx: Context, meal_id: int, accept: bool) -> Shar
         query = SharedMeal.filter(id=meal.id, status=MealStatus.OPEN, reservation=ReservationStatus.PROPOSED)
         if accept and proposed is not None:
             ok = await query.update(reservation=ReservationStatus.CONFIRMED, starts_at=proposed)
+            if ok:
+                await offers.fit_to_new_time(meal.id, proposed, await rollup.time_zone(meal.restaurant_id))
         else:
             ok = await query.update(reservation=ReservationStatus.DECLINED)
         if not ok:

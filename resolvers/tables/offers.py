@@ -127,9 +127,9 @@ async def answer(ctx: Context, meal_id: int, accept: bool) -> SharedMeal:
         offer = await SeatOffer.filter(meal_id=meal_id, user_id=viewer.id, status=OfferStatus.OPEN).first()
         if offer is None:
             raise UserInputError(ErrorCode.NOT_FOUND, "No open offer for you at this meal", "mealId")
-        if accept and offer.expires_at <= now:
-            raise UserInputError(ErrorCode.OFFER_LAPSED, "This offer has lapsed", "mealId")
         meal = await SharedMeal.get(id=meal_id)
+        if accept and (offer.expires_at <= now or meal.starts_at <= now):  # nobody joins a meal under way
+            raise UserInputError(ErrorCode.OFFER_LAPSED, "This offer has lapsed", "mealId")
         closed = await SeatOffer.filter(id=offer.id, status=OfferStatus.OPEN).update(
             status=OfferStatus.ACCEPTED if accept else OfferStatus.DECLINED
         )
@@ -179,6 +179,17 @@ async def lapse_due(services: Services) -> int:
         await _publish(services, meal_id, "offer_lapsed")
         await notifications.announce(ctx, [user_id, *([handed] if handed else [])])
     return lapsed
+
+
+async def fit_to_new_time(meal_id: int, starts_at: datetime, zone: str) -> None:
+    """Inside the transaction that moves a meal (its row locked): an open offer never outlasts
+    what an offer made now for the new time would (an hour before a far meal, half the time left
+    for a near one), so a seat is never taken at a meal already begun."""
+    now = datetime.now(UTC)
+    latest = max(now, expiry(starts_at, now, zone))
+    await SeatOffer.filter(meal_id=meal_id, status=OfferStatus.OPEN, expires_at__gt=latest).update(
+        expires_at=latest
+    )
 
 
 async def my_offer(viewer_id: int, meal_id: int) -> SeatOffer | None:

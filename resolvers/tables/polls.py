@@ -27,7 +27,7 @@ from resolvers import visibility
 from resolvers.accounts.accounts import write_limit
 from resolvers.deals import rollup
 from resolvers.meals import notifications
-from resolvers.tables import inbox
+from resolvers.tables import inbox, offers
 from resolvers.tables.offers import local_time
 
 SEATED = (SeatStatus.HOST, SeatStatus.JOINED)
@@ -259,6 +259,7 @@ async def move_meal(meal: SharedMeal, starts_at: datetime) -> Change | None:
     await SharedMeal.filter(id=meal.id, status=MealStatus.OPEN).update(
         starts_at=starts_at, reservation=ReservationStatus.NONE
     )
+    await offers.fit_to_new_time(meal.id, starts_at, zone)
     when, new_when = local_time(meal.starts_at, zone), local_time(starts_at, zone)
     return Change(
         f"「{meal.title}」改时间了：{new_when}",
