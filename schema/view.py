@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+from collections import Counter
 from typing import Any
 
 import orjson
@@ -45,6 +46,8 @@ from schema.unavailable import mark_unavailable
 from schema.validation import guarded_prepare, with_parse_codes
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+MAX_WAITING_SOCKETS_PER_ADDRESS = 20  # sockets of one address not yet past connection_init
+WAITING = "tablemates.waiting_address"  # scope key: the address a waiting socket counts against
 POST_OPERATIONS = frozenset(OperationType.from_http("POST"))
 
 
@@ -128,9 +131,13 @@ class GraphQLEndpoint(GraphQL):
         self.services = services
         self.ide_html: str | None = None
         self.live_sessions = LiveSessions(services)
+        self.waiting: Counter[str] = Counter()  # per address: sockets not yet past connection_init
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """HTTP: the body is read under MAX_REQUEST_BYTES first; refusals are GraphQL-shaped JSON."""
+        if scope["type"] == "websocket":
+            await self.websocket(scope, receive, send)
+            return
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
@@ -144,6 +151,32 @@ class GraphQLEndpoint(GraphQL):
         except HTTPException as error:
             response = error_response(error)
         await response(scope, receive, send)
+
+    async def websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A socket counts against its address until its connection_init is read (on_ws_connect):
+        one address keeps at most MAX_WAITING_SOCKETS_PER_ADDRESS sockets that have not said who
+        they are, a further one is refused at the handshake (403). Each waits up to INIT_WAIT and
+        costs the process ~0.3 MB: 3 000 of them from one client added 185 MB and made /healthz
+        take a second. A phone sends connection_init at once, so a crowd behind one carrier
+        address (CGNAT) is rarely more than a few waiting at a time."""
+        socket = WebSocket(scope, receive, send)
+        address = client_ip(socket, self.services.settings.trust_forwarded_for)
+        if self.waiting[address] >= MAX_WAITING_SOCKETS_PER_ADDRESS:
+            await socket.close(code=1008, reason="Too many connections from this address")
+            return
+        self.waiting[address] += 1
+        scope[WAITING] = address
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self._said_who(scope)
+
+    def _said_who(self, scope: Any) -> None:
+        address = scope.pop(WAITING, None)
+        if address is not None:
+            self.waiting[address] -= 1
+            if self.waiting[address] <= 0:
+                del self.waiting[address]
 
     async def run_json_post(self, request: Request) -> Response:
         """strawberry's `run` for a POST with a JSON body, step for step, minus the dispatch."""
@@ -303,6 +336,7 @@ class GraphQLEndpoint(GraphQL):
 
     async def on_ws_connect(self, context: Context) -> Any:  # type: ignore[override]
         """Authenticate a subscription connection from connection_init's payload."""
+        self._said_who(context.request.scope)  # no longer waiting: the socket said who it is
         params = context.connection_params or {}
         raw = params.get("authorization") or params.get("Authorization")
         token = bearer(raw) if isinstance(raw, str) and " " in raw else raw

@@ -12,13 +12,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import uuid
 
 import httpx
 import pytest
-from httpx_ws import WebSocketDisconnect, aconnect_ws
+from httpx_ws import WebSocketDisconnect, WebSocketUpgradeError, aconnect_ws
 
 from tests.conftest import override_settings
 from tests.servers import running_servers
@@ -156,6 +157,39 @@ async def test_a_websocket_message_is_held_to_the_request_body_limit(settings, a
 
 
 # ------------------------------------------------------------------ automatic persisted queries
+
+
+async def test_one_address_keeps_a_bounded_number_of_sockets_that_never_say_who_they_are(settings, app):
+    """A real `serve`: sockets that never send connection_init each hold ~0.3 MB for INIT_WAIT;
+    one address keeps at most MAX_WAITING_SOCKETS_PER_ADDRESS of them, the next is refused at
+    the handshake, and a socket that says who it is frees its place at once."""
+    from schema.view import MAX_WAITING_SOCKETS_PER_ADDRESS
+
+    with running_servers(settings, 1, shared_redis=False) as (url,):
+        ws_url = url.replace("http://", "ws://") + "/graphql"
+        async with contextlib.AsyncExitStack() as stack, httpx.AsyncClient(timeout=30) as http:
+            sockets = [
+                await stack.enter_async_context(
+                    aconnect_ws(ws_url, http, subprotocols=["graphql-transport-ws"])
+                )
+                for _ in range(MAX_WAITING_SOCKETS_PER_ADDRESS)
+            ]
+            with pytest.raises(WebSocketUpgradeError) as refused:
+                async with aconnect_ws(ws_url, http, subprotocols=["graphql-transport-ws"]):
+                    pass
+            assert refused.value.response.status_code == 403
+            # one of them says who it is (a bad token: closed 4403) and its place is free again
+            await sockets[0].send_text(
+                json.dumps({"type": "connection_init", "payload": {"authorization": "Bearer x"}})
+            )
+            with pytest.raises(WebSocketDisconnect):
+                await asyncio.wait_for(sockets[0].receive_text(), 15)
+            async with aconnect_ws(ws_url, http, subprotocols=["graphql-transport-ws"]) as again:
+                await again.send_text(json.dumps({"type": "connection_init", "payload": {}}))
+                with pytest.raises(WebSocketDisconnect) as anonymous:
+                    await asyncio.wait_for(again.receive_text(), 15)
+                assert anonymous.value.code == 4403
+            assert (await http.get(f"{url}/healthz")).status_code == 200
 
 
 def _apq(query: str, with_text: bool = True) -> dict:
