@@ -332,11 +332,19 @@ class Query:
         )
         return to_connection(page, DealNode.from_hit)
 
-    @strawberry.field(description="Your vouchers, newest first.")
+    @strawberry.field(
+        description="Your vouchers, newest first; `status` keeps those in the given states (the "
+        "app's tabs: [PENDING_PAYMENT] 待付款, [ISSUED] 待使用, [REFUNDED] 退款); none or empty: all."
+    )
     async def my_claims(
-        self, info: Info, first: int | None = 20, after: str | None = None
+        self,
+        info: Info,
+        first: int | None = 20,
+        after: str | None = None,
+        status: list[ClaimStatusEnum] | None = None,  # type: ignore[valid-type]
     ) -> Connection[ClaimNode]:
-        return to_connection(await deals.my_claims(info.context, first, after), ClaimNode.from_model)
+        page = await deals.my_claims(info.context, first, after, status)
+        return to_connection(page, ClaimNode.from_model)
 
     @strawberry.field(
         description="The restaurants you work at (owner or staff), oldest first; closed ones too "

@@ -236,3 +236,35 @@ async def test_no_voucher_is_sold_that_its_days_and_hours_leave_no_time_to_use(c
     assert (refused["claim"], refused["errors"][0]["code"]) == (None, "DEAL_EXPIRED")
     assert await Claim.filter(deal_id=ids[0]).count() == 0
     assert (await claim(client, diner, free))["errors"] == []  # costs nothing: still handed out
+
+
+MY_CLAIMS = """
+query($s: [ClaimStatus!], $after: String) { myClaims(first: 2, status: $s, after: $after) {
+  edges { node { id status } } pageInfo { hasNextPage endCursor } } }
+"""
+
+
+async def test_my_vouchers_can_be_listed_by_state_like_the_apps_tabs(client):
+    # myClaims listed everything newest first: a diner with a pile of used vouchers paged through
+    # all of them to find the one still to use (待使用) or the order still to pay (待付款).
+    owner, restaurant, free = await a_deal(client, perUserLimit=5)
+    _, _, paid = await a_deal(client, owner, restaurant, priceCents=3900)
+    diner, _, _ = await register(client)
+    issued = [await claim(client, diner, free) for _ in range(4)]
+    for made in issued[1:]:
+        assert (await gql(client, REDEEM, {"c": code_of(made)}, owner))["data"]["redeemVoucher"][
+            "errors"
+        ] == []
+    unpaid = (await claim(client, diner, paid))["claim"]["id"]
+
+    async def listed(states, after=None):
+        page = (await gql(client, MY_CLAIMS, {"s": states, "after": after}, diner))["data"]["myClaims"]
+        return [e["node"]["id"] for e in page["edges"]], page["pageInfo"]
+
+    assert (await listed(["ISSUED"]))[0] == [issued[0]["claim"]["id"]]
+    assert (await listed(["PENDING_PAYMENT"]))[0] == [unpaid]
+    used, info = await listed(["REDEEMED"])  # pages within the state: 2, then 1
+    more, last = await listed(["REDEEMED"], info["endCursor"])
+    assert used + more == [m["claim"]["id"] for m in reversed(issued[1:])] and not last["hasNextPage"]
+    assert len((await listed(["ISSUED", "PENDING_PAYMENT"]))[0]) == 2
+    assert (await listed(None))[1]["hasNextPage"] and (await listed([]))[1]["hasNextPage"]  # all five

@@ -902,9 +902,14 @@ async def deals_nearby(
     return await near(ctx, lat, lng, radius_km, select, lambda d: d.ends_at, first, after)
 
 
-async def my_claims(ctx: Context, first: int | None, after: str | None) -> Page[Claim]:
+async def my_claims(
+    ctx: Context, first: int | None, after: str | None, statuses: Sequence[ClaimStatus] | None = None
+) -> Page[Claim]:
     viewer = ctx.require_viewer()
-    return await newest_first(Claim.filter(user_id=viewer.id), first, after)
+    mine = Claim.filter(user_id=viewer.id)
+    if statuses:  # one tab of the app's order list (待使用: ISSUED ...)
+        mine = mine.filter(status__in=[ClaimStatus(s) for s in statuses])
+    return await newest_first(mine, first, after)
 
 
 async def referral_balance(user_id: int) -> int:
