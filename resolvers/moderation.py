@@ -127,12 +127,12 @@ async def report(ctx: Context, kind: str, pk: int, reason: ReportReason, note: s
         raise UserInputError(ErrorCode.ALREADY_REPORTED, "You already reported this", "targetId") from None
 
 
-async def system_report(kind: str, pk: int, note: str) -> None:
+async def system_report(kind: str, pk: int, note: str, reason: ReportReason = ReportReason.SPAM) -> None:
     """Raise a report automatically (once per open case)."""
     if await Report.exists(target_type=kind, target_id=pk, status=ReportStatus.OPEN, automatic=True):
         return
     await Report.create(
-        reporter_id=None, target_type=kind, target_id=pk, reason=ReportReason.SPAM, note=note, automatic=True
+        reporter_id=None, target_type=kind, target_id=pk, reason=reason, note=note, automatic=True
     )
 
 
@@ -252,6 +252,10 @@ async def apply(ctx: Context, kind: str, pk: int, decision: Decision, report_row
         told = await _tell_outcome(ctx, kind, pk, author_id, action)
         if action not in RESTORING:
             await _close_reports(kind, pk, status)
+        elif report_row is not None:  # the way back answers the report it was taken from, if open
+            await Report.filter(id=report_row.id, status=ReportStatus.OPEN).update(
+                status=status, open_marker=None, resolved_at=datetime.now(UTC)
+            )
         if action == "SUSPEND_USER" and audited != (kind, pk):
             # The reports about the person are answered by their suspension too (told once).
             told += await _tell_outcome(ctx, *audited, None, action, already=told)

@@ -288,3 +288,52 @@ async def test_moderators_read_what_was_reported_even_once_hidden_or_suspended(c
 
     diner_view = await gql(client, TARGETS, {"s": "OPEN"}, reporter, expect_errors=True)
     assert diner_view["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+EDIT_REVIEW = """mutation($r: ID!, $b: String!) { updateReview(reviewId: $r, input: {body: $b}) {
+  review { body moderation } errors { field code } } }"""
+AUTOMATIC = """{ moderationQueue(status: OPEN, targetType: "Review", first: 50) {
+  edges { node { id targetId automatic reason note } } } }"""
+
+
+async def test_an_author_who_fixes_a_hidden_review_puts_it_back_before_a_moderator(client, services):
+    owner, restaurant = await open_restaurant(client, *random_spot())
+    dish = await add_dish(client, owner, restaurant)
+    moderator, _ = await account_with_role(client, services)
+    author, _, _ = await register(client)
+    reader, _, _ = await register(client)
+    rid = (await review(client, author, dish, 1, body="老板是骗子，大家别来"))["id"]
+    report = (await gql(client, REPORT, {"t": rid, "r": "HARASSMENT"}, reader))["data"]["reportContent"]
+    assert (
+        errors(
+            await gql(client, MODERATE, {"r": report["report"]["id"], "a": "HIDE_CONTENT"}, moderator),
+            "moderate",
+        )
+        == []
+    )
+
+    def waiting(queue):
+        return [e["node"] for e in queue["data"]["moderationQueue"]["edges"] if e["node"]["targetId"] == rid]
+
+    assert waiting(await gql(client, AUTOMATIC, token=moderator)) == []
+    fixed = await gql(client, EDIT_REVIEW, {"r": rid, "b": "上菜慢，态度一般"}, author)
+    assert fixed["data"]["updateReview"] == {
+        "review": {"body": "上菜慢，态度一般", "moderation": "HIDDEN"},
+        "errors": [],
+    }
+    again = await gql(client, EDIT_REVIEW, {"r": rid, "b": "上菜慢，服务态度一般"}, author)
+    assert errors(again, "updateReview") == []
+    [look_again] = waiting(await gql(client, AUTOMATIC, token=moderator))  # once, however many edits
+    assert look_again["automatic"] is True and look_again["reason"] == "OTHER"
+    assert "edited" in look_again["note"]
+    restored = await gql(client, MODERATE, {"r": look_again["id"], "a": "RESTORE_CONTENT"}, moderator)
+    assert errors(restored, "moderate") == []
+    shown = await gql(
+        client, "query($id: ID!) { node(id: $id) { ... on Review { body } } }", {"id": rid}, reader
+    )
+    assert shown["data"]["node"] == {"body": "上菜慢，服务态度一般"}
+    visible_edit = await gql(client, EDIT_REVIEW, {"r": rid, "b": "上菜慢"}, author)
+    assert errors(visible_edit, "updateReview") == []
+    assert (
+        waiting(await gql(client, AUTOMATIC, token=moderator)) == []
+    )  # a visible review's edit asks nothing

@@ -167,6 +167,12 @@ async def update_review(ctx: Context, review_id: int, fields: ReviewFields) -> R
             await ratings.move(before["restaurant_id"], old, new)
             if new_photos is not None:
                 await _link_photos(review.id, new_photos)
+    if (changes or new_photos is not None) and before["visibility"] == Visibility.HIDDEN.value:
+        # 修改后重新审核: the author fixed a folded review; a moderator looks again (restores it).
+        from resolvers.moderation import ReportReason, system_report  # reads reviews: import late
+
+        note = "auto: the author edited this hidden review"
+        await system_report("Review", review.id, note, ReportReason.OTHER)
     return await _still_there(review.id)
 
 
