@@ -244,11 +244,12 @@ class BookingQuery:
     async def booking_policy(self, info: Info, restaurant_id: strawberry.ID) -> BookingPolicyType:
         return _policy(await bookings.policy_of(decode(restaurant_id, "Restaurant", "restaurantId")))
 
-    @strawberry.field(description="Your bookings, soonest first.")
+    @strawberry.field(
+        description="Your bookings (at most 100): those still to come, soonest first, then past ones, "
+        "latest first."
+    )
     async def my_bookings(self, info: Info) -> list[BookingNode]:
-        viewer = info.context.require_viewer()
-        rows = await Booking.filter(user_id=viewer.id).order_by("starts_at").limit(100)
-        return [BookingNode.from_model(r) for r in rows]
+        return [BookingNode.from_model(r) for r in await bookings.my_bookings(info.context)]
 
     @strawberry.field(
         description="Staff only: bookings and shared-meal table requests on a day (restaurant's zone)."

@@ -11,6 +11,7 @@ import base64
 from datetime import UTC, datetime, timedelta
 
 from models.meals import SharedMeal
+from models.tables import Booking
 from schema.ids import decode
 from tests.helpers import gql, open_restaurant, random_spot, register
 from tests.tables_helpers import ANSWER, PROPOSAL, at, book, open_slots
@@ -471,3 +472,38 @@ async def test_a_seat_offer_never_outlasts_the_meals_new_time_nor_seats_anyone_o
         client, MEAL_TIME.replace("reservationStatus", "seatsTaken myStatus"), {"id": meal}, waiting
     )
     assert seats["data"]["sharedMeal"]["myStatus"] == "OFFERED"
+
+
+# ------------------------------------------------------------------ 9. my bookings
+
+
+async def test_my_bookings_put_what_is_coming_first_however_long_the_history(client):
+    """myBookings listed the first 100 by time, oldest first: a regular with 100 past bookings never
+    saw the one for tonight. Now those still to come come first (soonest first), then past ones
+    (latest first), still at most 100."""
+    owner, restaurant = await open_restaurant(client, *random_spot())
+    diner, _, _ = await register(client)
+    await open_slots(client, owner, restaurant, (at(30), 4), (at(50), 4))
+    later = (await book(client, diner, restaurant, at(50), 2))["booking"]["id"]
+    sooner = (await book(client, diner, restaurant, at(30), 2))["booking"]["id"]
+    # A long history (simulated: a hundred and five evenings past).
+    booked = await Booking.get(id=decode(sooner, "Booking", "id"))
+    now = datetime.now(UTC).replace(microsecond=0)
+    await Booking.bulk_create(
+        [
+            Booking(
+                restaurant_id=booked.restaurant_id,
+                slot_id=booked.slot_id,
+                user_id=booked.user_id,
+                party_size=2,
+                starts_at=now - timedelta(days=day),
+                status="confirmed",
+            )
+            for day in range(1, 106)
+        ]
+    )
+    mine = (await gql(client, "{ myBookings { id startsAt } }", token=diner))["data"]["myBookings"]
+    assert len(mine) == 100
+    assert [b["id"] for b in mine[:2]] == [sooner, later]
+    past = [datetime.fromisoformat(b["startsAt"]) for b in mine[2:]]
+    assert past == sorted(past, reverse=True) and past[0] == now - timedelta(days=1)

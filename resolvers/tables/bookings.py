@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from core.atomic import lock_row, update_returning
@@ -198,6 +199,26 @@ async def book(ctx: Context, restaurant_id: int, starts_at: datetime, party_size
         )
     await inbox.changed(ctx, booking)
     return booking
+
+
+MY_BOOKINGS = 100
+
+
+async def my_bookings(ctx: Context) -> list[Booking]:
+    """The viewer's bookings: those still to come soonest first, then past ones latest first, at
+    most MY_BOOKINGS (a long history never pushes the next booking off the list)."""
+    from resolvers.meals.events import upcoming_then_past
+
+    viewer = ctx.require_viewer()
+    now = datetime.now(UTC)
+    page = await upcoming_then_past(
+        Booking.filter(user_id=viewer.id),
+        Q(starts_at__gt=now),
+        lambda b: b.starts_at > now,
+        MY_BOOKINGS,
+        None,
+    )
+    return page.items
 
 
 async def own_booking(ctx: Context, booking_id: int, field: str = "bookingId") -> Booking:
