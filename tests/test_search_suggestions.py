@@ -62,3 +62,23 @@ async def test_nothing_to_suggest_yet_is_an_empty_list_and_bad_input_an_error(cl
                       {"q": "火锅", "lat": 91.0, "lng": 0.0}):  # fmt: skip
         body = await gql(client, SUGGEST, variables, expect_errors=True)
         assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", (variables, body)
+
+
+async def test_suggestions_cost_a_few_statements(client):
+    """Per kind: the search statement (PostgreSQL: and the exact read when a rare word comes up
+    short of the capped one) and one read of the names; the radius looked up once, first."""
+    from tests.conftest import count_sql
+
+    lat, lng = random_spot()
+    owner, place = await open_restaurant(client, lat, lng, name="老码头火锅")
+    await add_dish(client, owner, place, "老码头毛肚", 4800)
+    for variables in ({"lat": lat, "lng": lng}, {}):
+        with count_sql() as sql:
+            found, _ = await suggest(client, "lmt", **variables)
+        assert ("RESTAURANT", "老码头火锅") in found and ("DISH", "老码头毛肚") in found
+        reads = [s for s in sql.statements if s.lstrip().upper().startswith("SELECT")]
+        searches = [i for i, s in enumerate(reads) if "search_docs" in s]
+        geo = [i for i, s in enumerate(reads) if "geo_" in s and "search_docs" not in s]
+        assert 2 <= len(searches) <= 4, reads
+        assert len(reads) - len(searches) - len(geo) == 2, reads  # the restaurants, the dish names
+        assert all(i < searches[0] for i in geo) and bool(geo) == bool(variables), reads

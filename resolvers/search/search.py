@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import Enum
 from functools import partial
+from typing import Any
 
 from core.context import Context
 from core.errors import BadRequestError, Collector, ErrorCode, UserInputError
@@ -302,7 +303,23 @@ def _position(after: str | None) -> tuple[int, bool]:
         raise UserInputError(ErrorCode.INVALID, "Malformed cursor", "after") from None
 
 
-async def search(ctx: Context, kind: str, c: Criteria, first: int | None, after: str | None) -> Page[Hit]:
+async def around(ctx: Context, c: Criteria) -> dict[int, float] | None:
+    """The restaurants a radius search keeps (the nearest GEO_CAP), with their distances; None
+    when the search has no radius. For criteria already checked."""
+    if c.lat is None or c.lng is None or c.radius_km is None:
+        return None
+    hits = await ctx.services.geo.within(RESTAURANT_KIND, c.lat, c.lng, c.radius_km, limit=GEO_CAP)
+    return {h.object_id: h.distance_km for h in hits}
+
+
+_LOOK_AROUND: Any = object()  # `search` reads `around` itself
+
+
+async def search(
+    ctx: Context, kind: str, c: Criteria, first: int | None, after: str | None, near: Any = _LOOK_AROUND
+) -> Page[Hit]:
+    """A page of hits; `near`: `around`'s answer for these criteria when the caller has it (two
+    searches around one point look it up once)."""
     check_criteria(c)
     size = page_size(first)
     offset, relaxed = _position(after)
@@ -310,10 +327,8 @@ async def search(ctx: Context, kind: str, c: Criteria, first: int | None, after:
     if not 0 <= offset <= MAX_OFFSET:
         raise UserInputError(ErrorCode.OUT_OF_RANGE, f"Results are paged up to {MAX_OFFSET}", "after")
     now = datetime.now(UTC)
-    near: dict[int, float] | None = None
-    if c.lat is not None and c.lng is not None and c.radius_km is not None:
-        hits = await ctx.services.geo.within(RESTAURANT_KIND, c.lat, c.lng, c.radius_km, limit=GEO_CAP)
-        near = {h.object_id: h.distance_km for h in hits}
+    if near is _LOOK_AROUND:
+        near = await around(ctx, c)
     page = await _page(kind, c, now, near, offset, size)
     if c.lat is not None and c.lng is not None and near is None:
         await _with_distances(page.items, c.lat, c.lng)
@@ -381,7 +396,6 @@ async def _page(
             return Page(items, cursors, has_next_page=False)
         batch = SCAN_BATCH
     return Page(items, cursors, has_next_page=True, resume_after=_cursor(offset, c.relaxed))
-
 
 
 # ------------------------------------------------------------------ the two searches

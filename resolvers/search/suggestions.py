@@ -6,6 +6,8 @@ city's reach of the diner when a point is given), and dish names (each name once
 forty menus is one suggestion), all through the search tokenizer, so `hg`, `huoguo`, `火鍋` and
 `火锅` suggest alike. Typing that holds no searchable word yet (one Latin letter, punctuation)
 suggests nothing rather than failing; too long or hidden characters fail as search does.
+Reads: the radius lookup once (with a point), then per kind the search statement (PostgreSQL:
+the capped read, and the exact one when a rare word comes up short) and the names.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from core.errors import ErrorCode, UserInputError
 from models.restaurants import Dish, Restaurant
 from models.search_tokens import index_tokens, query_tokens
 from resolvers.foodies.tastes import CUISINES
-from resolvers.search.search import MAX_QUERY_CHARS, Criteria, Sort, search
+from resolvers.search.search import MAX_QUERY_CHARS, Criteria, Sort, around, check_criteria, search
 
 MAX_SUGGESTIONS = 20
 CUISINE_SUGGESTIONS = 2
@@ -61,7 +63,9 @@ async def suggest(
         sort=Sort.POPULARITY,
         names_only=True,
     )
-    places = await search(ctx, "restaurant", replace(criteria), RESTAURANT_SUGGESTIONS, None)
+    check_criteria(criteria)
+    near = await around(ctx, criteria)  # once for both kinds
+    places = await search(ctx, "restaurant", replace(criteria), RESTAURANT_SUGGESTIONS, None, near)
     out = [
         Suggestion("cuisine", label, cuisine=tag)
         for tag, label, tokens in _cuisine_tokens()
@@ -74,7 +78,7 @@ async def suggest(
         if h.id in found
     ]
     if len(out) < size:
-        dishes = await search(ctx, "dish", replace(criteria), DISH_CANDIDATES, None)
+        dishes = await search(ctx, "dish", replace(criteria), DISH_CANDIDATES, None, near)
         names = dict(await Dish.filter(id__in=[hit.id for hit in dishes.items]).values_list("id", "name"))
         shown = {s.text for s in out}
         for hit in dishes.items:
