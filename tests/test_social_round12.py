@@ -146,3 +146,32 @@ async def test_live_notices_leave_out_whom_the_list_leaves_out(client, app):
     assert first["kind"] == "booking_new" and first["actor"] == {"displayName": "正常客人"}
     listed = (await notes(client, owner))["notifications"]["edges"]
     assert [e["node"]["actor"] for e in listed] == [{"displayName": "正常客人"}]
+
+
+async def test_withdrawing_location_consent_beside_updates_leaves_no_point(client):
+    """A phone sends its position in the background while the diner withdraws consent (PIPL):
+    the consent was checked before the write's transaction, so an update that passed the check
+    just before the withdrawal stored the point after it; the diner stayed in nearbyFoodies
+    with no consent. Both now take the diner's row lock, and the update reads the consent under it."""
+    import asyncio
+
+    lat, lng = random_spot()
+    diner, _, _ = await register(client, name="撤回同意")
+    viewer, _, _ = await register(client, name="附近的人")
+    spot = {"a": lat, "b": lng}
+    move = "mutation($a: Float!, $b: Float!) { updateLocation(lat: $a, lng: $b) { errors { code } } }"
+    assert (await gql(client, move, spot, viewer))["data"]["updateLocation"]["errors"] == []
+    grant = 'mutation { grantLocationConsent(noticeVersion: "2026-01") { errors { code } } }'
+    withdraw = "mutation { withdrawLocationConsent { errors { code } } }"
+    for _ in range(8):
+        assert (await gql(client, grant, token=diner))["data"]["grantLocationConsent"]["errors"] == []
+        updates = [gql(client, move, spot, diner) for _ in range(3)]
+        answers = await asyncio.gather(*updates, gql(client, withdraw, token=diner))
+        codes = {tuple(e["code"] for e in a["data"]["updateLocation"]["errors"]) for a in answers[:3]}
+        assert codes <= {(), ("LOCATION_CONSENT_REQUIRED",)}
+        late = await gql(client, move, spot, diner)
+        assert late["data"]["updateLocation"]["errors"] == [{"code": "LOCATION_CONSENT_REQUIRED"}]
+        me = (await gql(client, "{ me { location { lat } } }", token=diner))["data"]["me"]
+        assert me["location"] is None
+        nearby = await gql(client, "{ nearbyFoodies(radiusKm: 5) { totalCount } }", token=viewer)
+        assert nearby["data"]["nearbyFoodies"]["totalCount"] == 0

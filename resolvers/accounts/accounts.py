@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from core.atomic import lock_row
 from core.context import Context, Services
 from core.errors import Collector, ErrorCode, UserInputError
 from core.loaders import rows_of
@@ -255,10 +256,13 @@ async def update_location(ctx: Context, lat: float, lng: float) -> User:
     from resolvers.accounts import location_consent  # it builds on this module
 
     viewer = await write_limit(ctx, "location")
-    await location_consent.require(ctx, viewer.id)
-    check_coordinates(lat, lng)
     now = datetime.now(UTC)
     async with in_transaction("default"):
+        # The consent is read under the diner's row lock, which withdrawing takes too: a
+        # withdrawal can't land between the check and the write and leave a point behind.
+        await lock_row("users", viewer.id, "id", strength="NO KEY UPDATE")
+        await location_consent.require(ctx, viewer.id)
+        check_coordinates(lat, lng)
         viewer.lat, viewer.lng = lat, lng
         viewer.location_updated_at = now
         viewer.last_active_at = now

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from tortoise.transactions import in_transaction
 
+from core.atomic import lock_row
 from core.context import Context
 from core.errors import ErrorCode, UserInputError
 from models.accounts import User
@@ -77,6 +78,7 @@ async def withdraw(ctx: Context) -> User:
     viewer = await write_limit(ctx, "consent")
     now = datetime.now(UTC)
     async with in_transaction("default"):
+        await lock_row("users", viewer.id, "id", strength="NO KEY UPDATE")  # after any updateLocation
         await LocationConsent.filter(user_id=viewer.id, withdrawn_at__isnull=True).update(withdrawn_at=now)
         await User.filter(id=viewer.id).update(lat=None, lng=None, location_updated_at=None)
         await ctx.services.geo.remove(DINER_KIND, viewer.id)
