@@ -337,3 +337,33 @@ async def test_an_author_who_fixes_a_hidden_review_puts_it_back_before_a_moderat
     assert (
         waiting(await gql(client, AUTOMATIC, token=moderator)) == []
     )  # a visible review's edit asks nothing
+
+
+async def test_an_owner_edit_writes_each_given_field_and_moves_the_map_pin(client):
+    lat, lng = random_spot()
+    owner, restaurant = await open_restaurant(client, lat, lng, name="老店")
+    edit = """mutation($r: ID!, $i: RestaurantUpdateInput!) { updateRestaurant(restaurantId: $r, input: $i) {
+      restaurant { name address phone cuisines lat lng } errors { field code } } }"""
+    moved = {
+        "name": "新店",
+        "cuisines": ["川菜", "hotpot"],
+        "lat": lat + 0.5,
+        "lng": lng,
+        "phone": "028-1234 5678",
+    }
+    body = await gql(client, edit, {"r": restaurant, "i": moved}, owner)
+    assert body["data"]["updateRestaurant"] == {
+        "restaurant": {
+            "name": "新店",
+            "address": "解放碑",  # not given: kept
+            "phone": "028-1234 5678",
+            "cuisines": ["sichuan", "hotpot"],
+            "lat": lat + 0.5,
+            "lng": lng,
+        },
+        "errors": [],
+    }
+    near = "query($a: Float!, $o: Float!) { restaurantsNearby(lat: $a, lng: $o, radiusKm: 1) { edges { node { id name } } } }"
+    there = (await gql(client, near, {"a": lat + 0.5, "o": lng}))["data"]["restaurantsNearby"]["edges"]
+    assert [e["node"] for e in there] == [{"id": restaurant, "name": "新店"}]
+    assert (await gql(client, near, {"a": lat, "o": lng}))["data"]["restaurantsNearby"]["edges"] == []
