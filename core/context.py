@@ -8,7 +8,7 @@ from typing import Any
 
 import redis.asyncio as redis_asyncio
 
-from core.error_text import wants_chinese
+from core.error_text import language
 from core.errors import AuthError
 from core.loaders import Loaders
 from core.passwords import Passwords
@@ -53,10 +53,10 @@ class Context:
     def settings(self) -> Settings:
         return self.services.settings
 
-    def prefers_chinese(self) -> bool:
-        """Whether errors are told in Chinese (`Accept-Language`, core/error_text.py)."""
+    def language(self) -> str:
+        """The language errors are told in (`Accept-Language`, core/error_text.py)."""
         headers = getattr(self.request, "headers", None)
-        return wants_chinese(headers.get("accept-language") if headers is not None else None)
+        return language(headers.get("accept-language") if headers is not None else None)
 
     def require_viewer(self) -> User:
         if self.viewer is None:

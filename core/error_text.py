@@ -1,10 +1,13 @@
 """What an error says, in the language the diner's phone asks for.
 
 Phones send `Accept-Language` with every request (iOS and Android from the system language:
-`zh-Hans-CN`, `zh-CN,zh;q=0.9,en;q=0.8`). When Chinese is preferred to English, `UserError.message`
-and the `message` of coded GraphQL errors are the Chinese sentence of their code, the text a
-Chinese app shows as it is; otherwise the English message the resolver wrote (with its details,
-such as a limit), as before. Codes and fields are the same in both: apps branch on those.
+`zh-Hans-CN`, `zh-CN,zh;q=0.9,en;q=0.8`, `zh-Hant-TW`). When Chinese is preferred to English,
+`UserError.message` and the `message` of coded GraphQL errors are the Chinese sentence of their
+code, the text a Chinese app shows as it is: in traditional characters for `zh-Hant`, Taiwan,
+Hong Kong and Macau (`TRADITIONAL`, OpenCC's s2t conversion of `CHINESE`, kept equal to it by
+tests/test_error_language.py: no converter loaded per worker), simplified otherwise; for anything
+else the English message the resolver wrote (with its details, such as a limit), as before.
+Codes and fields are the same in every language: apps branch on those.
 """
 
 from __future__ import annotations
@@ -76,12 +79,81 @@ CHINESE: dict[str, str] = {
 }
 
 
-def _weights(accept_language: str) -> dict[str, float]:
-    """The best weight the header gives Chinese and English (`zh-*`, `en-*`), in its order."""
-    weights: dict[str, float] = {}
+TRADITIONAL: dict[str, str] = {
+    "INVALID": "輸入有誤，請檢查後重試",
+    "INVALID_ID": "編號無效",
+    "NOT_FOUND": "內容不存在或已刪除",
+    "FORBIDDEN": "沒有權限進行此操作",
+    "UNAUTHENTICATED": "請先登錄",
+    "RATE_LIMITED": "操作太頻繁，請稍後再試",
+    "UNAVAILABLE": "服務暫時不可用，請稍後再試",
+    "INVALID_EMAIL": "郵箱格式不正確",
+    "WEAK_PASSWORD": "密碼太簡單，請換一個更安全的密碼",
+    "EMAIL_TAKEN": "該郵箱已被註冊",
+    "INVALID_CREDENTIALS": "郵箱或密碼錯誤",
+    "ACCOUNT_SUSPENDED": "賬號已被封禁",
+    "TOO_LONG": "內容太長了",
+    "OUT_OF_RANGE": "數值超出允許範圍",
+    "UNKNOWN_TAG": "不支持的標籤",
+    "SELF_ACTION": "不能對自己進行此操作",
+    "BLOCKED": "你已拉黑對方，無法進行此操作",
+    "DUPLICATE": "已經存在，請勿重複提交",
+    "ALREADY_ANSWERED": "該請求已經處理過了",
+    "UNSUPPORTED_MEDIA_TYPE": "不支持的文件格式",
+    "FILE_TOO_LARGE": "文件太大了",
+    "UPLOAD_MISSING": "沒有找到上傳的文件，請重新上傳",
+    "NOT_AN_IMAGE": "文件不是有效的圖片",
+    "IMAGE_TOO_LARGE": "圖片尺寸太大了",
+    "ALREADY_REVIEWED": "你已經點評過了",
+    "OWN_CONTENT": "不能對自己發佈的內容進行此操作",
+    "ALREADY_VOTED": "你已經投過了",
+    "IN_THE_PAST": "時間不能早於現在",
+    "INVALID_TIME_RANGE": "時間範圍無效",
+    "MEAL_FULL": "飯局已滿員",
+    "EVENT_FULL": "活動名額已滿",
+    "ALREADY_JOINED": "你已經加入了",
+    "NOT_JOINED": "你還沒有加入",
+    "CANCELLED": "已取消",
+    "SOLD_OUT": "已售罄",
+    "DEAL_NOT_STARTED": "團購尚未開售",
+    "DEAL_EXPIRED": "團購已結束",
+    "DEAL_INACTIVE": "團購已下架",
+    "LIMIT_REACHED": "已達到每人限購數量",
+    "ALREADY_REDEEMED": "券碼已使用",
+    "VOUCHER_EXPIRED": "券已過期",
+    "WRONG_RESTAURANT": "該券不適用於本店",
+    "PAYMENT_REQUIRED": "請先完成支付",
+    "NOT_USABLE_NOW": "當前時段不可使用",
+    "NEW_CUSTOMERS_ONLY": "僅限新客使用",
+    "PARTY_SIZE": "用餐人數不符合使用條件",
+    "NOT_STACKABLE": "不可與其他優惠同時使用",
+    "REFUND_NOT_ALLOWED": "該券不支持退款",
+    "VOUCHER_NOT_YET_VALID": "券還未到可用日期",
+    "ALREADY_REPORTED": "你已經舉報過了",
+    "SLOT_FULL": "該時段已訂滿",
+    "TOO_LATE": "已經過了可以操作的時間",
+    "TOO_EARLY": "還沒到可以操作的時間",
+    "POLL_CLOSED": "投票已結束",
+    "OFFER_LAPSED": "邀請已過期",
+    "UNKNOWN_KIND": "不支持的通知類型",
+    "INVALID_DEVICE_TOKEN": "設備推送令牌無效",
+    "LOCATION_CONSENT_REQUIRED": "請先同意使用位置信息",
+    "BAD_USER_INPUT": "請求參數有誤",
+    "INTERNAL_SERVER_ERROR": "服務器開小差了，請稍後再試",
+}
+
+ENGLISH, SIMPLIFIED, TRADITIONAL_CHINESE = "en", "zh-Hans", "zh-Hant"
+_TRADITIONAL_REGIONS = ("hant", "tw", "hk", "mo")
+
+
+def _weights(accept_language: str) -> dict[str, tuple[float, str]]:
+    """The best weight the header gives Chinese and English (`zh-*`, `en-*`), in its order, with
+    the tag that gave it."""
+    weights: dict[str, tuple[float, str]] = {}
     for item in accept_language.split(",")[:32]:
         tag, _, params = item.strip().partition(";")
-        primary = tag.strip().lower().split("-", 1)[0]
+        tag = tag.strip().lower()
+        primary = tag.split("-", 1)[0]
         if primary not in ("zh", "en"):
             continue
         weight = 1.0
@@ -91,23 +163,32 @@ def _weights(accept_language: str) -> dict[str, float]:
                 weight = float(params[2:])
             except ValueError:
                 weight = 0.0
-        if weight > weights.get(primary, -1.0):
-            weights[primary] = weight
+        if weight > weights.get(primary, (-1.0, ""))[0]:
+            weights[primary] = (weight, tag)
     return weights
 
 
-def wants_chinese(accept_language: str | None) -> bool:
-    """Chinese when the header weighs it above English (or equal and named first)."""
+def language(accept_language: str | None) -> str:
+    """ENGLISH, SIMPLIFIED or TRADITIONAL_CHINESE: Chinese when the header weighs it above English
+    (or equal and named first), traditional for zh-Hant and zh-TW/HK/MO."""
     if not accept_language:
-        return False
+        return ENGLISH
     weights = _weights(accept_language)
-    chinese = weights.get("zh", 0.0)
+    chinese, tag = weights.get("zh", (0.0, ""))
     if chinese <= 0.0:
-        return False
-    english = weights.get("en", -1.0)
-    return chinese > english or (chinese == english and next(iter(weights)) == "zh")
+        return ENGLISH
+    english = weights.get("en", (-1.0, ""))[0]
+    if chinese < english or (chinese == english and next(iter(weights)) != "zh"):
+        return ENGLISH
+    parts = tag.split("-")[1:]
+    return (
+        TRADITIONAL_CHINESE
+        if any(p in _TRADITIONAL_REGIONS for p in parts) and "hans" not in parts
+        else SIMPLIFIED
+    )
 
 
-def in_language(code: str, message: str, chinese: bool) -> str:
+def in_language(code: str, message: str, language: str) -> str:
     """The message to show: the code's Chinese sentence, or the resolver's English one."""
-    return CHINESE.get(code, message) if chinese else message
+    table = {SIMPLIFIED: CHINESE, TRADITIONAL_CHINESE: TRADITIONAL}.get(language)
+    return table.get(code, message) if table is not None else message

@@ -14,7 +14,7 @@ from graphql.error import GraphQLError
 from strawberry.extensions import MaskErrors
 
 from core import unavailable
-from core.error_text import in_language
+from core.error_text import ENGLISH, in_language
 from core.errors import AuthError, BadRequestError, ErrorCode, UserInputError
 
 log = logging.getLogger("tablemates.errors")
@@ -30,10 +30,10 @@ class UserError:
 
     @strawberry.field(
         description="What went wrong, in Chinese when the request's Accept-Language prefers it "
-        "(the code's sentence), else in English."
+        "(the code's sentence; traditional characters for zh-Hant, TW, HK, MO), else in English."
     )
     def message(self, info: strawberry.Info) -> str:
-        return in_language(self.code.value, self.english, info.context.prefers_chinese())
+        return in_language(self.code.value, self.english, info.context.language())
 
 
 def with_code(error: GraphQLError, code: str) -> GraphQLError:
@@ -64,19 +64,20 @@ class ClassifyErrors(MaskErrors):
     def _classify(self, error: GraphQLError) -> GraphQLError:
         classified = self._classified(error)
         code = (classified.extensions or {}).get("code")
-        if classified is error or not isinstance(code, str) or not self._chinese():
+        told = self._language()
+        if classified is error or not isinstance(code, str) or told == ENGLISH:
             return classified
         if code == "INTERNAL_SERVER_ERROR" and self.expose_internal:
             return classified  # a developer's server: the exception's own words
         reason = (classified.extensions or {}).get("reason")
-        told = in_language(reason, "", True) if isinstance(reason, str) else ""
-        classified.message = told or in_language(code, classified.message, True)
+        sentence = in_language(reason, "", told) if isinstance(reason, str) else ""
+        classified.message = sentence or in_language(code, classified.message, told)
         return classified
 
-    def _chinese(self) -> bool:
+    def _language(self) -> str:
         context: Any = self.execution_context.context
-        prefers = getattr(context, "prefers_chinese", None)
-        return bool(prefers()) if callable(prefers) else False
+        language = getattr(context, "language", None)
+        return language() if callable(language) else ENGLISH
 
     def _classified(self, error: GraphQLError) -> GraphQLError:
         original = error.original_error
