@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from models.meals import SharedMeal
 from models.tables import Booking
 from schema.ids import decode
-from tests.helpers import gql, open_restaurant, random_spot, register
+from tests.helpers import add_dish, gql, open_restaurant, random_spot, register
 from tests.tables_helpers import ANSWER, PROPOSAL, at, book, open_slots
 from tests.test_meals import CANCEL, JOIN, RESERVE, host_meal
 from tests.test_tables_journeys import local, notes, zone_of
@@ -507,3 +507,25 @@ async def test_my_bookings_put_what_is_coming_first_however_long_the_history(cli
     assert [b["id"] for b in mine[:2]] == [sooner, later]
     past = [datetime.fromisoformat(b["startsAt"]) for b in mine[2:]]
     assert past == sorted(past, reverse=True) and past[0] == now - timedelta(days=1)
+
+
+# ------------------------------------------------------------------ 10. dish polls offer the menu
+
+
+async def test_a_dish_poll_offers_only_dishes_still_on_the_menu(client):
+    """A dish poll took a dish the restaurant had taken off its menu (archived), so guests voted
+    for something nobody could order; now that option is NOT_FOUND and no poll is made."""
+    owner, restaurant = await open_restaurant(client, *random_spot())
+    host, _, meal, _ = await host_meal(client, restaurant=restaurant)
+    on_menu = await add_dish(client, owner, restaurant, "毛肚")
+    gone = await add_dish(client, owner, restaurant, "鸭肠")
+    archive = "mutation($d: ID!) { archiveDish(dishId: $d) { errors { code } } }"
+    assert (await gql(client, archive, {"d": gone}, owner))["data"]["archiveDish"]["errors"] == []
+    options = [{"dishId": on_menu}, {"dishId": gone}]
+    body = await gql(client, CREATE, {"m": meal, "k": "DISH", "q": "点什么？", "o": options}, host)
+    assert body["data"]["createMealPoll"] == {
+        "poll": None,
+        "errors": [{"field": "options.1.dishId", "code": "NOT_FOUND"}],
+    }
+    polls = await gql(client, "query($m: ID!) { mealPolls(mealId: $m) { id } }", {"m": meal}, host)
+    assert polls["data"]["mealPolls"] == []

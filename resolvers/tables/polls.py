@@ -87,7 +87,10 @@ async def _option(
         else:
             row.restaurant_id, row.label = place.id, row.label or place.name
     else:
-        dish = await Dish.get_or_none(id=option.dish_id or 0, restaurant_id=meal.restaurant_id)
+        # A dish still on the menu (not one taken off it: nobody can order it).
+        dish = await Dish.filter(
+            visibility.dishes_q(), id=option.dish_id or 0, restaurant_id=meal.restaurant_id
+        ).first()
         if dish is None:
             collector.add(f"{field}.dishId", ErrorCode.NOT_FOUND, "No such dish at this meal's restaurant")
         else:
