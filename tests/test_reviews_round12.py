@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from tests.helpers import account_with_role, add_dish, gql, open_restaurant, random_spot, register
+from tests.media_helpers import upload_photo
 from tests.test_moderation import MODERATE, QUEUE, REPORT
 from tests.test_restaurant_page import REVIEW, review
 
@@ -367,3 +368,49 @@ async def test_an_owner_edit_writes_each_given_field_and_moves_the_map_pin(clien
     there = (await gql(client, near, {"a": lat + 0.5, "o": lng}))["data"]["restaurantsNearby"]["edges"]
     assert [e["node"] for e in there] == [{"id": restaurant, "name": "新店"}]
     assert (await gql(client, near, {"a": lat, "o": lng}))["data"]["restaurantsNearby"]["edges"] == []
+
+
+PHOTO_ON = """mutation($r: ID!, $p: [ID!]) { updateReview(reviewId: $r, input: {photoIds: $p}) {
+  review { id } errors { field code } } }"""
+PHOTOS_OF = "query($id: ID!) { node(id: $id) { ... on Review { photos { id } } } }"
+
+
+async def test_one_photo_sent_to_two_reviews_at_once_lands_on_one_never_a_500(client):
+    owner, restaurant = await open_restaurant(client, *random_spot())
+    dishes = [await add_dish(client, owner, restaurant, f"菜{i}") for i in range(8)]
+    author, _, _ = await register(client)
+    reviews = [(await review(client, author, dish, 4))["id"] for dish in dishes[:2]]
+    for trial in range(3):
+        photo = (await upload_photo(client, author))["id"]
+        raced = await asyncio.gather(
+            gql(client, PHOTO_ON, {"r": reviews[0], "p": [photo]}, author),
+            gql(client, PHOTO_ON, {"r": reviews[1], "p": [photo]}, author),
+            gql(
+                client,
+                REVIEW,
+                {"i": {"dishId": dishes[2 + 2 * trial], "rating": 5, "photoIds": [photo]}},
+                author,
+            ),
+            gql(
+                client,
+                REVIEW,
+                {"i": {"dishId": dishes[3 + 2 * trial], "rating": 5, "photoIds": [photo]}},
+                author,
+            ),
+        )
+        names = ["updateReview"] * 2 + ["createReview"] * 2
+        answers = [errors(body, name) for body, name in zip(raced, names, strict=True)]
+        assert sorted(map(len, answers)) == [0, 1, 1, 1], answers  # one wins
+        assert all(a in ([], [("photoIds", "NOT_FOUND")]) for a in answers), answers  # never "reviewed"
+        holders = []
+        for body, name in zip(raced, names, strict=True):
+            if body["data"][name]["review"]:
+                rid = body["data"][name]["review"]["id"]
+                holders += (
+                    [rid]
+                    if {"id": photo} in (await gql(client, PHOTOS_OF, {"id": rid}))["data"]["node"]["photos"]
+                    else []
+                )
+        assert len(holders) == 1
+        await gql(client, PHOTO_ON, {"r": reviews[0], "p": []}, author)  # free the reviews for the next round
+        await gql(client, PHOTO_ON, {"r": reviews[1], "p": []}, author)

@@ -25,7 +25,7 @@ from core.loaders import group_by_key
 from core.text import check_visible_text
 from models.moderation import AuditEntry
 from models.restaurants import Dish, RestaurantStaff, Visibility
-from models.reviews import HelpfulVote, Review, ReviewEdit, ReviewPhoto
+from models.reviews import HelpfulVote, Photo, Review, ReviewEdit, ReviewPhoto
 from resolvers import feed, visibility
 from resolvers.accounts.accounts import is_moderator, write_limit
 from resolvers.notifications import inbox
@@ -112,7 +112,9 @@ async def create_review(ctx: Context, dish_id: int, fields: ReviewFields) -> Rev
             await ratings.move_dish(dish_id, None, share)
             await ratings.move(dish.restaurant_id, None, share)
             await feed.publish(FEED_KIND, review.id, viewer_id, dish.restaurant_id)
-    except IntegrityError:  # a parallel request made the same review (or took a photo) first
+    except IntegrityError:  # a parallel request made the same review, or took a photo, first
+        if not await Review.exists(author_id=viewer_id, dish_id=dish_id):
+            raise _photo_taken() from None
         raise UserInputError(
             ErrorCode.ALREADY_REVIEWED, "You reviewed this dish; edit that review", "dishId"
         ) from None
@@ -131,6 +133,19 @@ async def update_review(ctx: Context, review_id: int, fields: ReviewFields) -> R
     if review is None or review.visibility == Visibility.REMOVED:
         raise UserInputError(ErrorCode.NOT_FOUND, "No such review of yours", "reviewId")
     photos = None if fields.photo_ids is None else await usable_photos(viewer_id, fields.photo_ids, review.id)
+    try:
+        await _edit(review, fields, photos)
+    except IntegrityError:  # a parallel request put one of these photos on another review first
+        raise _photo_taken() from None
+    return await _still_there(review.id)
+
+
+def _photo_taken() -> UserInputError:
+    return UserInputError(ErrorCode.NOT_FOUND, "Photo not found or already used", "photoIds")
+
+
+async def _edit(review: Review, fields: ReviewFields, photos: list[Photo] | None) -> None:
+    """update_review's write, in one transaction (its checks done)."""
     async with in_transaction("default"):
         await ratings.lock(review.restaurant_id)
         # Lock the review; rating, body, spend and visibility come back as they are now.
@@ -173,7 +188,6 @@ async def update_review(ctx: Context, review_id: int, fields: ReviewFields) -> R
 
         note = "auto: the author edited this hidden review"
         await system_report("Review", review.id, note, ReportReason.OTHER)
-    return await _still_there(review.id)
 
 
 async def _still_there(review_id: int) -> Review:
