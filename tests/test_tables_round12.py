@@ -529,3 +529,36 @@ async def test_a_dish_poll_offers_only_dishes_still_on_the_menu(client):
     }
     polls = await gql(client, "query($m: ID!) { mealPolls(mealId: $m) { id } }", {"m": meal}, host)
     assert polls["data"]["mealPolls"] == []
+
+
+# ------------------------------------------------------------------ 11. everyone in line hears of a new time
+
+
+async def test_a_new_time_is_told_to_those_offered_a_seat_and_waiting_too(client):
+    """A meal moved (the host's edit, a poll, the restaurant's proposal) told only its seated
+    guests: a diner offered a seat accepted it for the old evening, the waitlist never knew. Now
+    everyone at it or in line for it is told."""
+    owner, restaurant = await open_restaurant(client, *random_spot())
+    host, _, meal, _ = await host_meal(client, capacity=2, restaurant=restaurant)
+    (seated, _, _), (offered, _, _), (waiting, _, _) = [await register(client) for _ in range(3)]
+    for token in (seated, offered, waiting):
+        await gql(client, JOIN, {"id": meal}, token)
+    leave = "mutation($id: ID!) { leaveSharedMeal(mealId: $id) { errors { code } } }"
+    assert (await gql(client, leave, {"id": meal}, seated))["data"]["leaveSharedMeal"]["errors"] == []
+    assert (await gql(client, SEAT_OFFER, {"m": meal}, offered))["data"]["mySeatOffer"] is not None
+    moved_to = at(80)
+    assert (await update_meal(client, host, meal, startsAt=moved_to))["errors"] == []
+    text = f"「周五火锅局」改时间了：{local(moved_to, await zone_of(restaurant))}"
+    for token in (offered, waiting):
+        assert [n["message"] for n in await notes(client, token) if n["kind"] == "meal_changed"] == [text]
+    # The restaurant proposes another time and the host takes it: the same people hear of it.
+    assert (await gql(client, RESERVE, {"id": meal}, host))["data"]["requestReservation"]["errors"] == []
+    proposed = at(90)
+    answer = await gql(client, ANSWER, {"id": meal, "d": "PROPOSE", "p": proposed}, owner)
+    assert answer["data"]["answerReservationRequest"]["errors"] == []
+    assert (await gql(client, PROPOSAL, {"id": meal, "a": True}, host))["data"]["answerProposedTime"][
+        "errors"
+    ] == []
+    for token in (offered, waiting):
+        kinds = [n["kind"] for n in await notes(client, token)]
+        assert kinds[0] == "meal_time_changed", kinds

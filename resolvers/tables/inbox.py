@@ -399,7 +399,9 @@ async def answer_meal_proposal(ctx: Context, meal_id: int, accept: bool) -> Shar
             ok = await query.update(reservation=ReservationStatus.DECLINED)
         if not ok:
             raise UserInputError(ErrorCode.ALREADY_ANSWERED, "No time proposed for this meal", "requestId")
-        told = await _seated(meal.id)
+        from resolvers.tables.polls import going_to  # polls import this module
+
+        told = await going_to(meal.id) if accept else await _seated(meal.id)
         new = await when_at(meal.restaurant_id, proposed) if proposed is not None else "新时间"
         if accept:
             await notifications.notify(

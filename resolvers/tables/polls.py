@@ -202,13 +202,12 @@ async def close(ctx: Context, poll_id: int) -> MealPoll:
 
 async def tell_change(ctx: Context, meal: SharedMeal, change: Change | None) -> list[int]:
     """Inside the transaction that changed the meal's time or place (`meal` as read before it):
-    its seated guests are told, and the staff holding its table request that it was withdrawn.
-    Returns who was told (announced by `after_change`)."""
+    everyone at it is told (seated, offered a seat, waitlisted, asking to join: they decide on
+    the new time too), and the staff holding its table request that it was withdrawn. Returns who
+    was told (announced by `after_change`)."""
     if change is None:
         return []
-    told = list(
-        await MealSeat.filter(meal_id=meal.id, status__in=list(SEATED)).values_list("user_id", flat=True)
-    )
+    told = await going_to(meal.id)
     await notifications.notify(ctx, told, "meal_changed", change.text, meal.id)
     if change.withdrawn:
         # `meal` was read before the update: its restaurant is the one asked for a table.
@@ -216,6 +215,15 @@ async def tell_change(ctx: Context, meal: SharedMeal, change: Change | None) -> 
             ctx, meal.restaurant_id, "reservation_withdrawn", change.withdrawn, meal.id
         )
     return told
+
+
+async def going_to(meal_id: int) -> list[int]:
+    """The host and everyone still at the meal or in line for it (told when it moves)."""
+    return list(
+        await MealSeat.filter(meal_id=meal_id, status__in=list(visibility.MEMBER_SEATS)).values_list(
+            "user_id", flat=True
+        )
+    )
 
 
 async def after_change(ctx: Context, meal: SharedMeal, change: Change | None, told: list[int]) -> None:
