@@ -332,7 +332,8 @@ class SharedMealUpdateInput:
     description: str | None = None
     starts_at: datetime | None = strawberry.field(
         default=None,
-        description="A new time tells the seated guests (meal_changed) and withdraws a table request.",
+        description="A new time tells everyone at the meal or in line for it (meal_changed) "
+        "and withdraws a table request.",
     )
     capacity: int | None = strawberry.field(
         default=None,
