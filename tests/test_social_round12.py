@@ -175,3 +175,29 @@ async def test_withdrawing_location_consent_beside_updates_leaves_no_point(clien
         assert me["location"] is None
         nearby = await gql(client, "{ nearbyFoodies(radiusKm: 5) { totalCount } }", token=viewer)
         assert nearby["data"]["nearbyFoodies"]["totalCount"] == 0
+
+
+async def test_turning_discoverable_on_beside_a_withdrawal_indexes_no_point(client):
+    """Turning `discoverable` on indexed the position the request's viewer was read with: a
+    consent withdrawal that erased it a moment before was undone in the index, and the diner
+    showed in nearbyFoodies with no position and no consent. The point is now read under the row
+    lock the withdrawal takes."""
+    import asyncio
+
+    lat, lng = random_spot()
+    diner, _, _ = await register(client, name="隐身")
+    viewer, _, _ = await register(client, name="附近的人")
+    move = "mutation($a: Float!, $b: Float!) { updateLocation(lat: $a, lng: $b) { errors { code } } }"
+    show = "mutation { updateProfile(input: {discoverable: true}) { errors { code } } }"
+    grant = 'mutation { grantLocationConsent(noticeVersion: "2026-01") { errors { code } } }'
+    withdraw = "mutation { withdrawLocationConsent { errors { code } } }"
+    await gql(client, move, {"a": lat, "b": lng}, viewer)
+    for _ in range(10):
+        await gql(client, grant, token=diner)
+        assert (await gql(client, move, {"a": lat, "b": lng}, diner))["data"]["updateLocation"][
+            "errors"
+        ] == []
+        shows = [gql(client, show, token=diner) for _ in range(4)]
+        await asyncio.gather(*shows[:2], gql(client, withdraw, token=diner), *shows[2:])
+        nearby = await gql(client, "{ nearbyFoodies(radiusKm: 5) { totalCount } }", token=viewer)
+        assert nearby["data"]["nearbyFoodies"]["totalCount"] == 0

@@ -244,6 +244,11 @@ async def update_profile(ctx: Context, changes: ProfileChanges) -> User:
     fields = [*updates.keys(), "last_active_at"]
     if "discoverable" in updates:  # the only change here that moves the diner's indexed point
         async with in_transaction("default"):
+            # The point as stored now, under the row lock a consent withdrawal takes: the viewer
+            # read at sign-in may still hold a position withdrawn since, to be indexed again.
+            stored = await lock_row("users", viewer.id, "lat, lng", strength="NO KEY UPDATE")
+            if stored is not None:
+                viewer.lat, viewer.lng = stored["lat"], stored["lng"]
             await viewer.save(update_fields=fields)
             await sync_diner_point(ctx, viewer)
     else:  # one UPDATE: no transaction, no index write (issue 18: 5 statements -> 1)
