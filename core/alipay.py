@@ -162,7 +162,14 @@ class AlipayProvider:
         Alipay SDK, which pays it; Alipay then notifies `notify_url`."""
         if currency != "CNY":
             raise PaymentError("Alipay orders are in CNY")
-        out_trade_no = f"{self.prefix}{uuid.uuid4().hex[:30]}"
+        return self._order(f"{self.prefix}{uuid.uuid4().hex[:30]}", amount_cents, currency, reference)
+
+    async def resume(self, intent_id: str, amount_cents: int, currency: str, reference: str) -> PaymentIntent:
+        """The order string of an order made earlier (another process, before a restart): this
+        process's copy, else the same order signed again (same number, amount and subject)."""
+        return self.intents.get(intent_id) or self._order(intent_id, amount_cents, currency, reference)
+
+    def _order(self, out_trade_no: str, amount_cents: int, currency: str, reference: str) -> PaymentIntent:
         params = self._signed(
             "alipay.trade.app.pay",
             {

@@ -61,6 +61,12 @@ class PaymentIntent:
 class PaymentProvider(Protocol):
     async def create_intent(self, amount_cents: int, currency: str, reference: str) -> PaymentIntent: ...
 
+    async def resume(self, intent_id: str, amount_cents: int, currency: str, reference: str) -> PaymentIntent:
+        """What the app needs to pay an intent created earlier, in any process (the claim's
+        `payment.clientSecret` read again: 去支付 from the order list, another worker, a restart);
+        PaymentError when the provider can't say."""
+        ...
+
     async def refund(self, intent_id: str, amount_cents: int) -> None: ...
 
     def verify_webhook(self, body: bytes, signature: str) -> dict | None:
@@ -85,6 +91,10 @@ class RealProvider(Protocol):
     name: str
 
     async def create_intent(self, amount_cents: int, currency: str, reference: str) -> PaymentIntent: ...
+
+    async def resume(
+        self, intent_id: str, amount_cents: int, currency: str, reference: str
+    ) -> PaymentIntent: ...
 
     async def refund(self, intent_id: str, amount_cents: int) -> None: ...
 
@@ -146,14 +156,14 @@ class TestPaymentProvider:
     refunds: list[tuple[str, int]] = field(default_factory=list)
 
     async def create_intent(self, amount_cents: int, currency: str, reference: str) -> PaymentIntent:
-        intent = PaymentIntent(
-            id=f"pi_test_{uuid.uuid4().hex[:20]}",
-            amount_cents=amount_cents,
-            currency=currency,
-            client_secret=uuid.uuid4().hex,
-        )
+        intent = await self.resume(f"pi_test_{uuid.uuid4().hex[:20]}", amount_cents, currency, reference)
         self.intents[intent.id] = intent
         return intent
+
+    async def resume(self, intent_id: str, amount_cents: int, currency: str, reference: str) -> PaymentIntent:
+        # Derived from the intent with our secret: every process answers the same client secret.
+        secret = hmac.new(self.secret.encode(), f"client:{intent_id}".encode(), hashlib.sha256)
+        return PaymentIntent(intent_id, amount_cents, currency, secret.hexdigest()[:32])
 
     async def refund(self, intent_id: str, amount_cents: int) -> None:
         self.refunds.append((intent_id, amount_cents))

@@ -166,7 +166,18 @@ class WeChatPayProvider:
     # ------------------------------------------------------------ provider interface
 
     async def create_intent(self, amount_cents: int, currency: str, reference: str) -> PaymentIntent:
-        out_trade_no = f"{self.prefix}{uuid.uuid4().hex[:30]}"
+        return await self._order(f"{self.prefix}{uuid.uuid4().hex[:30]}", amount_cents, currency, reference)
+
+    async def resume(self, intent_id: str, amount_cents: int, currency: str, reference: str) -> PaymentIntent:
+        """The pay-sheet parameters of an order placed earlier (another process, before a
+        restart): this process's copy, else the order placed again with the same number and
+        parameters, for which WeChat Pay answers the same prepay_id (a PaymentError if it can't)."""
+        known = self.intents.get(intent_id)
+        return known or await self._order(intent_id, amount_cents, currency, reference)
+
+    async def _order(
+        self, out_trade_no: str, amount_cents: int, currency: str, reference: str
+    ) -> PaymentIntent:
         _, answer = await self._call(
             "POST",
             TRADE_PATHS[self.config.trade_type],

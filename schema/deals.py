@@ -208,8 +208,11 @@ class ClaimNode(ModelNode, kind=Claim, private_to="user_id"):
         row = await info.context.loaders.get(rows_of(Deal)).load(self.model.deal_id)
         return DealNode.from_model(row) if row else None
 
-    @strawberry.field(description="Present while the claim awaits payment.")
-    def payment(self, info: Info) -> PaymentInfo | None:
+    @strawberry.field(
+        description="Present while the claim awaits payment (to its holder): what the payment SDK "
+        "needs, read again as often as asked (去支付 from the order list), from any server."
+    )
+    async def payment(self, info: Info) -> PaymentInfo | None:
         viewer = info.context.viewer
         if (
             viewer is None
@@ -217,8 +220,8 @@ class ClaimNode(ModelNode, kind=Claim, private_to="user_id"):
             or self.model.status != ClaimStatus.PENDING_PAYMENT
         ):
             return None
-        intents = getattr(info.context.services.payments, "intents", {})
-        intent = intents.get(self.model.payment_intent or "")
+        deal = await info.context.loaders.get(rows_of(Deal)).load(self.model.deal_id)
+        intent = await deals.payment_intent(info.context, self.model, deal.currency if deal else "CNY")
         return PaymentInfo(
             intent_id=self.model.payment_intent or "",
             client_secret=intent.client_secret if intent else "",

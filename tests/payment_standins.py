@@ -82,6 +82,8 @@ class Order:
     total: int
     paid: bool = False
     refunds: dict[str, int] = field(default_factory=dict)
+    placed: tuple[str, str] | None = None  # WeChat Pay: the order's API and parameters
+    prepay: str = ""  # WeChat Pay: its prepay_id (or Native code_url)
 
     @property
     def refunded(self) -> int:
@@ -214,11 +216,19 @@ class WeChatPayStandIn(StandIn):
             data = json.loads(await request.body())
             if data["mchid"] != self.mchid or data["appid"] != self.appid or not data.get("notify_url"):
                 return JSONResponse({"code": "PARAM_ERROR"}, 400)
-            self.orders.setdefault(data["out_trade_no"], Order(total=data["amount"]["total"]))
-            reply = {"prepay_id": f"wx{secrets.token_hex(14)}"}
-            if request.url.path.endswith("native"):
-                reply = {"code_url": f"weixin://wxpay/bizpayurl?pr={secrets.token_hex(4)}"}
-            return self.answer(reply)
+            # As WeChat Pay does: an order placed again with the same number and parameters
+            # answers the same prepay_id / code_url; other parameters are a duplicate number.
+            order = self.orders.setdefault(data["out_trade_no"], Order(total=data["amount"]["total"]))
+            placed = json.dumps({k: data[k] for k in ("description", "amount", "notify_url")}, sort_keys=True)
+            if order.placed is not None and order.placed != (request.url.path, placed):
+                return JSONResponse({"code": "INVALID_REQUEST", "message": "商户订单号重复"}, 400)
+            if order.placed is None:
+                order.placed = (request.url.path, placed)
+                order.prepay = f"wx{secrets.token_hex(14)}"
+                if request.url.path.endswith("native"):
+                    order.prepay = f"weixin://wxpay/bizpayurl?pr={secrets.token_hex(4)}"
+            key = "code_url" if request.url.path.endswith("native") else "prepay_id"
+            return self.answer({key: order.prepay})
 
         async def query(request: Request) -> Response:
             if (refused := await guard(request)) is not None:

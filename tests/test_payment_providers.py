@@ -332,3 +332,22 @@ async def test_an_oversized_notification_is_refused_unread(client, path):
 
     streamed = await client.post(path, content=chunks())
     assert streamed.status_code == 413
+
+
+PAY_AGAIN = "{ myClaims(first: 1, status: [PENDING_PAYMENT]) { edges { node { id payment { intentId clientSecret } } } } }"
+
+
+async def test_an_unpaid_order_can_be_paid_from_another_server_or_after_a_restart(client, services, provider):
+    """Round 12: the pay sheet's parameters lived only in the memory of the process that placed
+    the order; 去支付 from the order list on another worker (or after a restart) got an empty
+    clientSecret and could not pay. Now the provider gives them again for the same order."""
+    name, standin = provider
+    _, diner, claim = await paid_claim(client, name, standin)
+    services.payments.intents.clear()  # another process, or this one restarted
+    again = (await gql(client, PAY_AGAIN, token=diner))["data"]["myClaims"]["edges"][0]["node"]
+    assert again["id"] == claim["id"] and again["payment"]["intentId"] == claim["payment"]["intentId"]
+    if name == "wechatpay":  # the order placed again: WeChat Pay's same prepay_id
+        first, second = (json.loads(c["payment"]["clientSecret"]) for c in (claim, again))
+        assert second["prepayid"] == first["prepayid"]
+    assert (await notify(client, name, payment_of(name, standin, again)))[0]
+    assert await status_of(client, diner, claim) == "ISSUED"

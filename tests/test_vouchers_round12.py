@@ -268,3 +268,20 @@ async def test_my_vouchers_can_be_listed_by_state_like_the_apps_tabs(client):
     assert used + more == [m["claim"]["id"] for m in reversed(issued[1:])] and not last["hasNextPage"]
     assert len((await listed(["ISSUED", "PENDING_PAYMENT"]))[0]) == 2
     assert (await listed(None))[1]["hasNextPage"] and (await listed([]))[1]["hasNextPage"]  # all five
+
+
+PAY_AGAIN = "{ myClaims(first: 1) { edges { node { payment { intentId clientSecret } } } } }"
+
+
+async def test_the_test_providers_pay_sheet_is_the_same_from_any_server(client, services):
+    # The development provider too: its client secret was random, kept by one process only.
+    _, _, deal = await a_deal(client, priceCents=2500)
+    diner, _, _ = await register(client)
+    claim_pay = """mutation($d: ID!) { claimDeal(dealId: $d, idempotencyKey: "pay-sheet") {
+      claim { payment { intentId clientSecret } } errors { code } } }"""
+    made = (await gql(client, claim_pay, {"d": deal}, diner))["data"]["claimDeal"]["claim"]["payment"]
+    services.payments.intents.clear()  # another process, or this one restarted
+    again = (await gql(client, PAY_AGAIN, token=diner))["data"]["myClaims"]["edges"][0]["node"]["payment"]
+    assert (
+        again == {"intentId": made["intentId"], "clientSecret": made["clientSecret"]} and made["clientSecret"]
+    )

@@ -30,7 +30,7 @@ from core.loaders import group_by_key, rows_of
 from core.metrics import REDIS_ERRORS
 from core.nearby import near
 from core.pagination import Page, newest_first
-from core.payments import PaymentError
+from core.payments import PaymentError, PaymentIntent
 from core.schedule import check_in_window, check_window, utc
 from core.text import check_title, check_visible_text
 from models.accounts import User
@@ -509,7 +509,7 @@ async def _claim(
         # refuses is never handed to anyone, so it can't be paid; an outage takes no stock.
         try:
             intent = await ctx.services.payments.create_intent(
-                deal.price_cents, deal.currency, f"deal:{deal.id}"
+                deal.price_cents, deal.currency, order_reference(deal.id)
             )
         except PaymentError as error:
             log.warning("payment provider refused an order for deal %s: %s", deal.id, error)
@@ -900,6 +900,27 @@ async def deals_nearby(
         return Deal.filter(visibility.live_deals_q(now), restaurant_id__in=restaurant_ids)
 
     return await near(ctx, lat, lng, radius_km, select, lambda d: d.ends_at, first, after)
+
+
+def order_reference(deal_id: int) -> str:
+    """What the provider's order says it is for (WeChat Pay's description, Alipay's subject): the
+    same when the order is placed again for its pay sheet."""
+    return f"deal:{deal_id}"
+
+
+async def payment_intent(ctx: Context, claim: Claim, currency: str) -> PaymentIntent | None:
+    """What the app pays an unpaid claim with. The order was placed at claim time, maybe by
+    another process (or before a restart), whose copy this one lacks: the provider gives it
+    again for the same order number, amount and reference (None, logged, when it can't)."""
+    if not claim.payment_intent:
+        return None
+    try:
+        return await ctx.services.payments.resume(
+            claim.payment_intent, claim.amount_cents, currency, order_reference(claim.deal_id)
+        )
+    except PaymentError as error:
+        log.warning("payment provider could not resume order %s: %s", claim.payment_intent, error)
+        return None
 
 
 async def my_claims(
