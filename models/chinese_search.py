@@ -9,7 +9,8 @@ in simplified ones, and everyone types pinyin on a phone keyboard before picking
   alike, so the folding is symmetric: 鼎泰豐 finds 鼎泰丰 and the other way round. Character by
   character on purpose: a search key, not a translation (OpenCC's phrase tables are not loaded).
 - `pinyin_words` spells a run of Han characters without tones (ü as `v`, as pinyin keyboards
-  type it): the whole run joined (`haidilao`), its initials (`hdl`) and each syllable. Names
+  type it) from each syllable on, joined (`haidilao`, `dilao`) and as initials (`hdl`, `dl`): with
+  the tokenizer's prefixes, any stretch of a name typed in pinyin finds it. Names
   are full of characters with two readings (重庆 chongqing, 长沙 changsha, 厦门 xiamen) and
   reading them right needs pypinyin's phrase dictionary, 57 MB per process; without it
   (`PYPINYIN_NO_PHRASES`, 13 MB) each character's most common reading comes first, so the run
@@ -68,15 +69,17 @@ def _spellings(syllables: list[list[str]]) -> list[list[str]]:
 
 
 def pinyin_words(run: str) -> list[str]:
-    """Latin words that spell a run of Han characters (characters without a reading are skipped)."""
+    """Latin words that spell a run of Han characters (characters without a reading are skipped):
+    each spelling from every syllable on (`haidilao`, `dilao`, `lao`) and its initials (`hdl`,
+    `dl`), so that with their prefixes any stretch of the name typed in pinyin finds it (火锅 in
+    陈麻婆火锅: `huoguo`, `hg`)."""
     readings = _readings_of()
     syllables = [found for found in map(readings, run) if found]  # type: ignore[operator]
     if not syllables:
         return []
     words: dict[str, None] = {}
     for spelling in _spellings(syllables):
-        words["".join(spelling)] = None
-        words["".join(s[0] for s in spelling)] = None
-    for choices in syllables:
-        words.update(dict.fromkeys(choices))
+        for start in range(len(spelling)):
+            words["".join(spelling[start:])] = None
+            words["".join(s[0] for s in spelling[start:])] = None
     return list(words)

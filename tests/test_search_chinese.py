@@ -39,6 +39,8 @@ async def test_pinyin_whole_spaced_and_initials_find_names(client):
         assert await ids(client, RESTAURANTS, "searchRestaurants", q=typed, **here) == [haidilao], typed
     assert await ids(client, RESTAURANTS, "searchRestaurants", q="lzlm", **here) == [noodles]
     assert await ids(client, RESTAURANTS, "searchRestaurants", q="lanzhou", **here) == [noodles]
+    for typed in ("lamian", "lm", "zhoula"):  # any stretch of the name: 拉面, 州拉
+        assert await ids(client, RESTAURANTS, "searchRestaurants", q=typed, **here) == [noodles], typed
     assert await ids(client, DISHES, "searchDishes", q="mpdf", **here) == [mapo]
     assert await ids(client, DISHES, "searchDishes", q="mapo hdl", **here) == [mapo]  # with its restaurant
     assert await ids(client, RESTAURANTS, "searchRestaurants", q="hdlz", **here) == []

@@ -41,10 +41,12 @@ async def test_suggestions_as_a_diner_types_in_chinese_pinyin_or_english(client)
         "海底捞火锅 太古里店",
     }
     found, _ = await suggest(client, "mpdf", **here)
-    assert found == [("DISH", "麻婆豆腐")]  # one line, however many menus hold it
+    assert found == [("RESTAURANT", "陈麻婆豆腐"), ("DISH", "麻婆豆腐")]  # the dish once, however many menus
     found, _ = await suggest(client, "麻", **here)
     assert ("RESTAURANT", "陈麻婆豆腐") in found and ("DISH", "麻辣兔头") in found
     assert found.count(("DISH", "麻婆豆腐")) == 1
+    found, _ = await suggest(client, "hg", **here)  # 火锅 inside the names
+    assert found[0] == ("CUISINE", "火锅") and ("RESTAURANT", "海底捞火锅 春熙路店") in found
     found, _ = await suggest(client, "hotp", **here)
     assert found[0] == ("CUISINE", "火锅")
     assert (await suggest(client, "麻", first=2, **here))[0].__len__() == 2
