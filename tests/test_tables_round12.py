@@ -562,3 +562,37 @@ async def test_a_new_time_is_told_to_those_offered_a_seat_and_waiting_too(client
     for token in (offered, waiting):
         kinds = [n["kind"] for n in await notes(client, token)]
         assert kinds[0] == "meal_time_changed", kinds
+
+
+# ------------------------------------------------------------------ 12. a poll nobody answered
+
+
+async def test_closing_a_poll_nobody_voted_in_changes_nothing(client):
+    """A host closing a time poll nobody had voted in (to drop it) saw the meal move to the first
+    option, its confirmed table withdrawn and every guest told; now the poll closes with no winner
+    and the meal, its table request and the guests' notifications stay as they were."""
+    owner, restaurant = await open_restaurant(client, *random_spot())
+    host, _, meal, _ = await host_meal(client, restaurant=restaurant)
+    guest, _, _ = await register(client)
+    await gql(client, JOIN, {"id": meal}, guest)
+    assert (await gql(client, RESERVE, {"id": meal}, host))["data"]["requestReservation"]["errors"] == []
+    assert (await gql(client, ANSWER, {"id": meal, "d": "CONFIRM"}, owner))["data"][
+        "answerReservationRequest"
+    ]["errors"] == []
+    before = (await gql(client, MEAL_TIME, {"id": meal}, guest))["data"]["sharedMeal"]
+    body = await gql(
+        client,
+        CREATE,
+        {"m": meal, "k": "TIME", "q": "改天？", "o": [{"startsAt": at(72)}, {"startsAt": at(96)}]},
+        host,
+    )
+    poll = body["data"]["createMealPoll"]["poll"]
+    close = (
+        "mutation($p: ID!) { closeMealPoll(pollId: $p) { poll { closed winner { label } } errors { code } } }"
+    )
+    closed = (await gql(client, close, {"p": poll["id"]}, host))["data"]["closeMealPoll"]
+    assert closed == {"poll": {"closed": True, "winner": None}, "errors": []}
+    after = (await gql(client, MEAL_TIME, {"id": meal}, guest))["data"]["sharedMeal"]
+    assert after == before and after["reservationStatus"] == "CONFIRMED"
+    assert [n for n in await notes(client, guest) if n["kind"] == "meal_changed"] == []
+    assert [n for n in await notes(client, owner) if n["kind"] == "reservation_withdrawn"] == []

@@ -174,7 +174,8 @@ async def votes_by_option(poll_id: int) -> dict[int, int]:
 
 
 async def close(ctx: Context, poll_id: int) -> MealPoll:
-    """Host only: the most-voted option wins (ties: the first listed) and is applied at once."""
+    """Host only: the most-voted option wins (ties: the first listed) and is applied at once; a
+    poll nobody voted in closes with no winner."""
     await write_limit(ctx, "meal")
     poll = await _visible_poll(ctx, poll_id)
     meal = await _open_meal(ctx, poll.meal_id, host_only=True)
@@ -184,8 +185,12 @@ async def close(ctx: Context, poll_id: int) -> MealPoll:
         await _locked_open_poll(poll_id)
         options = await PollOption.filter(poll_id=poll_id).order_by("id")
         counts = await votes_by_option(poll_id)
-        winner = max(options, key=lambda o: (counts.get(o.id, 0), -o.id))
-        await MealPoll.filter(id=poll_id, closed=False).update(closed=True, winner_id=winner.id)
+        # Nobody voted: the poll closes with no winner and the meal stays as it is (closing an
+        # unanswered poll must not move the meal to its first option nor drop its table).
+        winner = max(options, key=lambda o: (counts.get(o.id, 0), -o.id)) if counts else None
+        await MealPoll.filter(id=poll_id, closed=False).update(
+            closed=True, winner_id=winner.id if winner else None
+        )
         # The meal as it is now (after the poll's lock, in the same lock order as a vote: poll,
         # then meal), not as read before: a meal already at the winning time or place is left as
         # it is, its table request included.
@@ -193,7 +198,7 @@ async def close(ctx: Context, poll_id: int) -> MealPoll:
         meal = await SharedMeal.get(id=meal.id)  # kept as it was: its old restaurant is below
         if meal.status != MealStatus.OPEN:
             raise UserInputError(ErrorCode.CANCELLED, "This meal is no longer open", "pollId")
-        change = await _apply(poll.kind, meal, winner)
+        change = await _apply(poll.kind, meal, winner) if winner else None
         told = await tell_change(ctx, meal, change)
     await _changed(ctx, meal.id, "poll_closed")
     await after_change(ctx, meal, change, told)
