@@ -414,3 +414,19 @@ async def test_one_photo_sent_to_two_reviews_at_once_lands_on_one_never_a_500(cl
         assert len(holders) == 1
         await gql(client, PHOTO_ON, {"r": reviews[0], "p": []}, author)  # free the reviews for the next round
         await gql(client, PHOTO_ON, {"r": reviews[1], "p": []}, author)
+
+
+FIRST_HOURS = """mutation($r: ID!) { setOpeningHours(restaurantId: $r, input: {
+  weekly: [{weekday: 0, opens: "10:00", closes: "22:00"}] }) { restaurant { openingHours { weekly { opens } } }
+  errors { code } } }"""
+
+
+async def test_two_staff_saving_the_first_hours_at_once_both_succeed(client):
+    for _ in range(3):
+        owner, restaurant = await open_restaurant(client, *random_spot())
+        saved = await asyncio.gather(*[gql(client, FIRST_HOURS, {"r": restaurant}, owner) for _ in range(6)])
+        for body in saved:  # was a unique-key 500 on PostgreSQL for all but one
+            assert body["data"]["setOpeningHours"] == {
+                "restaurant": {"openingHours": {"weekly": [{"opens": "10:00"}]}},
+                "errors": [],
+            }

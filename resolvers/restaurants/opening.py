@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
+from core.atomic import lock_row
 from core.context import Context
 from core.errors import Collector, ErrorCode
 from core.schedule import check_in_window, check_time_zone, time_zones
@@ -194,6 +195,9 @@ async def set_opening_hours(
     zone = timezone if timezone in time_zones() else restaurant.timezone  # a bad one is reported below
     rows, days = check_hours(timezone, weekly, specials, datetime.now(zoneinfo.ZoneInfo(zone)).date())
     async with in_transaction("default"):
+        # One writer at a time per restaurant: two staff saving the first hours at once both
+        # found no row and both inserted it (a unique-key 500 on PostgreSQL).
+        await lock_row("restaurants", restaurant_id, "id", strength="NO KEY UPDATE")
         if timezone is not None and timezone != restaurant.timezone:
             restaurant.timezone = timezone
             await restaurant.save(update_fields=["timezone"])
