@@ -201,3 +201,27 @@ async def test_turning_discoverable_on_beside_a_withdrawal_indexes_no_point(clie
         await asyncio.gather(*shows[:2], gql(client, withdraw, token=diner), *shows[2:])
         nearby = await gql(client, "{ nearbyFoodies(radiusKm: 5) { totalCount } }", token=viewer)
         assert nearby["data"]["nearbyFoodies"]["totalCount"] == 0
+
+
+async def test_a_conversation_with_a_deleted_account_says_why_it_is_shut(client):
+    """The other person deleted their account: the conversation stayed listed (what was said is
+    the reader's too) but sending answered NOT_FOUND "No such conversation" for the conversation
+    on screen. Now FORBIDDEN, saying the person can no longer receive messages."""
+    a, _, b, _, conversation = await pair(client)
+    await say(client, a, conversation, "再见")
+    gone = await gql(
+        client, 'mutation { deleteMyAccount(password: "correct horse battery") { errors { code } } }', token=a
+    )
+    assert gone["data"]["deleteMyAccount"]["errors"] == []
+    listed = await gql(client, "{ conversations { edges { node { id withUser { id } } } } }", token=b)
+    assert listed["data"]["conversations"]["edges"] == [{"node": {"id": conversation, "withUser": None}}]
+    sent = await gql(
+        client,
+        'mutation($c: ID!) { sendMessage(conversationId: $c, body: "还在吗") { message { id } errors { code message } } }',
+        {"c": conversation},
+        b,
+    )
+    assert sent["data"]["sendMessage"] == {
+        "message": None,
+        "errors": [{"code": "FORBIDDEN", "message": "This person can no longer receive messages"}],
+    }

@@ -80,8 +80,12 @@ async def _may_post(ctx: Context, conversation_id: int, member: ConversationMemb
         other = await ConversationMember.filter(
             conversation_id=conversation_id, user_id__not=member.user_id
         ).first()
+        # Someone blocked either way never gets here (the conversation itself is hidden, NOT_FOUND);
+        # a deleted or suspended account leaves it listed, with `withUser` null: say why it is shut.
         if other is None or await visibility.get(ctx, User, other.user_id) is None:
-            raise UserInputError(ErrorCode.NOT_FOUND, "No such conversation", "conversationId")
+            raise UserInputError(
+                ErrorCode.FORBIDDEN, "This person can no longer receive messages", "conversationId"
+            )
         if not await members.may_talk(member.user_id, other.user_id):
             raise UserInputError(ErrorCode.FORBIDDEN, "You are no longer matched", "conversationId")
     elif conversation.meal_id is not None:
