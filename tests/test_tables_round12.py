@@ -401,6 +401,10 @@ async def test_the_host_edits_a_meal_more_seats_go_to_the_waitlist_a_new_time_is
     assert (await update_meal(client, host, meal, title="取消了"))["errors"] == [
         {"field": "mealId", "code": "CANCELLED"}
     ]
+    await SharedMeal.filter(id=pk).update(starts_at=datetime.now(UTC) - timedelta(days=1))
+    assert (await update_meal(client, host, meal, capacity=4))["errors"] == [
+        {"field": "mealId", "code": "CANCELLED"}
+    ]
 
 
 async def test_a_capacity_cut_racing_joins_never_overbooks(client):

@@ -388,7 +388,9 @@ async def update_meal(ctx: Context, meal_id: int, changes: MealChanges) -> Share
         starts_at=meal.starts_at if changes.starts_at is None else changes.starts_at,
         capacity=meal.capacity if changes.capacity is None else changes.capacity,
     )
-    if meal.status == MealStatus.OPEN and meal.starts_at <= datetime.now(UTC):
+    # Why it can't change comes before what is wrong with the change (a cancelled meal's past time).
+    await refuse_if_cancelled(meal.id, "mealId")
+    if meal.status != MealStatus.OPEN or meal.starts_at <= datetime.now(UTC):
         raise UserInputError(ErrorCode.TOO_LATE, "A meal that has started can't be changed", "mealId")
     collector = Collector()
     _check(fields, collector)
