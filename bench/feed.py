@@ -216,12 +216,16 @@ def main() -> None:
     parser.add_argument("--against", type=Path, help="another checkout: HTTP before/after, alternating")
     parser.add_argument("--rounds", type=int, default=15, help="with --against: alternations")
     parser.add_argument("--batch", type=int, default=20, help="with --against: requests per turn")
+    parser.add_argument("--name", default="", help="suffix of the results file (keeps the committed one)")
     args = parser.parse_args()
     settings = Settings.from_env()
     backend = "postgis" if settings.is_postgres else "sqlite"
+    suffix = f"-{args.name}" if args.name else ""
     if args.against is not None:
         asyncio.run(prepare_only(settings))
-        report(f"feed-ab-{backend}", against(settings, args.against.resolve(), args.rounds, args.batch))
+        report(
+            f"feed-ab-{backend}{suffix}", against(settings, args.against.resolve(), args.rounds, args.batch)
+        )
         return
 
     async def local() -> tuple[float, float]:
@@ -247,7 +251,7 @@ def main() -> None:
         },
         {"path": "ratio in-process/HTTP", "requests_per_s": round(local_rps / http_rps, 2)},
     ]
-    report(f"feed-{backend}", rows)
+    report(f"feed-{backend}{suffix}", rows)
 
 
 if __name__ == "__main__":

@@ -107,9 +107,7 @@ async def measure(
             started = time.perf_counter()
             if settings.is_postgres:
                 values = ranking.rank_values(taste_of(person), radius, datetime.now(UTC), 20, None)
-                await geo.within_ranked(
-                    *at, ranking.rank_sql(False), values, **candidate_options(person)
-                )
+                await geo.within_ranked(*at, ranking.rank_sql(False), values, **candidate_options(person))
             ranked = (time.perf_counter() - started) * 1000
             elapsed = []
             for k, http in enumerate(clients):
@@ -145,6 +143,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--mix-viewers", action="store_true", help="the session mix's viewers (users 1-200)")
     parser.add_argument("--baseline", type=Path, help="another checkout to serve and time alongside")
+    parser.add_argument("--name", default="", help="suffix of the results file (keeps the committed one)")
     args = parser.parse_args()
     settings = Settings.from_env()
 
@@ -207,7 +206,9 @@ def main() -> None:
         f"{backend}, {total} diners, radius {args.radius} km, candidates/query median {sorted(sizes)[len(sizes) // 2]}"
     )
     report(
-        f"nearby-{backend}", rows, {"diners": total, "radius_km": args.radius, "candidate_cap": CANDIDATE_CAP}
+        f"nearby-{backend}{'-' + args.name if args.name else ''}",
+        rows,
+        {"diners": total, "radius_km": args.radius, "candidate_cap": CANDIDATE_CAP},
     )
 
 

@@ -48,21 +48,27 @@ def chromium() -> str:
 
 
 def test_chromium_renders_graphiql_and_runs_a_query_offline(settings, tmp_path):
+    """Headless Chromium dumps the page when its virtual time budget is spent; on a loaded machine
+    the login's round trip may not be back by then, so a page without its answer is rendered
+    again with twice the budget (three tries): what is checked is the page, not the machine."""
     browser = chromium()
     with running_servers(settings, 1, shared_redis=False) as (url,):
         port = url.rsplit(":", 1)[1]
-        dom = subprocess.run(
-            [
-                browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                f"--user-data-dir={tmp_path / 'profile'}",
-                # No network but our server: any other host fails to resolve.
-                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-                "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=127.0.0.1:" + port,
-                "--window-size=1400,1000", "--virtual-time-budget=15000", "--dump-dom",
-                f"{url}/graphql?autorun",
-            ],
-            capture_output=True, text=True, timeout=120,
-        ).stdout
+        for attempt, budget in enumerate((15000, 30000, 60000)):
+            dom = subprocess.run(
+                [
+                    browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                    f"--user-data-dir={tmp_path / f'profile{attempt}'}",
+                    # No network but our server: any other host fails to resolve.
+                    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+                    "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=127.0.0.1:" + port,
+                    "--window-size=1400,1000", f"--virtual-time-budget={budget}", "--dump-dom",
+                    f"{url}/graphql?autorun",
+                ],
+                capture_output=True, text=True, timeout=180,
+            ).stdout  # fmt: skip
+            if "INVALID_CREDENTIALS" in dom:
+                break
     assert "graphiql-container" in dom, dom[:2000]  # React rendered GraphiQL
     assert "SignIn" in dom  # opened on the example operations
     assert "INVALID_CREDENTIALS" in dom, dom[-3000:]  # the login ran on the server and came back
