@@ -170,7 +170,8 @@ class RestaurantNode(ModelNode, kind=Restaurant):
         from schema.reviews import PhotoNode
 
         return to_connection(
-            await page.gallery(info.context, self.model.id, first, after), PhotoNode.from_model
+            await page.gallery(info.context, {"restaurant_id": self.model.id}, first, after),
+            PhotoNode.from_model,
         )
 
     @strawberry.field(description="Signature dishes: most reviewed, or best rated (2+ reviews).")
@@ -233,6 +234,18 @@ class DishNode(ModelNode, loader=restaurants.load_dishes):
     )
     def saved_by_me(self, info: Info) -> bool | None:
         return favourites.saved_by_me(info.context, FavouriteKind.DISH, self.model.id)
+
+    @strawberry.field(description="菜品相册: photos on its visible reviews, newest first.")
+    async def photos(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[Annotated[PhotoNode, Lazy("schema.reviews")]]:
+        from resolvers.restaurants import page
+        from schema.reviews import PhotoNode
+
+        return to_connection(
+            await page.gallery(info.context, {"dish_id": self.model.id}, first, after),
+            PhotoNode.from_model,
+        )
 
     @strawberry.field(description="Visible reviews, newest first unless sorted otherwise.")
     async def reviews(

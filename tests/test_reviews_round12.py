@@ -430,3 +430,45 @@ async def test_two_staff_saving_the_first_hours_at_once_both_succeed(client):
                 "restaurant": {"openingHours": {"weekly": [{"opens": "10:00"}]}},
                 "errors": [],
             }
+
+
+DISH_PHOTOS = """query($id: ID!) { dish(id: $id) { photos(first: 10) { totalCount edges { node { id thumbnailUrl } } } } }"""
+BLOCK = "mutation($u: ID!) { blockUser(userId: $u) { errors { code } } }"
+
+
+async def test_a_dish_page_shows_the_photos_of_its_own_reviews(client, services):
+    owner, restaurant = await open_restaurant(client, *random_spot())
+    maodu, yachang = (
+        await add_dish(client, owner, restaurant, "毛肚"),
+        await add_dish(client, owner, restaurant, "鸭肠"),
+    )
+    moderator, _ = await account_with_role(client, services)
+    first, _, _ = await register(client)
+    second, second_id, _ = await register(client)
+    on_maodu = [(await upload_photo(client, first))["id"], (await upload_photo(client, first))["id"]]
+    await review(client, first, maodu, 5, photoIds=on_maodu)
+    theirs = (await upload_photo(client, second))["id"]
+    rid = (await review(client, second, maodu, 4, photoIds=[theirs]))["id"]
+    await review(client, first, yachang, 3, photoIds=[(await upload_photo(client, first))["id"]])
+
+    def shown(body):
+        photos = body["data"]["dish"]["photos"]
+        assert photos["totalCount"] == len(photos["edges"])
+        assert all(e["node"]["thumbnailUrl"] for e in photos["edges"])
+        return [e["node"]["id"] for e in photos["edges"]]
+
+    assert shown(await gql(client, DISH_PHOTOS, {"id": maodu})) == [
+        theirs,
+        *reversed(on_maodu),
+    ]  # newest first
+    assert len(shown(await gql(client, DISH_PHOTOS, {"id": yachang}))) == 1  # only its own
+    assert errors(await gql(client, BLOCK, {"u": second_id}, first), "blockUser") == []
+    assert shown(await gql(client, DISH_PHOTOS, {"id": maodu}, first)) == list(reversed(on_maodu))
+    report = (await gql(client, REPORT, {"t": rid, "r": "SPAM"}, owner))["data"]["reportContent"]["report"]
+    assert (
+        errors(await gql(client, MODERATE, {"r": report["id"], "a": "HIDE_CONTENT"}, moderator), "moderate")
+        == []
+    )
+    assert shown(await gql(client, DISH_PHOTOS, {"id": maodu})) == list(
+        reversed(on_maodu)
+    )  # the hidden review's go

@@ -41,10 +41,11 @@ def distribution(row: RestaurantRating | None) -> list[tuple[int, int]]:
     return [(stars, getattr(row, f"stars_{stars}") if row else 0) for stars in range(5, 0, -1)]
 
 
-def _gallery(restaurant_id: int, hidden: list[int]) -> object:
-    """Ready, visible photos on the restaurant's reviews that its review list shows the viewer
-    (`listed_reviews_q`: authors blocked either way, `hidden`, left out as there)."""
-    listed = Review.filter(visibility.listed_reviews_q(hidden), restaurant_id=restaurant_id)
+def _gallery(scope: dict[str, int], hidden: list[int]) -> object:
+    """Ready, visible photos on the reviews that the restaurant's (or the dish's: `scope`) review
+    list shows the viewer (`listed_reviews_q`: authors blocked either way, `hidden`, left out as
+    there)."""
+    listed = Review.filter(visibility.listed_reviews_q(hidden), **scope)
     return Photo.filter(
         visibility.photos_q(),
         status=PhotoStatus.READY,
@@ -52,9 +53,10 @@ def _gallery(restaurant_id: int, hidden: list[int]) -> object:
     )
 
 
-async def gallery(ctx: Context, restaurant_id: int, first: int | None, after: str | None) -> Page[Photo]:
+async def gallery(ctx: Context, scope: dict[str, int], first: int | None, after: str | None) -> Page[Photo]:
+    """`scope` is {"restaurant_id": id} (its page's gallery) or {"dish_id": id} (the dish's)."""
     hidden = sorted(await visibility.blocked(ctx))
-    return await newest_first(_gallery(restaurant_id, hidden), first, after)
+    return await newest_first(_gallery(scope, hidden), first, after)
 
 
 def signature_dishes(dishes: list[Dish], by: SignatureSort, first: int) -> list[Dish]:
