@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tests.helpers import gql, open_restaurant, random_spot, register
 from tests.test_conversations import MEAL_CONVERSATION, READ, meal_with_guest, pair, say
+from tests.test_push import apns  # noqa: F401 - the stand-in APNs fixture
 
 NOTES = (
     "{ unreadNotificationCount notifications { edges { node { id kind message read "
@@ -225,3 +226,35 @@ async def test_a_conversation_with_a_deleted_account_says_why_it_is_shut(client)
         "message": None,
         "errors": [{"code": "FORBIDDEN", "message": "This person can no longer receive messages"}],
     }
+
+
+async def test_a_phone_signed_into_another_account_gets_none_of_the_first_accounts_pushes(
+    client,
+    services,
+    apns,  # noqa: F811 - the fixture imported above
+):
+    """A phone's token moves to the account that registers it last (a shared phone, a second
+    account), but the outbox rows already queued for the first account (new, or waiting for a
+    retry for up to hours) were still sent to it: 阿博 关注了你 on someone else's lock screen.
+    They now end failed, and the new account's own pushes go out."""
+    from models.notifications import DeliveryStatus, PushDelivery
+    from resolvers.notifications.push import MOVED, drain
+    from tests.test_push import FOLLOW, REGISTER
+
+    token = "d4" * 32
+    alice, alice_id, _ = await register(client, name="阿丽")
+    bob, _, _ = await register(client, name="阿博")
+    carol, carol_id, _ = await register(client, name="小卡")
+    await gql(client, REGISTER, {"p": "IOS", "t": token}, alice)
+    await gql(client, FOLLOW, {"u": alice_id}, bob)  # queued for alice's phone
+    await gql(client, REGISTER, {"p": "IOS", "t": token}, carol)  # the phone is carol's now
+    await gql(client, FOLLOW, {"u": carol_id}, bob)
+    await drain(services)
+    bodies = [r.payload["aps"]["alert"]["body"] for r in apns.received if r.path.endswith(token)]
+    assert len(bodies) == 1 and "阿博 关注了你" in bodies[0]
+    rows = await PushDelivery.filter(device__token=token).select_related("notification").order_by("id")
+    assert [(r.notification.user_id, r.status, r.last_error) for r in rows] == [
+        (rows[0].notification.user_id, DeliveryStatus.FAILED, MOVED),
+        (rows[1].notification.user_id, DeliveryStatus.SENT, ""),
+    ]
+    assert rows[0].notification.user_id != rows[1].notification.user_id

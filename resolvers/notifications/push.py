@@ -26,6 +26,7 @@ from models.meals import Notification
 from models.notifications import DeliveryStatus, Platform, PushDelivery, PushDevice
 
 TITLE = "Tablemates"
+MOVED = "the phone signed into another account"
 BATCH = 100
 # APNs tokens are hex (32 bytes today, longer allowed); vendor tokens are URL-safe text.
 TOKEN_SHAPES = {
@@ -118,6 +119,13 @@ async def drain(services: Services, limit: int = BATCH) -> DrainSummary:
         .select_related("device", "notification")
     )
     for row in due:
+        if row.device.user_id != row.notification.user_id:
+            # The phone signed into another account since this was queued (registerPushDevice
+            # moved its token): the earlier account's notices never reach the new one's phone.
+            moved = PushDelivery.filter(id=row.id, status=DeliveryStatus.PENDING)
+            if await moved.update(status=DeliveryStatus.FAILED, last_error=MOVED):
+                summary.failed += 1
+            continue
         if not await take(PushDelivery.filter(id=row.id, status=DeliveryStatus.PENDING), row.attempts, now):
             summary.skipped += 1
             continue
