@@ -59,8 +59,46 @@ class CoalescingTransport:
         return getattr(self._transport, name)
 
 
+# A request's line and headers together: a GET's document (MAX_DOCUMENT_BYTES, 8 KiB) percent-
+# encoded, its variables and a token fit several times over (nginx's default allows ~32 KB).
+MAX_HEAD_BYTES = 64 * 1024
+HEAD_TOO_LARGE = (
+    b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
+    b"content-type: text/plain; charset=utf-8\r\n"
+    b"content-length: 28\r\n"
+    b"connection: close\r\n\r\n"
+    b"request line/headers too big"
+)
+
+
 class CoalescingHttpToolsProtocol(HttpToolsProtocol):
-    """`uvicorn.run(http=...)`: each connection's transport wrapped (WebSocket upgrades too)."""
+    """`uvicorn.run(http=...)`: each connection's transport wrapped (WebSocket upgrades too),
+    and a request's line and headers held to MAX_HEAD_BYTES (431, connection closed).
+
+    uvicorn's httptools protocol puts no bound on them and grows the URL (and httptools a
+    header) by `bytes +=` per chunk received: a client streaming a 200 MB URL held a worker at
+    100 % CPU, /healthz unanswered past 10 s, and its memory past 700 MB."""
+
+    _in_head = True  # between a message's start (or the connection's) and its headers' end
+    _head_bytes = 0
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(CoalescingTransport(transport, self.loop))  # type: ignore[arg-type]
+
+    def data_received(self, data: bytes) -> None:
+        if self._in_head:
+            self._head_bytes += len(data)
+        super().data_received(data)
+        # Still in the head after all this: every byte counted belongs to it.
+        if self._in_head and self._head_bytes > MAX_HEAD_BYTES and not self.transport.is_closing():
+            self._in_head = False
+            self.transport.write(HEAD_TOO_LARGE)
+            self.transport.close()
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self._in_head, self._head_bytes = True, 0
