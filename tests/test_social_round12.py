@@ -258,3 +258,31 @@ async def test_a_phone_signed_into_another_account_gets_none_of_the_first_accoun
         (rows[1].notification.user_id, DeliveryStatus.SENT, ""),
     ]
     assert rows[0].notification.user_id != rows[1].notification.user_id
+
+
+async def test_mutual_followers_who_stop_following_are_not_told_they_were_unmatched(client):
+    """Two diners who followed each other (never matched) talked; one unfollowed, and the other's
+    next message was refused with "You are no longer matched". Now the refusal names both ways in."""
+    a, a_id, _ = await register(client, name="甲")
+    b, b_id, _ = await register(client, name="乙")
+    follow = "mutation($u: ID!) { follow(userId: $u) { errors { code } } }"
+    await gql(client, follow, {"u": b_id}, a)
+    await gql(client, follow, {"u": a_id}, b)
+    opened = await gql(
+        client,
+        "mutation($u: ID!) { openConversation(userId: $u) { conversation { id } errors { code } } }",
+        {"u": b_id},
+        a,
+    )
+    conversation = opened["data"]["openConversation"]["conversation"]["id"]
+    assert (await say(client, b, conversation, "互关了，聊聊"))["errors"] == []
+    await gql(client, "mutation($u: ID!) { unfollow(userId: $u) { errors { code } } }", {"u": a_id}, b)
+    refused = await gql(
+        client,
+        'mutation($c: ID!) { sendMessage(conversationId: $c, body: "还在吗") { errors { code message } } }',
+        {"c": conversation},
+        a,
+    )
+    assert refused["data"]["sendMessage"]["errors"] == [
+        {"code": "FORBIDDEN", "message": "You no longer match or follow each other"}
+    ]

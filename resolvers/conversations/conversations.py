@@ -87,7 +87,10 @@ async def _may_post(ctx: Context, conversation_id: int, member: ConversationMemb
                 ErrorCode.FORBIDDEN, "This person can no longer receive messages", "conversationId"
             )
         if not await members.may_talk(member.user_id, other.user_id):
-            raise UserInputError(ErrorCode.FORBIDDEN, "You are no longer matched", "conversationId")
+            # Either way in: a match, or following each other (said of both, whichever it was).
+            raise UserInputError(
+                ErrorCode.FORBIDDEN, "You no longer match or follow each other", "conversationId"
+            )
     elif conversation.meal_id is not None:
         if await SharedMeal.filter(id=conversation.meal_id, status=MealStatus.CANCELLED).exists():
             raise UserInputError(ErrorCode.CANCELLED, "This meal was cancelled", "conversationId")
