@@ -290,6 +290,10 @@ def mutation_cases(w: World) -> dict[str, tuple[str, dict]]:
             {"m": w.meal, "u": w.other_id},
         ),
         "cancelSharedMeal": ("mutation($m: ID!) { cancelSharedMeal(mealId: $m) { ERR } }", {"m": w.meal}),
+        "updateSharedMeal": (
+            'mutation($m: ID!) { updateSharedMeal(mealId: $m, input: {title: "改个名"}) { ERR } }',
+            {"m": w.meal},
+        ),
         "requestReservation": (
             "mutation($m: ID!) { requestReservation(mealId: $m) { ERR } }",
             {"m": w.meal},
@@ -510,6 +514,7 @@ async def test_others_get_errors_never_data(client, services, attacker):
             "deleteReview",  # their own: deleting it here would only end the check below
             "leaveSharedMeal",
             "cancelSharedMeal",
+            "updateSharedMeal",
             "requestReservation",
             "refundClaim",
             "removeMealGuest",
