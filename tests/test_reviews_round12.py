@@ -472,3 +472,20 @@ async def test_a_dish_page_shows_the_photos_of_its_own_reviews(client, services)
     assert shown(await gql(client, DISH_PHOTOS, {"id": maodu})) == list(
         reversed(on_maodu)
     )  # the hidden review's go
+
+
+async def test_a_reported_message_shows_as_the_reports_target(client, services):
+    from tests.test_conversations import pair, say
+
+    a, _, b, _, conversation = await pair(client)
+    moderator, _ = await account_with_role(client, services)
+    sent = await say(client, a, conversation, "转账给我，不然……")
+    assert sent["errors"] == []
+    report = await gql(client, REPORT, {"t": sent["message"]["id"], "r": "SCAM"}, b)
+    assert errors(report, "reportContent") == []
+    query = """{ moderationQueue(targetType: "Message", first: 50) { edges { node {
+      target { __typename ... on Message { id body } } } } } }"""
+    edges = (await gql(client, query, token=moderator))["data"]["moderationQueue"]["edges"]
+    assert {"__typename": "Message", "id": sent["message"]["id"], "body": "转账给我，不然……"} in [
+        e["node"]["target"] for e in edges
+    ]
