@@ -11,7 +11,8 @@ on_parse: size guard, cached parse, guards and validation (schema/validation.py)
 on_validate: the cached validation's errors;
 on_execute: the query cost limit (schema/cost.py; cached per document for operations without
   variables), then unstorable text in literals and variables (schema/input_guard.py), whose
-  refusal wins when both refuse, and several operations without a name, which wins over both;
+  refusal wins when both refuse, else a subscription over HTTP; several operations without a
+  name win over all;
 on_operation, leaving (innermost first): the span named, errors classified and masked
   (ClassifyErrors, schema/errors.py: this class is one, so streamed results are masked by its
   on_stream_result as before), parse errors given their code, then the operation's log line and
@@ -24,7 +25,9 @@ import time
 from collections.abc import AsyncIterator, Iterator
 
 from graphql import ExecutionResult, GraphQLError, OperationDefinitionNode
+from starlette.websockets import WebSocket
 from strawberry.types import ExecutionContext
+from strawberry.types.graphql import OperationType
 
 from core import tracing
 from schema.cost import cost_refusal
@@ -51,6 +54,24 @@ def unnamed_among_many(context: ExecutionContext) -> ExecutionResult | None:
         return None
     message = "Must provide operation name if query contains multiple operations."
     return ExecutionResult(data=None, errors=[GraphQLError(message, extensions={"code": "BAD_REQUEST"})])
+
+
+SUBSCRIPTIONS_OVER_WEBSOCKET = "Subscriptions are served over WebSocket (graphql-transport-ws) only"
+
+
+def subscription_over_http(context: ExecutionContext) -> ExecutionResult | None:
+    """A subscription sent as a GET or POST is a request error: no HTTP stream transport is on,
+    so strawberry executed it as a query whose field had no value, an INTERNAL_SERVER_ERROR
+    (and an ERROR log line with a traceback) anyone could cause at will."""
+    if isinstance(getattr(context.context, "request", None), WebSocket):
+        return None
+    try:
+        if context.operation_type is not OperationType.SUBSCRIPTION:
+            return None
+    except Exception:  # noqa: BLE001 - no operation selected: strawberry answers that itself
+        return None
+    error = GraphQLError(SUBSCRIPTIONS_OVER_WEBSOCKET, extensions={"code": "BAD_REQUEST"})
+    return ExecutionResult(data=None, errors=[error])
 
 
 class OperationPipeline(ClassifyErrors):
@@ -105,6 +126,7 @@ class OperationPipeline(ClassifyErrors):
         costs = self.prepared.costs if self.prepared is not None else None
         refusal = cost_refusal(context, self.max_cost, self.hide_suggestions, costs)
         refusal = unstorable_refusal(context) or refusal
+        refusal = refusal or subscription_over_http(context)
         refusal = unnamed_among_many(context) or refusal
         if refusal is not None:
             context.result = refusal

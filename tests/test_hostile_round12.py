@@ -157,6 +157,29 @@ async def test_a_websocket_message_is_held_to_the_request_body_limit(settings, a
             assert (await http.get(f"{url}/healthz")).status_code == 200
 
 
+# ------------------------------------------------------------------ subscriptions over HTTP
+
+SUBSCRIBE = "subscription { notificationReceived { id } }"
+
+
+@pytest.mark.parametrize("method", ["POST", "GET"])
+async def test_a_subscription_over_http_is_a_request_error_not_an_internal_one(client, method, caplog):
+    if method == "POST":
+        response = await client.post("/graphql", json={"query": SUBSCRIBE})
+    else:
+        response = await client.get("/graphql", params={"query": SUBSCRIBE})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["data"] is None
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["BAD_REQUEST"]
+    assert "WebSocket" in body["errors"][0]["message"]
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+    strict = await client.post(
+        "/graphql", json={"query": SUBSCRIBE}, headers={"Accept": "application/graphql-response+json"}
+    )
+    assert strict.status_code == 400 and "data" not in strict.json()
+
+
 # ------------------------------------------------------------------ automatic persisted queries
 
 
