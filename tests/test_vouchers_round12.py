@@ -9,6 +9,7 @@ from models.deals import Claim, Deal
 from resolvers.deals import voucher_life
 from schema.ids import decode
 from tests.helpers import gql, open_restaurant, random_spot, register
+from tests.test_correctness_money import pay
 from tests.test_deals import REFUND, a_deal, claim, code_of, deal_input, iso
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -270,6 +271,10 @@ async def test_my_vouchers_can_be_listed_by_state_like_the_apps_tabs(client):
     assert (await listed(None))[1]["hasNextPage"] and (await listed([]))[1]["hasNextPage"]  # all five
 
 
+CLAIM_PAY = """
+mutation($d: ID!, $k: String!) { claimDeal(dealId: $d, idempotencyKey: $k) {
+  claim { payment { intentId } } errors { code } } }
+"""
 PAY_AGAIN = "{ myClaims(first: 1) { edges { node { payment { intentId clientSecret } } } } }"
 
 
@@ -285,3 +290,25 @@ async def test_the_test_providers_pay_sheet_is_the_same_from_any_server(client, 
     assert (
         again == {"intentId": made["intentId"], "clientSecret": made["clientSecret"]} and made["clientSecret"]
     )
+
+
+async def test_a_paid_voucher_usable_later_says_from_when_not_that_it_can_be_used(client, services):
+    # 购买成功 said 「券码已可使用」 for a voucher usable only from next week: its holder came the
+    # next day and the till answered VOUCHER_NOT_YET_VALID.
+    today = datetime.now(SHANGHAI).replace(hour=0, minute=0, second=0, microsecond=0)
+    usable_from = today + timedelta(days=3, hours=11)
+    owner, restaurant = await open_restaurant(client, *random_spot(), name="蜀大侠火锅")
+    _, _, later = await a_deal(
+        client, owner, restaurant, title="双人套餐", priceCents=9900, useStartsAt=usable_from.isoformat()
+    )
+    _, _, now_deal = await a_deal(client, owner, restaurant, title="单人套餐", priceCents=3900)
+    diner, _, _ = await register(client)
+    for deal in (later, now_deal):
+        held = await gql(client, CLAIM_PAY, {"d": deal, "k": deal}, diner)
+        assert await pay(client, services, held["data"]["claimDeal"]["claim"]["payment"]["intentId"]) == 200
+    notes = (await gql(client, NOTES, token=diner))["data"]["notifications"]["edges"]
+    told = sorted(n["node"]["message"] for n in notes if n["node"]["kind"] == "voucher_paid")
+    assert told == [
+        "购买成功：「蜀大侠火锅」单人套餐 ¥39.00，券码已可使用",
+        f"购买成功：「蜀大侠火锅」双人套餐 ¥99.00，券码 {usable_from.month}月{usable_from.day}日 11:00 起可用",
+    ]

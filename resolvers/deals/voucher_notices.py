@@ -13,11 +13,14 @@ subject the Claim (the referrer's is the Deal: the claim is someone else's); the
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from core.context import Context
 from core.payments import from_cents
 from models.deals import Deal, SourceType
 from models.restaurants import Restaurant
 from resolvers.notifications import inbox
+from resolvers.tables.offers import local_time
 
 # Said to the referrer, by what they shared: "你的点评带来一位顾客 ...".
 _SHARED = {
@@ -44,8 +47,17 @@ async def _tell_holder(ctx: Context | None, kind: str, claim_id: int, user_id: i
 
 
 async def paid(ctx: Context | None, claim_id: int, user_id: int, deal_id: int, amount_cents: int) -> None:
-    name, title = await names(deal_id)
-    text = f"购买成功：「{name}」{title} {yuan(amount_cents)}，券码已可使用"
+    rows = await Deal.filter(id=deal_id).values_list(
+        "restaurant__name", "title", "use_starts_at", "starts_at", "restaurant__timezone"
+    )
+    name, title, use_from, sale_from, zone = rows[0] if rows else ("", "", None, None, None)
+    start = use_from or sale_from
+    # 券码已可使用 only when it is: a voucher usable from next week says from when (local time),
+    # or its holder comes tomorrow and the till answers VOUCHER_NOT_YET_VALID.
+    usable = "券码已可使用"
+    if start is not None and start > datetime.now(UTC):
+        usable = f"券码 {local_time(start, zone or 'UTC')} 起可用"
+    text = f"购买成功：「{name or ''}」{title or ''} {yuan(amount_cents)}，{usable}"
     await _tell_holder(ctx, "voucher_paid", claim_id, user_id, text)
 
 
