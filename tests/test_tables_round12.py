@@ -600,3 +600,26 @@ async def test_closing_a_poll_nobody_voted_in_changes_nothing(client):
     assert after == before and after["reservationStatus"] == "CONFIRMED"
     assert [n for n in await notes(client, guest) if n["kind"] == "meal_changed"] == []
     assert [n for n in await notes(client, owner) if n["kind"] == "reservation_withdrawn"] == []
+
+
+# ------------------------------------------------------------------ 13. what the host reads when someone goes
+
+
+async def test_the_host_reads_what_a_diner_gave_up_a_seat_a_place_in_line_or_a_request(client):
+    """Every diner going told the host 「X 退出了「周五火锅局」」, even one who had only asked to join
+    or was waiting in line; now the host reads which it was."""
+    host, _, full, _ = await host_meal(client, capacity=2)
+    other_host, _, asked, _ = await host_meal(client, capacity=4, approvalRequired=True)
+    (seated, _, _), (waiting, _, _), (asking, _, _) = [
+        await register(client, name=name) for name in ("小王", "小李", "小张")
+    ]
+    await gql(client, JOIN, {"id": full}, seated)
+    await gql(client, JOIN, {"id": full}, waiting)
+    await gql(client, JOIN, {"id": asked}, asking)
+    leave = "mutation($id: ID!) { leaveSharedMeal(mealId: $id) { errors { code } } }"
+    for token, meal in ((waiting, full), (seated, full), (asking, asked)):
+        assert (await gql(client, leave, {"id": meal}, token))["data"]["leaveSharedMeal"]["errors"] == []
+    told = [n["message"] for n in await notes(client, host) if n["kind"] == "meal_left"]
+    assert told == ["小王 退出了「周五火锅局」", "小李 不再候补「周五火锅局」"]
+    withdrawn = [n["message"] for n in await notes(client, other_host) if n["kind"] == "meal_left"]
+    assert withdrawn == ["小张 撤回了加入「周五火锅局」的申请"]

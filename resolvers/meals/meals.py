@@ -237,14 +237,15 @@ async def leave_meal(ctx: Context, meal_id: int) -> SharedMeal:
         await meal_life.leave_after_start(ctx, meal, viewer.id)
         return await SharedMeal.get(id=meal.id)
     async with in_transaction("default"):
+        was = await MealSeat.filter(meal_id=meal.id, user_id=viewer.id).values_list("status", flat=True)
         promoted = await release_seat(ctx, meal, viewer.id, SeatStatus.LEFT, "mealId")
+        # The host reads what the diner gave up: a seat, a place in line, or a request to join.
+        gave_up = {
+            SeatStatus.PENDING: f"撤回了加入「{meal.title}」的申请",
+            SeatStatus.WAITLISTED: f"不再候补「{meal.title}」",
+        }.get(SeatStatus(was[0]) if was else None, f"退出了「{meal.title}」")
         await notifications.notify(
-            ctx,
-            [meal.host_id],
-            "meal_left",
-            f"{viewer.display_name} 退出了「{meal.title}」",
-            meal.id,
-            actor_id=viewer.id,
+            ctx, [meal.host_id], "meal_left", f"{viewer.display_name} {gave_up}", meal.id, actor_id=viewer.id
         )
     await _after_promotion(ctx, meal.id, promoted, "left", also=[meal.host_id])
     return await SharedMeal.get(id=meal.id)
