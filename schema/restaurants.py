@@ -445,3 +445,11 @@ class Mutation:
     async def archive_dish(self, info: Info, dish_id: strawberry.ID) -> DishPayload:
         row = await restaurants.archive_dish(info.context, decode(dish_id, "Dish", "dishId"))
         return DishPayload(dish=DishNode.from_model(row))
+
+    @payload_mutation(
+        description="Restaurant staff only: an archived dish back on the menu (重新上架) with its reviews; "
+        "DUPLICATE when the menu has its name again."
+    )
+    async def unarchive_dish(self, info: Info, dish_id: strawberry.ID) -> DishPayload:
+        row = await restaurants.unarchive_dish(info.context, decode(dish_id, "Dish", "dishId"))
+        return DishPayload(dish=DishNode.from_model(row))

@@ -233,6 +233,7 @@ def mutation_cases(w: World) -> dict[str, tuple[str, dict]]:
             {"d": w.dish},
         ),
         "archiveDish": ("mutation($d: ID!) { archiveDish(dishId: $d) { ERR } }", {"d": w.dish}),
+        "unarchiveDish": ("mutation($d: ID!) { unarchiveDish(dishId: $d) { ERR } }", {"d": w.dish}),
         "setOpeningHours": (
             "mutation($r: ID!) { setOpeningHours(restaurantId: $r, "
             'input: {weekly: [{weekday: 0, opens: "09:00", closes: "17:00"}]}) { ERR } }',

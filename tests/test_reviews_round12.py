@@ -489,3 +489,43 @@ async def test_a_reported_message_shows_as_the_reports_target(client, services):
     assert {"__typename": "Message", "id": sent["message"]["id"], "body": "转账给我，不然……"} in [
         e["node"]["target"] for e in edges
     ]
+
+
+ARCHIVE_DISH = "mutation($d: ID!) { archiveDish(dishId: $d) { errors { field code } } }"
+UNARCHIVE_DISH = """mutation($d: ID!) { unarchiveDish(dishId: $d) {
+  dish { id name reviewCount averageRating } errors { field code } } }"""
+DISH_PAGE = "query($id: ID!) { dish(id: $id) { name reviewCount reviews { totalCount } } }"
+MENU = "query($id: ID!) { restaurant(id: $id) { dishes { edges { node { id name } } } } }"
+
+
+async def test_a_dish_taken_off_the_menu_by_mistake_comes_back_with_its_reviews(client):
+    owner, restaurant = await open_restaurant(client, *random_spot())
+    dish = await add_dish(client, owner, restaurant, "招牌毛肚")
+    for stars in (5, 4):
+        diner, _, _ = await register(client)
+        await review(client, diner, dish, stars)
+    assert errors(await gql(client, ARCHIVE_DISH, {"d": dish}, owner), "archiveDish") == []
+    assert (await gql(client, DISH_PAGE, {"id": dish}))["data"]["dish"] is None
+
+    stranger, _, _ = await register(client, account_type="RESTAURANT")
+    refused = await gql(client, UNARCHIVE_DISH, {"d": dish}, stranger)
+    assert errors(refused, "unarchiveDish") == [("dishId", "FORBIDDEN")]
+    back = await gql(client, UNARCHIVE_DISH, {"d": dish}, owner)  # 重新上架
+    assert back["data"]["unarchiveDish"] == {
+        "dish": {"id": dish, "name": "招牌毛肚", "reviewCount": 2, "averageRating": 4.5},
+        "errors": [],
+    }
+    assert (await gql(client, DISH_PAGE, {"id": dish}))["data"]["dish"] == {
+        "name": "招牌毛肚",
+        "reviewCount": 2,
+        "reviews": {"totalCount": 2},
+    }
+    menu = (await gql(client, MENU, {"id": restaurant}))["data"]["restaurant"]["dishes"]["edges"]
+    assert [e["node"]["id"] for e in menu] == [dish]
+    twice = await gql(client, UNARCHIVE_DISH, {"d": dish}, owner)
+    assert errors(twice, "unarchiveDish") == [("dishId", "NOT_FOUND")]  # already on the menu
+
+    assert errors(await gql(client, ARCHIVE_DISH, {"d": dish}, owner), "archiveDish") == []
+    await add_dish(client, owner, restaurant, "招牌毛肚")  # taken again meanwhile
+    clash = await gql(client, UNARCHIVE_DISH, {"d": dish}, owner)
+    assert errors(clash, "unarchiveDish") == [("name", "DUPLICATE")]

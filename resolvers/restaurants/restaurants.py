@@ -377,6 +377,23 @@ async def archive_dish(ctx: Context, dish_id: int) -> Dish:
     return dish
 
 
+async def unarchive_dish(ctx: Context, dish_id: int) -> Dish:
+    """重新上架: an archived dish back on the menu with its reviews and ratings (they stayed on
+    it), unless the menu took its name again meanwhile (DUPLICATE)."""
+    viewer = await write_limit(ctx, "dish")
+    dish = await Dish.get_or_none(id=dish_id, archived=True)
+    if dish is None:
+        raise UserInputError(ErrorCode.NOT_FOUND, "No such dish off the menu", "dishId")
+    await require_staff(viewer, dish.restaurant_id, field="dishId")
+    async with in_transaction("default"):
+        await ratings.lock(dish.restaurant_id)  # the review writers' order: counters, then the dish
+        await _check_new_name(dish.restaurant_id, dish.name, dish.id)
+        if not await Dish.filter(id=dish.id, archived=True).update(archived=False):
+            raise UserInputError(ErrorCode.NOT_FOUND, "No such dish off the menu", "dishId")
+        await reindex_restaurant(dish.restaurant_id)
+    return await Dish.get(id=dish.id)
+
+
 def _public_restaurants():  # noqa: ANN202 - queryset
     return Restaurant.filter(visibility.restaurants_q())
 
