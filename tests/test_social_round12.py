@@ -286,3 +286,19 @@ async def test_mutual_followers_who_stop_following_are_not_told_they_were_unmatc
     assert refused["data"]["sendMessage"]["errors"] == [
         {"code": "FORBIDDEN", "message": "You no longer match or follow each other"}
     ]
+
+
+async def test_unknown_tags_are_named_once_and_briefly(client):
+    """updateProfile(cuisines: 1 000 copies of one typo) answered "Unknown tags: 火星菜, 火星菜, …"
+    a thousand times over, and a 20 000-character tag came back whole. Each is now named once,
+    cut short, at most 10 of them; nothing is written."""
+    token, _, _ = await register(client, name="挑食")
+    update = "mutation($i: ProfileInput!) { updateProfile(input: $i) { errors { field code message } } }"
+    tags = ["火星菜"] * 1000 + ["川菜"] + [f"typo{i}" for i in range(15)] + ["长" * 5000]
+    [error] = (await gql(client, update, {"i": {"cuisines": tags}}, token))["data"]["updateProfile"]["errors"]
+    assert (error["field"], error["code"]) == ("cuisines", "UNKNOWN_TAG")
+    assert (
+        error["message"].count("火星菜") == 1 and "… (+7)" in error["message"] and len(error["message"]) < 200
+    )
+    me = (await gql(client, "{ me { cuisines } }", token=token))["data"]["me"]
+    assert me["cuisines"] == []

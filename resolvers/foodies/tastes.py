@@ -84,14 +84,24 @@ CUISINE_BY_NAME = by_name(CUISINES)
 DIETARY_BY_NAME = by_name(DIETARY)
 
 
+SHOWN_UNKNOWN = 10  # an error names at most this many unknown tags...
+SHOWN_UNKNOWN_CHARS = 32  # ...each cut to this length: the message never echoes a whole body back
+
+
 def known_tags(given: list[str], names: dict[str, str]) -> tuple[list[str], list[str]]:
-    """The tags `given` names, without repeats and in their order, and what named none."""
+    """The tags `given` names, without repeats and in their order, and what named none (each
+    once, at most SHOWN_UNKNOWN of them and cut short, then "…" and how many more: what an error
+    message names; 1 000 copies of one typo used to be named 1 000 times)."""
     tags: dict[str, None] = {}
-    unknown: list[str] = []
+    unknown: dict[str, None] = {}
     for name in given:
         tag = names.get(fold(name))
         if tag is None:
-            unknown.append(name.strip())
+            shown = name.strip()
+            unknown[shown if len(shown) <= SHOWN_UNKNOWN_CHARS else shown[:SHOWN_UNKNOWN_CHARS] + "…"] = None
         else:
             tags[tag] = None
-    return list(tags), unknown
+    named = list(unknown)
+    if len(named) > SHOWN_UNKNOWN:
+        named = [*named[:SHOWN_UNKNOWN], f"… (+{len(named) - SHOWN_UNKNOWN})"]
+    return list(tags), named
