@@ -12,9 +12,10 @@ from zoneinfo import ZoneInfo
 
 from fakeredis import FakeServer
 
-from models.deals import Claim
+from models.deals import Claim, Deal
 from resolvers import job_queue
 from resolvers.deals import voucher_life
+from resolvers.deals.conditions import Conditions
 from schema.ids import decode
 from tests.helpers import gql, open_restaurant, random_spot, register
 from tests.test_correctness_money import pay, refunds_of
@@ -241,15 +242,18 @@ def test_voucher_codes_use_every_symbol_in_every_place():
 
 
 async def test_parallel_redemptions_of_a_new_customer_deal_let_one_through(client):
-    """Two new-customer vouchers of one restaurant (one per person each: round 12), redeemed at
-    the same moment at two tills: the diner is a new customer for the first only (the check runs
-    after the diner's redemptions are serialized, inside the redeeming transaction)."""
+    """Two new-customer vouchers of one restaurant, redeemed at the same moment at two tills: the
+    diner is a new customer for the first only (the check runs after the diner's redemptions are
+    serialized, inside the redeeming transaction). Since round 12 nobody can buy two (one per
+    person, one new-customer deal per restaurant): the deals become new-customer ones after the
+    claims, in the database."""
     owner, restaurant = await open_restaurant(client, *random_spot())
-    rule = {"newCustomersOnly": True}
-    newbies = [(await a_deal(client, owner, restaurant, conditions=rule))[2] for _ in range(2)]
-    for _ in range(3):  # three diners, each with two vouchers redeemed in parallel
-        diner, _, _ = await register(client)
-        codes = [(await claim(client, diner, deal))["claim"]["code"] for deal in newbies]
+    newbies = [(await a_deal(client, owner, restaurant, perUserLimit=5))[2] for _ in range(2)]
+    diners = [(await register(client))[0] for _ in range(3)]
+    held = [[(await claim(client, diner, deal))["claim"]["code"] for deal in newbies] for diner in diners]
+    rule = Conditions(new_customers_only=True).to_json()
+    await Deal.filter(id__in=[decode(d, "Deal", "id") for d in newbies]).update(conditions=rule)
+    for codes in held:  # three diners, each with two vouchers redeemed in parallel
         results = await asyncio.gather(*(redeem(client, owner, code) for code in codes))
         redeemed = [r for r in results if r["errors"] == [] and r["claim"]["status"] == "REDEEMED"]
         refused = [r["errors"][0]["code"] for r in results if r["errors"]]

@@ -312,3 +312,24 @@ async def test_a_paid_voucher_usable_later_says_from_when_not_that_it_can_be_use
         "购买成功：「蜀大侠火锅」单人套餐 ¥39.00，券码已可使用",
         f"购买成功：「蜀大侠火锅」双人套餐 ¥99.00，券码 {usable_from.month}月{usable_from.day}日 11:00 起可用",
     ]
+
+
+async def test_a_diner_holds_one_new_customer_voucher_per_restaurant(client):
+    # Two 新客专享 deals at one restaurant (新客单人餐, 新客双人餐) each sold to the same diner: the first
+    # one used made them a returning customer and the second was dead money at the till.
+    owner, restaurant, single = await a_deal(client, priceCents=3900, conditions={"newCustomersOnly": True})
+    _, _, double = await a_deal(
+        client, owner, restaurant, priceCents=6900, conditions={"newCustomersOnly": True}
+    )
+    _, _, plain = await a_deal(client, owner, restaurant, priceCents=2900)
+    diner, _, _ = await register(client)
+    first = await claim(client, diner, single)
+    assert first["errors"] == []
+    second = await claim(client, diner, double)
+    assert (second["claim"], second["errors"][0]["code"]) == (None, "NEW_CUSTOMERS_ONLY")
+    assert (await claim(client, diner, plain))["errors"] == []  # other deals are not affected
+    # Cancelled (or refunded), the first frees the diner to choose the other one.
+    assert (await gql(client, REFUND, {"c": first["claim"]["id"]}, diner))["data"]["refundClaim"][
+        "errors"
+    ] == []
+    assert (await claim(client, diner, double))["errors"] == []

@@ -236,10 +236,27 @@ async def _redeemed_here_before(restaurant_id: int, user_id: int, exclude_claim:
     return await query.exists()
 
 
-async def check_claim(conditions: Conditions, restaurant_id: int, user_id: int) -> None:
-    if conditions.new_customers_only and await _redeemed_here_before(restaurant_id, user_id):
+async def check_claim(conditions: Conditions, restaurant_id: int, user_id: int, deal_id: int) -> None:
+    if not conditions.new_customers_only:
+        return
+    if await _redeemed_here_before(restaurant_id, user_id):
         raise UserInputError(
             ErrorCode.NEW_CUSTOMERS_ONLY, "For new customers of this restaurant only", "dealId"
+        )
+    # One new-customer voucher per diner and restaurant: the first one used makes a returning
+    # customer, so a second (another 新客专享 deal here) could never be used.
+    held = (
+        await Claim.filter(
+            user_id=user_id,
+            deal__restaurant_id=restaurant_id,
+            status__in=(ClaimStatus.PENDING_PAYMENT, ClaimStatus.ISSUED),
+        )
+        .exclude(deal_id=deal_id)
+        .values_list("deal__conditions", flat=True)
+    )
+    if any(Conditions.from_json(rules).new_customers_only for rules in held):
+        raise UserInputError(
+            ErrorCode.NEW_CUSTOMERS_ONLY, "You already hold a new-customer voucher here", "dealId"
         )
 
 

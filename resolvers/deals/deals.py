@@ -373,7 +373,7 @@ async def _claim_checked(
         zone = deal.restaurant.timezone or "UTC"
         if not usable_between(rules, max(use_from, now), use_until - PAY_WITHIN, zone):
             raise UserInputError(ErrorCode.DEAL_EXPIRED, "Too late: no time left to use it", "dealId")
-    await check_claim(rules, deal.restaurant_id, user_id)
+    await check_claim(rules, deal.restaurant_id, user_id, deal.id)
     # Unpaid claims past their time are released by the job runner (resolvers/jobs.py), not here.
     source = source or attribution.DIRECT
     try:
