@@ -529,3 +529,17 @@ async def test_a_dish_taken_off_the_menu_by_mistake_comes_back_with_its_reviews(
     await add_dish(client, owner, restaurant, "招牌毛肚")  # taken again meanwhile
     clash = await gql(client, UNARCHIVE_DISH, {"d": dish}, owner)
     assert errors(clash, "unarchiveDish") == [("name", "DUPLICATE")]
+
+
+ADD_DISH = """mutation($r: ID!, $n: String!) { addDish(restaurantId: $r, input: {name: $n, priceCents: 3800}) {
+  dish { id } errors { field code } } }"""
+
+
+async def test_a_space_between_chinese_characters_does_not_make_another_dish(client):
+    owner, restaurant = await open_restaurant(client, *random_spot())
+    assert errors(await gql(client, ADD_DISH, {"r": restaurant, "n": "鲜毛肚"}, owner), "addDish") == []
+    for look_alike in ("鲜 毛肚", "鲜　毛 肚"):  # 鲜毛肚 twice would split its reviews
+        again = await gql(client, ADD_DISH, {"r": restaurant, "n": look_alike}, owner)
+        assert errors(again, "addDish") == [("name", "DUPLICATE")], look_alike
+    for other in ("鲜毛肚 spicy", "Mapo Tofu", "MapoTofu"):  # between words a space still counts
+        assert errors(await gql(client, ADD_DISH, {"r": restaurant, "n": other}, owner), "addDish") == []

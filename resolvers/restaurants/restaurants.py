@@ -300,9 +300,13 @@ def _check_dish(fields: DishFields, collector: Collector, creating: bool) -> Non
         check_visible_text(fields.description, "description", collector, multiline=True)
 
 
+# A space between two Chinese characters is not read: 鲜 毛肚 is 鲜毛肚 (between words it is).
+_CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff\uf900-\ufaff]) (?=[\u3400-\u9fff\uf900-\ufaff])")
+
+
 def _menu_key(name: str) -> str:
     """How a diner reads a dish name: width, case and spacing don't make another dish."""
-    return unicodedata.normalize("NFKC", " ".join(name.split())).casefold()
+    return _CJK_GAP.sub("", unicodedata.normalize("NFKC", " ".join(name.split())).casefold())
 
 
 async def _check_new_name(restaurant_id: int, name: str, dish_id: int | None = None) -> None:
