@@ -78,7 +78,8 @@ class BookingNode(ModelNode, kind=Booking):
 
     @strawberry.field(description="The time the restaurant proposed, while PROPOSED.")
     async def proposed_starts_at(self) -> dt.datetime | None:
-        if self.model.proposed_slot_id is None:
+        # Only while the proposal stands: a booking cancelled meanwhile keeps the slot id it had.
+        if self.model.proposed_slot_id is None or self.model.status != BookingStatus.PROPOSED:
             return None
         slot = await BookingSlot.get_or_none(id=self.model.proposed_slot_id)
         return slot.starts_at if slot else None

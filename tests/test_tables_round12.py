@@ -623,3 +623,25 @@ async def test_the_host_reads_what_a_diner_gave_up_a_seat_a_place_in_line_or_a_r
     assert told == ["小王 退出了「周五火锅局」", "小李 不再候补「周五火锅局」"]
     withdrawn = [n["message"] for n in await notes(client, other_host) if n["kind"] == "meal_left"]
     assert withdrawn == ["小张 撤回了加入「周五火锅局」的申请"]
+
+
+# ------------------------------------------------------------------ 14. a proposal that no longer stands
+
+
+async def test_a_cancelled_booking_shows_no_proposed_time(client):
+    """Staff proposed another time; the diner cancelled instead. The cancelled booking still showed
+    proposedStartsAt (the app offered "accept 20:00?" on it); now it is null once no proposal stands."""
+    owner, restaurant = await open_restaurant(client, *random_spot())
+    diner, _, _ = await register(client)
+    first, second = at(30), at(31)
+    await open_slots(client, owner, restaurant, (first, 6), (second, 6))
+    booking = (await book(client, diner, restaurant, first, 2))["booking"]["id"]
+    proposed = await gql(client, ANSWER, {"id": booking, "d": "PROPOSE", "p": second}, owner)
+    assert proposed["data"]["answerReservationRequest"]["request"]["booking"]["proposedStartsAt"] is not None
+    cancel = "mutation($b: ID!) { cancelBooking(bookingId: $b) { booking { status proposedStartsAt } errors { code } } }"
+    cancelled = (await gql(client, cancel, {"b": booking}, diner))["data"]["cancelBooking"]
+    assert cancelled == {"booking": {"status": "CANCELLED", "proposedStartsAt": None}, "errors": []}
+    mine = (await gql(client, "{ myBookings { status proposedStartsAt } }", token=diner))["data"][
+        "myBookings"
+    ]
+    assert mine == [{"status": "CANCELLED", "proposedStartsAt": None}]
