@@ -645,3 +645,36 @@ async def test_a_cancelled_booking_shows_no_proposed_time(client):
         "myBookings"
     ]
     assert mine == [{"status": "CANCELLED", "proposedStartsAt": None}]
+
+
+# ------------------------------------------------------------------ 15. an event's price is told
+
+
+async def test_a_new_event_price_is_told_to_everyone_going(client):
+    """Staff raised an event's price (paid at the door, 到店付) from free to ¥288 and nobody going
+    was told: they learnt it at the till. A new price now tells each attendee once, with the new
+    time when both change; a new title alone tells nobody."""
+    from tests.test_closure_journeys import an_event
+    from tests.test_events_journeys import UPDATE, rsvp
+
+    owner, restaurant = await open_restaurant(client, 31.23, 121.47)
+    event = await an_event(client, owner, restaurant, at(24))
+    going, _, _ = await register(client)
+    await rsvp(client, going, event)
+
+    async def update(**changes) -> dict:
+        return (await gql(client, UPDATE, {"id": event, "i": changes}, owner))["data"][
+            "updateRestaurantEvent"
+        ]
+
+    async def told() -> list[str]:
+        return [n["message"] for n in await notes(client, going) if n["kind"] == "event_changed"]
+
+    assert (await update(priceCents=28800))["errors"] == []
+    assert await told() == ["「川菜品鉴会」价格改为 ¥288.00（到店付）"]
+    moved = at(26)
+    assert (await update(priceCents=18800, startsAt=moved, title="川菜夜"))["errors"] == []
+    when = local(moved, await zone_of(restaurant))
+    assert (await told())[0] == f"「川菜夜」改到 {when}，价格改为 ¥188.00（到店付）"
+    assert (await update(title="川菜之夜", priceCents=18800))["errors"] == []
+    assert len(await told()) == 2

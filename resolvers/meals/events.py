@@ -25,6 +25,7 @@ from models.restaurants import Restaurant
 from resolvers import feed, visibility
 from resolvers.accounts.accounts import write_limit
 from resolvers.deals import rollup
+from resolvers.deals.voucher_notices import yuan
 from resolvers.meals import notifications
 from resolvers.restaurants.access import require_staff
 from resolvers.restaurants.restaurants import MAX_PRICE_CENTS
@@ -220,7 +221,8 @@ def _pick(change: Any, current: Any) -> Any:
 async def update_event(ctx: Context, event_id: int, changes: EventChanges) -> RestaurantEvent:
     """Staff edit an upcoming event with create's checks. The capacity never drops below the
     places taken: the change takes the event's row first, as every RSVP does, and its update is
-    conditional on the places taken then. A new start tells each attendee once (event_changed)."""
+    conditional on the places taken then. A new start or price tells each attendee once
+    (event_changed)."""
     event, _ = await _staff_event(ctx, event_id)
     _still_editable(event, "changed")
     fields = EventFields(
@@ -243,6 +245,7 @@ async def update_event(ctx: Context, event_id: int, changes: EventChanges) -> Re
         locked = await RestaurantEvent.get(id=event.id)
         _still_editable(locked, "changed")  # a cancel, or the start, may have come since the read above
         moved = starts_at != locked.starts_at
+        repriced = fields.price_cents != locked.price_cents  # paid at the door: those going must know
         changed = await RestaurantEvent.filter(
             id=event.id, cancelled=False, seats_taken__lte=fields.capacity
         ).update(
@@ -261,16 +264,15 @@ async def update_event(ctx: Context, event_id: int, changes: EventChanges) -> Re
                 "capacity",
             )
         going: list[int] = []
-        if moved:
+        if moved or repriced:
             going = sorted(
                 await EventRsvp.filter(event_id=event.id, going=True).values_list("user_id", flat=True)
             )
+            said = [f"改到 {local_time(starts_at, zone)}"] if moved else []
+            if repriced:
+                said.append(f"价格改为 {yuan(fields.price_cents)}（到店付）")
             await notifications.notify(
-                ctx,
-                going,
-                "event_changed",
-                f"「{fields.title}」改到 {local_time(starts_at, zone)}",
-                event_id=event.id,
+                ctx, going, "event_changed", f"「{fields.title}」{'，'.join(said)}", event_id=event.id
             )
     if going:
         await notifications.announce(ctx, going)
