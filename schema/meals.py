@@ -353,7 +353,10 @@ class RestaurantEventUpdateInput:
         default=None, description="Not below the places taken (OUT_OF_RANGE)."
     )
     tags: list[str] | None = None
-    price_cents: int | None = None
+    price_cents: int | None = strawberry.field(
+        default=None,
+        description="Paid at the door (到店付): a new price tells everyone going (event_changed).",
+    )
 
 
 @strawberry.type
@@ -570,7 +573,7 @@ class Mutation:
     @payload_mutation(
         description="Restaurant staff only: change an upcoming event, with create's checks. The "
         "capacity can't go below the places taken (OUT_OF_RANGE); a cancelled event answers "
-        "CANCELLED, a started one TOO_LATE. A new start tells each attendee (event_changed)."
+        "CANCELLED, a started one TOO_LATE. A new start or price tells each attendee (event_changed)."
     )
     async def update_restaurant_event(
         self, info: Info, event_id: strawberry.ID, input: RestaurantEventUpdateInput
