@@ -302,3 +302,33 @@ async def test_unknown_tags_are_named_once_and_briefly(client):
     )
     me = (await gql(client, "{ me { cuisines } }", token=token))["data"]["me"]
     assert me["cuisines"] == []
+
+
+async def test_the_unread_badge_of_a_diner_in_many_conversations(client):
+    """unreadMessageCount ORed one condition per conversation into one statement: from ~500
+    conversations (a host of many meals, each with its group) it nested past Python's recursion
+    limit and the badge was a 500 on every screen. It now counts them a hundred at a time."""
+    from datetime import UTC, datetime
+
+    from models.conversations import Conversation, ConversationKind, ConversationMember
+    from schema.ids import decode
+
+    a, _, b, b_id, conversation = await pair(client)
+    reader = decode(b_id, "User", "userId")
+    now = datetime.now(UTC)
+    # Earlier conversations, as years of meals leave them (rows: the journey is not the point).
+    old = await Conversation.bulk_create(
+        [
+            Conversation(kind=ConversationKind.DIRECT, pair=f"old:{reader}:{i}", last_message_at=now)
+            for i in range(700)
+        ]
+    )
+    if not old or old[0].id is None:  # backends that return no ids: read them back
+        old = await Conversation.filter(pair__startswith=f"old:{reader}:")
+    await ConversationMember.bulk_create(
+        [ConversationMember(conversation_id=c.id, user_id=reader) for c in old]
+    )
+    await say(client, a, conversation, "好久不见")
+    await say(client, a, conversation, "周末吃饭？")
+    body = await gql(client, "{ unreadMessageCount }", token=b)
+    assert body["data"]["unreadMessageCount"] == 2

@@ -26,6 +26,7 @@ from resolvers.reviews.photos import usable_photos
 
 TOPIC = "message"
 MAX_BODY = 2000
+UNREAD_CHUNK = 100  # conversations counted per statement (unread_total)
 
 
 async def open_direct(ctx: Context, user_id: int) -> Conversation:
@@ -185,14 +186,16 @@ async def unread_total(ctx: Context) -> int:
     rows = await Conversation.filter(await visibility.conversations_q(ctx)).values_list("id", flat=True)
     memberships = await ConversationMember.filter(user_id=viewer.id, conversation_id__in=list(rows))
     hidden = await visibility.blocked(ctx)
-    condition = Q()
-    for member in memberships:
-        condition |= visibility.readable(member) & Q(id__gt=member.last_read_id)
-    if memberships:
+    # A statement per UNREAD_CHUNK conversations: one OR over every membership nested past
+    # Python's recursion limit from ~500 conversations (a host of many meals), a 500 on the badge.
+    for start in range(0, len(memberships), UNREAD_CHUNK):
+        condition = Q()
+        for member in memberships[start : start + UNREAD_CHUNK]:
+            condition |= visibility.readable(member) & Q(id__gt=member.last_read_id)
         query = Message.filter(condition, visibility=visibility.VISIBLE).exclude(sender_id=viewer.id)
         if hidden:
             query = query.exclude(sender_id__in=sorted(hidden))
-        total = await query.count()
+        total += await query.count()
     return total
 
 
