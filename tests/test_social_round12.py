@@ -332,3 +332,22 @@ async def test_the_unread_badge_of_a_diner_in_many_conversations(client):
     await say(client, a, conversation, "周末吃饭？")
     body = await gql(client, "{ unreadMessageCount }", token=b)
     assert body["data"]["unreadMessageCount"] == 2
+
+
+async def test_following_again_after_unfollowing_notifies_once(client):
+    """Follow, unfollow, follow... each follow was a new `new_follower` notice and push: a way to
+    buzz someone's phone 30 times a minute (关注轰炸). The person followed is told once per follower."""
+    pest, _, _ = await register(client, name="关注轰炸")
+    target, target_id, _ = await register(client, name="被关注的人")
+    for _ in range(4):
+        for verb in ("follow", "unfollow"):
+            done = await gql(
+                client,
+                f"mutation($u: ID!) {{ {verb}(userId: $u) {{ errors {{ code }} }} }}",
+                {"u": target_id},
+                pest,
+            )
+            assert done["data"][verb]["errors"] == []
+    got = await notes(client, target)
+    assert got["unreadNotificationCount"] == 1
+    assert [e["node"]["message"] for e in got["notifications"]["edges"]] == ["关注轰炸 关注了你"]

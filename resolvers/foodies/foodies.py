@@ -94,6 +94,8 @@ async def follow(ctx: Context, user_id: int) -> User:
                 f"{viewer.display_name} 关注了你",
                 actor_id=viewer.id,
                 subject=("User", viewer.id),
+                # Once per follower: unfollowing and following again must not buzz a phone each time.
+                dedupe_key=f"new_follower:{target.id}:{viewer.id}",
             )
     except IntegrityError:
         return target  # already following: following twice is a no-op (and notifies once)
