@@ -678,3 +678,24 @@ async def test_a_new_event_price_is_told_to_everyone_going(client):
     assert (await told())[0] == f"「川菜夜」改到 {when}，价格改为 ¥188.00（到店付）"
     assert (await update(title="川菜之夜", priceCents=18800))["errors"] == []
     assert len(await told()) == 2
+
+
+# ------------------------------------------------------------------ 16. an offer at a meal that is over
+
+
+async def test_answering_a_seat_offer_at_a_meal_that_is_over_is_too_late(client):
+    """An offer still open when the meal was completed answered CANCELLED ("no longer open") to a
+    diner whose meal had simply taken place; now TOO_LATE, and CANCELLED only for a cancelled meal."""
+    host, _, meal, _ = await host_meal(client, capacity=2)
+    (seated, _, _), (waiting, _, _) = [await register(client) for _ in range(2)]
+    await gql(client, JOIN, {"id": meal}, seated)
+    await gql(client, JOIN, {"id": meal}, waiting)
+    leave = "mutation($id: ID!) { leaveSharedMeal(mealId: $id) { errors { code } } }"
+    assert (await gql(client, leave, {"id": meal}, seated))["data"]["leaveSharedMeal"]["errors"] == []
+    pk = decode(meal, "SharedMeal", "id")
+    await SharedMeal.filter(id=pk).update(status="completed")
+    over = (await gql(client, ANSWER_OFFER, {"m": meal, "a": True}, waiting))["data"]["answerSeatOffer"]
+    assert over["errors"] == [{"field": "mealId", "code": "TOO_LATE"}]
+    await SharedMeal.filter(id=pk).update(status="cancelled")
+    off = (await gql(client, ANSWER_OFFER, {"m": meal, "a": False}, waiting))["data"]["answerSeatOffer"]
+    assert off["errors"] == [{"field": "mealId", "code": "CANCELLED"}]

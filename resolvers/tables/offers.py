@@ -122,8 +122,10 @@ async def answer(ctx: Context, meal_id: int, accept: bool) -> SharedMeal:
         row = await lock_row("shared_meals", meal_id, "status")
         if row is None:
             raise UserInputError(ErrorCode.NOT_FOUND, "No such meal", "mealId")
+        if row["status"] == MealStatus.COMPLETED.value:
+            raise UserInputError(ErrorCode.TOO_LATE, "This meal is over", "mealId")
         if row["status"] != MealStatus.OPEN.value:
-            raise UserInputError(ErrorCode.CANCELLED, "This meal is no longer open", "mealId")
+            raise UserInputError(ErrorCode.CANCELLED, "This meal was cancelled", "mealId")
         offer = await SeatOffer.filter(meal_id=meal_id, user_id=viewer.id, status=OfferStatus.OPEN).first()
         if offer is None:
             raise UserInputError(ErrorCode.NOT_FOUND, "No open offer for you at this meal", "mealId")
