@@ -140,8 +140,11 @@ async def update_restaurant(ctx: Context, restaurant_id: int, fields: Restaurant
     async with in_transaction("default"):
         # Only the fields asked for, on the row as it is now (locked): a save of the whole row
         # read earlier brought back a restaurant archived, or hidden by a moderator, meanwhile
-        # (and put a closed one back on the map).
-        locked = await lock_row("restaurants", restaurant_id, "archived")
+        # (and put a closed one back on the map). The counters first, as review writers take
+        # them: the reindex below writes the search documents their triggers write (PostgreSQL
+        # found a deadlock between this edit and a review being posted).
+        await ratings.lock(restaurant_id)
+        locked = await lock_row("restaurants", restaurant_id, "archived", strength="NO KEY UPDATE")
         if locked is None or locked["archived"]:
             raise UserInputError(ErrorCode.NOT_FOUND, "No such restaurant", "restaurantId")
         restaurant = await Restaurant.get(id=restaurant_id)
@@ -327,6 +330,7 @@ async def add_dish(ctx: Context, restaurant_id: int, fields: DishFields) -> Dish
     _check_dish(fields, collector, creating=True)
     collector.raise_if_any()
     async with in_transaction("default"):
+        await ratings.lock(restaurant_id)  # the review writers' order: counters, then the menu
         await _check_new_name(restaurant_id, fields.name or "")
         dish = await Dish.create(
             restaurant_id=restaurant_id,
