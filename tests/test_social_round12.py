@@ -351,3 +351,14 @@ async def test_following_again_after_unfollowing_notifies_once(client):
     got = await notes(client, target)
     assert got["unreadNotificationCount"] == 1
     assert [e["node"]["message"] for e in got["notifications"]["edges"]] == ["关注轰炸 关注了你"]
+
+
+async def test_a_refused_photo_names_the_argument_sendmessage_has(client):
+    """sendMessage(photoId:) with someone else's (or an unconfirmed) photo answered the error on
+    field `photoIds`, createReview's argument, so the app could not point at the photo it sent."""
+    from tests.media_helpers import upload_photo
+
+    a, _, b, _, conversation = await pair(client)
+    photo = await upload_photo(client, a)
+    refused = await say(client, b, conversation, "我的？", photo["id"])
+    assert refused["errors"] == [{"field": "photoId", "code": "NOT_FOUND"}]

@@ -104,7 +104,10 @@ async def send(ctx: Context, conversation_id: int, body: str, photo_id: int | No
     member = await _member(ctx, conversation_id)
     await _may_post(ctx, conversation_id, member)
     if photo_id is not None:
-        await usable_photos(viewer.id, [photo_id], None)
+        try:
+            await usable_photos(viewer.id, [photo_id], None)
+        except UserInputError as refused:  # said of this mutation's argument (not createReview's photoIds)
+            raise UserInputError.many([("photoId", code, text) for _, code, text in refused.errors]) from None
     now = datetime.now(UTC)
     try:
         async with in_transaction("default"):
