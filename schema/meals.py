@@ -89,7 +89,7 @@ class MealGuest:
         meal = await SharedMeal.get_or_none(id=self.model.meal_id)
         if viewer is None or meal is None or meal.host_id != viewer.id:
             return None
-        found = await reliability.record(self.model.user_id)
+        found = await info.context.loaders.get(reliability.load_records).load(self.model.user_id)
         return GuestReliability(attended=found.attended, no_shows=found.no_shows, rated=found.rated)
 
 

@@ -47,8 +47,9 @@ class DinerRecord:
     rated: int
 
 
-async def diner_record(user_id: int) -> DinerRecord:
-    found = await reliability.record(user_id)
+async def diner_record(info: Info, user_id: int) -> DinerRecord:
+    """Batched for a page (an inbox day, a list of bookings): four statements however many rows."""
+    found = await info.context.loaders.get(reliability.load_records).load(user_id)
     return DinerRecord(attended=found.attended, no_shows=found.no_shows, rated=found.rated)
 
 
@@ -95,8 +96,8 @@ class BookingNode(ModelNode, kind=Booking):
         return UserNode.from_model(user) if user else None
 
     @strawberry.field(description="The diner's no-show record: the diner and the restaurant's staff.")
-    async def diner_record(self) -> DinerRecord:
-        return await diner_record(self.model.user_id)
+    async def diner_record(self, info: Info) -> DinerRecord:
+        return await diner_record(info, self.model.user_id)
 
 
 @strawberry.type(name="BookingPolicy")
@@ -134,9 +135,9 @@ class ReservationRequest:
         return row.booking.party_size if row.booking else row.meal.seats_taken  # type: ignore[union-attr]
 
     @strawberry.field(description="Who asked: the booking's diner or the meal's host.")
-    async def diner_record(self) -> DinerRecord:
+    async def diner_record(self, info: Info) -> DinerRecord:
         row = self.model
-        return await diner_record(row.booking.user_id if row.booking else row.meal.host_id)  # type: ignore[union-attr]
+        return await diner_record(info, row.booking.user_id if row.booking else row.meal.host_id)  # type: ignore[union-attr]
 
     @staticmethod
     def of(row: inbox.Request) -> ReservationRequest:

@@ -18,7 +18,6 @@ from datetime import UTC, datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
-from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
 from core import pubsub
@@ -287,18 +286,3 @@ async def received_tags(user_id: int) -> dict[str, int]:
         for tag in tags or []:
             counts[tag] = counts.get(tag, 0) + 1
     return counts
-
-
-async def meal_no_shows(user_id: int) -> int:
-    return await MealSeat.filter(user_id=user_id, status=SeatStatus.NO_SHOW).count()
-
-
-async def attended_and_rated(user_id: int) -> tuple[int, int]:
-    attended = await MealCheckIn.filter(user_id=user_id).count()
-    rated = len(
-        await MealRating.filter(rater_id=user_id, target_id__isnull=True)
-        .annotate(n=Count("id"))
-        .group_by("meal_id")
-        .values_list("meal_id", flat=True)
-    )
-    return attended, rated

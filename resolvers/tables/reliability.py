@@ -3,9 +3,13 @@ with and to hosts deciding on join requests). Counted from the rows, never store
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from models.tables import Booking, BookingStatus
+from tortoise.functions import Count
+
+from models.meals import MealSeat, SeatStatus
+from models.tables import Booking, BookingStatus, MealCheckIn, MealRating
 
 
 @dataclass
@@ -16,15 +20,36 @@ class Record:
 
 
 async def no_show_count(user_id: int) -> int:
-    from resolvers.tables import meal_life  # a sibling that imports this module too
+    return (await load_records([user_id]))[0].no_shows
 
-    return await Booking.filter(user_id=user_id, status=BookingStatus.NO_SHOW).count() + (
-        await meal_life.meal_no_shows(user_id)
+
+async def load_records(keys: Sequence[int]) -> list[Record]:
+    """Each diner's record, for a whole inbox day or waiting list at once: four grouped counts
+    whatever the number of diners (`attended` counts check-ins, `noShows` bookings marked no-show
+    plus NO_SHOW meal seats, `rated` the meals they rated)."""
+    ids = sorted(set(keys))
+
+    async def per_user(query, user_field: str, counted: Count) -> dict[int, int]:  # noqa: ANN001
+        rows = await query.annotate(n=counted).group_by(user_field).values_list(user_field, "n")
+        return {user_id: n for user_id, n in rows}
+
+    booked = await per_user(
+        Booking.filter(user_id__in=ids, status=BookingStatus.NO_SHOW), "user_id", Count("id")
     )
-
-
-async def record(user_id: int) -> Record:
-    from resolvers.tables import meal_life
-
-    attended, rated = await meal_life.attended_and_rated(user_id)
-    return Record(attended=attended, no_shows=await no_show_count(user_id), rated=rated)
+    seated = await per_user(
+        MealSeat.filter(user_id__in=ids, status=SeatStatus.NO_SHOW), "user_id", Count("id")
+    )
+    attended = await per_user(MealCheckIn.filter(user_id__in=ids), "user_id", Count("id"))
+    rated = await per_user(
+        MealRating.filter(rater_id__in=ids, target_id__isnull=True),
+        "rater_id",
+        Count("meal_id", distinct=True),
+    )
+    return [
+        Record(
+            attended=attended.get(key, 0),
+            no_shows=booked.get(key, 0) + seated.get(key, 0),
+            rated=rated.get(key, 0),
+        )
+        for key in keys
+    ]
