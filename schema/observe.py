@@ -13,6 +13,24 @@ from typing import Any
 from core.metrics import GRAPHQL_LATENCY, GRAPHQL_OPERATIONS, labelled
 
 log = logging.getLogger("tablemates.access")
+# Operation names are the client's to choose: each new one was a new label set of a counter and
+# a histogram for the life of the process (20 000 names sent grew a worker by ~100 MB, and
+# /metrics with it). An app has a few hundred operations at most; past that many distinct names,
+# or for a name no app would write, the metrics say "other" (the log line keeps the real name).
+MAX_OPERATION_NAMES = 500
+MAX_NAME_LENGTH = 100
+OTHER = "other"
+_named: set[str] = set()
+
+
+def metric_name(name: str) -> str:
+    """The operation's label in the metrics: its name while the set of names stays bounded."""
+    if name in _named:
+        return name
+    if len(name) > MAX_NAME_LENGTH or len(_named) >= MAX_OPERATION_NAMES:
+        return OTHER
+    _named.add(name)
+    return name
 
 
 def observe_operation(context: Any, elapsed: float) -> None:
@@ -28,8 +46,9 @@ def observe_operation(context: Any, elapsed: float) -> None:
         outcome = "rejected" if kind == "invalid" or context.pre_execution_errors else "error"
     else:
         outcome = "error" if errors else "ok"
-    labelled(GRAPHQL_OPERATIONS, name, kind, outcome).inc()
-    labelled(GRAPHQL_LATENCY, name).observe(elapsed)
+    label = metric_name(name)
+    labelled(GRAPHQL_OPERATIONS, label, kind, outcome).inc()
+    labelled(GRAPHQL_LATENCY, label).observe(elapsed)
     request_context = context.context
     viewer = getattr(request_context, "viewer", None)
     log.info(

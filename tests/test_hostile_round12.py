@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import hashlib
 import json
+import re
 import socket
 import uuid
 
@@ -178,6 +179,32 @@ async def test_a_subscription_over_http_is_a_request_error_not_an_internal_one(c
         "/graphql", json={"query": SUBSCRIBE}, headers={"Accept": "application/graphql-response+json"}
     )
     assert strict.status_code == 400 and "data" not in strict.json()
+
+
+# ------------------------------------------------------------------ metrics labels
+
+
+def _operation_labels(metrics_text: str) -> set[str]:
+    return set(re.findall(r'^tablemates_graphql_operations_total\{operation="([^"]*)"', metrics_text, re.M))
+
+
+async def test_operation_names_a_client_makes_up_do_not_grow_the_metrics_without_bound(client):
+    from schema import observe
+
+    kept_before = set(observe._named)
+    run = uuid.uuid4().hex[:6]
+    try:
+        for n in range(observe.MAX_OPERATION_NAMES + 20):
+            response = await client.post("/graphql", json={"query": f"query Made{run}x{n} {{ __typename }}"})
+            assert response.json() == {"data": {"__typename": "Query"}}
+        long_name = "L" * (observe.MAX_NAME_LENGTH + 1)
+        await client.post("/graphql", json={"query": f"query {long_name} {{ __typename }}"})
+        labels = _operation_labels((await client.get("/metrics")).text)
+    finally:  # the names other tests' operations need stay free
+        observe._named.intersection_update(kept_before)
+    made = {label for label in labels if label.startswith(f"Made{run}x")}
+    assert len(made) + len(kept_before) == observe.MAX_OPERATION_NAMES
+    assert observe.OTHER in labels and long_name not in labels
 
 
 # ------------------------------------------------------------------ automatic persisted queries
