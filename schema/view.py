@@ -102,13 +102,19 @@ def client_ip(request: Request | WebSocket, trust_forwarded: bool) -> str:
 def address_bucket(address: str) -> str:
     """Whom a per-address budget counts: an IPv4 address itself, an IPv6 address its /64 (one
     phone or home line gets a whole /64 and could otherwise take a fresh budget per request);
-    an IPv4-mapped IPv6 address is its IPv4 address."""
-    if ":" not in address:
-        return address
+    an IPv4-mapped IPv6 address is its IPv4 address. A port some proxies write after the address
+    (`203.0.113.7:51234`, `[2001:db8::1]:443`) is not part of it: a new port is no new client."""
+    host = address.strip()
+    if host.startswith("["):
+        host = host[1:].partition("]")[0]
+    elif host.count(":") == 1:
+        host = host.partition(":")[0]
     try:
-        parsed = ipaddress.IPv6Address(address.strip("[]").partition("%")[0])
+        parsed = ipaddress.ip_address(host.partition("%")[0])
     except ValueError:
         return address[:64]
+    if isinstance(parsed, ipaddress.IPv4Address):
+        return str(parsed)
     if parsed.ipv4_mapped is not None:
         return str(parsed.ipv4_mapped)
     return str(ipaddress.IPv6Network((parsed, 64), strict=False))

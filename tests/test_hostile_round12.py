@@ -117,6 +117,18 @@ async def test_the_client_cannot_pick_its_address_with_its_own_forwarded_for_lin
     assert merged == ["RATE_LIMITED"]
 
 
+@pytest.mark.parametrize(
+    "form", ["203.0.113.{n}:{port}", "[2001:db8:{n:x}::{port:x}]:{port}"], ids=["ipv4", "ipv6"]
+)
+async def test_a_port_after_the_forwarded_address_is_not_a_new_client(app, services, form):
+    """Some proxies (Azure Application Gateway) write the client's port after its address."""
+    n = uuid.uuid4().int % 250 + 1
+    lines = [form.format(n=n, port=port) for port in (1001, 1002, 1003)]
+    with override_settings(services, trust_forwarded_for=True, rate_limit_registrations_per_hour=2):
+        codes = [await _register_code(app, "10.0.0.3", [("X-Forwarded-For", line)]) for line in lines]
+    assert codes == [[], [], ["RATE_LIMITED"]]
+
+
 async def test_sign_ins_from_one_ipv6_block_share_one_budget(app, services):
     prefix = f"2001:db8:{uuid.uuid4().int % 65535:x}:7"
     query = 'mutation($e: String!) { login(email: $e, password: "wrong password 1") { errors { code } } }'
