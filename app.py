@@ -182,13 +182,15 @@ def create_app(settings: Settings) -> Starlette:
         ok = all(v == "ok" for v in results.values())
         return JSONResponse({"ready": ok, "checks": results}, status_code=200 if ok else 503)
 
-    async def _notification_body(request: Request) -> bytes | None:
+    async def _notification_body(request: Request) -> bytes | Response:
         """A provider's notification is a few KB: anything past the cap is refused unread (an
-        unauthenticated 400 MB body held ~800 MB of a worker until its signature failed)."""
+        unauthenticated 400 MB body held ~800 MB of a worker until its signature failed), as is
+        one still arriving after the read deadline; the refusal is the answer to send."""
         try:
             await read_capped_body(request, MAX_NOTIFICATION_BYTES)
-        except RequestRefused:
-            return None
+        except RequestRefused as refused:
+            text = "too large" if refused.status_code == 413 else "too slow"
+            return PlainTextResponse(text, status_code=refused.status_code, headers={"connection": "close"})
         return await request.body()
 
     async def payment_webhook(request: Request) -> Response:
@@ -197,8 +199,8 @@ def create_app(settings: Settings) -> Starlette:
 
         services = state["services"]
         body = await _notification_body(request)
-        if body is None:
-            return PlainTextResponse("too large", status_code=413)
+        if isinstance(body, Response):
+            return body
         event = services.payments.verify_webhook(body, request.headers.get("x-signature", ""))
         if event is None:
             return PlainTextResponse("bad signature", status_code=400)
@@ -213,8 +215,8 @@ def create_app(settings: Settings) -> Starlette:
         from resolvers.deals.payment_notifications import handle_notification
 
         body = await _notification_body(request)
-        if body is None:
-            return PlainTextResponse("too large", status_code=413)
+        if isinstance(body, Response):
+            return body
         provider = request.path_params["provider"]
         answer = await handle_notification(state["services"], provider, request.headers, body)
         status, media_type, text = answer

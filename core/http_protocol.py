@@ -71,16 +71,30 @@ HEAD_TOO_LARGE = (
 )
 
 
+# From a request's first byte to the end of its headers (nginx allows a minute, between reads):
+# a client that starts a request and never finishes its head held the connection for ever.
+HEAD_READ_SECONDS = 20
+HEAD_TOO_SLOW = (
+    b"HTTP/1.1 408 Request Timeout\r\n"
+    b"content-type: text/plain; charset=utf-8\r\n"
+    b"content-length: 26\r\n"
+    b"connection: close\r\n\r\n"
+    b"request head took too long"
+)
+
+
 class CoalescingHttpToolsProtocol(HttpToolsProtocol):
     """`uvicorn.run(http=...)`: each connection's transport wrapped (WebSocket upgrades too),
     and a request's line and headers held to MAX_HEAD_BYTES (431, connection closed).
 
     uvicorn's httptools protocol puts no bound on them and grows the URL (and httptools a
     header) by `bytes +=` per chunk received: a client streaming a 200 MB URL held a worker at
-    100 % CPU, /healthz unanswered past 10 s, and its memory past 700 MB."""
+    100 % CPU, /healthz unanswered past 10 s, and its memory past 700 MB. Nor on how long a head
+    may take: one that has not ended HEAD_READ_SECONDS after its first byte is answered 408."""
 
     _in_head = True  # between a message's start (or the connection's) and its headers' end
     _head_bytes = 0
+    _head_deadline: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(CoalescingTransport(transport, self.loop))  # type: ignore[arg-type]
@@ -88,16 +102,34 @@ class CoalescingHttpToolsProtocol(HttpToolsProtocol):
     def data_received(self, data: bytes) -> None:
         if self._in_head:
             self._head_bytes += len(data)
+            if self._head_deadline is None:
+                self._head_deadline = self.loop.call_later(HEAD_READ_SECONDS, self._refuse, HEAD_TOO_SLOW)
         super().data_received(data)
         # Still in the head after all this: every byte counted belongs to it.
-        if self._in_head and self._head_bytes > MAX_HEAD_BYTES and not self.transport.is_closing():
-            self._in_head = False
-            self.transport.write(HEAD_TOO_LARGE)
+        if self._in_head and self._head_bytes > MAX_HEAD_BYTES:
+            self._refuse(HEAD_TOO_LARGE)
+
+    def _refuse(self, answer: bytes) -> None:
+        """Answer a request whose head went wrong, and close (its request can't be read)."""
+        self._in_head = False
+        self._stop_deadline()
+        if not self.transport.is_closing():
+            self.transport.write(answer)
             self.transport.close()
+
+    def _stop_deadline(self) -> None:
+        if self._head_deadline is not None:
+            self._head_deadline.cancel()
+            self._head_deadline = None
 
     def on_headers_complete(self) -> None:
         self._in_head = False
+        self._stop_deadline()
         super().on_headers_complete()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._stop_deadline()
+        super().connection_lost(exc)
 
     def on_message_complete(self) -> None:
         super().on_message_complete()

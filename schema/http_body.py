@@ -9,6 +9,7 @@ is a 413 read no further than the cap.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -20,7 +21,16 @@ from schema.input_guard import MESSAGE as BAD_TEXT_MESSAGE
 from schema.input_guard import unstorable_text
 
 MAX_JSON_DEPTH = 64  # variables of our schema nest a few levels; anything deeper is hostile
-CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "PAYLOAD_TOO_LARGE"}
+# A body is at most MAX_REQUEST_BYTES (64 KiB): a minute is 1 KB/s, slower than any phone network
+# still worth serving (nginx's client_body_timeout is a minute too, between reads).
+BODY_READ_SECONDS = 60
+CODES = {
+    400: "BAD_REQUEST",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    408: "REQUEST_TIMEOUT",
+    413: "PAYLOAD_TOO_LARGE",
+}
 
 
 class RequestRefused(HTTPException):
@@ -33,23 +43,32 @@ class RequestRefused(HTTPException):
 
 def error_response(error: HTTPException) -> JSONResponse:
     code = getattr(error, "code", None) or CODES.get(error.status_code, "BAD_REQUEST")
+    # A body refused unread (too large, too slow): the connection can't carry another request.
+    headers = {"connection": "close"} if error.status_code in (408, 413) else None
     return JSONResponse(
         {"errors": [{"message": error.reason, "extensions": {"code": code}}]},
         status_code=error.status_code,
+        headers=headers,
     )
 
 
 async def read_capped_body(request: Request, limit: int) -> None:
-    """Read the body into the request (Starlette caches it), refusing it past `limit` bytes."""
+    """Read the body into the request (Starlette caches it), refusing it past `limit` bytes or
+    when it is still arriving after BODY_READ_SECONDS (408): 1 000 clients each sending part of
+    a body and then nothing held 42 MB and 1 000 requests open for as long as they liked."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise RequestRefused(413, f"Request body larger than {limit} bytes")
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise RequestRefused(413, f"Request body larger than {limit} bytes")
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(BODY_READ_SECONDS):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise RequestRefused(413, f"Request body larger than {limit} bytes")
+                chunks.append(chunk)
+    except TimeoutError:
+        raise RequestRefused(408, f"The request body took longer than {BODY_READ_SECONDS} s") from None
     request._body = b"".join(chunks)  # what request.body() returns from now on
 
 

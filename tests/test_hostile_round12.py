@@ -17,6 +17,7 @@ import hashlib
 import json
 import re
 import socket
+import time
 import uuid
 
 import httpx
@@ -387,3 +388,57 @@ async def test_a_request_line_or_header_past_64_kib_is_431_and_the_worker_stays_
                     "/graphql", params={"query": "{ __typename }"}, headers={"X-Pad": "y" * 40_000}
                 )
                 assert answer.json() == {"data": {"__typename": "Query"}}
+
+
+def _answer_after(port: int, parts: list[bytes], pause: float) -> bytes:
+    """Send a request in parts with a pause between them; the server's first answer."""
+    with socket.create_connection(("127.0.0.1", port), timeout=40) as raw:
+        for n, part in enumerate(parts):
+            if n:
+                time.sleep(pause)
+            raw.sendall(part)
+        return raw.recv(4096)
+
+
+async def test_a_request_head_that_never_ends_is_408_after_its_deadline(settings, app):
+    """A real `serve`: a client that starts a request and stops sending held its connection for
+    ever; now the head must end HEAD_READ_SECONDS after its first byte. A slow but finished
+    head is served."""
+    from core.http_protocol import HEAD_READ_SECONDS
+
+    with running_servers(settings, 1, shared_redis=False) as (url,):
+        port = int(url.rsplit(":", 1)[1])
+        started = time.monotonic()
+        stuck, slow = await asyncio.gather(
+            asyncio.to_thread(_answer_after, port, [b"GET /healthz HTTP/1.1\r\nHost: x\r\n"], 0),
+            asyncio.to_thread(_answer_after, port, [b"GET /healthz HTTP/1.1\r\n", b"Host: x\r\n\r\n"], 2),
+        )
+        assert stuck.startswith(b"HTTP/1.1 408 "), stuck[:100]
+        assert HEAD_READ_SECONDS - 1 < time.monotonic() - started < HEAD_READ_SECONDS + 10
+        assert slow.startswith(b"HTTP/1.1 200 ") and slow.endswith(b"ok"), slow[:200]
+
+
+async def test_a_body_still_arriving_after_its_deadline_is_408(app, monkeypatch):
+    """1 000 clients each sending part of a body and then nothing held 42 MB and their requests
+    open for as long as they liked; a body now has BODY_READ_SECONDS to arrive."""
+    from schema import http_body
+
+    monkeypatch.setattr(http_body, "BODY_READ_SECONDS", 0.5)
+
+    async def trickle():
+        yield b'{"query": "'
+        await asyncio.sleep(5)
+        yield b'{ __typename }"}'
+
+    transport = httpx.ASGITransport(app=app, client=("10.11.0.1", 4321))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        started = time.monotonic()
+        response = await http.post(
+            "/graphql", content=trickle(), headers={"content-type": "application/json"}
+        )
+        assert time.monotonic() - started < 4
+        assert response.status_code == 408
+        assert response.json()["errors"][0]["extensions"]["code"] == "REQUEST_TIMEOUT"
+        assert response.headers["connection"] == "close"
+        quick = await http.post("/graphql", json={"query": "{ __typename }"})
+        assert quick.json() == {"data": {"__typename": "Query"}}
