@@ -362,3 +362,22 @@ async def test_a_refused_photo_names_the_argument_sendmessage_has(client):
     photo = await upload_photo(client, a)
     refused = await say(client, b, conversation, "我的？", photo["id"])
     assert refused["errors"] == [{"field": "photoId", "code": "NOT_FOUND"}]
+
+
+async def test_looking_at_a_meal_group_from_outside_writes_nothing(client):
+    """mealConversation(mealId) by someone not at the table answered null but first made the
+    meal's group (and its members' rows): any diner walking meal ids wrote a conversation for
+    every meal. Now only a seated diner's look makes it; from outside, nothing is written."""
+    from models.conversations import Conversation
+    from schema.ids import decode
+
+    host, guest, meal, _ = await meal_with_guest(client)
+    outsider, _, _ = await register(client, name="路人")
+    assert (await gql(client, MEAL_CONVERSATION, {"m": meal}, outsider))["data"]["mealConversation"] is None
+    assert not await Conversation.exists(meal_id=decode(meal, "SharedMeal", "mealId"))
+    group = (await gql(client, MEAL_CONVERSATION, {"m": meal}, guest))["data"]["mealConversation"]
+    assert group["kind"] == "MEAL"
+    assert (await gql(client, MEAL_CONVERSATION, {"m": meal}, host))["data"]["mealConversation"][
+        "id"
+    ] == group["id"]
+    assert (await gql(client, MEAL_CONVERSATION, {"m": meal}, outsider))["data"]["mealConversation"] is None

@@ -43,10 +43,12 @@ async def open_direct(ctx: Context, user_id: int) -> Conversation:
 
 async def meal_conversation(ctx: Context, meal_id: int) -> Conversation | None:
     """The meal's group, for its host and seated guests (and guests who left, for what was said)."""
-    ctx.require_viewer()
+    viewer = ctx.require_viewer()
     meal = await visibility.get(ctx, SharedMeal, meal_id)
     if meal is None:
         return None
+    if not await Conversation.exists(meal_id=meal.id) and not await members.is_seated(meal.id, viewer.id):
+        return None  # made by the first seated diner who opens it: a look from outside writes nothing
     conversation = await members.meal_group(meal.id)
     ctx.loaders = Loaders()  # membership just changed: look afresh
     return conversation if await visibility.visible(ctx, conversation) else None

@@ -29,6 +29,11 @@ async def may_talk(a: int, b: int) -> bool:
     return follows == 2
 
 
+async def is_seated(meal_id: int, user_id: int) -> bool:
+    """Is the person the meal's host or a joined guest (a member of its group)?"""
+    return await MealSeat.exists(meal_id=meal_id, user_id=user_id, status__in=list(SEATED))
+
+
 async def direct(a: int, b: int) -> Conversation:
     """The one conversation of two people, made on first need (parallel openers share it)."""
     pair = pair_of(a, b)
