@@ -7,7 +7,7 @@ import asyncio
 
 from tests.helpers import account_with_role, add_dish, gql, open_restaurant, random_spot, register
 from tests.media_helpers import upload_photo
-from tests.test_moderation import MODERATE, QUEUE, REPORT
+from tests.test_moderation import MODERATE, REPORT
 from tests.test_restaurant_page import REVIEW, review
 
 VOTE = """mutation($r: ID!) { voteReviewHelpful(reviewId: $r) {
@@ -31,6 +31,23 @@ PUBLIC = "query($id: ID!) { restaurant(id: $id) { id name } }"
 
 def errors(body, name):
     return [(e["field"], e["code"]) for e in body["data"][name]["errors"]]
+
+
+WHOLE_QUEUE = """query($s: ReportStatus, $t: String, $a: String) {
+  moderationQueue(status: $s, targetType: $t, first: 100, after: $a) {
+    edges { node { %s } } pageInfo { hasNextPage endCursor } } }"""
+
+
+async def whole_queue(client, token, status="OPEN", target_type=None, fields="id targetId"):
+    """Every report of the queue, page by page (other tests' reports share it)."""
+    found, after = [], None
+    while True:
+        variables = {"s": status, "t": target_type, "a": after}
+        page = (await gql(client, WHOLE_QUEUE % fields, variables, token))["data"]["moderationQueue"]
+        found += [edge["node"] for edge in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            return found
+        after = page["pageInfo"]["endCursor"]
 
 
 async def test_staff_cannot_vote_their_own_restaurants_reviews_helpful(client):
@@ -101,8 +118,11 @@ async def test_a_moderator_never_decides_reports_about_themselves_or_their_conte
         for action in ("DISMISS", "HIDE_CONTENT", "SUSPEND_USER"):
             own = await gql(client, MODERATE, {"r": report_id, "a": action}, judge)
             assert errors(own, "moderate") == [("reportId", "SELF_ACTION")], action
-    queue = (await gql(client, QUEUE, {"s": "OPEN"}, other))["data"]["moderationQueue"]["edges"]
-    assert {e["node"]["id"] for e in queue} >= set(report_ids)  # still waiting for someone else
+    queue = [
+        *await whole_queue(client, other, "OPEN", "Review"),
+        *await whole_queue(client, other, "OPEN", "User"),
+    ]
+    assert {node["id"] for node in queue} >= set(report_ids)  # still waiting for someone else
 
     hidden = await gql(client, MODERATE, {"r": report_ids[0], "a": "HIDE_CONTENT"}, other)
     assert errors(hidden, "moderate") == []
@@ -240,9 +260,8 @@ async def test_a_special_day_given_twice_is_refused_not_silently_merged(client):
     assert [(s["date"], s["note"]) for s in specials] == [("2030-02-10", "春节休息"), ("2030-02-11", "")]
 
 
-TARGETS = """query($s: ReportStatus) { moderationQueue(status: $s, first: 50) { edges { node { id
-  target { __typename id ... on Review { body moderation author { displayName } }
-           ... on User { displayName } ... on Restaurant { name } } } } } }"""
+TARGET = """id target { __typename id ... on Review { body moderation author { displayName } }
+  ... on User { displayName } ... on Restaurant { name } }"""
 DELETE_REVIEW = "mutation($r: ID!) { deleteReview(reviewId: $r) { deletedId errors { code } } }"
 
 
@@ -259,10 +278,15 @@ async def test_moderators_read_what_was_reported_even_once_hidden_or_suspended(c
     def report(target, token):
         return gql(client, REPORT, {"t": target, "r": "SPAM"}, token)
 
-    first = (await report(hidden, reporter))["data"]["reportContent"]["report"]["id"]
-    await report(spammer_id, reporter)
-    await report(restaurant, reporter)
-    await report(gone, other)
+    first, about_user, about_restaurant, about_gone = [
+        (await report(target, token))["data"]["reportContent"]["report"]["id"]
+        for target, token in (
+            (hidden, reporter),
+            (spammer_id, reporter),
+            (restaurant, reporter),
+            (gone, other),
+        )
+    ]
     assert errors(await gql(client, MODERATE, {"r": first, "a": "HIDE_CONTENT"}, moderator), "moderate") == []
     assert (await gql(client, DELETE_REVIEW, {"r": gone}, reporter))["data"]["deleteReview"]["errors"] == []
     again = await report(hidden, other)  # reported again while hidden
@@ -272,8 +296,8 @@ async def test_moderators_read_what_was_reported_even_once_hidden_or_suspended(c
     assert (await gql(client, "query($id: ID!) { node(id: $id) { id } }", {"id": hidden}, moderator))["data"][
         "node"
     ] is None
-    answered = (await gql(client, TARGETS, {"s": "ACTIONED"}, moderator))["data"]["moderationQueue"]
-    [target] = [e["node"]["target"] for e in answered["edges"] if e["node"]["id"] == first]
+    answered = await whole_queue(client, moderator, "ACTIONED", "Review", TARGET)
+    [target] = [node["target"] for node in answered if node["id"] == first]
     assert target == {
         "__typename": "Review",
         "id": hidden,
@@ -281,20 +305,21 @@ async def test_moderators_read_what_was_reported_even_once_hidden_or_suspended(c
         "moderation": "HIDDEN",
         "author": {"displayName": "水军"},
     }
-    open_ = (await gql(client, TARGETS, {"s": "OPEN"}, moderator))["data"]["moderationQueue"]["edges"]
-    targets = {e["node"]["target"]["id"] if e["node"]["target"] else None: e["node"]["target"] for e in open_}
-    assert targets[spammer_id] == {"__typename": "User", "id": spammer_id, "displayName": "水军"}
-    assert targets[restaurant] == {"__typename": "Restaurant", "id": restaurant, "name": "被举报的店"}
-    assert None in targets  # the deleted review: nothing left to show (dismiss it)
+    targets = {
+        node["id"]: node["target"]
+        for kind in ("User", "Restaurant", "Review")
+        for node in await whole_queue(client, moderator, "OPEN", kind, TARGET)
+    }
+    assert targets[about_user] == {"__typename": "User", "id": spammer_id, "displayName": "水军"}
+    assert targets[about_restaurant] == {"__typename": "Restaurant", "id": restaurant, "name": "被举报的店"}
+    assert targets[about_gone] is None  # the deleted review: nothing left to show (dismiss it)
 
-    diner_view = await gql(client, TARGETS, {"s": "OPEN"}, reporter, expect_errors=True)
+    diner_view = await gql(client, WHOLE_QUEUE % TARGET, {"s": "OPEN"}, reporter, expect_errors=True)
     assert diner_view["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 
 EDIT_REVIEW = """mutation($r: ID!, $b: String!) { updateReview(reviewId: $r, input: {body: $b}) {
   review { body moderation } errors { field code } } }"""
-AUTOMATIC = """{ moderationQueue(status: OPEN, targetType: "Review", first: 50) {
-  edges { node { id targetId automatic reason note } } } }"""
 
 
 async def test_an_author_who_fixes_a_hidden_review_puts_it_back_before_a_moderator(client, services):
@@ -313,10 +338,11 @@ async def test_an_author_who_fixes_a_hidden_review_puts_it_back_before_a_moderat
         == []
     )
 
-    def waiting(queue):
-        return [e["node"] for e in queue["data"]["moderationQueue"]["edges"] if e["node"]["targetId"] == rid]
+    async def waiting():
+        queue = await whole_queue(client, moderator, "OPEN", "Review", "id targetId automatic reason note")
+        return [node for node in queue if node["targetId"] == rid]
 
-    assert waiting(await gql(client, AUTOMATIC, token=moderator)) == []
+    assert (await waiting()) == []
     fixed = await gql(client, EDIT_REVIEW, {"r": rid, "b": "上菜慢，态度一般"}, author)
     assert fixed["data"]["updateReview"] == {
         "review": {"body": "上菜慢，态度一般", "moderation": "HIDDEN"},
@@ -324,7 +350,7 @@ async def test_an_author_who_fixes_a_hidden_review_puts_it_back_before_a_moderat
     }
     again = await gql(client, EDIT_REVIEW, {"r": rid, "b": "上菜慢，服务态度一般"}, author)
     assert errors(again, "updateReview") == []
-    [look_again] = waiting(await gql(client, AUTOMATIC, token=moderator))  # once, however many edits
+    [look_again] = await waiting()  # once, however many edits
     assert look_again["automatic"] is True and look_again["reason"] == "OTHER"
     assert "edited" in look_again["note"]
     restored = await gql(client, MODERATE, {"r": look_again["id"], "a": "RESTORE_CONTENT"}, moderator)
@@ -335,9 +361,7 @@ async def test_an_author_who_fixes_a_hidden_review_puts_it_back_before_a_moderat
     assert shown["data"]["node"] == {"body": "上菜慢，服务态度一般"}
     visible_edit = await gql(client, EDIT_REVIEW, {"r": rid, "b": "上菜慢"}, author)
     assert errors(visible_edit, "updateReview") == []
-    assert (
-        waiting(await gql(client, AUTOMATIC, token=moderator)) == []
-    )  # a visible review's edit asks nothing
+    assert (await waiting()) == []  # a visible review's edit asks nothing
 
 
 async def test_an_owner_edit_writes_each_given_field_and_moves_the_map_pin(client):
@@ -483,11 +507,10 @@ async def test_a_reported_message_shows_as_the_reports_target(client, services):
     assert sent["errors"] == []
     report = await gql(client, REPORT, {"t": sent["message"]["id"], "r": "SCAM"}, b)
     assert errors(report, "reportContent") == []
-    query = """{ moderationQueue(targetType: "Message", first: 50) { edges { node {
-      target { __typename ... on Message { id body } } } } } }"""
-    edges = (await gql(client, query, token=moderator))["data"]["moderationQueue"]["edges"]
+    fields = "target { __typename ... on Message { id body } }"
+    queue = await whole_queue(client, moderator, "OPEN", "Message", fields)
     assert {"__typename": "Message", "id": sent["message"]["id"], "body": "转账给我，不然……"} in [
-        e["node"]["target"] for e in edges
+        node["target"] for node in queue
     ]
 
 
