@@ -465,8 +465,9 @@ def readable(member: ConversationMember) -> Q:
 
 
 async def messages_q(ctx: Context, member: ConversationMember) -> Q:
-    """SQL: the messages a member reads (visible, readable, senders blocked either way left out)."""
-    condition = readable(member) & Q(visibility=VISIBLE)
+    """SQL: the messages a member reads (standing: visible, from a sender not suspended;
+    readable; senders blocked either way left out)."""
+    condition = readable(member) & messages_standing_q()
     hidden = await blocked(ctx)
     return condition & ~Q(sender_id__in=sorted(hidden)) if hidden else condition
 
@@ -489,12 +490,17 @@ def can_see_message(ctx: Context, message: Message | None) -> Steps:
         return False
     if message.visibility != VISIBLE or message.sender_id in (yield from _blocked(ctx)):
         return False
+    sender = yield _read(ctx, User, message.sender_id)
+    if sender is None or _suspended(sender):  # a suspended account's messages (spam) are out
+        return False
     conversation = yield _read(ctx, Conversation, message.conversation_id)
     return (yield from can_see_conversation(ctx, conversation))
 
 
-def messages_standing_q() -> Q:
-    return Q(visibility=VISIBLE) & active_users_q("sender__")
+def messages_standing_q(now: Any = None) -> Q:
+    """SQL: a message stands while visible and its sender is not suspended (lists, counts and
+    badges; suspensions end by time: they come back)."""
+    return Q(visibility=VISIBLE) & active_users_q("sender__", now)
 
 
 # ------------------------------------------------------------------ tables (issue 16)

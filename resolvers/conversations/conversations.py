@@ -197,7 +197,7 @@ async def unread_total(ctx: Context) -> int:
         condition = Q()
         for member in memberships[start : start + UNREAD_CHUNK]:
             condition |= visibility.readable(member) & Q(id__gt=member.last_read_id)
-        query = Message.filter(condition, visibility=visibility.VISIBLE).exclude(sender_id=viewer.id)
+        query = Message.filter(condition, visibility.messages_standing_q()).exclude(sender_id=viewer.id)
         if hidden:
             query = query.exclude(sender_id__in=sorted(hidden))
         total += await query.count()
