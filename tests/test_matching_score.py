@@ -57,3 +57,25 @@ def test_strict_diets_eat_best_together():
     assert "vegan" in STRICT_DIETS
     scores = [match_score(vegan, other, 1, 5, NOW, NOW) for other in (vegan, anyone, halal)]
     assert scores[0] > scores[1] == scores[2]
+
+
+@given(
+    tastes,
+    tastes,
+    st.floats(0, 50),
+    radii,
+    st.integers(0, 60),
+    st.floats(0, 1),
+    st.floats(0, 1),
+    st.floats(0, 1),
+)
+def test_a_score_never_tells_the_hour_a_diner_was_last_active(a, b, distance, radius, days, one, two, hour):
+    """Anyone polling nearbyFoodies sees the score to 1/1000: two activity times on the same UTC
+    day score the same, whenever during a day the score is read (it changes at midnight UTC)."""
+    midnight = datetime(2026, 12, 4, tzinfo=UTC) - timedelta(days=days)
+    early, late = midnight + timedelta(days=one * 0.999), midnight + timedelta(days=two * 0.999)
+    now = datetime(2026, 12, 4, tzinfo=UTC) + timedelta(days=hour * 0.999)
+    assert match_score(a, b, distance, radius, early, now) == match_score(a, b, distance, radius, late, now)
+    assert match_score(a, b, distance, radius, early, now) == match_score(
+        a, b, distance, radius, early, datetime(2026, 12, 4, tzinfo=UTC)
+    )

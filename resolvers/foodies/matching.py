@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from geo.privacy import BAND_SLACK_KM
 
@@ -98,9 +98,17 @@ class Scorer:
         if last_active is None:
             activity = 0.0
         else:
-            days = max(0.0, (self.now - last_active).total_seconds() / 86400.0)
+            days = max(0.0, float(idle_days(self.now, last_active)))
             activity = 1.0 if days <= 1 else max(0.0, 1.0 - (days - 1) / (ACTIVITY_WINDOW_DAYS - 1))
         return quantise(TASTE_W * taste + PROXIMITY_W * proximity + ACTIVITY_W * activity)
+
+
+def idle_days(now: datetime, last_active: datetime) -> int:
+    """Whole calendar days (UTC) since the diner was last active. Days, not hours: the score is
+    shown to 1/1000 and every other input is public, so an exact idle time would tell anyone
+    polling nearbyFoodies when a diner last opened the app (to within hours, and the moment a
+    score drops would give the time of day); calendar days change for everyone at once."""
+    return (now.astimezone(UTC).date() - last_active.astimezone(UTC).date()).days
 
 
 def quantise(score: float) -> float:

@@ -52,7 +52,8 @@ PARTS_SQL = f"""
 SELECT c.id, c.distance_m, c.dietary, c.spice_level, c.budget_level,
        jsonb_array_length(c.cuisines) AS n,
        jsonb_array_length(c.cuisines - CAST(:cuisines AS text[])) AS d,
-       EXTRACT(EPOCH FROM CAST(:now AS timestamptz) - c.last_active_at)::float8 / {_f(86400.0)} AS idle_days
+       ((CAST(:now AS timestamptz) AT TIME ZONE 'UTC')::date
+        - (c.last_active_at AT TIME ZONE 'UTC')::date)::float8 AS idle_days
 FROM ({CARDS_SQL}) AS c
 WHERE c.suspended_until IS NULL OR c.suspended_until <= CAST(:now AS timestamptz)
 """
