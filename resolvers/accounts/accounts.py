@@ -278,9 +278,10 @@ async def update_location(ctx: Context, lat: float, lng: float) -> User:
 
 
 async def sync_diner_point(ctx: Context, user: User) -> None:
-    """Index the diner's obfuscated point while discoverable; drop it otherwise."""
+    """Index the diner's obfuscated point while discoverable; drop it otherwise. Only diners are
+    foodies: a restaurant's or a moderator's account is never among nearbyFoodies."""
     geo = ctx.services.geo
-    if user.discoverable and user.lat is not None and user.lng is not None:
+    if user.role == Role.DINER and user.discoverable and user.lat is not None and user.lng is not None:
         lat, lng = obfuscate(user.lat, user.lng, user.id, secret=ctx.services.settings.secret_key)
         await geo.upsert(DINER_KIND, user.id, lat, lng)
     else:

@@ -27,7 +27,7 @@ from core.pagination import Page, decode_cursor, encode_cursor, page_size
 from core.text import check_visible_text
 from geo import Hit
 from geo.privacy import coarse_km
-from models.accounts import User
+from models.accounts import Role, User
 from models.foodies import Block, Follow, MatchRequest, MatchStatus
 from resolvers import visibility
 from resolvers.accounts.accounts import DINER_KIND, write_limit
@@ -166,6 +166,8 @@ async def send_match_request(ctx: Context, user_id: int, message: str | None) ->
     viewer = await write_limit(ctx, "match")
     if user_id == viewer.id:
         raise UserInputError(ErrorCode.SELF_ACTION, "You cannot match with yourself", "userId")
+    if viewer.role != Role.DINER:  # 搭子 are diners: a business account doesn't court its customers
+        raise UserInputError(ErrorCode.FORBIDDEN, "Only diners send match requests", "userId")
     message = (message or "").strip()
     collector = Collector()
     if len(message) > 300:
@@ -174,6 +176,8 @@ async def send_match_request(ctx: Context, user_id: int, message: str | None) ->
     collector.raise_if_any()
     target = await _visible_user(ctx, user_id)
     await _refuse_if_blocked(viewer.id, target.id, "You cannot send a request to this user")
+    if target.role != Role.DINER:
+        raise UserInputError(ErrorCode.FORBIDDEN, "Only diners can be asked to match", "userId")
     asked_back = await _pending_from(target.id, viewer.id)
     if asked_back is not None:
         return await _accept_by_asking_back(ctx, asked_back)
