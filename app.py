@@ -189,8 +189,9 @@ def create_app(settings: Settings) -> Starlette:
         try:
             await read_capped_body(request, MAX_NOTIFICATION_BYTES)
         except RequestRefused as refused:
-            text = "too large" if refused.status_code == 413 else "too slow"
-            return PlainTextResponse(text, status_code=refused.status_code, headers={"connection": "close"})
+            if refused.status_code == 413:
+                return PlainTextResponse("too large", status_code=413)
+            return PlainTextResponse("too slow", status_code=408, headers={"connection": "close"})
         return await request.body()
 
     async def payment_webhook(request: Request) -> Response:

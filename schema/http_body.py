@@ -43,8 +43,10 @@ class RequestRefused(HTTPException):
 
 def error_response(error: HTTPException) -> JSONResponse:
     code = getattr(error, "code", None) or CODES.get(error.status_code, "BAD_REQUEST")
-    # A body refused unread (too large, too slow): the connection can't carry another request.
-    headers = {"connection": "close"} if error.status_code in (408, 413) else None
+    # A body too slow to arrive: the connection can't carry another request. (Not a 413: uvicorn
+    # reads and drops the rest of that body, and closing while the client still sends it would
+    # reset the connection before the client has read the answer.)
+    headers = {"connection": "close"} if error.status_code == 408 else None
     return JSONResponse(
         {"errors": [{"message": error.reason, "extensions": {"code": code}}]},
         status_code=error.status_code,
