@@ -278,7 +278,11 @@ def can_see_review(ctx: Context, review: Review | None) -> Steps:
     if review.author_id in (yield from _blocked(ctx)):
         return False
     author = yield _read(ctx, User, review.author_id)
-    return author is not None and not _suspended(author) and not author.counts_withdrawn
+    if author is None or _suspended(author) or author.counts_withdrawn:
+        return False
+    # A review lives on its restaurant's page: a hidden, removed or archived one takes it along
+    # (read by id, voted on, shared) as its lists already do.
+    return (yield from _restaurant_ok(ctx, review.restaurant_id))
 
 
 def photos_q(prefix: str = "") -> Q:
@@ -301,7 +305,12 @@ def can_see_photo(ctx: Context, photo: Photo | None) -> Steps:
 
 
 def replies_q(prefix: str = "") -> Q:
-    return _at(prefix, visibility=VISIBLE) & reviews_q(f"{prefix}review__")
+    """SQL: a reply stands while visible, under a standing review, by staff not suspended."""
+    return (
+        _at(prefix, visibility=VISIBLE)
+        & reviews_q(f"{prefix}review__")
+        & active_users_q(f"{prefix}author__")
+    )
 
 
 def can_see_reply(ctx: Context, reply: ReviewReply | None) -> Steps:
@@ -310,6 +319,9 @@ def can_see_reply(ctx: Context, reply: ReviewReply | None) -> Steps:
     if is_moderator(ctx.viewer):
         return True
     if reply.visibility != VISIBLE:
+        return False
+    author = yield _read(ctx, User, reply.author_id)
+    if author is None or _suspended(author):  # a suspended staff member's replies go with them
         return False
     return (yield from can_see_review(ctx, (yield _read(ctx, Review, reply.review_id))))
 
