@@ -73,6 +73,7 @@ CHINESE: dict[str, str] = {
     ErrorCode.UNKNOWN_KIND.value: "不支持的通知类型",
     ErrorCode.INVALID_DEVICE_TOKEN.value: "设备推送令牌无效",
     ErrorCode.LOCATION_CONSENT_REQUIRED.value: "请先同意使用位置信息",
+    ErrorCode.UNUSED_VOUCHERS.value: "账户内还有未使用的已付款券，请先使用或申请退款后再注销",
     # GraphQL errors' own codes
     "BAD_USER_INPUT": "请求参数有误",
     "INTERNAL_SERVER_ERROR": "服务器开小差了，请稍后再试",
@@ -138,6 +139,7 @@ TRADITIONAL: dict[str, str] = {
     "UNKNOWN_KIND": "不支持的通知類型",
     "INVALID_DEVICE_TOKEN": "設備推送令牌無效",
     "LOCATION_CONSENT_REQUIRED": "請先同意使用位置信息",
+    "UNUSED_VOUCHERS": "賬戶內還有未使用的已付款券，請先使用或申請退款後再註銷",
     "BAD_USER_INPUT": "請求參數有誤",
     "INTERNAL_SERVER_ERROR": "服務器開小差了，請稍後再試",
 }

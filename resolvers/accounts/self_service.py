@@ -30,6 +30,20 @@ async def delete_mine(ctx: Context, password: str) -> bool:
         await throttle.failed()
         raise UserInputError(ErrorCode.INVALID_CREDENTIALS, "Wrong password", "password")
     await throttle.succeeded()
+    await _refuse_with_paid_vouchers(viewer.id)
     await delete_user(ctx.services, viewer)
     signed_out(ctx)  # a later mutation of the same document must not write as the erased account
     return True
+
+
+async def _refuse_with_paid_vouchers(user_id: int) -> None:
+    """Money the diner paid must not vanish with the account: while a paid voucher is unused,
+    deletion waits (as Meituan's 注销 does) until it is used, refunded or lapses (expired ones
+    are refunded by the job). Operators' `delete-user` decides for itself."""
+    from models.deals import Claim, ClaimStatus
+
+    unused = Claim.filter(user_id=user_id, status=ClaimStatus.ISSUED, paid=True, amount_cents__gt=0)
+    held = await unused.count()
+    if held:
+        message = f"You still hold {held} paid voucher(s): use or refund them before deleting the account"
+        raise UserInputError(ErrorCode.UNUSED_VOUCHERS, message, None)
