@@ -52,7 +52,7 @@ async def _deals(state: SeedState, restaurant: Restaurant, now: datetime) -> Non
             price_cents=price,
             original_price_cents=original,
             quantity=500,
-            per_user_limit=2,
+            per_user_limit=1 if rules.new_customers_only else 2,  # 新客专享: one per person
             starts_at=now - timedelta(days=HISTORY_DAYS),
             ends_at=now + timedelta(days=60),
             use_ends_at=now + timedelta(days=150),
