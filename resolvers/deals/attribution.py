@@ -17,7 +17,7 @@ from tortoise.models import Model
 from core.context import Context
 from core.errors import ErrorCode, UserInputError
 from models.accounts import User
-from models.deals import Claim, Deal, SourceType
+from models.deals import Claim, Deal, ReferralCredit, SourceType
 from models.meals import RestaurantEvent, SharedMeal
 from models.restaurants import RestaurantStaff
 from models.reviews import Review
@@ -148,10 +148,19 @@ class Named:
         return await resolve(ctx, deal, self.type, self.node, self.raw_id)
 
 
-async def credit_due(claim: Claim) -> bool:
+async def credit_due(claim: Claim, restaurant_id: int) -> bool:
     """At redemption: the referrer and the source still stand. Content removed or hidden by
-    moderation (or an author suspended) after the claim earns no credit."""
+    moderation (or an author suspended) after the claim earns no credit. A referrer is paid once
+    per diner they brought to a restaurant (推荐有礼 pays for a customer, not per voucher): a
+    diner claiming a deal's 100 vouchers through a friend's profile, redeemed by a colluding
+    till, earns the friend ¥5, not ¥500. Called under the diner's row lock (redemptions of one
+    diner run one at a time), so two tills can't both pay it."""
     if claim.referrer_id is None or not await visibility.standing(User, claim.referrer_id):
+        return False
+    paid_before = ReferralCredit.filter(
+        user_id=claim.referrer_id, claim__user_id=claim.user_id, claim__deal__restaurant_id=restaurant_id
+    )
+    if await paid_before.exists():
         return False
     if claim.source_type == SourceType.FEED and claim.source_id is not None:
         return await _feed_source_stands(claim.source_id, claim.referrer_id)

@@ -813,7 +813,7 @@ async def redeem(
         told = [claim.user_id]
         place = await voucher_notices.restaurant_name(deal.restaurant_id)
         await voucher_notices.redeemed(ctx, claim.id, claim.user_id, place, deal.title)
-        if await attribution.credit_due(claim):
+        if await attribution.credit_due(claim, deal.restaurant_id):
             await ReferralCredit.create(
                 user_id=claim.referrer_id, claim_id=claim.id, amount_cents=REFERRAL_CREDIT_CENTS
             )
