@@ -61,7 +61,13 @@ def server(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    url = f"http://127.0.0.1:{port}"
+    with serving(f"http://127.0.0.1:{port}", process) as url:
+        yield url, process
+
+
+@contextmanager
+def serving(url: str, process: subprocess.Popen) -> Iterator[str]:
+    """Wait until the server at `url` answers /readyz; stop it on the way out."""
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         try:
@@ -73,7 +79,7 @@ def server(
         process.kill()
         raise RuntimeError("server did not become ready")
     try:
-        yield url, process
+        yield url
     finally:
         process.terminate()
         process.wait(30)

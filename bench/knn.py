@@ -2,7 +2,10 @@
 
     (cd bench/postgraphile && npm ci)          # once: PostGraphile from the committed lock
     uv run python -m bench.generate --diners 0 --restaurants 100000   # once, on your database
-    DATABASE_URL=... SECRET_KEY=... REDIS_URL=... uv run python -m bench.knn [--runs 3] [--seconds 15]
+    DATABASE_URL=... SECRET_KEY=... REDIS_URL=... uv run python -m bench.knn [--runs 3] [--seconds 15] [--floor]
+
+`--floor` adds a third server, bench/knn_floor.py: the same answer from Starlette + asyncpg with no
+GraphQL at all, the least a Python server on our stack costs for it (bench/README §21).
 
 Both servers run at once over the same database: ours is `app.py serve --workers 2`, the peer is
 bench/postgraphile/server.js with 2 node cluster workers, serving only the bench-only schema
@@ -27,14 +30,15 @@ import random
 import shutil
 import statistics
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
 
-from bench.common import ROOT, free_port, report, server
+from bench.common import ROOT, free_port, report, server, serving
 from demo.seed import city_point
 from schema.ids import decode
 from settings import Settings
@@ -124,6 +128,15 @@ def peer(database_url: str, workers: int) -> Iterator[tuple[str, subprocess.Pope
         process.wait(30)
 
 
+@contextmanager
+def floor(workers: int) -> Iterator[tuple[str, subprocess.Popen]]:
+    port = free_port()
+    command = [sys.executable, "-m", "bench.knn_floor", "--port", str(port), "--workers", str(workers)]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with serving(f"http://127.0.0.1:{port}", process) as url:
+        yield url, process
+
+
 def answer(
     http: httpx.Client, url: str, lat: float, lng: float, radius: float
 ) -> list[tuple[int, str, float]]:
@@ -192,7 +205,8 @@ def main() -> None:
     parser.add_argument("--radius", type=float, default=3.0)
     parser.add_argument("--points", type=int, default=500)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--only", choices=["ours", "postgraphile"], help="load one server only")
+    parser.add_argument("--only", choices=["ours", "postgraphile", "floor"], help="load one server only")
+    parser.add_argument("--floor", action="store_true", help="also the no-GraphQL floor (bench/knn_floor.py)")
     parser.add_argument("--name", default="", help="suffix of the results file")
     args = parser.parse_args()
     if not shutil.which("wrk"):
@@ -210,24 +224,28 @@ def main() -> None:
         "QUERY": QUERY.replace('"', '\\"'),
         "RADIUS_KM": repr(args.radius),
     }
-    runs: dict[str, list[dict[str, float]]] = {"ours": [], "postgraphile": []}
-    with (
-        server(workers=args.workers) as (ours, our_process),
-        peer(settings.database_url, args.workers) as (theirs, their_process),
-    ):
-        urls = {"ours": ours, "postgraphile": theirs}
-        pids = {"ours": our_process.pid, "postgraphile": their_process.pid}
+    contenders = ["ours", "postgraphile", *(["floor"] if args.floor or args.only == "floor" else [])]
+    runs: dict[str, list[dict[str, float]]] = {name: [] for name in contenders}
+    with ExitStack() as stack:
+        started = {
+            "ours": lambda: server(workers=args.workers),
+            "postgraphile": lambda: peer(settings.database_url, args.workers),
+            "floor": lambda: floor(args.workers),
+        }
+        running = {name: stack.enter_context(started[name]()) for name in contenders}
+        urls = {name: url for name, (url, _) in running.items()}
+        pids = {name: process.pid for name, (_, process) in running.items()}
         with httpx.Client(timeout=30) as http:
             for lat, lng in city[:20]:
-                mine, peers = (
-                    answer(http, ours, lat, lng, args.radius),
-                    answer(http, theirs, lat, lng, args.radius),
-                )
-                same = len(mine) == len(peers) and all(
-                    a[:2] == b[:2] and abs(a[2] - b[2]) <= 0.0011 for a, b in zip(mine, peers, strict=True)
-                )
-                assert same and mine, (lat, lng, mine, peers)
-        names = [args.only] if args.only else ["ours", "postgraphile"]
+                mine = answer(http, urls["ours"], lat, lng, args.radius)
+                for other in contenders[1:]:
+                    peers = answer(http, urls[other], lat, lng, args.radius)
+                    same = len(mine) == len(peers) and all(
+                        a[:2] == b[:2] and abs(a[2] - b[2]) <= 0.0011
+                        for a, b in zip(mine, peers, strict=True)
+                    )
+                    assert same and mine, (other, lat, lng, mine, peers)
+        names = [args.only] if args.only else contenders
         for name in names:  # warm-up: caches, JIT, pools
             wrk(urls[name], 3, args.connections, env, pids[name])
         for run in range(args.runs):
@@ -245,14 +263,23 @@ def main() -> None:
         rows.append(
             {"server": name, **medians, "bad": sum(r["bad"] + r["socket_errors"] for r in runs[name])}
         )
-    if len(rows) == 2:
-        rows.append(
-            {
-                "server": "ours / postgraphile",
-                "requests_per_s": round(rows[0]["requests_per_s"] / rows[1]["requests_per_s"], 2),
-                "p50_ms": round(rows[0]["p50_ms"] / rows[1]["p50_ms"], 2),
-            }
-        )
+    by_name = {row["server"]: row for row in rows}
+    for mine in ("ours", "floor"):
+        if mine in by_name and "postgraphile" in by_name:
+            rows.append(
+                {
+                    "server": f"{mine} / postgraphile",
+                    "requests_per_s": round(
+                        by_name[mine]["requests_per_s"] / by_name["postgraphile"]["requests_per_s"], 2
+                    ),
+                    "p50_ms": round(by_name[mine]["p50_ms"] / by_name["postgraphile"]["p50_ms"], 2),
+                    "server_cpu_ms_per_request": round(
+                        by_name[mine]["server_cpu_ms_per_request"]
+                        / by_name["postgraphile"]["server_cpu_ms_per_request"],
+                        2,
+                    ),
+                }
+            )
     suffix = "".join(f"-{part}" for part in (args.only, args.name) if part)
     report(
         f"knn-postgis{suffix}",
