@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps, PngImagePlugin, UnidentifiedImageError
 
 # Declared content type -> Pillow format name.
 ALLOWED_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
@@ -36,7 +36,12 @@ ENCODER_MARGIN = 8 * 1024 * 1024
 Image.MAX_IMAGE_PIXELS = 100_000_000
 # What Pillow raises on bytes it can't read (NOT_AN_IMAGE), and its bomb check as the header is
 # read (the error beyond 2x MAX_IMAGE_PIXELS; the warning, where warnings are errors): IMAGE_TOO_LARGE.
-UNREADABLE = (UnidentifiedImageError, OSError, SyntaxError)
+# ValueError: Pillow's answer to a PNG text or colour-profile chunk (zTXt, iCCP) that inflates
+# past PngImagePlugin.MAX_TEXT_MEMORY (a zip bomb in the metadata), raised while the header reads.
+UNREADABLE = (UnidentifiedImageError, OSError, SyntaxError, ValueError)
+# PNG metadata inflated per image: 4 MB (Pillow's 64 MB let 70 such uploads grow a worker 67 MB);
+# a phone photo's text and ICC profile are kilobytes. One chunk stays at Pillow's 1 MB.
+PngImagePlugin.MAX_TEXT_MEMORY = 4 * 1024 * 1024
 BOMB = (Image.DecompressionBombError, Image.DecompressionBombWarning)
 
 
