@@ -135,8 +135,11 @@ async def unread_count(ctx: Context) -> int:
 
 
 async def mark_read(ctx: Context, ids: Sequence[int] | None) -> int:
-    """Mark the given notifications (all when None) read; only the viewer's own."""
-    viewer = ctx.require_viewer()
+    """Mark the given notifications (all when None) read; only the viewer's own. A write like
+    any other: it counts against the viewer's per-minute budget."""
+    from resolvers.accounts.accounts import write_limit
+
+    viewer = await write_limit(ctx, "notifications")
     query = Notification.filter(user_id=viewer.id, read_at__isnull=True)
     if ids is not None:
         query = query.filter(id__in=list(ids))

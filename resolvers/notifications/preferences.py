@@ -54,7 +54,9 @@ async def mine(ctx: Context) -> list[Channels]:
 
 async def set_preference(ctx: Context, kind: str, in_app: bool | None, push: bool | None) -> Channels:
     """Change one kind's channels; an argument left out keeps its current value."""
-    viewer = ctx.require_viewer()
+    from resolvers.accounts.accounts import write_limit
+
+    viewer = await write_limit(ctx, "notifications")
     if not is_kind(kind):
         raise UserInputError(ErrorCode.UNKNOWN_KIND, f"Unknown notification kind {kind[:40]!r}", "kind")
     changes = {k: v for k, v in (("in_app", in_app), ("push", push)) if v is not None}

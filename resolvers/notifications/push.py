@@ -29,6 +29,7 @@ TITLE = "Tablemates"
 MOVED = "the phone signed into another account"
 BATCH = 100
 # APNs tokens are hex (32 bytes today, longer allowed); vendor tokens are URL-safe text.
+MAX_DEVICES = 10  # phones one person keeps registered (the oldest go first)
 TOKEN_SHAPES = {
     Platform.IOS: re.compile(r"[0-9a-fA-F]{64,200}"),
     Platform.ANDROID: re.compile(r"[A-Za-z0-9_:\-.]{16,200}"),
@@ -45,8 +46,12 @@ def _token(platform: Platform, token: str) -> str:
 
 
 async def register_device(ctx: Context, platform: Platform, token: str) -> PushDevice:
-    """This phone's token now belongs to the viewer (a phone signed into another account moves)."""
-    viewer = ctx.require_viewer()
+    """This phone's token now belongs to the viewer (a phone signed into another account moves).
+    A write (the viewer's per-minute budget); a person keeps their MAX_DEVICES most recently
+    registered phones: fake tokens can't multiply every push they are sent."""
+    from resolvers.accounts.accounts import write_limit
+
+    viewer = await write_limit(ctx, "push-device")
     token = _token(platform, token)
     now = datetime.now(UTC)
     for _ in range(2):  # two registrations of one new token at once: the loser updates
@@ -61,11 +66,16 @@ async def register_device(ctx: Context, platform: Platform, token: str) -> PushD
             break
         except IntegrityError:
             continue
+    older = PushDevice.filter(user_id=viewer.id).order_by("-registered_at", "-id").offset(MAX_DEVICES)
+    stale = await older.values_list("id", flat=True)
+    if stale:
+        await PushDevice.filter(id__in=list(stale)).delete()
     return await PushDevice.get(platform=platform, token=token)
 
 
 async def unregister_device(ctx: Context, platform: Platform, token: str) -> bool:
-    """Sign-out on a phone: its token stops receiving the viewer's pushes (pending ones too)."""
+    """Sign-out on a phone: its token stops receiving the viewer's pushes (pending ones too).
+    Never refused by the write budget: it stops pushes, a safety action."""
     viewer = ctx.require_viewer()
     token = _token(platform, token)
     if not await PushDevice.filter(user_id=viewer.id, platform=platform, token=token).delete():
