@@ -61,6 +61,12 @@ async def publish(
     )
 
 
+async def moved(kind: str, object_id: int, restaurant_id: int) -> None:
+    """Content that changed restaurant (a meal its guests voted elsewhere): its entry follows, so
+    it shows as nearby at the new place and goes with the new place's visibility."""
+    await FeedEntry.filter(kind=kind, object_id=object_id).update(restaurant_id=restaurant_id)
+
+
 async def set_visible(kind: str, object_id: int, visible: bool) -> None:
     """Moderation and deletion hide the entry with the content."""
     await FeedEntry.filter(kind=kind, object_id=object_id).update(visible=visible)

@@ -23,10 +23,10 @@ from core.text import check_visible_text
 from models.meals import LIVE_RESERVATIONS, MealSeat, MealStatus, ReservationStatus, SeatStatus, SharedMeal
 from models.restaurants import Dish, Restaurant
 from models.tables import MealPoll, PollKind, PollOption, PollVote
-from resolvers import visibility
+from resolvers import feed, visibility
 from resolvers.accounts.accounts import write_limit
 from resolvers.deals import rollup
-from resolvers.meals import notifications
+from resolvers.meals import meals, notifications
 from resolvers.tables import inbox, offers
 from resolvers.tables.offers import local_time
 
@@ -255,6 +255,7 @@ async def _apply(kind: PollKind, meal: SharedMeal, winner: PollOption) -> Change
         await SharedMeal.filter(id=meal.id, status=MealStatus.OPEN).update(
             restaurant_id=winner.restaurant_id, reservation=ReservationStatus.NONE
         )
+        await feed.moved(meals.FEED_KIND, meal.id, winner.restaurant_id)
         when = await inbox.when_at(meal.restaurant_id, meal.starts_at)
         return Change(
             f"「{meal.title}」换餐厅了：{place.name}",
