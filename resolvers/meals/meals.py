@@ -36,6 +36,7 @@ from models.meals import (
     Audience,
     MealSeat,
     MealStatus,
+    Notification,
     ReservationStatus,
     SeatStatus,
     SharedMeal,
@@ -142,6 +143,25 @@ async def _take_seat(meal_id: int) -> bool:
     return taken == 1
 
 
+# A diner's join and leave notices to the host, as opposites: the newer replaces the other
+# while the host has read neither.
+_OPPOSITE = {"meal_joined": "meal_left", "meal_left": "meal_joined"}
+
+
+async def _tell_host(ctx: Context, meal: SharedMeal, viewer: User, kind: str, text: str) -> None:
+    """Tell the host a diner joined or left, once while unread (in the caller's transaction):
+    joining and leaving again and again buzzed the host's phone each time (four toggles, eight
+    pushes). Coming back removes the unread "left" notice (its push too, if still queued); a
+    notice of the same kind still unread is reworded to what happened last, with no new push."""
+    unread = Notification.filter(
+        user_id=meal.host_id, actor_id=viewer.id, meal_id=meal.id, read_at__isnull=True
+    )
+    await unread.filter(kind=_OPPOSITE[kind]).delete()
+    if await unread.filter(kind=kind).update(message=text[:300]):
+        return
+    await notifications.notify(ctx, [meal.host_id], kind, text, meal.id, actor_id=viewer.id)
+
+
 async def join_meal(ctx: Context, meal_id: int) -> tuple[SeatStatus, SharedMeal]:
     viewer = await write_limit(ctx, "meal")
     meal = await visible_meal(ctx, meal_id)
@@ -169,13 +189,8 @@ async def join_meal(ctx: Context, meal_id: int) -> tuple[SeatStatus, SharedMeal]
                 await existing.delete()
             await MealSeat.create(meal_id=meal.id, user_id=viewer.id, status=status)
             what = {SeatStatus.JOINED: "加入了", SeatStatus.WAITLISTED: "候补了"}.get(status, "申请加入")
-            await notifications.notify(
-                ctx,
-                [meal.host_id],
-                "meal_joined",
-                f"{viewer.display_name} {what}「{meal.title}」",
-                meal.id,
-                actor_id=viewer.id,
+            await _tell_host(
+                ctx, meal, viewer, "meal_joined", f"{viewer.display_name} {what}「{meal.title}」"
             )
     except IntegrityError:  # the same diner joining twice in parallel: one seat row wins
         raise UserInputError(ErrorCode.ALREADY_JOINED, "You already joined", "mealId") from None
@@ -244,9 +259,7 @@ async def leave_meal(ctx: Context, meal_id: int) -> SharedMeal:
             SeatStatus.PENDING: f"撤回了加入「{meal.title}」的申请",
             SeatStatus.WAITLISTED: f"不再候补「{meal.title}」",
         }.get(SeatStatus(was[0]) if was else None, f"退出了「{meal.title}」")
-        await notifications.notify(
-            ctx, [meal.host_id], "meal_left", f"{viewer.display_name} {gave_up}", meal.id, actor_id=viewer.id
-        )
+        await _tell_host(ctx, meal, viewer, "meal_left", f"{viewer.display_name} {gave_up}")
     await _after_promotion(ctx, meal.id, promoted, "left", also=[meal.host_id])
     return await SharedMeal.get(id=meal.id)
 
