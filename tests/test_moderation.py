@@ -182,7 +182,9 @@ async def test_bursts_and_repeated_text_raise_reports_automatically(client, serv
     targets = {n["targetId"] for n in automatic}
     assert spammer_id in targets  # burst from a day-old account
     assert ids[2] in targets  # third copy of the same text
-    assert all(n["reason"] == "SPAM" for n in automatic if n["targetId"] in targets)
+    # This test's own (an author's fix of a hidden review raises an automatic OTHER elsewhere).
+    mine = {spammer_id, *ids}
+    assert all(n["reason"] == "SPAM" for n in automatic if n["targetId"] in mine)
 
 
 async def test_a_suspension_answers_the_reports_about_the_person_and_is_audited_as_such(client, services):
