@@ -64,6 +64,9 @@ class SharedMeal(Model):
     reservation_note = fields.CharField(max_length=200, default="")
     visibility = fields.CharEnumField(Visibility, max_length=16, default=Visibility.VISIBLE)
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+    # Set by the reminder job's conditional update (one 开饭提醒 per meal and time); cleared when
+    # the meal moves to another time, so the new time is reminded too.
+    reminded_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "shared_meals"

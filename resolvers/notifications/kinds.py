@@ -108,6 +108,9 @@ KINDS: dict[str, Kind] = {
         "Staff: a meal's host accepted or turned down the time you proposed",
     ),
     "event_changed": Kind("你报名的活动改时间了", "An event you signed up for moved to a new time"),
+    "meal_reminder": Kind(
+        "开饭提醒：你要参加的饭局几小时后开始", "Meal reminder: a meal you are going to starts in a few hours"
+    ),
 }
 
 

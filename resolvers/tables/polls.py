@@ -274,7 +274,7 @@ async def move_meal(meal: SharedMeal, starts_at: datetime) -> Change | None:
         return None
     zone = await rollup.time_zone(meal.restaurant_id)
     await SharedMeal.filter(id=meal.id, status=MealStatus.OPEN).update(
-        starts_at=starts_at, reservation=ReservationStatus.NONE
+        starts_at=starts_at, reservation=ReservationStatus.NONE, reminded_at=None
     )
     await offers.fit_to_new_time(meal.id, starts_at, zone)
     when, new_when = local_time(meal.starts_at, zone), local_time(starts_at, zone)

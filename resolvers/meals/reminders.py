@@ -1,0 +1,59 @@
+"""开饭提醒: the host and the seated guests are told a few hours before a shared meal starts.
+
+One reminder per meal and time: `reminded_at` is set by the statement that picks the meals, so
+two workers never remind twice (each notice also carries a dedupe key). A meal moved to another
+time gets `reminded_at` cleared (tables/polls.move_meal): the new time is reminded too. Only
+meals still on (open, visible); the wording names the restaurant and the local time, as the
+voucher reminders do.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from tortoise.transactions import in_transaction
+
+from core.atomic import update_returning
+from core.context import Context, Services
+from models.meals import MealSeat, MealStatus, SeatStatus, SharedMeal
+from models.restaurants import Visibility
+from resolvers.notifications import inbox
+from resolvers.tables.offers import local_time
+
+MEAL_REMINDER_HOURS = 3
+TOLD = (SeatStatus.HOST, SeatStatus.JOINED)
+
+
+async def remind_meals(services: Services) -> int:
+    """Remind every meal starting within MEAL_REMINDER_HOURS not yet reminded; how many."""
+    now = datetime.now(UTC)
+    horizon = now + timedelta(hours=MEAL_REMINDER_HOURS)
+    ctx = Context(services=services)
+    told: list[int] = []
+    async with in_transaction("default"):
+        rows = await update_returning(
+            "shared_meals",
+            "reminded_at = ?",
+            "status = ? AND visibility = ? AND reminded_at IS NULL AND starts_at > ? AND starts_at <= ?",
+            [now, MealStatus.OPEN.value, Visibility.VISIBLE.value, now, horizon],
+            "id",
+        )
+        meals = await SharedMeal.filter(id__in=[row["id"] for row in rows]).select_related("restaurant")
+        for meal in meals:
+            place = meal.restaurant
+            when = local_time(meal.starts_at, place.timezone or "UTC")
+            text = f"开饭提醒：「{meal.title}」{when} 在「{place.name}」，别迟到"
+            seated = await MealSeat.filter(meal_id=meal.id, status__in=TOLD).values_list("user_id", flat=True)
+            for user_id in dict.fromkeys([meal.host_id, *seated]):
+                notes = await inbox.notify(
+                    ctx,
+                    [user_id],
+                    "meal_reminder",
+                    text,
+                    meal.id,
+                    subject=("SharedMeal", meal.id),
+                    dedupe_key=f"meal_reminder:{meal.id}:{user_id}:{int(meal.starts_at.timestamp())}",
+                )
+                told += [note.user_id for note in notes]
+    await inbox.announce(ctx, told)
+    return len(meals)

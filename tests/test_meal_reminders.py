@@ -1,0 +1,50 @@
+"""开饭提醒: the host and seated guests are reminded a few hours before a meal, once per meal and
+time (a second run, or a second worker, reminds nobody again; a new time is reminded again)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from resolvers.meals.reminders import remind_meals
+from tests.helpers import gql, register
+from tests.test_meals import JOIN, host_meal
+
+NOTES = "{ notifications(first: 20) { edges { node { kind message meal { id } } } } }"
+MOVE = "mutation($m: ID!, $i: SharedMealUpdateInput!) { updateSharedMeal(mealId: $m, input: $i) { errors { code } } }"
+
+
+def soon(hours: float) -> str:
+    return (datetime.now(UTC) + timedelta(hours=hours)).isoformat()
+
+
+async def reminders(client, token, meal):
+    edges = (await gql(client, NOTES, token=token))["data"]["notifications"]["edges"]
+    return [
+        e["node"]["message"]
+        for e in edges
+        if e["node"]["kind"] == "meal_reminder" and (e["node"]["meal"] or {}).get("id") == meal
+    ]
+
+
+async def test_the_table_is_reminded_once_a_few_hours_before_and_again_after_a_new_time(client, services):
+    host, _, meal, _ = await host_meal(client, capacity=2, startsAt=soon(2))
+    guest, _, _ = await register(client, name="客人")
+    waiting, _, _ = await register(client, name="候补")
+    assert (await gql(client, JOIN, {"id": meal}, guest))["data"]["joinSharedMeal"]["status"] == "JOINED"
+    assert (await gql(client, JOIN, {"id": meal}, waiting))["data"]["joinSharedMeal"][
+        "status"
+    ] == "WAITLISTED"
+    later_host, _, later_meal, _ = await host_meal(client, startsAt=soon(6))  # not yet
+
+    await remind_meals(services)
+    await remind_meals(services)  # a second run (or worker): nobody twice
+    for token in (host, guest):
+        [text] = await reminders(client, token, meal)
+        assert text.startswith("开饭提醒：「周五火锅局」") and "别迟到" in text
+    assert await reminders(client, waiting, meal) == []
+    assert await reminders(client, later_host, later_meal) == []
+
+    moved = await gql(client, MOVE, {"m": meal, "i": {"startsAt": soon(2.5)}}, host)
+    assert moved["data"]["updateSharedMeal"]["errors"] == []
+    await remind_meals(services)
+    assert len(await reminders(client, guest, meal)) == 2  # the new time is reminded too
