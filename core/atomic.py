@@ -24,7 +24,8 @@ from tortoise import connections
 _PLACEHOLDER = re.compile(r"\?")
 
 
-def _sql(conn: Any, statement: str) -> str:
+def in_dialect(conn: Any, statement: str) -> str:
+    """A statement written with `?` placeholders as the connection's dialect takes it."""
     if conn.capabilities.dialect != "postgres":
         return statement
     numbers = iter(range(1, statement.count("?") + 1))
@@ -37,7 +38,7 @@ async def update_returning(
     """`UPDATE table SET assignments WHERE where RETURNING returning`: the rows it changed."""
     conn = connections.get("default")
     statement = f"UPDATE {table} SET {assignments} WHERE {where} RETURNING {returning}"
-    return await conn.execute_query_dict(_sql(conn, statement), list(values))
+    return await conn.execute_query_dict(in_dialect(conn, statement), list(values))
 
 
 async def lock_row(
@@ -63,7 +64,7 @@ async def lock_row(
 async def execute(statement: str, values: Sequence[Any]) -> list[dict[str, Any]]:
     """One statement with `?` placeholders on the current connection (e.g. an upsert)."""
     conn = connections.get("default")
-    return await conn.execute_query_dict(_sql(conn, statement), list(values))
+    return await conn.execute_query_dict(in_dialect(conn, statement), list(values))
 
 
 async def one_at_a_time(name: str) -> None:

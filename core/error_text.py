@@ -190,7 +190,10 @@ def language(accept_language: str | None) -> str:
     )
 
 
+_SENTENCES = {SIMPLIFIED: CHINESE, TRADITIONAL_CHINESE: TRADITIONAL}
+
+
 def in_language(code: str, message: str, language: str) -> str:
     """The message to show: the code's Chinese sentence, or the resolver's English one."""
-    table = {SIMPLIFIED: CHINESE, TRADITIONAL_CHINESE: TRADITIONAL}.get(language)
+    table = _SENTENCES.get(language)
     return table.get(code, message) if table is not None else message

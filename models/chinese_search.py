@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 from functools import cache
 from importlib import resources
+from typing import Any
 
 MAX_SPELLINGS = 6
 
@@ -44,19 +45,23 @@ def to_simplified(text: str) -> str:
 
 
 @cache
-def _readings_of() -> object:
+def _pypinyin() -> Any:
     # Before pypinyin's first import: its phrase dictionary would cost every worker 44 MB more.
     os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
-    from pypinyin import Style, pinyin
+    import pypinyin
 
-    def readings(char: str) -> list[str]:
-        found = pinyin(char, style=Style.NORMAL, heteronym=True, errors="ignore")
-        return [r for r in (found[0] if found else []) if r.isascii() and r.isalpha()]
-
-    return cache(readings)
+    return pypinyin
 
 
-def _spellings(syllables: list[list[str]]) -> list[list[str]]:
+@cache
+def _readings(char: str) -> tuple[str, ...]:
+    """A character's readings without tones, the most common first; none for a non-Han one."""
+    pypinyin = _pypinyin()
+    found = pypinyin.pinyin(char, style=pypinyin.Style.NORMAL, heteronym=True, errors="ignore")
+    return tuple(r for r in (found[0] if found else []) if r.isascii() and r.isalpha())
+
+
+def _spellings(syllables: list[tuple[str, ...]]) -> list[list[str]]:
     """The run read with each character's first reading, then with one other reading at a time."""
     first = [choices[0] for choices in syllables]
     out = [first]
@@ -73,8 +78,7 @@ def pinyin_words(run: str) -> list[str]:
     each spelling from every syllable on (`haidilao`, `dilao`, `lao`) and its initials (`hdl`,
     `dl`), so that with their prefixes any stretch of the name typed in pinyin finds it (火锅 in
     陈麻婆火锅: `huoguo`, `hg`)."""
-    readings = _readings_of()
-    syllables = [found for found in map(readings, run) if found]  # type: ignore[operator]
+    syllables = [found for found in map(_readings, run) if found]
     if not syllables:
         return []
     words: dict[str, None] = {}

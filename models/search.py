@@ -73,14 +73,6 @@ def dish_doc(name: str, tags: list[str], description: str, restaurant_name: str)
     return {"name_tokens": joined(named), "tokens": joined(list(tokens))}
 
 
-def numbered(sql: str, mark: str) -> str:
-    """`?` placeholders as the dialect's: kept for SQLite, `$1`, `$2` ... for PostgreSQL."""
-    if mark == "?":
-        return sql
-    parts = sql.split("?")
-    return "".join(part + (f"${n}" if n < len(parts) else "") for n, part in enumerate(parts, 1))
-
-
 async def documents(client: Any) -> AsyncIterator[tuple[str, int, int, dict, int, int]]:
     """Every document as written now, from the tables (for migrations: backfill and rebuilds):
     (kind, object id, restaurant id, tokens, price in cents, price level)."""

@@ -11,6 +11,7 @@ from typing import Any
 from core.context import Context
 from core.errors import ErrorCode, UserInputError
 from models.accounts import User
+from models.deals import Claim, ClaimStatus
 from resolvers.accounts.accounts import password_hash_of, signed_out, write_limit
 from resolvers.accounts.login_throttle import LoginThrottle, account_key
 from resolvers.accounts.personal_data import delete_user, export_user
@@ -40,8 +41,6 @@ async def _refuse_with_paid_vouchers(user_id: int) -> None:
     """Money the diner paid must not vanish with the account: while a paid voucher is unused,
     deletion waits (as Meituan's 注销 does) until it is used, refunded or lapses (expired ones
     are refunded by the job). Operators' `delete-user` decides for itself."""
-    from models.deals import Claim, ClaimStatus
-
     unused = Claim.filter(user_id=user_id, status=ClaimStatus.ISSUED, paid=True, amount_cents__gt=0)
     held = await unused.count()
     if held:

@@ -38,13 +38,15 @@ async def remind_meals(services: Services) -> int:
             [now, MealStatus.OPEN.value, Visibility.VISIBLE.value, now, horizon],
             "id",
         )
-        meals = await SharedMeal.filter(id__in=[row["id"] for row in rows]).select_related("restaurant")
+        ids = [row["id"] for row in rows]
+        meals = await SharedMeal.filter(id__in=ids).select_related("restaurant")
+        seated = await MealSeat.filter(meal_id__in=ids, status__in=TOLD).values_list("meal_id", "user_id")
         for meal in meals:
             place = meal.restaurant
             when = local_time(meal.starts_at, place.timezone or "UTC")
             text = f"开饭提醒：「{meal.title}」{when} 在「{place.name}」，别迟到"
-            seated = await MealSeat.filter(meal_id=meal.id, status__in=TOLD).values_list("user_id", flat=True)
-            for user_id in dict.fromkeys([meal.host_id, *seated]):
+            guests = [user_id for meal_id, user_id in seated if meal_id == meal.id]
+            for user_id in dict.fromkeys([meal.host_id, *guests]):
                 notes = await inbox.notify(
                     ctx,
                     [user_id],

@@ -20,6 +20,7 @@ from core.loaders import Loaders
 from core.pagination import Page, newest_first
 from models.meals import Notification
 from resolvers import visibility
+from resolvers.accounts.accounts import write_limit
 from resolvers.notifications import preferences, push
 
 TOPIC = "notifications"
@@ -137,8 +138,6 @@ async def unread_count(ctx: Context) -> int:
 async def mark_read(ctx: Context, ids: Sequence[int] | None) -> int:
     """Mark the given notifications (all when None) read; only the viewer's own. A write like
     any other: it counts against the viewer's per-minute budget."""
-    from resolvers.accounts.accounts import write_limit
-
     viewer = await write_limit(ctx, "notifications")
     query = Notification.filter(user_id=viewer.id, read_at__isnull=True)
     if ids is not None:

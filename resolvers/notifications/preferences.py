@@ -14,6 +14,7 @@ from tortoise.transactions import in_transaction
 from core.context import Context
 from core.errors import ErrorCode, UserInputError
 from models.notifications import NotificationPreference
+from resolvers.accounts.accounts import write_limit
 from resolvers.notifications.kinds import KINDS, is_kind
 
 
@@ -54,8 +55,6 @@ async def mine(ctx: Context) -> list[Channels]:
 
 async def set_preference(ctx: Context, kind: str, in_app: bool | None, push: bool | None) -> Channels:
     """Change one kind's channels; an argument left out keeps its current value."""
-    from resolvers.accounts.accounts import write_limit
-
     viewer = await write_limit(ctx, "notifications")
     if not is_kind(kind):
         raise UserInputError(ErrorCode.UNKNOWN_KIND, f"Unknown notification kind {kind[:40]!r}", "kind")

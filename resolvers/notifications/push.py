@@ -24,6 +24,7 @@ from core.outbox import backoff, take
 from core.push import Outcome, PushMessage
 from models.meals import Notification
 from models.notifications import DeliveryStatus, Platform, PushDelivery, PushDevice
+from resolvers.accounts.accounts import write_limit
 
 TITLE = "Tablemates"
 MOVED = "the phone signed into another account"
@@ -49,8 +50,6 @@ async def register_device(ctx: Context, platform: Platform, token: str) -> PushD
     """This phone's token now belongs to the viewer (a phone signed into another account moves).
     A write (the viewer's per-minute budget); a person keeps their MAX_DEVICES most recently
     registered phones: fake tokens can't multiply every push they are sent."""
-    from resolvers.accounts.accounts import write_limit
-
     viewer = await write_limit(ctx, "push-device")
     token = _token(platform, token)
     now = datetime.now(UTC)

@@ -3,7 +3,8 @@
 from tortoise import fields, migrations
 from tortoise.migrations import operations as ops
 
-from models.search import documents, numbered
+from core.atomic import in_dialect
+from models.search import documents
 
 POSTGRES = [
     "ALTER TABLE search_docs ADD COLUMN token_array text[] GENERATED ALWAYS AS "
@@ -29,11 +30,11 @@ SQLITE = [
 ]
 
 
-async def _backfill(client, mark: str) -> None:  # noqa: ANN001
-    insert = numbered(
+async def _backfill(client) -> None:  # noqa: ANN001
+    insert = in_dialect(
+        client,
         "INSERT INTO search_docs (kind, object_id, restaurant_id, name_tokens, tokens, price_cents, "
         "price_level) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        mark,
     )
     async for kind, object_id, restaurant_id, doc, price, level in documents(client):
         values = [kind, object_id, restaurant_id, doc["name_tokens"], doc["tokens"], price, level]
@@ -47,7 +48,7 @@ async def create_index(apps, schema_editor) -> None:  # noqa: ANN001
         await client.execute_script(statement)
     # Search reads a restaurant's menu ratings per candidate; PostgreSQL indexes no foreign key.
     await client.execute_script("CREATE INDEX IF NOT EXISTS dishes_restaurant_live ON dishes (restaurant_id)")
-    await _backfill(client, "$" if postgres else "?")
+    await _backfill(client)
 
 
 async def drop_index(apps, schema_editor) -> None:  # noqa: ANN001

@@ -7,14 +7,14 @@ documents written before it are tokenized again so both spellings find them.
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 
-from models.search import documents, numbered
+from core.atomic import in_dialect
+from models.search import documents
 
 
 async def retokenize(apps, schema_editor) -> None:  # noqa: ANN001
     client = schema_editor.client
-    mark = "$" if client.capabilities.dialect == "postgres" else "?"
-    update = numbered(
-        "UPDATE search_docs SET name_tokens = ?, tokens = ? WHERE kind = ? AND object_id = ?", mark
+    update = in_dialect(
+        client, "UPDATE search_docs SET name_tokens = ?, tokens = ? WHERE kind = ? AND object_id = ?"
     )
     async for kind, object_id, _restaurant_id, doc, _price, _level in documents(client):
         await client.execute_query(update, [doc["name_tokens"], doc["tokens"], kind, object_id])
