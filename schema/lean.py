@@ -8,10 +8,15 @@ For the fields where none of that does anything, this sets the graphql-core fiel
 to a direct call with the same effect:
 - no resolver, no field extension: `getattr(source, python_name)` (strawberry's default
   resolver, `StrawberryConfig.default_resolver`, is getattr: checked);
-- a plain function resolver (not a classmethod/staticmethod) without GraphQL arguments, without
-  `root`/`parent` parameters, without field extensions (permissions, input mutations and
-  connections are extensions): `func(source, info=Info(...))` as strawberry calls it; an async
-  one's coroutine goes to graphql-core, which awaits it as it awaited strawberry's.
+- a plain function resolver (not a classmethod/staticmethod) without `root`/`parent`
+  parameters, without field extensions (permissions, input mutations and connections are
+  extensions): `func(source, info=Info(...), **arguments)` as strawberry calls it, with the
+  arguments graphql-core passed under their Python names, each converted as strawberry's
+  `convert_arguments` converts it (`convert_argument` with the same type, registry, config,
+  info and path), except plain scalars (Int, Float, String, Boolean, ID or a custom scalar,
+  nullable or not), which that conversion returns unchanged and which are passed as they are
+  (issue 18, round 13: root fields such as restaurantsNearby, mutations, paginated relations);
+  an async resolver's coroutine goes to graphql-core, which awaits it as it awaited strawberry's.
 Fields of the subscription type, and every field when the schema has exception handlers, keep
 strawberry's resolvers. Results, errors and their paths are unchanged (the whole suite runs
 through these).
@@ -24,6 +29,11 @@ from collections.abc import Callable
 from typing import Any
 
 from graphql import GraphQLObjectType
+from strawberry.relay import GlobalID
+from strawberry.scalars import is_scalar
+from strawberry.types.arguments import convert_argument
+from strawberry.types.base import StrawberryOptional, StrawberryType, has_object_definition
+from strawberry.types.enum import has_enum_definition
 
 BACKREF = "strawberry-definition"
 
@@ -38,8 +48,15 @@ def _attribute(name: str) -> Callable[..., Any]:
 
 
 def _direct(
-    func: Callable[..., Any], field: Any, info_class: type, self_arg: bool, info_name: str | None
+    func: Callable[..., Any],
+    field: Any,
+    info_class: type,
+    self_arg: bool,
+    info_name: str | None,
+    arguments: tuple[Argument, ...] = (),
 ) -> Callable[..., Any]:
+    if arguments:
+        return _direct_with_arguments(func, field, info_class, self_arg, info_name, arguments)
     if info_name is None:
         if self_arg:
 
@@ -60,6 +77,67 @@ def _direct(
 
     resolve._is_default = False  # type: ignore[attr-defined]
     return resolve
+
+
+# One argument: its GraphQL name, its Python name, and how strawberry converts its value (None:
+# passed as graphql-core coerced it).
+Argument = tuple[str, str, Callable[[Any, Any], Any] | None]
+
+
+def _direct_with_arguments(
+    func: Callable[..., Any],
+    field: Any,
+    info_class: type,
+    self_arg: bool,
+    info_name: str | None,
+    arguments: tuple[Argument, ...],
+) -> Callable[..., Any]:
+    """As `_direct`, passing graphql-core's arguments (GraphQL names) by their Python names,
+    converted as strawberry's `convert_arguments` converts them."""
+
+    def resolve(source: Any, info: Any, /, **given: Any) -> Any:  # arguments may be named `source`
+        strawberry_info = info_class(_raw_info=info, _field=field)
+        kwargs = {}
+        for graphql, python, convert in arguments:
+            if graphql in given:
+                value = given[graphql]
+                kwargs[python] = value if convert is None else convert(value, strawberry_info)
+        if info_name is not None:
+            kwargs[info_name] = strawberry_info
+        return func(source, **kwargs) if self_arg else func(**kwargs)
+
+    resolve._is_default = False  # type: ignore[attr-defined]
+    return resolve
+
+
+def _converter(argument: Any, graphql_name: str, schema: Any) -> Callable[[Any, Any], Any] | None:
+    """None when strawberry's `convert_argument` returns the value unchanged whatever it is
+    (a plain scalar, nullable or not: see the module docstring), else that conversion."""
+    kind = argument.type
+    if type(kind) is StrawberryOptional:  # not Maybe (a subclass), which wraps in Some
+        kind = kind.of_type
+    registry = schema.schema_converter.scalar_registry
+    plain = not (
+        kind is GlobalID
+        or isinstance(kind, StrawberryType)  # lists, enums' definitions, unions, lazy types
+        or has_enum_definition(kind)
+        or has_object_definition(kind)
+    ) and is_scalar(kind, registry)
+    if plain:
+        return None
+    config, path = schema.config, (graphql_name,)
+
+    def convert(value: Any, info: Any) -> Any:
+        return convert_argument(value, argument.type, registry, config, info, path=path)
+
+    return convert
+
+
+def _arguments(field: Any, schema: Any) -> tuple[Argument, ...]:
+    name_of = schema.config.name_converter.from_argument
+    return tuple(
+        (name_of(a), a.python_name, _converter(a, name_of(a), schema)) for a in field.arguments
+    )
 
 
 def lean_resolvers(schema: Any) -> tuple[int, int]:
@@ -87,19 +165,24 @@ def lean_resolvers(schema: Any) -> tuple[int, int]:
                 attributes += 1
                 continue
             func = resolver.wrapped_func
+            arguments = _arguments(field, schema)
             if (
-                graphql_field.args
-                or not inspect.isfunction(func)
+                not inspect.isfunction(func)
                 or resolver.parent_parameter is not None
                 or resolver.root_parameter is not None
             ):
                 continue
             info = resolver.info_parameter
             expected = {p.name for p in (resolver.self_parameter, info) if p is not None}
-            if set(inspect.signature(func).parameters) != expected:
-                continue  # anything else (defaults, *args) keeps strawberry's argument handling
+            if set(inspect.signature(func).parameters) != expected | {python for _, python, _ in arguments}:
+                continue  # anything else (*args, **kwargs) keeps strawberry's argument handling
             graphql_field.resolve = _direct(
-                func, field, schema.config.info_class, resolver.self_parameter is not None, info and info.name
+                func,
+                field,
+                schema.config.info_class,
+                resolver.self_parameter is not None,
+                info and info.name,
+                arguments,
             )
             resolvers += 1
     return attributes, resolvers
