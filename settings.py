@@ -60,6 +60,7 @@ class Settings:
     shared_redis_caches: bool = True
     slow_query_ms: int = 200
     fast_leaves: bool = True  # plain leaf fields completed directly (schema/fast_leaves.py)
+    direct_lane: bool = True  # known documents' POSTs run without strawberry's machinery (schema/direct.py)
     rate_limit_uploads_per_hour: int = 60
     rate_limit_messages_per_minute: int = 30
     argon2_time_cost: int = 2
@@ -171,6 +172,7 @@ class Settings:
             shared_redis_caches=_bool(env, "SHARED_REDIS_CACHES", True),
             slow_query_ms=_int(env, "SLOW_QUERY_MS", cls.slow_query_ms),
             fast_leaves=_bool(env, "FAST_LEAVES", True),
+            direct_lane=_bool(env, "DIRECT_LANE", True),
             secret_key=secret,
             token_ttl_seconds=_int(env, "TOKEN_TTL_SECONDS", cls.token_ttl_seconds),
             media_backend=media_backend,

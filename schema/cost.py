@@ -193,11 +193,25 @@ def cost_refusal(
     `max_cost`), None to run it. `known` keeps, by operation name, the cost of operations whose
     cost depends on the document alone (no variables, or none in a `first` or `ids` argument):
     with the validated document's cache (schema/validation.py), a repeated document is walked once."""
+    document = context.graphql_document
+    operation = _operation(document, context.operation_name) if document is not None else None
+    if operation is None:
+        return None
+    checked = operation_cost_refusal(context, operation, max_cost, hide_suggestions, known)
+    return checked if isinstance(checked, ExecutionResult) else None
+
+
+def operation_cost_refusal(
+    context: Any,
+    operation: OperationDefinitionNode,
+    max_cost: int,
+    hide_suggestions: bool,
+    known: dict[str | None, int] | None = None,
+) -> ExecutionResult | VariableValues | None:
+    """`cost_refusal` of the selected `operation`; when it may run, its coerced variables (None
+    when it declares none), which the direct lane (schema/direct.py) executes with."""
     operation_name = context.operation_name
     document = context.graphql_document
-    operation = _operation(document, operation_name) if document is not None else None
-    if document is None or operation is None:
-        return None
     schema = context.schema._schema
     cost = known.get(operation_name) if known is not None else None
     if operation.variable_definitions:  # coerced on every request, whatever is known
@@ -217,4 +231,4 @@ def cost_refusal(
             extensions={"code": "QUERY_TOO_COSTLY", "cost": cost, "limit": max_cost},
         )
         return ExecutionResult(data=None, errors=[error])
-    return None
+    return coerced

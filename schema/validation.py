@@ -117,12 +117,14 @@ def check_shape(document: DocumentNode, limits: DocumentLimits) -> GraphQLError 
 
 @dataclass(frozen=True)
 class Prepared:
-    """A parsed and validated document text: the document (None if it didn't parse), errors, and
-    the cost of its operations that take no variables (filled in by schema/cost.py)."""
+    """A parsed and validated document text: the document (None if it didn't parse), errors, the
+    cost of its operations that take no variables (filled in by schema/cost.py), and what the
+    direct lane works out once per selected operation (schema/direct.py)."""
 
     document: DocumentNode | None
     errors: list[GraphQLError]
     costs: dict[str | None, int] = dataclass_field(default_factory=dict)
+    blueprints: dict[str | None, Any] = dataclass_field(default_factory=dict)
 
 
 class DocumentValidator:

@@ -36,6 +36,7 @@ from resolvers.accounts.accounts import authenticate
 from resolvers.accounts.live_sessions import LiveSessions
 from resolvers.accounts.sessions import authenticate_why
 from schema.cost import cost_refusal
+from schema.direct import DirectLane
 from schema.graphiql import graphiql_html
 from schema.http_body import CODES, decode_body, error_response, is_request_error, read_capped_body
 from schema.input_guard import unstorable_refusal
@@ -138,6 +139,8 @@ class GraphQLEndpoint(GraphQL):
         self.ide_html: str | None = None
         self.live_sessions = LiveSessions(services)
         self.waiting: Counter[str] = Counter()  # per address: sockets not yet past connection_init
+        self.direct = DirectLane(schema, schema.document_validator, services.settings)
+        self.direct.enabled &= services.settings.direct_lane
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """HTTP: the body is read under MAX_REQUEST_BYTES first; refusals are GraphQL-shaped JSON."""
@@ -195,7 +198,14 @@ class GraphQLEndpoint(GraphQL):
             return await self.run(request)
         operation = await resolve_persisted(self.services, request_data(data), self._may_store(context))  # type: ignore[arg-type]
         try:
-            result = await self.schema.execute(
+            result = await self.direct.execute(
+                operation.query,
+                operation.variables,
+                context,
+                operation.operation_name,
+                POST_OPERATIONS,
+                operation.extensions,
+            ) or await self.schema.execute(
                 operation.query,
                 root_value=root_value,
                 variable_values=operation.variables,
