@@ -39,6 +39,7 @@ from resolvers.accounts.personal_data import FAR_FUTURE
 from resolvers.deals import gate
 from resolvers.meals import meals
 from resolvers.notifications import inbox
+from resolvers.restaurants import restaurants
 from resolvers.reviews import reviews, withdrawal
 
 MAX_SUSPEND_DAYS = 3650
@@ -275,6 +276,9 @@ async def apply(ctx: Context, kind: str, pk: int, decision: Decision, report_row
         deal_ids = [pk] if kind == "Deal" else await at_restaurant
         for deal_id in deal_ids:
             await gate.forget(ctx.services, deal_id)
+    if action == "REMOVE_CONTENT" and kind == "Restaurant":
+        # Taken down for good: its diners' vouchers refunded, bookings, events and meals called off.
+        await restaurants.call_off_after_removal(ctx, pk)
     if action == "SUSPEND_USER" and author_id is not None:  # after commit: their sockets close
         await sessions.announce_ended(ctx.services, author_id)
         # Their meals in the suspension are called off, their seats freed: the tables go on.

@@ -245,3 +245,51 @@ async def test_a_closing_restaurant_calls_off_its_upcoming_shared_meals(client):
         len(told_host) == 1 and local(starts.isoformat()) in told_host[0] and "周五火锅局" in told_host[0]
     ), told_host
     assert await notes(client, owner, "reservation_withdrawn") == []  # the closing staff need no notice
+
+
+async def test_a_restaurant_moderation_removes_calls_everything_off_and_a_hidden_one_keeps_its_plans(
+    client, services
+):
+    """Taken down (REMOVE_CONTENT) the restaurant is gone for its diners as a closed one: paid
+    vouchers refunded, bookings and events called off, each diner told it was 已下线. Hidden (under
+    review, reversible) nothing is called off."""
+    from tests.test_correctness_money import pay, refunds_of
+    from tests.test_deals import a_deal, claim
+    from tests.test_moderation import MODERATE, REPORT
+    from tests.helpers import account_with_role
+
+    moderator, _ = await account_with_role(client, services)
+    owner, restaurant = await open_restaurant(client, *random_spot(), name="假冒老火锅")
+    hidden_owner, hidden = await open_restaurant(client, *random_spot(), name="待查小馆")
+    dinner = at(30)
+    await open_slots(client, owner, restaurant, (dinner, 20))
+    await open_slots(client, hidden_owner, hidden, (dinner, 20))
+    diner, _, _ = await register(client, name="被坑的食客")
+    taken_down = await book(client, diner, restaurant, dinner, 2)
+    kept = await book(client, diner, hidden, dinner, 2)
+    starts = later(26)
+    event = await an_event(client, owner, restaurant, starts)
+    assert (await gql(client, RSVP, {"id": event}, diner))["data"]["rsvpEvent"]["errors"] == []
+    _, _, deal = await a_deal(client, owner, restaurant, priceCents=6800, quantity=5, perUserLimit=2)
+    held = await claim(client, diner, deal)
+    intent = held["claim"]["payment"]["intentId"]
+    assert await pay(client, services, intent) == 200
+
+    for target, action in ((hidden, "HIDE_CONTENT"), (restaurant, "REMOVE_CONTENT")):
+        reporter, _, _ = await register(client)
+        report = (await gql(client, REPORT, {"t": target, "r": "SCAM"}, reporter))["data"]["reportContent"]
+        done = await gql(client, MODERATE, {"r": report["report"]["id"], "a": action}, moderator)
+        assert done["data"]["moderate"]["errors"] == [], done
+
+    assert await statuses(client, diner) == {
+        taken_down["booking"]["id"]: "CANCELLED",
+        kept["booking"]["id"]: "CONFIRMED",  # hidden: still the diner's table
+    }
+    row = await RestaurantEvent.get(id=decode(event, "RestaurantEvent", "id"))
+    assert (row.cancelled, row.seats_taken) == (True, 0)
+    assert refunds_of(services, intent) == [(intent, 6800)]
+    assert await notes(client, diner, "restaurant_closed") == [
+        f"「假冒老火锅」已下线，你 {local(starts)} 的活动「川菜品鉴会」、{local(dinner)} 的订座已取消"
+    ]
+    (refunded,) = await notes(client, diner, "voucher_refunded")
+    assert refunded.startswith("「假冒老火锅」已下线：1 张未使用的团购券已发起原路退款 ¥68.00"), refunded

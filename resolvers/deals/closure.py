@@ -37,8 +37,9 @@ class Closure:
     holders: list[int] = field(default_factory=list)
 
 
-async def end_sales(ctx: Context, restaurant_id: int) -> Closure:
-    """Inside the archive's transaction: deals ended, open vouchers refunded or cancelled."""
+async def end_sales(ctx: Context, restaurant_id: int, state: str = "已停业") -> Closure:
+    """Inside the close-down's transaction (archived, or removed by moderation): deals ended,
+    open vouchers refunded or cancelled; `state` is what the holders' notice says happened."""
     now = datetime.now(UTC)
     await _lock_holds(restaurant_id)
     deals = await update_returning(
@@ -76,7 +77,7 @@ async def end_sales(ctx: Context, restaurant_id: int) -> Closure:
         if row["status"] == ClaimStatus.REFUNDED.value and row["payment_intent"]:
             await refunds.owe(row["id"], row["payment_intent"], row["amount_cents"])
             closure.owed.append((row["id"], row["payment_intent"], row["amount_cents"]))
-    await _tell_holders(ctx, restaurant_id, claims, closure)
+    await _tell_holders(ctx, restaurant_id, claims, closure, state)
     return closure
 
 
@@ -95,7 +96,7 @@ async def _lock_holds(restaurant_id: int) -> None:
 
 
 async def _tell_holders(
-    ctx: Context, restaurant_id: int, claims: list[dict[str, Any]], closure: Closure
+    ctx: Context, restaurant_id: int, claims: list[dict[str, Any]], closure: Closure, state: str
 ) -> None:
     """Each holder once, naming the restaurant and what happened to their vouchers."""
     name = await voucher_notices.restaurant_name(restaurant_id)
@@ -117,7 +118,7 @@ async def _tell_holders(
             ctx,
             [user_id],
             "voucher_refunded",
-            f"「{name}」已停业：" + "，".join(parts),
+            f"「{name}」{state}：" + "，".join(parts),
             dedupe_key=f"voucher_refunded:{restaurant_id}:{user_id}",
         )
         closure.holders.append(user_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -160,22 +160,49 @@ async def update_restaurant(ctx: Context, restaurant_id: int, fields: Restaurant
 async def archive_restaurant(ctx: Context, restaurant_id: int) -> Restaurant:
     viewer = await write_limit(ctx, "restaurant")
     restaurant = await require_staff(viewer, restaurant_id, owner=True)
+
+    async def set_archived() -> None:
+        restaurant.archived = True
+        await restaurant.save(update_fields=["archived"])
+        await ctx.services.geo.remove(RESTAURANT_KIND, restaurant.id)
+
+    await _close_down(ctx, restaurant, CLOSED, set_archived)
+    return restaurant
+
+
+# What the notices say happened to the restaurant: its owner closed it, or moderation took it down.
+CLOSED = "已停业"
+TAKEN_DOWN = "已下线"
+
+
+async def call_off_after_removal(ctx: Context, restaurant_id: int) -> None:
+    """A restaurant moderation removed (REMOVE_CONTENT) is gone for its diners as a closed one:
+    its deals end, unused vouchers are refunded (free ones void), future bookings and events are
+    called off and upcoming shared meals cancelled, each diner told once that it was taken down.
+    Hiding (reversible, under review) calls nothing off; a restored restaurant starts afresh."""
+    restaurant = await Restaurant.get_or_none(id=restaurant_id)
+    if restaurant is not None:
+        await _close_down(ctx, restaurant, TAKEN_DOWN)
+
+
+async def _close_down(
+    ctx: Context, restaurant: Restaurant, state: str, inside: Callable[[], Awaitable[None]] | None = None
+) -> None:
+    """Everything a restaurant leaving calls off, `inside` first in the same transaction."""
     from resolvers.deals import closure  # deals import this module: resolved at call time
 
     zone = await rollup.time_zone(restaurant.id)  # the words of every notice below
     async with in_transaction("default"):
-        restaurant.archived = True
-        await restaurant.save(update_fields=["archived"])
-        await ctx.services.geo.remove(RESTAURANT_KIND, restaurant.id)
-        closed = await closure.end_sales(ctx, restaurant.id)  # its deals' locks first, as before
-        moved, told = await _call_off_plans(ctx, restaurant, zone)
+        if inside is not None:
+            await inside()
+        closed = await closure.end_sales(ctx, restaurant.id, state)  # its deals' locks first, as before
+        moved, told = await _call_off_plans(ctx, restaurant, zone, state)
     await closure.settle(ctx, closed)
     await _after_call_off(ctx, moved, told)
-    await _call_off_meals(ctx, restaurant, zone)
-    return restaurant
+    await _call_off_meals(ctx, restaurant, zone, state)
 
 
-async def _call_off_meals(ctx: Context, restaurant: Restaurant, zone: str) -> None:
+async def _call_off_meals(ctx: Context, restaurant: Restaurant, zone: str, state: str) -> None:
     """After the close: its upcoming shared meals are cancelled (a closed restaurant's meals are
     out of everyone's sight, the host's too, so none could be moved elsewhere): guests get
     `meal_cancelled` saying why, the host `restaurant_closed`."""
@@ -188,12 +215,11 @@ async def _call_off_meals(ctx: Context, restaurant: Restaurant, zone: str) -> No
     hosts: list[int] = []
     for meal in await upcoming.order_by("starts_at", "id"):
         try:
-            await meals.cancel(ctx, meal, why=f"：「{restaurant.name}」已停业")
+            await meals.cancel(ctx, meal, why=f"：「{restaurant.name}」{state}")
         except UserInputError:
             continue  # cancelled or over meanwhile
-        text = (
-            f"「{restaurant.name}」已停业，你 {local_time(meal.starts_at, zone)} 的饭局「{meal.title}」已取消"
-        )
+        when = local_time(meal.starts_at, zone)
+        text = f"「{restaurant.name}」{state}，你 {when} 的饭局「{meal.title}」已取消"
         await notifications.notify(
             ctx,
             [meal.host_id],
@@ -206,8 +232,10 @@ async def _call_off_meals(ctx: Context, restaurant: Restaurant, zone: str) -> No
     await notifications.announce(ctx, hosts)
 
 
-async def _call_off_plans(ctx: Context, restaurant: Restaurant, zone: str) -> tuple[list[Booking], list[int]]:
-    """Inside the archive's transaction: every live future booking cancelled (its seats back),
+async def _call_off_plans(
+    ctx: Context, restaurant: Restaurant, zone: str, state: str
+) -> tuple[list[Booking], list[int]]:
+    """Inside the close-down's transaction: every live future booking cancelled (its seats back),
     every upcoming event cancelled (its places freed), each diner told once what was called off,
     in the restaurant's local time. Returns the bookings moved and the diners told."""
     from resolvers.meals import events  # events, bookings import this module: at call time
@@ -239,7 +267,7 @@ async def _call_off_plans(ctx: Context, restaurant: Restaurant, zone: str) -> tu
             ctx,
             [user_id],
             "restaurant_closed",
-            f"「{restaurant.name}」已停业，你 {listed}已取消",
+            f"「{restaurant.name}」{state}，你 {listed}已取消",
             dedupe_key=f"restaurant_closed:{restaurant.id}:{user_id}",
         )
     return moved, sorted(lost)
