@@ -253,10 +253,10 @@ async def test_a_restaurant_moderation_removes_calls_everything_off_and_a_hidden
     """Taken down (REMOVE_CONTENT) the restaurant is gone for its diners as a closed one: paid
     vouchers refunded, bookings and events called off, each diner told it was 已下线. Hidden (under
     review, reversible) nothing is called off."""
+    from tests.helpers import account_with_role
     from tests.test_correctness_money import pay, refunds_of
     from tests.test_deals import a_deal, claim
     from tests.test_moderation import MODERATE, REPORT
-    from tests.helpers import account_with_role
 
     moderator, _ = await account_with_role(client, services)
     owner, restaurant = await open_restaurant(client, *random_spot(), name="假冒老火锅")
