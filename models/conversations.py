@@ -64,6 +64,10 @@ class Message(Model):
     )
     visibility = fields.CharEnumField(Visibility, max_length=16, default=Visibility.VISIBLE)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # The sender app's own id for the message (sendMessage's clientMessageId): a retry after a
+    # lost answer finds the message it already sent. Unique per conversation and sender
+    # (index messages_client_id, conversations.0002; NULLs never collide).
+    client_id = fields.CharField(max_length=64, null=True)
 
     class Meta:
         table = "messages"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
@@ -136,10 +137,17 @@ class Mutation:
         conversation_id: strawberry.ID,
         body: str = "",
         photo_id: strawberry.ID | None = None,
+        client_message_id: Annotated[
+            str | None,
+            strawberry.argument(
+                description="The app's own id for this message (at most 64 characters): sending "
+                "again with the same id, after a lost answer, returns the message already sent."
+            ),
+        ] = None,
     ) -> MessagePayload:
         conversation = decode(conversation_id, "Conversation", "conversationId")
         photo = decode(photo_id, "Photo", "photoId") if photo_id is not None else None
-        row = await conversations.send(info.context, conversation, body, photo)
+        row = await conversations.send(info.context, conversation, body, photo, client_message_id)
         return MessagePayload(message=MessageNode.from_model(row))
 
     @payload_mutation(description="Mark everything in the conversation read.")

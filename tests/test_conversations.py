@@ -263,3 +263,39 @@ async def test_matches_and_conversations_say_how_many(client):
     got = (await gql(client, totals, token=a))["data"]
     assert got["matches"]["totalCount"] == len(got["matches"]["edges"]) == 1
     assert got["conversations"]["totalCount"] == len(got["conversations"]["edges"]) == 1
+
+
+SEND_ONCE = (
+    "mutation($c: ID!, $b: String!, $k: String) { sendMessage(conversationId: $c, body: $b, clientMessageId: $k) "
+    "{ message { id body } errors { field code } } }"
+)
+
+
+async def test_a_retried_message_with_its_client_id_is_sent_once(client):
+    """A phone that lost the answer sends again with the same clientMessageId: the message it
+    already sent comes back, stored and notified once; parallel retries too."""
+    a, _, b, _, conversation = await pair(client)
+
+    async def send(body: str, key: str | None, token: str = a) -> dict:
+        answer = await gql(client, SEND_ONCE, {"c": conversation, "b": body, "k": key}, token)
+        return answer["data"]["sendMessage"]
+
+    first = await send("今晚七点见", "m-1")
+    again = await send("今晚七点见", "m-1")
+    assert first["errors"] == [] and again == first
+    racing = await asyncio.gather(*(send("火锅还是烧烤？", "m-2") for _ in range(6)))
+    assert len({r["message"]["id"] for r in racing}) == 1 and all(r["errors"] == [] for r in racing)
+    other = await send("今晚七点见", None)  # no id: a new message, as before
+    same_id_from_b = await send("好的", "m-1", b)  # ids are per sender
+    assert other["message"]["id"] != first["message"]["id"]
+    assert same_id_from_b["message"]["id"] not in (first["message"]["id"], racing[0]["message"]["id"])
+    history = await gql(
+        client,
+        "query($c: ID!) { node(id: $c) { ... on Conversation { messages(first: 10) { edges { node { body } } } } } }",
+        {"c": conversation},
+        b,
+    )
+    bodies = sorted(e["node"]["body"] for e in history["data"]["node"]["messages"]["edges"])
+    assert bodies == sorted(["今晚七点见", "火锅还是烧烤？", "今晚七点见", "好的"])
+    assert (await send("x", " "))["errors"] == [{"field": "clientMessageId", "code": "INVALID"}]
+    assert (await send("x", "k" * 65))["errors"] == [{"field": "clientMessageId", "code": "TOO_LONG"}]

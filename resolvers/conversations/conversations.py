@@ -99,9 +99,19 @@ async def _may_post(ctx: Context, conversation_id: int, member: ConversationMemb
             raise UserInputError(ErrorCode.CANCELLED, "This meal was cancelled", "conversationId")
 
 
-async def send(ctx: Context, conversation_id: int, body: str, photo_id: int | None) -> Message:
+MAX_CLIENT_ID = 64
+
+
+async def send(
+    ctx: Context, conversation_id: int, body: str, photo_id: int | None, client_id: str | None = None
+) -> Message:
+    """A new message; with `client_id` (the app's own id for it), a retry of one already sent in
+    this conversation gets that message back: nothing sent, stored or notified twice."""
     viewer = await write_limit(ctx, "message")
     body = _check_body(body, photo_id)
+    client_id = _check_client_id(client_id)
+    if client_id is not None and (sent := await _already_sent(ctx, conversation_id, viewer.id, client_id)):
+        return sent
     await ctx.services.limiter.hit(f"message:{viewer.id}", ctx.settings.rate_limit_messages_per_minute, 60)
     member = await _member(ctx, conversation_id)
     await _may_post(ctx, conversation_id, member)
@@ -114,7 +124,11 @@ async def send(ctx: Context, conversation_id: int, body: str, photo_id: int | No
     try:
         async with in_transaction("default"):
             message = await Message.create(
-                conversation_id=conversation_id, sender_id=viewer.id, body=body, photo_id=photo_id
+                conversation_id=conversation_id,
+                sender_id=viewer.id,
+                body=body,
+                photo_id=photo_id,
+                client_id=client_id,
             )
             await Conversation.filter(id=conversation_id).update(last_message_at=now)
             # The sender has read their own message (only ever moves forward), and their notices.
@@ -124,6 +138,9 @@ async def send(ctx: Context, conversation_id: int, body: str, photo_id: int | No
             await inbox.mark_subject_read(viewer.id, ("Conversation", conversation_id))
             told = await _tell_members(ctx, viewer, conversation_id)
     except IntegrityError:
+        twin = client_id and await _already_sent(ctx, conversation_id, viewer.id, client_id)
+        if twin:
+            return twin  # a parallel retry stored it first (and told the others)
         raise UserInputError(ErrorCode.DUPLICATE, "This photo is already on a message", "photoId") from None
     await inbox.announce(ctx, told)
     active = await ConversationMember.filter(conversation_id=conversation_id, active=True).values_list(
@@ -132,6 +149,27 @@ async def send(ctx: Context, conversation_id: int, body: str, photo_id: int | No
     for user_id in active:
         await pubsub.publish(ctx.services, TOPIC, user_id, {"messageId": message.id})
     return message
+
+
+def _check_client_id(client_id: str | None) -> str | None:
+    if client_id is None:
+        return None
+    if not client_id.strip():
+        raise UserInputError(ErrorCode.INVALID, "Leave clientMessageId out or give an id", "clientMessageId")
+    if len(client_id) > MAX_CLIENT_ID:
+        raise UserInputError(ErrorCode.TOO_LONG, f"At most {MAX_CLIENT_ID} characters", "clientMessageId")
+    return client_id
+
+
+async def _already_sent(
+    ctx: Context, conversation_id: int, sender_id: int, client_id: str
+) -> Message | None:
+    """The viewer's message with this client id here, if they are still in the conversation."""
+    mine = Message.filter(conversation_id=conversation_id, sender_id=sender_id, client_id=client_id)
+    found = await mine.first()
+    if found is not None:
+        await _member(ctx, conversation_id)  # left or removed since: refused as any send is
+    return found
 
 
 async def _tell_members(ctx: Context, sender: User, conversation_id: int) -> list[int]:
