@@ -30,6 +30,11 @@ class UnmatchPayload(Payload):
     user: UserNode | None = None
 
 
+@strawberry.type
+class WithdrawMatchRequestPayload(Payload):
+    user: UserNode | None = strawberry.field(default=None, description="Whom the request was to.")
+
+
 def _match(m: matches.Match) -> Match:
     return Match(
         user=UserNode.from_model(m.user),
@@ -80,6 +85,18 @@ class Mutation:
     async def unmatch(self, info: Info, user_id: strawberry.ID) -> UnmatchPayload:
         user = await matches.unmatch(info.context, decode(user_id, "User", "userId"))
         return UnmatchPayload(user=UserNode.of(await visibility.get(info.context, User, user.id)))
+
+
+    @payload_mutation(
+        description="Take back a match request you sent that is not answered yet (you can ask again later)."
+    )
+    async def withdraw_match_request(
+        self, info: Info, request_id: strawberry.ID
+    ) -> WithdrawMatchRequestPayload:
+        pk = decode(request_id, "MatchRequest", "requestId")
+        user_id = await foodies.withdraw_match_request(info.context, pk)
+        asked = await visibility.get(info.context, User, user_id)
+        return WithdrawMatchRequestPayload(user=UserNode.of(asked))
 
 
 @strawberry.type

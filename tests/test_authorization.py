@@ -204,6 +204,10 @@ def mutation_cases(w: World) -> dict[str, tuple[str, dict]]:
             "mutation($r: ID!) { respondMatchRequest(requestId: $r, accept: true) { ERR } }",
             {"r": w.match_request},
         ),
+        "withdrawMatchRequest": (
+            "mutation($r: ID!) { withdrawMatchRequest(requestId: $r) { ERR } }",
+            {"r": w.match_request},
+        ),
         "createRestaurant": (
             'mutation { createRestaurant(input: {name: "X", lat: 1, lng: 1}) { ERR } }',
             {},
@@ -511,6 +515,7 @@ async def test_others_get_errors_never_data(client, services, attacker):
         allowed |= {"respondMatchRequest"}
     if attacker == "author_self":
         allowed |= {
+            "withdrawMatchRequest",  # the request is theirs
             "updateReview",
             "deleteReview",  # their own: deleting it here would only end the check below
             "leaveSharedMeal",

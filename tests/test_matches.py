@@ -131,3 +131,42 @@ async def test_a_block_ends_the_match_and_hides_its_traces_an_unblock_restores_n
     assert (await gql(client, MATCHES, {}, alice))["data"]["matches"]["edges"] == []  # not restored
     again = await gql(client, SEND, {"u": bob_id}, alice)  # free to ask again
     assert again["data"]["sendMatchRequest"]["errors"] == []
+
+
+WITHDRAW = "mutation($r: ID!) { withdrawMatchRequest(requestId: $r) { user { id } errors { field code } } }"
+INCOMING = "{ matchRequests(direction: INCOMING) { edges { node { id status } } } }"
+
+
+async def test_a_pending_request_can_be_withdrawn_once_and_asked_again(client):
+    """The sender takes back an unanswered request: gone from the recipient's list and notices
+    (badge back down), askable again; an answered one can't be, nor can anyone else's; of a
+    withdrawal and an answer at the same moment exactly one happens."""
+    alice, _, _ = await register(client, name="阿丽")
+    bob, bob_id, _ = await register(client, name="小波")
+    request = (await gql(client, SEND, {"u": bob_id}, alice))["data"]["sendMatchRequest"]["request"]["id"]
+    assert (await gql(client, NOTES, token=bob))["data"]["unreadNotificationCount"] == 1
+    assert (await gql(client, WITHDRAW, {"r": request}, bob))["data"]["withdrawMatchRequest"]["errors"] == [
+        {"field": "requestId", "code": "NOT_FOUND"}
+    ]
+    taken_back = (await gql(client, WITHDRAW, {"r": request}, alice))["data"]["withdrawMatchRequest"]
+    assert taken_back == {"user": {"id": bob_id}, "errors": []}
+    seen = await gql(client, NOTES, token=bob)
+    assert seen["data"]["unreadNotificationCount"] == 0
+    assert [e for e in seen["data"]["notifications"]["edges"] if e["node"]["kind"] == "match_request"] == []
+    assert (await gql(client, INCOMING, token=bob))["data"]["matchRequests"]["edges"] == []
+    again = (await gql(client, WITHDRAW, {"r": request}, alice))["data"]["withdrawMatchRequest"]
+    assert again["errors"] == [{"field": "requestId", "code": "NOT_FOUND"}]
+
+    second = (await gql(client, SEND, {"u": bob_id}, alice))["data"]["sendMatchRequest"]["request"]["id"]
+    withdraw, answer = await asyncio.gather(
+        gql(client, WITHDRAW, {"r": second}, alice), gql(client, ANSWER, {"r": second, "a": True}, bob)
+    )
+    outcomes = [withdraw["data"]["withdrawMatchRequest"]["errors"], answer["data"]["respondMatchRequest"]["errors"]]
+    assert sorted(outcomes, key=len) in (
+        [[], [{"code": "ALREADY_ANSWERED"}]],
+        [[], [{"field": "requestId", "code": "ALREADY_ANSWERED"}]],
+        [[], [{"code": "NOT_FOUND"}]],  # withdrawn before the answer read the request
+    ), outcomes
+    if answer["data"]["respondMatchRequest"]["errors"] == []:  # answered: no longer withdrawable
+        late = (await gql(client, WITHDRAW, {"r": second}, alice))["data"]["withdrawMatchRequest"]
+        assert late["errors"] == [{"field": "requestId", "code": "ALREADY_ANSWERED"}]

@@ -249,6 +249,24 @@ async def respond_match_request(ctx: Context, request_id: int, accept: bool) -> 
     return await _answer(ctx, viewer, request, accept)
 
 
+async def withdraw_match_request(ctx: Context, request_id: int) -> int:
+    """The sender takes back a request not yet answered: it leaves both lists and the recipient's
+    notices (their badge moves back), and they may ask again later. Exactly one of a withdrawal
+    and an answer at the same moment happens (both move the request only while PENDING).
+    Returns the recipient's id."""
+    viewer = await write_limit(ctx, "match")
+    request = await MatchRequest.get_or_none(id=request_id, sender_id=viewer.id)
+    if request is None:
+        raise UserInputError(ErrorCode.NOT_FOUND, "No such request", "requestId")
+    async with in_transaction("default"):
+        taken_back = await MatchRequest.filter(id=request.id, status=MatchStatus.PENDING).delete()
+        if not taken_back:
+            raise UserInputError(ErrorCode.ALREADY_ANSWERED, "This request was already answered", "requestId")
+        await inbox.forget_subject(request.recipient_id, ("MatchRequest", request.id))
+    await inbox.announce(ctx, [request.recipient_id])
+    return request.recipient_id
+
+
 async def _answer(ctx: Context, viewer: User, request: MatchRequest, accept: bool) -> MatchRequest:
     """The recipient's answer, once (in the statement); the request's notice to them is read."""
     status = MatchStatus.ACCEPTED if accept else MatchStatus.DECLINED

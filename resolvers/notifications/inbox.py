@@ -151,3 +151,10 @@ async def mark_subject_read(user_id: int, subject: tuple[str, int]) -> None:
     await Notification.filter(
         user_id=user_id, subject_type=kind, subject_id=pk, read_at__isnull=True
     ).update(read_at=datetime.now(UTC))
+
+
+async def forget_subject(user_id: int, subject: tuple[str, int]) -> None:
+    """The user's notices about `subject` gone: it was taken back before they acted on it (a
+    withdrawn match request), so the notice would point at nothing."""
+    kind, pk = subject
+    await Notification.filter(user_id=user_id, subject_type=kind, subject_id=pk).delete()
