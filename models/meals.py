@@ -107,6 +107,8 @@ class RestaurantEvent(Model):
     cancelled = fields.BooleanField(default=False)
     visibility = fields.CharEnumField(Visibility, max_length=16, default=Visibility.VISIBLE)
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+    # 活动提醒: when those going were reminded (resolvers/meals/reminders.py); cleared by a new time.
+    reminded_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "restaurant_events"

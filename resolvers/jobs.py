@@ -19,7 +19,7 @@ from core.context import Services
 from resolvers.deals.deals import release_unpaid
 from resolvers.deals.refunds import retry_refunds
 from resolvers.deals.voucher_life import expire_vouchers, remind_expiring
-from resolvers.meals.reminders import remind_meals
+from resolvers.meals.reminders import remind_events, remind_meals
 from resolvers.notifications.push import drain as drain_push
 from resolvers.reviews.upload_cleanup import cleanup_uploads
 from resolvers.reviews.withdrawal import settle_suspensions
@@ -55,6 +55,8 @@ JOBS: tuple[Job, ...] = (
     Job("remind-expiring-vouchers", remind_expiring, lambda s: (s.job_interval_seconds or 30) * 10),
     # 开饭提醒: the host and seated guests, a few hours before a meal (once per meal and time).
     Job("remind-meals", remind_meals, lambda s: (s.job_interval_seconds or 30) * 2),
+    # 活动提醒: those going to a restaurant event, a few hours before it (once per event and time).
+    Job("remind-events", remind_events, lambda s: (s.job_interval_seconds or 30) * 2),
     # Meals whose time is over are written COMPLETED; waitlist offers past their time lapse and
     # the seat moves on (issue 16). Every 30 s at most often: offers last minutes, meals hours.
     Job("complete-meals", complete_due, lambda s: max(s.job_interval_seconds, 30)),

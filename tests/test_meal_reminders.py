@@ -48,3 +48,49 @@ async def test_the_table_is_reminded_once_a_few_hours_before_and_again_after_a_n
     assert moved["data"]["updateSharedMeal"]["errors"] == []
     await remind_meals(services)
     assert len(await reminders(client, guest, meal)) == 2  # the new time is reminded too
+
+
+EVENT_NOTES = "{ notifications(first: 20) { edges { node { kind message subject { id } } } } }"
+MOVE_EVENT = (
+    "mutation($v: ID!, $s: DateTime!, $e: DateTime!) { updateRestaurantEvent(eventId: $v, "
+    "input: {startsAt: $s, endsAt: $e}) { errors { code } } }"
+)
+
+
+async def event_reminders(client, token, event):
+    edges = (await gql(client, EVENT_NOTES, token=token))["data"]["notifications"]["edges"]
+    return [
+        e["node"]["message"]
+        for e in edges
+        if e["node"]["kind"] == "event_reminder" and (e["node"]["subject"] or {}).get("id") == event
+    ]
+
+
+async def test_those_going_to_an_event_are_reminded_once_and_again_after_a_new_time(client, services):
+    """活动提醒: who is going (not who cancelled), 3 hours before, once per event and time."""
+    from resolvers.meals.reminders import remind_events
+    from tests.helpers import open_restaurant, random_spot
+    from tests.test_closure_journeys import CANCEL_RSVP, an_event
+    from tests.test_meals import RSVP
+
+    owner, restaurant = await open_restaurant(client, *random_spot(), name="川味小馆")
+    event = await an_event(client, owner, restaurant, soon(2))
+    later_event = await an_event(client, owner, restaurant, soon(6))  # not yet
+    going, _, _ = await register(client, name="去的人")
+    changed_mind, _, _ = await register(client, name="不去了")
+    for token in (going, changed_mind):
+        for which in (event, later_event):
+            assert (await gql(client, RSVP, {"id": which}, token))["data"]["rsvpEvent"]["errors"] == []
+    assert (await gql(client, CANCEL_RSVP, {"id": event}, changed_mind))["data"]["cancelEventRsvp"]["errors"] == []
+
+    await remind_events(services)
+    await remind_events(services)  # a second run (or worker): nobody twice
+    [text] = await event_reminders(client, going, event)
+    assert text.startswith("活动提醒：「川菜品鉴会」") and "「川味小馆」" in text and "别迟到" in text
+    assert await event_reminders(client, changed_mind, event) == []
+    assert await event_reminders(client, going, later_event) == []
+
+    moved = await gql(client, MOVE_EVENT, {"v": event, "s": soon(2.5), "e": soon(4)}, owner)
+    assert moved["data"]["updateRestaurantEvent"]["errors"] == []
+    await remind_events(services)
+    assert len(await event_reminders(client, going, event)) == 2  # the new time is reminded too

@@ -256,6 +256,7 @@ async def update_event(ctx: Context, event_id: int, changes: EventChanges) -> Re
             capacity=fields.capacity,
             price_cents=fields.price_cents,
             tags=fields.tags,
+            **({"reminded_at": None} if moved else {}),  # the new time is reminded too
         )
         if not changed:
             raise UserInputError(

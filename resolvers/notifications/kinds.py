@@ -111,6 +111,10 @@ KINDS: dict[str, Kind] = {
     "meal_reminder": Kind(
         "开饭提醒：你要参加的饭局几小时后开始", "Meal reminder: a meal you are going to starts in a few hours"
     ),
+    "event_reminder": Kind(
+        "活动提醒：你报名的活动几小时后开始",
+        "Event reminder: an event you signed up for starts in a few hours",
+    ),
 }
 
 
