@@ -120,6 +120,9 @@ class EventRsvp(Model):
     user = fields.ForeignKeyField("accounts.User", related_name="event_rsvps", on_delete=fields.CASCADE)
     going = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # 候补: when the diner joined the event's waitlist (not going, in line); null otherwise. The
+    # first place freed goes to the earliest (resolvers/meals/events.py `fill_from_waitlist`).
+    waitlisted_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "event_rsvps"

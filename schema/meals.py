@@ -249,6 +249,13 @@ class RestaurantEventNode(ModelNode, kind=RestaurantEvent):
         return events.going_by_me(info.context, self.model.id)
 
     @strawberry.field(
+        description="Whether you are on its waitlist (候补: the first place freed goes to the earliest "
+        "in line); null when signed out."
+    )
+    def waitlisted_by_me(self, info: Info) -> bool | None:
+        return events.waitlisted_by_me(info.context, self.model.id)
+
+    @strawberry.field(
         description="Private: the restaurant's staff see who is going, in the order they first "
         "signed up (since: that first RSVP, kept if they cancelled and came back). totalCount is "
         "seatsTaken."
@@ -557,7 +564,17 @@ class Mutation:
         event = await events.rsvp(info.context, decode(event_id, "RestaurantEvent", "eventId"))
         return RestaurantEventPayload(event=RestaurantEventNode.from_model(event))
 
-    @payload_mutation
+    @payload_mutation(
+        description="候补: on a full event, a place in line (the first place freed is yours, told by an "
+        "event_place_freed notice); with a place free, that place at once. cancelEventRsvp leaves the line."
+    )
+    async def join_event_waitlist(self, info: Info, event_id: strawberry.ID) -> RestaurantEventPayload:
+        event = await events.join_waitlist(info.context, decode(event_id, "RestaurantEvent", "eventId"))
+        return RestaurantEventPayload(event=RestaurantEventNode.from_model(event))
+
+    @payload_mutation(
+        description="Not going after all (your place goes to the first in line), or off the waitlist."
+    )
     async def cancel_event_rsvp(self, info: Info, event_id: strawberry.ID) -> RestaurantEventPayload:
         event = await events.cancel_rsvp(info.context, decode(event_id, "RestaurantEvent", "eventId"))
         return RestaurantEventPayload(event=RestaurantEventNode.from_model(event))

@@ -315,6 +315,10 @@ def mutation_cases(w: World) -> dict[str, tuple[str, dict]]:
             "mutation($v: ID!) { rsvpEvent(eventId: $v) { ERR } }",
             {"v": "UmVzdGF1cmFudEV2ZW50Ojk5OTk5OTk="},
         ),
+        "joinEventWaitlist": (  # anyone may wait for a place: a missing event is the only refusal here
+            "mutation($v: ID!) { joinEventWaitlist(eventId: $v) { ERR } }",
+            {"v": "UmVzdGF1cmFudEV2ZW50Ojk5OTk5OTk="},
+        ),
         "cancelEventRsvp": ("mutation($v: ID!) { cancelEventRsvp(eventId: $v) { ERR } }", {"v": w.event}),
         "cancelRestaurantEvent": (
             "mutation($v: ID!) { cancelRestaurantEvent(eventId: $v) { ERR } }",

@@ -32,7 +32,7 @@ from models.tables import HOLDING, Booking, BookingStatus, MealRating
 from resolvers.accounts.accounts import DINER_KIND
 from resolvers.accounts.sessions import end_all_sessions
 from resolvers.deals.vouchers import CODE_SHOWN
-from resolvers.meals import events, meals
+from resolvers.meals import events, meals, notifications
 from resolvers.reviews import reviews
 from resolvers.tables import bookings, inbox
 
@@ -311,7 +311,9 @@ async def delete_user(services: Services, user: User) -> dict[str, int]:
     await meals.leave_all(ctx, user.id)
     for event_id in await EventRsvp.filter(user_id=user.id, going=True).values_list("event_id", flat=True):
         async with in_transaction("default"):
-            await events.give_back_place(event_id, user.id)
+            freed = await events.give_back_place(event_id, user.id)
+            promoted = await events.fill_from_waitlist(ctx, event_id) if freed else []
+        await notifications.announce(ctx, promoted)  # the first in line got the place
     await _cancel_bookings(ctx, user.id)
     photos = await Photo.filter(owner_id=user.id)
     async with in_transaction("default"):

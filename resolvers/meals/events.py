@@ -118,7 +118,7 @@ async def rsvp(ctx: Context, event_id: int) -> RestaurantEvent:
             # Then the diner's own row (not going -> going, or a new row, unique per diner), so
             # of parallel RSVPs by one diner only one goes on to take a place.
             back = await EventRsvp.filter(event_id=event.id, user_id=viewer.id, going=False).update(
-                going=True
+                going=True, waitlisted_at=None
             )
             if not back:
                 await EventRsvp.create(event_id=event.id, user_id=viewer.id)
@@ -134,14 +134,80 @@ async def rsvp(ctx: Context, event_id: int) -> RestaurantEvent:
 
 
 async def cancel_rsvp(ctx: Context, event_id: int) -> RestaurantEvent:
+    """Not going after all (the place goes to the first in line), or out of the waitlist."""
+    viewer = await write_limit(ctx, "event")
+    event = await _open_event(event_id)
+    _forget_going(ctx, viewer.id)
+    promoted: list[int] = []
+    async with in_transaction("default"):
+        if await give_back_place(event.id, viewer.id):
+            promoted = await fill_from_waitlist(ctx, event.id)
+        elif not await EventRsvp.filter(
+            event_id=event.id, user_id=viewer.id, waitlisted_at__isnull=False
+        ).update(waitlisted_at=None):
+            await _refuse_if_cancelled(event.id)  # a cancel that won the race freed this place already
+            raise UserInputError(ErrorCode.NOT_JOINED, "You are not going", "eventId")
+    await notifications.announce(ctx, promoted)
+    return await RestaurantEvent.get(id=event.id)
+
+
+async def join_waitlist(ctx: Context, event_id: int) -> RestaurantEvent:
+    """候补: in line for a full event (the first place freed is the earliest's, told by
+    `event_place_freed`); with a place free it is taken at once, as `rsvp` takes it."""
     viewer = await write_limit(ctx, "event")
     event = await _open_event(event_id)
     _forget_going(ctx, viewer.id)
     async with in_transaction("default"):
-        if not await give_back_place(event.id, viewer.id):
-            await _refuse_if_cancelled(event.id)  # a cancel that won the race freed this place already
-            raise UserInputError(ErrorCode.NOT_JOINED, "You are not going", "eventId")
+        await _lock_event(event.id)  # first, as every change of its places
+        mine = await EventRsvp.get_or_none(event_id=event.id, user_id=viewer.id)
+        if mine is not None and (mine.going or mine.waitlisted_at is not None):
+            doing = "going" if mine.going else "on the waitlist"
+            raise UserInputError(ErrorCode.ALREADY_JOINED, f"You are already {doing}", "eventId")
+        taken = await RestaurantEvent.filter(
+            id=event.id, cancelled=False, seats_taken__lt=F("capacity")
+        ).update(seats_taken=F("seats_taken") + 1)
+        if not taken:
+            await _refuse_if_cancelled(event.id)
+        state = {"going": True, "waitlisted_at": None} if taken else {
+            "going": False, "waitlisted_at": datetime.now(UTC)
+        }
+        if mine is None:
+            await EventRsvp.create(event_id=event.id, user_id=viewer.id, **state)
+        else:
+            await EventRsvp.filter(id=mine.id).update(**state)
     return await RestaurantEvent.get(id=event.id)
+
+
+async def fill_from_waitlist(ctx: Context, event_id: int) -> list[int]:
+    """Under the event's lock (the caller's transaction): free places to the earliest in line,
+    each told once; returns who got one (to announce after the commit)."""
+    promoted: list[int] = []
+    event: RestaurantEvent | None = None
+    while True:
+        first = (
+            await EventRsvp.filter(event_id=event_id, going=False, waitlisted_at__isnull=False)
+            .order_by("waitlisted_at", "id")
+            .first()
+        )
+        if first is None:
+            break
+        taken = await RestaurantEvent.filter(
+            id=event_id, cancelled=False, seats_taken__lt=F("capacity")
+        ).update(seats_taken=F("seats_taken") + 1)
+        if not taken:
+            break
+        await EventRsvp.filter(id=first.id).update(going=True, waitlisted_at=None)
+        event = event or await RestaurantEvent.get(id=event_id)
+        when = local_time(event.starts_at, await rollup.time_zone(event.restaurant_id))
+        await notifications.notify(
+            ctx,
+            [first.user_id],
+            "event_place_freed",
+            f"候补成功：「{event.title}」{when} 有位置了，已为你保留",
+            event_id=event_id,
+        )
+        promoted.append(first.user_id)
+    return promoted
 
 
 async def give_back_place(event_id: int, user_id: int) -> bool:
@@ -162,22 +228,30 @@ async def _lock_event(event_id: int) -> None:
 
 
 async def end_event(event: RestaurantEvent) -> list[int] | None:
-    """In the caller's transaction: the event cancelled, every place freed, its feed entry hidden.
+    """In the caller's transaction: the event cancelled, every place freed and the waitlist
+    emptied, its feed entry hidden.
 
-    Returns who was going, or None when it was already cancelled: only the request whose update
-    cancelled it frees the places and tells anyone (a second call, or the restaurant closing at
-    the same moment, finds it cancelled). The update takes the event's row, as RSVPs do first:
-    an RSVP committed before is freed here, one after finds the event cancelled."""
+    Returns who was going or in line for a place, or None when it was already cancelled: only
+    the request whose update cancelled it frees the places and tells anyone (a second call, or
+    the restaurant closing at the same moment, finds it cancelled). The update takes the event's
+    row, as RSVPs do first: an RSVP committed before is freed here, one after finds the event
+    cancelled."""
     if not await RestaurantEvent.filter(id=event.id, cancelled=False).update(cancelled=True):
         return None
     rows = await update_returning(
         "event_rsvps", "going = ?", "event_id = ? AND going = ?", [False, event.id, True], "user_id"
     )
-    going = sorted({row["user_id"] for row in rows})
     if rows:
         await RestaurantEvent.filter(id=event.id).update(seats_taken=F("seats_taken") - len(rows))
+    waiting = await update_returning(
+        "event_rsvps",
+        "waitlisted_at = NULL",
+        "event_id = ? AND waitlisted_at IS NOT NULL",
+        [event.id],
+        "user_id",
+    )
     await feed.set_visible(FEED_KIND, event.id, False)
-    return going
+    return sorted({row["user_id"] for row in [*rows, *waiting]})
 
 
 async def cancel_event(ctx: Context, event_id: int) -> RestaurantEvent:
@@ -275,8 +349,8 @@ async def update_event(ctx: Context, event_id: int, changes: EventChanges) -> Re
             await notifications.notify(
                 ctx, going, "event_changed", f"「{fields.title}」{'，'.join(said)}", event_id=event.id
             )
-    if going:
-        await notifications.announce(ctx, going)
+        promoted = await fill_from_waitlist(ctx, event.id)  # more places: the line moves up
+    await notifications.announce(ctx, [*going, *promoted])
     return await RestaurantEvent.get(id=event.id)
 
 
@@ -309,6 +383,23 @@ async def load_my_rsvps(viewer_id: int, keys: Sequence[int]) -> list[bool]:
     return [k in going for k in keys]
 
 
+async def load_my_waitlist(viewer_id: int, keys: Sequence[int]) -> list[bool]:
+    waiting = set(
+        await EventRsvp.filter(
+            user_id=viewer_id, event_id__in=list(keys), waitlisted_at__isnull=False
+        ).values_list("event_id", flat=True)
+    )
+    return [k in waiting for k in keys]
+
+
+def waitlisted_by_me(ctx: Context, event_id: int) -> Any:
+    """`waitlistedByMe`: None signed out, else whether the viewer is in line (one statement per page)."""
+    viewer = ctx.viewer
+    if viewer is None:
+        return None
+    return held(ctx.loaders.get(load_my_waitlist, viewer.id), event_id)
+
+
 def going_by_me(ctx: Context, event_id: int) -> Any:
     """`goingByMe`: None signed out, else whether the viewer holds a place; the answer itself
     when the request's loader holds it, else its pending future (one statement per page)."""
@@ -322,6 +413,7 @@ def _forget_going(ctx: Context, viewer_id: int) -> None:
     """An RSVP or its cancel changes the answer: later fields of this request read it again (all
     of the viewer's: the loader's clear of one key fails on a key it never loaded)."""
     ctx.loaders.get(load_my_rsvps, viewer_id).clear_all()
+    ctx.loaders.get(load_my_waitlist, viewer_id).clear_all()
 
 
 UPCOMING, PAST = 0, 1

@@ -111,6 +111,9 @@ KINDS: dict[str, Kind] = {
     "meal_reminder": Kind(
         "开饭提醒：你要参加的饭局几小时后开始", "Meal reminder: a meal you are going to starts in a few hours"
     ),
+    "event_place_freed": Kind(
+        "候补成功：你候补的活动有位置了", "Off the waitlist: a place at an event you waited for is yours"
+    ),
     "event_reminder": Kind(
         "活动提醒：你报名的活动几小时后开始",
         "Event reminder: an event you signed up for starts in a few hours",

@@ -1,0 +1,95 @@
+"""候补 for restaurant events (Meetup's waitlist): a full event keeps a line, the first place freed
+goes to the earliest in line, who is told once; cancelling, staff adding places, the event being
+called off and an account deleted all move the line as they should; counts stay exact under
+parallel requests."""
+
+from __future__ import annotations
+
+import asyncio
+
+from models.meals import EventRsvp, RestaurantEvent
+from schema.ids import decode
+from tests.helpers import gql, open_restaurant, random_spot, register
+from tests.test_closure_journeys import CANCEL_EVENT, CANCEL_RSVP, an_event, notes
+from tests.test_meals import RSVP, later
+
+WAIT = "mutation($id: ID!) { joinEventWaitlist(eventId: $id) { event { seatsTaken seatsLeft goingByMe waitlistedByMe } errors { code } } }"
+MINE = "query($id: ID!) { node(id: $id) { ... on RestaurantEvent { seatsTaken goingByMe waitlistedByMe } } }"
+CAPACITY = "mutation($v: ID!, $c: Int!) { updateRestaurantEvent(eventId: $v, input: {capacity: $c}) { errors { code } } }"
+
+
+async def state(client, token: str, event: str) -> tuple[bool, bool]:
+    node = (await gql(client, MINE, {"id": event}, token))["data"]["node"]
+    return node["goingByMe"], node["waitlistedByMe"]
+
+
+async def test_the_line_moves_up_in_order_and_each_is_told_once(client):
+    owner, restaurant = await open_restaurant(client, *random_spot(), name="川味小馆")
+    event = await an_event(client, owner, restaurant, later(30), capacity=1)
+    first, second, third = [(await register(client, name=n))[0] for n in ("先到", "候补一", "候补二")]
+    assert (await gql(client, RSVP, {"id": event}, first))["data"]["rsvpEvent"]["errors"] == []
+    full = await gql(client, RSVP, {"id": event}, second)
+    assert full["data"]["rsvpEvent"]["errors"] == [{"code": "EVENT_FULL"}]  # rsvpEvent as before
+    for token in (second, third):
+        waited = (await gql(client, WAIT, {"id": event}, token))["data"]["joinEventWaitlist"]
+        assert waited["errors"] == [] and waited["event"]["waitlistedByMe"] is True
+        assert waited["event"]["goingByMe"] is False and waited["event"]["seatsLeft"] == 0
+    again = (await gql(client, WAIT, {"id": event}, second))["data"]["joinEventWaitlist"]
+    assert again["errors"] == [{"code": "ALREADY_JOINED"}]
+    assert await state(client, first, event) == (True, False)
+
+    assert (await gql(client, CANCEL_RSVP, {"id": event}, first))["data"]["cancelEventRsvp"]["errors"] == []
+    assert await state(client, second, event) == (True, False)  # the earliest got the place
+    assert await state(client, third, event) == (False, True)
+    [told] = await notes(client, second, "event_place_freed")
+    assert told.startswith("候补成功：「川菜品鉴会」") and "有位置了" in told
+    assert await notes(client, third, "event_place_freed") == []
+
+    # Leaving the line is cancelEventRsvp too; the one going cancelling then frees to nobody.
+    assert (await gql(client, CANCEL_RSVP, {"id": event}, third))["data"]["cancelEventRsvp"]["errors"] == []
+    assert await state(client, third, event) == (False, False)
+    assert (await gql(client, CANCEL_RSVP, {"id": event}, second))["data"]["cancelEventRsvp"]["errors"] == []
+    row = await RestaurantEvent.get(id=decode(event, "RestaurantEvent", "id"))
+    assert row.seats_taken == 0
+    # With a place free, joining the line takes it at once.
+    took = (await gql(client, WAIT, {"id": event}, third))["data"]["joinEventWaitlist"]
+    assert took["errors"] == [] and took["event"]["goingByMe"] is True and took["event"]["seatsTaken"] == 1
+
+
+async def test_more_places_and_a_called_off_event_move_the_whole_line(client):
+    owner, restaurant = await open_restaurant(client, *random_spot(), name="川味小馆")
+    event = await an_event(client, owner, restaurant, later(30), capacity=1)
+    going, _, _ = await register(client)
+    waiting = [(await register(client))[0] for _ in range(3)]
+    assert (await gql(client, RSVP, {"id": event}, going))["data"]["rsvpEvent"]["errors"] == []
+    for token in waiting:
+        assert (await gql(client, WAIT, {"id": event}, token))["data"]["joinEventWaitlist"]["errors"] == []
+    more = await gql(client, CAPACITY, {"v": event, "c": 3}, owner)
+    assert more["data"]["updateRestaurantEvent"]["errors"] == []
+    assert [await state(client, t, event) for t in waiting] == [(True, False), (True, False), (False, True)]
+    off = await gql(client, CANCEL_EVENT, {"id": event}, owner)
+    assert off["data"]["cancelRestaurantEvent"]["errors"] == []
+    # The one still in line hears of it with those going; nobody is left in line.
+    assert len(await notes(client, waiting[2], "event_cancelled")) == 1
+    assert not await EventRsvp.filter(
+        event_id=decode(event, "RestaurantEvent", "id"), waitlisted_at__isnull=False
+    ).exists()
+
+
+async def test_parallel_cancels_and_joins_keep_the_counts_exact(client):
+    owner, restaurant = await open_restaurant(client, *random_spot())
+    event = await an_event(client, owner, restaurant, later(30), capacity=3)
+    going = [(await register(client))[0] for _ in range(3)]
+    for token in going:
+        assert (await gql(client, RSVP, {"id": event}, token))["data"]["rsvpEvent"]["errors"] == []
+    waiting = [(await register(client))[0] for _ in range(5)]
+    await asyncio.gather(
+        *(gql(client, WAIT, {"id": event}, t) for t in waiting),
+        *(gql(client, CANCEL_RSVP, {"id": event}, t) for t in going[:2]),
+    )
+    pk = decode(event, "RestaurantEvent", "id")
+    row = await RestaurantEvent.get(id=pk)
+    holding = await EventRsvp.filter(event_id=pk, going=True).count()
+    in_line = await EventRsvp.filter(event_id=pk, waitlisted_at__isnull=False).count()
+    assert row.seats_taken == holding == 3  # the two places freed went to the line
+    assert in_line == 3 and holding + in_line == 6
