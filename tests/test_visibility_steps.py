@@ -253,7 +253,9 @@ async def test_the_feed_pages_items_complete_without_a_task_each(client, service
     factory = loop.get_task_factory()
 
     def counting(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Task[Any]:
-        made.append(getattr(coro, "__qualname__", coro))
+        name = getattr(coro, "__qualname__", coro)
+        if name != "Event.wait":  # fakeredis (embedded) waiting for its reply when it isn't there yet: timing
+            made.append(name)
         return asyncio.Task(coro, loop=loop, **kwargs) if factory is None else factory(loop, coro, **kwargs)
 
     schema = app.state.schema
