@@ -128,13 +128,12 @@ class DirectLane:
         prepared = self.prepared(query)
         if prepared is None:
             return None
-        blueprints = prepared.blueprints
-        if operation_name in blueprints:
-            blueprint = blueprints[operation_name]
-        else:
-            blueprint = blueprints[operation_name] = blueprint_of(prepared.document, operation_name)  # type: ignore[arg-type]
+        blueprint = prepared.blueprints.get(operation_name)
         if blueprint is None:
-            return None
+            blueprint = blueprint_of(prepared.document, operation_name)  # type: ignore[arg-type]
+            if blueprint is None:  # not kept: a client naming operations at will must not grow it
+                return None
+            prepared.blueprints[operation_name] = blueprint
         kind = StrawberryOperationType(blueprint.operation.operation.value)
         if kind not in allowed:
             raise InvalidOperationTypeError(kind)  # as strawberry's path raises it (a 400)

@@ -168,3 +168,13 @@ async def test_a_get_request_goes_the_long_way(client, lane_runs):
         answer = await client.get("/graphql", params={"query": "{ __typename }"})
         assert answer.json() == {"data": {"__typename": "Query"}}
     assert lane_runs == []
+
+
+async def test_operation_names_that_select_nothing_are_not_kept(client, app):
+    """A client may name operations at will: what the lane keeps per document stays the
+    document's own operations, whatever names it is asked for."""
+    query = "query Mine { __typename }"
+    for name in [None, "Mine", *(f"made-up-{i}" for i in range(50))]:
+        await client.post("/graphql", json={"query": query, "operationName": name})
+    prepared = app.state.schema.document_validator.cached(query, app.state.services.settings.max_tokens)
+    assert "Mine" in prepared.blueprints and set(prepared.blueprints) <= {None, "Mine"}
