@@ -93,3 +93,20 @@ async def test_parallel_cancels_and_joins_keep_the_counts_exact(client):
     in_line = await EventRsvp.filter(event_id=pk, waitlisted_at__isnull=False).count()
     assert row.seats_taken == holding == 3  # the two places freed went to the line
     assert in_line == 3 and holding + in_line == 6
+
+
+async def test_a_deleted_account_gives_its_place_to_the_line_and_leaves_the_line(client):
+    from tests.test_closure_journeys import DELETE, PASSWORD
+
+    owner, restaurant = await open_restaurant(client, *random_spot())
+    event = await an_event(client, owner, restaurant, later(30), capacity=1)
+    leaving, first_in_line, also_leaving = [(await register(client))[0] for _ in range(3)]
+    assert (await gql(client, RSVP, {"id": event}, leaving))["data"]["rsvpEvent"]["errors"] == []
+    for token in (also_leaving, first_in_line):  # also_leaving is first in line, then deletes
+        assert (await gql(client, WAIT, {"id": event}, token))["data"]["joinEventWaitlist"]["errors"] == []
+    for token in (also_leaving, leaving):
+        gone = await gql(client, DELETE, {"p": PASSWORD}, token)
+        assert gone["data"]["deleteMyAccount"]["errors"] == []
+    assert await state(client, first_in_line, event) == (True, False)
+    pk = decode(event, "RestaurantEvent", "id")
+    assert (await RestaurantEvent.get(id=pk)).seats_taken == 1 == await EventRsvp.filter(event_id=pk, going=True).count()

@@ -309,6 +309,8 @@ async def delete_user(services: Services, user: User) -> dict[str, int]:
     # guests of hosted meals told of the cancellation.
     ctx = Context(services=services)
     await meals.leave_all(ctx, user.id)
+    # Out of every event's line first: a place freed meanwhile must not go to this account.
+    await EventRsvp.filter(user_id=user.id, waitlisted_at__isnull=False).update(waitlisted_at=None)
     for event_id in await EventRsvp.filter(user_id=user.id, going=True).values_list("event_id", flat=True):
         async with in_transaction("default"):
             freed = await events.give_back_place(event_id, user.id)
