@@ -256,6 +256,17 @@ class RestaurantEventNode(ModelNode, kind=RestaurantEvent):
         return events.waitlisted_by_me(info.context, self.model.id)
 
     @strawberry.field(
+        description="Your place in its line (候补第 N 位; 1: the next place freed is yours); null when "
+        "not in line or signed out."
+    )
+    def waitlist_position_by_me(self, info: Info) -> int | None:
+        return events.place_in_line(info.context, self.model.id)
+
+    @strawberry.field(description="How many are waiting for a place (0 when none).")
+    def waitlist_count(self, info: Info) -> int:
+        return events.line_length(info.context, self.model.id)
+
+    @strawberry.field(
         description="Private: the restaurant's staff see who is going, in the order they first "
         "signed up (since: that first RSVP, kept if they cancelled and came back). totalCount is "
         "seatsTaken."

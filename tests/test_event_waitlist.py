@@ -15,6 +15,12 @@ from tests.test_meals import RSVP, later
 
 WAIT = "mutation($id: ID!) { joinEventWaitlist(eventId: $id) { event { seatsTaken seatsLeft goingByMe waitlistedByMe } errors { code } } }"
 MINE = "query($id: ID!) { node(id: $id) { ... on RestaurantEvent { seatsTaken goingByMe waitlistedByMe } } }"
+LINE = "query($id: ID!) { node(id: $id) { ... on RestaurantEvent { waitlistCount waitlistPositionByMe } } }"
+
+
+async def line(client, token: str | None, event: str) -> tuple[int, int | None]:
+    node = (await gql(client, LINE, {"id": event}, token))["data"]["node"]
+    return node["waitlistCount"], node["waitlistPositionByMe"]
 CAPACITY = "mutation($v: ID!, $c: Int!) { updateRestaurantEvent(eventId: $v, input: {capacity: $c}) { errors { code } } }"
 
 
@@ -37,8 +43,12 @@ async def test_the_line_moves_up_in_order_and_each_is_told_once(client):
     again = (await gql(client, WAIT, {"id": event}, second))["data"]["joinEventWaitlist"]
     assert again["errors"] == [{"code": "ALREADY_JOINED"}]
     assert await state(client, first, event) == (True, False)
+    assert [await line(client, t, event) for t in (second, third, first, None)] == [
+        (2, 1), (2, 2), (2, None), (2, None)  # 候补第 N 位; the count is public
+    ]
 
     assert (await gql(client, CANCEL_RSVP, {"id": event}, first))["data"]["cancelEventRsvp"]["errors"] == []
+    assert await line(client, third, event) == (1, 1)
     assert await state(client, second, event) == (True, False)  # the earliest got the place
     assert await state(client, third, event) == (False, True)
     [told] = await notes(client, second, "event_place_freed")
@@ -110,3 +120,34 @@ async def test_a_deleted_account_gives_its_place_to_the_line_and_leaves_the_line
     assert await state(client, first_in_line, event) == (True, False)
     pk = decode(event, "RestaurantEvent", "id")
     assert (await RestaurantEvent.get(id=pk)).seats_taken == 1 == await EventRsvp.filter(event_id=pk, going=True).count()
+
+
+async def test_a_page_of_events_reads_its_lines_in_a_constant_number_of_statements(client):
+    from tests.conftest import count_sql
+
+    lat, lng = random_spot()
+    owner, restaurant = await open_restaurant(client, lat, lng)
+    viewer, _, _ = await register(client)
+    page = """query($lat: Float!, $lng: Float!) { eventsNearby(lat: $lat, lng: $lng, radiusKm: 1, first: 50) {
+      edges { node { id goingByMe waitlistedByMe waitlistPositionByMe waitlistCount } } } }"""
+
+    async def statements() -> tuple[int, int]:
+        await gql(client, page, {"lat": lat, "lng": lng}, viewer)  # warm: the viewer
+        with count_sql() as sql:
+            body = await gql(client, page, {"lat": lat, "lng": lng}, viewer)
+        return len(sql.statements), len(body["data"]["eventsNearby"]["edges"])
+
+    async def a_full_event_with_the_viewer_in_line() -> None:
+        event = await an_event(client, owner, restaurant, later(30), capacity=1)
+        going, _, _ = await register(client)
+        assert (await gql(client, RSVP, {"id": event}, going))["data"]["rsvpEvent"]["errors"] == []
+        assert (await gql(client, WAIT, {"id": event}, viewer))["data"]["joinEventWaitlist"]["errors"] == []
+
+    for _ in range(2):
+        await a_full_event_with_the_viewer_in_line()
+    few = await statements()
+    for _ in range(4):
+        await a_full_event_with_the_viewer_in_line()
+    many = await statements()
+    # (other tests' events may stand nearby in the shared database: at least ours are listed)
+    assert few[1] >= 2 and many[1] >= few[1] + 4 and few[0] == many[0], (few, many)

@@ -9,6 +9,7 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q, Subquery
+from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
@@ -16,6 +17,7 @@ from core.atomic import execute, lock_row, update_returning
 from core.context import Context
 from core.errors import BadRequestError, Collector, ErrorCode, UserInputError
 from core.loaders import now as held
+from core.loaders import then
 from core.nearby import near
 from core.pagination import Page, cursor_time, decode_cursor, encode_cursor, page_size
 from core.schedule import check_start, check_window, utc
@@ -383,21 +385,55 @@ async def load_my_rsvps(viewer_id: int, keys: Sequence[int]) -> list[bool]:
     return [k in going for k in keys]
 
 
-async def load_my_waitlist(viewer_id: int, keys: Sequence[int]) -> list[bool]:
-    waiting = set(
-        await EventRsvp.filter(
-            user_id=viewer_id, event_id__in=list(keys), waitlisted_at__isnull=False
-        ).values_list("event_id", flat=True)
+# The viewer's place in each event's line: 1 + those who joined it before them (one statement
+# for a page of events; 0 rows for events they are not waiting for).
+_PLACES = """
+SELECT mine.event_id AS event_id, COUNT(ahead.id) AS ahead
+FROM event_rsvps mine
+LEFT JOIN event_rsvps ahead ON ahead.event_id = mine.event_id AND ahead.waitlisted_at IS NOT NULL
+  AND (ahead.waitlisted_at < mine.waitlisted_at
+       OR (ahead.waitlisted_at = mine.waitlisted_at AND ahead.id < mine.id))
+WHERE mine.user_id = ? AND mine.waitlisted_at IS NOT NULL AND mine.event_id IN ({keys})
+GROUP BY mine.event_id
+"""
+
+
+async def load_my_places_in_line(viewer_id: int, keys: Sequence[int]) -> list[int | None]:
+    statement = _PLACES.format(keys=", ".join("?" * len(keys)))
+    rows = await execute(statement, [viewer_id, *keys])
+    place = {row["event_id"]: int(row["ahead"]) + 1 for row in rows}
+    return [place.get(k) for k in keys]
+
+
+async def load_lines(keys: Sequence[int]) -> list[int]:
+    """How many wait in each event's line (one statement for a page of events)."""
+    rows = (
+        await EventRsvp.filter(event_id__in=list(keys), waitlisted_at__isnull=False)
+        .annotate(waiting=Count("id"))
+        .group_by("event_id")
+        .values_list("event_id", "waiting")
     )
-    return [k in waiting for k in keys]
+    counts = dict(rows)
+    return [counts.get(k, 0) for k in keys]
 
 
-def waitlisted_by_me(ctx: Context, event_id: int) -> Any:
-    """`waitlistedByMe`: None signed out, else whether the viewer is in line (one statement per page)."""
+def place_in_line(ctx: Context, event_id: int) -> Any:
+    """`waitlistPositionByMe`: None signed out or not in line, else 1 for the first in line."""
     viewer = ctx.viewer
     if viewer is None:
         return None
-    return held(ctx.loaders.get(load_my_waitlist, viewer.id), event_id)
+    return held(ctx.loaders.get(load_my_places_in_line, viewer.id), event_id)
+
+
+def waitlisted_by_me(ctx: Context, event_id: int) -> Any:
+    """`waitlistedByMe`: None signed out, else whether the viewer is in line."""
+    if ctx.viewer is None:
+        return None
+    return then(place_in_line(ctx, event_id), lambda place: place is not None)
+
+
+def line_length(ctx: Context, event_id: int) -> Any:
+    return held(ctx.loaders.get(load_lines), event_id)
 
 
 def going_by_me(ctx: Context, event_id: int) -> Any:
@@ -413,7 +449,8 @@ def _forget_going(ctx: Context, viewer_id: int) -> None:
     """An RSVP or its cancel changes the answer: later fields of this request read it again (all
     of the viewer's: the loader's clear of one key fails on a key it never loaded)."""
     ctx.loaders.get(load_my_rsvps, viewer_id).clear_all()
-    ctx.loaders.get(load_my_waitlist, viewer_id).clear_all()
+    ctx.loaders.get(load_my_places_in_line, viewer_id).clear_all()
+    ctx.loaders.get(load_lines).clear_all()
 
 
 UPCOMING, PAST = 0, 1
