@@ -10,6 +10,7 @@ the wording names the restaurant and the local time, as the voucher reminders do
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from tortoise.transactions import in_transaction
@@ -28,72 +29,89 @@ TOLD = (SeatStatus.HOST, SeatStatus.JOINED)
 
 async def remind_meals(services: Services) -> int:
     """Remind every meal starting within MEAL_REMINDER_HOURS not yet reminded; how many."""
-    now = datetime.now(UTC)
-    horizon = now + timedelta(hours=MEAL_REMINDER_HOURS)
     ctx = Context(services=services)
     told: list[int] = []
     async with in_transaction("default"):
-        rows = await update_returning(
-            "shared_meals",
-            "reminded_at = ?",
-            "status = ? AND visibility = ? AND reminded_at IS NULL AND starts_at > ? AND starts_at <= ?",
-            [now, MealStatus.OPEN.value, Visibility.VISIBLE.value, now, horizon],
-            "id",
-        )
-        ids = [row["id"] for row in rows]
+        ids = await _due("shared_meals", "status = ?", MealStatus.OPEN.value, MEAL_REMINDER_HOURS)
         meals = await SharedMeal.filter(id__in=ids).select_related("restaurant")
         seated = await MealSeat.filter(meal_id__in=ids, status__in=TOLD).values_list("meal_id", "user_id")
         for meal in meals:
-            place = meal.restaurant
-            when = local_time(meal.starts_at, place.timezone or "UTC")
-            text = f"开饭提醒：「{meal.title}」{when} 在「{place.name}」，别迟到"
             guests = [user_id for meal_id, user_id in seated if meal_id == meal.id]
-            for user_id in dict.fromkeys([meal.host_id, *guests]):
-                notes = await inbox.notify(
-                    ctx,
-                    [user_id],
-                    "meal_reminder",
-                    text,
-                    meal.id,
-                    subject=("SharedMeal", meal.id),
-                    dedupe_key=f"meal_reminder:{meal.id}:{user_id}:{int(meal.starts_at.timestamp())}",
-                )
-                told += [note.user_id for note in notes]
+            told += await _tell(
+                ctx,
+                "meal_reminder",
+                dict.fromkeys([meal.host_id, *guests]),
+                _text("开饭提醒", meal),
+                ("SharedMeal", meal.id),
+                meal.starts_at,
+                meal_id=meal.id,
+            )
     await inbox.announce(ctx, told)
     return len(meals)
 
 
 async def remind_events(services: Services) -> int:
     """Remind every event starting within EVENT_REMINDER_HOURS not yet reminded; how many."""
-    now = datetime.now(UTC)
-    horizon = now + timedelta(hours=EVENT_REMINDER_HOURS)
     ctx = Context(services=services)
     told: list[int] = []
     async with in_transaction("default"):
-        rows = await update_returning(
-            "restaurant_events",
-            "reminded_at = ?",
-            "cancelled = ? AND visibility = ? AND reminded_at IS NULL AND starts_at > ? AND starts_at <= ?",
-            [now, False, Visibility.VISIBLE.value, now, horizon],
-            "id",
-        )
-        ids = [row["id"] for row in rows]
+        ids = await _due("restaurant_events", "cancelled = ?", False, EVENT_REMINDER_HOURS)
         events = await RestaurantEvent.filter(id__in=ids).select_related("restaurant")
         going = await EventRsvp.filter(event_id__in=ids, going=True).values_list("event_id", "user_id")
         for event in events:
-            place = event.restaurant
-            when = local_time(event.starts_at, place.timezone or "UTC")
-            text = f"活动提醒：「{event.title}」{when} 在「{place.name}」，别迟到"
-            for user_id in sorted({user_id for event_id, user_id in going if event_id == event.id}):
-                notes = await inbox.notify(
-                    ctx,
-                    [user_id],
-                    "event_reminder",
-                    text,
-                    event_id=event.id,
-                    subject=("RestaurantEvent", event.id),
-                    dedupe_key=f"event_reminder:{event.id}:{user_id}:{int(event.starts_at.timestamp())}",
-                )
-                told += [note.user_id for note in notes]
+            told += await _tell(
+                ctx,
+                "event_reminder",
+                sorted({user_id for event_id, user_id in going if event_id == event.id}),
+                _text("活动提醒", event),
+                ("RestaurantEvent", event.id),
+                event.starts_at,
+                event_id=event.id,
+            )
     await inbox.announce(ctx, told)
     return len(events)
+
+
+async def _due(table: str, still_on: str, on: object, hours: int) -> list[int]:
+    """The rows of `table` (still on and visible) starting within `hours`, not yet reminded:
+    marked reminded by this very statement, so no other run or worker picks them."""
+    now = datetime.now(UTC)
+    rows = await update_returning(
+        table,
+        "reminded_at = ?",
+        f"{still_on} AND visibility = ? AND reminded_at IS NULL AND starts_at > ? AND starts_at <= ?",
+        [now, on, Visibility.VISIBLE.value, now, now + timedelta(hours=hours)],
+        "id",
+    )
+    return [row["id"] for row in rows]
+
+
+def _text(heading: str, plan: SharedMeal | RestaurantEvent) -> str:
+    place = plan.restaurant
+    when = local_time(plan.starts_at, place.timezone or "UTC")
+    return f"{heading}：「{plan.title}」{when} 在「{place.name}」，别迟到"
+
+
+async def _tell(
+    ctx: Context,
+    kind: str,
+    user_ids: Iterable[int],
+    text: str,
+    subject: tuple[str, int],
+    starts_at: datetime,
+    **about: int,
+) -> list[int]:
+    """Each person once per plan and start time (the dedupe key); who was told."""
+    told: list[int] = []
+    for user_id in user_ids:
+        notes = await inbox.notify(
+            ctx,
+            [user_id],
+            kind,
+            text,
+            subject=subject,
+            dedupe_key=f"{kind}:{subject[1]}:{user_id}:{int(starts_at.timestamp())}",
+            **about,
+        )
+        told += [note.user_id for note in notes]
+    return told
