@@ -124,9 +124,7 @@ async def rsvp(ctx: Context, event_id: int) -> RestaurantEvent:
             )
             if not back:
                 await EventRsvp.create(event_id=event.id, user_id=viewer.id)
-            taken = await RestaurantEvent.filter(
-                id=event.id, cancelled=False, seats_taken__lt=F("capacity")
-            ).update(seats_taken=F("seats_taken") + 1)
+            taken = await _take_place(event.id)
             if not taken:
                 await _refuse_if_cancelled(event.id)
                 raise UserInputError(ErrorCode.EVENT_FULL, "No places left", "eventId")
@@ -165,9 +163,7 @@ async def join_waitlist(ctx: Context, event_id: int) -> RestaurantEvent:
         if mine is not None and (mine.going or mine.waitlisted_at is not None):
             doing = "going" if mine.going else "on the waitlist"
             raise UserInputError(ErrorCode.ALREADY_JOINED, f"You are already {doing}", "eventId")
-        taken = await RestaurantEvent.filter(
-            id=event.id, cancelled=False, seats_taken__lt=F("capacity")
-        ).update(seats_taken=F("seats_taken") + 1)
+        taken = await _take_place(event.id)
         if not taken:
             await _refuse_if_cancelled(event.id)
         state = {"going": True, "waitlisted_at": None} if taken else {
@@ -184,7 +180,7 @@ async def fill_from_waitlist(ctx: Context, event_id: int) -> list[int]:
     """Under the event's lock (the caller's transaction): free places to the earliest in line,
     each told once; returns who got one (to announce after the commit)."""
     promoted: list[int] = []
-    event: RestaurantEvent | None = None
+    text: str | None = None
     while True:
         first = (
             await EventRsvp.filter(event_id=event_id, going=False, waitlisted_at__isnull=False)
@@ -193,23 +189,26 @@ async def fill_from_waitlist(ctx: Context, event_id: int) -> list[int]:
         )
         if first is None:
             break
-        taken = await RestaurantEvent.filter(
-            id=event_id, cancelled=False, seats_taken__lt=F("capacity")
-        ).update(seats_taken=F("seats_taken") + 1)
+        taken = await _take_place(event_id)
         if not taken:
             break
         await EventRsvp.filter(id=first.id).update(going=True, waitlisted_at=None)
-        event = event or await RestaurantEvent.get(id=event_id)
-        when = local_time(event.starts_at, await rollup.time_zone(event.restaurant_id))
-        await notifications.notify(
-            ctx,
-            [first.user_id],
-            "event_place_freed",
-            f"候补成功：「{event.title}」{when} 有位置了，已为你保留",
-            event_id=event_id,
-        )
+        if text is None:  # the same words for everyone moved up now
+            event = await RestaurantEvent.get(id=event_id)
+            when = local_time(event.starts_at, await rollup.time_zone(event.restaurant_id))
+            text = f"候补成功：「{event.title}」{when} 有位置了，已为你保留"
+        await notifications.notify(ctx, [first.user_id], "event_place_freed", text, event_id=event_id)
         promoted.append(first.user_id)
     return promoted
+
+
+async def _take_place(event_id: int) -> bool:
+    """One place taken, in the statement that checks one is free (under the event's lock)."""
+    return bool(
+        await RestaurantEvent.filter(
+            id=event_id, cancelled=False, seats_taken__lt=F("capacity")
+        ).update(seats_taken=F("seats_taken") + 1)
+    )
 
 
 async def give_back_place(event_id: int, user_id: int) -> bool:
