@@ -104,7 +104,8 @@ class DirectLane:
         # An extension that implements `resolve` must see every field (graphql-core middleware),
         # and any extension but the pipeline has hooks this lane would skip: then it stays off.
         extensions = schema.get_extensions()
-        self.enabled = len(extensions) == 1 and not extensions[0]._implements_resolve()
+        only_the_pipeline = len(extensions) == 1 and not extensions[0]._implements_resolve()
+        self.enabled = settings.direct_lane and only_the_pipeline
 
     def prepared(self, query: str | None) -> Prepared | None:
         """The validator's clean preparation of `query`, if it has one already."""

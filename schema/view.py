@@ -140,7 +140,6 @@ class GraphQLEndpoint(GraphQL):
         self.live_sessions = LiveSessions(services)
         self.waiting: Counter[str] = Counter()  # per address: sockets not yet past connection_init
         self.direct = DirectLane(schema, schema.document_validator, services.settings)
-        self.direct.enabled &= services.settings.direct_lane
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """HTTP: the body is read under MAX_REQUEST_BYTES first; refusals are GraphQL-shaped JSON."""
