@@ -11,6 +11,7 @@ in one `send`, for a stream each chunk as before (one loop turn later at most).
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -73,7 +74,8 @@ HEAD_TOO_LARGE = (
 
 # From a request's first byte to the end of its headers (nginx allows a minute, between reads):
 # a client that starts a request and never finishes its head held the connection for ever.
-HEAD_READ_SECONDS = 20
+# `HEAD_READ_SECONDS` in the environment sets it (the tests' servers wait seconds, not 20).
+HEAD_READ_SECONDS = float(os.environ.get("HEAD_READ_SECONDS") or 20)
 HEAD_TOO_SLOW = (
     b"HTTP/1.1 408 Request Timeout\r\n"
     b"content-type: text/plain; charset=utf-8\r\n"

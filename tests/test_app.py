@@ -149,8 +149,11 @@ def test_seed_demo_is_deterministic(tmp_path):
     """Two fresh databases seeded with the same --seed hold the same city."""
     import sqlite3
 
-    def seeded(name: str) -> list[tuple]:
-        db = tmp_path / f"{name}.sqlite3"
+    from tests.servers import migrated_sqlite
+
+    def seeding(name: str) -> subprocess.Popen:
+        """`seed-demo` into a fresh migrated file; both run at once (each takes seconds)."""
+        db = migrated_sqlite(tmp_path / f"{name}.sqlite3")
         env = {
             **os.environ,
             "DATABASE_URL": f"sqlite://{db}",
@@ -158,16 +161,19 @@ def test_seed_demo_is_deterministic(tmp_path):
             "ARGON2_TIME_COST": "1",
             "ARGON2_MEMORY_KIB": "1024",
         }
-        for args in (["migrate"], ["seed-demo", "--seed", "3", "--diners", "60"]):
-            result = subprocess.run(
-                [sys.executable, "app.py", *args],
-                cwd=ROOT,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=300,
-            )
-            assert result.returncode == 0, result.stderr
+        return subprocess.Popen(
+            [sys.executable, "app.py", "seed-demo", "--seed", "3", "--diners", "60"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def seeded(name: str, process: subprocess.Popen) -> list[tuple]:
+        _, errors = process.communicate(timeout=300)
+        assert process.returncode == 0, errors
+        db = tmp_path / f"{name}.sqlite3"
         with sqlite3.connect(db) as conn:
             users = conn.execute(
                 "SELECT email, display_name, lat, lng, cuisines FROM users WHERE role = 'diner' ORDER BY id"
@@ -183,7 +189,8 @@ def test_seed_demo_is_deterministic(tmp_path):
             ).fetchall()
             return users, places, reviews, dishes, favourites
 
-    first, second = seeded("a"), seeded("b")
+    runs = {name: seeding(name) for name in ("a", "b")}
+    first, second = (seeded(name, process) for name, process in runs.items())
     users, places, reviews, dishes, favourites = first
     assert len({row[0] for row in favourites}) == 12 and {row[2] for row in favourites} >= {"restaurant", "dish"}
     assert len(users) == 60 and first == second

@@ -14,7 +14,7 @@ import httpx
 import yaml
 
 from settings import Settings, SettingsError
-from tests.servers import ROOT, free_port
+from tests.servers import ROOT, free_port, migrated_sqlite
 
 ENTRYPOINT = ROOT / "deploy" / "entrypoint.sh"
 
@@ -35,6 +35,7 @@ def _env(tmp_path, **extra: str) -> dict[str, str]:
 
 
 def test_entrypoint_migrates_serves_and_stops(tmp_path):
+    migrated_sqlite(tmp_path / "prod.sqlite3")  # the entrypoint's migrate then has nothing to do
     port = free_port()
     env = _env(tmp_path, HOST="127.0.0.1", PORT=str(port), WORKERS="1")
     process = subprocess.Popen(
@@ -60,6 +61,7 @@ def test_entrypoint_migrates_serves_and_stops(tmp_path):
 
 
 def test_entrypoint_passes_other_commands_to_the_cli(tmp_path):
+    migrated_sqlite(tmp_path / "prod.sqlite3")  # `migrate` below is passed through, with nothing to do
     env = _env(tmp_path)
     assert (
         subprocess.run(

@@ -16,7 +16,7 @@ from app import build_parser
 from settings import Settings
 from tests.conftest import BACKEND, _create_postgres_database, _drop_postgres_database
 from tests.helpers import gql, unique_email
-from tests.servers import free_port, server_env
+from tests.servers import free_port, migrated_sqlite, server_env
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -113,7 +113,7 @@ def test_seed_demo_twice_is_harmless(tmp_path):
         "ARGON2_MEMORY_KIB": "1024",
         "REDIS_URL": "",
     }
-    assert run_cli(["migrate"], env).returncode == 0
+    migrated_sqlite(tmp_path / "demo.sqlite3")
     first = run_cli(["seed-demo", "--diners", "5"], env, timeout=300)
     assert first.returncode == 0, first.stderr
     second = run_cli(["seed-demo", "--diners", "5"], env, timeout=300)

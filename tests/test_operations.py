@@ -17,7 +17,7 @@ import httpx
 from httpx_ws import aconnect_ws
 
 from tests.helpers import REGISTER, gql
-from tests.servers import ROOT, free_port, server_env
+from tests.servers import ROOT, free_port, migrated_sqlite, server_env
 
 
 @contextmanager
@@ -136,15 +136,7 @@ async def test_lag_tolerant_reads_go_to_the_replica(tmp_path, settings, app):
         "MEDIA_ROOT": str(tmp_path / "m"),
     }
     for path in (primary, replica):
-        done = subprocess.run(
-            [sys.executable, "app.py", "migrate"],
-            cwd=ROOT,
-            env={**env, "DATABASE_URL": f"sqlite://{path}"},
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert done.returncode == 0, done.stderr
+        migrated_sqlite(path)
     with serve({**env, "DATABASE_REPLICA_URL": f"sqlite://{replica}"}) as (url, _):
         async with httpx.AsyncClient(base_url=url, timeout=20) as http:
             body = await gql(
