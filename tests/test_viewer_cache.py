@@ -210,3 +210,25 @@ async def test_an_old_snapshot_is_not_trusted(client, monkeypatch):
     with count_wire(POSTGRES) as wire:
         assert (await gql(client, ME, token=token))["data"]["me"]["id"] == user_id
     assert wire.statements  # read from the database again (and the snapshot rewritten)
+
+
+async def test_a_viewer_from_the_snapshot_is_the_user_tortoise_builds(client, services):
+    """The snapshot's user is built without `User(**row)` (issue 18): the same values, types and
+    flags, and a save through it names its fields (no password hash in a snapshot)."""
+    from models.accounts import User
+    from resolvers.accounts import viewer_cache
+
+    token, user_id, _ = await register(client, name="快照")
+    assert (await gql(client, EDIT, token=token))["data"]["updateProfile"]["errors"] == []
+    pk = int(base64.b64decode(user_id).decode().split(":")[1])
+    stored = await User.get(id=pk)
+    row = {name: getattr(stored, name) for name in viewer_cache.SNAPSHOT_FIELDS}
+    built, expected = viewer_cache._user_of(row), User(**row)
+    expected._saved_in_db, expected._partial = True, True
+    assert built.__dict__ == expected.__dict__
+    assert built.password_hash is None and built._partial
+    built.display_name = "快照改名"
+    await built.save(update_fields=["display_name"])
+    assert (await User.get(id=pk)).display_name == "快照改名"
+    copied = viewer_cache._copy(built)
+    assert copied.__dict__ == built.__dict__ and copied.cuisines is not built.cuisines

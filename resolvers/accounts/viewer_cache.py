@@ -31,7 +31,6 @@ read made under a generation read first (never at login: that read came before a
 from __future__ import annotations
 
 import base64
-import copy
 import hashlib
 import json
 import logging
@@ -212,11 +211,31 @@ def from_snapshot(
         row["role"] = Role(row["role"])
         if set(row) != set(SNAPSHOT_FIELDS):
             return None
-        user = User(**row)
+        return _user_of(row)
     except (KeyError, TypeError, ValueError):
         return None
-    user._saved_in_db = True
-    user._partial = True  # no password hash: a save must name its fields
+
+
+# Each snapshot column and its field: `User(**row)` converts each value with the field's
+# `to_python_value` through Tortoise's `__setattr__` and a defaults pass (43 µs a user, paid by
+# every token new to the process); `_user_of` does the same conversions straight into the
+# instance (6 µs).
+_SNAPSHOT_PLAN = tuple((name, User._meta.fields_map[name]) for name in SNAPSHOT_FIELDS)
+
+
+def _user_of(row: dict) -> User:
+    """The user `User(**row)` builds from snapshot columns, as a saved row without its password
+    hash (`_partial`: a save must name its fields). ValueError for a null in a non-null column,
+    as `User(**row)` raises it."""
+    user = User.__new__(User)
+    state = user.__dict__
+    state.update(_partial=True, _saved_in_db=True, _custom_generated_pk=True, _await_when_save={})
+    for name, field in _SNAPSHOT_PLAN:
+        value = row[name]
+        if value is None and not field.null:
+            raise ValueError(f"{name} is non nullable field, but null was passed")
+        state[name] = field.to_python_value(value)
+    state["password_hash"] = None  # not in a snapshot: read where it's needed
     return user
 
 
@@ -253,7 +272,8 @@ async def remember(services: Services, found: State | None, user: User, session_
 
 def _copy(user: User) -> User:
     """Each request gets its own instance: resolvers may change and save their viewer."""
-    mine = copy.copy(user)
+    mine = User.__new__(User)  # copy.copy's effect (Model has no __copy__/__setstate__), 5x cheaper
+    mine.__dict__.update(user.__dict__)
     for name in ("cuisines", "dietary"):
         value = getattr(user, name, None)
         if isinstance(value, list):
