@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
+import orjson
+
 from core.errors import BadRequestError
 from core.schedule import FIRST_YEAR, LAST_YEAR
 
@@ -50,8 +52,9 @@ def page_size(first: int | None, default: int = DEFAULT_PAGE) -> int:
 
 
 def encode_cursor(values: list[Any]) -> str:
-    raw = json.dumps([v.isoformat() if isinstance(v, datetime) else v for v in values])
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    """orjson (4x json's speed: a page writes one per row); cursors written by json still decode."""
+    raw = orjson.dumps([v.isoformat() if isinstance(v, datetime) else v for v in values])
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str | None, arity: int) -> list[Any] | None:
