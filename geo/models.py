@@ -7,7 +7,8 @@ migrations per dialect; Tortoise only knows the plain columns.
 from __future__ import annotations
 
 from tortoise import fields
-from tortoise.models import Model
+
+from models.base import Model
 
 
 class GeoPoint(Model):

@@ -6,7 +6,8 @@ from datetime import datetime
 from enum import StrEnum
 
 from tortoise import fields
-from tortoise.models import Model
+
+from models.base import Model
 
 
 class Role(StrEnum):

@@ -7,7 +7,8 @@ or of restaurants near the viewer, newest first. Moderation flips `visible`.
 from __future__ import annotations
 
 from tortoise import fields
-from tortoise.models import Model
+
+from models.base import Model
 
 
 class FeedEntry(Model):

@@ -8,8 +8,8 @@ of scanning every view and claim.
 from __future__ import annotations
 
 from tortoise import fields
-from tortoise.models import Model
 
+from models.base import Model
 from models.deals import SourceType
 
 

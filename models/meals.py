@@ -5,8 +5,8 @@ from __future__ import annotations
 from enum import StrEnum
 
 from tortoise import fields
-from tortoise.models import Model
 
+from models.base import Model
 from models.restaurants import Visibility
 
 

@@ -7,7 +7,8 @@ Rows are kept (when, which version) as the record of consent; they hold no locat
 from __future__ import annotations
 
 from tortoise import fields
-from tortoise.models import Model
+
+from models.base import Model
 
 
 class LocationConsent(Model):

@@ -13,7 +13,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from tortoise import fields
-from tortoise.models import Model
+
+from models.base import Model
 
 
 class SearchDoc(Model):

@@ -6,7 +6,8 @@ from __future__ import annotations
 from enum import StrEnum
 
 from tortoise import fields
-from tortoise.models import Model
+
+from models.base import Model
 
 
 class BookingStatus(StrEnum):

@@ -7,8 +7,8 @@ columns); search and other features can read `restaurant_ratings` by restaurant 
 from __future__ import annotations
 
 from tortoise import fields
-from tortoise.models import Model
 
+from models.base import Model
 from models.restaurants import Visibility
 
 
