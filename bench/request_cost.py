@@ -250,6 +250,8 @@ async def measure(args: argparse.Namespace) -> list[dict[str, Any]]:
             )
             if args.profile:
                 pstats.Stats(profile).sort_stats(args.profile).print_stats(int(os.environ.get("PROFILE_TOP", "40")))
+                if os.environ.get("PROFILE_DUMP"):
+                    profile.dump_stats(os.environ["PROFILE_DUMP"])
     return rows
 
 
