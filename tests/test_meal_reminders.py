@@ -27,7 +27,9 @@ async def reminders(client, token, meal):
 
 
 async def test_the_table_is_reminded_once_a_few_hours_before_and_again_after_a_new_time(client, services):
-    host, _, meal, _ = await host_meal(client, capacity=2, startsAt=soon(2))
+    # Hosted beyond the reminder window, then moved into it once the table is set: the app's own
+    # job runner (every 2 s in tests) must not remind the table before the guests have joined.
+    host, _, meal, _ = await host_meal(client, capacity=2, startsAt=soon(5))
     guest, _, _ = await register(client, name="客人")
     waiting, _, _ = await register(client, name="候补")
     assert (await gql(client, JOIN, {"id": meal}, guest))["data"]["joinSharedMeal"]["status"] == "JOINED"
@@ -35,6 +37,9 @@ async def test_the_table_is_reminded_once_a_few_hours_before_and_again_after_a_n
         "status"
     ] == "WAITLISTED"
     later_host, _, later_meal, _ = await host_meal(client, startsAt=soon(6))  # not yet
+    assert (await gql(client, MOVE, {"m": meal, "i": {"startsAt": soon(2)}}, host))["data"][
+        "updateSharedMeal"
+    ]["errors"] == []
 
     await remind_meals(services)
     await remind_meals(services)  # a second run (or worker): nobody twice
@@ -74,7 +79,7 @@ async def test_those_going_to_an_event_are_reminded_once_and_again_after_a_new_t
     from tests.test_meals import RSVP
 
     owner, restaurant = await open_restaurant(client, *random_spot(), name="川味小馆")
-    event = await an_event(client, owner, restaurant, soon(2))
+    event = await an_event(client, owner, restaurant, soon(5))  # moved into the window below
     later_event = await an_event(client, owner, restaurant, soon(6))  # not yet
     going, _, _ = await register(client, name="去的人")
     changed_mind, _, _ = await register(client, name="不去了")
@@ -82,6 +87,8 @@ async def test_those_going_to_an_event_are_reminded_once_and_again_after_a_new_t
         for which in (event, later_event):
             assert (await gql(client, RSVP, {"id": which}, token))["data"]["rsvpEvent"]["errors"] == []
     assert (await gql(client, CANCEL_RSVP, {"id": event}, changed_mind))["data"]["cancelEventRsvp"]["errors"] == []
+    into_the_window = await gql(client, MOVE_EVENT, {"v": event, "s": soon(2), "e": soon(3.5)}, owner)
+    assert into_the_window["data"]["updateRestaurantEvent"]["errors"] == []
 
     await remind_events(services)
     await remind_events(services)  # a second run (or worker): nobody twice
