@@ -34,7 +34,7 @@ from models.restaurants import Dish, Restaurant
 from models.reviews import Review
 from resolvers import visibility
 from resolvers.accounts.accounts import is_moderator
-from resolvers.restaurants.restaurants import load_dishes
+from resolvers.restaurants.restaurants import load_dishes, load_reviewed_dishes
 from resolvers.reviews.photos import load_review_photos
 
 NEARBY_KM = 10.0
@@ -193,3 +193,5 @@ def _prime(ctx: Context, rows: list[tuple[FeedEntry, dict[str, Any]]]) -> None:
     loaders.prime(
         load_dishes, {k: d if d is not None and not d.archived else None for k, d in dishes.items()}
     )
+    loaders.prime(load_reviewed_dishes, dishes)  # Review.dish: archived ones too (the entry's
+    # restaurant is visible: feed_rule)

@@ -246,7 +246,15 @@ def _restaurant_ok(ctx: Context, restaurant_id: int) -> Steps:
 
 
 def dishes_q(prefix: str = "") -> Q:
-    return _at(prefix, archived=False) & restaurants_q(f"{prefix}restaurant__")
+    """A dish on the menu: not archived, at a restaurant anyone may see."""
+    return _at(prefix, archived=False) & reviewed_dishes_q(prefix)
+
+
+def reviewed_dishes_q(prefix: str = "") -> Q:
+    """A dish as what a review is about: the menu rule without `archived`. A dish taken off the
+    menu (已下架) is still named on its reviews (as Dianping keeps them), flagged `archived`; the
+    menu, search, dish(id) and node(id) keep `dishes_q`. Its restaurant must still be visible."""
+    return restaurants_q(f"{prefix}restaurant__")
 
 
 def can_see_dish(ctx: Context, dish: Dish | None) -> Steps:

@@ -214,6 +214,10 @@ class DishNode(ModelNode, loader=restaurants.load_dishes):
     price_cents: int
     currency: str
     tags: list[str]
+    archived: bool = strawberry.field(
+        description="已下架: taken off the menu by its restaurant. Only reviews still name such a "
+        "dish (Review.dish); the menu, search and dish(id) leave it out."
+    )
     review_count: int = strawberry.field(description="Visible reviews only.")
     average_rating: float | None = strawberry.field(description="Mean of visible reviews; null when none.")
     created_at: datetime

@@ -99,9 +99,13 @@ class ReviewNode(ModelNode, kind=Review):
     def author(self, info: Info) -> UserNode | None:
         return then(visibility.fetch_now(info.context, User, self.model.author_id), UserNode.of)
 
-    @strawberry.field
+    @strawberry.field(
+        description="The dish reviewed, also once taken off the menu (archived: 已下架); null when "
+        "its restaurant is taken down."
+    )
     def dish(self, info: Info) -> DishNode | None:
-        return then(now(info.context.loaders.get(restaurants.load_dishes), self.model.dish_id), DishNode.of)
+        found = now(info.context.loaders.get(restaurants.load_reviewed_dishes), self.model.dish_id)
+        return then(found, DishNode.of)
 
     @strawberry.field
     def restaurant(self, info: Info) -> RestaurantNode | None:

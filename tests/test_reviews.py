@@ -347,3 +347,32 @@ async def test_reviews_are_rate_limited(client, services):
     with override_settings(services, rate_limit_reviews_per_hour=2):
         codes = [[e["code"] for e in (await review(client, diner, d))["errors"]] for d in (dish, *more)]
     assert codes == [[], [], ["RATE_LIMITED"]]
+
+
+REVIEW_DISH = (
+    "query($id: ID!) { node(id: $id) { ... on Review { dish { id name archived } "
+    "restaurant { id } } } }"
+)
+ARCHIVE = "mutation($d: ID!) { archiveDish(dishId: $d) { errors { code } } }"
+MENU = "query($r: ID!) { restaurant(id: $r) { dishes { edges { node { id } } } } }"
+
+
+async def test_a_dish_taken_off_the_menu_is_still_named_on_its_reviews(client):
+    """已下架: the review still says what it was about (it said null before), the feed too;
+    the menu and dish(id) leave the dish out, and nobody new reviews it."""
+    owner, restaurant, dish = await a_dish(client)
+    author, author_id, _ = await register(client)
+    follower, _, _ = await register(client)
+    await gql(client, FOLLOW, {"id": author_id}, follower)
+    written = (await review(client, author, dish, 4))["review"]["id"]
+    assert (await gql(client, ARCHIVE, {"d": dish}, owner))["data"]["archiveDish"]["errors"] == []
+
+    shown = (await gql(client, REVIEW_DISH, {"id": written}))["data"]["node"]
+    assert shown["dish"] == {"id": dish, "name": "毛肚", "archived": True}
+    [item] = (await gql(client, FEED, {"first": 20}, follower))["data"]["feed"]["edges"]
+    assert item["node"]["review"]["dish"]["name"] == "毛肚"
+    assert (await gql(client, "query($id: ID!) { dish(id: $id) { id } }", {"id": dish}))["data"]["dish"] is None
+    menu = (await gql(client, MENU, {"r": restaurant}))["data"]["restaurant"]["dishes"]["edges"]
+    assert dish not in [e["node"]["id"] for e in menu]
+    again = await review(client, (await register(client))[0], dish, 5)
+    assert again["errors"][0]["code"] == "NOT_FOUND"  # no new reviews of a dish off the menu

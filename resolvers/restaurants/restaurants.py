@@ -502,11 +502,20 @@ async def get_dish(ctx: Context, dish_id: int) -> Dish | None:
 # other relation through this loader) applies it, still one batched statement per request.
 # Staff reach their archived restaurant's menu through myRestaurants (the restaurant's `dishes`).
 _VISIBLE_DISHES = Shaped(Dish, lambda many: Dish.filter(visibility.dishes_q(), id__in=Slot("ids", many=many)))
+_REVIEWED_DISHES = Shaped(
+    Dish, lambda many: Dish.filter(visibility.reviewed_dishes_q(), id__in=Slot("ids", many=many))
+)
 
 
 async def load_dishes(keys: Sequence[int]) -> list[Dish | None]:
     """Each dish the rule lets anyone see, None for the others (archived, restaurant taken down)."""
     return by_key(await _VISIBLE_DISHES.rows(len(keys), {"ids": list(keys)}), keys)
+
+
+async def load_reviewed_dishes(keys: Sequence[int]) -> list[Dish | None]:
+    """Each dish as a review names it (`Review.dish`): archived ones too (visibility.py
+    `reviewed_dishes_q`), None when its restaurant is taken down."""
+    return by_key(await _REVIEWED_DISHES.rows(len(keys), {"ids": list(keys)}), keys)
 
 
 async def load_dishes_by_restaurant(keys: Sequence[int]) -> list[list[Dish]]:
