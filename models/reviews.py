@@ -29,6 +29,10 @@ class Photo(Model):
     height = fields.IntField(null=True)
     visibility = fields.CharEnumField(Visibility, max_length=16, default=Visibility.VISIBLE)
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+    # Since when no review shows it (confirmed and not yet used, taken off its review, its review
+    # deleted); None while a review does. The orphan clean-up deletes it and its files once it has
+    # been free for PHOTO_KEEP_DAYS (resolvers/reviews/upload_cleanup.py).
+    free_since = fields.DatetimeField(null=True)
 
     class Meta:
         table = "photos"

@@ -141,7 +141,12 @@ async def confirm_upload(ctx: Context, photo_id: int) -> Photo:
     # READY before the upload object goes: the local upload route re-checks the status after
     # writing, so a write racing this confirmation removes itself (media/routes.py).
     updated = await Photo.filter(id=photo.id, status=PhotoStatus.PENDING).update(
-        status=PhotoStatus.READY, key=key, thumbnail_key=thumb_key, width=clean.width, height=clean.height
+        status=PhotoStatus.READY,
+        key=key,
+        thumbnail_key=thumb_key,
+        width=clean.width,
+        height=clean.height,
+        free_since=datetime.now(UTC),  # until a review takes it
     )
     await storage.delete(photo.upload_key)
     if not updated:  # a parallel confirmation won (keep its files), or the clean-up expired it

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
+from tortoise.expressions import F, Subquery
 from tortoise.transactions import in_transaction
 
 from core.atomic import update_returning
@@ -70,7 +70,18 @@ async def review_limit(ctx: Context) -> int:
 
 
 async def _link_photos(review_id: int, photo_ids: Sequence[int]) -> None:
+    """The review's photos become `photo_ids` (inside the caller's transaction). Those taken off
+    are free from now (the orphan clean-up deletes them after PHOTO_KEEP_DAYS); those put on are
+    taken by a conditional UPDATE first, so one the clean-up deleted meanwhile is NOT_FOUND and
+    the clean-up never deletes one a review is taking (it re-checks `free_since` on that row)."""
+    now = datetime.now(UTC)
+    before = await ReviewPhoto.filter(review_id=review_id).values_list("photo_id", flat=True)
     await ReviewPhoto.filter(review_id=review_id).delete()
+    dropped = set(before) - set(photo_ids)
+    if dropped:
+        await Photo.filter(id__in=list(dropped)).update(free_since=now)
+    if photo_ids and await Photo.filter(id__in=list(photo_ids)).update(free_since=None) != len(photo_ids):
+        raise _photo_taken()
     await ReviewPhoto.bulk_create(
         [ReviewPhoto(review_id=review_id, photo_id=pid, position=i) for i, pid in enumerate(photo_ids)]
     )
@@ -325,6 +336,9 @@ async def delete_review(ctx: Context, review_id: int) -> int:
             target_id=review_id,
             note=f"deleted by its author (user {viewer.id}); rating {row['rating']}: {row['body']}"[:1000],
         )
+        # Its photos are free from now (the orphan clean-up deletes them after PHOTO_KEEP_DAYS).
+        shown = ReviewPhoto.filter(review_id=review_id).values("photo_id")
+        await Photo.filter(id__in=Subquery(shown)).update(free_since=datetime.now(UTC))
         await Review.filter(id=review_id).delete()
     return review_id
 

@@ -1,4 +1,12 @@
-"""Orphan clean-up: uploads never confirmed, and upload objects nothing accounts for.
+"""Orphan clean-up: uploads never confirmed, upload objects nothing accounts for, and photos no
+review has shown for PHOTO_KEEP_DAYS.
+
+A confirmed photo is free (`photos.free_since`) until a review takes it, and again once taken off
+its review or its review is deleted. Free for PHOTO_KEEP_DAYS (moderators can still read a
+removed photo in a review's history meanwhile), it is deleted with its files: a diner who took a
+photo off a review expects it gone, and storage stops growing with photos nobody sees. The row
+goes by a DELETE that re-checks `free_since` on it, so a review taking the photo at that moment
+(reviews.py `_link_photos` clears it first) either keeps it or is told NOT_FOUND.
 
 An upload object is legitimate only while its photo is PENDING inside the confirmation window
 (resolvers/photos.confirm_window). Everything else under `uploads/` is an orphan: a PENDING
@@ -23,12 +31,32 @@ UPLOAD_PREFIX = "uploads/"
 # An object younger than this is left alone: its row may be in the middle of being written.
 GRACE = timedelta(minutes=1)
 BATCH = 500
+PHOTO_KEEP_DAYS = 30
 
 
 @dataclass(frozen=True)
 class CleanupReport:
     expired_photos: int
     deleted_objects: int
+    swept_photos: int = 0
+
+
+async def sweep_free_photos(services: Services, now: datetime) -> int:
+    """Delete photos free for PHOTO_KEEP_DAYS, then their files; how many went."""
+    cutoff = now - timedelta(days=PHOTO_KEEP_DAYS)
+    swept = 0
+    while stale := await Photo.filter(free_since__lt=cutoff).order_by("id").limit(BATCH):
+        for photo in stale:
+            # Re-checked on the row: a review clearing `free_since` first keeps the photo.
+            if not await Photo.filter(id=photo.id, free_since__lt=cutoff).delete():
+                continue
+            swept += 1
+            for key in (photo.key, photo.thumbnail_key):
+                if key:
+                    await services.storage.delete(key)
+        if len(stale) < BATCH:
+            break
+    return swept
 
 
 async def cleanup_uploads(services: Services, now: datetime | None = None) -> CleanupReport:
@@ -60,6 +88,12 @@ async def cleanup_uploads(services: Services, now: datetime | None = None) -> Cl
             if keys[key] not in awaited or partial_done:
                 await storage.delete(key)
                 deleted += 1
-    if expired or deleted:
-        log.info("upload clean-up: %d unconfirmed photos expired, %d orphans deleted", expired, deleted)
-    return CleanupReport(expired_photos=expired, deleted_objects=deleted)
+    swept = await sweep_free_photos(services, now)
+    if expired or deleted or swept:
+        log.info(
+            "upload clean-up: %d unconfirmed photos expired, %d orphans deleted, %d unused photos deleted",
+            expired,
+            deleted,
+            swept,
+        )
+    return CleanupReport(expired_photos=expired, deleted_objects=deleted, swept_photos=swept)
