@@ -568,3 +568,28 @@ async def test_a_sold_out_deal_is_listed_alike_everywhere_until_released_stock_b
     assert await seen() == {"id": deal, "soldOut": False, "onSale": True, "remaining": 1}
     assert (await claim(client, late, deal))["claim"]["status"] == "PENDING_PAYMENT"
     assert (await seen())["soldOut"] is True
+
+
+async def test_a_till_losing_to_a_refund_or_the_expiry_is_told_which(client, monkeypatch):
+    """The voucher passed the till's first check, then a refund (or the expiry) committed before
+    the redemption's conditional update: the till said ALREADY_REDEEMED ("already used") for a
+    voucher the diner had just been refunded. Now it says what happened."""
+    from resolvers.deals import deals as deal_resolvers
+
+    owner, _, deal = await a_deal(client)
+    zone_of = deal_resolvers.rollup.time_zone
+    for meanwhile, expected in (
+        ({"status": "refunded"}, "CANCELLED"),
+        ({"status": "expired"}, "VOUCHER_EXPIRED"),
+        ({"valid_until": datetime.now(UTC) - timedelta(seconds=1)}, "VOUCHER_EXPIRED"),
+    ):
+        code = code_of(await claim(client, (await register(client))[0], deal))
+
+        async def in_between(restaurant_id, code=code, meanwhile=meanwhile):
+            await Claim.filter(code=code.replace("-", "")).update(**meanwhile)
+            return await zone_of(restaurant_id)
+
+        monkeypatch.setattr(deal_resolvers.rollup, "time_zone", in_between)
+        refused = (await gql(client, REDEEM, {"c": code}, owner))["data"]["redeemVoucher"]
+        monkeypatch.setattr(deal_resolvers.rollup, "time_zone", zone_of)
+        assert refused["errors"][0]["code"] == expected, (meanwhile, refused)
