@@ -87,6 +87,10 @@ async def test_offer_then_decline_then_lapse_then_accept(client, services):
     assert accepted == {"meal": {"seatsTaken": 2}, "errors": []}
     assert await status(client, meal, third) == "JOINED"
     assert await status(client, meal, late) == "WAITLISTED"
+    # The host hears of the accepted seat as of any join (the list ended at "候补了" before).
+    hosts = (await gql(client, NOTES, token=host))["data"]["notifications"]["edges"]
+    joined = [n["node"]["kind"] for n in hosts if "接受了空出的座位" in n["node"]["message"]]
+    assert joined == ["meal_joined"], [n["node"]["message"] for n in hosts]
 
 
 async def test_offers_shorten_as_the_meal_nears(client):

@@ -148,7 +148,7 @@ async def _take_seat(meal_id: int) -> bool:
 _OPPOSITE = {"meal_joined": "meal_left", "meal_left": "meal_joined"}
 
 
-async def _tell_host(ctx: Context, meal: SharedMeal, viewer: User, kind: str, text: str) -> None:
+async def tell_host(ctx: Context, meal: SharedMeal, viewer: User, kind: str, text: str) -> None:
     """Tell the host a diner joined or left, once while unread (in the caller's transaction):
     joining and leaving again and again buzzed the host's phone each time (four toggles, eight
     pushes). Coming back removes the unread "left" notice (its push too, if still queued); a
@@ -189,7 +189,7 @@ async def join_meal(ctx: Context, meal_id: int) -> tuple[SeatStatus, SharedMeal]
                 await existing.delete()
             await MealSeat.create(meal_id=meal.id, user_id=viewer.id, status=status)
             what = {SeatStatus.JOINED: "加入了", SeatStatus.WAITLISTED: "候补了"}.get(status, "申请加入")
-            await _tell_host(
+            await tell_host(
                 ctx, meal, viewer, "meal_joined", f"{viewer.display_name} {what}「{meal.title}」"
             )
     except IntegrityError:  # the same diner joining twice in parallel: one seat row wins
@@ -259,7 +259,7 @@ async def leave_meal(ctx: Context, meal_id: int) -> SharedMeal:
             SeatStatus.PENDING: f"撤回了加入「{meal.title}」的申请",
             SeatStatus.WAITLISTED: f"不再候补「{meal.title}」",
         }.get(SeatStatus(was[0]) if was else None, f"退出了「{meal.title}」")
-        await _tell_host(ctx, meal, viewer, "meal_left", f"{viewer.display_name} {gave_up}")
+        await tell_host(ctx, meal, viewer, "meal_left", f"{viewer.display_name} {gave_up}")
     await _after_promotion(ctx, meal.id, promoted, "left", also=[meal.host_id])
     return await SharedMeal.get(id=meal.id)
 

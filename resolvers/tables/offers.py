@@ -142,8 +142,13 @@ async def answer(ctx: Context, meal_id: int, accept: bool) -> SharedMeal:
         if not moved:
             raise UserInputError(ErrorCode.OFFER_LAPSED, "This offer is no longer open", "mealId")
         handed = None if accept else await _hand_on(ctx, meal)
+        if accept:  # the host hears of it as of any join (their list ended at "候补了" before)
+            from resolvers.meals.meals import tell_host  # meals imports this module at call time
+
+            text = f"{viewer.display_name} 接受了空出的座位，加入了「{meal.title}」"
+            await tell_host(ctx, meal, viewer, "meal_joined", text)
     await _publish(ctx.services, meal_id, "offer_accepted" if accept else "offer_declined")
-    await notifications.announce(ctx, [handed] if handed else [])
+    await notifications.announce(ctx, [handed, meal.host_id] if handed else [meal.host_id] if accept else [])
     return await SharedMeal.get(id=meal_id)
 
 
