@@ -427,3 +427,43 @@ async def test_a_join_signed_in_before_a_suspension_does_not_outlive_it(client):
         diner, expect_errors=True,
     )
     assert [e["extensions"]["code"] for e in hosted["errors"]] == ["UNAUTHENTICATED"], hosted
+
+
+HOURS = """mutation($r: ID!, $i: OpeningHoursInput!) { setOpeningHours(restaurantId: $r, input: $i) {
+  errors { field code } } }"""
+MOVE = "mutation($m: ID!, $i: SharedMealUpdateInput!) { updateSharedMeal(mealId: $m, input: $i) { errors { field code message } } }"
+
+
+async def test_a_table_is_set_only_when_the_restaurant_is_open(client):
+    """A meal for a time the restaurant's own hours say it is closed sent its guests to a closed
+    door (and reminded them to be on time): now RESTAURANT_CLOSED, on creating and on moving it."""
+    from zoneinfo import ZoneInfo
+
+    owner, restaurant = await open_restaurant(client, *random_spot())
+    lunch_only = [{"weekday": d, "opens": "11:00", "closes": "14:00"} for d in range(7)]
+    hours = {"timezone": "Asia/Shanghai", "weekly": lunch_only}
+    assert (await gql(client, HOURS, {"r": restaurant, "i": hours}, owner))["data"]["setOpeningHours"][
+        "errors"
+    ] == []
+    day = (datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=3)).date()
+
+    def at(hour: int) -> str:
+        return datetime(day.year, day.month, day.day, hour, 30, tzinfo=ZoneInfo("Asia/Shanghai")).isoformat()
+
+    host, _, _ = await register(client)
+    meal = {"restaurantId": restaurant, "title": "晚饭局", "startsAt": at(19), "capacity": 4}
+    closed = (await gql(client, CREATE, {"i": meal}, host))["data"]["createSharedMeal"]
+    assert [(e["field"], e["code"]) for e in closed["errors"]] == [("startsAt", "RESTAURANT_CLOSED")]
+    assert closed["meal"] is None
+    opened = (await gql(client, CREATE, {"i": {**meal, "startsAt": at(12)}}, host))["data"]["createSharedMeal"]
+    assert opened["errors"] == []
+    moved = await gql(client, MOVE, {"m": opened["meal"]["id"], "i": {"startsAt": at(22)}}, host)
+    assert [e["code"] for e in moved["data"]["updateSharedMeal"]["errors"]] == ["RESTAURANT_CLOSED"]
+    renamed = await gql(client, MOVE, {"m": opened["meal"]["id"], "i": {"title": "午饭局"}}, host)
+    assert renamed["data"]["updateSharedMeal"]["errors"] == []  # its time unchanged: not re-checked
+    chinese = await client.post(
+        "/graphql",
+        json={"query": CREATE, "variables": {"i": meal}},
+        headers={"Authorization": f"Bearer {host}", "Accept-Language": "zh-CN"},
+    )
+    assert "未营业" in chinese.json()["data"]["createSharedMeal"]["errors"][0]["message"]

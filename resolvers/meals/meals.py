@@ -46,6 +46,7 @@ from resolvers import feed, visibility
 from resolvers.accounts.accounts import write_limit
 from resolvers.conversations import members
 from resolvers.meals import notifications
+from resolvers.restaurants import opening
 from resolvers.restaurants.access import require_staff
 
 TOPIC = "meal"
@@ -83,6 +84,7 @@ async def create_meal(ctx: Context, fields: MealFields) -> SharedMeal:
     collector.raise_if_any()
     if not await Restaurant.filter(visibility.restaurants_q(), id=fields.restaurant_id).exists():
         raise UserInputError(ErrorCode.NOT_FOUND, "No such restaurant", "restaurantId")
+    await opening.refuse_if_closed(fields.restaurant_id, utc(fields.starts_at, "startsAt"), "startsAt")
     async with in_transaction("default"):
         await _lock_diner(viewer.id)
         meal = await SharedMeal.create(
@@ -410,6 +412,8 @@ async def update_meal(ctx: Context, meal_id: int, changes: MealChanges) -> Share
     _check(fields, collector)
     collector.raise_if_any()
     starts_at = utc(fields.starts_at, "startsAt")
+    if starts_at != meal.starts_at:  # a new time must find the restaurant open
+        await opening.refuse_if_closed(meal.restaurant_id, starts_at, "startsAt")
     async with in_transaction("default"):
         await _lock_open(meal.id)  # first, as every seat change: joins and leaves wait for this
         before = await SharedMeal.get(id=meal.id)

@@ -19,7 +19,7 @@ from tortoise.transactions import in_transaction
 
 from core.atomic import lock_row
 from core.context import Context
-from core.errors import Collector, ErrorCode
+from core.errors import Collector, ErrorCode, UserInputError
 from core.schedule import check_in_window, check_time_zone, time_zones
 from core.text import check_visible_text
 from models.hours import OpeningHours
@@ -220,6 +220,14 @@ async def load_hours(keys: Sequence[int]) -> list[Hours | None]:
         for rid, row in rows.items()
     }
     return [found.get(key) for key in ids]
+
+
+async def refuse_if_closed(restaurant_id: int, at: datetime, field: str) -> None:
+    """RESTAURANT_CLOSED when the restaurant's own hours say it is closed at `at` (a table set
+    for a Monday it never opens sent its guests to a closed door); no hours: nothing to check."""
+    [found] = await load_hours([restaurant_id])
+    if found is not None and not is_open(found.schedule, found.zone, at):
+        raise UserInputError(ErrorCode.RESTAURANT_CLOSED, "The restaurant is closed at that time", field)
 
 
 async def open_flags(restaurant_ids: Sequence[int], now: datetime | None = None) -> dict[int, bool]:
