@@ -96,3 +96,23 @@ class HelpfulVote(Model):
     class Meta:
         table = "helpful_votes"
         unique_together = (("review", "user"),)
+
+
+class ModeratedDeletion(Model):
+    """An author deleted their review while it was hidden or removed by moderation: a new review
+    of the same dish by them starts hidden and goes to a moderator (resolvers/moderation.py
+    `check_new_review`), or deleting and posting again would undo moderation in two calls."""
+
+    id = fields.BigIntField(primary_key=True)
+    author = fields.ForeignKeyField(
+        "accounts.User", related_name="moderated_deletions", on_delete=fields.CASCADE
+    )
+    dish = fields.ForeignKeyField(
+        "restaurants.Dish", related_name="moderated_deletions", on_delete=fields.CASCADE
+    )
+    visibility = fields.CharEnumField(Visibility, max_length=16)
+    deleted_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "moderated_deletions"
+        indexes = (("author_id", "dish_id"),)

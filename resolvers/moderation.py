@@ -29,7 +29,7 @@ from models.deals import Deal
 from models.meals import RestaurantEvent, SharedMeal
 from models.moderation import AuditEntry, Report, ReportReason, ReportStatus
 from models.restaurants import Restaurant, Visibility
-from models.reviews import Photo, Review
+from models.reviews import ModeratedDeletion, Photo, Review
 from models.trust import ReviewReply
 from resolvers import feed
 from resolvers import visibility as seen
@@ -47,6 +47,7 @@ BURST_ACCOUNT_AGE = timedelta(hours=24)
 BURST_WINDOW = timedelta(hours=1)
 BURST_REVIEWS = 5
 REPEAT_WINDOW = timedelta(days=7)
+REPOST_WINDOW = timedelta(days=180)  # a repost after a moderated review was deleted goes to a moderator
 REPEAT_COUNT = 3
 QUEUE_SCAN = 2000
 MAX_NOTE = 1000
@@ -138,8 +139,19 @@ async def system_report(kind: str, pk: int, note: str, reason: ReportReason = Re
 
 
 async def check_new_review(review: Review) -> None:
-    """Automatic signals: a new account's burst of reviews; the same text posted many times."""
+    """Automatic signals: a new account's burst of reviews; the same text posted many times; a
+    review of a dish whose earlier review by the same author was deleted while moderation had it
+    hidden or removed (it starts hidden, as an edit of a hidden review stays hidden, and a
+    moderator looks at it: deleting and posting again undid moderation in two calls)."""
     now = datetime.now(UTC)
+    moderated = ModeratedDeletion.filter(
+        author_id=review.author_id, dish_id=review.dish_id, deleted_at__gte=now - REPOST_WINDOW
+    )
+    if await moderated.exists():
+        await reviews.set_visibility(review.id, Visibility.HIDDEN)
+        review.visibility = Visibility.HIDDEN  # the author's answer shows it
+        note = "auto: posted again after the author deleted a hidden or removed review of this dish"
+        await system_report("Review", review.id, note, ReportReason.OTHER)
     author = await User.get(id=review.author_id)
     if now - author.created_at < BURST_ACCOUNT_AGE:
         recent = await Review.filter(author_id=author.id, created_at__gte=now - BURST_WINDOW).count()

@@ -356,3 +356,35 @@ async def test_a_suspension_calls_off_the_persons_meals_in_it_and_frees_their_se
         "JOINED",
         "OFFERED",
     )
+
+
+DELETE_REVIEW = "mutation($id: ID!) { deleteReview(reviewId: $id) { errors { code } } }"
+MINE = "mutation($i: ReviewInput!) { createReview(input: $i) { review { id moderation } errors { code } } }"
+
+
+async def test_deleting_a_moderated_review_and_posting_it_again_goes_to_a_moderator(client, services):
+    """Delete-and-repost undid moderation in two calls: a hidden or removed review, deleted by its
+    author, came back as a new visible review in every list and count. The repost now starts
+    hidden with an automatic report, as an edit of a hidden review does; a review deleted while
+    visible, or a review of another dish, is posted as usual."""
+    moderator, _ = await account_with_role(client, services)
+    for action in ("HIDE_CONTENT", "REMOVE_CONTENT"):
+        dish, author, _, review = await reviewed_dish(client, rating=1, body="垃圾店，千万别来")
+        reporter, _, _ = await register(client)
+        report = (await gql(client, REPORT, {"t": review, "r": "FAKE_REVIEW"}, reporter))["data"]["reportContent"]
+        assert (await gql(client, MODERATE, {"r": report["report"]["id"], "a": action}, moderator))["data"][
+            "moderate"
+        ]["errors"] == []
+        assert (await gql(client, DELETE_REVIEW, {"id": review}, author))["data"]["deleteReview"]["errors"] == []
+        again = {"dishId": dish, "rating": 1, "body": "垃圾店，千万别来"}
+        repost = (await gql(client, MINE, {"i": again}, author))["data"]["createReview"]
+        assert repost["errors"] == [] and repost["review"]["moderation"] == "HIDDEN", (action, repost)
+        shown = (await gql(client, DISH, {"id": dish}))["data"]["dish"]
+        assert (shown["reviewCount"], shown["reviews"]["edges"]) == (0, []), action
+        cases = await queue_ids(client, moderator, s="OPEN", type="Review")
+        assert [c["automatic"] for c in cases if c["targetId"] == repost["review"]["id"]] == [True]
+
+    dish, author, _, review = await reviewed_dish(client)  # deleted while visible: nothing carried
+    assert (await gql(client, DELETE_REVIEW, {"id": review}, author))["data"]["deleteReview"]["errors"] == []
+    fresh = (await gql(client, MINE, {"i": {"dishId": dish, "rating": 4, "body": "重新写一遍"}}, author))
+    assert fresh["data"]["createReview"]["review"]["moderation"] == "VISIBLE"

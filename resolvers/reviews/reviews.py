@@ -25,7 +25,7 @@ from core.loaders import group_by_key
 from core.text import check_visible_text
 from models.moderation import AuditEntry
 from models.restaurants import Dish, RestaurantStaff, Visibility
-from models.reviews import HelpfulVote, Photo, Review, ReviewEdit, ReviewPhoto
+from models.reviews import HelpfulVote, ModeratedDeletion, Photo, Review, ReviewEdit, ReviewPhoto
 from resolvers import feed, visibility
 from resolvers.accounts.accounts import is_moderator, write_limit
 from resolvers.notifications import inbox
@@ -336,6 +336,10 @@ async def delete_review(ctx: Context, review_id: int) -> int:
             target_id=review_id,
             note=f"deleted by its author (user {viewer.id}); rating {row['rating']}: {row['body']}"[:1000],
         )
+        if row["visibility"] != Visibility.VISIBLE.value:  # moderation's decision outlives the row
+            await ModeratedDeletion.create(
+                author_id=viewer.id, dish_id=row["dish_id"], visibility=Visibility(row["visibility"])
+            )
         # Its photos are free from now (the orphan clean-up deletes them after PHOTO_KEEP_DAYS).
         shown = ReviewPhoto.filter(review_id=review_id).values("photo_id")
         await Photo.filter(id__in=Subquery(shown)).update(free_since=datetime.now(UTC))
