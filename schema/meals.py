@@ -196,6 +196,13 @@ class SharedMealNode(ModelNode, kind=SharedMeal):
         status = await meals.my_seat(info.context, self.model.id)
         return SeatState(status.value) if status else None
 
+    @strawberry.field(
+        description="Your place on its waitlist (候补第 N 位; 1: the next seat freed is offered to you); "
+        "null when not waiting (an offered seat is myStatus OFFERED) or signed out."
+    )
+    async def waitlist_position_by_me(self, info: Info) -> int | None:
+        return await meals.my_place_in_line(info.context, self.model.id)
+
     @strawberry.field(description="Deals on offer now at this restaurant (claim them with this as source).")
     async def deals(self, info: Info) -> list[DealNode]:
         return await live_deals(info, self.model.restaurant_id)

@@ -197,3 +197,22 @@ async def test_a_cancelled_meal_takes_its_open_offer_with_it(client):
     cancel = "mutation($id: ID!) { cancelSharedMeal(mealId: $id) { errors { code } } }"
     assert (await gql(client, cancel, {"id": meal}, host))["data"]["cancelSharedMeal"]["errors"] == []
     assert (await gql(client, OFFER, {"id": meal}, first))["data"]["mySeatOffer"] is None
+
+
+PLACES = "query($id: ID!) { sharedMeal(id: $id) { waitlistPositionByMe } }"
+
+
+async def test_a_diner_in_line_sees_their_place_in_it(client):
+    """候补第 N 位, as events show it: 1 + those waiting ahead, in the order seats are offered;
+    null for the host, a guest, the diner offered a seat, and when signed out."""
+    host, meal, guest, (first, second, third) = await a_full_table_with_a_queue(client, 3)
+
+    async def place(token):
+        body = await gql(client, PLACES, {"id": meal}, token)
+        return body["data"]["sharedMeal"]["waitlistPositionByMe"]
+
+    assert [await place(t) for t in (host, guest, first, second, third, None)] == [None, None, 1, 2, 3, None]
+    assert (await gql(client, LEAVE, {"id": meal}, second))["data"]["leaveSharedMeal"]["errors"] == []
+    assert [await place(t) for t in (first, second, third)] == [1, None, 2]
+    assert (await gql(client, LEAVE, {"id": meal}, guest))["data"]["leaveSharedMeal"]["errors"] == []
+    assert (await status(client, meal, first), await place(first), await place(third)) == ("OFFERED", None, 1)

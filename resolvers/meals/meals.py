@@ -22,7 +22,7 @@ from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from core import pubsub
-from core.atomic import lock_row
+from core.atomic import execute, lock_row
 from core.context import Context
 from core.errors import AuthError, Collector, ErrorCode, UserInputError
 from core.loaders import Loaders, group_by_key
@@ -605,7 +605,34 @@ async def my_seat(ctx: Context, meal_id: int) -> SeatStatus | None:
     return await ctx.loaders.get(load_my_seats, viewer.id).load(meal_id)
 
 
+async def my_place_in_line(ctx: Context, meal_id: int) -> int | None:
+    """`waitlistPositionByMe`: 1 for the next seat offered, None when not waiting or signed out."""
+    viewer = ctx.viewer
+    if viewer is None:
+        return None
+    return await ctx.loaders.get(load_my_places_in_line, viewer.id).load(meal_id)
+
+
 # ------------------------------------------------------------------ loaders
+
+
+# The viewer's place in each meal's waitlist: 1 + those waiting who joined it before them (the
+# order seats are offered in: resolvers/tables/offers.py `offer_next`); one statement a page.
+_PLACES = """
+SELECT mine.meal_id AS meal_id, COUNT(ahead.id) AS ahead
+FROM meal_seats mine
+LEFT JOIN meal_seats ahead ON ahead.meal_id = mine.meal_id AND ahead.status = ? AND ahead.id < mine.id
+WHERE mine.user_id = ? AND mine.status = ? AND mine.meal_id IN ({keys})
+GROUP BY mine.meal_id
+"""
+
+
+async def load_my_places_in_line(viewer_id: int, keys: Sequence[int]) -> list[int | None]:
+    statement = _PLACES.format(keys=", ".join("?" * len(keys)))
+    waiting = SeatStatus.WAITLISTED.value
+    rows = await execute(statement, [waiting, viewer_id, waiting, *keys])
+    place = {row["meal_id"]: int(row["ahead"]) + 1 for row in rows}
+    return [place.get(k) for k in keys]
 
 
 async def load_seats(keys: Sequence[int]) -> list[list[MealSeat]]:
