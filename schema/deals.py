@@ -243,13 +243,18 @@ class SourceFunnel:
     views: int
     claims: int
     redemptions: int
+    refunds: int = strawberry.field(description="退款: vouchers of this source returned within the range.")
 
 
 @strawberry.type
 class Funnel:
     views: int
-    claims: int
+    claims: int = strawberry.field(description="Vouchers sold within the range and not returned.")
     redemptions: int
+    refunds: int = strawberry.field(
+        description="退款: vouchers returned within the range, whenever bought (they leave claims)."
+    )
+    refunded_cents: int = strawberry.field(description="What those refunds paid back, in fen (CNY cents).")
 
 
 @strawberry.type
@@ -400,13 +405,20 @@ class Query:
         pk = decode(restaurant_id, "Restaurant", "restaurantId")
         result = await insights.restaurant_insights(info.context, pk, from_, to)
         return RestaurantInsights(
-            funnel=Funnel(views=result.views, claims=result.claims, redemptions=result.redemptions),
+            funnel=Funnel(
+                views=result.views,
+                claims=result.claims,
+                redemptions=result.redemptions,
+                refunds=result.refunds,
+                refunded_cents=result.refunded_cents,
+            ),
             by_source=[
                 SourceFunnel(
                     type=AttributionSource(s.type.value),
                     views=s.views,
                     claims=s.claims,
                     redemptions=s.redemptions,
+                    refunds=s.refunds,
                 )
                 for s in result.by_source
             ],

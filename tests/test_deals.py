@@ -593,3 +593,34 @@ async def test_a_till_losing_to_a_refund_or_the_expiry_is_told_which(client, mon
         refused = (await gql(client, REDEEM, {"c": code}, owner))["data"]["redeemVoucher"]
         monkeypatch.setattr(deal_resolvers.rollup, "time_zone", zone_of)
         assert refused["errors"][0]["code"] == expected, (meanwhile, refused)
+
+
+REFUNDS = """
+query($r: ID!, $from: DateTime!, $to: DateTime!) { restaurantInsights(restaurantId: $r, from: $from, to: $to) {
+  funnel { claims redemptions refunds refundedCents } bySource { type claims refunds } } }
+"""
+
+
+async def test_insights_show_refunds_beside_the_sales_they_took_away(client, services):
+    """退款: a refunded voucher left `claims` with no trace; now the funnel counts it (and what it
+    paid back) in the range the refund fell in, per source."""
+    from tests.test_correctness_money import pay
+
+    owner, restaurant, deal = await a_deal(client, priceCents=4900, quantity=5)
+    keeper, returner = [(await register(client))[0] for _ in range(2)]
+    kept, returned = await claim(client, keeper, deal), await claim(client, returner, deal)
+    for held in (kept, returned):
+        assert await pay(client, services, held["claim"]["payment"]["intentId"]) == 200
+    assert (await gql(client, REFUND, {"c": returned["claim"]["id"]}, returner))["data"]["refundClaim"][
+        "claim"
+    ]["status"] == "REFUNDED"
+    code = await stored_code(kept["claim"]["id"])
+    assert (await gql(client, REDEEM, {"c": code, "b": 8800}, owner))["data"]["redeemVoucher"]["errors"] == []
+    start = datetime.now(UTC) - timedelta(days=1)
+    window = {"r": restaurant, "from": start.isoformat(), "to": (start + timedelta(days=2)).isoformat()}
+    data = (await gql(client, REFUNDS, window, owner))["data"]["restaurantInsights"]
+    assert data["funnel"] == {"claims": 1, "redemptions": 1, "refunds": 1, "refundedCents": 4900}
+    assert data["bySource"] == [{"type": "DIRECT", "claims": 1, "refunds": 1}]
+    before = {"r": restaurant, "from": (start - timedelta(days=3)).isoformat(), "to": start.isoformat()}
+    earlier = (await gql(client, REFUNDS, before, owner))["data"]["restaurantInsights"]["funnel"]
+    assert earlier == {"claims": 0, "redemptions": 0, "refunds": 0, "refundedCents": 0}

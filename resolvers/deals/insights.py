@@ -47,6 +47,7 @@ class SourceFunnel:
     views: int = 0
     claims: int = 0
     redemptions: int = 0
+    refunds: int = 0
 
 
 @dataclass
@@ -54,6 +55,8 @@ class Insights:
     views: int
     claims: int
     redemptions: int
+    refunds: int = 0
+    refunded_cents: int = 0
     by_source: list[SourceFunnel] = field(default_factory=list)
     average_ticket_cents: int | None = None
     customers: int = 0
@@ -138,7 +141,21 @@ async def restaurant_insights(ctx: Context, restaurant_id: int, start: datetime,
         .using_db(db)
         .values("user_id", "source_type", "bill_cents", "redeemed_at")
     )
+    # 退款: vouchers returned within the range (whenever bought); a refunded voucher leaves
+    # `claims` (sold) but is counted here, so a sale never vanishes without a trace.
+    refunded = (
+        await Claim.filter(
+            deal__restaurant_id=restaurant_id,
+            status=ClaimStatus.REFUNDED,
+            ended_at__gte=start,
+            ended_at__lt=end,
+        )
+        .using_db(db)
+        .values("source_type", "amount_cents")
+    )
     by_source = {t: SourceFunnel(type=t) for t in SourceType}
+    for row in refunded:
+        by_source[SourceType(row["source_type"])].refunds += 1
     for view in views:
         by_source[SourceType(view["source_type"])].views += 1
     for claim in claims:
@@ -164,7 +181,9 @@ async def restaurant_insights(ctx: Context, restaurant_id: int, start: datetime,
         views=sum(f.views for f in by_source.values()),
         claims=len(claims),
         redemptions=len(redeemed),
-        by_source=[f for f in by_source.values() if f.views or f.claims or f.redemptions],
+        refunds=len(refunded),
+        refunded_cents=sum(r["amount_cents"] for r in refunded),
+        by_source=[f for f in by_source.values() if f.views or f.claims or f.redemptions or f.refunds],
         average_ticket_cents=round(sum(bills) / len(bills)) if bills else None,
         customers=customers,
         repeat_customer_rate=round(sum(1 for v in visits.values() if v >= 2) / customers, 4)
