@@ -83,9 +83,19 @@ class ConversationNode(ModelNode, kind=Conversation):
         page = await conversations.history(info.context, self.model, first, after)
         return to_connection(page, MessageNode.from_model)
 
+    @strawberry.field(
+        description="The newest message you can read (the chat list's preview), null when none; "
+        "one statement for a page of conversations."
+    )
+    async def last_message(self, info: Info) -> MessageNode | None:
+        viewer = info.context.require_viewer()
+        loader = info.context.loaders.get(conversations.load_last_messages, viewer.id)
+        return MessageNode.of(await loader.load(self.model.id))
+
     @strawberry.field(description="Messages from others you have not read yet.")
     async def unread_count(self, info: Info) -> int:
-        return await conversations.unread(info.context, self.model)
+        viewer = info.context.require_viewer()
+        return await info.context.loaders.get(conversations.load_unread_counts, viewer.id).load(self.model.id)
 
     @strawberry.field(description="False once you left (a meal you left): you read, not write.")
     async def active(self, info: Info) -> bool:

@@ -299,3 +299,42 @@ async def test_a_retried_message_with_its_client_id_is_sent_once(client):
     assert bodies == sorted(["今晚七点见", "火锅还是烧烤？", "今晚七点见", "好的"])
     assert (await send("x", " "))["errors"] == [{"field": "clientMessageId", "code": "INVALID"}]
     assert (await send("x", "k" * 65))["errors"] == [{"field": "clientMessageId", "code": "TOO_LONG"}]
+
+
+CHATS = """{ conversations(first: 50) { edges { node { id unreadCount withUser { displayName }
+  lastMessage { body sender { displayName } } } } } }"""
+
+
+async def test_the_chat_list_shows_each_last_message_and_unread_count_in_constant_statements(client):
+    """消息列表: each row's preview (the newest message the reader may read: a blocked sender's is
+    left out) and unread badge, one statement each for the page (they were one per row)."""
+    from tests.conftest import count_sql
+
+    me, me_id, _ = await register(client, name="列表主人")
+    chats = []
+    for n in range(4):
+        other, other_id, _ = await register(client, name=f"朋友{n}")
+        await match(client, me, other, other_id)
+        conversation = (await gql(client, OPEN, {"u": other_id}, me))["data"]["openConversation"]["conversation"]["id"]
+        for text in (f"第一句{n}", f"最后一句{n}"):
+            assert (await say(client, other, conversation, text))["errors"] == []
+        chats.append((other, other_id, conversation))
+    assert (await say(client, me, chats[0][2], "我回一句"))["errors"] == []
+    block = "mutation($u: ID!) { blockUser(userId: $u) { errors { code } } }"
+    assert (await gql(client, block, {"u": chats[3][1]}, me))["data"]["blockUser"]["errors"] == []
+
+    async def rows(limit: int) -> tuple[dict, list[str]]:
+        query = CHATS.replace("first: 50", f"first: {limit}")
+        with count_sql() as sql:
+            edges = (await gql(client, query, token=me))["data"]["conversations"]["edges"]
+        return {e["node"]["id"]: e["node"] for e in edges}, sql.statements
+
+    found, statements = await rows(50)
+    assert found[chats[0][2]]["lastMessage"] == {"body": "我回一句", "sender": {"displayName": "列表主人"}}
+    assert found[chats[0][2]]["unreadCount"] == 0  # replying reads what came before
+    for _, _, conversation in chats[1:3]:
+        assert found[conversation]["lastMessage"]["body"].startswith("最后一句")
+        assert found[conversation]["unreadCount"] == 2
+    assert chats[3][2] not in found  # blocked: the conversation is gone from the list
+    _, fewer = await rows(1)
+    assert len(statements) == len(fewer), (statements, fewer)  # a constant per page, whatever its size

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
+from tortoise.functions import Count, Max
 from tortoise.transactions import in_transaction
 
 from core import pubsub
@@ -143,6 +145,8 @@ async def send(
             return twin  # a parallel retry stored it first (and told the others)
         raise UserInputError(ErrorCode.DUPLICATE, "This photo is already on a message", "photoId") from None
     await inbox.announce(ctx, told)
+    for loader in (load_last_messages, load_unread_counts):  # later fields read them anew
+        ctx.loaders.get(loader, viewer.id).clear_all()
     active = await ConversationMember.filter(conversation_id=conversation_id, active=True).values_list(
         "user_id", flat=True
     )
@@ -214,12 +218,53 @@ async def history(
     return await newest_first(Message.filter(await visibility.messages_q(ctx, member)), first, after)
 
 
-async def unread(ctx: Context, conversation: Conversation) -> int:
-    member = await visibility.membership(ctx, conversation.id)
-    if member is None:
-        return 0
-    query = Message.filter(await visibility.messages_q(ctx, member), id__gt=member.last_read_id)
-    return await query.filter(sender_id__not=member.user_id).count()
+def _each_member(members: list[ConversationMember], unread: bool) -> list[Q]:
+    """One OR of the members' readable messages (and only those after their last read, for
+    unread) per UNREAD_CHUNK of them: a longer OR nests past Python's recursion limit."""
+    parts = []
+    for start in range(0, len(members), UNREAD_CHUNK):
+        condition = Q()
+        for member in members[start : start + UNREAD_CHUNK]:
+            readable = visibility.readable(member)
+            condition |= readable & Q(id__gt=member.last_read_id) if unread else readable
+        parts.append(condition)
+    return parts
+
+
+async def _standing(viewer_id: int, keys: Sequence[int], unread: bool) -> list[Any]:
+    """The messages of conversations `keys` the viewer reads (as `history` and `unread` choose
+    them: readable, standing, no sender blocked either way), one query per chunk of them."""
+    members = await ConversationMember.filter(user_id=viewer_id, conversation_id__in=list(keys))
+    hidden = await visibility.blocked_either_way(viewer_id)
+    queries = []
+    for condition in _each_member(members, unread):
+        query = Message.filter(condition, visibility.messages_standing_q())
+        if hidden:
+            query = query.exclude(sender_id__in=sorted(hidden))
+        queries.append(query.exclude(sender_id=viewer_id) if unread else query)
+    return queries
+
+
+async def load_last_messages(viewer_id: int, keys: Sequence[int]) -> list[Message | None]:
+    """`lastMessage` of each conversation (the chat list's preview): the newest message `messages`
+    would show first; one statement for a page of conversations."""
+    found: dict[int, Message] = {}
+    for query in await _standing(viewer_id, keys, unread=False):
+        newest = query.group_by("conversation_id").annotate(newest=Max("id")).values("newest")
+        for message in await Message.filter(id__in=Subquery(newest)):
+            found[message.conversation_id] = message
+    return [found.get(key) for key in keys]
+
+
+async def load_unread_counts(viewer_id: int, keys: Sequence[int]) -> list[int]:
+    """`unreadCount` of each conversation (as `unread` counts it), one statement for a page."""
+    counts: dict[int, int] = {}
+    for query in await _standing(viewer_id, keys, unread=True):
+        rows = await query.group_by("conversation_id").annotate(n=Count("id")).values_list(
+            "conversation_id", "n"
+        )
+        counts.update(rows)
+    return [counts.get(key, 0) for key in keys]
 
 
 async def unread_total(ctx: Context) -> int:
