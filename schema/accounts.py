@@ -222,8 +222,13 @@ def _session_payload(info: Info, session: accounts.Session) -> AuthPayload:
 class Query:
     @strawberry.field(description="The signed-in user, or null when anonymous.")
     def me(self, info: Info) -> UserNode | None:
-        viewer = info.context.viewer
-        return UserNode.from_model(viewer) if viewer else None
+        """Null when signed out; a suspended account's token is refused here as everywhere, saying
+        why (`extensions.reason` ACCOUNT_SUSPENDED): `me` is what an app asks first, and a silent
+        null sent the person to a sign-in that refuses them too."""
+        context = info.context
+        if context.viewer is None and context.refusal is not None:
+            context.require_viewer()
+        return UserNode.from_model(context.viewer) if context.viewer else None
 
     @strawberry.field(description="The curated cuisine tags profiles and restaurants use.")
     def cuisine_tags(self) -> list[TasteTag]:

@@ -223,7 +223,22 @@ async def test_a_suspended_accounts_token_says_why_it_stopped(client, services):
     [error] = body["errors"]
     assert error["extensions"] == {"code": "UNAUTHENTICATED", "reason": "ACCOUNT_SUSPENDED"}
     assert error["message"] == "This account is suspended"
-    assert (await gql(client, "{ me { id } }", token=suspended))["data"]["me"] is None
+    me = await gql(client, "{ me { id } }", token=suspended, expect_errors=True)  # what an app asks first
+    assert me["data"]["me"] is None and me["errors"][0]["extensions"]["reason"] == "ACCOUNT_SUSPENDED"
     for token in (reporter[:-4] + "AAAA", "not-a-token"):
         [error] = (await gql(client, write, token=token, expect_errors=True))["errors"]
         assert error["extensions"] == {"code": "UNAUTHENTICATED"} and error["message"] == "Sign in first"
+
+
+async def test_a_deleted_accounts_token_is_signed_out_not_suspended(client, services):
+    """Deleting an account suspends it for good (nothing brings it back), but it is no ban: a
+    token of it on another device says "Sign in first", not 账号已被封禁, also on `me`."""
+    from tests.test_sessions import end_sessions
+
+    token, user_id, _ = await register(client, name="注销的人")
+    await end_sessions("delete", client, services, token, user_id)
+    me = await gql(client, "{ me { id } }", token=token, expect_errors=True)
+    assert me == {"data": {"me": None}}
+    write = 'mutation { updateProfile(input: {bio: "还在吗"}) { errors { code } } }'
+    [error] = (await gql(client, write, token=token, expect_errors=True))["errors"]
+    assert error["extensions"] == {"code": "UNAUTHENTICATED"} and error["message"] == "Sign in first"

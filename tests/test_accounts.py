@@ -201,7 +201,8 @@ async def test_suspended_users_token_stops_working_at_once(client, services):
     from resolvers.accounts import viewer_cache
 
     await viewer_cache.changed(services, user.id)
-    assert (await gql(client, ME, token=token))["data"]["me"] is None
+    refused = await gql(client, ME, token=token, expect_errors=True)
+    assert refused["data"]["me"] is None and refused["errors"][0]["extensions"]["reason"] == "ACCOUNT_SUSPENDED"
     login = (await gql(client, LOGIN, {"email": email, "password": "correct horse battery"}))["data"]["login"]
     assert login["errors"][0]["code"] == "ACCOUNT_SUSPENDED"
 

@@ -145,7 +145,8 @@ async def test_suspension_stops_the_token_at_once_and_can_be_lifted(client, serv
     bad_days = await gql(client, MODERATE, {"r": report["id"], "a": "SUSPEND_USER", "d": 0}, moderator)
     assert bad_days["data"]["moderate"]["errors"][0]["field"] == "suspendDays"
     await gql(client, MODERATE, {"r": report["id"], "a": "SUSPEND_USER", "d": 3}, moderator)
-    assert (await gql(client, "{ me { id } }", token=author))["data"]["me"] is None
+    refused = await gql(client, "{ me { id } }", token=author, expect_errors=True)
+    assert refused["data"]["me"] is None and refused["errors"][0]["extensions"]["reason"] == "ACCOUNT_SUSPENDED"
     blocked = await gql(
         client, REVIEW, {"i": {"dishId": "RGlzaDox", "rating": 5}}, author, expect_errors=True
     )
