@@ -143,3 +143,34 @@ async def test_votes_racing_the_close_count_or_are_refused(client):
         assert winner["votes"] == counted  # the winner was counted from every accepted vote
     else:
         assert winner is None  # closed before any vote: no winner
+
+
+HOURS = """mutation($r: ID!, $i: OpeningHoursInput!) { setOpeningHours(restaurantId: $r, input: $i) {
+  errors { field code } } }"""
+
+
+async def test_a_poll_offers_no_time_or_restaurant_that_would_be_closed(client):
+    """A poll's winner moves the meal: a time when its restaurant is closed, or a restaurant closed
+    at the meal's time, would set the table at a closed door (RESTAURANT_CLOSED, as on the meal)."""
+    from zoneinfo import ZoneInfo
+
+    owner, restaurant, host, meal, _ = await a_table(client, guests=1)
+    starts_at = datetime.fromisoformat((await gql(client, MEAL, {"id": meal}, host))["data"]["sharedMeal"]["startsAt"])
+    local = starts_at.astimezone(ZoneInfo("Asia/Shanghai"))
+    around = {"weekday": local.weekday(), "opens": f"{local.hour:02d}:00", "closes": f"{(local.hour + 2) % 24:02d}:00"}
+    hours = {"timezone": "Asia/Shanghai", "weekly": [around]}  # open only around the meal's time
+    assert (await gql(client, HOURS, {"r": restaurant, "i": hours}, owner))["data"]["setOpeningHours"]["errors"] == []
+    closed_time, open_time = starts_at + timedelta(days=1), starts_at + timedelta(minutes=30)
+    options = [{"startsAt": t.isoformat()} for t in (open_time, closed_time)]
+    refused = (await gql(client, CREATE, {"m": meal, "k": "TIME", "q": "哪天？", "o": options}, host))["data"]
+    assert refused["createMealPoll"]["errors"] == [{"field": "options.1.startsAt", "code": "RESTAURANT_CLOSED"}]
+
+    other_owner, closed_place = await open_restaurant(client, *random_spot())
+    shut = {"timezone": "Asia/Shanghai", "weekly": [{**around, "weekday": (local.weekday() + 1) % 7}]}
+    assert (await gql(client, HOURS, {"r": closed_place, "i": shut}, other_owner))["data"]["setOpeningHours"][
+        "errors"
+    ] == []
+    _, open_place = await open_restaurant(client, *random_spot())  # no hours: never refused
+    places = [{"restaurantId": open_place}, {"restaurantId": closed_place}]
+    refused = (await gql(client, CREATE, {"m": meal, "k": "RESTAURANT", "q": "去哪家？", "o": places}, host))["data"]
+    assert refused["createMealPoll"]["errors"] == [{"field": "options.1.restaurantId", "code": "RESTAURANT_CLOSED"}]

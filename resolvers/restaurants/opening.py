@@ -222,12 +222,20 @@ async def load_hours(keys: Sequence[int]) -> list[Hours | None]:
     return [found.get(key) for key in ids]
 
 
-async def refuse_if_closed(restaurant_id: int, at: datetime, field: str) -> None:
-    """RESTAURANT_CLOSED when the restaurant's own hours say it is closed at `at` (a table set
-    for a Monday it never opens sent its guests to a closed door); no hours: nothing to check."""
+CLOSED_THEN = "The restaurant is closed at that time"
+
+
+async def closed_at(restaurant_id: int, at: datetime) -> bool:
+    """Whether the restaurant's own hours say it is closed at `at` (no hours: never)."""
     [found] = await load_hours([restaurant_id])
-    if found is not None and not is_open(found.schedule, found.zone, at):
-        raise UserInputError(ErrorCode.RESTAURANT_CLOSED, "The restaurant is closed at that time", field)
+    return found is not None and not is_open(found.schedule, found.zone, at)
+
+
+async def refuse_if_closed(restaurant_id: int, at: datetime, field: str) -> None:
+    """RESTAURANT_CLOSED when the restaurant is closed at `at` by its own hours: a table set for
+    a Monday it never opens sent its guests to a closed door."""
+    if await closed_at(restaurant_id, at):
+        raise UserInputError(ErrorCode.RESTAURANT_CLOSED, CLOSED_THEN, field)
 
 
 async def open_flags(restaurant_ids: Sequence[int], now: datetime | None = None) -> dict[int, bool]:

@@ -27,6 +27,7 @@ from resolvers import feed, visibility
 from resolvers.accounts.accounts import write_limit
 from resolvers.deals import rollup
 from resolvers.meals import meals, notifications
+from resolvers.restaurants import opening
 from resolvers.tables import inbox, offers
 from resolvers.tables.offers import local_time
 
@@ -78,6 +79,8 @@ async def _option(
             collector.add(f"{field}.startsAt", ErrorCode.INVALID, "A time option needs startsAt")
         elif check_start(option.starts_at, f"{field}.startsAt", collector):  # aware and near
             row.starts_at = utc(option.starts_at, f"{field}.startsAt")
+            if await opening.closed_at(meal.restaurant_id, row.starts_at):  # the winner moves the meal
+                collector.add(f"{field}.startsAt", ErrorCode.RESTAURANT_CLOSED, opening.CLOSED_THEN)
             # Unlabelled, a time reads as guests read times: the restaurant's local "12月11日 18:30".
             row.label = row.label or local_time(row.starts_at, await rollup.time_zone(meal.restaurant_id))
     elif kind == PollKind.RESTAURANT:
@@ -86,6 +89,8 @@ async def _option(
             collector.add(f"{field}.restaurantId", ErrorCode.NOT_FOUND, "No such restaurant")
         else:
             row.restaurant_id, row.label = place.id, row.label or place.name
+            if await opening.closed_at(place.id, meal.starts_at):  # at the meal's own time
+                collector.add(f"{field}.restaurantId", ErrorCode.RESTAURANT_CLOSED, opening.CLOSED_THEN)
     else:
         # A dish still on the menu (not one taken off it: nobody can order it).
         dish = await Dish.filter(
