@@ -218,31 +218,30 @@ async def history(
     return await newest_first(Message.filter(await visibility.messages_q(ctx, member)), first, after)
 
 
-def _each_member(members: list[ConversationMember], unread: bool) -> list[Q]:
-    """One OR of the members' readable messages (and only those after their last read, for
-    unread) per UNREAD_CHUNK of them: a longer OR nests past Python's recursion limit."""
-    parts = []
+def _readable_messages(
+    viewer_id: int, members: list[ConversationMember], hidden: frozenset[int], unread: bool
+) -> list[Any]:
+    """The messages of the viewer's `members`hips they read (readable, standing, no sender blocked
+    either way; for `unread`, only others' after their last read), as one query per UNREAD_CHUNK
+    of them: one OR over every membership nested past Python's recursion limit from ~500
+    conversations (a host of many meals), a 500 on the badge."""
+    queries = []
     for start in range(0, len(members), UNREAD_CHUNK):
         condition = Q()
         for member in members[start : start + UNREAD_CHUNK]:
             readable = visibility.readable(member)
             condition |= readable & Q(id__gt=member.last_read_id) if unread else readable
-        parts.append(condition)
-    return parts
-
-
-async def _standing(viewer_id: int, keys: Sequence[int], unread: bool) -> list[Any]:
-    """The messages of conversations `keys` the viewer reads (as `history` and `unread` choose
-    them: readable, standing, no sender blocked either way), one query per chunk of them."""
-    members = await ConversationMember.filter(user_id=viewer_id, conversation_id__in=list(keys))
-    hidden = await visibility.blocked_either_way(viewer_id)
-    queries = []
-    for condition in _each_member(members, unread):
         query = Message.filter(condition, visibility.messages_standing_q())
         if hidden:
             query = query.exclude(sender_id__in=sorted(hidden))
         queries.append(query.exclude(sender_id=viewer_id) if unread else query)
     return queries
+
+
+async def _standing(viewer_id: int, keys: Sequence[int], unread: bool) -> list[Any]:
+    """`_readable_messages` of conversations `keys` (loaders: no request context)."""
+    members = await ConversationMember.filter(user_id=viewer_id, conversation_id__in=list(keys))
+    return _readable_messages(viewer_id, members, await visibility.blocked_either_way(viewer_id), unread)
 
 
 async def load_last_messages(viewer_id: int, keys: Sequence[int]) -> list[Message | None]:
@@ -257,7 +256,7 @@ async def load_last_messages(viewer_id: int, keys: Sequence[int]) -> list[Messag
 
 
 async def load_unread_counts(viewer_id: int, keys: Sequence[int]) -> list[int]:
-    """`unreadCount` of each conversation (as `unread` counts it), one statement for a page."""
+    """`unreadCount` of each conversation (others' messages after the last read), one statement a page."""
     counts: dict[int, int] = {}
     for query in await _standing(viewer_id, keys, unread=True):
         rows = await query.group_by("conversation_id").annotate(n=Count("id")).values_list(
@@ -274,15 +273,7 @@ async def unread_total(ctx: Context) -> int:
     rows = await Conversation.filter(await visibility.conversations_q(ctx)).values_list("id", flat=True)
     memberships = await ConversationMember.filter(user_id=viewer.id, conversation_id__in=list(rows))
     hidden = await visibility.blocked(ctx)
-    # A statement per UNREAD_CHUNK conversations: one OR over every membership nested past
-    # Python's recursion limit from ~500 conversations (a host of many meals), a 500 on the badge.
-    for start in range(0, len(memberships), UNREAD_CHUNK):
-        condition = Q()
-        for member in memberships[start : start + UNREAD_CHUNK]:
-            condition |= visibility.readable(member) & Q(id__gt=member.last_read_id)
-        query = Message.filter(condition, visibility.messages_standing_q()).exclude(sender_id=viewer.id)
-        if hidden:
-            query = query.exclude(sender_id__in=sorted(hidden))
+    for query in _readable_messages(viewer.id, memberships, hidden, unread=True):
         total += await query.count()
     return total
 
