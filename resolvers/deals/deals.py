@@ -797,11 +797,9 @@ async def redeem(
         used = await Claim.filter(id=claim.id, status=ClaimStatus.ISSUED, valid_until__gt=now).update(
             status=ClaimStatus.REDEEMED, redeemed_at=now, redeemed_by_id=viewer.id, bill_cents=bill_cents
         )
-        if not used:  # a parallel redemption, refund or the expiry job won: say which
-            status = await Claim.filter(id=claim.id).first().values_list("status", flat=True)
-            if status == ClaimStatus.ISSUED:  # issued still: its window closed as we checked
-                raise UserInputError(ErrorCode.VOUCHER_EXPIRED, "This voucher has expired", "code")
-            raise _ended(ClaimStatus(status), "code")
+        if not used:  # a parallel redemption, refund or the expiry job won: the till's own answer
+            now_is = await Claim.get(id=claim.id)
+            raise till_refusal(now_is, deal, now) or _ended(ClaimStatus.REDEEMED, "code")
         await rollup.bump(
             deal.restaurant_id,
             claim.source_type,
