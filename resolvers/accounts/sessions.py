@@ -85,9 +85,9 @@ async def _authenticated(services: Services, token: str, claims: TokenClaims) ->
         return cached
     user = viewer_cache.from_snapshot(services, claims.user_id, claims.session_id, found)
     from_database = user is None
-    if user is None:  # a session-less token (minted by tools, e.g. bench): version-checked only
+    if user is None:
         read, values = (
-            (_USER, {"user": claims.user_id})
+            (_USER, {"user": claims.user_id})  # a token minted by tools (bench): version-checked only
             if claims.session_id is None
             else (_SESSION_USER, {"user": claims.user_id, "session": claims.session_id})
         )

@@ -148,7 +148,8 @@ async def answer(ctx: Context, meal_id: int, accept: bool) -> SharedMeal:
             text = f"{viewer.display_name} 接受了空出的座位，加入了「{meal.title}」"
             await tell_host(ctx, meal, viewer, "meal_joined", text)
     await _publish(ctx.services, meal_id, "offer_accepted" if accept else "offer_declined")
-    await notifications.announce(ctx, [handed, meal.host_id] if handed else [meal.host_id] if accept else [])
+    told = [meal.host_id] if accept else [handed] if handed else []  # the host, or the next in line
+    await notifications.announce(ctx, told)
     return await SharedMeal.get(id=meal_id)
 
 
