@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from tortoise import fields
 
 from models.base import Model
+
+# Deleting an account suspends it until here (resolvers/accounts/personal_data.py).
+FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 class Role(StrEnum):
@@ -51,6 +54,10 @@ class User(Model):
 
     def is_suspended(self, now: datetime) -> bool:
         return self.suspended_until is not None and self.suspended_until > now
+
+    def is_erased(self) -> bool:
+        """Deleted by its owner: suspended for good (no moderation brings it back; it is no ban)."""
+        return self.suspended_until is not None and self.suspended_until >= FAR_FUTURE
 
 
 class DeviceSession(Model):

@@ -23,7 +23,7 @@ from core.atomic import one_at_a_time
 from core.context import Context
 from core.errors import AuthError, BadRequestError, ErrorCode, UserInputError
 from core.pagination import Page, cursor_time, decode_cursor, encode_cursor, newest_first, page_size
-from models.accounts import Role, User
+from models.accounts import FAR_FUTURE, Role, User
 from models.conversations import Message
 from models.deals import Deal
 from models.meals import RestaurantEvent, SharedMeal
@@ -35,7 +35,6 @@ from resolvers import feed
 from resolvers import visibility as seen
 from resolvers.accounts import sessions
 from resolvers.accounts.accounts import is_moderator, write_limit
-from resolvers.accounts.personal_data import FAR_FUTURE
 from resolvers.deals import gate
 from resolvers.meals import meals
 from resolvers.notifications import inbox
@@ -78,8 +77,7 @@ RESTORING = ("RESTORE_CONTENT", "UNSUSPEND_USER")  # the way back: on answered r
 
 def _erased(row: Model) -> bool:
     """An account deleted by its owner (suspended for good): no moderation brings it back."""
-    until = getattr(row, "suspended_until", None) if isinstance(row, User) else None
-    return until is not None and until >= FAR_FUTURE
+    return isinstance(row, User) and row.is_erased()
 
 
 def require_moderator(ctx: Context) -> User:

@@ -18,7 +18,7 @@ from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from core.context import Context, Services
-from models.accounts import User
+from models.accounts import FAR_FUTURE, User
 from models.conversations import Message
 from models.deals import Claim, ReferralCredit
 from models.favourites import FavouriteItem, FavouriteList
@@ -37,7 +37,6 @@ from resolvers.reviews import reviews
 from resolvers.tables import bookings, inbox
 
 DELETED_NAME = "已注销用户"
-FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 # Rows per section of the export (the oldest kept, by id): the export stays a bounded read.
 EXPORT_CAP = 10_000
 

@@ -68,13 +68,10 @@ async def authenticate_why(services: Services, token: str | None) -> tuple[User 
     user = await _authenticated(services, token, claims)
     if user is not None:
         return user, None
-    from resolvers.accounts.personal_data import FAR_FUTURE  # it imports this module
-
     row = await User.get_or_none(id=claims.user_id).only("id", "suspended_until")
-    if row is None or not row.is_suspended(datetime.now(UTC)):
-        return None, None
-    # A deleted account is suspended for good, but it is not a ban: it just signs in no more.
-    return None, (None if row.suspended_until >= FAR_FUTURE else "ACCOUNT_SUSPENDED")
+    if row is None or not row.is_suspended(datetime.now(UTC)) or row.is_erased():
+        return None, None  # a deleted account signs in no more, but it is no ban
+    return None, "ACCOUNT_SUSPENDED"
 
 
 async def _authenticated(services: Services, token: str, claims: TokenClaims) -> User | None:
