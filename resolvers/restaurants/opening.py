@@ -225,10 +225,15 @@ async def load_hours(keys: Sequence[int]) -> list[Hours | None]:
 CLOSED_THEN = "The restaurant is closed at that time"
 
 
+def closed_then(found: Hours | None, at: datetime) -> bool:
+    """Whether these hours (`load_hours`' answer) say the place is closed at `at` (none: never)."""
+    return found is not None and not is_open(found.schedule, found.zone, at)
+
+
 async def closed_at(restaurant_id: int, at: datetime) -> bool:
     """Whether the restaurant's own hours say it is closed at `at` (no hours: never)."""
     [found] = await load_hours([restaurant_id])
-    return found is not None and not is_open(found.schedule, found.zone, at)
+    return closed_then(found, at)
 
 
 async def refuse_if_closed(restaurant_id: int, at: datetime, field: str) -> None:

@@ -69,7 +69,12 @@ def _still_to_come(meal: SharedMeal, field: str) -> None:
 
 
 async def _option(
-    meal: SharedMeal, kind: PollKind, i: int, option: OptionFields, collector: Collector
+    meal: SharedMeal,
+    kind: PollKind,
+    i: int,
+    option: OptionFields,
+    collector: Collector,
+    home_hours: opening.Hours | None,
 ) -> PollOption:
     field = f"options.{i}"
     label = option.label.strip()
@@ -79,7 +84,7 @@ async def _option(
             collector.add(f"{field}.startsAt", ErrorCode.INVALID, "A time option needs startsAt")
         elif check_start(option.starts_at, f"{field}.startsAt", collector):  # aware and near
             row.starts_at = utc(option.starts_at, f"{field}.startsAt")
-            if await opening.closed_at(meal.restaurant_id, row.starts_at):  # the winner moves the meal
+            if opening.closed_then(home_hours, row.starts_at):  # the winner moves the meal
                 collector.add(f"{field}.startsAt", ErrorCode.RESTAURANT_CLOSED, opening.CLOSED_THEN)
             # Unlabelled, a time reads as guests read times: the restaurant's local "12月11日 18:30".
             row.label = row.label or local_time(row.starts_at, await rollup.time_zone(meal.restaurant_id))
@@ -120,7 +125,11 @@ async def create(
     check_visible_text(question, "question", collector)
     if not 2 <= len(options) <= 10:
         collector.add("options", ErrorCode.OUT_OF_RANGE, "2 to 10 options")
-    rows = [await _option(meal, kind, i, option, collector) for i, option in enumerate(options[:10])]
+    # The meal's restaurant's hours, read once for every time option.
+    [home_hours] = await opening.load_hours([meal.restaurant_id]) if kind == PollKind.TIME else [None]
+    rows = [
+        await _option(meal, kind, i, option, collector, home_hours) for i, option in enumerate(options[:10])
+    ]
     collector.raise_if_any()
     async with in_transaction("default"):
         poll = await MealPoll.create(meal_id=meal.id, kind=kind, question=question)
