@@ -193,5 +193,5 @@ def _prime(ctx: Context, rows: list[tuple[FeedEntry, dict[str, Any]]]) -> None:
     loaders.prime(
         load_dishes, {k: d if d is not None and not d.archived else None for k, d in dishes.items()}
     )
-    loaders.prime(load_reviewed_dishes, dishes)  # Review.dish: archived ones too (the entry's
-    # restaurant is visible: feed_rule)
+    # Review.dish: archived ones too (the entry's restaurant is visible: feed_rule).
+    loaders.prime(load_reviewed_dishes, dishes)
