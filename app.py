@@ -313,7 +313,11 @@ def cmd_makemigrations(settings: Settings, args: argparse.Namespace) -> int:
         known = ", ".join(label for label, _ in installed_apps())
         print(f"error: unknown app(s): {', '.join(unknown)}; installed apps: {known}", file=sys.stderr)
         return 2
-    asyncio.run(makemigrations(settings, args.apps))
+    missing = asyncio.run(makemigrations(settings, args.apps, check=args.check))
+    if missing:
+        names = ", ".join(missing)
+        print(f"models changed without migrations: {names} (run: app.py makemigrations)", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -612,6 +616,9 @@ def build_parser() -> argparse.ArgumentParser:
     command("migrate", "bring the database to the latest schema", cmd_migrate)
     make = command("makemigrations", "(developers) write migrations for model changes", cmd_makemigrations)
     make.add_argument("apps", nargs="*", help="app labels to check (default: all installed apps)")
+    make.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 naming the migrations models need"
+    )
     create = command("create-user", "create a user with a role", cmd_create_user)
     create.add_argument("--email", required=True, help="the sign-in email")
     secret = create.add_mutually_exclusive_group()

@@ -23,8 +23,12 @@ async def migrate(settings: Settings) -> None:
         await migrate_api(config=config, progress=_progress)
 
 
-async def makemigrations(settings: Settings, app_labels: list[str]) -> None:
-    """Developer tool: write migrations for model changes (Tortoise's autodetector)."""
+async def makemigrations(settings: Settings, app_labels: list[str], *, check: bool = False) -> list[str]:
+    """Developer tool: write migrations for model changes (Tortoise's autodetector).
+
+    With `check`, nothing is written: the names of the migrations that would be are returned, so
+    CI can fail when a model changed without its migration (or a migration drifted from its model).
+    """
     from tortoise.cli import cli
 
     config = tortoise_config(settings, pool_max=2)
@@ -32,7 +36,15 @@ async def makemigrations(settings: Settings, app_labels: list[str]) -> None:
     # Tortoise loads only the named apps, which breaks cross-app foreign keys; so every app is
     # loaded and the autodetector writes migrations for the apps whose models changed.
     del app_labels
-    await cli.makemigrations(cli.CLIContext(None, None), (), False, None)
+    if not check:
+        await cli.makemigrations(cli.CLIContext(None, None), (), False, None)
+        return []
+    from tortoise.migrations.autodetector import MigrationAutodetector
+
+    apps = {label: dict(app) for label, app in config["apps"].items() if app.get("migrations")}
+    async with cli.tortoise_cli_context(config) as context:
+        writers = await MigrationAutodetector(context.apps, apps).changes()
+    return [f"{writer.app_label}.{writer.name}" for writer in writers]
 
 
 async def pending_migrations(settings: Settings) -> list[str]:

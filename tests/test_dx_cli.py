@@ -47,6 +47,13 @@ def test_port_out_of_range_and_unknown_app_are_errors(settings):
     assert result.returncode == 2 and "unknown app(s): bogus" in result.stderr
 
 
+def test_every_model_matches_its_migrations(settings):
+    """A model changed without its migration (or a migration that drifted) fails here, not in production."""
+    result = run_cli(["makemigrations", "--check"], server_env(settings, settings.redis_url))
+    assert result.returncode == 0, result.stderr
+    assert not list(ROOT.glob("models/migrations/*/*_auto_*.py")), "--check wrote a migration"
+
+
 async def unmigrated(settings: Settings, tmp_path: Path) -> tuple[Settings, str | None]:
     if BACKEND != "services":
         return replace(settings, database_url=f"sqlite://{tmp_path / 'fresh.sqlite3'}"), None
