@@ -8,6 +8,11 @@ Hong Kong and Macau (`TRADITIONAL`, OpenCC's s2t conversion of `CHINESE`, kept e
 tests/test_error_language.py: no converter loaded per worker), simplified otherwise; for anything
 else the English message the resolver wrote (with its details, such as a limit), as before.
 Codes and fields are the same in every language: apps branch on those.
+
+Where the code's sentence alone would leave a Chinese reader guessing (which tag? up to what?)
+or say something else than the English (a refunded voucher is not "cancelled"), the resolver's
+message is an `Explained` text naming a more precise sentence of these tables, with values
+filled into its `{placeholders}` (tag names, numbers: no language of their own).
 """
 
 from __future__ import annotations
@@ -75,6 +80,17 @@ CHINESE: dict[str, str] = {
     ErrorCode.INVALID_DEVICE_TOKEN.value: "设备推送令牌无效",
     ErrorCode.LOCATION_CONSENT_REQUIRED.value: "请先同意使用位置信息",
     ErrorCode.UNUSED_VOUCHERS.value: "账户内还有未使用的已付款券，请先使用或申请退款后再注销",
+    # More precise than their code's sentence (`explained`)
+    "TOO_LONG.max": "内容太长了，最多 {max} 个字",
+    "OUT_OF_RANGE.between": "数值超出允许范围，应为 {low} 到 {high}",
+    "OUT_OF_RANGE.at_most": "数量超出允许范围，最多 {max} 个",
+    "OUT_OF_RANGE.ahead": "时间太远了，最多只能提前 {days} 天",
+    "UNKNOWN_TAG.named": "不支持的标签：{tags}",
+    "CANCELLED.refunded": "该券已退款",
+    "FORBIDDEN.not_staff": "只有餐厅员工可以核销券码",
+    "FORBIDDEN.diners_only": "仅限个人食客账号使用",
+    "BAD_USER_INPUT.period": "时间范围有误：结束不能早于开始，最长 {days} 天",
+    "BAD_USER_INPUT.offset": "时间需要带时区，例如 2026-12-01T00:00:00+08:00",
     # GraphQL errors' own codes
     "BAD_USER_INPUT": "请求参数有误",
     "INTERNAL_SERVER_ERROR": "服务器开小差了，请稍后再试",
@@ -142,6 +158,16 @@ TRADITIONAL: dict[str, str] = {
     "INVALID_DEVICE_TOKEN": "設備推送令牌無效",
     "LOCATION_CONSENT_REQUIRED": "請先同意使用位置信息",
     "UNUSED_VOUCHERS": "賬戶內還有未使用的已付款券，請先使用或申請退款後再註銷",
+    "TOO_LONG.max": "內容太長了，最多 {max} 個字",
+    "OUT_OF_RANGE.between": "數值超出允許範圍，應爲 {low} 到 {high}",
+    "OUT_OF_RANGE.at_most": "數量超出允許範圍，最多 {max} 個",
+    "OUT_OF_RANGE.ahead": "時間太遠了，最多隻能提前 {days} 天",
+    "UNKNOWN_TAG.named": "不支持的標籤：{tags}",
+    "CANCELLED.refunded": "該券已退款",
+    "FORBIDDEN.not_staff": "只有餐廳員工可以覈銷券碼",
+    "FORBIDDEN.diners_only": "僅限個人食客賬號使用",
+    "BAD_USER_INPUT.period": "時間範圍有誤：結束不能早於開始，最長 {days} 天",
+    "BAD_USER_INPUT.offset": "時間需要帶時區，例如 2026-12-01T00:00:00+08:00",
     "BAD_USER_INPUT": "請求參數有誤",
     "INTERNAL_SERVER_ERROR": "服務器開小差了，請稍後再試",
 }
@@ -195,7 +221,44 @@ def language(accept_language: str | None) -> str:
 _SENTENCES = {SIMPLIFIED: CHINESE, TRADITIONAL_CHINESE: TRADITIONAL}
 
 
+class Explained(str):
+    """An English message that also names its Chinese sentence (a key of CHINESE) and the values
+    of that sentence's placeholders. It is the message itself (a `str`), so it travels through
+    every error tuple and payload unchanged."""
+
+    sentence: str
+    values: dict[str, object]
+
+
+def explained(english: str, sentence: str, **values: object) -> str:
+    """`english`, shown in Chinese as CHINESE[`sentence`] with `values` filled in."""
+    text = Explained(english)
+    text.sentence, text.values = sentence, values
+    return text
+
+
+def too_long(limit: int, english: str | None = None) -> str:
+    return explained(english or f"At most {limit} characters", "TOO_LONG.max", max=limit)
+
+
+def between(english: str, low: object, high: object) -> str:
+    return explained(english, "OUT_OF_RANGE.between", low=low, high=high)
+
+
+def at_most(english: str, limit: int) -> str:
+    return explained(english, "OUT_OF_RANGE.at_most", max=limit)
+
+
+def unknown_tags(english: str, unknown: list[str]) -> str:
+    return explained(f"{english}: {', '.join(unknown)}", "UNKNOWN_TAG.named", tags="、".join(unknown))
+
+
 def in_language(code: str, message: str, language: str) -> str:
-    """The message to show: the code's Chinese sentence, or the resolver's English one."""
+    """The message to show: the Chinese sentence the message names, else its code's; or the
+    resolver's English one."""
     table = _SENTENCES.get(language)
-    return table.get(code, message) if table is not None else message
+    if table is None:
+        return message
+    if isinstance(message, Explained) and message.sentence in table:
+        return table[message.sentence].format_map(message.values)
+    return table.get(code, message)

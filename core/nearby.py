@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from core.context import Context
+from core.error_text import between
 from core.errors import BadRequestError, Collector, ErrorCode
 from core.pagination import Page, decode_cursor, encode_cursor, page_size
 
@@ -73,7 +74,11 @@ async def near(
 def check_coordinates(lat: float, lng: float, prefix: str = "") -> None:
     collector = Collector()
     if not -90 <= lat <= 90:
-        collector.add(f"{prefix}lat", ErrorCode.OUT_OF_RANGE, "Latitude must be within -90..90")
+        collector.add(
+            f"{prefix}lat", ErrorCode.OUT_OF_RANGE, between("Latitude must be within -90..90", -90, 90)
+        )
     if not -180 <= lng <= 180:
-        collector.add(f"{prefix}lng", ErrorCode.OUT_OF_RANGE, "Longitude must be within -180..180")
+        collector.add(
+            f"{prefix}lng", ErrorCode.OUT_OF_RANGE, between("Longitude must be within -180..180", -180, 180)
+        )
     collector.raise_if_any()

@@ -13,6 +13,7 @@ import zoneinfo
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 
+from core.error_text import explained
 from core.errors import Collector, ErrorCode, UserInputError
 
 MAX_AHEAD = timedelta(days=366)
@@ -69,7 +70,8 @@ def check_window(
 def check_horizon(moment: datetime, field: str, collector: Collector, now: datetime | None = None) -> bool:
     """The one bound on how far ahead anything may be scheduled (an aware `moment`)."""
     if moment - (now or datetime.now(UTC)) > MAX_AHEAD:
-        collector.add(field, ErrorCode.OUT_OF_RANGE, f"At most {MAX_AHEAD.days} days ahead")
+        ahead = explained(f"At most {MAX_AHEAD.days} days ahead", "OUT_OF_RANGE.ahead", days=MAX_AHEAD.days)
+        collector.add(field, ErrorCode.OUT_OF_RANGE, ahead)
         return False
     return True
 

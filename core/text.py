@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import unicodedata
 
+from core.error_text import too_long
 from core.errors import Collector, ErrorCode
 
 ZWJ = "\u200d"
@@ -133,7 +134,7 @@ def check_title(title: str, collector: Collector, field: str = "title", most: in
     if not title:
         collector.add(field, ErrorCode.INVALID, "Title is required")
     elif len(title) > most:
-        collector.add(field, ErrorCode.TOO_LONG, f"At most {most} characters")
+        collector.add(field, ErrorCode.TOO_LONG, too_long(most))
     else:
         check_visible_text(title, field, collector)
     return title

@@ -21,6 +21,7 @@ from tortoise.transactions import in_transaction
 
 from core.atomic import one_at_a_time
 from core.context import Context
+from core.error_text import between, too_long
 from core.errors import AuthError, BadRequestError, ErrorCode, UserInputError
 from core.pagination import Page, cursor_time, decode_cursor, encode_cursor, newest_first, page_size
 from models.accounts import FAR_FUTURE, Role, User
@@ -113,7 +114,7 @@ async def _visible_to_reporter(ctx: Context, row: Model) -> bool:
 async def report(ctx: Context, kind: str, pk: int, reason: ReportReason, note: str) -> Report:
     viewer = await write_limit(ctx, "report")
     if len(note) > 500:
-        raise UserInputError(ErrorCode.TOO_LONG, "At most 500 characters", "note")
+        raise UserInputError(ErrorCode.TOO_LONG, too_long(500), "note")
     row = await _target_row(kind, pk)
     if not await _visible_to_reporter(ctx, row):
         raise _nothing_to_report()
@@ -212,7 +213,7 @@ async def _restore(kind: str, pk: int) -> None:
 async def apply(ctx: Context, kind: str, pk: int, decision: Decision, report_row: Report | None) -> None:
     moderator = require_moderator(ctx)
     if len(decision.note) > MAX_NOTE:
-        raise UserInputError(ErrorCode.TOO_LONG, f"At most {MAX_NOTE} characters", "note")
+        raise UserInputError(ErrorCode.TOO_LONG, too_long(MAX_NOTE), "note")
     action = decision.action
     row = await TARGETS[kind].model.get_or_none(id=pk) if kind in TARGETS else None
     if (row is None or _erased(row)) and action != "DISMISS":
@@ -253,7 +254,11 @@ async def apply(ctx: Context, kind: str, pk: int, decision: Decision, report_row
                 raise UserInputError(ErrorCode.FORBIDDEN, "Only admins suspend moderators", "action")
             days = decision.suspend_days if decision.suspend_days is not None else 7
             if action == "SUSPEND_USER" and not 1 <= days <= MAX_SUSPEND_DAYS:
-                raise UserInputError(ErrorCode.OUT_OF_RANGE, f"1 to {MAX_SUSPEND_DAYS} days", "suspendDays")
+                raise UserInputError(
+                    ErrorCode.OUT_OF_RANGE,
+                    between(f"1 to {MAX_SUSPEND_DAYS} days", 1, MAX_SUSPEND_DAYS),
+                    "suspendDays",
+                )
             until = datetime.now(UTC) + timedelta(days=days) if action == "SUSPEND_USER" else None
             await _suspend(author_id, until)
             # Their reviews leave the ratings while suspended (a review-bomber's stars with them).

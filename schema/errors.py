@@ -51,6 +51,12 @@ def user_errors(error: UserInputError) -> list[UserError]:
     return [UserError(field=f, code=c, english=m) for f, c, m in error.errors]
 
 
+def _message(error: Exception) -> str:
+    """The exception's message as raised (an `Explained` text stays one; `str()` would copy it)."""
+    first = error.args[0] if error.args else None
+    return first if isinstance(first, str) else str(error)
+
+
 class ClassifyErrors(MaskErrors):
     """Give known errors an `extensions.code`; mask everything unexpected behind a request id."""
 
@@ -70,8 +76,11 @@ class ClassifyErrors(MaskErrors):
         if code == "INTERNAL_SERVER_ERROR" and self.expose_internal:
             return classified  # a developer's server: the exception's own words
         reason = (classified.extensions or {}).get("reason")
-        sentence = in_language(reason, "", told) if isinstance(reason, str) else ""
-        classified.message = sentence or in_language(code, classified.message, told)
+        english = classified.message
+        for key in (reason, code):  # the reason's sentence, else the code's (or the English)
+            if isinstance(key, str) and (said := in_language(key, english, told)) is not english:
+                classified.message = said
+                break
         return classified
 
     def _language(self) -> str:
@@ -84,9 +93,9 @@ class ClassifyErrors(MaskErrors):
         if original is None or isinstance(original, GraphQLError):
             return error  # parse/validation errors: already safe and informative
         if isinstance(original, AuthError):
-            return self._with(error, str(original), original.code, reason=original.reason)
+            return self._with(error, _message(original), original.code, reason=original.reason)
         if isinstance(original, BadRequestError):
-            return self._with(error, str(original), BadRequestError.code)
+            return self._with(error, _message(original), BadRequestError.code)
         if isinstance(original, UserInputError):
             field, code, message = original.errors[0]
             return self._with(error, message, "BAD_USER_INPUT", reason=code.value, field=field)

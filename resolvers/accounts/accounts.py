@@ -11,6 +11,7 @@ from tortoise.transactions import in_transaction
 
 from core.atomic import lock_row
 from core.context import Context, Services
+from core.error_text import at_most, between, too_long, unknown_tags
 from core.errors import Collector, ErrorCode, UserInputError
 from core.loaders import rows_of
 from core.nearby import check_coordinates
@@ -56,7 +57,7 @@ def check_password_strength(password: str, collector: Collector) -> None:
     elif len(set(password)) < 4 or password.isdigit():
         collector.add("password", ErrorCode.WEAK_PASSWORD, "Too easy to guess")
     elif len(password) > 256:
-        collector.add("password", ErrorCode.TOO_LONG, "At most 256 characters")
+        collector.add("password", ErrorCode.TOO_LONG, too_long(256))
 
 
 def check_display_name(name: str, collector: Collector) -> str:
@@ -64,7 +65,7 @@ def check_display_name(name: str, collector: Collector) -> str:
     if not name:
         collector.add("displayName", ErrorCode.INVALID, "Display name is required")
     elif len(name) > 64:
-        collector.add("displayName", ErrorCode.TOO_LONG, "At most 64 characters")
+        collector.add("displayName", ErrorCode.TOO_LONG, too_long(64))
     else:
         check_visible_text(name, "displayName", collector)
     return name
@@ -188,15 +189,17 @@ async def write_limit(
 def _check_tags(field: str, tags: list[str], names: dict[str, str], collector: Collector) -> list[str]:
     cleaned, unknown = known_tags(tags, names)  # slugs (sichuan) or Chinese labels (川菜)
     if unknown:
-        collector.add(field, ErrorCode.UNKNOWN_TAG, f"Unknown tags: {', '.join(unknown)}")
+        collector.add(field, ErrorCode.UNKNOWN_TAG, unknown_tags("Unknown tags", unknown))
     if len(cleaned) > MAX_TAGS:
-        collector.add(field, ErrorCode.OUT_OF_RANGE, f"At most {MAX_TAGS} tags")
+        collector.add(field, ErrorCode.OUT_OF_RANGE, at_most(f"At most {MAX_TAGS} tags", MAX_TAGS))
     return cleaned
 
 
 def _check_range(field: str, value: int | None, bounds: tuple[int, int], collector: Collector) -> None:
     if value is not None and not bounds[0] <= value <= bounds[1]:
-        collector.add(field, ErrorCode.OUT_OF_RANGE, f"Must be between {bounds[0]} and {bounds[1]}")
+        collector.add(
+            field, ErrorCode.OUT_OF_RANGE, between(f"Must be between {bounds[0]} and {bounds[1]}", *bounds)
+        )
 
 
 @dataclass
@@ -219,7 +222,7 @@ async def update_profile(ctx: Context, changes: ProfileChanges) -> User:
         updates["display_name"] = check_display_name(changes.display_name, collector)
     if changes.bio is not None:
         if len(changes.bio) > 500:
-            collector.add("bio", ErrorCode.TOO_LONG, "At most 500 characters")
+            collector.add("bio", ErrorCode.TOO_LONG, too_long(500))
         check_visible_text(changes.bio, "bio", collector, multiline=True)
         updates["bio"] = changes.bio.strip()
     if changes.cuisines is not None:

@@ -13,6 +13,7 @@ from tortoise.transactions import in_transaction
 
 from core import pubsub
 from core.context import Context
+from core.error_text import too_long
 from core.errors import Collector, ErrorCode, UserInputError
 from core.loaders import Loaders
 from core.pagination import Page, newest_by, newest_first
@@ -70,7 +71,7 @@ def _check_body(body: str, photo_id: int | None) -> str:
     if not body and photo_id is None:
         collector.add("body", ErrorCode.INVALID, "Write something or add a photo")
     elif len(body) > MAX_BODY:
-        collector.add("body", ErrorCode.TOO_LONG, f"At most {MAX_BODY} characters")
+        collector.add("body", ErrorCode.TOO_LONG, too_long(MAX_BODY))
     check_visible_text(body, "body", collector, multiline=True)
     collector.raise_if_any()
     return body
@@ -161,7 +162,7 @@ def _check_client_id(client_id: str | None) -> str | None:
     if not client_id.strip():
         raise UserInputError(ErrorCode.INVALID, "Leave clientMessageId out or give an id", "clientMessageId")
     if len(client_id) > MAX_CLIENT_ID:
-        raise UserInputError(ErrorCode.TOO_LONG, f"At most {MAX_CLIENT_ID} characters", "clientMessageId")
+        raise UserInputError(ErrorCode.TOO_LONG, too_long(MAX_CLIENT_ID), "clientMessageId")
     return client_id
 
 

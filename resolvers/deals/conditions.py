@@ -22,6 +22,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
+from core.error_text import at_most, between
 from core.errors import Collector, ErrorCode, UserInputError
 from core.schedule import OUT_OF_WINDOW, in_window
 from models.deals import Claim, ClaimStatus
@@ -92,9 +93,17 @@ def check(conditions: Conditions, collector: Collector) -> None:
     """Validate what a merchant typed (errors on `conditions.<field>`)."""
     conditions.valid_weekdays = sorted(set(conditions.valid_weekdays))
     if any(not 1 <= d <= 7 for d in conditions.valid_weekdays):
-        collector.add("conditions.validWeekdays", ErrorCode.OUT_OF_RANGE, "Weekdays are 1 (Mon) to 7 (Sun)")
+        collector.add(
+            "conditions.validWeekdays",
+            ErrorCode.OUT_OF_RANGE,
+            between("Weekdays are 1 (Mon) to 7 (Sun)", 1, 7),
+        )
     if len(conditions.time_windows) > MAX_WINDOWS:
-        collector.add("conditions.timeWindows", ErrorCode.OUT_OF_RANGE, f"At most {MAX_WINDOWS} windows")
+        collector.add(
+            "conditions.timeWindows",
+            ErrorCode.OUT_OF_RANGE,
+            at_most(f"At most {MAX_WINDOWS} windows", MAX_WINDOWS),
+        )
     conditions.time_windows = [as_window(w) for w in conditions.time_windows]
     # The same day: it ends after it starts; the next day (endsNextDay): it ends before it starts
     # (a typo'd 14:00–11:00 is refused, not read as a 21-hour window).
@@ -106,13 +115,21 @@ def check(conditions: Conditions, collector: Collector) -> None:
         )
     conditions.excluded_dates = sorted(set(conditions.excluded_dates))
     if len(conditions.excluded_dates) > MAX_EXCLUDED:
-        collector.add("conditions.excludedDates", ErrorCode.OUT_OF_RANGE, f"At most {MAX_EXCLUDED} dates")
+        collector.add(
+            "conditions.excludedDates",
+            ErrorCode.OUT_OF_RANGE,
+            at_most(f"At most {MAX_EXCLUDED} dates", MAX_EXCLUDED),
+        )
     elif not all(map(in_window, conditions.excluded_dates)):
         collector.add("conditions.excludedDates", ErrorCode.OUT_OF_RANGE, OUT_OF_WINDOW)
     low, high = conditions.min_party_size, conditions.max_party_size
     for name, value in (("minPartySize", low), ("maxPartySize", high)):
         if value is not None and not 1 <= value <= MAX_PARTY:
-            collector.add(f"conditions.{name}", ErrorCode.OUT_OF_RANGE, f"Party size is 1 to {MAX_PARTY}")
+            collector.add(
+                f"conditions.{name}",
+                ErrorCode.OUT_OF_RANGE,
+                between(f"Party size is 1 to {MAX_PARTY}", 1, MAX_PARTY),
+            )
     if low is not None and high is not None and low > high:
         collector.add("conditions.maxPartySize", ErrorCode.INVALID, "The maximum is below the minimum")
 

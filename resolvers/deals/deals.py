@@ -25,6 +25,7 @@ from tortoise.transactions import in_transaction
 
 from core.atomic import execute, lock_row, update_returning
 from core.context import Context, Services
+from core.error_text import between, explained, too_long
 from core.errors import Collector, ErrorCode, UserInputError
 from core.loaders import group_by_key, rows_of
 from core.metrics import REDIS_ERRORS
@@ -33,7 +34,7 @@ from core.pagination import Page, newest_first
 from core.payments import PaymentError, PaymentIntent
 from core.schedule import check_in_window, check_window, utc
 from core.text import check_title, check_visible_text
-from models.accounts import User
+from models.accounts import Role, User
 from models.deals import (
     Claim,
     ClaimStatus,
@@ -84,7 +85,7 @@ class DealFields:
 def _check(fields: DealFields, collector: Collector, zone: str) -> None:
     fields.title = check_title(fields.title, collector)
     if len(fields.terms) > 4000:
-        collector.add("terms", ErrorCode.TOO_LONG, "At most 4000 characters")
+        collector.add("terms", ErrorCode.TOO_LONG, too_long(4000))
     check_visible_text(fields.terms, "terms", collector, multiline=True)
     if not 0 <= fields.price_cents <= MAX_PRICE_CENTS:
         collector.add("priceCents", ErrorCode.OUT_OF_RANGE, "Price out of range")
@@ -93,7 +94,9 @@ def _check(fields: DealFields, collector: Collector, zone: str) -> None:
     elif fields.price_cents > fields.original_price_cents:
         collector.add("priceCents", ErrorCode.INVALID, "A deal costs no more than the original price")
     if not 1 <= fields.quantity <= MAX_QUANTITY:
-        collector.add("quantity", ErrorCode.OUT_OF_RANGE, f"Quantity is 1 to {MAX_QUANTITY}")
+        collector.add(
+            "quantity", ErrorCode.OUT_OF_RANGE, between(f"Quantity is 1 to {MAX_QUANTITY}", 1, MAX_QUANTITY)
+        )
     if not 1 <= fields.per_user_limit <= max(1, min(fields.quantity, 100)):
         collector.add("perUserLimit", ErrorCode.OUT_OF_RANGE, "Per-user limit is 1 to the quantity (max 100)")
     elif fields.conditions.new_customers_only and fields.per_user_limit > 1:
@@ -722,19 +725,26 @@ def _ended(status: ClaimStatus, field: str) -> UserInputError:
         return UserInputError(ErrorCode.ALREADY_REDEEMED, "This voucher was already used", field)
     if status == ClaimStatus.EXPIRED:
         return UserInputError(ErrorCode.VOUCHER_EXPIRED, "This voucher has expired", field)
+    if status == ClaimStatus.REFUNDED:  # money back, not "cancelled" (已退款)
+        refunded = explained("This voucher was refunded", "CANCELLED.refunded")
+        return UserInputError(ErrorCode.CANCELLED, refunded, field)
     return UserInputError(ErrorCode.CANCELLED, f"This voucher was {status.value}", field)
 
 
 def party_size_error(party_size: int | None) -> UserInputError | None:
     """A party size typed at the till out of any table's range (the deal's own bounds come later)."""
     if party_size is not None and not 1 <= party_size <= 100:
-        return UserInputError(ErrorCode.OUT_OF_RANGE, "Party size is 1 to 100", "partySize")
+        return UserInputError(ErrorCode.OUT_OF_RANGE, between("Party size is 1 to 100", 1, 100), "partySize")
     return None
 
 
 async def voucher_at_till(viewer: User, typed_code: str) -> tuple[Claim, Deal]:
     """The voucher a code names, for staff of its restaurant only (`WRONG_RESTAURANT` for the
-    others: the till learns nothing about another restaurant's vouchers)."""
+    others: the till learns nothing about another restaurant's vouchers). Someone who works at no
+    restaurant is told so before any code is looked up (no probing which codes exist)."""
+    if viewer.role != Role.ADMIN and not await RestaurantStaff.exists(user_id=viewer.id):
+        english = "Only a restaurant's staff take vouchers at the till"
+        raise UserInputError(ErrorCode.FORBIDDEN, explained(english, "FORBIDDEN.not_staff"), "code")
     code = vouchers.normalise(typed_code)
     claim = await Claim.get_or_none(code=code) if code else None
     if claim is None:

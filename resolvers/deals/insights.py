@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from core.context import Context
+from core.error_text import explained
 from core.errors import AuthError, BadRequestError, UserInputError
 from core.replica import read_db
 from core.schedule import utc
@@ -116,10 +117,11 @@ async def restaurant_insights(ctx: Context, restaurant_id: int, start: datetime,
     except UserInputError:
         raise AuthError("FORBIDDEN", "Only this restaurant's owner and staff see its insights") from None
     if start.tzinfo is None or end.tzinfo is None:
-        raise BadRequestError("from and to need a UTC offset")
+        raise BadRequestError(explained("from and to need a UTC offset", "BAD_USER_INPUT.offset"))
     start, end = utc(start, "from"), utc(end, "to")  # OUT_OF_RANGE before converting year 1 or 9999
     if end <= start or (end - start).days > MAX_RANGE_DAYS:
-        raise BadRequestError(f"`to` must be after `from`, at most {MAX_RANGE_DAYS} days apart")
+        english = f"`to` must be after `from`, at most {MAX_RANGE_DAYS} days apart"
+        raise BadRequestError(explained(english, "BAD_USER_INPUT.period", days=MAX_RANGE_DAYS))
     db = read_db(ctx)
     views = (
         await DealView.filter(deal__restaurant_id=restaurant_id, created_at__gte=start, created_at__lt=end)

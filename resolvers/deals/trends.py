@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from tortoise.functions import Sum
 
 from core.context import Context
+from core.error_text import explained
 from core.errors import AuthError, BadRequestError, UserInputError
 from core.replica import read_db
 from core.schedule import require_in_window
@@ -61,7 +62,8 @@ async def restaurant_trends(ctx: Context, restaurant_id: int, start: date, end: 
     require_in_window(start, "from")
     require_in_window(end, "to")
     if end < start or (end - start).days >= MAX_DAYS:
-        raise BadRequestError(f"`to` must be on or after `from`, at most {MAX_DAYS} days")
+        english = f"`to` must be on or after `from`, at most {MAX_DAYS} days"
+        raise BadRequestError(explained(english, "BAD_USER_INPUT.period", days=MAX_DAYS))
     db = read_db(ctx)
     rows = DealDailyStat.filter(restaurant_id=restaurant_id, day__gte=start, day__lte=end).using_db(db)
     sums = {f"sum_{name}": Sum(name) for name in COUNTERS}

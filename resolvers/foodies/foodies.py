@@ -20,6 +20,7 @@ from tortoise.transactions import in_transaction
 from core import pubsub
 from core.atomic import lock_row
 from core.context import Context
+from core.error_text import too_long
 from core.errors import BadRequestError, Collector, ErrorCode, UserInputError
 from core.loaders import Shaped, Slot, by_key
 from core.nearby import check_radius
@@ -171,7 +172,7 @@ async def send_match_request(ctx: Context, user_id: int, message: str | None) ->
     message = (message or "").strip()
     collector = Collector()
     if len(message) > 300:
-        collector.add("message", ErrorCode.TOO_LONG, "At most 300 characters")
+        collector.add("message", ErrorCode.TOO_LONG, too_long(300))
     check_visible_text(message, "message", collector, multiline=True)
     collector.raise_if_any()
     target = await _visible_user(ctx, user_id)

@@ -15,6 +15,7 @@ from tortoise.transactions import in_transaction
 
 from core.atomic import execute, lock_row, update_returning
 from core.context import Context
+from core.error_text import between, too_long
 from core.errors import BadRequestError, Collector, ErrorCode, UserInputError
 from core.loaders import now as held
 from core.loaders import then
@@ -52,10 +53,12 @@ class EventFields:
 def _check(fields: EventFields, collector: Collector) -> None:
     fields.title = check_title(fields.title, collector)
     if len(fields.description) > 4000:
-        collector.add("description", ErrorCode.TOO_LONG, "At most 4000 characters")
+        collector.add("description", ErrorCode.TOO_LONG, too_long(4000))
     check_visible_text(fields.description, "description", collector, multiline=True)
     if not 1 <= fields.capacity <= MAX_CAPACITY:
-        collector.add("capacity", ErrorCode.OUT_OF_RANGE, f"Capacity is 1 to {MAX_CAPACITY}")
+        collector.add(
+            "capacity", ErrorCode.OUT_OF_RANGE, between(f"Capacity is 1 to {MAX_CAPACITY}", 1, MAX_CAPACITY)
+        )
     if not 0 <= fields.price_cents <= MAX_PRICE_CENTS:
         collector.add("priceCents", ErrorCode.OUT_OF_RANGE, "Price out of range")
     fields.tags = list(dict.fromkeys(t.strip() for t in fields.tags if t.strip()))

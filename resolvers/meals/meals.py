@@ -24,13 +24,14 @@ from tortoise.transactions import in_transaction
 from core import pubsub
 from core.atomic import execute, lock_row
 from core.context import Context
+from core.error_text import between, explained, too_long
 from core.errors import AuthError, Collector, ErrorCode, UserInputError
 from core.loaders import Loaders, group_by_key
 from core.nearby import near
 from core.pagination import Page
 from core.schedule import check_start, utc
 from core.text import check_title, check_visible_text
-from models.accounts import User
+from models.accounts import Role, User
 from models.meals import (
     LIVE_RESERVATIONS,
     Audience,
@@ -70,15 +71,26 @@ class MealFields:
 def _check(fields: MealFields, collector: Collector) -> None:
     fields.title = check_title(fields.title, collector)
     if len(fields.description) > 2000:
-        collector.add("description", ErrorCode.TOO_LONG, "At most 2000 characters")
+        collector.add("description", ErrorCode.TOO_LONG, too_long(2000))
     check_visible_text(fields.description, "description", collector, multiline=True)
     if not 2 <= fields.capacity <= 20:
-        collector.add("capacity", ErrorCode.OUT_OF_RANGE, "Capacity is 2 to 20, host included")
+        collector.add(
+            "capacity", ErrorCode.OUT_OF_RANGE, between("Capacity is 2 to 20, host included", 2, 20)
+        )
     check_start(fields.starts_at, "startsAt", collector)
+
+
+def _require_diner(viewer: User, field: str) -> None:
+    """Tables are diners' (as 搭子 are): a restaurant's or a moderator's account neither hosts nor
+    takes a seat."""
+    if viewer.role != Role.DINER:
+        english = "Only diners' accounts host and join shared meals"
+        raise UserInputError(ErrorCode.FORBIDDEN, explained(english, "FORBIDDEN.diners_only"), field)
 
 
 async def create_meal(ctx: Context, fields: MealFields) -> SharedMeal:
     viewer = await write_limit(ctx, "meal")
+    _require_diner(viewer, "restaurantId")
     collector = Collector()
     _check(fields, collector)
     collector.raise_if_any()
@@ -170,6 +182,7 @@ async def join_meal(ctx: Context, meal_id: int) -> tuple[SeatStatus, SharedMeal]
     _require_open(meal)
     if meal.host_id == viewer.id:
         raise UserInputError(ErrorCode.ALREADY_JOINED, "You host this meal", "mealId")
+    _require_diner(viewer, "mealId")
     try:
         async with in_transaction("default"):
             await _lock_diner(viewer.id)
@@ -516,7 +529,7 @@ async def request_reservation(ctx: Context, meal_id: int, note: str) -> SharedMe
     meal = await _hosted(ctx, meal_id)
     _require_open(meal)
     if len(note) > 200:
-        raise UserInputError(ErrorCode.TOO_LONG, "At most 200 characters", "note")
+        raise UserInputError(ErrorCode.TOO_LONG, too_long(200), "note")
     collector = Collector()
     check_visible_text(note, "note", collector, multiline=True)
     collector.raise_if_any()

@@ -19,6 +19,7 @@ from tortoise.transactions import in_transaction
 
 from core.atomic import lock_row
 from core.context import Context
+from core.error_text import at_most, between, too_long
 from core.errors import Collector, ErrorCode, UserInputError
 from core.schedule import check_in_window, check_time_zone, time_zones
 from core.text import check_visible_text
@@ -127,9 +128,8 @@ def check_hours(
     indexes: list[int] = []  # each row's place in the input
     for i, w in enumerate(weekly):
         if not 0 <= w.weekday <= 6:
-            collector.add(
-                f"weekly.{i}.weekday", ErrorCode.OUT_OF_RANGE, "Weekday is 0 (Monday) to 6 (Sunday)"
-            )
+            weekday = between("Weekday is 0 (Monday) to 6 (Sunday)", 0, 6)
+            collector.add(f"weekly.{i}.weekday", ErrorCode.OUT_OF_RANGE, weekday)
         elif (r := _range(w, f"weekly.{i}", collector)) is not None:
             rows.append([w.weekday, *r])
             indexes.append(i)
@@ -151,7 +151,11 @@ def check_hours(
             )
     days: dict[str, dict] = {}
     if len(specials) > MAX_SPECIAL_DAYS:
-        collector.add("specials", ErrorCode.OUT_OF_RANGE, f"At most {MAX_SPECIAL_DAYS} special days")
+        collector.add(
+            "specials",
+            ErrorCode.OUT_OF_RANGE,
+            at_most(f"At most {MAX_SPECIAL_DAYS} special days", MAX_SPECIAL_DAYS),
+        )
     first_of: dict[date, int] = {}  # each date's first entry: a second one would silently win
     for i, s in enumerate(specials[:MAX_SPECIAL_DAYS]):
         field = f"specials.{i}"
@@ -160,12 +164,15 @@ def check_hours(
             message = f"{s.day.isoformat()} is already given (specials.{earlier}): one entry a day"
             collector.add(f"{field}.date", ErrorCode.DUPLICATE, message)
         if len(s.note) > MAX_NOTE:
-            collector.add(f"{field}.note", ErrorCode.TOO_LONG, f"Notes are at most {MAX_NOTE} characters")
+            collector.add(
+                f"{field}.note",
+                ErrorCode.TOO_LONG,
+                too_long(MAX_NOTE, f"Notes are at most {MAX_NOTE} characters"),
+            )
         check_visible_text(s.note, f"{field}.note", collector)
         if len(s.ranges) > MAX_RANGES_PER_DAY:
-            collector.add(
-                f"{field}.ranges", ErrorCode.OUT_OF_RANGE, f"At most {MAX_RANGES_PER_DAY} ranges a day"
-            )
+            many = at_most(f"At most {MAX_RANGES_PER_DAY} ranges a day", MAX_RANGES_PER_DAY)
+            collector.add(f"{field}.ranges", ErrorCode.OUT_OF_RANGE, many)
             continue
         checked = [(j, _range(x, f"{field}.ranges.{j}", collector)) for j, x in enumerate(s.ranges)]
         ranges = {j: r for j, r in checked if r is not None}

@@ -14,6 +14,7 @@ from tortoise.transactions import in_transaction
 
 from core.atomic import lock_row
 from core.context import Context
+from core.error_text import too_long, unknown_tags
 from core.errors import BadRequestError, Collector, ErrorCode, UserInputError
 from core.loaders import Shaped, Slot, by_key, group_by_key
 from core.nearby import check_coordinates, check_radius
@@ -68,26 +69,26 @@ def _check_restaurant(fields: RestaurantFields, collector: Collector, creating: 
         if not name:
             collector.add("name", ErrorCode.INVALID, "Name is required")
         elif len(name) > 120:
-            collector.add("name", ErrorCode.TOO_LONG, "At most 120 characters")
+            collector.add("name", ErrorCode.TOO_LONG, too_long(120))
         else:
             check_visible_text(name, "name", collector)
         fields.name = name
     if fields.address is not None:
         fields.address = fields.address.strip()
         if len(fields.address) > 255:
-            collector.add("address", ErrorCode.TOO_LONG, "At most 255 characters")
+            collector.add("address", ErrorCode.TOO_LONG, too_long(255))
         check_visible_text(fields.address, "address", collector)
     if fields.phone is not None:
         fields.phone = " ".join(fields.phone.split())
         if len(fields.phone) > 32:
-            collector.add("phone", ErrorCode.TOO_LONG, "At most 32 characters")
+            collector.add("phone", ErrorCode.TOO_LONG, too_long(32))
         elif not PHONE.fullmatch(fields.phone):  # a number to dial, not 加微信… or hidden characters
             message = "A phone number: digits, spaces, + - ( ) and 转 before an extension"
             collector.add("phone", ErrorCode.INVALID, message)
     if fields.cuisines is not None:
         fields.cuisines, unknown = known_tags(fields.cuisines, CUISINE_BY_NAME)  # sichuan or 川菜
         if unknown:
-            collector.add("cuisines", ErrorCode.UNKNOWN_TAG, f"Unknown cuisines: {', '.join(unknown)}")
+            collector.add("cuisines", ErrorCode.UNKNOWN_TAG, unknown_tags("Unknown cuisines", unknown))
     if creating or fields.lat is not None or fields.lng is not None:
         if fields.lat is None or fields.lng is None:
             collector.add("lat", ErrorCode.INVALID, "lat and lng go together")
@@ -314,7 +315,7 @@ def _check_dish(fields: DishFields, collector: Collector, creating: bool) -> Non
         if not fields.name:
             collector.add("name", ErrorCode.INVALID, "Name is required")
         elif len(fields.name) > 120:
-            collector.add("name", ErrorCode.TOO_LONG, "At most 120 characters")
+            collector.add("name", ErrorCode.TOO_LONG, too_long(120))
         else:
             check_visible_text(fields.name, "name", collector)
     if fields.price_cents is not None or creating:
@@ -327,7 +328,7 @@ def _check_dish(fields: DishFields, collector: Collector, creating: bool) -> Non
         check_visible_texts(fields.tags, "tags", collector)
     if fields.description is not None:
         if len(fields.description) > 500:
-            collector.add("description", ErrorCode.TOO_LONG, "At most 500 characters")
+            collector.add("description", ErrorCode.TOO_LONG, too_long(500))
         check_visible_text(fields.description, "description", collector, multiline=True)
 
 

@@ -17,6 +17,7 @@ from tortoise.expressions import Q, Subquery
 from tortoise.functions import Count
 
 from core.context import Context
+from core.error_text import between
 from core.errors import ErrorCode, UserInputError
 from core.keyset import Key, after_q, cursor_values, ordering, page_of
 from core.loaders import Join, Shaped, Slot, rows_of
@@ -52,7 +53,7 @@ class ReviewFilter:
 
     def check(self) -> None:
         if self.rating is not None and not 1 <= self.rating <= 5:
-            raise UserInputError(ErrorCode.OUT_OF_RANGE, "Rating is 1 to 5", "rating")
+            raise UserInputError(ErrorCode.OUT_OF_RANGE, between("Rating is 1 to 5", 1, 5), "rating")
 
     def q(self) -> Q:
         condition = Q()

@@ -15,6 +15,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from core.context import Context
+from core.error_text import too_long
 from core.errors import Collector, ErrorCode, UserInputError
 from core.text import check_visible_text
 from models.accounts import User
@@ -37,7 +38,7 @@ def _checked(body: str) -> str:
     if not body:
         collector.add("body", ErrorCode.INVALID, "Write a reply")
     elif len(body) > MAX_REPLY:
-        collector.add("body", ErrorCode.TOO_LONG, f"At most {MAX_REPLY} characters")
+        collector.add("body", ErrorCode.TOO_LONG, too_long(MAX_REPLY))
     check_visible_text(body, "body", collector, multiline=True)
     collector.raise_if_any()
     return body

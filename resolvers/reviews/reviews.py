@@ -20,6 +20,7 @@ from tortoise.transactions import in_transaction
 
 from core.atomic import update_returning
 from core.context import Context
+from core.error_text import at_most, between, too_long
 from core.errors import Collector, ErrorCode, UserInputError
 from core.loaders import group_by_key
 from core.text import check_visible_text
@@ -49,19 +50,25 @@ class ReviewFields:
 def _check(fields: ReviewFields, collector: Collector, creating: bool) -> None:
     if fields.rating is not None or creating:
         if fields.rating is None or not 1 <= fields.rating <= 5:
-            collector.add("rating", ErrorCode.OUT_OF_RANGE, "Rating is 1 to 5")
+            collector.add("rating", ErrorCode.OUT_OF_RANGE, between("Rating is 1 to 5", 1, 5))
     if fields.body is not None:
         fields.body = fields.body.strip()
         if len(fields.body) > MAX_BODY:
-            collector.add("body", ErrorCode.TOO_LONG, f"At most {MAX_BODY} characters")
+            collector.add("body", ErrorCode.TOO_LONG, too_long(MAX_BODY))
         check_visible_text(fields.body, "body", collector, multiline=True)
     if fields.photo_ids is not None:  # refused as sent: never quietly deduplicated or cut
         if len(fields.photo_ids) > MAX_PHOTOS:
-            collector.add("photoIds", ErrorCode.OUT_OF_RANGE, f"At most {MAX_PHOTOS} photos")
+            collector.add(
+                "photoIds", ErrorCode.OUT_OF_RANGE, at_most(f"At most {MAX_PHOTOS} photos", MAX_PHOTOS)
+            )
         elif len(set(fields.photo_ids)) != len(fields.photo_ids):
             collector.add("photoIds", ErrorCode.DUPLICATE, "The same photo is listed twice")
     if fields.spend_cents is not None and not 1 <= fields.spend_cents <= MAX_SPEND_CENTS:
-        collector.add("spendCents", ErrorCode.OUT_OF_RANGE, "Spend per person is 0.01 to 100 000.00")
+        collector.add(
+            "spendCents",
+            ErrorCode.OUT_OF_RANGE,
+            between("Spend per person is 0.01 to 100 000.00", "0.01", "100000"),
+        )
 
 
 async def review_limit(ctx: Context) -> int:

@@ -20,6 +20,7 @@ from functools import partial
 from typing import Any
 
 from core.context import Context
+from core.error_text import between, too_long
 from core.errors import BadRequestError, Collector, ErrorCode, UserInputError
 from core.nearby import MAX_RADIUS_KM, check_coordinates, check_radius
 from core.pagination import Page, decode_cursor, encode_cursor, page_size
@@ -101,7 +102,7 @@ def check_criteria(c: Criteria) -> None:
     """Bad input is a UserError (BAD_USER_INPUT), never a 500 or a slow scan."""
     collector = Collector()
     if len(c.query) > MAX_QUERY_CHARS or len(c.cuisine or "") > MAX_QUERY_CHARS:
-        collector.add("query", ErrorCode.TOO_LONG, f"At most {MAX_QUERY_CHARS} characters")
+        collector.add("query", ErrorCode.TOO_LONG, too_long(MAX_QUERY_CHARS))
     else:
         check_visible_text(c.query, "query", collector)
         check_visible_text(c.cuisine or "", "cuisine", collector)
@@ -128,9 +129,11 @@ def check_criteria(c: Criteria) -> None:
     elif c.radius_km is not None:
         raise UserInputError(ErrorCode.INVALID, "radiusKm needs lat and lng", "radiusKm")
     if c.min_rating is not None and not 1 <= c.min_rating <= 5:
-        raise UserInputError(ErrorCode.OUT_OF_RANGE, "minRating is between 1 and 5", "minRating")
+        raise UserInputError(
+            ErrorCode.OUT_OF_RANGE, between("minRating is between 1 and 5", 1, 5), "minRating"
+        )
     if c.price_levels is not None and not all(1 <= level <= 4 for level in c.price_levels):
-        raise UserInputError(ErrorCode.OUT_OF_RANGE, "Price levels are 1 to 4", "priceLevels")
+        raise UserInputError(ErrorCode.OUT_OF_RANGE, between("Price levels are 1 to 4", 1, 4), "priceLevels")
     if c.max_price_cents is not None and c.max_price_cents < 0:
         raise UserInputError(ErrorCode.OUT_OF_RANGE, "maxPriceCents is not negative", "maxPriceCents")
 

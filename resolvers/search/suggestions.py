@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 
 from core.context import Context
+from core.error_text import between
 from core.errors import ErrorCode, UserInputError
 from models.restaurants import Dish, Restaurant
 from models.search_tokens import index_tokens, query_tokens
@@ -50,7 +51,9 @@ async def suggest(
 ) -> list[Suggestion]:
     size = first if first is not None else 10
     if not 1 <= size <= MAX_SUGGESTIONS:
-        raise UserInputError(ErrorCode.OUT_OF_RANGE, f"first is 1 to {MAX_SUGGESTIONS}", "first")
+        raise UserInputError(
+            ErrorCode.OUT_OF_RANGE, between(f"first is 1 to {MAX_SUGGESTIONS}", 1, MAX_SUGGESTIONS), "first"
+        )
     wanted = set(query_tokens(query))
     if not wanted and len(query) <= MAX_QUERY_CHARS:
         return []

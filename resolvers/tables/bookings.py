@@ -16,6 +16,7 @@ from tortoise.transactions import in_transaction
 
 from core.atomic import lock_row, update_returning
 from core.context import Context
+from core.error_text import between, too_long
 from core.errors import Collector, ErrorCode, UserInputError
 from core.schedule import check_start, utc
 from core.text import check_visible_text
@@ -54,11 +55,11 @@ async def set_policy(ctx: Context, restaurant_id: int, fields: PolicyFields) -> 
     await require_staff(viewer, restaurant_id)
     collector = Collector()
     if not 0 <= fields.cancel_cutoff_minutes <= 7 * 24 * 60:
-        collector.add("cancelCutoffMinutes", ErrorCode.OUT_OF_RANGE, "0 to 10080 minutes")
+        collector.add("cancelCutoffMinutes", ErrorCode.OUT_OF_RANGE, between("0 to 10080 minutes", 0, 10080))
     if not 1 <= fields.max_party_size <= 50:
-        collector.add("maxPartySize", ErrorCode.OUT_OF_RANGE, "1 to 50")
+        collector.add("maxPartySize", ErrorCode.OUT_OF_RANGE, between("1 to 50", 1, 50))
     if not 1 <= fields.no_show_limit <= 20:
-        collector.add("noShowLimit", ErrorCode.OUT_OF_RANGE, "1 to 20")
+        collector.add("noShowLimit", ErrorCode.OUT_OF_RANGE, between("1 to 20", 1, 20))
     collector.raise_if_any()
     values = {
         "cancel_cutoff_minutes": fields.cancel_cutoff_minutes,
@@ -75,11 +76,15 @@ async def set_slots(ctx: Context, restaurant_id: int, slots: list[SlotFields]) -
     await require_staff(viewer, restaurant_id)
     collector = Collector()
     if not 1 <= len(slots) <= 100:
-        collector.add("slots", ErrorCode.OUT_OF_RANGE, "1 to 100 slots at a time")
+        collector.add("slots", ErrorCode.OUT_OF_RANGE, between("1 to 100 slots at a time", 1, 100))
     for i, slot in enumerate(slots):
         check_start(slot.starts_at, f"slots.{i}.startsAt", collector)
         if not 0 <= slot.seats <= MAX_SLOT_SEATS:
-            collector.add(f"slots.{i}.seats", ErrorCode.OUT_OF_RANGE, f"0 to {MAX_SLOT_SEATS} seats")
+            collector.add(
+                f"slots.{i}.seats",
+                ErrorCode.OUT_OF_RANGE,
+                between(f"0 to {MAX_SLOT_SEATS} seats", 0, MAX_SLOT_SEATS),
+            )
     collector.raise_if_any()
     saved: list[BookingSlot] = []
     async with in_transaction("default"):
@@ -161,9 +166,13 @@ async def book(ctx: Context, restaurant_id: int, starts_at: datetime, party_size
     check_start(starts_at, "startsAt", collector)
     policy = await policy_of(restaurant_id)
     if not 1 <= party_size <= policy.max_party_size:
-        collector.add("partySize", ErrorCode.OUT_OF_RANGE, f"Party size is 1 to {policy.max_party_size}")
+        collector.add(
+            "partySize",
+            ErrorCode.OUT_OF_RANGE,
+            between(f"Party size is 1 to {policy.max_party_size}", 1, policy.max_party_size),
+        )
     if len(note) > 200:
-        collector.add("note", ErrorCode.TOO_LONG, "At most 200 characters")
+        collector.add("note", ErrorCode.TOO_LONG, too_long(200))
     check_visible_text(note, "note", collector, multiline=True)  # staff read it, as a meal's note
     collector.raise_if_any()
     if not await Restaurant.filter(visibility.restaurants_q(), id=restaurant_id).exists():

@@ -15,6 +15,7 @@ from tortoise.transactions import in_transaction
 
 from core import pubsub
 from core.context import Context
+from core.error_text import too_long
 from core.errors import BadRequestError, Collector, ErrorCode, UserInputError
 from core.loaders import Loaders
 from core.schedule import OUT_OF_WINDOW, check_start, in_window, utc
@@ -217,7 +218,7 @@ def _reason(reason: str) -> str:
     if not reason:
         raise UserInputError(ErrorCode.INVALID, "Say why you decline", "reason")
     if len(reason) > 200:
-        raise UserInputError(ErrorCode.TOO_LONG, "At most 200 characters", "reason")
+        raise UserInputError(ErrorCode.TOO_LONG, too_long(200), "reason")
     collector = Collector()
     check_visible_text(reason, "reason", collector, multiline=True)  # the diner is told it
     collector.raise_if_any()

@@ -17,6 +17,7 @@ from tortoise.transactions import in_transaction
 from core import pubsub
 from core.atomic import lock_row
 from core.context import Context
+from core.error_text import between, too_long
 from core.errors import Collector, ErrorCode, UserInputError
 from core.schedule import check_start, utc
 from core.text import check_visible_text
@@ -106,7 +107,7 @@ async def _option(
         else:
             row.dish_id, row.label = dish.id, row.label or dish.name
     if len(label) > 120:
-        collector.add(f"{field}.label", ErrorCode.TOO_LONG, "At most 120 characters")
+        collector.add(f"{field}.label", ErrorCode.TOO_LONG, too_long(120))
     check_visible_text(label, f"{field}.label", collector)
     return row
 
@@ -121,10 +122,10 @@ async def create(
     if not question:
         collector.add("question", ErrorCode.INVALID, "Ask a question")
     elif len(question) > 200:
-        collector.add("question", ErrorCode.TOO_LONG, "At most 200 characters")
+        collector.add("question", ErrorCode.TOO_LONG, too_long(200))
     check_visible_text(question, "question", collector)
     if not 2 <= len(options) <= 10:
-        collector.add("options", ErrorCode.OUT_OF_RANGE, "2 to 10 options")
+        collector.add("options", ErrorCode.OUT_OF_RANGE, between("2 to 10 options", 2, 10))
     # The meal's restaurant's hours, read once for every time option.
     [home_hours] = await opening.load_hours([meal.restaurant_id]) if kind == PollKind.TIME else [None]
     rows = [
