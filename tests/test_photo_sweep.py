@@ -72,3 +72,26 @@ async def test_a_review_taking_an_old_free_photo_keeps_it_or_is_told_not_found(c
     assert await Photo.filter(id=decode(taken["id"], "Photo", "id"), free_since=None).exists()
     late = await review(client, token, other_dish, photo_ids=[swept["id"]])  # after the sweep
     assert late["errors"][0]["code"] == "NOT_FOUND" and late["review"] is None
+
+
+async def test_a_photo_sent_in_a_chat_is_never_swept(client, services):
+    """A photo on a message is used, as one on a review: it was swept after 30 days (the message
+    kept its text and lost its picture) because only reviews cleared `free_since`."""
+    from tests.test_conversations import pair, say
+
+    a, _, _, _, conversation = await pair(client)
+    sent, old = await upload_photo(client, a), await upload_photo(client, a)
+    keys = await files_of(sent)
+    assert (await say(client, a, conversation, "看这道菜", sent["id"]))["errors"] == []
+    # One on a message since before this change (its `free_since` still set from confirmation).
+    long_ago = days(-(PHOTO_KEEP_DAYS + 5))
+    assert (await say(client, a, conversation, "还有这个", old["id"]))["errors"] == []
+    await Photo.filter(id=decode(old["id"], "Photo", "id")).update(free_since=long_ago)
+    await cleanup_uploads(services, now=days(PHOTO_KEEP_DAYS + 1))
+    assert not await gone(services, sent, keys) and not await gone(services, old, await files_of(old))
+
+    swept = await upload_photo(client, a)
+    await Photo.filter(id=decode(swept["id"], "Photo", "id")).update(free_since=long_ago)
+    await cleanup_uploads(services, now=datetime.now(UTC))
+    late = await say(client, a, conversation, "晚了", swept["id"])  # after the sweep took it
+    assert late["errors"][0]["code"] == "NOT_FOUND" and late["message"] is None

@@ -21,6 +21,7 @@ from core.text import check_visible_text
 from models.accounts import User
 from models.conversations import Conversation, ConversationKind, ConversationMember, Message
 from models.meals import MealStatus, SharedMeal
+from models.reviews import Photo
 from resolvers import visibility
 from resolvers.accounts.accounts import write_limit
 from resolvers.conversations import members
@@ -126,6 +127,10 @@ async def send(
     now = datetime.now(UTC)
     try:
         async with in_transaction("default"):
+            # Taken by the message (the clean-up re-checks this row: it keeps the photo, or had
+            # deleted it a moment ago and the message is refused).
+            if photo_id is not None and not await Photo.filter(id=photo_id).update(free_since=None):
+                raise UserInputError(ErrorCode.NOT_FOUND, "Photo not found or already used", "photoId")
             message = await Message.create(
                 conversation_id=conversation_id,
                 sender_id=viewer.id,

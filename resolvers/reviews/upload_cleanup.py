@@ -1,12 +1,14 @@
 """Orphan clean-up: uploads never confirmed, upload objects nothing accounts for, and photos no
 review has shown for PHOTO_KEEP_DAYS.
 
-A confirmed photo is free (`photos.free_since`) until a review takes it, and again once taken off
-its review or its review is deleted. Free for PHOTO_KEEP_DAYS (moderators can still read a
-removed photo in a review's history meanwhile), it is deleted with its files: a diner who took a
-photo off a review expects it gone, and storage stops growing with photos nobody sees. The row
-goes by a DELETE that re-checks `free_since` on it, so a review taking the photo at that moment
-(reviews.py `_link_photos` clears it first) either keeps it or is told NOT_FOUND.
+A confirmed photo is free (`photos.free_since`) until a review or a chat message takes it, and
+again once taken off its review or its review is deleted; a photo a message shows is never swept
+(its `free_since` may predate the message: set at confirmation, or by a review it also left).
+Free for PHOTO_KEEP_DAYS (moderators can still read a removed photo in a review's history
+meanwhile), it is deleted with its files: a diner who took a photo off a review expects it gone,
+and storage stops growing with photos nobody sees. The row goes by a DELETE that re-checks both
+on it, so a review or message taking the photo at that moment (reviews.py `_link_photos` and
+conversations.py `send` clear `free_since` first) either keeps it or is told NOT_FOUND.
 
 An upload object is legitimate only while its photo is PENDING inside the confirmation window
 (resolvers/photos.confirm_window). Everything else under `uploads/` is an orphan: a PENDING
@@ -22,7 +24,10 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from tortoise.expressions import Q, Subquery
+
 from core.context import Services
+from models.conversations import Message
 from models.reviews import Photo, PhotoStatus
 from resolvers.reviews.photos import confirm_window
 
@@ -44,11 +49,13 @@ class CleanupReport:
 async def sweep_free_photos(services: Services, now: datetime) -> int:
     """Delete photos free for PHOTO_KEEP_DAYS, then their files; how many went."""
     cutoff = now - timedelta(days=PHOTO_KEEP_DAYS)
+    in_chat = Subquery(Message.filter(photo_id__not_isnull=True).values("photo_id"))
+    free = Q(free_since__lt=cutoff) & ~Q(id__in=in_chat)
     swept = 0
-    while stale := await Photo.filter(free_since__lt=cutoff).order_by("id").limit(BATCH):
+    while stale := await Photo.filter(free).order_by("id").limit(BATCH):
         for photo in stale:
-            # Re-checked on the row: a review clearing `free_since` first keeps the photo.
-            if not await Photo.filter(id=photo.id, free_since__lt=cutoff).delete():
+            # Re-checked on the row: a review or message taking it first keeps the photo.
+            if not await Photo.filter(free, id=photo.id).delete():
                 continue
             swept += 1
             for key in (photo.key, photo.thumbnail_key):
