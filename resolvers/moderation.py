@@ -36,8 +36,8 @@ from resolvers import feed
 from resolvers import visibility as seen
 from resolvers.accounts import sessions
 from resolvers.accounts.accounts import is_moderator, write_limit
+from resolvers.accounts.plans import give_up_plans
 from resolvers.deals import gate
-from resolvers.meals import meals
 from resolvers.notifications import inbox
 from resolvers.restaurants import restaurants
 from resolvers.reviews import reviews, withdrawal
@@ -296,10 +296,11 @@ async def apply(ctx: Context, kind: str, pk: int, decision: Decision, report_row
         await restaurants.call_off_after_removal(ctx, pk)
     if action == "SUSPEND_USER" and author_id is not None:  # after commit: their sockets close
         await sessions.announce_ended(ctx.services, author_id)
-        # Their meals in the suspension are called off, their seats freed: the tables go on.
+        # Their plans in the suspension are given up: meals called off or left, event places
+        # and lines freed, tables cancelled (the others' plans go on).
         until = await User.filter(id=author_id).values_list("suspended_until", flat=True)
         if until and until[0]:
-            await meals.leave_all(ctx, author_id, before=until[0])
+            await give_up_plans(ctx, author_id, before=until[0])
 
 
 async def _close_reports(kind: str, pk: int, status: ReportStatus) -> None:

@@ -45,7 +45,9 @@ async def statuses(client, token: str) -> dict[str, str]:
     return {b["id"]: b["status"] for b in (await gql(client, MY_BOOKINGS, token=token))["data"]["myBookings"]}
 
 
-async def an_event(client, owner: str, restaurant: str, starts: str, capacity: int = 5) -> str:
+async def an_event(
+    client, owner: str, restaurant: str, starts: str, capacity: int = 5, ends: str | None = None
+) -> str:
     created = await gql(
         client,
         EVENT,
@@ -54,7 +56,7 @@ async def an_event(client, owner: str, restaurant: str, starts: str, capacity: i
                 "restaurantId": restaurant,
                 "title": "川菜品鉴会",
                 "startsAt": starts,
-                "endsAt": later(30),
+                "endsAt": ends or later(30),
                 "capacity": capacity,
             }
         },
@@ -293,3 +295,71 @@ async def test_a_restaurant_moderation_removes_calls_everything_off_and_a_hidden
     ]
     (refunded,) = await notes(client, diner, "voucher_refunded")
     assert refunded.startswith("「假冒老火锅」已下线：1 张未使用的团购券已发起原路退款 ¥68.00"), refunded
+
+
+WAITLIST = "mutation($id: ID!) { joinEventWaitlist(eventId: $id) { event { seatsTaken waitlistCount } errors { code } } }"
+EVENT_STATE = "query($id: ID!) { node(id: $id) { ... on RestaurantEvent { seatsTaken waitlistCount goingByMe } } }"
+
+
+async def test_a_suspension_frees_event_places_lines_and_tables_in_its_time(client, services):
+    """A suspended diner can't come (nor cancel: their token is refused): what they held in the
+    suspension goes back as their own cancellation would give it. They kept an event's last
+    place (the line waiting forever) and a booked slot; only meal seats were freed."""
+    from tests.helpers import account_with_role
+    from tests.test_moderation import MODERATE, REPORT
+
+    owner, restaurant = await open_restaurant(client, *random_spot(), name="川味小馆")
+    soon, after = at(30), at(24 * 10)  # in the 3-day suspension / after it
+    await open_slots(client, owner, restaurant, (soon, 4), (after, 4))
+    suspended, suspended_id, _ = await register(client, name="被封禁")
+    waiting, _, _ = await register(client, name="候补者")
+    other, _, _ = await register(client, name="另一位")
+    event = await an_event(client, owner, restaurant, soon, capacity=1)
+    late_event = await an_event(client, owner, restaurant, after, capacity=1, ends=at(24 * 10 + 2))
+    full_event = await an_event(client, owner, restaurant, soon, capacity=1)
+    assert (await gql(client, RSVP, {"id": event}, suspended))["data"]["rsvpEvent"]["errors"] == []
+    assert (await gql(client, WAITLIST, {"id": event}, waiting))["data"]["joinEventWaitlist"]["errors"] == []
+    assert (await gql(client, RSVP, {"id": late_event}, suspended))["data"]["rsvpEvent"]["errors"] == []
+    assert (await gql(client, RSVP, {"id": full_event}, other))["data"]["rsvpEvent"]["errors"] == []
+    assert (await gql(client, WAITLIST, {"id": full_event}, suspended))["data"]["joinEventWaitlist"]["errors"] == []
+    booked = await book(client, suspended, restaurant, soon, 4)
+    kept = await book(client, suspended, restaurant, after, 2)
+    assert booked["errors"] == [] and kept["errors"] == []
+
+    moderator, _ = await account_with_role(client, services)
+    reporter, _, _ = await register(client)
+    report = (await gql(client, REPORT, {"t": suspended_id, "r": "HARASSMENT"}, reporter))["data"]["reportContent"]
+    done = await gql(client, MODERATE, {"r": report["report"]["id"], "a": "SUSPEND_USER", "d": 3}, moderator)
+    assert done["data"]["moderate"]["errors"] == []
+
+    state = (await gql(client, EVENT_STATE, {"id": event}, waiting))["data"]["node"]
+    assert state == {"seatsTaken": 1, "waitlistCount": 0, "goingByMe": True}  # the line moved up
+    assert any("川菜品鉴会" in m for m in await notes(client, waiting, "event_place_freed"))
+    assert (await gql(client, EVENT_STATE, {"id": full_event}, other))["data"]["node"]["waitlistCount"] == 0
+    assert (await gql(client, EVENT_STATE, {"id": late_event}, other))["data"]["node"]["seatsTaken"] == 1
+    rows = await BookingSlot.filter(restaurant_id=decode(restaurant, "Restaurant", "id"))
+    assert {s.starts_at.isoformat(): s.seats_booked for s in rows} == {soon: 0, after: 2}  # the table in the suspension freed; the one after kept
+    taken = await book(client, other, restaurant, soon, 4)  # was SLOT_FULL
+    assert taken["errors"] == []
+    assert any("4 人" in m for m in await notes(client, owner, "booking_cancelled"))
+
+
+async def test_places_at_an_event_under_way_are_neither_taken_nor_given_back(client):
+    """Changing one's mind once the event has started: refused (TOO_LATE), as staff can't edit it
+    then and leaving a meal under way is a no-show. The place went to the first in line, told
+    mid-event."""
+    owner, restaurant = await open_restaurant(client, *random_spot())
+    going, _, _ = await register(client)
+    waiting, _, _ = await register(client)
+    newcomer, _, _ = await register(client)
+    event = await an_event(client, owner, restaurant, at(1), capacity=2)
+    assert (await gql(client, RSVP, {"id": event}, going))["data"]["rsvpEvent"]["errors"] == []
+    await RestaurantEvent.filter(id=decode(event, "RestaurantEvent", "id")).update(
+        starts_at=datetime.now(UTC) - timedelta(minutes=5)
+    )
+    left = (await gql(client, CANCEL_RSVP, {"id": event}, going))["data"]["cancelEventRsvp"]
+    assert left["errors"] == [{"code": "TOO_LATE"}]
+    joined = (await gql(client, RSVP, {"id": event}, newcomer))["data"]["rsvpEvent"]
+    assert joined["errors"] == [{"code": "TOO_LATE"}]
+    lined = (await gql(client, WAITLIST, {"id": event}, waiting))["data"]["joinEventWaitlist"]
+    assert lined["errors"] == [{"code": "TOO_LATE"}]

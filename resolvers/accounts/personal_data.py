@@ -28,13 +28,12 @@ from models.notifications import NotificationPreference, PushDevice
 from models.privacy import LocationConsent
 from models.restaurants import Visibility
 from models.reviews import HelpfulVote, Photo, Review, ReviewEdit, ReviewPhoto
-from models.tables import HOLDING, Booking, BookingStatus, MealRating
+from models.tables import Booking, MealRating
 from resolvers.accounts.accounts import DINER_KIND
+from resolvers.accounts.plans import give_up_plans
 from resolvers.accounts.sessions import end_all_sessions
 from resolvers.deals.vouchers import CODE_SHOWN
-from resolvers.meals import events, meals, notifications
 from resolvers.reviews import reviews
-from resolvers.tables import bookings, inbox
 
 DELETED_NAME = "已注销用户"
 # Rows per section of the export (the oldest kept, by id): the export stays a bounded read.
@@ -282,23 +281,6 @@ async def _notifications_and_consents(user: User) -> dict[str, Any]:
     }
 
 
-async def _cancel_bookings(ctx: Context, user_id: int) -> None:
-    """Every table the person still holds from now on is cancelled as their own cancelBooking
-    does it (seats back to the slot; the restaurant's staff told and their inbox updated), without
-    its cut-off: nobody is coming. Bookings whose time has passed stay as the staff left them."""
-    live = Booking.filter(user_id=user_id, status__in=list(HOLDING), starts_at__gt=datetime.now(UTC))
-    for booking in await live.order_by("id"):
-        async with in_transaction("default"):
-            if not await bookings.move(booking, HOLDING, BookingStatus.CANCELLED):
-                continue  # answered or cancelled meanwhile: its seats went back then
-            held = await Booking.get(id=booking.id)  # its time now (a proposal may have moved it)
-            when = await inbox.when_at(held.restaurant_id, held.starts_at)
-            # No actor: what the person caused is erased below, and staff must keep this one.
-            text = f"订座已取消：{when} {held.party_size} 人"
-            await inbox.tell_staff(ctx, booking.restaurant_id, "booking_cancelled", text)
-        await inbox.changed(ctx, booking)
-
-
 async def delete_user(services: Services, user: User) -> dict[str, int]:
     """Erase the person, keep the aggregates. Returns what was removed, for the operator."""
     review_ids = list(await Review.filter(author_id=user.id).values_list("id", flat=True))
@@ -306,16 +288,7 @@ async def delete_user(services: Services, user: User) -> dict[str, int]:
         await reviews.set_visibility(review_id, Visibility.REMOVED)
     # Seats and places go back through the paths leaving uses: counts freed, waitlists promoted,
     # guests of hosted meals told of the cancellation.
-    ctx = Context(services=services)
-    await meals.leave_all(ctx, user.id)
-    # Out of every event's line first: a place freed meanwhile must not go to this account.
-    await EventRsvp.filter(user_id=user.id, waitlisted_at__isnull=False).update(waitlisted_at=None)
-    for event_id in await EventRsvp.filter(user_id=user.id, going=True).values_list("event_id", flat=True):
-        async with in_transaction("default"):
-            freed = await events.give_back_place(event_id, user.id)
-            promoted = await events.fill_from_waitlist(ctx, event_id) if freed else []
-        await notifications.announce(ctx, promoted)  # the first in line got the place
-    await _cancel_bookings(ctx, user.id)
+    await give_up_plans(Context(services=services), user.id)
     photos = await Photo.filter(owner_id=user.id)
     async with in_transaction("default"):
         await Review.filter(id__in=review_ids).delete()

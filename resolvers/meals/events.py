@@ -107,8 +107,11 @@ async def _open_event(event_id: int) -> RestaurantEvent:
         raise UserInputError(ErrorCode.NOT_FOUND, "No such event", "eventId")
     if event.cancelled:
         raise _cancelled()
-    if event.ends_at <= datetime.now(UTC):
+    now = datetime.now(UTC)
+    if event.ends_at <= now:
         raise UserInputError(ErrorCode.IN_THE_PAST, "This event is over", "eventId")
+    if event.starts_at <= now:  # under way: staff can't change it either (`_still_editable`)
+        raise UserInputError(ErrorCode.TOO_LATE, "This event has started", "eventId")
     return event
 
 
