@@ -241,6 +241,19 @@ def can_see_restaurant(ctx: Context, restaurant: Restaurant | None) -> Steps:
     return restaurant_ok(restaurant)
 
 
+def _recorded_restaurant(ctx: Context, restaurant_id: int) -> Steps:
+    row = yield _read(ctx, Restaurant, restaurant_id)
+    return row if row is not None and row.visibility == VISIBLE else None
+
+
+async def fetch_recorded_restaurant(ctx: Context, restaurant_id: int) -> Restaurant | None:
+    """A restaurant as a diner's own record names it (their voucher's deal, their booking):
+    closed by its owner too (`archived`, shown 已停业), as an order history keeps the shop's name
+    and address; never one moderation hid or took down. Lists, search and `node` keep
+    `can_see_restaurant`."""
+    return await settle(decide(_recorded_restaurant(ctx, restaurant_id)))
+
+
 def _restaurant_ok(ctx: Context, restaurant_id: int) -> Steps:
     return restaurant_ok((yield _read(ctx, Restaurant, restaurant_id)))
 

@@ -13,7 +13,7 @@ from core.errors import AuthError, ErrorCode, UserInputError
 from core.loaders import rows_of
 from models.accounts import Role
 from models.deals import Claim, ClaimStatus, Deal, DealStatus, SourceType
-from models.restaurants import Restaurant, Visibility
+from models.restaurants import Visibility
 from resolvers import visibility
 from resolvers.deals import attribution, deals, insights, merchant, rollup, vouchers
 from resolvers.deals.conditions import Conditions, fine_print
@@ -152,9 +152,9 @@ class DealNode(ModelNode, kind=Deal):
     def sold_out(self) -> bool:
         return self.model.claimed_count >= self.model.quantity
 
-    @strawberry.field
+    @strawberry.field(description="Closed ones too (archived: 已停业): a diner's record keeps its shop.")
     async def restaurant(self, info: Info) -> RestaurantNode | None:
-        row = await visibility.fetch(info.context, Restaurant, self.model.restaurant_id)
+        row = await visibility.fetch_recorded_restaurant(info.context, self.model.restaurant_id)
         return RestaurantNode.from_model(row) if row else None
 
 

@@ -85,9 +85,9 @@ class BookingNode(ModelNode, kind=Booking):
         slot = await BookingSlot.get_or_none(id=self.model.proposed_slot_id)
         return slot.starts_at if slot else None
 
-    @strawberry.field
+    @strawberry.field(description="Closed ones too (archived: 已停业): a diner's record keeps its shop.")
     async def restaurant(self, info: Info) -> RestaurantNode | None:
-        row = await visibility.fetch(info.context, Restaurant, self.model.restaurant_id)
+        row = await visibility.fetch_recorded_restaurant(info.context, self.model.restaurant_id)
         return RestaurantNode.from_model(row) if row else None
 
     @strawberry.field

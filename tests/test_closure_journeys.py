@@ -23,6 +23,7 @@ CANCEL_EVENT = """mutation($id: ID!) { cancelRestaurantEvent(eventId: $id) {
   event { id cancelled seatsTaken seatsLeft } errors { field code } } }"""
 CANCEL_RSVP = "mutation($id: ID!) { cancelEventRsvp(eventId: $id) { event { seatsTaken } errors { code } } }"
 MY_BOOKINGS = "{ myBookings { id status } }"
+HISTORY = "{ myBookings { status restaurant { name archived } } }"
 NOTES = "{ notifications(first: 50) { edges { node { kind message } } } }"
 DELETE = "mutation($p: String!) { deleteMyAccount(password: $p) { errors { code } } }"
 LOCATE = "mutation($lat: Float!, $lng: Float!) { updateLocation(lat: $lat, lng: $lng) { errors { code } } }"
@@ -95,6 +96,14 @@ async def test_a_closing_restaurant_calls_off_bookings_and_events_and_tells_each
         first["booking"]["id"]: "CANCELLED",
     }
     assert set((await statuses(client, booker)).values()) == {"CANCELLED"}
+    # The diner's bookings still name the shop (as an order history does), flagged closed; it
+    # is gone from every public place.
+    history = (await gql(client, HISTORY, token=booker))["data"]["myBookings"]
+    assert {(b["status"], b["restaurant"]["name"], b["restaurant"]["archived"]) for b in history} == {
+        ("CANCELLED", "蜀大侠火锅", True)
+    }
+    public = await gql(client, "query($r: ID!) { node(id: $r) { id } }", {"r": restaurant}, booker)
+    assert public["data"]["node"] is None
     # Every seat back on the closed restaurant's slots; the other restaurant's still held.
     closed_id, other_id = decode(restaurant, "Restaurant", "r"), decode(other_owner[1], "Restaurant", "r")
     assert set(await BookingSlot.filter(restaurant_id=closed_id).values_list("seats_booked", flat=True)) == {

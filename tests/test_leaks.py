@@ -382,7 +382,7 @@ async def test_meal_event_and_deal_titles_refuse_direction_overrides(client):
         client,
         "mutation($i: SharedMealInput!) { createSharedMeal(input: $i) { meal { id } errors { field code } } }",
         {"i": {"restaurantId": restaurant, "title": title, "startsAt": starts, "capacity": 4}},
-        owner,
+        (await register(client))[0],  # tables are diners'
     )
     event = await gql(
         client,

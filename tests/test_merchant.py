@@ -155,6 +155,11 @@ async def test_a_closed_restaurants_people_keep_its_records(client, services):
     assert (body["problem"]["code"], body["claim"]["status"]) == ("CANCELLED", "CANCELLED")
     diner_view = await gql(client, closed, token=diner)
     assert diner_view["data"]["myRestaurants"] == []
+    # The diner's order history still names the shop, flagged closed (已停业); it was null.
+    orders = "{ myClaims { edges { node { status deal { title restaurant { name archived } } } } } }"
+    held = (await gql(client, orders, token=diner))["data"]["myClaims"]["edges"]
+    assert [e["node"]["deal"]["restaurant"]["archived"] for e in held] == [True]
+    assert held[0]["node"]["deal"]["restaurant"]["name"]
 
 
 async def test_on_sale_says_whether_a_deal_can_be_claimed_now(client):
