@@ -10,6 +10,7 @@ import strawberry
 from strawberry import relay
 
 from core.errors import AuthError
+from core.loaders import rows_of
 from models.accounts import User
 from models.favourites import FavouriteKind
 from models.meals import (
@@ -83,14 +84,29 @@ class MealGuest:
     async def user(self, info: Info) -> UserNode | None:
         return UserNode.of(await visibility.fetch(info.context, User, self.model.user_id))
 
+    @strawberry.field(
+        description="Host only: the guest's user id, also when `user` is null (a suspended diner whose "
+        "seat is after the suspension): the seat can still be named to removeMealGuest."
+    )
+    async def user_id(self, info: Info) -> strawberry.ID | None:
+        if not await self._asked_by_host(info):
+            return None
+        return strawberry.ID(encode("User", self.model.user_id))
+
     @strawberry.field(description="Host only: the diner's record (attended, no-shows, meals rated).")
     async def reliability(self, info: Info) -> GuestReliability | None:
-        viewer = info.context.viewer
-        meal = await SharedMeal.get_or_none(id=self.model.meal_id)
-        if viewer is None or meal is None or meal.host_id != viewer.id:
+        if not await self._asked_by_host(info):
             return None
         found = await info.context.loaders.get(reliability.load_records).load(self.model.user_id)
         return GuestReliability(attended=found.attended, no_shows=found.no_shows, rated=found.rated)
+
+    async def _asked_by_host(self, info: Info) -> bool:
+        """The meal from the request's loader (one read for every guest of the page)."""
+        viewer = info.context.viewer
+        if viewer is None:
+            return False
+        meal = await info.context.loaders.get(rows_of(SharedMeal)).load(self.model.meal_id)
+        return meal is not None and meal.host_id == viewer.id
 
 
 @strawberry.type

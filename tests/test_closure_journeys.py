@@ -372,3 +372,37 @@ async def test_places_at_an_event_under_way_are_neither_taken_nor_given_back(cli
     assert joined["errors"] == [{"code": "TOO_LATE"}]
     lined = (await gql(client, WAITLIST, {"id": event}, waiting))["data"]["joinEventWaitlist"]
     assert lined["errors"] == [{"code": "TOO_LATE"}]
+
+
+GUESTS = "query($id: ID!) { sharedMeal(id: $id) { seatsTaken guests { state userId user { id } reliability { attended } } } }"
+REMOVE_GUEST = "mutation($m: ID!, $u: ID!) { removeMealGuest(mealId: $m, userId: $u) { meal { seatsTaken } errors { code } } }"
+
+
+async def test_the_host_can_still_free_a_seat_whose_diner_is_hidden(client, services):
+    """A diner suspended for 3 days keeps a seat at a meal 10 days away; the host saw an
+    anonymous seat (`user: null`, no id) they could neither name nor remove."""
+    from tests.helpers import account_with_role
+    from tests.test_meals import CREATE, JOIN
+    from tests.test_moderation import MODERATE, REPORT
+
+    _, restaurant = await open_restaurant(client, *random_spot())
+    host, _, _ = await register(client, name="组局人")
+    guest, guest_id, _ = await register(client, name="被封禁")
+    other, _, _ = await register(client, name="另一位客人")
+    meal_input = {"restaurantId": restaurant, "title": "下周火锅局", "startsAt": at(24 * 10), "capacity": 4}
+    meal = (await gql(client, CREATE, {"i": meal_input}, host))["data"]["createSharedMeal"]["meal"]["id"]
+    for token in (guest, other):
+        assert (await gql(client, JOIN, {"id": meal}, token))["data"]["joinSharedMeal"]["errors"] == []
+    moderator, _ = await account_with_role(client, services)
+    reporter, _, _ = await register(client)
+    report = (await gql(client, REPORT, {"t": guest_id, "r": "HARASSMENT"}, reporter))["data"]["reportContent"]
+    done = await gql(client, MODERATE, {"r": report["report"]["id"], "a": "SUSPEND_USER", "d": 3}, moderator)
+    assert done["data"]["moderate"]["errors"] == []
+
+    seen = (await gql(client, GUESTS, {"id": meal}, host))["data"]["sharedMeal"]
+    hidden = [g for g in seen["guests"] if g["user"] is None]
+    assert [g["userId"] for g in hidden] == [guest_id] and seen["seatsTaken"] == 3
+    by_guest = (await gql(client, GUESTS, {"id": meal}, other))["data"]["sharedMeal"]["guests"]
+    assert {g["userId"] for g in by_guest} == {None}  # the host's to know
+    removed = (await gql(client, REMOVE_GUEST, {"m": meal, "u": guest_id}, host))["data"]["removeMealGuest"]
+    assert removed == {"meal": {"seatsTaken": 2}, "errors": []}
