@@ -121,6 +121,10 @@ class Collector:
     def add(self, field: str | None, code: ErrorCode, message: str) -> None:
         self.errors.append((field, code, message))
 
+    def has(self, field: str) -> bool:
+        """Whether the field already has a reason: one reason per field reads better than two."""
+        return any(name == field for name, _, _ in self.errors)
+
     def raise_if_any(self) -> None:
         if self.errors:
             raise UserInputError.many(self.errors)

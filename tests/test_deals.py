@@ -103,6 +103,10 @@ async def test_deal_creation_is_validated_and_staff_only(client):
         ("quantity", "OUT_OF_RANGE"),
         ("endsAt", "INVALID_TIME_RANGE"),
     }
+    assert [e["code"] for e in errors if e["field"] == "endsAt"] == ["INVALID_TIME_RANGE"]  # one reason
+    over = {**base, "startsAt": iso(timedelta(days=-3)), "endsAt": iso(timedelta(hours=-1))}
+    errors = (await gql(client, CREATE, {"i": over}, owner))["data"]["createDeal"]["errors"]
+    assert [(e["field"], e["code"]) for e in errors] == [("endsAt", "IN_THE_PAST")]
     ok = (await gql(client, CREATE, {"i": base}, owner))["data"]["createDeal"]["deal"]
     assert (ok["currency"], ok["remaining"], ok["status"], ok["perUserLimit"]) == ("CNY", 10, "ACTIVE", 1)
 

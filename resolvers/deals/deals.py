@@ -108,7 +108,7 @@ def _check(fields: DealFields, collector: Collector, zone: str) -> None:
     else:  # no lower bound otherwise (a sale may start now): year 1 must not reach utc()
         check_in_window(fields.starts_at, "startsAt", collector)
     check_window(fields.starts_at, fields.ends_at, "endsAt", collector)
-    if fields.ends_at.tzinfo is not None and fields.ends_at <= datetime.now(UTC):
+    if not collector.has("endsAt") and fields.ends_at <= datetime.now(UTC):
         collector.add("endsAt", ErrorCode.IN_THE_PAST, "The deal would already be over")
     _check_use_window(fields, collector)
     check_conditions(fields.conditions, collector)
