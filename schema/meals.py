@@ -328,6 +328,13 @@ class NotificationNode(ModelNode, kind=Notification, private_to="user_id"):
         row = await visibility.fetch(info.context, SharedMeal, self.model.meal_id)
         return SharedMealNode.from_model(row) if row else None
 
+    @strawberry.field(
+        description="The event it is about (also when cancelled; null when you may no longer see it)."
+    )
+    async def event(self, info: Info) -> RestaurantEventNode | None:
+        row = await visibility.fetch(info.context, RestaurantEvent, self.model.event_id)
+        return RestaurantEventNode.from_model(row) if row else None
+
     @strawberry.field(description="Who caused it (null when you may no longer see them).")
     async def actor(self, info: Info) -> UserNode | None:
         if self.model.actor_id is None:
@@ -339,9 +346,13 @@ class NotificationNode(ModelNode, kind=Notification, private_to="user_id"):
         description="What it is about (a review, a match request, a deal...), as node(id:) shows it to you."
     )
     async def subject(self, info: Info) -> relay.Node | None:
-        if self.model.subject_type is None or self.model.subject_id is None:
-            return None
-        return await resolve_global_id(info, encode(self.model.subject_type, self.model.subject_id))
+        kind, pk = self.model.subject_type, self.model.subject_id
+        if kind is None or pk is None:
+            # An event's notices (cancelled, changed, a place freed, the reminder) name it by event_id.
+            if self.model.event_id is None:
+                return None
+            kind, pk = "RestaurantEvent", self.model.event_id
+        return await resolve_global_id(info, encode(kind, pk))
 
 
 @strawberry.input

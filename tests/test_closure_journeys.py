@@ -166,6 +166,11 @@ async def test_staff_call_an_event_off_once_and_it_leaves_every_list(client):
     assert await notes(client, going, "event_cancelled") == [told]
     assert await notes(client, fan, "event_cancelled") == [told]
     assert await notes(client, changed_mind, "event_cancelled") == []  # was no longer going
+    # The notice opens the cancelled event (it had neither subject nor event).
+    opened = "{ notifications(first: 5) { edges { node { kind subject { id } event { id cancelled } } } } }"
+    edges = (await gql(client, opened, token=going))["data"]["notifications"]["edges"]
+    cancelled = [e["node"] for e in edges if e["node"]["kind"] == "event_cancelled"]
+    assert cancelled == [{"kind": "event_cancelled", "subject": {"id": event}, "event": {"id": event, "cancelled": True}}]
     again = (await gql(client, CANCEL_EVENT, {"id": event}, owner))["data"]["cancelRestaurantEvent"]
     assert again["errors"] == [{"field": "eventId", "code": "CANCELLED"}]
     assert await notes(client, going, "event_cancelled") == [told]  # told once
