@@ -359,6 +359,11 @@ def live_deals_q(now: datetime) -> Q:
     return deals_q() & Q(status=DealStatus.ACTIVE, starts_at__lte=now, ends_at__gt=now)
 
 
+def upcoming_deals_q(now: datetime) -> Q:
+    """Deals whose sale has not opened yet (即将开抢): shown on the restaurant page, not claimable."""
+    return deals_q() & Q(status=DealStatus.ACTIVE, starts_at__gt=now)
+
+
 def can_see_deal(ctx: Context, deal: Deal | None) -> Steps:
     return (
         deal is not None

@@ -519,6 +519,11 @@ class Mutation:
         return ShareDealPayload(token=token, url=url)
 
 
+async def upcoming_deals(info: Info, restaurant_id: int) -> list[DealNode]:
+    rows = await info.context.loaders.get(deals.load_upcoming_deals_by_restaurant).load(restaurant_id)
+    return [DealNode.from_model(r) for r in rows]
+
+
 async def live_deals(info: Info, restaurant_id: int) -> list[DealNode]:
     """Deals in their sale window at a restaurant (sold-out ones last, with soldOut true): what
     the restaurant page, reviews, meals and events link to, as dealsNearby lists them."""

@@ -141,6 +141,15 @@ class RestaurantNode(ModelNode, kind=Restaurant):
 
         return await live_deals(info, self.model.id)
 
+    @strawberry.field(
+        description="Deals whose sale opens later (即将开抢), soonest first: startsAt says when; "
+        "claimDeal answers DEAL_NOT_STARTED until then."
+    )
+    async def upcoming_deals(self, info: Info) -> list[Annotated[DealNode, strawberry.lazy("schema.deals")]]:
+        from schema.deals import upcoming_deals
+
+        return await upcoming_deals(info, self.model.id)
+
     # ---- the restaurant page (issue 15: schema/trust.py, resolvers/restaurants/page.py)
 
     @strawberry.field(description="Rating, review count, distribution and 人均 from visible reviews.")

@@ -630,3 +630,22 @@ async def test_insights_show_refunds_beside_the_sales_they_took_away(client, ser
     before = {"r": restaurant, "from": (start - timedelta(days=3)).isoformat(), "to": start.isoformat()}
     earlier = (await gql(client, REFUNDS, before, owner))["data"]["restaurantInsights"]["funnel"]
     assert earlier == {"claims": 0, "redemptions": 0, "refunds": 0, "refundedCents": 0}
+
+
+async def test_a_sale_that_opens_later_is_shown_as_coming_not_on_sale(client):
+    """即将开抢: a flash sale announced for tomorrow is on the restaurant page before it opens."""
+    owner, restaurant, now_on = await a_deal(client)
+    _, _, tomorrow = await a_deal(client, owner, restaurant, startsAt=iso(timedelta(days=1)))
+    _, _, next_week = await a_deal(
+        client, owner, restaurant, startsAt=iso(timedelta(days=6)), endsAt=iso(timedelta(days=9))
+    )
+    _, _, paused = await a_deal(client, owner, restaurant, startsAt=iso(timedelta(days=2)))
+    await gql(client, STATUS, {"d": paused, "s": "PAUSED"}, owner)
+    page = """query($id: ID!) { restaurant(id: $id) {
+        deals { id } upcomingDeals { id onSale startsAt } } }"""
+    diner, _, _ = await register(client)
+    shown = (await gql(client, page, {"id": restaurant}, diner))["data"]["restaurant"]
+    assert [d["id"] for d in shown["deals"]] == [now_on]
+    assert [d["id"] for d in shown["upcomingDeals"]] == [tomorrow, next_week]
+    assert {d["onSale"] for d in shown["upcomingDeals"]} == {False}
+    assert (await claim(client, diner, tomorrow))["errors"][0]["code"] == "DEAL_NOT_STARTED"

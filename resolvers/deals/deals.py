@@ -963,6 +963,12 @@ async def load_live_deals_by_restaurant(keys: Sequence[int]) -> list[list[Deal]]
     return group_by_key(rows, keys, "restaurant_id")
 
 
+async def load_upcoming_deals_by_restaurant(keys: Sequence[int]) -> list[list[Deal]]:
+    """Deals at each restaurant whose sale opens later, soonest first (即将开抢)."""
+    upcoming = Deal.filter(visibility.upcoming_deals_q(datetime.now(UTC)), restaurant_id__in=list(keys))
+    return group_by_key(await upcoming.order_by("starts_at", "id"), keys, "restaurant_id")
+
+
 SOURCE_NODE_TYPES = {
     SourceType.REVIEW: "Review",
     SourceType.SHARED_MEAL: "SharedMeal",
