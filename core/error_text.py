@@ -17,6 +17,9 @@ filled into its `{placeholders}` (tag names, numbers: no language of their own).
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from core.errors import ErrorCode
 
 CHINESE: dict[str, str] = {
@@ -87,6 +90,7 @@ CHINESE: dict[str, str] = {
     "OUT_OF_RANGE.ahead": "时间太远了，最多只能提前 {days} 天",
     "UNKNOWN_TAG.named": "不支持的标签：{tags}",
     "CANCELLED.refunded": "该券已退款",
+    "ACCOUNT_SUSPENDED.until": "账号已被封禁，将于 {until} 解封",
     "FORBIDDEN.not_staff": "只有餐厅员工可以核销券码",
     "FORBIDDEN.diners_only": "仅限个人食客账号使用",
     "BAD_USER_INPUT.period": "时间范围有误：结束不能早于开始，最长 {days} 天",
@@ -164,6 +168,7 @@ TRADITIONAL: dict[str, str] = {
     "OUT_OF_RANGE.ahead": "時間太遠了，最多隻能提前 {days} 天",
     "UNKNOWN_TAG.named": "不支持的標籤：{tags}",
     "CANCELLED.refunded": "該券已退款",
+    "ACCOUNT_SUSPENDED.until": "賬號已被封禁，將於 {until} 解封",
     "FORBIDDEN.not_staff": "只有餐廳員工可以覈銷券碼",
     "FORBIDDEN.diners_only": "僅限個人食客賬號使用",
     "BAD_USER_INPUT.period": "時間範圍有誤：結束不能早於開始，最長 {days} 天",
@@ -247,6 +252,13 @@ def between(english: str, low: object, high: object) -> str:
 
 def at_most(english: str, limit: int) -> str:
     return explained(english, "OUT_OF_RANGE.at_most", max=limit)
+
+
+def suspended_until(until: datetime, zone: str) -> str:
+    """When the suspension ends, in the diner's own time zone (12月10日 14:00)."""
+    local = until.astimezone(ZoneInfo(zone or "UTC"))
+    english = f"This account is suspended until {local:%Y-%m-%d %H:%M} ({zone or 'UTC'})"
+    return explained(english, "ACCOUNT_SUSPENDED.until", until=f"{local.month}月{local.day}日 {local:%H:%M}")
 
 
 def unknown_tags(english: str, unknown: list[str]) -> str:

@@ -89,3 +89,21 @@ async def test_restaurant_accounts_neither_host_nor_join_tables(client):
     join = "mutation($m: ID!) { joinSharedMeal(mealId: $m) { errors { code } } }"
     joined = (await gql(client, join, {"m": hosted["meal"]["id"]}, owner))["data"]["joinSharedMeal"]
     assert joined["errors"] == [{"code": "FORBIDDEN"}]
+
+
+async def test_a_suspended_diner_is_told_until_when_in_their_time_zone(client, services):
+    """登录被拒只说「账号已被封禁」: the diner could not tell a 3-day ban from a permanent one."""
+    from models.accounts import User
+    from resolvers.accounts import viewer_cache
+
+    _, user_id, email = await register(client)
+    ends = datetime(2031, 12, 10, 6, 30, tzinfo=UTC)  # 14:30 in Shanghai
+    pk = (await User.get(email=email)).id
+    await User.filter(id=pk).update(suspended_until=ends)
+    await viewer_cache.changed(services, pk)
+    login = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token errors { code message } } }"
+    variables = {"e": email, "p": "correct horse battery"}
+    chinese = (await post(client, login, variables, "zh-CN"))["data"]["login"]
+    assert chinese == {"token": None, "errors": [{"code": "ACCOUNT_SUSPENDED", "message": "账号已被封禁，将于 12月10日 14:30 解封"}]}
+    english = (await post(client, login, variables, "en"))["data"]["login"]["errors"][0]["message"]
+    assert english == "This account is suspended until 2031-12-10 14:30 (Asia/Shanghai)"

@@ -11,7 +11,7 @@ from tortoise.transactions import in_transaction
 
 from core.atomic import lock_row
 from core.context import Context, Services
-from core.error_text import at_most, between, too_long, unknown_tags
+from core.error_text import at_most, between, suspended_until, too_long, unknown_tags
 from core.errors import Collector, ErrorCode, UserInputError
 from core.loaders import rows_of
 from core.nearby import check_coordinates
@@ -112,7 +112,8 @@ async def login(ctx: Context, email: str, password: str) -> Session:
         raise UserInputError(ErrorCode.INVALID_CREDENTIALS, "Wrong email or password")
     await throttle.succeeded()
     if user.is_suspended(datetime.now(UTC)):
-        raise UserInputError(ErrorCode.ACCOUNT_SUSPENDED, "This account is suspended")
+        ends = suspended_until(user.suspended_until, user.timezone)
+        raise UserInputError(ErrorCode.ACCOUNT_SUSPENDED, ends)
     return await open_session(ctx.services, user)
 
 
