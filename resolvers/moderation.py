@@ -265,7 +265,8 @@ async def apply(ctx: Context, kind: str, pk: int, decision: Decision, report_row
             await (withdrawal.withdraw(author_id) if until else withdrawal.restore(author_id))
             audited = ("User", author_id)  # the log names whom, whatever report led there
         status = ReportStatus.DISMISSED if action == "DISMISS" else ReportStatus.ACTIONED
-        told = await _tell_outcome(ctx, kind, pk, author_id, action)
+        reason = report_row.reason if report_row is not None else None
+        told = await _tell_outcome(ctx, kind, pk, author_id, action, reason=reason)
         if action not in RESTORING:
             await _close_reports(kind, pk, status)
         elif report_row is not None:  # the way back answers the report it was taken from, if open
@@ -316,16 +317,50 @@ OUTCOME_FOR_REPORTER = {
     "SUSPEND_USER": "已处理：账号已被暂停",
 }
 OUTCOME_FOR_AUTHOR = {
-    "HIDE_CONTENT": "你的内容因违反社区规范已被隐藏",
-    "REMOVE_CONTENT": "你的内容因违反社区规范已被删除",
-    "SUSPEND_USER": "你的账号因违反社区规范已被暂停",
-    "RESTORE_CONTENT": "你的内容经复核已恢复",
+    "HIDE_CONTENT": "你的{what}因{why}违反社区规范，已被隐藏",
+    "REMOVE_CONTENT": "你的{what}因{why}违反社区规范，已被删除",
+    "SUSPEND_USER": "你的账号因{why}违反社区规范，已被暂停使用",
+    "RESTORE_CONTENT": "你的{what}经复核已恢复",
     "UNSUSPEND_USER": "你的账号经复核已恢复",
+}
+WHAT = {
+    "Review": "点评",
+    "Photo": "照片",
+    "ReviewReply": "回复",
+    "SharedMeal": "饭局",
+    "RestaurantEvent": "活动",
+    "Deal": "团购",
+    "Restaurant": "餐厅",
+    "User": "个人资料",
+    "Message": "消息",
+}
+WHY = {
+    ReportReason.SPAM: "涉及垃圾广告",
+    ReportReason.HARASSMENT: "涉及骚扰他人",
+    ReportReason.HATE: "涉及仇恨言论",
+    ReportReason.SEXUAL: "涉及色情内容",
+    ReportReason.VIOLENCE: "涉及暴力内容",
+    ReportReason.FAKE_REVIEW: "涉嫌虚假点评",
+    ReportReason.SCAM: "涉嫌欺诈",
+    ReportReason.PRIVACY: "泄露他人隐私",
 }
 
 
+def told_author(action: str, kind: str, reason: ReportReason | None) -> str:
+    """What the author reads: which of their things, and the reported reason when it names one
+    (你的点评因涉嫌虚假点评违反社区规范，已被隐藏); never who reported it."""
+    why = WHY.get(reason, "") if reason is not None else ""
+    return OUTCOME_FOR_AUTHOR[action].format(what=WHAT.get(kind, "内容"), why=why)
+
+
 async def _tell_outcome(
-    ctx: Context, kind: str, pk: int, author_id: int | None, action: str, already: Sequence[int] = ()
+    ctx: Context,
+    kind: str,
+    pk: int,
+    author_id: int | None,
+    action: str,
+    already: Sequence[int] = (),
+    reason: ReportReason | None = None,
 ) -> list[int]:
     """Inside the decision's transaction: the open reports' reporters and the author hear of it
     (never who reported: the author's notice names no one); `already` told are not told twice."""
@@ -341,7 +376,7 @@ async def _tell_outcome(
         told += [r.user_id for r in rows]
     if action in OUTCOME_FOR_AUTHOR and author_id is not None:
         rows = await inbox.notify(
-            ctx, [author_id], "content_moderated", OUTCOME_FOR_AUTHOR[action], subject=(kind, pk)
+            ctx, [author_id], "content_moderated", told_author(action, kind, reason), subject=(kind, pk)
         )
         told += [r.user_id for r in rows]
     return told

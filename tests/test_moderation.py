@@ -122,11 +122,19 @@ async def test_a_hidden_review_stays_readable_to_its_author_alone(client, servic
     for other in (reporter, (await register(client))[0], None):
         assert (await gql(client, read, {"id": review}, other))["data"]["node"] is None
     assert (await gql(client, DISH, {"id": dish}, author))["data"]["dish"]["reviews"]["edges"] == []
-    notices = "{ notifications { edges { node { kind subject { __typename ... on Review { id } } } } } }"
+    notices = "{ notifications { edges { node { kind message subject { __typename ... on Review { id } } } } } }"
     mine = (await gql(client, notices, token=author))["data"]["notifications"]["edges"]
     moderated = [e["node"] for e in mine if e["node"]["kind"] == "content_moderated"]
-    assert moderated == [{"kind": "content_moderated", "subject": {"__typename": "Review", "id": review}}]
+    assert moderated == [
+        {
+            "kind": "content_moderated",
+            "message": "你的点评因涉及垃圾广告违反社区规范，已被隐藏",  # what, and the reported reason
+            "subject": {"__typename": "Review", "id": review},
+        }
+    ]
     await gql(client, MODERATE, {"r": case["id"], "a": "RESTORE_CONTENT"}, moderator)
+    mine = (await gql(client, notices, token=author))["data"]["notifications"]["edges"]
+    assert mine[0]["node"]["message"] == "你的点评经复核已恢复"
     assert (await gql(client, read, {"id": review}, author))["data"]["node"]["moderation"] == "VISIBLE"
     assert (await gql(client, read, {"id": review}, reporter))["data"]["node"] == {
         "body": "上菜太慢了",
