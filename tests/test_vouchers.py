@@ -99,7 +99,10 @@ async def test_conditions_are_validated_shown_and_enforced(client):
     assert (await redeem(client, owner, first))["errors"][0] == {"field": "partySize", "code": "INVALID"}
     assert (await redeem(client, owner, first, 6))["errors"][0]["code"] == "PARTY_SIZE"
     assert (await redeem(client, owner, first, 3))["claim"]["status"] == "REDEEMED"
-    assert (await redeem(client, owner, second, 3))["errors"][0]["code"] == "NOT_STACKABLE"  # one per table
+    one_per_table = await gql(client, REDEEM_SAID, {"c": second, "p": 3}, owner)
+    assert one_per_table["data"]["redeemVoucher"]["errors"] == [
+        {"code": "NOT_STACKABLE", "message": "One per table: one was already used"}
+    ]
 
     _, _, newbies = await a_deal(client, owner, restaurant, conditions={"newCustomersOnly": True})
     assert (await claim(client, diner, newbies))["errors"][0]["code"] == "NEW_CUSTOMERS_ONLY"
@@ -270,6 +273,28 @@ async def test_not_combinable_holds_whichever_voucher_the_till_scans_first(clien
         assert (await redeem(client, owner, codes[1]))["errors"][0]["code"] == "NOT_STACKABLE"
 
 
+async def test_a_first_timer_s_new_customer_voucher_holds_whichever_the_till_scans_first(client):
+    """A first-time diner with a 新客专享 voucher and an ordinary one at one table: scanning the
+    ordinary one first made them a "returning customer" and refused the voucher they paid for.
+    A voucher used at an earlier visit (more than VISIT_HOURS ago) still makes them returning."""
+    owner, restaurant, newbies = await a_deal(client, conditions={"newCustomersOnly": True})
+    _, _, ordinary = await a_deal(client, owner, restaurant)
+    for order in ((ordinary, newbies), (newbies, ordinary)):
+        diner, _, _ = await register(client)
+        codes = {deal: code_of(await claim(client, diner, deal)) for deal in order}
+        for deal in order:
+            done = await redeem(client, owner, codes[deal])
+            assert (done["errors"], done["claim"]["status"]) == ([], "REDEEMED"), (order, done)
+    regular, _, _ = await register(client)
+    first_visit = code_of(await claim(client, regular, ordinary))
+    held = code_of(await claim(client, regular, newbies))  # not returning yet when claiming
+    assert (await redeem(client, owner, first_visit))["errors"] == []
+    four_hours_ago = datetime.now(UTC) - timedelta(hours=4)
+    await Claim.filter(code=first_visit.replace("-", "")).update(redeemed_at=four_hours_ago)
+    assert (await redeem(client, owner, held))["errors"][0]["code"] == "NEW_CUSTOMERS_ONLY"
+
+
+REDEEM_SAID = "mutation($c: String!, $p: Int) { redeemVoucher(code: $c, partySize: $p) { errors { code message } } }"
 SPEND = "query($r: ID!) { restaurant(id: $r) { ratingSummary { averageSpendCents } } }"
 REDEEM_BILL = """
 mutation($c: String!, $b: Int, $p: Int) { redeemVoucher(code: $c, billCents: $b, partySize: $p) {

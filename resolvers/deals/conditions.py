@@ -8,7 +8,9 @@ zone. What each rule means:
   belong to the day it began, for the weekday and excluded-date rules (a Friday-only late-night
   voucher is good at 01:00 on Saturday, not at 01:00 on Friday).
 - excluded_dates: local dates it cannot be used (holidays).
-- new_customers_only: only diners with no earlier redemption at this restaurant (claim + redeem).
+- new_customers_only: only diners with no earlier redemption at this restaurant when claiming; at
+  the till, none before this visit (vouchers scanned at the same table in any order) and no other
+  new-customer voucher.
 - min/max_party_size: diners at the table, told by staff when redeeming.
 - reservation_required: shown only (the app books; we cannot see a phone booking).
 - one_per_table: one voucher of this deal per visit (same diner, same visit: VISIT_HOURS).
@@ -22,7 +24,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from core.error_text import at_most, between
+from core.error_text import at_most, between, explained
 from core.errors import Collector, ErrorCode, UserInputError
 from core.schedule import OUT_OF_WINDOW, in_window
 from models.deals import Claim, ClaimStatus
@@ -246,11 +248,23 @@ def usable_between(conditions: Conditions, lo: datetime, hi: datetime, zone: str
     return False
 
 
-async def _redeemed_here_before(restaurant_id: int, user_id: int, exclude_claim: int | None = None) -> bool:
+async def _redeemed_here_before(restaurant_id: int, user_id: int) -> bool:
     query = Claim.filter(deal__restaurant_id=restaurant_id, user_id=user_id, status=ClaimStatus.REDEEMED)
-    if exclude_claim is not None:
-        query = query.exclude(id=exclude_claim)
     return await query.exists()
+
+
+async def _returning_at_the_till(restaurant_id: int, claim: Claim, now: datetime) -> bool:
+    """At the till a diner is returning after a voucher used here before this visit (VISIT_HOURS),
+    or another new-customer one at it: vouchers used at this visit don't count otherwise, so the
+    order the till scans a first-timer's vouchers in changes nothing, as for stacking."""
+    used = Claim.filter(
+        deal__restaurant_id=restaurant_id, user_id=claim.user_id, status=ClaimStatus.REDEEMED
+    ).exclude(id=claim.id)
+    visit_began = now - timedelta(hours=VISIT_HOURS)
+    if await used.filter(redeemed_at__lte=visit_began).exists():
+        return True
+    at_this_visit = await used.values_list("deal__conditions", flat=True)
+    return any(Conditions.from_json(rules).new_customers_only for rules in at_this_visit)
 
 
 async def check_claim(conditions: Conditions, restaurant_id: int, user_id: int, deal_id: int) -> None:
@@ -290,7 +304,7 @@ async def check_redeem(
             raise UserInputError(ErrorCode.INVALID, "This voucher needs the party size", "partySize")
         if (low and party_size < low) or (high and party_size > high):
             raise UserInputError(ErrorCode.PARTY_SIZE, "Not valid for this party size", "partySize")
-    if conditions.new_customers_only and await _redeemed_here_before(restaurant_id, claim.user_id, claim.id):
+    if conditions.new_customers_only and await _returning_at_the_till(restaurant_id, claim, now):
         raise UserInputError(
             ErrorCode.NEW_CUSTOMERS_ONLY, "For new customers of this restaurant only", "code"
         )
@@ -301,7 +315,8 @@ async def check_redeem(
         deal__restaurant_id=restaurant_id,
     )
     if conditions.one_per_table and await recent.filter(deal_id=claim.deal_id).exists():
-        raise UserInputError(ErrorCode.NOT_STACKABLE, "One per table: one was already used", "code")
+        one = explained("One per table: one was already used", "NOT_STACKABLE.one_per_table")
+        raise UserInputError(ErrorCode.NOT_STACKABLE, one, "code")
     # Not combinable either way: this voucher is not stackable, or one used at this visit is not
     # (the order the till scans them in changes nothing).
     others = await recent.exclude(deal_id=claim.deal_id).select_related("deal")
