@@ -107,3 +107,30 @@ async def test_a_suspended_diner_is_told_until_when_in_their_time_zone(client, s
     assert chinese == {"token": None, "errors": [{"code": "ACCOUNT_SUSPENDED", "message": "账号已被封禁，将于 12月10日 14:30 解封"}]}
     english = (await post(client, login, variables, "en"))["data"]["login"]["errors"][0]["message"]
     assert english == "This account is suspended until 2031-12-10 14:30 (Asia/Shanghai)"
+
+
+async def test_work_accounts_neither_review_nor_vote_nor_buy(client, services):
+    """恶意差评: a rival restaurant's account posted a 1-star review that counted in our rating,
+    and bought our vouchers. Work accounts (restaurant, moderator) act as diners from a personal
+    account; the refusal comes before any write."""
+    from tests.helpers import account_with_role
+    from tests.test_moderation import reviewed_dish
+
+    dish, _, _, review = await reviewed_dish(client)
+    rival, _, deal = await a_deal(client)
+    moderator, _ = await account_with_role(client, services)
+    write = "mutation($i: ReviewInput!) { createReview(input: $i) { review { id } errors { field code message } } }"
+    vote = "mutation($r: ID!) { voteReviewHelpful(reviewId: $r) { errors { field code message } } }"
+    claimed = "mutation($d: ID!, $k: String!) { claimDeal(dealId: $d, idempotencyKey: $k) { claim { id } errors { field code message } } }"
+    for token in (rival, moderator):
+        wrote = await post(client, write, {"i": {"dishId": dish, "rating": 1, "body": "竞争对手差评"}}, "zh-CN", token)
+        assert wrote["data"]["createReview"]["errors"] == [
+            {"field": "dishId", "code": "FORBIDDEN", "message": "仅限个人食客账号使用"}
+        ]
+        voted = (await post(client, vote, {"r": review}, "en", token))["data"]["voteReviewHelpful"]
+        assert voted["errors"] == [{"field": "reviewId", "code": "FORBIDDEN", "message": "Only diners' accounts vote on reviews"}]
+        bought = (await post(client, claimed, {"d": deal, "k": "k1"}, "zh-CN", token))["data"]["claimDeal"]
+        assert bought == {"claim": None, "errors": [{"field": "dealId", "code": "FORBIDDEN", "message": "仅限个人食客账号使用"}]}
+    counts = "query($id: ID!) { dish(id: $id) { reviewCount } deal(id: $d) { remaining } }"
+    seen = (await gql(client, counts.replace("$id: ID!)", "$id: ID!, $d: ID!)"), {"id": dish, "d": deal}))["data"]
+    assert (seen["dish"]["reviewCount"], seen["deal"]["remaining"]) == (1, 50)

@@ -48,6 +48,7 @@ from models.deals import (
 from models.restaurants import Restaurant, RestaurantStaff, Visibility
 from resolvers import visibility
 from resolvers.accounts.accounts import write_limit, write_window
+from resolvers.accounts.roles import require_diner
 from resolvers.deals import attribution, gate, reads, refunds, rollup, voucher_notices, vouchers
 from resolvers.deals.conditions import Conditions, check_claim, check_redeem, usable_between
 from resolvers.deals.conditions import check as check_conditions
@@ -268,6 +269,7 @@ async def claim_deal(
     """Claim through the Redis gate (resolvers/deals/gate.py): sold out and over the limit are
     answered there without SQL; what it lets through is decided by the database."""
     viewer = ctx.require_viewer()
+    require_diner(viewer, "dealId", "Only diners' accounts buy vouchers")
     key = key.strip()
     if not 1 <= len(key) <= 64:
         raise UserInputError(ErrorCode.INVALID, "idempotencyKey is 1 to 64 characters", "idempotencyKey")

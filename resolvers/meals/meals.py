@@ -24,14 +24,14 @@ from tortoise.transactions import in_transaction
 from core import pubsub
 from core.atomic import execute, lock_row
 from core.context import Context
-from core.error_text import between, explained, too_long
+from core.error_text import between, too_long
 from core.errors import AuthError, Collector, ErrorCode, UserInputError
 from core.loaders import Loaders, group_by_key
 from core.nearby import near
 from core.pagination import Page
 from core.schedule import check_start, utc
 from core.text import check_title, check_visible_text
-from models.accounts import Role, User
+from models.accounts import User
 from models.meals import (
     LIVE_RESERVATIONS,
     Audience,
@@ -45,6 +45,7 @@ from models.meals import (
 from models.restaurants import Restaurant, Visibility
 from resolvers import feed, visibility
 from resolvers.accounts.accounts import write_limit
+from resolvers.accounts.roles import require_diner
 from resolvers.conversations import members
 from resolvers.meals import notifications
 from resolvers.restaurants import opening
@@ -81,11 +82,7 @@ def _check(fields: MealFields, collector: Collector) -> None:
 
 
 def _require_diner(viewer: User, field: str) -> None:
-    """Tables are diners' (as 搭子 are): a restaurant's or a moderator's account neither hosts nor
-    takes a seat."""
-    if viewer.role != Role.DINER:
-        english = "Only diners' accounts host and join shared meals"
-        raise UserInputError(ErrorCode.FORBIDDEN, explained(english, "FORBIDDEN.diners_only"), field)
+    require_diner(viewer, field, "Only diners' accounts host and join shared meals")
 
 
 async def create_meal(ctx: Context, fields: MealFields) -> SharedMeal:

@@ -29,6 +29,7 @@ from models.restaurants import Dish, RestaurantStaff, Visibility
 from models.reviews import HelpfulVote, ModeratedDeletion, Photo, Review, ReviewEdit, ReviewPhoto
 from resolvers import feed, visibility
 from resolvers.accounts.accounts import is_moderator, write_limit
+from resolvers.accounts.roles import require_diner
 from resolvers.notifications import inbox
 from resolvers.reviews import ratings, withdrawal
 from resolvers.reviews.photos import usable_photos
@@ -98,6 +99,7 @@ async def create_review(ctx: Context, dish_id: int, fields: ReviewFields) -> Rev
     collector = Collector()
     _check(fields, collector, creating=True)
     collector.raise_if_any()
+    require_diner(ctx.require_viewer(), "dishId", "Only diners' accounts review dishes")
     viewer_id = await review_limit(ctx)
     # The dish rule (visibility.py): not archived, at a visible restaurant. A dish of an archived,
     # hidden or removed restaurant takes no new review (its counts would move out of sight).
@@ -218,6 +220,7 @@ async def _still_there(review_id: int) -> Review:
 
 async def vote_helpful(ctx: Context, review_id: int) -> Review:
     viewer = await write_limit(ctx, "vote")
+    require_diner(viewer, "reviewId", "Only diners' accounts vote on reviews")
     review = await visibility.get(ctx, Review, review_id)
     if review is None:
         raise UserInputError(ErrorCode.NOT_FOUND, "No such review", "reviewId")
