@@ -94,6 +94,7 @@ CHINESE: dict[str, str] = {
     "ACCOUNT_SUSPENDED.until": "账号已被封禁，将于 {until} 解封",
     "FORBIDDEN.not_staff": "只有餐厅员工可以核销券码",
     "FORBIDDEN.diners_only": "仅限个人食客账号使用",
+    "FORBIDDEN.owner_only": "仅店主可以操作",
     "BAD_USER_INPUT.period": "时间范围有误：结束不能早于开始，最长 {days} 天",
     "BAD_USER_INPUT.offset": "时间需要带时区，例如 2026-12-01T00:00:00+08:00",
     # GraphQL errors' own codes
@@ -173,6 +174,7 @@ TRADITIONAL: dict[str, str] = {
     "ACCOUNT_SUSPENDED.until": "賬號已被封禁，將於 {until} 解封",
     "FORBIDDEN.not_staff": "只有餐廳員工可以覈銷券碼",
     "FORBIDDEN.diners_only": "僅限個人食客賬號使用",
+    "FORBIDDEN.owner_only": "僅店主可以操作",
     "BAD_USER_INPUT.period": "時間範圍有誤：結束不能早於開始，最長 {days} 天",
     "BAD_USER_INPUT.offset": "時間需要帶時區，例如 2026-12-01T00:00:00+08:00",
     "BAD_USER_INPUT": "請求參數有誤",

@@ -58,6 +58,23 @@ class RestaurantStaff(Model):
         unique_together = (("restaurant", "user"),)
 
 
+class StaffInvitation(Model):
+    """An owner's offer of staff rights, pending until the invitee accepts: being staff takes
+    away reviewing and voting on the restaurant (OWN_CONTENT), so nobody becomes staff unasked."""
+
+    id = fields.BigIntField(primary_key=True)
+    restaurant = fields.ForeignKeyField(
+        "restaurants.Restaurant", related_name="staff_invitations", on_delete=fields.CASCADE
+    )
+    user = fields.ForeignKeyField("accounts.User", related_name="staff_invitations", on_delete=fields.CASCADE)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "staff_invitations"
+        table_description = "Pending offers of staff rights (accepted: a restaurant_staff row)"
+        unique_together = (("restaurant", "user"),)
+
+
 class Dish(Model):
     id = fields.BigIntField(primary_key=True)
     restaurant = fields.ForeignKeyField(

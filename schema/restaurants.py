@@ -11,10 +11,10 @@ from strawberry import relay
 from core.errors import AuthError
 from models.accounts import User
 from models.favourites import FavouriteKind
-from models.restaurants import Dish, Restaurant, RestaurantStaff, StaffRole
+from models.restaurants import Dish, Restaurant, RestaurantStaff, StaffInvitation, StaffRole
 from resolvers import visibility
 from resolvers.favourites import lists as favourites
-from resolvers.restaurants import restaurants
+from resolvers.restaurants import restaurants, staff
 from resolvers.reviews import reviews
 from resolvers.search import search
 from schema.accounts import UserNode
@@ -57,6 +57,28 @@ class StaffMember:
     async def user(self, info: Info) -> UserNode | None:
         user = await visibility.fetch(info.context, User, self.model.user_id)
         return UserNode.from_model(user) if user else None
+
+
+@strawberry.type
+class StaffInvitationEntry:
+    """An owner's invitation waiting for its answer (acceptStaffInvitation / declineStaffInvitation)."""
+
+    invited_at: datetime
+    model: strawberry.Private[StaffInvitation]
+
+    @strawberry.field(description="Who is invited (the restaurant's staff read this).")
+    async def user(self, info: Info) -> UserNode | None:
+        user = await visibility.fetch(info.context, User, self.model.user_id)
+        return UserNode.from_model(user) if user else None
+
+    @strawberry.field(description="The restaurant inviting (the invitee reads this).")
+    async def restaurant(self, info: Info) -> RestaurantNode | None:
+        row = await visibility.fetch(info.context, Restaurant, self.model.restaurant_id)
+        return RestaurantNode.from_model(row) if row else None
+
+    @classmethod
+    def of(cls, row: StaffInvitation) -> StaffInvitationEntry:
+        return cls(invited_at=row.created_at, model=row)
 
 
 @strawberry.type(name="Restaurant")
@@ -112,6 +134,15 @@ class RestaurantNode(ModelNode, kind=Restaurant):
         await require_staff_field(info, self.model.id)
         rows = await info.context.loaders.get(restaurants.load_staff_lists).load(self.model.id)
         return [StaffMember(role=r.role, since=r.created_at, model=r) for r in rows]
+
+    @strawberry.field(
+        description="Invitations not answered yet (addRestaurantStaff): staff only. An invitee is "
+        "not staff until they accept."
+    )
+    async def staff_invitations(self, info: Info) -> list[StaffInvitationEntry] | None:
+        await require_staff_field(info, self.model.id)
+        rows = await info.context.loaders.get(staff.load_invitations).load(self.model.id)
+        return [StaffInvitationEntry.of(r) for r in rows]
 
     @strawberry.field(description="Weekly hours, holidays and closures; null when never set.")
     async def opening_hours(
@@ -328,6 +359,10 @@ class Query:
         row = await restaurants.get_restaurant(info.context, pk)
         return RestaurantNode.from_model(row) if row else None
 
+    @strawberry.field(description="Restaurants inviting you to their staff, newest first.")
+    async def my_staff_invitations(self, info: Info) -> list[StaffInvitationEntry]:
+        return [StaffInvitationEntry.of(r) for r in await staff.my_invitations(info.context)]
+
     @strawberry.field
     async def dish(self, info: Info, id: strawberry.ID) -> DishNode | None:
         row = await restaurants.get_dish(info.context, decode(id, "Dish", "id"))
@@ -423,21 +458,41 @@ class Mutation:
         row = await restaurants.archive_restaurant(info.context, pk)
         return RestaurantPayload(restaurant=RestaurantNode.from_model(row))
 
-    @payload_mutation(description="Owner only: give an existing account staff rights (redeem, events).")
+    @payload_mutation(
+        description="Owner only: invite an existing account to the staff (redeem, events, insights). "
+        "They are told (staff_invitation) and become staff when they accept (acceptStaffInvitation); "
+        "until then they are in staffInvitations."
+    )
     async def add_restaurant_staff(
         self, info: Info, restaurant_id: strawberry.ID, email: str
     ) -> RestaurantPayload:
         pk = decode(restaurant_id, "Restaurant", "restaurantId")
-        await restaurants.add_staff(info.context, pk, email)
+        await staff.invite_staff(info.context, pk, email)
         row = await Restaurant.get(id=pk)
         return RestaurantPayload(restaurant=RestaurantNode.from_model(row))
 
-    @payload_mutation(description="Owner only; a staff member may also remove themselves (leave).")
+    @payload_mutation(description="The invitee becomes staff of the restaurant that invited them.")
+    async def accept_staff_invitation(self, info: Info, restaurant_id: strawberry.ID) -> RestaurantPayload:
+        pk = decode(restaurant_id, "Restaurant", "restaurantId")
+        await staff.accept_invitation(info.context, pk)
+        row = await Restaurant.get(id=pk)
+        return RestaurantPayload(restaurant=RestaurantNode.from_model(row))
+
+    @payload_mutation(description="The invitee says no: the invitation is gone, nothing else changes.")
+    async def decline_staff_invitation(self, info: Info, restaurant_id: strawberry.ID) -> RestaurantPayload:
+        pk = decode(restaurant_id, "Restaurant", "restaurantId")
+        await staff.decline_invitation(info.context, pk)
+        return RestaurantPayload(restaurant=None)
+
+    @payload_mutation(
+        description="Owner only (removes staff or withdraws an invitation); a staff member may also "
+        "remove themselves (leave)."
+    )
     async def remove_restaurant_staff(
         self, info: Info, restaurant_id: strawberry.ID, user_id: strawberry.ID
     ) -> RestaurantPayload:
         pk = decode(restaurant_id, "Restaurant", "restaurantId")
-        await restaurants.remove_staff(info.context, pk, decode(user_id, "User", "userId"))
+        await staff.remove_staff(info.context, pk, decode(user_id, "User", "userId"))
         row = await Restaurant.get(id=pk)
         return RestaurantPayload(restaurant=RestaurantNode.from_model(row))
 

@@ -138,3 +138,12 @@ async def account_with_role(
         {"e": email, "p": password},
     )
     return body["data"]["login"]["token"], body["data"]["login"]["user"]["id"]
+
+
+ACCEPT_STAFF = "mutation($r: ID!) { acceptStaffInvitation(restaurantId: $r) { errors { code } } }"
+
+
+async def accept_staff(client: httpx.AsyncClient, restaurant: str, token: str) -> None:
+    """The invitee accepts an owner's addRestaurantStaff: staff from then on."""
+    body = await gql(client, ACCEPT_STAFF, {"r": restaurant}, token)
+    assert body["data"]["acceptStaffInvitation"]["errors"] == []

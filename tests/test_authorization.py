@@ -224,6 +224,14 @@ def mutation_cases(w: World) -> dict[str, tuple[str, dict]]:
             'mutation($r: ID!) { addRestaurantStaff(restaurantId: $r, email: "x@example.com") { ERR } }',
             {"r": w.restaurant},
         ),
+        "acceptStaffInvitation": (
+            "mutation($r: ID!) { acceptStaffInvitation(restaurantId: $r) { ERR } }",
+            {"r": w.restaurant},
+        ),
+        "declineStaffInvitation": (
+            "mutation($r: ID!) { declineStaffInvitation(restaurantId: $r) { ERR } }",
+            {"r": w.restaurant},
+        ),
         "removeRestaurantStaff": (
             "mutation($r: ID!, $u: ID!) { removeRestaurantStaff(restaurantId: $r, userId: $u) { ERR } }",
             {"r": w.restaurant, "u": w.other_id},
@@ -567,6 +575,7 @@ PRIVATE_FIELDS = {
     "timezone": "query($u: ID!) { node(id: $u) { ... on User { timezone } } }",
     "referralCredits": "query($u: ID!) { node(id: $u) { ... on User { referralCredits } } }",
     "staff": "query($r: ID!) { restaurant(id: $r) { staff { role } } }",
+    "staffInvitations": "query($r: ID!) { restaurant(id: $r) { staffInvitations { invitedAt } } }",
     "waiting": "query($m: ID!) { sharedMeal(id: $m) { waiting { state } } }",
     "edits": "query($v: ID!) { node(id: $v) { ... on Review { edits { rating } } } }",
     "moderationQueue": "{ moderationQueue { edges { node { id } } } }",

@@ -11,7 +11,7 @@ from models.deals import Claim, Deal
 from models.restaurants import Restaurant
 from resolvers.deals.reads import deal_with_restaurant
 from schema.ids import decode
-from tests.helpers import add_dish, gql, open_restaurant, random_spot, register
+from tests.helpers import accept_staff, add_dish, gql, open_restaurant, random_spot, register
 
 CREATE = """
 mutation($i: DealInput!) { createDeal(input: $i) {
@@ -363,6 +363,7 @@ async def test_staff_cannot_buy_their_own_restaurants_deals(client, services):
     waiter, _, waiter_email = await register(client, name="服务员")
     added = await gql(client, STAFF_ADD, {"r": restaurant, "e": waiter_email}, owner)
     assert added["data"]["addRestaurantStaff"]["errors"] == []
+    await accept_staff(client, restaurant, waiter)
     for holder in (owner, waiter):
         for offer in (deal, paid):
             refused = await claim(client, holder, offer)
@@ -373,6 +374,7 @@ async def test_staff_cannot_buy_their_own_restaurants_deals(client, services):
     code = code_of(await claim(client, diner, deal))
     hired = await gql(client, STAFF_ADD, {"r": restaurant, "e": diner_email}, owner)
     assert hired["data"]["addRestaurantStaff"]["errors"] == []
+    await accept_staff(client, restaurant, diner)
     own = await gql(client, REDEEM, {"c": code}, diner)
     assert own["data"]["redeemVoucher"]["errors"][0]["code"] == "OWN_CONTENT"
     used = await gql(client, REDEEM, {"c": code}, waiter)

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from models.deals import Deal
 from schema.ids import decode
-from tests.helpers import account_with_role, gql, open_restaurant, random_spot, register
+from tests.helpers import accept_staff, account_with_role, gql, open_restaurant, random_spot, register
 from tests.test_deals import REDEEM, STATUS, a_deal, claim, code_of, iso
 
 MINE = "{ myRestaurants { id name myRole } }"
@@ -30,6 +30,7 @@ async def test_my_restaurants_lists_where_you_work(client):
     assert (await gql(client, ADD, {"r": first, "e": email}, owner))["data"]["addRestaurantStaff"][
         "errors"
     ] == []
+    await accept_staff(client, first, waiter)
     mine = (await gql(client, MINE, token=owner))["data"]["myRestaurants"]
     assert [(r["id"], r["myRole"]) for r in mine] == [(first, "OWNER"), (second, "OWNER")]
     assert [
@@ -97,6 +98,7 @@ async def test_voucher_check_answers_what_redeeming_would_without_taking_it(clie
     assert (await gql(client, ADD, {"r": restaurant, "e": email}, owner))["data"]["addRestaurantStaff"][
         "errors"
     ] == []
+    await accept_staff(client, restaurant, waiter)
     own = (await gql(client, CHECK, {"c": bought}, waiter))["data"]["voucherCheck"]
     assert own["problem"]["code"] == "OWN_CONTENT"
     assert (await gql(client, CHECK, {"c": bought}, owner))["data"]["voucherCheck"]["usable"] is True
@@ -198,6 +200,7 @@ async def test_staff_see_why_a_moderated_deal_is_not_selling(client, services):
     assert (await gql(client, ADD, {"r": restaurant, "e": email}, owner))["data"]["addRestaurantStaff"][
         "errors"
     ] == []
+    await accept_staff(client, restaurant, waiter)
     diner, _, _ = await register(client)
     moderator, _ = await account_with_role(client, services)
     admin, _ = await account_with_role(client, services, "admin")

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from tests.helpers import ADD_DISH, CREATE_RESTAURANT, add_dish, gql, open_restaurant, random_spot, register
+from tests.helpers import (
+    ADD_DISH,
+    CREATE_RESTAURANT,
+    accept_staff,
+    add_dish,
+    gql,
+    open_restaurant,
+    random_spot,
+    register,
+)
 
 NEARBY = """
 query($lat: Float!, $lng: Float!, $r: Float, $first: Int, $after: String) {
@@ -83,6 +92,7 @@ async def test_staff_manage_dishes_others_cannot(client):
     ] == []
     again = await gql(client, ADD_STAFF, {"r": rid, "e": staff_email}, owner)
     assert again["data"]["addRestaurantStaff"]["errors"][0]["code"] == "DUPLICATE"
+    await accept_staff(client, rid, staff)
     by_staff = await gql(client, ADD_STAFF, {"r": rid, "e": "x@example.com"}, staff)
     assert by_staff["data"]["addRestaurantStaff"]["errors"][0]["code"] == "FORBIDDEN"
     dish = await add_dish(client, staff, rid)

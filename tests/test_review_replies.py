@@ -3,7 +3,15 @@ notified; replies are checked like reviews, reportable, and follow moderation.""
 
 from __future__ import annotations
 
-from tests.helpers import account_with_role, add_dish, gql, open_restaurant, random_spot, register
+from tests.helpers import (
+    accept_staff,
+    account_with_role,
+    add_dish,
+    gql,
+    open_restaurant,
+    random_spot,
+    register,
+)
 from tests.test_moderation import MODERATE, REPORT
 from tests.test_restaurant_page import review
 
@@ -38,6 +46,7 @@ async def test_staff_reply_once_edit_delete_and_author_is_notified(client):
         errors(await gql(client, STAFF, {"r": restaurant, "e": staff_email}, owner), "addRestaurantStaff")
         == []
     )
+    await accept_staff(client, restaurant, staff)
 
     made = (await gql(client, REPLY, {"r": rid, "b": " 抱歉，已改进出菜速度 "}, staff))["data"][
         "replyToReview"

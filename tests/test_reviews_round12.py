@@ -5,7 +5,16 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.helpers import account_with_role, add_dish, gql, open_restaurant, random_spot, register
+from tests.helpers import (
+    ACCEPT_STAFF,
+    accept_staff,
+    account_with_role,
+    add_dish,
+    gql,
+    open_restaurant,
+    random_spot,
+    register,
+)
 from tests.media_helpers import upload_photo
 from tests.test_moderation import MODERATE, REPORT
 from tests.test_restaurant_page import REVIEW, review
@@ -58,6 +67,7 @@ async def test_staff_cannot_vote_their_own_restaurants_reviews_helpful(client):
         errors(await gql(client, STAFF, {"r": restaurant, "e": staff_email}, owner), "addRestaurantStaff")
         == []
     )
+    await accept_staff(client, restaurant, staff)
     author, _, _ = await register(client)
     rid = (await review(client, author, dish, 5, body="毛肚很新鲜"))["id"]
 
@@ -147,7 +157,16 @@ REMOVE_STAFF = """mutation($r: ID!, $u: ID!) { removeRestaurantStaff(restaurantI
   restaurant { id } errors { field code } } }"""
 
 
-async def test_a_diner_added_as_staff_without_asking_can_leave_and_review_again(client):
+INVITES = """query($r: ID!) { restaurant(id: $r) { staff { user { displayName } }
+  staffInvitations { user { displayName } } } }"""
+MY_INVITES = "{ myStaffInvitations { restaurant { id name } invitedAt } }"
+DECLINE = "mutation($r: ID!) { declineStaffInvitation(restaurantId: $r) { errors { field code } } }"
+
+
+async def test_nobody_becomes_staff_unasked_and_staff_can_leave(client):
+    """差评拦截: the owner typed a critic's email into addRestaurantStaff and the critic could no
+    longer review (OWN_CONTENT), unasked and untold. Now it is an invitation: told, not staff
+    until accepted; declined, nothing changes. Staff may still leave; owners stay."""
     owner, restaurant = await open_restaurant(client, *random_spot())
     dish = await add_dish(client, owner, restaurant)
     critic, critic_id, critic_email = await register(client, name="老饕")
@@ -155,20 +174,44 @@ async def test_a_diner_added_as_staff_without_asking_can_leave_and_review_again(
     for email in (critic_email, colleague_email):  # the owner types any diner's email
         added = await gql(client, STAFF, {"r": restaurant, "e": email}, owner)
         assert errors(added, "addRestaurantStaff") == []
-    blocked = await gql(client, REVIEW, {"i": {"dishId": dish, "rating": 1, "body": "很失望"}}, critic)
-    assert errors(blocked, "createReview") == [("dishId", "OWN_CONTENT")]
+    twice = await gql(client, STAFF, {"r": restaurant, "e": critic_email}, owner)
+    assert twice["data"]["addRestaurantStaff"]["errors"] == [{"code": "DUPLICATE"}]
+    listed = (await gql(client, INVITES, {"r": restaurant}, owner))["data"]["restaurant"]
+    assert [s["user"]["displayName"] for s in listed["staff"]] == ["老板"]  # the owner only
+    assert [i["user"]["displayName"] for i in listed["staffInvitations"]] == ["老饕", "服务员"]
+    invited = (await gql(client, MY_INVITES, token=critic))["data"]["myStaffInvitations"]
+    assert [i["restaurant"]["id"] for i in invited] == [restaurant]
+    notes = "{ notifications { edges { node { kind subject { id } } } } }"
+    told = (await gql(client, notes, token=critic))["data"]["notifications"]["edges"]
+    assert [(n["node"]["kind"], n["node"]["subject"]["id"]) for n in told] == [("staff_invitation", restaurant)]
+    # Not staff while invited: the critic reviews, has no till, and says no.
+    reviewed = await gql(client, REVIEW, {"i": {"dishId": dish, "rating": 1, "body": "很失望"}}, critic)
+    assert errors(reviewed, "createReview") == []
+    assert errors(await gql(client, DECLINE, {"r": restaurant}, critic), "declineStaffInvitation") == []
+    assert errors(await gql(client, DECLINE, {"r": restaurant}, critic), "declineStaffInvitation") == [
+        ("restaurantId", "NOT_FOUND")
+    ]
+    refused = await gql(client, ACCEPT_STAFF, {"r": restaurant}, critic)
+    assert refused["data"]["acceptStaffInvitation"]["errors"] == [{"code": "NOT_FOUND"}]
+    assert (await gql(client, MY_INVITES, token=critic))["data"]["myStaffInvitations"] == []
 
-    other = await gql(client, REMOVE_STAFF, {"r": restaurant, "u": colleague_id}, critic)
+    await accept_staff(client, restaurant, colleague)
+    listed = (await gql(client, INVITES, {"r": restaurant}, colleague))["data"]["restaurant"]
+    assert [s["user"]["displayName"] for s in listed["staff"]] == ["老板", "服务员"]
+    assert listed["staffInvitations"] == []
+    blocked = await gql(client, REVIEW, {"i": {"dishId": dish, "rating": 1, "body": "很失望"}}, colleague)
+    assert errors(blocked, "createReview") == [("dishId", "OWN_CONTENT")]
+    other = await gql(client, REMOVE_STAFF, {"r": restaurant, "u": critic_id}, colleague)
     assert errors(other, "removeRestaurantStaff") == [("restaurantId", "FORBIDDEN")]  # only themselves
     owner_id = (await gql(client, "{ me { id } }", token=owner))["data"]["me"]["id"]
     owner_out = await gql(client, REMOVE_STAFF, {"r": restaurant, "u": owner_id}, owner)
     assert errors(owner_out, "removeRestaurantStaff") == [("userId", "NOT_FOUND")]  # owners stay
-    left = await gql(client, REMOVE_STAFF, {"r": restaurant, "u": critic_id}, critic)
+    left = await gql(client, REMOVE_STAFF, {"r": restaurant, "u": colleague_id}, colleague)
     assert errors(left, "removeRestaurantStaff") == []
     assert (
-        errors(await gql(client, REVIEW, {"i": {"dishId": dish, "rating": 1}}, critic), "createReview") == []
+        errors(await gql(client, REVIEW, {"i": {"dishId": dish, "rating": 2}}, colleague), "createReview") == []
     )
-    again = await gql(client, REMOVE_STAFF, {"r": restaurant, "u": critic_id}, critic)
+    again = await gql(client, REMOVE_STAFF, {"r": restaurant, "u": colleague_id}, colleague)
     assert errors(again, "removeRestaurantStaff") == [("restaurantId", "FORBIDDEN")]  # no longer staff
 
 

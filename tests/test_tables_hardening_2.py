@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from models.accounts import User
 from models.tables import Booking
 from schema.ids import decode
-from tests.helpers import gql, open_restaurant, random_spot, register
+from tests.helpers import accept_staff, gql, open_restaurant, random_spot, register
 from tests.tables_helpers import ANSWER, CANCEL, NO_SHOW, at, book, open_slots, subscribed
 from tests.test_meals import CANCEL as CANCEL_MEAL
 from tests.test_meals import CONFIRM, RESERVE, host_meal
@@ -145,6 +145,7 @@ async def _staff_member(client, owner: str, restaurant: str) -> tuple[str, str]:
     token, user_id, email = await register(client, name="服务员")
     added = await gql(client, ADD_STAFF, {"r": restaurant, "e": email}, owner)
     assert added["data"]["addRestaurantStaff"]["errors"] == []
+    await accept_staff(client, restaurant, token)
     return token, user_id
 
 

@@ -74,6 +74,7 @@ KINDS: dict[str, Kind] = {
     "booking_proposed": Kind(
         "餐厅为你的订座提议了其他时间", "The restaurant proposed another time for your booking"
     ),
+    "staff_invitation": Kind("有餐厅邀请你成为店员", "A restaurant invited you to join its staff"),
     "review_reply": Kind("商家回复了你的点评", "The restaurant replied to your review"),
     "voucher_refunded": Kind(
         "餐厅已停业，你未使用的券已退款", "A restaurant closed and your unused voucher was refunded"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from core.error_text import explained
 from core.errors import ErrorCode, UserInputError
 from models.accounts import Role, User
 from models.restaurants import Restaurant, RestaurantStaff, StaffRole
@@ -33,6 +34,9 @@ async def require_staff(
     if user.role == Role.ADMIN:
         return restaurant
     role = await staff_role(user, restaurant_id)
-    if role is None or (owner and role != StaffRole.OWNER):
+    if role is None:
         raise UserInputError(ErrorCode.FORBIDDEN, "You are not staff of this restaurant", field)
+    if owner and role != StaffRole.OWNER:
+        only = explained("Only the restaurant's owner can do this", "FORBIDDEN.owner_only")
+        raise UserInputError(ErrorCode.FORBIDDEN, only, field)
     return restaurant

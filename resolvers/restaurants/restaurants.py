@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from tortoise import connections
-from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from core.atomic import lock_row
@@ -25,7 +24,7 @@ from models.meals import MealStatus, RestaurantEvent, SharedMeal
 from models.restaurants import Dish, Restaurant, RestaurantStaff, StaffRole
 from models.tables import HOLDING, Booking, BookingStatus
 from resolvers import visibility
-from resolvers.accounts.accounts import user_by_email, write_limit
+from resolvers.accounts.accounts import write_limit
 from resolvers.deals import rollup
 from resolvers.foodies.tastes import CUISINE_BY_NAME, CUISINES, known_tags
 from resolvers.meals import notifications
@@ -281,32 +280,6 @@ async def _after_call_off(ctx: Context, moved: list[Booking], told: list[int]) -
     for booking in moved:
         await inbox.changed(ctx, booking)
     await notifications.announce(ctx, told)
-
-
-async def add_staff(ctx: Context, restaurant_id: int, email: str) -> RestaurantStaff:
-    viewer = await write_limit(ctx, "restaurant")
-    await require_staff(viewer, restaurant_id, owner=True)
-    user = await user_by_email(email)
-    if user is None:
-        raise UserInputError(ErrorCode.NOT_FOUND, "No account with this email", "email")
-    try:
-        return await RestaurantStaff.create(
-            restaurant_id=restaurant_id, user_id=user.id, role=StaffRole.STAFF
-        )
-    except IntegrityError:
-        raise UserInputError(ErrorCode.DUPLICATE, "Already staff of this restaurant", "email") from None
-
-
-async def remove_staff(ctx: Context, restaurant_id: int, user_id: int) -> None:
-    viewer = await write_limit(ctx, "restaurant")
-    # The owner removes anyone; staff may leave themselves (staff can't review or vote on the
-    # restaurant's reviews, so someone added without asking must be able to get out).
-    await require_staff(viewer, restaurant_id, owner=user_id != viewer.id)
-    removed = await RestaurantStaff.filter(
-        restaurant_id=restaurant_id, user_id=user_id, role=StaffRole.STAFF
-    ).delete()
-    if not removed:
-        raise UserInputError(ErrorCode.NOT_FOUND, "Not staff of this restaurant (owners stay)", "userId")
 
 
 def _check_dish(fields: DishFields, collector: Collector, creating: bool) -> None:
