@@ -49,7 +49,9 @@ class TimeRangeInput:
 
 @strawberry.input
 class WeeklyRangeInput:
-    weekday: int
+    weekday: int = strawberry.field(
+        description="0 = Monday … 6 = Sunday (a deal's validWeekdays count 1 = Monday … 7 = Sunday)."
+    )
     opens: str
     closes: str
 
@@ -64,9 +66,15 @@ class SpecialHoursInput:
 @strawberry.input
 class OpeningHoursInput:
     timezone: str | None = strawberry.field(default=None, description="IANA zone; unchanged if null.")
-    weekly: list[WeeklyRangeInput] = strawberry.field(default_factory=list)
-    specials: list[SpecialHoursInput] = strawberry.field(
-        default_factory=list, description="Holiday hours and closures: they replace that date's hours."
+    weekly: list[WeeklyRangeInput] | None = strawberry.field(
+        default=None,
+        description="The whole week's hours (weekday 0 = Monday … 6 = Sunday); null or left out: "
+        "unchanged, [] : no weekly hours.",
+    )
+    specials: list[SpecialHoursInput] | None = strawberry.field(
+        default=None,
+        description="Holiday hours and closures, replacing those dates' hours; null or left out: "
+        "unchanged, [] : none.",
     )
 
 
@@ -106,15 +114,26 @@ async def opens_at(info: Info, restaurant: Restaurant) -> datetime | None:
 
 @strawberry.type
 class Mutation:
-    @payload_mutation(description="Restaurant staff: replace the weekly hours, holidays and closures.")
+    @payload_mutation(
+        description="Restaurant staff: replace the weekly hours, the holidays and closures, or both "
+        "(a list left out stays as it is)."
+    )
     async def set_opening_hours(
         self, info: Info, restaurant_id: strawberry.ID, input: OpeningHoursInput
     ) -> RestaurantPayload:
         pk = decode(restaurant_id, "Restaurant", "restaurantId")
-        weekly = [opening.WeeklyRange(w.opens, w.closes, w.weekday) for w in input.weekly]
-        specials = [
-            opening.SpecialDay(s.date, [opening.TimeRange(r.opens, r.closes) for r in s.ranges], s.note)
-            for s in input.specials
-        ]
+        weekly = (
+            None
+            if input.weekly is None
+            else [opening.WeeklyRange(w.opens, w.closes, w.weekday) for w in input.weekly]
+        )
+        specials = (
+            None
+            if input.specials is None
+            else [
+                opening.SpecialDay(s.date, [opening.TimeRange(r.opens, r.closes) for r in s.ranges], s.note)
+                for s in input.specials
+            ]
+        )
         row = await opening.set_opening_hours(info.context, pk, input.timezone, weekly, specials)
         return RestaurantPayload(restaurant=RestaurantNode.from_model(row))

@@ -37,7 +37,9 @@ class TimeWindowInput:
 class DealConditions:
     """Usable days and hours are in the restaurant's time zone; weekdays 1 = Monday … 7 = Sunday."""
 
-    valid_weekdays: list[int]
+    valid_weekdays: list[int] = strawberry.field(
+        description="ISO weekdays, 1 = Monday … 7 = Sunday (opening hours: 0 = Monday); empty: every day."
+    )
     time_windows: list[TimeWindow]
     excluded_dates: list[dt.date]
     new_customers_only: bool
@@ -67,7 +69,10 @@ class DealConditions:
 
 @strawberry.input
 class DealConditionsInput:
-    valid_weekdays: list[int] = strawberry.field(default_factory=list)
+    valid_weekdays: list[int] = strawberry.field(
+        default_factory=list,
+        description="ISO weekdays, 1 = Monday … 7 = Sunday (opening hours: 0 = Monday); empty: every day.",
+    )
     time_windows: list[TimeWindowInput] = strawberry.field(default_factory=list)
     excluded_dates: list[dt.date] = strawberry.field(default_factory=list)
     new_customers_only: bool = False

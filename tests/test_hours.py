@@ -193,3 +193,27 @@ async def test_bad_hours_are_user_errors_and_diners_cannot_set_them(client):
     # Nothing was written by the refused attempts.
     check = await gql(client, "query($id: ID!) { restaurant(id: $id) { openNow openingHours { timezone } } }", {"id": rid})
     assert check["data"]["restaurant"] == {"openNow": None, "openingHours": None}
+
+
+async def test_a_holiday_added_alone_keeps_the_week_and_the_week_alone_keeps_holidays(client):
+    """Adding 圣诞休息 with `specials` alone erased the weekly hours (left out meant []): the
+    restaurant read closed for good; putting the week back erased the holiday."""
+    owner, restaurant = await open_restaurant(client, *random_spot())
+    read = """query($r: ID!) { restaurant(id: $r) { openingHours { weekly { weekday opens closes }
+      specials { date note } } } }"""
+    week = [{"weekday": d, "opens": "11:00", "closes": "22:00"} for d in range(7)]
+    holiday = (datetime.now(UTC) + timedelta(days=20)).date().isoformat()
+    first = await gql(client, SET, {"r": restaurant, "i": {"weekly": week}}, owner)
+    assert first["data"]["setOpeningHours"]["errors"] == []
+    added = {"specials": [{"date": holiday, "ranges": [], "note": "圣诞休息"}]}
+    assert (await gql(client, SET, {"r": restaurant, "i": added}, owner))["data"]["setOpeningHours"]["errors"] == []
+    hours = (await gql(client, read, {"r": restaurant}))["data"]["restaurant"]["openingHours"]
+    assert len(hours["weekly"]) == 7 and hours["specials"] == [{"date": holiday, "note": "圣诞休息"}]
+    shorter = {"weekly": [{"weekday": d, "opens": "17:00", "closes": "22:00"} for d in range(5)]}
+    assert (await gql(client, SET, {"r": restaurant, "i": shorter}, owner))["data"]["setOpeningHours"]["errors"] == []
+    hours = (await gql(client, read, {"r": restaurant}))["data"]["restaurant"]["openingHours"]
+    assert [w["weekday"] for w in hours["weekly"]] == [0, 1, 2, 3, 4] and hours["specials"][0]["note"] == "圣诞休息"
+    cleared = {"specials": []}  # an empty list still clears
+    assert (await gql(client, SET, {"r": restaurant, "i": cleared}, owner))["data"]["setOpeningHours"]["errors"] == []
+    hours = (await gql(client, read, {"r": restaurant}))["data"]["restaurant"]["openingHours"]
+    assert len(hours["weekly"]) == 5 and hours["specials"] == []

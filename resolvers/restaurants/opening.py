@@ -193,14 +193,17 @@ async def set_opening_hours(
     ctx: Context,
     restaurant_id: int,
     timezone: str | None,
-    weekly: list[WeeklyRange],
-    specials: list[SpecialDay],
+    weekly: list[WeeklyRange] | None,
+    specials: list[SpecialDay] | None,
 ) -> Restaurant:
-    """Replace the restaurant's hours (staff only); the zone, if given, changes with them."""
+    """Replace the restaurant's weekly hours, its special days, or both (staff only); a part
+    given as None stays as stored (adding 春节休息 must not erase the week), and the zone, if
+    given, changes with them."""
     viewer = await write_limit(ctx, "restaurant")
     restaurant = await require_staff(viewer, restaurant_id)
     zone = timezone if timezone in time_zones() else restaurant.timezone  # a bad one is reported below
-    rows, days = check_hours(timezone, weekly, specials, datetime.now(zoneinfo.ZoneInfo(zone)).date())
+    today = datetime.now(zoneinfo.ZoneInfo(zone)).date()
+    rows, days = check_hours(timezone, weekly or [], specials or [], today)
     async with in_transaction("default"):
         # One writer at a time per restaurant: two staff saving the first hours at once both
         # found no row and both inserted it (a unique-key 500 on PostgreSQL).
@@ -208,8 +211,12 @@ async def set_opening_hours(
         if timezone is not None and timezone != restaurant.timezone:
             restaurant.timezone = timezone
             await restaurant.save(update_fields=["timezone"])
-        updated = await OpeningHours.filter(restaurant_id=restaurant_id).update(weekly=rows, specials=days)
-        if not updated:
+        stored = await OpeningHours.get_or_none(restaurant_id=restaurant_id)
+        if stored is not None:
+            stored.weekly = rows if weekly is not None else stored.weekly
+            stored.specials = days if specials is not None else stored.specials
+            await stored.save(update_fields=["weekly", "specials"])
+        else:
             await OpeningHours.create(restaurant_id=restaurant_id, weekly=rows, specials=days)
     return restaurant
 
