@@ -166,10 +166,14 @@ class BookingSlotInput:
 
 @strawberry.input
 class BookingPolicyInput:
-    cancel_cutoff_minutes: int = 120
-    max_party_size: int = 10
-    no_show_limit: int = strawberry.field(
-        default=2, description="No-shows after which bookings need approval."
+    """Fields left out (or null) keep their value: before any policy, 120, 10 and 2."""
+
+    cancel_cutoff_minutes: int | None = strawberry.field(
+        default=None, description="Diners cancel up to this many minutes before (0-10080)."
+    )
+    max_party_size: int | None = strawberry.field(default=None, description="1-50.")
+    no_show_limit: int | None = strawberry.field(
+        default=None, description="No-shows after which bookings need approval (1-20)."
     )
 
 

@@ -150,3 +150,25 @@ async def test_no_shows_are_recorded_and_repeated_ones_need_approval(client):
         client, "query($id: ID!) { node(id: $id) { id } }", {"id": payload["booking"]["id"]}, owner
     )
     assert hidden["data"]["node"] is None  # another restaurant's booking is not theirs to see
+
+
+async def test_the_booking_policy_changes_only_the_fields_given(client):
+    """Changing the party size alone reset the cancellation cut-off and the no-show rule to
+    their defaults (the input's defaults were written as if given)."""
+    owner, restaurant = await open_restaurant(client, *random_spot())
+
+    async def policy(changes: dict) -> dict:
+        body = (await gql(client, POLICY, {"r": restaurant, "i": changes}, owner))["data"]["setBookingPolicy"]
+        assert body["errors"] == [], body
+        return body["policy"]
+
+    assert await policy({"maxPartySize": 12}) == {"cancelCutoffMinutes": 120, "maxPartySize": 12, "noShowLimit": 2}
+    assert await policy({"cancelCutoffMinutes": 30, "noShowLimit": 5}) == {
+        "cancelCutoffMinutes": 30,
+        "maxPartySize": 12,
+        "noShowLimit": 5,
+    }
+    assert await policy({"maxPartySize": 20}) == {"cancelCutoffMinutes": 30, "maxPartySize": 20, "noShowLimit": 5}
+    assert await policy({}) == {"cancelCutoffMinutes": 30, "maxPartySize": 20, "noShowLimit": 5}
+    bad = (await gql(client, POLICY, {"r": restaurant, "i": {"maxPartySize": 0}}, owner))["data"]["setBookingPolicy"]
+    assert bad["errors"] == [{"field": "maxPartySize", "code": "OUT_OF_RANGE"}]

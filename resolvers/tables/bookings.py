@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
@@ -41,9 +42,11 @@ class SlotFields:
 
 @dataclass
 class PolicyFields:
-    cancel_cutoff_minutes: int
-    max_party_size: int
-    no_show_limit: int
+    """What staff change; None keeps the stored value (or the default, before any policy)."""
+
+    cancel_cutoff_minutes: int | None = None
+    max_party_size: int | None = None
+    no_show_limit: int | None = None
 
 
 async def policy_of(restaurant_id: int) -> BookingPolicy:
@@ -54,20 +57,31 @@ async def set_policy(ctx: Context, restaurant_id: int, fields: PolicyFields) -> 
     viewer = await write_limit(ctx, "booking")
     await require_staff(viewer, restaurant_id)
     collector = Collector()
-    if not 0 <= fields.cancel_cutoff_minutes <= 7 * 24 * 60:
+    cutoff, party, no_shows = fields.cancel_cutoff_minutes, fields.max_party_size, fields.no_show_limit
+    if cutoff is not None and not 0 <= cutoff <= 7 * 24 * 60:
         collector.add("cancelCutoffMinutes", ErrorCode.OUT_OF_RANGE, between("0 to 10080 minutes", 0, 10080))
-    if not 1 <= fields.max_party_size <= 50:
+    if party is not None and not 1 <= party <= 50:
         collector.add("maxPartySize", ErrorCode.OUT_OF_RANGE, between("1 to 50", 1, 50))
-    if not 1 <= fields.no_show_limit <= 20:
+    if no_shows is not None and not 1 <= no_shows <= 20:
         collector.add("noShowLimit", ErrorCode.OUT_OF_RANGE, between("1 to 20", 1, 20))
     collector.raise_if_any()
-    values = {
-        "cancel_cutoff_minutes": fields.cancel_cutoff_minutes,
-        "max_party_size": fields.max_party_size,
-        "no_show_limit": fields.no_show_limit,
+    given = {
+        name: value
+        for name, value in (
+            ("cancel_cutoff_minutes", cutoff),
+            ("max_party_size", party),
+            ("no_show_limit", no_shows),
+        )
+        if value is not None
     }
-    policy, _ = await BookingPolicy.update_or_create(values, restaurant_id=restaurant_id)
-    return policy
+    # Only the fields given are written (a second member of staff changing another field at the
+    # same moment keeps theirs); the first policy starts from the defaults.
+    if given and not await BookingPolicy.filter(restaurant_id=restaurant_id).update(**given):
+        try:
+            await BookingPolicy.create(restaurant_id=restaurant_id, **given)
+        except IntegrityError:  # created meanwhile by a colleague: change theirs
+            await BookingPolicy.filter(restaurant_id=restaurant_id).update(**given)
+    return await policy_of(restaurant_id)
 
 
 async def set_slots(ctx: Context, restaurant_id: int, slots: list[SlotFields]) -> list[BookingSlot]:
