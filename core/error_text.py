@@ -95,6 +95,9 @@ CHINESE: dict[str, str] = {
     "FORBIDDEN.not_staff": "只有餐厅员工可以核销券码",
     "FORBIDDEN.diners_only": "仅限个人食客账号使用",
     "FORBIDDEN.owner_only": "仅店主可以操作",
+    "UNUSED_VOUCHERS.not_refundable": (
+        "账户内还有未使用的已付款券（含不可退款的券），请先使用或等过期后再注销"
+    ),
     "BAD_USER_INPUT.period": "时间范围有误：结束不能早于开始，最长 {days} 天",
     "BAD_USER_INPUT.offset": "时间需要带时区，例如 2026-12-01T00:00:00+08:00",
     # GraphQL errors' own codes
@@ -175,6 +178,9 @@ TRADITIONAL: dict[str, str] = {
     "FORBIDDEN.not_staff": "只有餐廳員工可以覈銷券碼",
     "FORBIDDEN.diners_only": "僅限個人食客賬號使用",
     "FORBIDDEN.owner_only": "僅店主可以操作",
+    "UNUSED_VOUCHERS.not_refundable": (
+        "賬戶內還有未使用的已付款券（含不可退款的券），請先使用或等過期後再註銷"
+    ),
     "BAD_USER_INPUT.period": "時間範圍有誤：結束不能早於開始，最長 {days} 天",
     "BAD_USER_INPUT.offset": "時間需要帶時區，例如 2026-12-01T00:00:00+08:00",
     "BAD_USER_INPUT": "請求參數有誤",

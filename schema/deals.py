@@ -16,7 +16,7 @@ from models.deals import Claim, ClaimStatus, Deal, DealStatus, SourceType
 from models.restaurants import Visibility
 from resolvers import visibility
 from resolvers.deals import attribution, deals, insights, merchant, rollup, vouchers
-from resolvers.deals.conditions import Conditions, fine_print
+from resolvers.deals.conditions import Conditions, fine_print, refund_terms
 from resolvers.restaurants import restaurants
 from schema.context import Info
 from schema.errors import UserError, user_errors
@@ -110,6 +110,9 @@ class DealNode(ModelNode, kind=Deal):
         start, end = deals.use_window(self.model)
         zone = await rollup.time_zone(self.model.restaurant_id)
         lines = fine_print(Conditions.from_json(self.model.conditions), start, end, zone)
+        deal = self.model
+        refund = refund_terms(deal.price_cents, deal.refund_anytime, deal.refund_on_expiry)
+        lines += [refund] if refund else []
         return [FinePrintLine(code=line.code, text=line.text, text_en=line.text_en) for line in lines]
 
     @strawberry.field(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.context import Context
+from core.error_text import explained
 from core.errors import ErrorCode, UserInputError
 from models.accounts import User
 from models.deals import Claim, ClaimStatus
@@ -42,7 +43,16 @@ async def _refuse_with_paid_vouchers(user_id: int) -> None:
     deletion waits (as Meituan's 注销 does) until it is used, refunded or lapses (expired ones
     are refunded by the job). Operators' `delete-user` decides for itself."""
     unused = Claim.filter(user_id=user_id, status=ClaimStatus.ISSUED, paid=True, amount_cents__gt=0)
-    held = await unused.count()
-    if held:
+    refundable = await unused.values_list("deal__refund_anytime", flat=True)
+    if not refundable:
+        return
+    held = len(refundable)
+    if all(refundable):
         message = f"You still hold {held} paid voucher(s): use or refund them before deleting the account"
         raise UserInputError(ErrorCode.UNUSED_VOUCHERS, message, None)
+    # 不可退 ones can't be refunded on request: telling the diner to refund them went in circles.
+    english = (
+        f"You still hold {held} paid voucher(s), some not refundable: use them or wait until they expire"
+    )
+    said = explained(english, "UNUSED_VOUCHERS.not_refundable")
+    raise UserInputError(ErrorCode.UNUSED_VOUCHERS, said, None)

@@ -208,6 +208,20 @@ def fine_print(conditions: Conditions, use_from: datetime, use_until: datetime, 
     return lines
 
 
+def refund_terms(price_cents: int, anytime: bool, on_expiry: bool) -> FinePrint | None:
+    """退款规则, the line a buyer reads before paying (Meituan shows it first); none when free."""
+    if price_cents <= 0:
+        return None
+    if anytime and on_expiry:
+        return FinePrint("REFUND", "随时退 · 过期自动退", "Refund anytime; refunded automatically if unused")
+    if anytime:
+        return FinePrint("REFUND", "随时退（过期未使用不退）", "Refund anytime before it expires")
+    if on_expiry:
+        english = "No refund on request; refunded automatically if unused"
+        return FinePrint("REFUND", "不支持随时退 · 过期未使用自动退", english)
+    return FinePrint("REFUND", "不可退款", "Non-refundable")
+
+
 def _day_refusal(conditions: Conditions, day: date) -> str | None:
     if conditions.valid_weekdays and day.isoweekday() not in conditions.valid_weekdays:
         return "Not valid on this weekday"
