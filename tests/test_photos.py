@@ -51,6 +51,9 @@ async def test_type_and_size_are_checked_before_upload(client, services):
     too_big = services.settings.max_upload_bytes + 1
     body = await gql(client, REQUEST_UPLOAD, {"t": "image/jpeg", "n": too_big}, token)
     assert body["data"]["requestPhotoUpload"]["errors"][0]["code"] == "FILE_TOO_LARGE"
+    for empty in (0, -1):  # not "too large": an empty file is no photo
+        body = await gql(client, REQUEST_UPLOAD, {"t": "image/jpeg", "n": empty}, token)
+        assert body["data"]["requestPhotoUpload"]["errors"][0]["code"] == "OUT_OF_RANGE"
     anonymous = await gql(client, REQUEST_UPLOAD, {"t": "image/jpeg", "n": 10}, expect_errors=True)
     assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from core.context import Context, Services
+from core.error_text import between
 from core.errors import ErrorCode, UserInputError
 from core.loaders import Join, Shaped, Slot
 from media.decode import DecodePool, PoolBusy, TooCostly
@@ -61,7 +62,9 @@ async def request_upload(ctx: Context, content_type: str, byte_size: int) -> tup
         allowed = ", ".join(ALLOWED_TYPES)
         raise UserInputError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, f"Allowed types: {allowed}", "contentType")
     limit = ctx.settings.max_upload_bytes
-    if not 0 < byte_size <= limit:
+    if byte_size < 1:  # an empty file is no photo ("文件太大了" said the opposite)
+        raise UserInputError(ErrorCode.OUT_OF_RANGE, between(f"1 to {limit} bytes", 1, limit), "byteSize")
+    if byte_size > limit:
         raise UserInputError(ErrorCode.FILE_TOO_LARGE, f"Photos are 1 byte to {limit} bytes", "byteSize")
     await write_limit(ctx, "upload", per_hour=ctx.settings.rate_limit_uploads_per_hour)
     key = f"uploads/{viewer.id}/{uuid.uuid4().hex}"
