@@ -299,8 +299,8 @@ async def test_insights_match_a_hand_computed_fixture(client):
     await claim(client, c, deal)  # claimed, never redeemed
     for payload, bill in ((a1, 10000), (a2, 20000), (b1, 30000)):
         await gql(client, REDEEM, {"c": code_of(payload), "b": bill}, owner)
-    start = datetime.now(UTC) - timedelta(days=7)
-    window = {"r": restaurant, "from": start.isoformat(), "to": (start + timedelta(days=14)).isoformat()}
+    start = datetime.now(UTC) - timedelta(days=14)
+    window = {"r": restaurant, "from": start.isoformat(), "to": (start + timedelta(days=14, hours=1)).isoformat()}
     # a's two vouchers at one table are one visit ...
     data = (await gql(client, INSIGHTS, window, owner))["data"]["restaurantInsights"]
     assert (data["customers"], data["repeatCustomerRate"], data["visitsPerCustomerPerWeek"]) == (2, 0.0, 0.5)
@@ -317,6 +317,9 @@ async def test_insights_match_a_hand_computed_fixture(client):
     assert data["averageTicketCents"] == 20000
     assert data["customers"] == 2 and data["repeatCustomerRate"] == 0.5
     assert data["visitsPerCustomerPerWeek"] == 0.75  # 3 visits / 2 customers / 2 weeks
+    # Weeks still to come hold no visits: the same range running on into next year, same rate.
+    ahead = {**window, "to": (start + timedelta(days=300)).isoformat()}
+    assert (await gql(client, INSIGHTS, ahead, owner))["data"]["restaurantInsights"]["visitsPerCustomerPerWeek"] == 0.75
     assert (data["newCustomers"], data["returningCustomers"]) == (2, 0)
     stranger, _ = await open_restaurant(client, *random_spot())
     denied = await gql(client, INSIGHTS, window, stranger, expect_errors=True)
@@ -523,7 +526,7 @@ async def test_insights_on_short_ranges_neither_convert_above_100_percent_nor_ex
     data = (await gql(client, INSIGHTS, claim_only, owner))["data"]["restaurantInsights"]
     assert data["funnel"] == {"views": 1, "claims": 1, "redemptions": 0}
     # Two weeks are still two weeks.
-    fortnight = {"r": restaurant, "from": iso(timedelta(days=-13)), "to": iso(timedelta(days=1))}
+    fortnight = {"r": restaurant, "from": iso(timedelta(days=-14)), "to": iso(timedelta(days=1))}
     data = (await gql(client, INSIGHTS, fortnight, owner))["data"]["restaurantInsights"]
     assert data["visitsPerCustomerPerWeek"] == 0.5
 

@@ -12,8 +12,8 @@ Definitions (all over [from, to), staff of the restaurant only):
 - customers: distinct diners with a redemption in the range; a visit is their redemptions
   within VISIT_HOURS (3 h) of its first one (two vouchers at one table: one visit).
 - repeatCustomerRate: customers with 2+ visits in the range / customers.
-- visitsPerCustomerPerWeek: visits / customers / (range length in weeks, at least one: a range
-  shorter than a week is never extrapolated to a week).
+- visitsPerCustomerPerWeek: visits / customers / (range length in weeks up to now, at least one:
+  a range shorter than a week is never extrapolated to a week, future weeks don't count).
 - newCustomers / returningCustomers: customers whose first redemption here is in the range /
   who had redeemed here before `from`.
 """
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from core.context import Context
@@ -178,7 +178,9 @@ async def restaurant_insights(ctx: Context, restaurant_id: int, start: datetime,
         if visits
         else set()
     )
-    weeks = max(end - start, MIN_RATE_SPAN) / timedelta(days=7)
+    # Weeks that have not happened yet hold no visits: "this year" asked in December is the
+    # year so far (a range ending in the future diluted the rate by its empty weeks).
+    weeks = max(min(end, datetime.now(UTC)) - start, MIN_RATE_SPAN) / timedelta(days=7)
     return Insights(
         views=sum(f.views for f in by_source.values()),
         claims=len(claims),
