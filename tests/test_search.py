@@ -131,7 +131,7 @@ async def test_relevance_puts_name_matches_first_and_pages(client):
 
 
 async def test_bad_search_input_is_a_user_error(client):
-    for query in ("", "   ", "!!", "x" * 201, "火锅\u0000", "火\u202e锅"):
+    for query in ("", "   ", "x" * 201, "火锅\u0000", "火\u202e锅"):  # "!!": nothing found, no error
         body = await gql(client, RESTAURANTS, {"q": query}, expect_errors=True)
         assert body.get("data") is None
         assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", (query, body)
@@ -293,3 +293,21 @@ async def test_total_count_is_the_matches_up_to_a_thousand(client, monkeypatch):
     bare = "query($q: String!) { searchDishes(query: $q) { edges { node { id } } } }"
     body = await gql(client, bare, {"q": word})
     assert len(body["data"]["searchDishes"]["edges"]) == 3
+
+
+async def test_symbols_alone_find_nothing_and_a_traditional_cuisine_label_is_its_cuisine(client):
+    """🌶️ or % alone was an error toast ("Give a search word"); near a place it listed
+    everything around. A zh-Hant app filtering by the label it shows (火鍋) got UNKNOWN_TAG."""
+    lat, lng = random_spot()
+    name = f"老码头火锅{uuid.uuid4().hex[:4]}"
+    _, restaurant = await open_restaurant(client, lat, lng, name=name, cuisines=["hotpot"])
+    for typed in ("🌶️", "%", "！？"):
+        for place in ({}, {"lat": lat, "lng": lng}):
+            found = (await gql(client, RESTAURANTS, {"q": typed, **place}))["data"]["searchRestaurants"]
+            assert (found["edges"], found["totalCount"]) == ([], 0), (typed, place)
+        dishes = (await gql(client, DISHES, {"q": typed}))["data"]["searchDishes"]
+        assert dishes["edges"] == []
+    for label in ("火鍋", "火锅", "hotpot"):
+        near = {"q": "", "lat": lat, "lng": lng, "r": 1, "cuisine": label}
+        found = (await gql(client, RESTAURANTS, near))["data"]["searchRestaurants"]["edges"]
+        assert restaurant in [e["node"]["id"] for e in found], label

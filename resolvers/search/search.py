@@ -26,6 +26,7 @@ from core.nearby import MAX_RADIUS_KM, check_coordinates, check_radius
 from core.pagination import Page, decode_cursor, encode_cursor, page_size
 from core.text import check_visible_text
 from geo.distance import distance_km
+from models.chinese_search import to_simplified
 from models.deals import DealStatus
 from models.restaurants import Dish, Restaurant, Visibility
 from models.search_tokens import query_tokens, relaxed_query_tokens
@@ -73,13 +74,18 @@ class Criteria:
     relaxed: bool = False
     # Match the name only (search suggestions: what was typed is the start of a name).
     names_only: bool = False
+    # Only symbols or emoji were typed (🌶️, %): no word to look for, so nothing matches (an
+    # empty list, not an error toast).
+    wordless: bool = False
 
 
 def cuisine_tag(cuisine: str | None) -> str | None:
     """The cuisine's tag; None when none is asked; an unknown one is BAD_USER_INPUT."""
     if not (cuisine or "").strip():
         return None
-    tag = CUISINE_BY_NAME.get(fold(cuisine or ""))  # its tag (hotpot) or label (火锅)
+    # A zh-Hant app sends the label it shows (火鍋): read as the simplified one, as queries are.
+    named = cuisine or ""
+    tag = CUISINE_BY_NAME.get(fold(named)) or CUISINE_BY_NAME.get(fold(to_simplified(named)))
     if tag is None:
         message = "Unknown cuisine: give a tag of cuisineTags (hotpot) or its Chinese label (火锅)"
         raise UserInputError(ErrorCode.UNKNOWN_TAG, message, "cuisine")
@@ -109,10 +115,11 @@ def check_criteria(c: Criteria) -> None:
     collector.raise_if_any()
     c.tokens = query_tokens(c.query)[:MAX_QUERY_TOKENS]
     browsing = not c.tokens and not (c.cuisine or "").strip()
-    if browsing and (c.lat is None or c.lng is None):
+    c.wordless = browsing and bool(c.query.strip())
+    if browsing and not c.wordless and (c.lat is None or c.lng is None):
         message = "Give a search word, a cuisine or a place (lat, lng)"
         raise UserInputError(ErrorCode.INVALID, message, "query")
-    if browsing and c.radius_km is None and c.sort is not Sort.DISTANCE:
+    if browsing and not c.wordless and c.radius_km is None and c.sort is not Sort.DISTANCE:
         c.radius_km = BROWSE_RADIUS_KM  # 附近: what is around, never the whole city unfiltered
     c.cuisine = cuisine_tag(c.cuisine)
     c.relaxed_sets = [tokens[:MAX_QUERY_TOKENS] for tokens in relaxed_query_tokens(c.query)]
@@ -329,6 +336,8 @@ async def search(
     c.relaxed = relaxed and bool(c.relaxed_sets)
     if not 0 <= offset <= MAX_OFFSET:
         raise UserInputError(ErrorCode.OUT_OF_RANGE, f"Results are paged up to {MAX_OFFSET}", "after")
+    if c.wordless:
+        return Page(items=[], cursors=[], has_next_page=False, count=_none_found)
     now = datetime.now(UTC)
     if near is _LOOK_AROUND:
         near = await around(ctx, c)
@@ -337,6 +346,10 @@ async def search(
         await _with_distances(page.items, c.lat, c.lng)
     page.count = partial(_count, kind, c, now, sorted(near) if near is not None else None)
     return page
+
+
+async def _none_found() -> int:
+    return 0
 
 
 async def _count(kind: str, c: Criteria, now: datetime, ids: list[int] | None) -> int:
