@@ -62,7 +62,7 @@ async def whole_queue(client, token, status="OPEN", target_type=None, fields="id
 async def test_staff_cannot_vote_their_own_restaurants_reviews_helpful(client):
     owner, restaurant = await open_restaurant(client, *random_spot())
     dish = await add_dish(client, owner, restaurant)
-    staff, _, staff_email = await register(client, account_type="RESTAURANT")
+    staff, _, staff_email = await register(client)  # a diner's account (work accounts vote on none)
     assert (
         errors(await gql(client, STAFF, {"r": restaurant, "e": staff_email}, owner), "addRestaurantStaff")
         == []
@@ -71,9 +71,10 @@ async def test_staff_cannot_vote_their_own_restaurants_reviews_helpful(client):
     author, _, _ = await register(client)
     rid = (await review(client, author, dish, 5, body="毛肚很新鲜"))["id"]
 
-    for token in (owner, staff):  # 刷赞: the restaurant's people can't lift its reviews
+    # 刷赞: the restaurant's people can't lift its reviews (the owner's work account votes on none)
+    for token, code in ((owner, "FORBIDDEN"), (staff, "OWN_CONTENT")):
         refused = await gql(client, VOTE, {"r": rid}, token)
-        assert errors(refused, "voteReviewHelpful") == [("reviewId", "OWN_CONTENT")]
+        assert errors(refused, "voteReviewHelpful") == [("reviewId", code)]
     diner, _, _ = await register(client)
     counted = await gql(client, VOTE, {"r": rid}, diner)
     assert counted["data"]["voteReviewHelpful"] == {"review": {"helpfulCount": 1}, "errors": []}
@@ -116,10 +117,18 @@ async def test_an_edit_racing_the_archive_never_reopens_the_restaurant(client):
 async def test_a_moderator_never_decides_reports_about_themselves_or_their_content(client, services):
     owner, restaurant = await open_restaurant(client, *random_spot())
     dish = await add_dish(client, owner, restaurant)
-    judge, judge_id = await account_with_role(client, services)
+    # A diner who wrote a review and was later made a moderator (work accounts write none now).
+    judge, judge_id, _ = await register(client, name="后来的管理员")
+    rid = (await review(client, judge, dish, 1, body="难吃到不想再来"))["id"]
+    from models.accounts import Role, User
+    from resolvers.accounts import viewer_cache
+    from schema.ids import decode
+
+    judge_pk = decode(judge_id, "User", "id")
+    await User.filter(id=judge_pk).update(role=Role.MODERATOR)
+    await viewer_cache.changed(services, judge_pk)
     other, _ = await account_with_role(client, services)
     diner, _, _ = await register(client)
-    rid = (await review(client, judge, dish, 1, body="难吃到不想再来"))["id"]
 
     about_review = (await gql(client, REPORT, {"t": rid, "r": "FAKE_REVIEW"}, diner))["data"]
     about_judge = (await gql(client, REPORT, {"t": judge_id, "r": "HARASSMENT"}, diner))["data"]
