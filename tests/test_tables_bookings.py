@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from models.tables import Booking
 from schema.ids import decode
@@ -172,3 +173,37 @@ async def test_the_booking_policy_changes_only_the_fields_given(client):
     assert await policy({}) == {"cancelCutoffMinutes": 30, "maxPartySize": 20, "noShowLimit": 5}
     bad = (await gql(client, POLICY, {"r": restaurant, "i": {"maxPartySize": 0}}, owner))["data"]["setBookingPolicy"]
     assert bad["errors"] == [{"field": "maxPartySize", "code": "OUT_OF_RANGE"}]
+
+
+async def test_slots_are_whole_minutes_once_each_and_when_the_restaurant_is_open(client):
+    """Two entries for one instant (the last silently won), 19:00:17.5 (a second "19:00" in the
+    app) and 03:00 at a restaurant open 11-22 (a diner booked it) were all taken."""
+    owner, restaurant = await open_restaurant(client, *random_spot())
+    hours = """mutation($r: ID!, $i: OpeningHoursInput!) { setOpeningHours(restaurantId: $r, input: $i) {
+      errors { code } } }"""
+    week = [{"weekday": d, "opens": "11:00", "closes": "22:00"} for d in range(7)]
+    set_hours = {"r": restaurant, "i": {"timezone": "Asia/Shanghai", "weekly": week}}
+    assert (await gql(client, hours, set_hours, owner))["data"]["setOpeningHours"]["errors"] == []
+    shanghai = ZoneInfo("Asia/Shanghai")
+    day = (datetime.now(shanghai) + timedelta(days=3)).date()
+    seven = datetime(day.year, day.month, day.day, 19, tzinfo=shanghai)
+    same_in_utc = seven.astimezone(UTC).isoformat()
+    slots = [
+        {"startsAt": seven.isoformat(), "seats": 5},
+        {"startsAt": same_in_utc, "seats": 6},
+        {"startsAt": (seven + timedelta(seconds=17.5)).isoformat(), "seats": 5},
+        {"startsAt": seven.replace(hour=3).isoformat(), "seats": 4},
+    ]
+    document = """mutation($r: ID!, $s: [BookingSlotInput!]!) { setBookingSlots(restaurantId: $r, slots: $s) {
+      slots { id } errors { field code } } }"""
+    refused = (await gql(client, document, {"r": restaurant, "s": slots}, owner))["data"]["setBookingSlots"]
+    assert refused == {
+        "slots": [],
+        "errors": [
+            {"field": "slots.1.startsAt", "code": "DUPLICATE"},
+            {"field": "slots.2.startsAt", "code": "INVALID"},
+            {"field": "slots.3.startsAt", "code": "RESTAURANT_CLOSED"},
+        ],
+    }
+    fine = (await gql(client, document, {"r": restaurant, "s": slots[:1]}, owner))["data"]["setBookingSlots"]
+    assert fine["errors"] == [] and len(fine["slots"]) == 1

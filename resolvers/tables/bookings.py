@@ -26,6 +26,7 @@ from models.tables import HOLDING, Booking, BookingPolicy, BookingSlot, BookingS
 from resolvers import visibility
 from resolvers.accounts.accounts import write_limit
 from resolvers.meals import notifications
+from resolvers.restaurants import opening
 from resolvers.restaurants.access import require_staff
 from resolvers.tables import inbox, reliability
 from resolvers.tables.offers import local_time
@@ -91,8 +92,19 @@ async def set_slots(ctx: Context, restaurant_id: int, slots: list[SlotFields]) -
     collector = Collector()
     if not 1 <= len(slots) <= 100:
         collector.add("slots", ErrorCode.OUT_OF_RANGE, between("1 to 100 slots at a time", 1, 100))
+    first_at: dict[datetime, int] = {}  # each instant's first entry: a second would silently win
+    hours = await opening.load_hours([restaurant_id])
     for i, slot in enumerate(slots):
-        check_start(slot.starts_at, f"slots.{i}.startsAt", collector)
+        field = f"slots.{i}.startsAt"
+        if check_start(slot.starts_at, field, collector):
+            at = slot.starts_at
+            if at.second or at.microsecond:  # 19:00:17.5 read as a second "19:00" in the app
+                collector.add(field, ErrorCode.INVALID, "Slots start on a whole minute")
+            elif at in first_at:
+                collector.add(field, ErrorCode.DUPLICATE, f"The same time as slots.{first_at[at]}")
+            elif opening.closed_then(hours[0], at):  # as meals and events are refused then
+                collector.add(field, ErrorCode.RESTAURANT_CLOSED, opening.CLOSED_THEN)
+            first_at.setdefault(at, i)
         if not 0 <= slot.seats <= MAX_SLOT_SEATS:
             collector.add(
                 f"slots.{i}.seats",
