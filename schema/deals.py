@@ -15,7 +15,7 @@ from models.accounts import Role
 from models.deals import Claim, ClaimStatus, Deal, DealStatus, SourceType
 from models.restaurants import Visibility
 from resolvers import visibility
-from resolvers.deals import attribution, deals, insights, merchant, rollup, vouchers
+from resolvers.deals import attribution, deal_edits, deals, insights, merchant, rollup, vouchers
 from resolvers.deals.conditions import Conditions, fine_print, refund_terms
 from resolvers.restaurants import restaurants
 from schema.context import Info
@@ -291,6 +291,25 @@ class DealInput:
     refund_on_expiry: bool = False
 
 
+@strawberry.input(
+    description="What staff may change once a deal is on offer; a field left out stays. The price, "
+    "conditions and refund terms stay as sold (a new deal for those)."
+)
+class DealUpdateInput:
+    title: str | None = None
+    terms: str | None = None
+    quantity: int | None = strawberry.field(
+        default=None, description="More or less stock, never below what is already claimed."
+    )
+    per_user_limit: int | None = None
+    ends_at: datetime | None = strawberry.field(
+        default=None, description="When the sale ends: later or sooner, still in the future."
+    )
+    use_ends_at: datetime | None = strawberry.field(
+        default=None, description="Usable until: only later (vouchers sold keep their window)."
+    )
+
+
 @strawberry.type
 class DealPayload(Payload):
     deal: DealNode | None = None
@@ -461,6 +480,22 @@ class Mutation:
         return DealPayload(
             deal=DealNode.from_model(await deals.create_deal(info.context, fields))
         )
+
+    @payload_mutation(
+        description="Restaurant staff only: add stock, extend (or shorten) the sale, extend the use "
+        "window, fix the title or terms of a deal not ENDED (DEAL_INACTIVE)."
+    )
+    async def update_deal(self, info: Info, deal_id: strawberry.ID, input: DealUpdateInput) -> DealPayload:
+        changes = deal_edits.DealChanges(
+            title=input.title,
+            terms=input.terms,
+            quantity=input.quantity,
+            per_user_limit=input.per_user_limit,
+            ends_at=input.ends_at,
+            use_ends_at=input.use_ends_at,
+        )
+        row = await deal_edits.update_deal(info.context, _deal_id(deal_id), changes)
+        return DealPayload(deal=DealNode.from_model(row))
 
     @payload_mutation(
         description="Restaurant staff only: ACTIVE (not once endsAt has passed: DEAL_EXPIRED), PAUSED "

@@ -355,6 +355,10 @@ def mutation_cases(w: World) -> dict[str, tuple[str, dict]]:
             'mutation($r: ID!) { createDeal(input: {restaurantId: $r, title: "x", priceCents: 0, originalPriceCents: 1, quantity: 1, startsAt: "SOON", endsAt: "LATER"}) { ERR } }',
             {"r": w.restaurant},
         ),
+        "updateDeal": (
+            'mutation($d: ID!) { updateDeal(dealId: $d, input: {quantity: 99999, title: "改"}) { ERR } }',
+            {"d": w.deal},
+        ),
         "setDealStatus": (
             "mutation($d: ID!) { setDealStatus(dealId: $d, status: ENDED) { ERR } }",
             {"d": w.deal},

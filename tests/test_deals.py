@@ -654,3 +654,45 @@ async def test_a_sale_that_opens_later_is_shown_as_coming_not_on_sale(client):
     assert [d["id"] for d in shown["upcomingDeals"]] == [tomorrow, next_week]
     assert {d["onSale"] for d in shown["upcomingDeals"]} == {False}
     assert (await claim(client, diner, tomorrow))["errors"][0]["code"] == "DEAL_NOT_STARTED"
+
+
+UPDATE_DEAL = """mutation($d: ID!, $i: DealUpdateInput!) { updateDeal(dealId: $d, input: $i) {
+  deal { title terms quantity remaining perUserLimit endsAt useEndsAt priceCents } errors { field code } } }"""
+
+
+async def test_staff_edit_a_deal_on_offer_without_taking_anything_from_its_holders(client):
+    """No updateDeal: selling out, a merchant could only end the deal and start another (its
+    sales, share links and place lost). Stock up or down to what is claimed, the sale longer or
+    shorter, the use window longer, the title and terms: never below what holders bought."""
+    owner, restaurant, deal = await a_deal(client, quantity=2, priceCents=0)
+    holders = [(await register(client))[0] for _ in range(2)]
+    for token in holders:
+        code_of(await claim(client, token, deal))
+    late, _, _ = await register(client)
+    assert (await claim(client, late, deal))["errors"][0]["code"] == "SOLD_OUT"  # the gate knows it
+
+    async def edit(changes: dict, token: str = owner) -> dict:
+        return (await gql(client, UPDATE_DEAL, {"d": deal, "i": changes}, token))["data"]["updateDeal"]
+
+    more = await edit({"quantity": 10, "title": " 双人套餐（加量） ", "terms": "周末可用"})
+    assert more["errors"] == []
+    assert (more["deal"]["title"], more["deal"]["quantity"], more["deal"]["remaining"]) == ("双人套餐（加量）", 10, 8)
+    assert more["deal"]["terms"] == "周末可用" and more["deal"]["priceCents"] == 0
+    assert (await claim(client, late, deal))["errors"] == []  # back on sale at once (the gate rebuilt)
+    below = await edit({"quantity": 2})
+    assert below == {"deal": None, "errors": [{"field": "quantity", "code": "OUT_OF_RANGE"}]}
+    sooner = (datetime.now(UTC) + timedelta(days=2)).replace(microsecond=0)
+    old_end = (await gql(client, "query($d: ID!) { deal(id: $d) { endsAt } }", {"d": deal}))["data"]["deal"]["endsAt"]
+    shortened = await edit({"endsAt": sooner.isoformat()})
+    assert shortened["errors"] == []
+    # The sale ends sooner; vouchers sold keep the window they were bought with.
+    assert datetime.fromisoformat(shortened["deal"]["useEndsAt"]) == datetime.fromisoformat(old_end)
+    narrower = await edit({"useEndsAt": (sooner + timedelta(days=1)).isoformat()})
+    assert narrower["errors"] == [{"field": "useEndsAt", "code": "INVALID_TIME_RANGE"}]
+    past = await edit({"endsAt": (datetime.now(UTC) - timedelta(hours=1)).isoformat()})
+    assert past["errors"] == [{"field": "endsAt", "code": "IN_THE_PAST"}]
+    diner_edit = await edit({"quantity": 1000}, late)
+    assert diner_edit["errors"][0]["code"] == "FORBIDDEN"
+    await gql(client, STATUS, {"d": deal, "s": "ENDED"}, owner)
+    ended = await edit({"quantity": 50})
+    assert ended["errors"] == [{"field": "dealId", "code": "DEAL_INACTIVE"}]
