@@ -696,3 +696,20 @@ async def test_staff_edit_a_deal_on_offer_without_taking_anything_from_its_holde
     await gql(client, STATUS, {"d": deal, "s": "ENDED"}, owner)
     ended = await edit({"quantity": 50})
     assert ended["errors"] == [{"field": "dealId", "code": "DEAL_INACTIVE"}]
+
+
+async def test_a_refund_never_lowers_the_views_a_claim_stood_for(client, services):
+    """A claim with no recorded view counts as one view; refunded, it left the claims and took
+    its view with it: the merchant watched the day's traffic go down."""
+    from tests.test_correctness_money import pay
+
+    owner, restaurant, deal = await a_deal(client, priceCents=3900)
+    diner, _, _ = await register(client)
+    held = await claim(client, diner, deal)  # straight from a link: no recorded view
+    assert await pay(client, services, held["claim"]["payment"]["intentId"]) == 200
+    today = {"r": restaurant, "from": iso(timedelta(hours=-1)), "to": iso(timedelta(hours=1))}
+    before = (await gql(client, INSIGHTS, today, owner))["data"]["restaurantInsights"]["funnel"]
+    assert before == {"views": 1, "claims": 1, "redemptions": 0}
+    assert (await gql(client, REFUND, {"c": held["claim"]["id"]}, diner))["data"]["refundClaim"]["errors"] == []
+    after = (await gql(client, INSIGHTS, today, owner))["data"]["restaurantInsights"]["funnel"]
+    assert after == {"views": 1, "claims": 0, "redemptions": 0}

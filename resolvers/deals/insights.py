@@ -1,8 +1,9 @@
 """Restaurant insights: the funnel views → claims → redemptions by source, and visit economics.
 
 Definitions (all over [from, to), staff of the restaurant only):
-- views: deal views recorded, plus one for each claim its claimer has no recorded view for
-  (see `_unseen_claims`), so views >= claims in total and per source; claims: vouchers bought
+- views: deal views recorded, plus one for each claim made in the range (refunded or unpaid
+  ones too: they were seen) its claimer has no recorded view for (see `_unseen_claims`), so
+  views >= claims in total and per source, and a refund never lowers views; claims: vouchers bought
   (ISSUED, REDEEMED, or EXPIRED unused: a voucher that lapsed was still sold, and the drop-off
   to redemptions must show it; unpaid, cancelled and refunded ones excluded);
   redemptions: vouchers redeemed in the range.
@@ -128,16 +129,14 @@ async def restaurant_insights(ctx: Context, restaurant_id: int, start: datetime,
         .using_db(db)
         .values("source_type", "deal_id", "viewer_id", "created_at")
     )
-    claims = (
-        await Claim.filter(
-            deal__restaurant_id=restaurant_id,
-            created_at__gte=start,
-            created_at__lt=end,
-            status__in=SOLD,
-        )
+    # Every claim made in the range, whatever became of it: each was seen (the views it stands
+    # for don't vanish when it is refunded or lapses unpaid); the sold ones are the funnel's claims.
+    made = (
+        await Claim.filter(deal__restaurant_id=restaurant_id, created_at__gte=start, created_at__lt=end)
         .using_db(db)
-        .values("source_type", "deal_id", "user_id", "created_at")
+        .values("source_type", "deal_id", "user_id", "created_at", "status")
     )
+    claims = [c for c in made if c["status"] in SOLD]
     redeemed = (
         await Claim.filter(deal__restaurant_id=restaurant_id, redeemed_at__gte=start, redeemed_at__lt=end)
         .using_db(db)
@@ -162,7 +161,7 @@ async def restaurant_insights(ctx: Context, restaurant_id: int, start: datetime,
         by_source[SourceType(view["source_type"])].views += 1
     for claim in claims:
         by_source[SourceType(claim["source_type"])].claims += 1
-    for source, unseen in _unseen_claims(views, claims).items():
+    for source, unseen in _unseen_claims(views, made).items():
         by_source[source].views += unseen
     for row in redeemed:
         by_source[SourceType(row["source_type"])].redemptions += 1
