@@ -46,11 +46,17 @@ def _add_word(out: dict[str, None], word: str) -> None:
         out[word[:n]] = None
 
 
+_SPACED_CJK = re.compile(f"(?<=[{_CJK}])\\s+(?=[{_CJK}])")
+
+
 def index_tokens(text: str, pinyin: bool = False) -> list[str]:
     """Tokens stored for a document (distinct, in first-seen order); with `pinyin`, CJK runs are
-    also spelled in pinyin (for names: a description's pinyin would only add noise)."""
+    also spelled in pinyin (for names: a description's pinyin would only add noise).
+
+    Spaces between two CJK characters are read as none (鲜 毛肚 is 鲜毛肚, as the menu's
+    duplicate check has it), so 鲜毛肚 and xmd find it; each part's own tokens are kept too."""
     out: dict[str, None] = {}
-    for cjk, run in _runs(text):
+    for cjk, run in _runs(_SPACED_CJK.sub("", text)):
         if cjk:
             for char in run:
                 out[char] = None

@@ -139,3 +139,15 @@ async def test_browsing_around_a_place_without_a_word(client):
     for signed_out_city_wide in ({"q": ""}, {"q": "", "lat": lat}):
         body = await gql(client, RESTAURANTS, signed_out_city_wide, expect_errors=True)
         assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_a_name_written_with_a_space_is_found_without_it(client):
+    """鲜 毛肚 on the menu (the menu's duplicate check reads it as 鲜毛肚) was not found by 鲜毛肚
+    nor xmd: the space cut the bigram 鲜毛 and the pinyin."""
+    lat, lng = random_spot()
+    here = {"lat": lat, "lng": lng, "r": 1.0}
+    owner, restaurant = await open_restaurant(client, lat, lng, name="老码头")
+    dish = await add_dish(client, owner, restaurant, "鲜 毛肚", 3800)
+    for typed in ("鲜毛肚", "鲜 毛肚", "xmd", "xianmaodu"):
+        assert await ids(client, DISHES, "searchDishes", q=typed, **here) == [dish], typed
+    assert await ids(client, RESTAURANTS, "searchRestaurants", q="鲜毛肚", **here) == [restaurant]
