@@ -203,6 +203,9 @@ async def test_a_holiday_added_alone_keeps_the_week_and_the_week_alone_keeps_hol
       specials { date note } } } }"""
     week = [{"weekday": d, "opens": "11:00", "closes": "22:00"} for d in range(7)]
     holiday = (datetime.now(UTC) + timedelta(days=20)).date().isoformat()
+    zone_only = await gql(client, SET, {"r": restaurant, "i": {"timezone": "Asia/Chongqing"}}, owner)
+    # A zone alone sets no hours (it stored an empty week: closed at every hour).
+    assert zone_only["data"]["setOpeningHours"]["restaurant"]["openingHours"] is None
     first = await gql(client, SET, {"r": restaurant, "i": {"weekly": week}}, owner)
     assert first["data"]["setOpeningHours"]["errors"] == []
     added = {"specials": [{"date": holiday, "ranges": [], "note": "圣诞休息"}]}

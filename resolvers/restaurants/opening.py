@@ -216,7 +216,7 @@ async def set_opening_hours(
             stored.weekly = rows if weekly is not None else stored.weekly
             stored.specials = days if specials is not None else stored.specials
             await stored.save(update_fields=["weekly", "specials"])
-        else:
+        elif weekly is not None or specials is not None:  # a zone alone sets no hours (none: never closed)
             await OpeningHours.create(restaurant_id=restaurant_id, weekly=rows, specials=days)
     return restaurant
 
