@@ -333,3 +333,17 @@ async def test_a_diner_holds_one_new_customer_voucher_per_restaurant(client):
         "errors"
     ] == []
     assert (await claim(client, diner, double))["errors"] == []
+
+
+async def test_the_fine_print_names_only_excluded_dates_inside_the_use_window(client):
+    """以下日期不可用：2019-01-01、… on a December deal: a date the voucher could never be used on
+    anyway is noise to the buyer (the condition keeps it, harmlessly)."""
+    from datetime import date
+
+    shanghai_today = datetime.now(SHANGHAI).date()
+    inside = shanghai_today + timedelta(days=3)
+    excluded = [date(2019, 1, 1).isoformat(), inside.isoformat(), (shanghai_today + timedelta(days=200)).isoformat()]
+    _, _, deal = await a_deal(client, conditions={"excludedDates": excluded})
+    lines = (await gql(client, FINE_PRINT, {"d": deal}))["data"]["deal"]["finePrint"]
+    shown = [line["text"] for line in lines if line["code"] == "EXCLUDED_DATES"]
+    assert shown == [f"以下日期不可用：{inside.isoformat()}"]

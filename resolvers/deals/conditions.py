@@ -179,8 +179,11 @@ def fine_print(conditions: Conditions, use_from: datetime, use_until: datetime, 
         zh = [f"{w.start:%H:%M}–{'次日' if w.next_day else ''}{w.end:%H:%M}" for w in windows]
         en = [f"{w.start:%H:%M}–{w.end:%H:%M}{' (next day)' if w.next_day else ''}" for w in windows]
         lines.append(FinePrint("TIME_WINDOWS", "可用时段：" + "、".join(zh), "Valid " + ", ".join(en)))
-    if conditions.excluded_dates:
-        dates = [str(d) for d in conditions.excluded_dates]
+    # Only the dates the vouchers could otherwise be used on (a 2019 holiday says nothing).
+    tz = ZoneInfo(zone)
+    first_day, last_day = use_from.astimezone(tz).date(), use_until.astimezone(tz).date()
+    dates = [str(d) for d in conditions.excluded_dates if first_day <= d <= last_day]
+    if dates:
         lines.append(
             FinePrint(
                 "EXCLUDED_DATES", "以下日期不可用：" + "、".join(dates), "Not valid on " + ", ".join(dates)
