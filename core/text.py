@@ -117,6 +117,15 @@ def check_visible_text(text: str, field: str, collector: Collector, multiline: b
         collector.add(field, ErrorCode.INVALID, message)
 
 
+def check_body(text: str, field: str, limit: int, collector: Collector) -> str:
+    """A multi-line text others read (terms, a bio): at most `limit` characters, nothing hidden;
+    returned stripped."""
+    if len(text) > limit:
+        collector.add(field, ErrorCode.TOO_LONG, too_long(limit))
+    check_visible_text(text, field, collector, multiline=True)
+    return text.strip()
+
+
 def check_visible_texts(texts: list[str], field: str, collector: Collector) -> None:
     """`check_visible_text` for each of a list (tags, poll options): each judged on its own, so
     an invisible item can't borrow its neighbours as context."""

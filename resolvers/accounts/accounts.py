@@ -17,7 +17,7 @@ from core.loaders import rows_of
 from core.nearby import check_coordinates
 from core.ratelimit import Window
 from core.schedule import check_time_zone
-from core.text import check_visible_text
+from core.text import check_body, check_visible_text
 from geo.privacy import obfuscate
 from models.accounts import Role, User
 from resolvers.accounts import viewer_cache
@@ -222,10 +222,7 @@ async def update_profile(ctx: Context, changes: ProfileChanges) -> User:
     if changes.display_name is not None:
         updates["display_name"] = check_display_name(changes.display_name, collector)
     if changes.bio is not None:
-        if len(changes.bio) > 500:
-            collector.add("bio", ErrorCode.TOO_LONG, too_long(500))
-        check_visible_text(changes.bio, "bio", collector, multiline=True)
-        updates["bio"] = changes.bio.strip()
+        updates["bio"] = check_body(changes.bio, "bio", 500, collector)
     if changes.cuisines is not None:
         updates["cuisines"] = _check_tags("cuisines", changes.cuisines, CUISINE_BY_NAME, collector)
     if changes.dietary is not None:

@@ -14,16 +14,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core.context import Context
-from core.error_text import between, too_long
+from core.error_text import between
 from core.errors import Collector, ErrorCode, UserInputError
 from core.schedule import check_horizon, utc
-from core.text import check_title, check_visible_text
+from core.text import check_body, check_title
 from models.deals import Deal, DealStatus
-from resolvers.accounts.accounts import write_limit
 from resolvers.deals import gate
 from resolvers.deals.conditions import Conditions
-from resolvers.deals.deals import MAX_QUANTITY
-from resolvers.restaurants.access import require_staff
+from resolvers.deals.deals import MAX_QUANTITY, MAX_TERMS, staff_deal
 
 
 @dataclass
@@ -44,10 +42,7 @@ def _check(deal: Deal, changes: DealChanges, collector: Collector, now: datetime
     if changes.title is not None:
         values["title"] = check_title(changes.title, collector)
     if changes.terms is not None:
-        if len(changes.terms) > 4000:
-            collector.add("terms", ErrorCode.TOO_LONG, too_long(4000))
-        check_visible_text(changes.terms, "terms", collector, multiline=True)
-        values["terms"] = changes.terms.strip()
+        values["terms"] = check_body(changes.terms, "terms", MAX_TERMS, collector)
     quantity = changes.quantity if changes.quantity is not None else deal.quantity
     if changes.quantity is not None:
         if not 1 <= changes.quantity <= MAX_QUANTITY:
@@ -103,11 +98,7 @@ def _end(
 
 
 async def update_deal(ctx: Context, deal_id: int, changes: DealChanges) -> Deal:
-    viewer = await write_limit(ctx, "deal")
-    deal = await Deal.get_or_none(id=deal_id)
-    if deal is None:
-        raise UserInputError(ErrorCode.NOT_FOUND, "No such deal", "dealId")
-    await require_staff(viewer, deal.restaurant_id, field="dealId")
+    deal = await staff_deal(ctx, deal_id)
     if deal.status == DealStatus.ENDED:
         raise UserInputError(ErrorCode.DEAL_INACTIVE, "An ended deal stays ended", "dealId")
     now = datetime.now(UTC)

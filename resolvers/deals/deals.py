@@ -25,7 +25,7 @@ from tortoise.transactions import in_transaction
 
 from core.atomic import execute, lock_row, update_returning
 from core.context import Context, Services
-from core.error_text import between, explained, too_long
+from core.error_text import between, explained
 from core.errors import Collector, ErrorCode, UserInputError
 from core.loaders import group_by_key, rows_of
 from core.metrics import REDIS_ERRORS
@@ -33,7 +33,7 @@ from core.nearby import near
 from core.pagination import Page, newest_first
 from core.payments import PaymentError, PaymentIntent
 from core.schedule import check_in_window, check_window, utc
-from core.text import check_title, check_visible_text
+from core.text import check_body, check_title
 from models.accounts import Role, User
 from models.deals import (
     Claim,
@@ -62,6 +62,7 @@ view_log = logging.getLogger("tablemates.deals")
 PAY_WITHIN = timedelta(minutes=15)
 REFERRAL_CREDIT_CENTS = 500  # ¥5 per redeemed voucher, whatever the source said
 MAX_QUANTITY = 100_000
+MAX_TERMS = 4000  # characters of a deal's free-text terms
 HELD = (ClaimStatus.PENDING_PAYMENT, ClaimStatus.ISSUED, ClaimStatus.REDEEMED)
 
 
@@ -85,9 +86,7 @@ class DealFields:
 
 def _check(fields: DealFields, collector: Collector, zone: str) -> None:
     fields.title = check_title(fields.title, collector)
-    if len(fields.terms) > 4000:
-        collector.add("terms", ErrorCode.TOO_LONG, too_long(4000))
-    check_visible_text(fields.terms, "terms", collector, multiline=True)
+    fields.terms = check_body(fields.terms, "terms", MAX_TERMS, collector)
     if not 0 <= fields.price_cents <= MAX_PRICE_CENTS:
         collector.add("priceCents", ErrorCode.OUT_OF_RANGE, "Price out of range")
     if not 0 < fields.original_price_cents <= MAX_PRICE_CENTS:
@@ -167,12 +166,18 @@ def use_window(deal: Deal) -> tuple[datetime, datetime]:
     return deal.use_starts_at or deal.starts_at, deal.use_ends_at or deal.ends_at
 
 
-async def set_status(ctx: Context, deal_id: int, status: DealStatus) -> Deal:
+async def staff_deal(ctx: Context, deal_id: int) -> Deal:
+    """The deal a write of its restaurant's staff is about (the write budget counted)."""
     viewer = await write_limit(ctx, "deal")
     deal = await Deal.get_or_none(id=deal_id)
     if deal is None:
         raise UserInputError(ErrorCode.NOT_FOUND, "No such deal", "dealId")
     await require_staff(viewer, deal.restaurant_id, field="dealId")
+    return deal
+
+
+async def set_status(ctx: Context, deal_id: int, status: DealStatus) -> Deal:
+    deal = await staff_deal(ctx, deal_id)
     # Checked in the statement itself: a parallel "end" can't be undone by a stale "resume",
     # and a deal whose sale window is over can't be put back on offer (pausing or ending it can).
     now = datetime.now(UTC)
