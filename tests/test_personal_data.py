@@ -80,8 +80,9 @@ async def test_export_then_delete_keeps_aggregates(client, settings):
     assert exported.returncode == 0, exported.stderr
     data = json.loads(exported.stdout)
     assert data["account"]["displayName"] == "要走的人" and data["account"]["email"] == email
-    assert [r["body"] for r in data["reviews"]] == ["难吃"]
-    assert [c["billCents"] for c in data["claims"]] == [8800]
+    assert [(r["body"], r["dishName"], r["restaurantName"]) for r in data["reviews"]] == [("难吃", "毛肚", "重庆火锅")]
+    # An order history a person can read: which deal, at which restaurant (not a deal id alone).
+    assert [(c["billCents"], c["dealTitle"], c["restaurantName"]) for c in data["claims"]] == [(8800, "券", "重庆火锅")]
 
     refused = await cli(settings, "delete-user", "--email", email)
     assert refused.returncode == 2  # needs --yes
@@ -208,7 +209,8 @@ async def test_export_my_data_holds_every_kind_of_activity_and_no_one_elses_emai
 
     [place] = mine["eventPlaces"]
     assert (place["title"], place["restaurantName"], place["going"]) == ("川菜品鉴会", "川味小馆", True)
-    assert datetime.fromisoformat(place["startsAt"]) == datetime.fromisoformat(at(24))
+    place_at = datetime.fromisoformat(place["startsAt"])
+    assert place_at == datetime.fromisoformat(at(24)) and place_at.utcoffset() == timedelta(hours=8)  # as bookings
 
     [message] = mine["messagesSent"]
     assert message["conversationId"] == db_id(conversation) and message["body"] == "周五见 🌶️"

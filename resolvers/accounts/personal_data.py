@@ -46,10 +46,11 @@ def _iso(value: datetime | None) -> str | None:
 
 async def export_user(user: User) -> dict[str, Any]:
     """Everything the person wrote or did, as plain JSON."""
-    review_rows = await Review.filter(author_id=user.id).order_by("id")
+    review_rows = await Review.filter(author_id=user.id).select_related("dish", "restaurant").order_by("id")
     edits = await ReviewEdit.filter(review_id__in=[r.id for r in review_rows]).order_by("id")
     meals = await MealSeat.filter(user_id=user.id).select_related("meal__restaurant").order_by("id")
-    claims = await Claim.filter(user_id=user.id).order_by("id")
+    # With their deal and restaurant: an order history a person can read (a deal id alone says nothing).
+    claims = await Claim.filter(user_id=user.id).select_related("deal__restaurant").order_by("id")
     credits = await ReferralCredit.filter(user_id=user.id).order_by("id")
     return {
         "exportedAt": datetime.now(UTC).isoformat(),
@@ -72,7 +73,9 @@ async def export_user(user: User) -> dict[str, Any]:
             {
                 "id": r.id,
                 "dishId": r.dish_id,
+                "dishName": r.dish.name,
                 "restaurantId": r.restaurant_id,
+                "restaurantName": r.restaurant.name,
                 "rating": r.rating,
                 "body": r.body,
                 "visibility": r.visibility.value,
@@ -99,6 +102,9 @@ async def export_user(user: User) -> dict[str, Any]:
             {
                 "id": c.id,
                 "dealId": c.deal_id,
+                "dealTitle": c.deal.title,
+                "restaurantId": c.deal.restaurant_id,
+                "restaurantName": c.deal.restaurant.name,
                 "code": c.code if c.status in CODE_SHOWN else None,  # as the Claim type shows it
                 "status": c.status.value,
                 "amountCents": c.amount_cents,
@@ -186,7 +192,7 @@ async def _activity(user: User) -> dict[str, Any]:
                 "title": r.event.title,
                 "restaurantId": r.event.restaurant_id,
                 "restaurantName": r.event.restaurant.name,
-                "startsAt": _iso(r.event.starts_at),
+                "startsAt": _local(r.event.starts_at, r.event.restaurant.timezone),
                 "going": r.going,
                 "since": _iso(r.created_at),
             }
