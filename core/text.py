@@ -117,6 +117,16 @@ def check_visible_text(text: str, field: str, collector: Collector, multiline: b
         collector.add(field, ErrorCode.INVALID, message)
 
 
+def distinct_tags(tags: list[str]) -> list[str]:
+    """Free-text tags trimmed, blanks dropped, each once whatever its case or width (辣, Spicy and
+    ＳＰＩＣＹ once: the first spelling given stays)."""
+    kept: dict[str, str] = {}
+    for tag in (t.strip() for t in tags):
+        if tag:
+            kept.setdefault(unicodedata.normalize("NFKC", tag).casefold(), tag)
+    return list(kept.values())
+
+
 def check_body(text: str, field: str, limit: int, collector: Collector) -> str:
     """A multi-line text others read (terms, a bio): at most `limit` characters, nothing hidden;
     returned stripped."""

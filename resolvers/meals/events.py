@@ -22,7 +22,7 @@ from core.loaders import then
 from core.nearby import near
 from core.pagination import Page, cursor_time, decode_cursor, encode_cursor, page_size
 from core.schedule import check_start, check_window, utc
-from core.text import check_title, check_visible_text, check_visible_texts
+from core.text import check_title, check_visible_text, check_visible_texts, distinct_tags
 from models.meals import EventRsvp, RestaurantEvent
 from models.restaurants import Restaurant
 from resolvers import feed, visibility
@@ -61,7 +61,7 @@ def _check(fields: EventFields, collector: Collector) -> None:
         )
     if not 0 <= fields.price_cents <= MAX_PRICE_CENTS:
         collector.add("priceCents", ErrorCode.OUT_OF_RANGE, "Price out of range")
-    fields.tags = list(dict.fromkeys(t.strip() for t in fields.tags if t.strip()))
+    fields.tags = distinct_tags(fields.tags)
     if len(fields.tags) > 10 or any(len(t) > 24 for t in fields.tags):
         collector.add("tags", ErrorCode.OUT_OF_RANGE, "At most 10 tags of 24 characters")
     check_visible_texts(fields.tags, "tags", collector)

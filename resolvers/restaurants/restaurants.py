@@ -18,7 +18,7 @@ from core.errors import BadRequestError, Collector, ErrorCode, UserInputError
 from core.loaders import Shaped, Slot, by_key, group_by_key
 from core.nearby import check_coordinates, check_radius
 from core.pagination import Page, decode_cursor, encode_cursor, page_size
-from core.text import check_visible_text, check_visible_texts
+from core.text import check_visible_text, check_visible_texts, distinct_tags
 from models.accounts import Role
 from models.meals import MealStatus, RestaurantEvent, SharedMeal
 from models.restaurants import Dish, Restaurant, RestaurantStaff, StaffRole
@@ -295,7 +295,7 @@ def _check_dish(fields: DishFields, collector: Collector, creating: bool) -> Non
         if fields.price_cents is None or not 0 <= fields.price_cents <= MAX_PRICE_CENTS:
             collector.add("priceCents", ErrorCode.OUT_OF_RANGE, f"Between 0 and {MAX_PRICE_CENTS} cents")
     if fields.tags is not None:
-        fields.tags = list(dict.fromkeys(t.strip() for t in fields.tags if t.strip()))
+        fields.tags = distinct_tags(fields.tags)
         if len(fields.tags) > 12 or any(len(t) > 24 for t in fields.tags):
             collector.add("tags", ErrorCode.OUT_OF_RANGE, "At most 12 tags of 24 characters")
         check_visible_texts(fields.tags, "tags", collector)
