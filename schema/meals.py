@@ -332,8 +332,8 @@ class NotificationNode(ModelNode, kind=Notification, private_to="user_id"):
         description="The event it is about (also when cancelled; null when you may no longer see it)."
     )
     async def event(self, info: Info) -> RestaurantEventNode | None:
-        row = await visibility.fetch(info.context, RestaurantEvent, self.model.event_id)
-        return RestaurantEventNode.from_model(row) if row else None
+        event = await visibility.fetch(info.context, RestaurantEvent, self.model.event_id)
+        return RestaurantEventNode.of(event)
 
     @strawberry.field(description="Who caused it (null when you may no longer see them).")
     async def actor(self, info: Info) -> UserNode | None:

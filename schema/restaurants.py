@@ -68,13 +68,11 @@ class StaffInvitationEntry:
 
     @strawberry.field(description="Who is invited (the restaurant's staff read this).")
     async def user(self, info: Info) -> UserNode | None:
-        user = await visibility.fetch(info.context, User, self.model.user_id)
-        return UserNode.from_model(user) if user else None
+        return UserNode.of(await visibility.fetch(info.context, User, self.model.user_id))
 
     @strawberry.field(description="The restaurant inviting (the invitee reads this).")
     async def restaurant(self, info: Info) -> RestaurantNode | None:
-        row = await visibility.fetch(info.context, Restaurant, self.model.restaurant_id)
-        return RestaurantNode.from_model(row) if row else None
+        return RestaurantNode.of(await visibility.fetch(info.context, Restaurant, self.model.restaurant_id))
 
     @classmethod
     def of(cls, row: StaffInvitation) -> StaffInvitationEntry:

@@ -16,7 +16,7 @@ from typing import Any
 from core.context import Context
 from core.error_text import between
 from core.errors import Collector, ErrorCode, UserInputError
-from core.schedule import check_horizon, utc
+from core.schedule import check_start, utc
 from core.text import check_body, check_title
 from models.deals import Deal, DealStatus
 from resolvers.deals import gate
@@ -83,17 +83,14 @@ def _end(
     refusal: str,
     or_equal: bool = False,
 ) -> datetime | None:
-    """An end in the future, within the horizon and after `after` (`or_equal`: not before it)."""
+    """An end still to come within the horizon (`check_start`) and after `after` (`or_equal`:
+    not before it)."""
     if moment.tzinfo is None or moment.utcoffset() is None:
         collector.add(field, ErrorCode.INVALID, "Give the time with its UTC offset")
         return None
-    at = utc(moment, field)
-    if at <= now:
-        collector.add(field, ErrorCode.IN_THE_PAST, "This time has already passed")
-    elif at < after or (at == after and not or_equal):
+    at = utc(moment, field)  # OUT_OF_RANGE before a year-1 moment reaches a comparison
+    if check_start(at, field, collector, now) and (at < after or (at == after and not or_equal)):
         collector.add(field, ErrorCode.INVALID_TIME_RANGE, refusal)
-    else:
-        check_horizon(at, field, collector, now)
     return at
 
 

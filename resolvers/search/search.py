@@ -83,9 +83,9 @@ def cuisine_tag(cuisine: str | None) -> str | None:
     """The cuisine's tag; None when none is asked; an unknown one is BAD_USER_INPUT."""
     if not (cuisine or "").strip():
         return None
-    # A zh-Hant app sends the label it shows (火鍋): read as the simplified one, as queries are.
-    named = cuisine or ""
-    tag = CUISINE_BY_NAME.get(fold(named)) or CUISINE_BY_NAME.get(fold(to_simplified(named)))
+    # A zh-Hant app sends the label it shows (火鍋): read as simplified, as queries are (tags
+    # and simplified labels read as themselves).
+    tag = CUISINE_BY_NAME.get(fold(to_simplified(cuisine or "")))
     if tag is None:
         message = "Unknown cuisine: give a tag of cuisineTags (hotpot) or its Chinese label (火锅)"
         raise UserInputError(ErrorCode.UNKNOWN_TAG, message, "cuisine")
